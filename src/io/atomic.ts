@@ -1,0 +1,109 @@
+/**
+ * Atomic file-system writes. Every write to a workspace or registry goes through here: the bytes go to
+ * a temp file in the target's own folder, are fsynced, then renamed over the target, and the folder is
+ * fsynced, so a crash leaves either the old file or the new one, never a torn one. Temp files carry the
+ * marker `.tmp-` so `dictl doctor` can recognise and clear leftovers.
+ */
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { stableStringify } from '../util/json.js';
+
+export const TMP_MARKER = '.tmp-';
+
+export function tempPathFor(target: string): string {
+  return join(dirname(target), `${TMP_MARKER}${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+}
+
+export function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    /* some file systems refuse fsync on a folder; the rename is still atomic */
+  }
+}
+
+export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = tempPathFor(target);
+  const fd = openSync(tmp, 'wx', 0o644);
+  try {
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } catch (e) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  fsyncDir(dirname(target));
+}
+
+export function writeJsonAtomic(target: string, value: unknown): void {
+  writeFileAtomic(target, stableStringify(value));
+}
+
+/** Creates a file only if it does not exist (O_EXCL). Returns false when it already exists. */
+export function createExclusive(target: string, data: string): boolean {
+  mkdirSync(dirname(target), { recursive: true });
+  let fd: number;
+  try {
+    fd = openSync(target, 'wx', 0o644);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  }
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  fsyncDir(dirname(target));
+  return true;
+}
+
+/**
+ * A staging folder beside `finalDir`; fill it, then `commitDir` renames it into place in one step.
+ * The final folder must not exist yet: a version is never overwritten.
+ */
+export function stagingDirFor(finalDir: string): string {
+  const dir = tempPathFor(finalDir);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export function commitDir(staging: string, finalDir: string): void {
+  // fsync every file in the staged folder before it becomes visible
+  for (const f of readdirSync(staging)) {
+    const p = join(staging, f);
+    if (statSync(p).isFile()) {
+      const fd = openSync(p, 'r');
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }
+  }
+  fsyncDir(staging);
+  if (existsSync(finalDir)) {
+    rmSync(staging, { recursive: true, force: true });
+    throw Object.assign(new Error(`refusing to overwrite ${finalDir}`), { code: 'EEXIST' });
+  }
+  renameSync(staging, finalDir);
+  fsyncDir(dirname(finalDir));
+}

@@ -1,0 +1,246 @@
+/**
+ * The records dictl writes and reads: the contracts between datasets, features, training, the
+ * registry, the packaged scorer and decisions. Files holding these are written with stableStringify
+ * (sorted keys) and hold no timestamps where byte-identical reproduction is promised (holdouts,
+ * models, feature state); times live in the audit log and in run.json files.
+ */
+
+// ───────────────────────── datasets ─────────────────────────
+export type ColumnType = 'number' | 'integer' | 'string' | 'boolean' | 'timestamp' | 'date';
+export type Consent = 'opt-in' | 'opt-out' | 'not-required' | 'unknown';
+
+export interface ColumnSchema {
+  name: string;
+  type: ColumnType;
+  /** DuckDB type as stored in the Parquet file */
+  duckType: string;
+  nullable: boolean;
+}
+
+export interface ColumnProfile {
+  name: string;
+  type: ColumnType;
+  nulls: number;
+  distinct: number;
+  min?: number | string;
+  max?: number | string;
+  mean?: number;
+  stddev?: number;
+  /** most frequent values of string columns, most frequent first (ties alphabetical) */
+  top?: { value: string; count: number }[];
+}
+
+/** datasets/NAME/VERSION/meta.json, beside data.parquet */
+export interface DatasetVersion {
+  kind: 'dataset';
+  name: string;
+  version: number;
+  ref: string; // "churn@1"
+  createdAt: string;
+  createdBy: string;
+  source: { file?: string; format: 'csv' | 'parquet' | 'derived' | 'review'; sha256: string; bytes: number };
+  /** sha256 of the stored data.parquet bytes */
+  dataSha256: string;
+  rows: number;
+  columns: ColumnSchema[];
+  profile: ColumnProfile[];
+  steward: string;
+  sourceDescription?: string;
+  license?: string;
+  consent: Consent;
+  pii: string[];
+  description?: string;
+  tags: Record<string, string>;
+  /** lineage: parent dataset refs and the SQL that derived this one */
+  parents: string[];
+  sql?: string;
+}
+
+// ───────────────────────── holdouts ─────────────────────────
+/** registry/holdouts/HASH.json — no timestamps: same inputs and seed give identical bytes */
+export interface Holdout {
+  kind: 'holdout';
+  /** sha256 of {dataSha256, testRows} */
+  hash: string;
+  dataset: string; // "churn@1"
+  dataSha256: string;
+  method: 'stratified' | 'random' | 'rows';
+  fraction?: number;
+  stratify?: string;
+  seed?: number;
+  nRows: number;
+  nTest: number;
+  nTrain: number;
+  /** 0-based data-row numbers of the test rows, ascending */
+  testRows: number[];
+}
+
+// ───────────────────────── features ─────────────────────────
+/** A restricted expression language shared by SQL, the in-process scorer and ONNX. */
+export type Expr =
+  | { t: 'num'; v: number }
+  | { t: 'col'; name: string }
+  | { t: 'neg'; e: Expr }
+  | { t: 'bin'; op: '+' | '-' | '*' | '/'; l: Expr; r: Expr }
+  | { t: 'call'; fn: 'nullif' | 'coalesce' | 'abs' | 'ln' | 'log1p' | 'sqrt' | 'exp' | 'greatest' | 'least'; args: Expr[] };
+
+/** Fitted numeric steps, applied in order to one number; null/NaN is "missing". */
+export type NumericStep =
+  | { op: 'impute'; value: number } // missing → value
+  | { op: 'affine'; sub: number; div: number } // (x - sub) / div: standardize, min-max, robust
+  | { op: 'log1p' }
+  | { op: 'clip'; min?: number; max?: number }
+  | { op: 'bucketize'; splits: number[] }; // → index of the bucket, 0..splits.length
+
+export interface NumericFeature {
+  kind: 'numeric';
+  name: string; // output column name
+  input: string; // raw input or derived column name
+  steps: NumericStep[];
+}
+
+export interface OneHotFeature {
+  kind: 'onehot';
+  name: string;
+  input: string;
+  /** value used when the input is missing (mode imputation / constant); absent → missing is "unknown" */
+  impute?: string;
+  /** one output per category, in this order */
+  categories: string[];
+  /** values seen in training but folded into the "other" slot (rare values) */
+  folded: string[];
+  /** true → one extra output "<name>=__other__" receiving folded (and, if unknown=other, unknown) values */
+  otherSlot: boolean;
+  /** what an unseen value does: all zeros, the other slot, or an error */
+  unknown: 'zeros' | 'other' | 'error';
+  outputs: string[];
+}
+
+export interface IndexFeature {
+  kind: 'index';
+  name: string;
+  input: string;
+  impute?: string;
+  /** index i ↔ vocabulary[i] */
+  vocabulary: string[];
+  /** Spark handleInvalid: error | skip (row dropped offline; error online) | keep (index = vocabulary.length) */
+  unknown: 'error' | 'skip' | 'keep';
+}
+
+export interface InteractionFeature {
+  kind: 'interaction';
+  name: string;
+  /** names of two earlier output columns */
+  left: string;
+  right: string;
+}
+
+export type FittedFeature = NumericFeature | OneHotFeature | IndexFeature | InteractionFeature;
+
+export interface PipelineInput {
+  name: string;
+  type: 'number' | 'string';
+  nullable: boolean;
+}
+
+/**
+ * Everything needed to turn one raw event (named columns) into the model's feature vector.
+ * The feature builder fits it; the ONNX exporter and the in-process scorer both execute it.
+ */
+export interface FittedPipeline {
+  inputs: PipelineInput[];
+  /** computed before features, in order; may reference inputs and earlier derived columns */
+  derived: { name: string; expr: Expr }[];
+  features: FittedFeature[];
+  /** the flattened model input, in order (numeric/index/interaction: name; onehot: its outputs) */
+  outputNames: string[];
+}
+
+export interface LabelSpec {
+  column: string;
+  task: 'binary' | 'multiclass' | 'regression';
+  /** binary: the positive class; multiclass: the classes in index order */
+  positive?: string;
+  classes?: string[];
+}
+
+/** registry/features/NAME/VERSION/state.json */
+export interface FeatureBuild {
+  kind: 'feature-build';
+  name: string;
+  version: number;
+  /** sha256 of (definition, source data hash, holdout hash): the build's identity */
+  hash: string;
+  definitionHash: string;
+  dataset: string; // "churn@1"
+  holdout: string; // holdout hash
+  label: LabelSpec;
+  pipeline: FittedPipeline;
+  rows: { train: number; test: number; skipped: number };
+  /** allow_pii and consent overrides in effect */
+  allowPii: boolean;
+  allowUnconsented: boolean;
+}
+/**
+ * features.parquet beside state.json has columns: __row BIGINT (source data-row number),
+ * __split VARCHAR ('train'|'test'), __label DOUBLE (binary 1/0; multiclass class index; regression
+ * value), then pipeline.outputNames as DOUBLE, in that order.
+ */
+
+// ───────────────────────── models ─────────────────────────
+export interface ConvergenceInfo {
+  solver: string;
+  iterations: number;
+  converged: boolean;
+  /** final gradient norm (inf-norm) or change measure */
+  gradNorm: number;
+  warnings: string[];
+}
+
+export interface CvTrial {
+  params: Record<string, number | string>;
+  foldScores: number[];
+  mean: number;
+  sd: number;
+}
+
+export interface CvResult {
+  metric: string;
+  folds: number;
+  seed: number;
+  /** fold index (0..k-1) of each training row, in training-row order */
+  foldOf: number[];
+  trials: CvTrial[];
+  best: Record<string, number | string>;
+}
+
+/** registry/models/NAME/versions/N/model.json — deterministic bytes for the same inputs and seed */
+export interface ModelVersion {
+  kind: 'model';
+  name: string;
+  version: number;
+  algorithm: 'logistic' | 'linear';
+  task: 'binary' | 'multiclass' | 'regression';
+  label: LabelSpec;
+  featureNames: string[];
+  /** K rows (binary and regression: 1 row; multiclass: one per class) × featureNames.length */
+  coef: number[][];
+  intercept: number[];
+  /** binary decision threshold on P(positive) */
+  threshold: number;
+  params: Record<string, number | string | boolean | null>;
+  convergence: ConvergenceInfo;
+  trainMetrics: Record<string, number>;
+  cv?: CvResult;
+  seed: number;
+  pipeline: FittedPipeline;
+  lineage: {
+    dataset: string;
+    datasetSha256: string;
+    featureSet: { name: string; version: number; hash: string };
+    holdout: string;
+    allowUnconsented: boolean;
+    dictlVersion: string;
+    node: string;
+  };
+}
