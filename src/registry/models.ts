@@ -1,0 +1,360 @@
+/**
+ * The model registry: a plain, grep-able file tree.
+ *
+ *   registry/models/NAME/claims/N                  version N allocated (O_EXCL create: the allocation itself)
+ *   registry/models/NAME/versions/N/model.json     ModelVersion, stableStringify (deterministic bytes)
+ *   registry/models/NAME/versions/N/run.json       times, actor, pid, what the trainer reports (not deterministic)
+ *   registry/models/NAME/versions/N/evaluation.json  the latest `dictl evaluate --holdout` result (optional)
+ *   registry/models/NAME/versions/N/archived.json  present → the version is archived (who, when, why)
+ *   registry/models/NAME/aliases/ALIAS             a tiny file holding a version number ("3\n"), replaced atomically
+ *
+ * A version folder is staged beside its final place and renamed in one step (commitDir), so a version is
+ * either entirely there (with model.json) or not there at all. Every write holds the workspace lock.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataError, notFound, usageError } from '../errors.js';
+import { commitDir, createExclusive, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { withLock } from '../io/lock.js';
+import type { ModelVersion } from '../types.js';
+import { stableStringify } from '../util/json.js';
+import { formatRef, parseRef, validateName } from '../util/names.js';
+import type { Workspace } from '../workspace.js';
+import { appendAudit, defaultActor } from './audit.js';
+
+/** Alias names with a built-in meaning that cannot be set as aliases. */
+export const RESERVED_ALIASES = new Set(['latest']);
+
+export const modelsDir = (ws: Workspace) => join(ws.registryDir, 'models');
+export const modelDir = (ws: Workspace, name: string) => join(modelsDir(ws), validateName('model', name));
+export const versionsDir = (ws: Workspace, name: string) => join(modelDir(ws, name), 'versions');
+export const claimsDir = (ws: Workspace, name: string) => join(modelDir(ws, name), 'claims');
+export const aliasesDir = (ws: Workspace, name: string) => join(modelDir(ws, name), 'aliases');
+export const versionDir = (ws: Workspace, name: string, version: number) => join(versionsDir(ws, name), String(version));
+export const modelJsonPath = (ws: Workspace, name: string, version: number) => join(versionDir(ws, name, version), 'model.json');
+export const evaluationPath = (ws: Workspace, name: string, version: number) => join(versionDir(ws, name, version), 'evaluation.json');
+export const archivedPath = (ws: Workspace, name: string, version: number) => join(versionDir(ws, name, version), 'archived.json');
+
+export interface RegisterOptions {
+  wait?: number;
+  actor?: string;
+  /** the command line to name in the lock file */
+  command?: string;
+}
+
+const isVersionName = (s: string) => /^[1-9]\d*$/.test(s);
+
+/** Committed versions of a model (folders holding model.json), ascending. */
+export function modelVersions(ws: Workspace, name: string): number[] {
+  const dir = versionsDir(ws, name);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => isVersionName(d) && existsSync(join(dir, d, 'model.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** Allocated version numbers (claims), ascending. A claim without a committed version is a crashed registration. */
+export function claimedVersions(ws: Workspace, name: string): number[] {
+  const dir = claimsDir(ws, name);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter(isVersionName)
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+/** All registered model names (with at least one committed version), sorted. */
+export function listModelNames(ws: Workspace): string[] {
+  const dir = modelsDir(ws);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.') && modelVersions(ws, d.name).length > 0)
+    .map((d) => d.name)
+    .sort();
+}
+
+export function readModelVersion(ws: Workspace, name: string, version: number): ModelVersion {
+  const p = modelJsonPath(ws, name, version);
+  if (!existsSync(p)) throw notFound(`model ${formatRef(name, version)} not found`, `see: dictl model list ${name}`);
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as ModelVersion;
+  } catch (e) {
+    throw dataError(`model file ${p} is not valid JSON: ${(e as Error).message}`, 'run: dictl doctor');
+  }
+}
+
+export function isArchived(ws: Workspace, name: string, version: number): boolean {
+  return existsSync(archivedPath(ws, name, version));
+}
+
+/** The aliases of a model: alias → version (unreadable alias files are skipped; doctor reports them). */
+export function readAliases(ws: Workspace, name: string): Record<string, number> {
+  const dir = aliasesDir(ws, name);
+  const out: Record<string, number> = {};
+  if (!existsSync(dir)) return out;
+  for (const f of readdirSync(dir).sort()) {
+    if (f.startsWith('.')) continue;
+    const text = readFileSync(join(dir, f), 'utf8').trim();
+    if (isVersionName(text)) out[f] = Number(text);
+  }
+  return out;
+}
+
+export interface ResolvedModel {
+  model: ModelVersion;
+  /** the version folder */
+  dir: string;
+  /** e.g. "churn-model@3" */
+  ref: string;
+  archived: boolean;
+  /** aliases currently pointing at this version */
+  aliases: string[];
+}
+
+/**
+ * Resolves "m@3", "m@latest", "m@champion" or a bare "m" (= latest). latest is the highest version
+ * that is not archived; an explicit number or an alias resolves even to an archived version.
+ */
+export function resolveModel(ws: Workspace, refText: string): ResolvedModel {
+  const { name, ref } = parseRef('model', refText);
+  const versions = modelVersions(ws, name);
+  if (versions.length === 0) throw notFound(`model "${name}" is not registered`, `train one: dictl train --features FEATURES --name ${name}`);
+  const aliases = readAliases(ws, name);
+  let version: number;
+  if (typeof ref === 'number') {
+    if (!versions.includes(ref)) throw notFound(`model ${formatRef(name, ref)} not found (versions: ${versions.join(', ')})`, `see: dictl model list ${name}`);
+    version = ref;
+  } else if (ref === 'latest') {
+    const live = versions.filter((v) => !isArchived(ws, name, v));
+    if (live.length === 0) throw notFound(`model "${name}" has no version that is not archived`, `name one: ${name}@${versions[versions.length - 1]}`);
+    version = live[live.length - 1];
+  } else {
+    const v = aliases[ref];
+    if (v === undefined) {
+      const known = Object.keys(aliases);
+      throw notFound(
+        `model "${name}" has no alias "${ref}"${known.length ? ` (aliases: ${known.join(', ')})` : ''}`,
+        ref === 'champion' ? `promote one: dictl model promote ${name}@latest --to champion --gate "auc>=0.8"` : `set it: dictl model alias ${name}@N ${ref}`,
+      );
+    }
+    if (!versions.includes(v)) throw dataError(`alias ${name}@${ref} points at version ${v}, which does not exist`, 'run: dictl doctor');
+    version = v;
+  }
+  return {
+    model: readModelVersion(ws, name, version),
+    dir: versionDir(ws, name, version),
+    ref: formatRef(name, version),
+    archived: isArchived(ws, name, version),
+    aliases: Object.entries(aliases)
+      .filter(([, v]) => v === version)
+      .map(([a]) => a),
+  };
+}
+
+/**
+ * Registers a new version: under the workspace lock, allocates the number by creating claims/N with
+ * O_EXCL, stages the version folder (model.json deterministic, run.json with times), renames it into
+ * place, then appends the `model.register` audit entry.
+ */
+export async function registerModel(
+  ws: Workspace,
+  draft: Omit<ModelVersion, 'version'>,
+  run: Record<string, unknown>,
+  opts: RegisterOptions = {},
+): Promise<ModelVersion> {
+  const name = validateName('model', draft.name);
+  if (draft.kind !== 'model') throw usageError(`not a model record (kind "${String(draft.kind)}")`);
+  if (!Array.isArray(draft.coef) || !Array.isArray(draft.intercept)) throw dataError('model draft has no coefficients');
+  const actor = opts.actor ?? defaultActor();
+  return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
+    const version = allocateVersion(ws, name);
+    const model = { ...draft, version } as ModelVersion;
+    const finalDir = versionDir(ws, name, version);
+    const staging = stagingDirFor(finalDir);
+    try {
+      writeFileAtomic(join(staging, 'model.json'), stableStringify(model));
+      writeJsonAtomic(join(staging, 'run.json'), { ...run, registeredAt: new Date().toISOString(), actor, pid: process.pid, version });
+      commitDir(staging, finalDir);
+    } catch (e) {
+      rmSync(staging, { recursive: true, force: true });
+      throw e;
+    }
+    appendAudit(ws, {
+      action: 'model.register',
+      subject: formatRef(name, version),
+      actor,
+      details: { algorithm: model.algorithm, task: model.task, dataset: model.lineage?.dataset, featureSet: model.lineage?.featureSet, holdout: model.lineage?.holdout },
+    });
+    return model;
+  });
+}
+
+/** Exclusive create of claims/N: the first N above every claim and committed version that we manage to create. */
+function allocateVersion(ws: Workspace, name: string): number {
+  const used = Math.max(0, ...claimedVersions(ws, name), ...modelVersions(ws, name));
+  for (let n = used + 1; ; n++) {
+    if (existsSync(versionDir(ws, name, n))) continue;
+    if (createExclusive(join(claimsDir(ws, name), String(n)), JSON.stringify({ pid: process.pid, at: new Date().toISOString() }) + '\n')) return n;
+  }
+}
+
+// ───────────────────────── aliases and archive ─────────────────────────
+
+export interface AliasResult {
+  model: string;
+  alias: string;
+  version: number | null;
+  previous: number | null;
+}
+
+function checkAliasName(alias: string): string {
+  validateName('alias', alias);
+  if (RESERVED_ALIASES.has(alias)) throw usageError(`"${alias}" is a reserved reference and cannot be an alias`);
+  if (isVersionName(alias) || /^\d+$/.test(alias)) throw usageError(`alias "${alias}" looks like a version number`);
+  return alias;
+}
+
+/** Points ALIAS at VERSION (no lock, no audit: callers hold the lock). Returns the previous version. */
+export function writeAliasUnlocked(ws: Workspace, name: string, alias: string, version: number): number | null {
+  checkAliasName(alias);
+  const prev = readAliases(ws, name)[alias] ?? null;
+  writeFileAtomic(join(aliasesDir(ws, name), alias), `${version}\n`);
+  return prev;
+}
+
+export async function setAlias(
+  ws: Workspace,
+  refText: string,
+  alias: string,
+  opts: { wait?: number; actor?: string; reason?: string } = {},
+): Promise<AliasResult> {
+  checkAliasName(alias);
+  return withLock(ws.registryDir, { wait: opts.wait, command: `model alias ${refText} ${alias}` }, () => {
+    const r = resolveModel(ws, refText);
+    if (r.archived) throw usageError(`${r.ref} is archived; an alias cannot point at it`, `pick another version: dictl model list ${r.model.name}`);
+    const prev = writeAliasUnlocked(ws, r.model.name, alias, r.model.version);
+    appendAudit(ws, { action: 'model.alias', subject: r.ref, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
+    return { model: r.model.name, alias, version: r.model.version, previous: prev };
+  });
+}
+
+export async function removeAlias(ws: Workspace, name: string, alias: string, opts: { wait?: number; actor?: string; reason?: string } = {}): Promise<AliasResult> {
+  validateName('model', name);
+  checkAliasName(alias);
+  return withLock(ws.registryDir, { wait: opts.wait, command: `model alias ${name} --remove ${alias}` }, () => {
+    const prev = readAliases(ws, name)[alias];
+    if (prev === undefined) throw notFound(`model "${name}" has no alias "${alias}"`, `see: dictl model show ${name}`);
+    rmSync(join(aliasesDir(ws, name), alias), { force: true });
+    appendAudit(ws, { action: 'model.alias.remove', subject: `${name}@${alias}`, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
+    return { model: name, alias, version: null, previous: prev };
+  });
+}
+
+export interface ArchiveResult {
+  ref: string;
+  archived: boolean;
+  changed: boolean;
+}
+
+/** Archives (or with `restore`, un-archives) a version. A version an alias points at cannot be archived. */
+export async function archiveModel(
+  ws: Workspace,
+  refText: string,
+  opts: { wait?: number; actor?: string; reason?: string; restore?: boolean } = {},
+): Promise<ArchiveResult> {
+  parseRef('model', refText); // bad names fail before the lock
+  return withLock(ws.registryDir, { wait: opts.wait, command: `model archive ${refText}` }, () => {
+    const r = resolveModel(ws, refText);
+    const { name, version } = r.model;
+    if (opts.restore) {
+      if (!r.archived) return { ref: r.ref, archived: false, changed: false };
+      rmSync(archivedPath(ws, name, version), { force: true });
+      appendAudit(ws, { action: 'model.restore', subject: r.ref, actor: opts.actor, reason: opts.reason });
+      return { ref: r.ref, archived: false, changed: true };
+    }
+    if (r.archived) return { ref: r.ref, archived: true, changed: false };
+    if (r.aliases.length)
+      throw usageError(`${r.ref} is ${r.aliases.map((a) => `@${a}`).join(', ')}; move or remove the alias before archiving`, `dictl model alias ${name} --remove ${r.aliases[0]}`);
+    const actor = opts.actor ?? defaultActor();
+    writeJsonAtomic(archivedPath(ws, name, version), { actor, at: new Date().toISOString(), reason: opts.reason ?? null });
+    appendAudit(ws, { action: 'model.archive', subject: r.ref, actor, reason: opts.reason });
+    return { ref: r.ref, archived: true, changed: true };
+  });
+}
+
+// ───────────────────────── listing ─────────────────────────
+
+export interface ModelVersionSummary {
+  name: string;
+  version: number;
+  ref: string;
+  algorithm: string;
+  task: string;
+  featureSet: string;
+  holdout: string;
+  archived: boolean;
+  aliases: string[];
+  registeredAt?: string;
+  actor?: string;
+  /** headline holdout metrics from evaluation.json, when evaluated */
+  metrics?: Record<string, number>;
+}
+
+export interface ModelSummary {
+  name: string;
+  versions: ModelVersionSummary[];
+  aliases: Record<string, number>;
+  latest: number | null;
+}
+
+function readJsonOr<T>(p: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(p, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function summarizeVersion(ws: Workspace, name: string, version: number, aliases: Record<string, number>): ModelVersionSummary {
+  const m = readModelVersion(ws, name, version);
+  const run = readJsonOr<{ registeredAt?: string; actor?: string }>(join(versionDir(ws, name, version), 'run.json'));
+  const ev = readJsonOr<{ metrics?: Record<string, number> }>(evaluationPath(ws, name, version));
+  const s: ModelVersionSummary = {
+    name,
+    version,
+    ref: formatRef(name, version),
+    algorithm: m.algorithm,
+    task: m.task,
+    featureSet: m.lineage?.featureSet ? `${m.lineage.featureSet.name}@${m.lineage.featureSet.version}` : '',
+    holdout: m.lineage?.holdout ?? '',
+    archived: isArchived(ws, name, version),
+    aliases: Object.entries(aliases)
+      .filter(([, v]) => v === version)
+      .map(([a]) => a),
+  };
+  if (run?.registeredAt) s.registeredAt = run.registeredAt;
+  if (run?.actor) s.actor = run.actor;
+  if (ev?.metrics) s.metrics = ev.metrics;
+  return s;
+}
+
+export function describeModel(ws: Workspace, name: string, opts: { includeArchived?: boolean } = {}): ModelSummary {
+  const versions = modelVersions(ws, name);
+  if (versions.length === 0) throw notFound(`model "${name}" is not registered`, 'see: dictl model list');
+  const aliases = readAliases(ws, name);
+  const all = versions.map((v) => summarizeVersion(ws, name, v, aliases));
+  const live = all.filter((v) => !v.archived);
+  return {
+    name,
+    versions: opts.includeArchived ? all : live,
+    aliases,
+    latest: live.length ? live[live.length - 1].version : null,
+  };
+}
+
+/** Every model (or one), with versions, aliases and headline metrics. Read-only: takes no lock. */
+export function listModels(ws: Workspace, opts: { name?: string; includeArchived?: boolean } = {}): ModelSummary[] {
+  const names = opts.name ? [validateName('model', opts.name)] : listModelNames(ws);
+  return names.map((n) => describeModel(ws, n, opts));
+}
