@@ -1,0 +1,126 @@
+/**
+ * Finds what is structurally wrong with a CSV file, for an error message a person can act on: the
+ * first invalid UTF-8 byte, the first row whose field count differs from the header's, or a quote
+ * that is never closed. Only run when DuckDB has refused a file (its own messages are long and,
+ * when sniffing fails, vague), so it favours clarity over speed. Streams the file; no DuckDB.
+ */
+import { createReadStream } from 'node:fs';
+
+export interface CsvProblem {
+  kind: 'encoding' | 'ragged' | 'unterminated-quote';
+  /** 1-based line of the file (the header is line 1) */
+  line: number;
+  message: string;
+}
+
+/** Picks the delimiter from the header line: the most frequent of , ; TAB | outside quotes (default ","). */
+export function detectDelimiter(headerLine: string, quote = '"'): string {
+  const counts: Record<string, number> = { ',': 0, ';': 0, '\t': 0, '|': 0 };
+  let inQ = false;
+  for (const ch of headerLine) {
+    if (ch === quote) inQ = !inQ;
+    else if (!inQ && ch in counts) counts[ch]++;
+  }
+  let best = ',';
+  for (const d of [';', '\t', '|']) if (counts[d] > counts[best]) best = d;
+  return best;
+}
+
+/** Length of the UTF-8 sequence starting with byte b, or 0 if b cannot start one. */
+function seqLen(b: number): number {
+  if (b < 0x80) return 1;
+  if (b >= 0xc2 && b <= 0xdf) return 2;
+  if (b >= 0xe0 && b <= 0xef) return 3;
+  if (b >= 0xf0 && b <= 0xf4) return 4;
+  return 0;
+}
+
+export async function diagnoseCsv(path: string, delimiter: string, quote = '"'): Promise<CsvProblem | undefined> {
+  const D = delimiter.charCodeAt(0);
+  const Q = quote.charCodeAt(0);
+  let line = 1;
+  let recordStartLine = 1;
+  let fields = 1;
+  let headerFields = -1;
+  let inQuote = false;
+  let quoteLine = 0;
+  let pendingCont = 0; // continuation bytes still expected by the UTF-8 decoder
+  let lead = 0;
+  let fieldChars = 0; // bytes in the current record (to skip blank lines)
+  const endRecord = (): CsvProblem | undefined => {
+    if (fieldChars === 0 && fields === 1) return undefined; // blank line
+    if (headerFields < 0) headerFields = fields;
+    else if (fields !== headerFields)
+      return {
+        kind: 'ragged',
+        line: recordStartLine,
+        message: `line ${recordStartLine} has ${fields} field${fields === 1 ? '' : 's'} but the header has ${headerFields}`,
+      };
+    fields = 1;
+    fieldChars = 0;
+    return undefined;
+  };
+  for await (const chunk of createReadStream(path)) {
+    const buf = chunk as Buffer;
+    for (let i = 0; i < buf.length; i++) {
+      const b = buf[i];
+      if (pendingCont > 0) {
+        if ((b & 0xc0) !== 0x80) return { kind: 'encoding', line, message: `line ${line} is not valid UTF-8 (byte 0x${lead.toString(16)}); the file must be UTF-8` };
+        pendingCont--;
+        fieldChars++;
+        continue;
+      }
+      if (b >= 0x80) {
+        const n = seqLen(b);
+        if (n === 0) return { kind: 'encoding', line, message: `line ${line} is not valid UTF-8 (byte 0x${b.toString(16)}); the file must be UTF-8` };
+        pendingCont = n - 1;
+        lead = b;
+        fieldChars++;
+        continue;
+      }
+      if (b === Q) {
+        if (inQuote) {
+          if (buf[i + 1] === Q) i++; // escaped quote "" (a pair split across chunks is rare and harmless here)
+          else inQuote = false;
+        } else {
+          inQuote = true;
+          quoteLine = line;
+        }
+        fieldChars++;
+        continue;
+      }
+      if (b === 0x0a) {
+        line++;
+        if (inQuote) continue;
+        const p = endRecord();
+        if (p) return p;
+        recordStartLine = line;
+        continue;
+      }
+      if (inQuote) continue;
+      if (b === 0x0d) continue;
+      if (b === D) fields++;
+      fieldChars++;
+    }
+  }
+  if (pendingCont > 0) return { kind: 'encoding', line, message: `line ${line} ends inside a UTF-8 sequence; the file must be UTF-8` };
+  if (inQuote) return { kind: 'unterminated-quote', line: quoteLine, message: `line ${quoteLine} opens a quoted field that is never closed` };
+  return endRecord();
+}
+
+/** The useful part of a DuckDB error: the first line, plus the CSV line and reason when it gives them. */
+export function condenseDuckError(message: string): string {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const first = (lines[0] ?? message).replace(/^[A-Za-z ]+ Error: /, '');
+  const lineNo = /CSV Error on Line: (\d+)/.exec(message)?.[1];
+  if (lineNo) {
+    const reason = lines.find((l, i) => i > 0 && !l.startsWith('Original Line') && !l.startsWith('CSV Error') && !l.startsWith('Possible'));
+    return `line ${lineNo}: ${reason ?? first}`;
+  }
+  const conv = /Could not convert string "([^"]*)" to '?(\w+)'?/.exec(message);
+  if (conv) {
+    const col = /Column at position: \d+ Set type: \w+ Sniffed type: \w+|column "?([^"\s]+)"?/i.exec(message);
+    return `value "${conv[1]}" is not ${conv[2]}${col?.[1] ? ` (column ${col[1]})` : ''}`;
+  }
+  return first;
+}

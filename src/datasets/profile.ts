@@ -1,0 +1,78 @@
+/**
+ * Column profiles (type, nulls, distinct, min/max/mean/stddev or top categories) computed by DuckDB
+ * in one aggregate pass plus one GROUP BY per text column. Also the checks that need the same pass:
+ * NaN/Infinity in number columns and text columns that are mostly numbers (mixed types).
+ */
+import type { Duck } from '../io/duck.js';
+import { sqlIdent } from '../io/duck.js';
+import type { ColumnProfile, ColumnSchema } from '../types.js';
+
+export const TOP_K = 10;
+
+/** Rounds to 12 significant digits so parallel floating sums print the same on every run. */
+export const round12 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(12)) : x);
+
+export interface ProfileScan {
+  profile: ColumnProfile[];
+  /** per number column: how many NaN/±Infinity values */
+  nonFinite: Record<string, number>;
+  /** per text column: how many non-null values parse as numbers */
+  numericText: Record<string, number>;
+  rows: number;
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN);
+
+/** Profiles `rel` (a table, view or table function expression usable after FROM). */
+export async function profileRelation(duck: Duck, rel: string, columns: ColumnSchema[], opts: { topK?: number } = {}): Promise<ProfileScan> {
+  const topK = opts.topK ?? TOP_K;
+  const sel: string[] = ['count(*) AS "__rows"'];
+  columns.forEach((c, i) => {
+    const q = sqlIdent(c.name);
+    sel.push(`count(*) - count(${q}) AS "n${i}"`, `count(DISTINCT ${q}) AS "d${i}"`);
+    if (c.type === 'number' || c.type === 'integer') {
+      const fin = c.type === 'number' ? `CASE WHEN isfinite(${q}) THEN ${q} END` : q;
+      sel.push(`min(${fin})::DOUBLE AS "lo${i}"`, `max(${fin})::DOUBLE AS "hi${i}"`, `avg(${fin})::DOUBLE AS "m${i}"`, `stddev_samp(${fin})::DOUBLE AS "s${i}"`);
+      if (c.type === 'number') sel.push(`count(*) FILTER (WHERE NOT isfinite(${q})) AS "nf${i}"`);
+    } else if (c.type === 'date' || c.type === 'timestamp') {
+      sel.push(`min(${q})::VARCHAR AS "lo${i}"`, `max(${q})::VARCHAR AS "hi${i}"`);
+    } else if (c.type === 'string') {
+      sel.push(`count(TRY_CAST(${q} AS DOUBLE)) AS "nt${i}"`);
+    }
+  });
+  const [row] = await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${rel}`);
+  const rows = num(row.__rows);
+  const profile: ColumnProfile[] = [];
+  const nonFinite: Record<string, number> = {};
+  const numericText: Record<string, number> = {};
+  for (let i = 0; i < columns.length; i++) {
+    const c = columns[i];
+    const p: ColumnProfile = { name: c.name, type: c.type, nulls: num(row[`n${i}`]), distinct: num(row[`d${i}`]) };
+    if (c.type === 'number' || c.type === 'integer') {
+      const lo = row[`lo${i}`];
+      if (lo !== null && lo !== undefined) {
+        p.min = round12(num(lo));
+        p.max = round12(num(row[`hi${i}`]));
+        p.mean = round12(num(row[`m${i}`]));
+        const s = row[`s${i}`];
+        if (s !== null && s !== undefined) p.stddev = round12(num(s));
+      }
+      if (c.type === 'number') nonFinite[c.name] = num(row[`nf${i}`]);
+    } else if (c.type === 'date' || c.type === 'timestamp') {
+      const lo = row[`lo${i}`];
+      if (lo !== null && lo !== undefined) {
+        p.min = String(lo);
+        p.max = String(row[`hi${i}`]);
+      }
+    } else {
+      if (c.type === 'string') numericText[c.name] = num(row[`nt${i}`]);
+      const q = sqlIdent(c.name);
+      const top = await duck.all<{ v: string; c: number }>(
+        `SELECT ${q}::VARCHAR AS v, count(*) AS c FROM ${rel} WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY c DESC, v ASC LIMIT ${topK}`,
+      );
+      p.top = top.map((t) => ({ value: String(t.v), count: num(t.c) }));
+    }
+    profile.push(p);
+  }
+  return { profile, nonFinite, numericText, rows };
+}

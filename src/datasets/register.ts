@@ -1,0 +1,333 @@
+/**
+ * `dataset register`: a CSV or Parquet file → an immutable dataset version
+ * (datasets/NAME/VERSION/{data.parquet, meta.json}). Everything that can be checked is checked before
+ * anything becomes visible: the data is read, stored and profiled in a staging folder outside the
+ * version folders, and only a clean result is renamed into place under the workspace lock.
+ */
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DictlError, dataError, notFound, usageError } from '../errors.js';
+import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { openDuck, sqlIdent, sqlString, type Duck } from '../io/duck.js';
+import { withLock } from '../io/lock.js';
+import { appendAudit, defaultActor } from '../registry/audit.js';
+import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
+import type { Progress } from '../ui/progress.js';
+import { sha256File } from '../util/hash.js';
+import { validateName } from '../util/names.js';
+import type { Workspace } from '../workspace.js';
+import { condenseDuckError, detectDelimiter, diagnoseCsv } from './csvcheck.js';
+import { profileRelation } from './profile.js';
+import { columnTypeOf, duckTypeForFlag, storedDuckType } from './schema.js';
+import { datasetDataPath, datasetDir, datasetVersionDir, datasetVersions, readDatasetVersion } from './store.js';
+
+export const CONSENTS: Consent[] = ['opt-in', 'opt-out', 'not-required', 'unknown'];
+
+export interface Metadata {
+  steward: string;
+  source?: string;
+  license?: string;
+  consent?: Consent;
+  pii?: string[];
+  description?: string;
+  tags?: Record<string, string>;
+}
+
+export interface RegisterOptions extends Metadata {
+  name: string;
+  file: string;
+  format?: 'csv' | 'parquet';
+  /** CSV dialect: delimiter (default: detected from the header), quote (default "), extra NA strings */
+  delimiter?: string;
+  quote?: string;
+  na?: string[];
+  /** forced column types, COL → string|number|integer|boolean|date|timestamp */
+  types?: Record<string, string>;
+  wait?: number;
+}
+
+export type RegisterResult = DatasetVersion & { existing: boolean; path: string };
+
+const quietProgress: Progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
+
+const STEWARD_RE = /^([^\s@]+@[^\s@]+\.[^\s@]+|[A-Za-z0-9][A-Za-z0-9._-]*)$/;
+
+export function validateMetadata(m: Metadata): void {
+  if (!m.steward || !STEWARD_RE.test(m.steward))
+    throw usageError(`--steward "${m.steward ?? ''}" is not an e-mail address or a team id`, 'e.g. --steward data-team@example.com or --steward risk-analytics');
+  if (m.consent !== undefined && !CONSENTS.includes(m.consent)) throw usageError(`--consent must be one of ${CONSENTS.join(', ')}, got "${m.consent}"`);
+  for (const k of Object.keys(m.tags ?? {})) if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(k)) throw usageError(`tag key "${k}" is not allowed`, 'use letters, digits, ".", "_" and "-"');
+}
+
+/** "k=v" strings → a record; usage error on anything without "=". */
+export function parseTags(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of list ?? []) {
+    const i = t.indexOf('=');
+    if (i <= 0) throw usageError(`--tag "${t}" is not KEY=VALUE`, 'e.g. --tag domain=telco');
+    out[t.slice(0, i)] = t.slice(i + 1);
+  }
+  return out;
+}
+
+/** "a,b" / repeated flags → a flat list of trimmed, non-empty names. */
+export function splitList(list: string[] | string | undefined): string[] {
+  const arr = Array.isArray(list) ? list : list ? [list] : [];
+  return arr.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+function readHead(path: string, n: number): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const got = readSync(fd, buf, 0, n, 0);
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** read_csv(...) with an explicit dialect: a fixed dialect makes ragged rows and stray quotes errors instead of guesses. */
+function csvRelation(path: string, o: { delimiter: string; quote: string; na: string[]; types: Record<string, string> }): string {
+  const nulls = ['', ...o.na].map(sqlString).join(', ');
+  const parts = [
+    sqlString(path),
+    'header = true',
+    `delim = ${sqlString(o.delimiter)}`,
+    `quote = ${sqlString(o.quote)}`,
+    `escape = ${sqlString(o.quote)}`,
+    'strict_mode = true',
+    'null_padding = false',
+    'skip = 0',
+    `nullstr = [${nulls}]`,
+    // no BOOLEAN: DuckDB would read yes/no labels as true/false and lose the text; no TIME either
+    "auto_type_candidates = ['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']",
+  ];
+  const typeEntries = Object.entries(o.types);
+  if (typeEntries.length) parts.push(`types = {${typeEntries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`);
+  return `read_csv(${parts.join(', ')})`;
+}
+
+export interface Staged {
+  staging: string;
+  columns: ColumnSchema[];
+  rows: number;
+  profile: DatasetVersion['profile'];
+  dataSha256: string;
+}
+
+/**
+ * Stores `rel` (any relation DuckDB can SELECT from) normalised to dictl's types as staging/data.parquet,
+ * in source row order, profiles it, and refuses NaN/Infinity and mixed-type columns. The caller owns the
+ * staging folder (removes it on error, commits it on success).
+ */
+export async function stageRelation(
+  duck: Duck,
+  rel: string,
+  staging: string,
+  opts: { what: string; progress: Progress; line?: (row: number) => string; naHint?: string; textColumns?: string[] },
+): Promise<Omit<Staged, 'staging'>> {
+  const desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
+  if (desc.length === 0) throw dataError(`${opts.what} has no columns`);
+  const seen = new Set<string>();
+  for (const d of desc) {
+    if (seen.has(d.column_name)) throw dataError(`${opts.what} has two columns named "${d.column_name}"`);
+    seen.add(d.column_name);
+  }
+  const columns: ColumnSchema[] = desc.map((d) => {
+    const type = columnTypeOf(d.column_type);
+    return { name: d.column_name, type, duckType: storedDuckType(type), nullable: true };
+  });
+  const casts = columns.map((c, i) => {
+    const q = sqlIdent(c.name);
+    const from = desc[i].column_type.toUpperCase();
+    return from === c.duckType ? q : `CAST(${q} AS ${c.duckType}) AS ${q}`;
+  });
+  const out = join(staging, 'data.parquet');
+  opts.progress.phase(`Writing ${opts.what} as Parquet`);
+  await duck.run(`COPY (SELECT ${casts.join(', ')} FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
+  opts.progress.phase('Profiling');
+  const stored = `read_parquet(${sqlString(out)})`;
+  const scan = await profileRelation(duck, stored, columns);
+  if (scan.rows === 0) throw dataError(`${opts.what} has a header but no data rows`, 'a dataset needs at least one row');
+  const line = opts.line ?? ((r: number) => `row ${r}`);
+  for (const c of columns) {
+    const q = sqlIdent(c.name);
+    if ((scan.nonFinite[c.name] ?? 0) > 0) {
+      const [first] = await duck.all<{ r: number; v: unknown }>(
+        `SELECT file_row_number AS r, ${q}::VARCHAR AS v FROM read_parquet(${sqlString(out)}, file_row_number = true) WHERE NOT isfinite(${q}) ORDER BY 1 LIMIT 1`,
+      );
+      throw dataError(
+        `column "${c.name}" has ${scan.nonFinite[c.name]} NaN/Infinity value(s), first at ${line(first.r)} ("${first.v}")`,
+        opts.naHint ?? 'write missing values as empty fields',
+      );
+    }
+    const nonNull = scan.rows - (scan.profile.find((p) => p.name === c.name)?.nulls ?? 0);
+    const numeric = scan.numericText[c.name];
+    if (numeric !== undefined && !opts.textColumns?.includes(c.name) && numeric > 0 && numeric < nonNull && 2 * numeric >= nonNull) {
+      const [first] = await duck.all<{ r: number; v: string }>(
+        `SELECT file_row_number AS r, ${q} AS v FROM read_parquet(${sqlString(out)}, file_row_number = true) WHERE ${q} IS NOT NULL AND TRY_CAST(${q} AS DOUBLE) IS NULL ORDER BY 1 LIMIT 1`,
+      );
+      throw dataError(
+        `column "${c.name}" has mixed types: ${numeric} of ${nonNull} values are numbers but ${line(first.r)} has "${first.v}"`,
+        `if "${first.v}" means missing pass --na "${first.v}"; to keep the column as text pass --type "${c.name}=string"`,
+      );
+    }
+  }
+  // nullable: a column is nullable in the schema when it has missing values in this version
+  for (const c of columns) c.nullable = (scan.profile.find((p) => p.name === c.name)?.nulls ?? 0) > 0;
+  const { sha256 } = await sha256File(out);
+  return { columns, rows: scan.rows, profile: scan.profile, dataSha256: sha256 };
+}
+
+function existingWithSource(ws: Workspace, name: string, sourceSha: string): DatasetVersion | undefined {
+  for (const v of datasetVersions(ws, name)) {
+    const m = readDatasetVersion(ws, name, v);
+    if (m.source.sha256 === sourceSha) return m;
+  }
+  return undefined;
+}
+
+const asResult = (ws: Workspace, m: DatasetVersion, existing: boolean): RegisterResult => ({
+  ...m,
+  existing,
+  path: datasetDataPath(ws, m.name, m.version),
+});
+
+/**
+ * Commits a staged version under the lock: re-checks for identical source bytes, numbers the version,
+ * writes meta.json into the staging folder and renames it into place, then appends the audit entry.
+ */
+export async function commitStaged(
+  ws: Workspace,
+  name: string,
+  staged: Staged,
+  base: Omit<DatasetVersion, 'kind' | 'name' | 'version' | 'ref' | 'createdAt' | 'createdBy' | 'dataSha256' | 'rows' | 'columns' | 'profile'>,
+  opts: { wait?: number; action: string; command: string },
+): Promise<RegisterResult> {
+  return withLock(ws.registryDir, { wait: opts.wait, command: opts.command }, () => {
+    const dup = existingWithSource(ws, name, base.source.sha256);
+    if (dup) return asResult(ws, dup, true);
+    const versions = datasetVersions(ws, name);
+    const version = (versions[versions.length - 1] ?? 0) + 1;
+    const meta: DatasetVersion = {
+      kind: 'dataset',
+      name,
+      version,
+      ref: `${name}@${version}`,
+      createdAt: new Date().toISOString(),
+      createdBy: defaultActor(),
+      ...base,
+      dataSha256: staged.dataSha256,
+      rows: staged.rows,
+      columns: staged.columns,
+      profile: staged.profile,
+    };
+    writeJsonAtomic(join(staged.staging, 'meta.json'), meta);
+    mkdirSync(datasetDir(ws, name), { recursive: true });
+    commitDir(staged.staging, datasetVersionDir(ws, name, version));
+    appendAudit(ws, {
+      action: opts.action,
+      subject: meta.ref,
+      details: { source: meta.source, dataSha256: meta.dataSha256, rows: meta.rows, steward: meta.steward, consent: meta.consent, parents: meta.parents },
+    });
+    return asResult(ws, meta, false);
+  });
+}
+
+/** Runs fn with a staging folder under datasets/ that is removed unless fn committed it. */
+export async function withStaging<T>(ws: Workspace, name: string, fn: (staging: string) => Promise<T>): Promise<T> {
+  mkdirSync(ws.datasetsDir, { recursive: true });
+  const staging = stagingDirFor(join(ws.datasetsDir, name));
+  try {
+    return await fn(staging);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+const HINTS = {
+  encoding: 'convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8 IN > OUT)',
+  ragged: 'fix the file: every row must have as many fields as the header (or give the right --delimiter)',
+  'unterminated-quote': 'close the quote, or double a quote inside a quoted field ("")',
+};
+
+export async function registerDataset(ws: Workspace, o: RegisterOptions, progress: Progress = quietProgress): Promise<RegisterResult> {
+  // 1. everything that needs no data
+  const name = validateName('dataset', o.name);
+  validateMetadata(o);
+  const path = resolve(o.file);
+  if (!existsSync(path)) throw notFound(`file ${o.file} does not exist`);
+  const st = statSync(path);
+  if (!st.isFile()) throw usageError(`${o.file} is not a file`);
+  const head = readHead(path, 4096);
+  const isParquetMagic = head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1';
+  const format = o.format ?? (/\.parquet$/i.test(path) || isParquetMagic ? 'parquet' : 'csv');
+  if (st.size === 0) throw dataError(`${o.file} is empty (0 bytes)`, format === 'parquet' ? 'a Parquet file has at least a header and a footer' : 'a CSV file needs a header line and at least one row');
+  if (format === 'parquet' && !isParquetMagic) throw dataError(`${o.file} is not a Parquet file (no PAR1 magic bytes)`, 'pass --format csv if it is a CSV file');
+  const types: Record<string, string> = {};
+  for (const [col, t] of Object.entries(o.types ?? {})) {
+    const d = duckTypeForFlag(t);
+    if (!d) throw usageError(`--type ${col}=${t}: unknown type "${t}"`, 'use string, number, integer, boolean, date or timestamp');
+    types[col] = d;
+  }
+  const quote = o.quote ?? '"';
+  if (quote.length !== 1) throw usageError(`--quote must be one character, got "${quote}"`);
+  const headText = head.toString('utf8');
+  const delimiter = o.delimiter === undefined ? detectDelimiter(headText.split('\n')[0], quote) : o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter;
+  if (delimiter.length !== 1) throw usageError(`--delimiter must be one character, got "${delimiter}"`);
+
+  // 2. identical bytes → the existing version
+  progress.phase(`Hashing ${o.file}`);
+  const src = await sha256File(path);
+  const dup = existingWithSource(ws, name, src.sha256);
+  if (dup) return asResult(ws, dup, true);
+
+  // 3. read, store and profile in a staging folder
+  return withStaging(ws, name, async (staging) => {
+    const duck = await openDuck();
+    let staged: Omit<Staged, 'staging'>;
+    try {
+      const rel = format === 'parquet' ? `read_parquet(${sqlString(path)})` : csvRelation(path, { delimiter, quote, na: o.na ?? [], types });
+      try {
+        staged = await stageRelation(duck, rel, staging, {
+          what: o.file,
+          progress,
+          line: format === 'csv' ? (r) => `line ${r + 2}` : (r) => `row ${r}`,
+          textColumns: Object.keys(types).filter((k) => types[k] === 'VARCHAR'),
+          naHint: format === 'csv' ? 'write missing values as empty fields, or pass --na NaN --na Infinity to read them as missing' : 'store missing values as NULL',
+        });
+      } catch (e) {
+        if (e instanceof DictlError) throw e;
+        const msg = (e as Error).message ?? String(e);
+        if (format === 'csv') {
+          const problem = await diagnoseCsv(path, delimiter, quote);
+          if (problem) throw dataError(`${o.file}: ${problem.message}`, HINTS[problem.kind]);
+        }
+        throw dataError(`${o.file}: cannot read as ${format.toUpperCase()}: ${condenseDuckError(msg)}`, format === 'csv' ? 'check the delimiter (--delimiter), quoting (--quote) and missing-value markers (--na)' : undefined);
+      }
+    } finally {
+      duck.close();
+    }
+    const pii = o.pii ?? [];
+    for (const c of pii) if (!staged.columns.some((k) => k.name === c)) throw usageError(`--pii column "${c}" is not a column of ${o.file}`, `columns: ${staged.columns.map((k) => k.name).join(', ')}`);
+    progress.phase('Committing');
+    return commitStaged(
+      ws,
+      name,
+      { ...staged, staging },
+      {
+        source: { file: path, format, sha256: src.sha256, bytes: src.bytes },
+        steward: o.steward,
+        sourceDescription: o.source,
+        license: o.license,
+        consent: o.consent ?? 'unknown',
+        pii,
+        description: o.description,
+        tags: o.tags ?? {},
+        parents: [],
+      },
+      { wait: o.wait, action: 'dataset.register', command: `dataset register ${name}` },
+    );
+  });
+}
