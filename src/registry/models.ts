@@ -358,3 +358,26 @@ export function listModels(ws: Workspace, opts: { name?: string; includeArchived
   const names = opts.name ? [validateName('model', opts.name)] : listModelNames(ws);
   return names.map((n) => describeModel(ws, n, opts));
 }
+
+export interface ModelDetails {
+  summary: ModelVersionSummary;
+  model: ModelVersion;
+  run: Record<string, unknown> | null;
+  evaluation: Record<string, unknown> | null;
+  archivedInfo: Record<string, unknown> | null;
+  dir: string;
+}
+
+/** Everything known about one version (read-only). */
+export function showModel(ws: Workspace, refText: string): ModelDetails {
+  const r = resolveModel(ws, refText);
+  const { name, version } = r.model;
+  return {
+    summary: summarizeVersion(ws, name, version, readAliases(ws, name)),
+    model: r.model,
+    run: readJsonOr<Record<string, unknown>>(join(r.dir, 'run.json')) ?? null,
+    evaluation: readJsonOr<Record<string, unknown>>(evaluationPath(ws, name, version)) ?? null,
+    archivedInfo: readJsonOr<Record<string, unknown>>(archivedPath(ws, name, version)) ?? null,
+    dir: r.dir,
+  };
+}

@@ -1,0 +1,31 @@
+import { Args } from '@oclif/core';
+import { DictlCommand } from '../../src/base.js';
+import { showModel } from '../../src/registry/models.js';
+import { fmtNum, renderTable } from '../../src/ui/table.js';
+
+export default class ModelShow extends DictlCommand {
+  static override summary = 'Show one model version: aliases, lineage, parameters, training and holdout metrics.';
+  static override examples = ['<%= config.bin %> model show churn-model@champion', '<%= config.bin %> model show churn-model@3 --json', '<%= config.bin %> model show churn-model'];
+  static override args = { model: Args.string({ description: 'model reference: NAME, NAME@3, NAME@latest, NAME@ALIAS', required: true }) };
+
+  async run() {
+    const { args } = await this.parseCommand(ModelShow);
+    const r = showModel(this.workspace, args.model);
+    return this.emit(r, (x) => {
+      const m = x.model;
+      const lines = [
+        `${x.summary.ref}${x.summary.aliases.length ? ` (${x.summary.aliases.map((a) => '@' + a).join(', ')})` : ''}${x.summary.archived ? ' [archived]' : ''}`,
+        `  ${m.algorithm} ${m.task}, label ${m.label.column}${m.label.positive !== undefined ? ` = ${m.label.positive}` : ''}, ${m.featureNames.length} features, threshold ${m.threshold}`,
+        `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
+        `  params ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
+      ];
+      if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
+      const train = m.trainMetrics ?? {};
+      const hold = (x.evaluation?.metrics ?? {}) as Record<string, number>;
+      const keys = [...new Set([...Object.keys(train), ...Object.keys(hold)])].sort();
+      if (keys.length) lines.push(renderTable(['metric', 'train', 'holdout'], keys.map((k) => [k, train[k] !== undefined ? fmtNum(train[k]) : '', hold[k] !== undefined ? fmtNum(hold[k]) : ''])));
+      if (!x.evaluation) lines.push(`Not evaluated yet. Try: dictl evaluate ${x.summary.ref} --holdout`);
+      return lines.join('\n');
+    });
+  }
+}
