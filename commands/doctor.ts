@@ -1,0 +1,31 @@
+import { Flags } from '@oclif/core';
+import { DictlCommand, writeFlags } from '../src/base.js';
+import { runDoctor } from '../src/registry/doctor.js';
+import { renderTable } from '../src/ui/table.js';
+
+export default class Doctor extends DictlCommand {
+  static override summary = 'Verify every hash and reference in datasets/ and registry/; with --repair, clear what a crash left behind.';
+  static override description =
+    'Checks dataset data hashes, holdout hashes, feature builds, model files, aliases and the audit log. Crash leftovers (orphan temp files and staged folders, a stale lock, a torn audit line, a missing audit entry) are repaired with --repair under the workspace lock; real inconsistencies are reported, never guessed away. Exits 1 when the workspace is inconsistent.';
+  static override examples = ['<%= config.bin %> doctor', '<%= config.bin %> doctor --repair', '<%= config.bin %> doctor --json --workspace ~/projects/churn'];
+  static override flags = {
+    ...writeFlags,
+    repair: Flags.boolean({ description: 'fix crash leftovers (takes the workspace lock)', default: false }),
+    actor: Flags.string({ description: 'who runs the repair (default: the OS user)' }),
+  };
+
+  async run() {
+    const { flags } = await this.parseCommand(Doctor);
+    const r = await runDoctor(this.workspace, { repair: flags.repair, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
+    const reason = `${r.errors} inconsistenc${r.errors === 1 ? 'y' : 'ies'} found (see the list above)`;
+    return this.emitVerdict(r, r.consistent, reason, (x) => {
+      const c = x.checked;
+      const head = `Checked ${c.datasets} dataset versions, ${c.holdouts} holdouts, ${c.featureBuilds} feature builds, ${c.models} model versions, ${c.aliases} aliases, ${c.auditEntries} audit entries.`;
+      const rows = x.issues.map((i) => [i.severity, i.code, i.path, i.message + (i.repaired ? ' [repaired]' : '')]);
+      const verdict = x.consistent
+        ? `Consistent.${x.leftovers ? ` ${x.leftovers} crash leftover(s)${x.repaired ? `, ${x.repaired} repaired` : '; run dictl doctor --repair to clear them'}.` : ''}`
+        : `INCONSISTENT: ${x.errors} error(s).`;
+      return [head, rows.length ? renderTable(['severity', 'check', 'path', 'detail'], rows) : '', verdict].filter(Boolean).join('\n');
+    });
+  }
+}
