@@ -1,0 +1,210 @@
+/**
+ * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md
+ * and spark_job.py — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
+ * also DIR.tar (deterministic ustar). The package command records lineage in
+ * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commitDir, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { withLock } from '../io/lock.js';
+import { appendAudit } from '../registry/audit.js';
+import { usageError, dataError } from '../errors.js';
+import type { ModelVersion } from '../types.js';
+import type { Workspace } from '../workspace.js';
+import { classNames, exportOnnx, ONNX_OPSET } from '../onnx/export.js';
+import { sha256 } from '../util/hash.js';
+import { stableStringify } from '../util/json.js';
+import { avroSchemaForInputs } from './avro.js';
+import type { Manifest, ManifestFeature } from './manifest.js';
+import { makeTar } from './tar.js';
+import { readmeText, sparkJobText } from './docs.js';
+
+export function dictlVersion(): string {
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    for (const up of ['../../..', '../..']) {
+      const p = join(here, up, 'package.json');
+      if (existsSync(p)) {
+        const j = JSON.parse(readFileSync(p, 'utf8'));
+        if (j.name === 'dictl') return String(j.version);
+      }
+    }
+  } catch {
+    /* fall through */
+  }
+  return '0.0.0';
+}
+
+export function onnxruntimeVersion(): string {
+  try {
+    return String(createRequire(import.meta.url)('onnxruntime-node/package.json').version);
+  } catch {
+    return 'unknown';
+  }
+}
+
+export interface PackageOptions {
+  /** the decision policy to embed (issue 8); null when none */
+  decisionPolicy?: unknown;
+}
+
+export interface PackageFiles {
+  /** file name → bytes, in the order written (manifest.json last) */
+  files: [string, Uint8Array][];
+  manifest: Manifest;
+  onnxSha256: string;
+}
+
+function manifestFeatures(model: ModelVersion): ManifestFeature[] {
+  return model.pipeline.features.map((f) => {
+    switch (f.kind) {
+      case 'numeric':
+        return { name: f.name, kind: f.kind, input: f.input, outputs: [f.name] };
+      case 'onehot': {
+        const o: ManifestFeature = { name: f.name, kind: f.kind, input: f.input, outputs: f.outputs, categories: f.categories, folded: f.folded, otherSlot: f.otherSlot, unknown: f.unknown };
+        if (f.impute !== undefined) o.impute = f.impute;
+        return o;
+      }
+      case 'index': {
+        const o: ManifestFeature = { name: f.name, kind: f.kind, input: f.input, outputs: [f.name], vocabulary: f.vocabulary, unknown: f.unknown };
+        if (f.impute !== undefined) o.impute = f.impute;
+        return o;
+      }
+      case 'interaction':
+        return { name: f.name, kind: f.kind, outputs: [f.name], input: undefined };
+    }
+  });
+}
+
+/** Everything in a package, in memory. Pure apart from reading dictl's and onnxruntime's versions. */
+export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}): PackageFiles {
+  const version = dictlVersion();
+  let onnxBytes: Uint8Array;
+  try {
+    onnxBytes = exportOnnx(model, { producerVersion: version });
+  } catch (e) {
+    throw dataError(`cannot compile ${model.name}@${model.version} to ONNX: ${(e as Error).message}`);
+  }
+  const ref = `${model.name}@${model.version}`;
+  const schema = avroSchemaForInputs(`${model.name}_event`, model.pipeline.inputs, `One scoring event for dictl model ${ref}`);
+  const classes = classNames(model);
+  const K = model.task === 'regression' ? 1 : classes.length;
+  const outputs: Manifest['outputs'] =
+    model.task === 'regression'
+      ? [{ name: 'prediction', type: 'double', shape: ['N', 1], description: 'the linear prediction' }]
+      : [
+          { name: 'probabilities', type: 'double', shape: ['N', K], description: `class probabilities in the order of model.classes (${classes.join(', ')})` },
+          { name: 'label', type: 'string', shape: ['N', 1], description: model.task === 'binary' ? `"${classes[1]}" when P(${classes[1]}) >= ${model.threshold}, else "${classes[0]}"` : 'the most probable class' },
+        ];
+  const unknownPolicy: Record<string, string> = {};
+  for (const f of model.pipeline.features) if (f.kind === 'onehot' || f.kind === 'index') unknownPolicy[f.name] = f.unknown;
+  const enc = (s: string) => new Uint8Array(Buffer.from(s, 'utf8'));
+  const avsc = enc(JSON.stringify(schema, null, 2) + '\n');
+  const base: Omit<Manifest, 'files'> = {
+    kind: 'dictl-scorer-package',
+    formatVersion: 1,
+    model: {
+      ref,
+      name: model.name,
+      version: model.version,
+      task: model.task,
+      algorithm: model.algorithm,
+      label: model.label,
+      classes,
+      threshold: model.threshold,
+      recordSha256: sha256(stableStringify(model)),
+    },
+    inputs: model.pipeline.inputs.map((inp, i) => ({ name: inp.name, field: schema.fields[i].name, type: inp.type, nullable: inp.nullable, onnxType: inp.type === 'number' ? 'double' : 'string' })),
+    outputs,
+    featureOrder: model.featureNames && model.featureNames.length ? model.featureNames : model.pipeline.outputNames,
+    features: manifestFeatures(model),
+    unknownPolicy,
+    lineage: model.lineage,
+    onnx: { irVersion: 8, opset: { ...ONNX_OPSET }, file: 'model.onnx' },
+    versions: { dictl: version, onnxruntime: onnxruntimeVersion() },
+    decisionPolicy: opts.decisionPolicy ?? null,
+  };
+  const readme = enc(readmeText({ ...base, files: {} }));
+  const spark = enc(sparkJobText());
+  const others: [string, Uint8Array][] = [
+    ['model.onnx', onnxBytes],
+    ['input.avsc', avsc],
+    ['README.md', readme],
+    ['spark_job.py', spark],
+  ];
+  const files: Manifest['files'] = {};
+  for (const [name, b] of others) files[name] = { sha256: sha256(b), bytes: b.length };
+  const manifest: Manifest = { ...base, files };
+  return { files: [...others, ['manifest.json', enc(stableStringify(manifest))]], manifest, onnxSha256: files['model.onnx'].sha256 };
+}
+
+export interface PackageResult {
+  model: string;
+  out: string;
+  files: { name: string; sha256: string; bytes: number }[];
+  onnxSha256: string;
+  tar?: { path: string; sha256: string; bytes: number };
+  lineageRecord: string;
+  inputs: number;
+  features: number;
+}
+
+/** Writes the files into `out` (replacing an earlier package there, never other content). */
+export function writePackage(pkg: PackageFiles, out: string, tar: boolean): { tar?: { path: string; sha256: string; bytes: number } } {
+  const dir = resolve(out);
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw usageError(`--out ${out} exists and is not a folder`);
+    const entries = readdirSync(dir);
+    const ours = new Set([...pkg.files.map(([n]) => n)]);
+    const foreign = entries.filter((e) => !ours.has(e));
+    if (entries.length > 0 && (!entries.includes('manifest.json') || foreign.length > 0))
+      throw usageError(`--out ${out} is not empty and is not a dictl package (${(foreign.length ? foreign : entries).slice(0, 3).join(', ')})`, 'choose an empty or new folder');
+  }
+  mkdirSync(dirname(dir), { recursive: true });
+  const staging = stagingDirFor(dir);
+  try {
+    for (const [name, bytes] of pkg.files) writeFileSync(join(staging, name), bytes);
+    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    commitDir(staging, dir);
+  } catch (e) {
+    rmSync(staging, { recursive: true, force: true });
+    throw e;
+  }
+  if (!tar) return {};
+  const bytes = makeTar(pkg.files, basename(dir));
+  const path = `${dir}.tar`;
+  writeFileAtomic(path, bytes);
+  return { tar: { path, sha256: sha256(bytes), bytes: bytes.length } };
+}
+
+export const packagesDir = (ws: Workspace) => join(ws.registryDir, 'packages');
+
+/** `dictl package MODEL@REF --out DIR [--tar]` */
+export async function packageModel(ws: Workspace, refText: string, out: string, opts: { tar?: boolean; wait?: number; decisionPolicy?: unknown } = {}): Promise<PackageResult> {
+  if (!out) throw usageError('--out DIR is required');
+  const { resolveModel } = await import('../registry/models.js');
+  const resolved = resolveModel(ws, refText);
+  const model = resolved.model;
+  // build (and validate) everything before taking the lock or writing anything
+  const pkg = buildPackageFiles(model, { decisionPolicy: opts.decisionPolicy });
+  const outAbs = resolve(out);
+  return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
+    const w = writePackage(pkg, outAbs, !!opts.tar);
+    const lineagePath = join(packagesDir(ws), `${pkg.onnxSha256}.json`);
+    writeJsonAtomic(lineagePath, { model: resolved.ref, out: outAbs, sha256: pkg.onnxSha256, manifestSha256: sha256(pkg.files[pkg.files.length - 1][1]) });
+    appendAudit(ws, { action: 'model.package', subject: resolved.ref, details: { out: outAbs, sha256: pkg.onnxSha256, tar: w.tar?.path ?? null } });
+    return {
+      model: resolved.ref,
+      out: outAbs,
+      files: pkg.files.map(([name, b]) => ({ name, sha256: sha256(b), bytes: b.length })),
+      onnxSha256: pkg.onnxSha256,
+      tar: w.tar,
+      lineageRecord: lineagePath,
+      inputs: model.pipeline.inputs.length,
+      features: pkg.manifest.featureOrder.length,
+    };
+  });
+}

@@ -1,0 +1,266 @@
+/**
+ * The packaged scorer: loads a package folder (manifest.json, input.avsc, model.onnx), validates
+ * events against input.avsc and the categorical policies, and scores rows in vectorised batches with
+ * onnxruntime-node. The file/pipe paths (src/scorer/run.ts) and the streams engineer's runner
+ * (src/streams) build on this API.
+ *
+ * Missing values: an absent or null nullable field is missing (NaN in the number tensor, '' in the
+ * string tensor). A string '' is missing too (imputed, else an unknown category).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataError, notFound } from '../errors.js';
+import type { Manifest } from './manifest.js';
+import type { AvroRecordSchema } from './avro.js';
+
+export interface ScoredRow {
+  /** binary: P(positive); multiclass: probability of the predicted class; regression: the prediction */
+  score: number;
+  label?: string;
+  probabilities?: number[];
+  prediction?: number;
+}
+
+export type Validation = { ok: true; row: Record<string, unknown> } | { ok: false; reason: string };
+
+export interface ScoredColumns {
+  n: number;
+  /** n values */
+  score: Float64Array;
+  /** n×K row-major (classification) */
+  probabilities?: Float64Array;
+  K: number;
+  label?: string[];
+  prediction?: Float64Array;
+}
+
+export interface Scorer {
+  manifest: Manifest;
+  dir: string;
+  validate(event: unknown): Validation;
+  scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRow[]>;
+  /** Columnar scoring: numbers as Float64Array (NaN = missing), strings as string[] ('' = missing). */
+  scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns>;
+  close(): void;
+}
+
+export interface LoadOptions {
+  /** rows per onnxruntime run (default 8192) */
+  batchSize?: number;
+  /** onnxruntime intra-op threads (default: onnxruntime's choice) */
+  threads?: number;
+}
+
+type Check = (v: unknown) => string | null;
+
+interface InputPlan {
+  name: string;
+  type: 'number' | 'string';
+  nullable: boolean;
+  isValid: (v: unknown) => boolean;
+  /** categorical policies that reject a value (returns a reason) */
+  checks: Check[];
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'string') return `string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  if (typeof v === 'object') return 'object';
+  return `${typeof v} ${String(v)}`;
+}
+
+function categoricalChecks(m: Manifest, input: string): Check[] {
+  const out: Check[] = [];
+  for (const f of m.features) {
+    if (f.input !== input) continue;
+    if (f.kind === 'onehot' && f.unknown === 'error') {
+      const known = new Set([...(f.categories ?? []), ...(f.folded ?? [])]);
+      const imp = typeof f.impute === 'string' && f.impute !== '' ? f.impute : null;
+      out.push((v) => {
+        const s = v === null || v === undefined || v === '' ? imp : String(v);
+        if (s === null) return `field "${input}": missing value and feature "${f.name}" has no imputation (unknown: error)`;
+        return known.has(s) ? null : `field "${input}": unknown category ${JSON.stringify(s)} for feature "${f.name}" (unknown: error)`;
+      });
+    } else if (f.kind === 'index' && (f.unknown === 'error' || f.unknown === 'skip')) {
+      const known = new Set(f.vocabulary ?? []);
+      const imp = typeof f.impute === 'string' && f.impute !== '' ? f.impute : null;
+      out.push((v) => {
+        const s = v === null || v === undefined || v === '' ? imp : String(v);
+        if (s === null) return `field "${input}": missing value and feature "${f.name}" has no imputation (unknown: ${f.unknown})`;
+        return known.has(s) ? null : `field "${input}": unknown category ${JSON.stringify(s)} for feature "${f.name}" (unknown: ${f.unknown})`;
+      });
+    }
+  }
+  return out;
+}
+
+export function readManifest(dir: string): Manifest {
+  const p = join(dir, 'manifest.json');
+  if (!existsSync(p)) throw notFound(`no scorer package at ${dir} (no manifest.json)`, 'build one with: dictl package MODEL@VERSION --out DIR');
+  let m: Manifest;
+  try {
+    m = JSON.parse(readFileSync(p, 'utf8')) as Manifest;
+  } catch (e) {
+    throw dataError(`manifest.json in ${dir} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (m.kind !== 'dictl-scorer-package') throw dataError(`${p} is not a dictl scorer manifest`);
+  return m;
+}
+
+/** Builds the per-input validation plan from the manifest and input.avsc (parsed with avsc). */
+export async function compileValidation(m: Manifest, schema: AvroRecordSchema): Promise<(event: unknown) => Validation> {
+  const avro = (await import('avsc')).default;
+  const type = avro.Type.forSchema(schema as unknown as Parameters<typeof avro.Type.forSchema>[0]) as unknown as {
+    fields: { name: string; type: { isValid(v: unknown): boolean } }[];
+  };
+  const byField = new Map(type.fields.map((f) => [f.name, f.type]));
+  const plans: InputPlan[] = m.inputs.map((inp) => {
+    const t = byField.get(inp.field);
+    if (!t) throw dataError(`input.avsc has no field "${inp.field}" for input "${inp.name}"`);
+    return { name: inp.name, type: inp.type, nullable: inp.nullable, isValid: (v) => t.isValid(v), checks: categoricalChecks(m, inp.name) };
+  });
+  return (event: unknown): Validation => {
+    let ev = event;
+    if (typeof ev === 'string' || ev instanceof Uint8Array) {
+      const text = typeof ev === 'string' ? ev : Buffer.from(ev).toString('utf8');
+      try {
+        ev = JSON.parse(text);
+      } catch (e) {
+        return { ok: false, reason: `bad JSON: ${(e as Error).message}` };
+      }
+    }
+    if (ev === null || typeof ev !== 'object' || Array.isArray(ev)) return { ok: false, reason: `event is not a JSON object (got ${describe(ev)})` };
+    const src = ev as Record<string, unknown>;
+    const row: Record<string, unknown> = {};
+    for (const p of plans) {
+      let v = src[p.name];
+      if (v === undefined) {
+        if (!p.nullable) return { ok: false, reason: `missing field "${p.name}"` };
+        v = null;
+      }
+      if (!p.isValid(v)) {
+        if (v === null) return { ok: false, reason: `field "${p.name}" is null but not nullable` };
+        return { ok: false, reason: `field "${p.name}": expected ${p.type}${p.nullable ? ' or null' : ''}, got ${describe(v)}` };
+      }
+      for (const c of p.checks) {
+        const r = c(v);
+        if (r) return { ok: false, reason: r };
+      }
+      row[p.name] = v;
+    }
+    return { ok: true, row };
+  };
+}
+
+const num = (v: unknown): number => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? NaN : Number(v));
+const str = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
+
+export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<Scorer> {
+  const manifest = readManifest(dir);
+  const onnxPath = join(dir, manifest.onnx?.file ?? 'model.onnx');
+  const avscPath = join(dir, 'input.avsc');
+  if (!existsSync(onnxPath)) throw notFound(`scorer package ${dir} has no ${manifest.onnx?.file ?? 'model.onnx'}`);
+  if (!existsSync(avscPath)) throw notFound(`scorer package ${dir} has no input.avsc`);
+  let schema: AvroRecordSchema;
+  try {
+    schema = JSON.parse(readFileSync(avscPath, 'utf8')) as AvroRecordSchema;
+  } catch (e) {
+    throw dataError(`input.avsc in ${dir} is not valid JSON: ${(e as Error).message}`);
+  }
+  const validate = await compileValidation(manifest, schema);
+  const ort = (await import('onnxruntime-node')).default;
+  const sessOpts: Record<string, unknown> = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
+  if (opts.threads !== undefined) sessOpts.intraOpNumThreads = opts.threads;
+  let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  try {
+    session = await ort.InferenceSession.create(readFileSync(onnxPath), sessOpts);
+  } catch (e) {
+    throw dataError(`cannot load ${onnxPath}: ${(e as Error).message}`);
+  }
+  const batchSize = Math.max(1, opts.batchSize ?? 8192);
+  const task = manifest.model.task;
+  const K = task === 'regression' ? 1 : manifest.model.classes.length;
+
+  async function runChunk(cols: Record<string, Float64Array | string[]>, start: number, n: number, out: ScoredColumns): Promise<void> {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const inp of manifest.inputs) {
+      const c = cols[inp.name];
+      if (!c) throw dataError(`missing input column "${inp.name}"`);
+      if (inp.type === 'number') {
+        const a = c instanceof Float64Array ? c : Float64Array.from(c as string[], num);
+        feeds[inp.name] = new ort.Tensor('float64', start === 0 && a.length === n ? a : a.subarray(start, start + n), [n, 1]);
+      } else {
+        const a = Array.isArray(c) ? c : Array.from(c as Float64Array, (x) => (Number.isNaN(x) ? '' : String(x)));
+        feeds[inp.name] = new ort.Tensor('string', start === 0 && a.length === n ? a : a.slice(start, start + n), [n, 1]);
+      }
+    }
+    const res = await session.run(feeds);
+    if (task === 'regression') {
+      const p = res.prediction.data as Float64Array;
+      out.prediction!.set(p, start);
+      out.score.set(p, start);
+      return;
+    }
+    const probs = res.probabilities.data as Float64Array;
+    out.probabilities!.set(probs, start * K);
+    const labels = res.label.data as string[];
+    for (let i = 0; i < n; i++) out.label![start + i] = labels[i];
+    if (task === 'binary') for (let i = 0; i < n; i++) out.score[start + i] = probs[i * 2 + 1];
+    else
+      for (let i = 0; i < n; i++) {
+        let m = -Infinity;
+        for (let k = 0; k < K; k++) if (probs[i * K + k] > m) m = probs[i * K + k];
+        out.score[start + i] = m;
+      }
+  }
+
+  async function scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns> {
+    const out: ScoredColumns = { n, K, score: new Float64Array(n) };
+    if (task === 'regression') out.prediction = new Float64Array(n);
+    else {
+      out.probabilities = new Float64Array(n * K);
+      out.label = new Array<string>(n);
+    }
+    for (let s = 0; s < n; s += batchSize) await runChunk(cols, s, Math.min(batchSize, n - s), out);
+    return out;
+  }
+
+  async function scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRow[]> {
+    const n = rows.length;
+    if (n === 0) return [];
+    const cols: Record<string, Float64Array | string[]> = {};
+    for (const inp of manifest.inputs) {
+      if (inp.type === 'number') {
+        const a = new Float64Array(n);
+        for (let i = 0; i < n; i++) a[i] = num(rows[i][inp.name]);
+        cols[inp.name] = a;
+      } else {
+        const a = new Array<string>(n);
+        for (let i = 0; i < n; i++) a[i] = str(rows[i][inp.name]);
+        cols[inp.name] = a;
+      }
+    }
+    const r = await scoreColumns(cols, n);
+    const out = new Array<ScoredRow>(n);
+    for (let i = 0; i < n; i++) {
+      if (task === 'regression') out[i] = { score: r.score[i], prediction: r.prediction![i] };
+      else out[i] = { score: r.score[i], label: r.label![i], probabilities: Array.from(r.probabilities!.subarray(i * K, i * K + K)) };
+    }
+    return out;
+  }
+
+  let closed = false;
+  return {
+    manifest,
+    dir,
+    validate,
+    scoreRows,
+    scoreColumns,
+    close() {
+      if (closed) return;
+      closed = true;
+      void session.release?.();
+    },
+  };
+}

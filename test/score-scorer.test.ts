@@ -1,0 +1,104 @@
+import { describe, expect, it, beforeAll, afterAll } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
+import { loadScorer, type Scorer } from '../src/scorer/scorer.js';
+import { applyPipeline } from '../src/pipeline/apply.js';
+import { predict } from '../src/ml/predict.js';
+import { sha256 } from '../src/util/hash.js';
+import { makeTar } from '../src/scorer/tar.js';
+import type { FittedPipeline } from '../src/types.js';
+import { fixtureModel, fixturePipeline, fixtureRows } from './onnx-fixtures.js';
+
+/** The fixture pipeline plus a strict one-hot and a strict index, to exercise validation. */
+function strictPipeline(): FittedPipeline {
+  const p = fixturePipeline();
+  p.inputs.push({ name: 'tier', type: 'string', nullable: true }, { name: 'mean radius', type: 'number', nullable: false });
+  p.features.push(
+    { kind: 'onehot', name: 'tier', input: 'tier', categories: ['gold', 'silver'], folded: ['bronze'], otherSlot: true, unknown: 'error', outputs: ['tier=gold', 'tier=silver', 'tier=__other__'] },
+    { kind: 'index', name: 'tier_i', input: 'tier', impute: 'gold', vocabulary: ['gold', 'silver', 'bronze'], unknown: 'error' },
+    { kind: 'numeric', name: 'mr', input: 'mean radius', steps: [{ op: 'affine', sub: 10, div: 4 }] },
+  );
+  p.outputNames.push('tier=gold', 'tier=silver', 'tier=__other__', 'tier_i', 'mr');
+  return p;
+}
+
+const rows = fixtureRows.map((r, i) => ({ ...r, tier: ['gold', 'silver', 'bronze', 'silver'][i % 4], 'mean radius': 8 + i }));
+
+describe('scorer package + loadScorer', () => {
+  let dir: string;
+  let scorer: Scorer;
+  const model = fixtureModel('binary', strictPipeline());
+  beforeAll(async () => {
+    dir = join(mkdtempSync(join(tmpdir(), 'dictl-pkg-')), 'pkg');
+    writePackage(buildPackageFiles(model), dir, true);
+    scorer = await loadScorer(dir, { batchSize: 3 });
+  });
+  afterAll(() => scorer?.close());
+
+  it('writes every file with the hashes the manifest records', () => {
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'input.avsc', 'manifest.json', 'model.onnx', 'spark_job.py']);
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    for (const [name, f] of Object.entries(m.files as Record<string, { sha256: string; bytes: number }>)) {
+      const b = readFileSync(join(dir, name));
+      expect(sha256(b)).toBe(f.sha256);
+      expect(b.length).toBe(f.bytes);
+    }
+    expect(m.model.classes).toEqual(['no', 'yes']);
+    expect(m.featureOrder).toEqual(model.featureNames);
+    expect(m.unknownPolicy).toEqual({ color: 'other', city: 'zeros', city_idx: 'keep', tier: 'error', tier_i: 'error' });
+    expect(m.decisionPolicy).toBeNull();
+    const avsc = JSON.parse(readFileSync(join(dir, 'input.avsc'), 'utf8'));
+    expect(avsc.fields.map((f: { name: string }) => f.name)).toEqual(['a', 'b', 'color', 'city', 'tier', 'mean_radius']);
+    expect(avsc.fields[5]).toEqual({ name: 'mean_radius', type: 'double', column: 'mean radius' });
+    expect(avsc.fields[0].type).toEqual(['null', 'double']);
+  });
+
+  it('rebuilds byte-identically (folder and tar)', () => {
+    const again = join(mkdtempSync(join(tmpdir(), 'dictl-pkg-')), 'pkg');
+    const w = writePackage(buildPackageFiles(model), again, true);
+    for (const f of readdirSync(dir)) expect(sha256(readFileSync(join(again, f)))).toBe(sha256(readFileSync(join(dir, f))));
+    expect(sha256(readFileSync(`${dir}.tar`))).toBe(w.tar!.sha256);
+    const list = spawnSync('tar', ['-tf', `${dir}.tar`], { encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    expect(list.stdout.trim().split('\n')).toEqual(['pkg/', 'pkg/model.onnx', 'pkg/input.avsc', 'pkg/README.md', 'pkg/spark_job.py', 'pkg/manifest.json']);
+  });
+
+  it('scores rows exactly like applyPipeline + predict, in batches', async () => {
+    const valid = rows.map((r) => scorer.validate(r));
+    expect(valid.every((v) => v.ok)).toBe(true);
+    const scored = await scorer.scoreRows(valid.map((v) => (v as { row: Record<string, unknown> }).row));
+    const { X, n, p } = applyPipeline(model.pipeline, rows);
+    const ref = predict(model, X, n, p);
+    expect(scored).toHaveLength(n);
+    scored.forEach((s, i) => {
+      expect(Math.abs(s.score - ref[i])).toBeLessThan(1e-12);
+      expect(s.probabilities![1]).toBe(s.score);
+      expect(s.label).toBe(ref[i] >= model.threshold ? 'yes' : 'no');
+    });
+  });
+
+  it('validates events against input.avsc and the unknown-category policy', () => {
+    const ok = { a: 1, b: 2, color: 'red', city: 'paris', tier: 'gold', 'mean radius': 9 };
+    expect(scorer.validate(JSON.stringify(ok))).toEqual({ ok: true, row: ok });
+    expect(scorer.validate({ ...ok, extra: 'ignored' })).toEqual({ ok: true, row: ok });
+    const { a: _a, ...noNullable } = ok;
+    expect(scorer.validate(noNullable)).toEqual({ ok: true, row: { ...noNullable, a: null } });
+    const reason = (e: unknown) => {
+      const v = scorer.validate(e);
+      return v.ok ? 'ok' : v.reason;
+    };
+    expect(reason('{"a": 1,')).toMatch(/^bad JSON/);
+    expect(reason('[1,2]')).toMatch(/not a JSON object/);
+    const { city: _c, ...noCity } = ok;
+    expect(reason(noCity)).toBe('missing field "city"');
+    expect(reason({ ...ok, city: null })).toBe('field "city" is null but not nullable');
+    expect(reason({ ...ok, a: 'abc' })).toBe('field "a": expected number or null, got string "abc"');
+    expect(reason({ ...ok, 'mean radius': true })).toBe('field "mean radius": expected number, got boolean true');
+    expect(reason({ ...ok, tier: 'platinum' })).toBe('field "tier": unknown category "platinum" for feature "tier" (unknown: error)');
+    expect(reason({ ...ok, tier: 'bronze' })).toBe('ok'); // folded is known
+    expect(reason({ ...ok, tier: null })).toMatch(/missing value and feature "tier" has no imputation/);
+  });
+});
