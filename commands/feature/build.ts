@@ -1,0 +1,36 @@
+import { Args, Flags } from '@oclif/core';
+import { DictlCommand, writeFlags } from '../../src/base.js';
+import { buildFeatureSet } from '../../src/features/builds.js';
+
+export default class FeatureBuild extends DictlCommand {
+  static override summary = 'Fit a feature set on the training rows of its holdout and write the feature matrix (Parquet) and fitted state.';
+  static override description =
+    'Reads features/NAME.yaml, resolves its source dataset and holdout (pinned with holdout: HASH, else the latest for that dataset version), fits every stateful transform on the training rows only, and writes registry/features/NAME/VERSION/{features.parquet,state.json}. A build is keyed by the hash of (definition, source data, holdout): rebuilding an unchanged set does nothing and says so.';
+  static override examples = [
+    '<%= config.bin %> feature build churn',
+    '<%= config.bin %> feature build churn --json',
+    '<%= config.bin %> feature build churn --wait 30',
+    '<%= config.bin %> feature build credit --allow-unconsented',
+  ];
+  static override args = { name: Args.string({ description: 'feature set name (features/NAME.yaml)', required: true }) };
+  static override flags = {
+    ...writeFlags,
+    'allow-unconsented': Flags.boolean({ description: 'use a dataset whose consent is opt-out/unknown (recorded in the build)', default: false }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parseCommand(FeatureBuild);
+    const r = await buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m) });
+    return this.emit(r, (x) =>
+      x.unchanged
+        ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and holdout (${x.holdout.slice(0, 12)}); nothing written.`
+        : [
+            `Built ${x.ref} from ${x.dataset} (holdout ${x.holdout.slice(0, 12)})`,
+            `  rows: ${x.rows.train} train, ${x.rows.test} test${x.rows.skipped ? `, ${x.rows.skipped} skipped` : ''}`,
+            `  ${x.outputs.length} output columns: ${x.outputs.slice(0, 8).join(', ')}${x.outputs.length > 8 ? ', …' : ''}`,
+            `  ${x.path}`,
+            `  fit ${x.timings.fitMs} ms, write ${x.timings.writeMs} ms, total ${x.timings.totalMs} ms`,
+          ].join('\n'),
+    );
+  }
+}

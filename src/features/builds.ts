@@ -1,0 +1,434 @@
+/**
+ * Feature builds: registry/features/NAME/VERSION/{features.parquet, state.json}.
+ * A build is identified by hash(definition, source data sha256, holdout hash); rebuilding an unchanged
+ * set returns the existing version. Everything is validated and fitted before anything is written;
+ * the version folder is staged and renamed into place under the workspace lock.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DictlError, notFound, usageError } from '../errors.js';
+import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { withLock } from '../io/lock.js';
+import type { Duck } from '../io/duck.js';
+import { appendAudit } from '../registry/audit.js';
+import { datasetDataPath, resolveDataset } from '../datasets/store.js';
+import type { DatasetVersion, FeatureBuild, Holdout } from '../types.js';
+import { hashValue } from '../util/hash.js';
+import { parseRef, validateName } from '../util/names.js';
+import type { Workspace } from '../workspace.js';
+import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
+import { exprToString } from '../pipeline/expr.js';
+import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
+import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
+
+export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
+export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
+
+export function featureBuildVersions(ws: Workspace, name: string): number[] {
+  const dir = featureBuildsDir(ws, name);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((d) => /^\d+$/.test(d) && existsSync(join(dir, d, 'state.json')))
+    .map(Number)
+    .sort((a, b) => a - b);
+}
+
+export function readFeatureBuild(ws: Workspace, name: string, version: number): FeatureBuild {
+  const p = join(featureBuildDir(ws, name, version), 'state.json');
+  if (!existsSync(p)) throw notFound(`feature build ${name}@${version} not found`, `see: dictl feature list`);
+  return JSON.parse(readFileSync(p, 'utf8')) as FeatureBuild;
+}
+
+/** Resolves "churn", "churn@2", "churn@latest" to a committed build. */
+export function resolveFeatureBuild(ws: Workspace, refText: string): { build: FeatureBuild; dir: string; parquetPath: string } {
+  const { name, ref } = parseRef('feature set', refText);
+  const versions = featureBuildVersions(ws, name);
+  if (versions.length === 0) throw notFound(`feature set "${name}" has no build`, `build it: dictl feature build ${name}`);
+  let v: number;
+  if (ref === 'latest') v = versions[versions.length - 1];
+  else if (typeof ref === 'number') v = ref;
+  else throw notFound(`feature build reference "${refText}" is not a version`, `use ${name}@N or ${name}@latest`);
+  const build = readFeatureBuild(ws, name, v);
+  const dir = featureBuildDir(ws, name, v);
+  return { build, dir, parquetPath: join(dir, 'features.parquet') };
+}
+
+export interface Matrix {
+  /** row-major n×p */
+  X: Float64Array;
+  n: number;
+  p: number;
+  y: Float64Array;
+  rows: Float64Array;
+  names: string[];
+}
+
+/** Reads a features.parquet into a dense matrix (NULL → NaN), in __row order, streaming DuckDB chunks. */
+export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 'all'): Promise<Matrix> {
+  if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
+  const { withDuck } = await import('../io/duck.js');
+  return withDuck(async (duck) => {
+    await lockDown(duck, [dirname(parquetPath)]);
+    const src = `read_parquet(${sqlStr(parquetPath)})`;
+    const cols = await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`);
+    const names = cols.map((c) => c.column_name).filter((c) => !c.startsWith('__'));
+    const where = split === 'all' ? '' : `WHERE __split = ${sqlStr(split)}`;
+    const cnt = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} ${where}`);
+    const n = Number(cnt[0].n);
+    const p = names.length;
+    const X = new Float64Array(n * p);
+    const y = new Float64Array(n);
+    const rows = new Float64Array(n);
+    const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
+    let off = 0;
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const m = chunk.rowCount;
+      const rv = chunk.getColumnVector(0);
+      const lv = chunk.getColumnVector(1);
+      for (let i = 0; i < m; i++) {
+        rows[off + i] = (rv.getItem(i) as number | null) ?? NaN;
+        y[off + i] = (lv.getItem(i) as number | null) ?? NaN;
+      }
+      for (let j = 0; j < p; j++) {
+        const v = chunk.getColumnVector(j + 2);
+        let k = off * p + j;
+        for (let i = 0; i < m; i++, k += p) {
+          const x = v.getItem(i) as number | null;
+          X[k] = x === null ? NaN : x;
+        }
+      }
+      off += m;
+    }
+    if (off !== n) throw new DictlError('internal', `read ${off} rows from ${parquetPath}, expected ${n}`);
+    return { X, n, p, y, rows, names };
+  });
+}
+
+/** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
+export async function lockDown(duck: Duck, dirs: string[]): Promise<void> {
+  const list = dirs.map((d) => sqlStr(d.endsWith('/') ? d : d + '/')).join(', ');
+  await duck.run(`SET allowed_directories = [${list}]`);
+  await duck.run(`SET enable_external_access = false`);
+  await duck.run(`SET autoinstall_known_extensions = false`);
+  await duck.run(`SET autoload_known_extensions = false`);
+  await duck.run(`SET lock_configuration = true`);
+}
+
+// ───────────────────────── build ─────────────────────────
+
+export interface BuildInputs {
+  spec: FeatureSetSpec;
+  ds: DatasetVersion;
+  holdout: Holdout;
+  plan: PlanInputs;
+  definitionHash: string;
+  hash: string;
+  allowUnconsented: boolean;
+}
+
+/** Resolves and validates everything a build needs, reading no data. */
+export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnconsented?: boolean } = {}): Promise<BuildInputs> {
+  const spec = loadFeatureSet(ws, name);
+  const ds = resolveDataset(ws, spec.source);
+  const { assertConsent, assertNoPii } = await import('../datasets/policy.js');
+  assertConsent(ds, opts.allowUnconsented ?? false);
+  const plan = checkAgainstSchema(spec, ds.columns);
+  assertNoPii(ds, plan.inputs.map((i) => i.name), spec.allowPii);
+  const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
+  let holdout: Holdout | undefined;
+  if (spec.holdout) {
+    holdout = readHoldout(ws, spec.holdout);
+    if (holdout.dataset !== ds.ref && holdout.dataSha256 !== ds.dataSha256)
+      throw new DictlError('data', `${spec.file}: holdout ${spec.holdout.slice(0, 12)} was made for ${holdout.dataset}, not ${ds.ref}`, { hint: `make one: dictl holdout create ${ds.ref} --fraction 0.2 --stratify ${spec.label.column} --seed 42` });
+  } else holdout = latestHoldoutFor(ws, ds.ref);
+  if (!holdout)
+    throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : ''} --seed 42`);
+  if (holdout.dataSha256 !== ds.dataSha256) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} was made for different data than ${ds.ref}`);
+  if (holdout.nRows !== ds.rows) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} covers ${holdout.nRows} rows, ${ds.ref} has ${ds.rows}`);
+  const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref };
+  const definitionHash = hashValue(definition);
+  const hash = hashValue({ definition: definitionHash, data: ds.dataSha256, holdout: holdout.hash });
+  return { spec, ds, holdout, plan, definitionHash, hash, allowUnconsented: opts.allowUnconsented ?? false };
+}
+
+export function findBuildByHash(ws: Workspace, name: string, hash: string): FeatureBuild | undefined {
+  for (const v of featureBuildVersions(ws, name).reverse()) {
+    const b = readFeatureBuild(ws, name, v);
+    if (b.hash === hash) return b;
+  }
+  return undefined;
+}
+
+export interface BuildResult {
+  name: string;
+  version: number;
+  ref: string;
+  hash: string;
+  unchanged: boolean;
+  dataset: string;
+  holdout: string;
+  rows: { train: number; test: number; skipped: number };
+  outputs: string[];
+  path: string;
+  timings: { fitMs: number; writeMs: number; totalMs: number };
+}
+
+/**
+ * Fits the pipeline on the training rows and writes the feature matrix to `outPath` (Parquet):
+ * __row, __split, __label, outputs. Returns the pipeline and row counts. Holds no lock; writes only outPath.
+ */
+export async function fitAndWrite(
+  duck: Duck,
+  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[] },
+  outPath: string,
+  progress: (m: string) => void = () => {},
+): Promise<{ pipeline: FeatureBuild['pipeline']; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+  const { spec, plan } = inp;
+  const t0 = Date.now();
+  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath)]);
+  await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT PRIMARY KEY)`);
+  if (inp.testRows.length) {
+    const app = await duck.conn.createAppender('__test_rows');
+    for (const r of inp.testRows) {
+      app.appendBigInt(BigInt(r));
+      app.endRow();
+    }
+    app.flushSync();
+    app.closeSync();
+  }
+  await duck.run(
+    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN t.r IS NULL THEN 'train' ELSE 'test' END AS __split
+     FROM (SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)) s
+     LEFT JOIN __test_rows t ON t.r = s.__row`,
+  );
+  // label checks before anything is fitted or written
+  const lab = sqlId(spec.label.column);
+  const lc = await duck.all<{ nulls: number; pos: number; bad: number }>(
+    `SELECT count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
+            ${spec.label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(spec.label.positive!)})` : '0'}::BIGINT AS pos,
+            ${spec.label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${spec.label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
+     FROM __base WHERE __split = 'train'`,
+  );
+  if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${spec.label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
+  if (spec.label.task === 'binary' && Number(lc[0].pos) === 0) {
+    const vals = await duck.all<{ v: string }>(`SELECT DISTINCT CAST(${lab} AS VARCHAR) AS v FROM __base ORDER BY 1 LIMIT 10`);
+    throw new DictlError('data', `label.positive "${spec.label.positive}" never occurs in column "${spec.label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
+  }
+  if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${spec.label.column}" has ${lc[0].bad} training rows outside label.classes`);
+  if (spec.label.task === 'regression') {
+    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
+    if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
+  }
+
+  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress);
+  const t1 = Date.now();
+  progress(`writing ${pipeline.outputNames.length} feature columns`);
+  const sel = pipelineSelect(pipeline, `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`, ['__row', '__split', '__label'], { orderBy: '__row' });
+  try {
+    await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
+  } catch (e) {
+    const msg = (e as Error).message.split('\n')[0];
+    if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
+    throw e;
+  }
+  const counts = await duck.all<{ s: string; n: number }>(`SELECT __split AS s, count(*)::BIGINT AS n FROM read_parquet(${sqlStr(outPath)}) GROUP BY 1`);
+  const total = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base`);
+  const train = Number(counts.find((c) => c.s === 'train')?.n ?? 0);
+  const test = Number(counts.find((c) => c.s === 'test')?.n ?? 0);
+  return { pipeline, rows: { train, test, skipped: Number(total[0].n) - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+}
+
+export async function buildFeatureSet(
+  ws: Workspace,
+  name: string,
+  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void } = {},
+): Promise<BuildResult> {
+  const t0 = Date.now();
+  const progress = opts.progress ?? (() => {});
+  const inp = await prepareBuild(ws, name, opts);
+  const existing = findBuildByHash(ws, name, inp.hash);
+  const unchangedResult = (b: FeatureBuild): BuildResult => ({
+    name,
+    version: b.version,
+    ref: `${name}@${b.version}`,
+    hash: b.hash,
+    unchanged: true,
+    dataset: b.dataset,
+    holdout: b.holdout,
+    rows: b.rows,
+    outputs: b.pipeline.outputNames,
+    path: featureBuildDir(ws, name, b.version),
+    timings: { fitMs: 0, writeMs: 0, totalMs: Date.now() - t0 },
+  });
+  if (existing) return unchangedResult(existing);
+  return withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature build ${name}` }, async () => {
+    const again = findBuildByHash(ws, name, inp.hash);
+    if (again) return unchangedResult(again);
+    const versions = featureBuildVersions(ws, name);
+    const version = (versions[versions.length - 1] ?? 0) + 1;
+    const finalDir = featureBuildDir(ws, name, version);
+    const staging = stagingDirFor(finalDir);
+    try {
+      const { withDuck } = await import('../io/duck.js');
+      const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
+      progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
+      const r = await withDuck((duck) => fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows }, join(staging, 'features.parquet'), progress));
+      const build: FeatureBuild = {
+        kind: 'feature-build',
+        name,
+        version,
+        hash: inp.hash,
+        definitionHash: inp.definitionHash,
+        dataset: inp.ds.ref,
+        holdout: inp.holdout.hash,
+        label: inp.spec.label,
+        pipeline: r.pipeline,
+        rows: r.rows,
+        allowPii: inp.spec.allowPii,
+        allowUnconsented: inp.allowUnconsented,
+      };
+      writeJsonAtomic(join(staging, 'state.json'), build);
+      commitDir(staging, finalDir);
+      const timings = { fitMs: r.fitMs, writeMs: r.writeMs, totalMs: Date.now() - t0 };
+      appendAudit(ws, {
+        action: 'feature.build',
+        subject: `${name}@${version}`,
+        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout.hash, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
+      });
+      return {
+        name,
+        version,
+        ref: `${name}@${version}`,
+        hash: inp.hash,
+        unchanged: false,
+        dataset: inp.ds.ref,
+        holdout: inp.holdout.hash,
+        rows: r.rows,
+        outputs: r.pipeline.outputNames,
+        path: finalDir,
+        timings,
+      };
+    } catch (e) {
+      const { rmSync } = await import('node:fs');
+      rmSync(staging, { recursive: true, force: true });
+      throw e;
+    }
+  });
+}
+
+// ───────────────────────── list / show / plan ─────────────────────────
+
+export interface FeatureSetListing {
+  name: string;
+  file: string;
+  source?: string;
+  features?: number;
+  valid: boolean;
+  error?: string;
+  builds: number;
+  latest?: { version: number; dataset: string; outputs: number; rows: FeatureBuild['rows']; hash: string };
+}
+
+export function listFeatureSets(ws: Workspace): FeatureSetListing[] {
+  const names = new Set(listFeatureSetFiles(ws));
+  const built = join(ws.registryDir, 'features');
+  if (existsSync(built)) for (const d of readdirSync(built)) if (statSync(join(built, d)).isDirectory() && featureBuildVersions(ws, d).length) names.add(d);
+  return [...names].sort().map((name) => {
+    const out: FeatureSetListing = { name, file: `features/${name}.yaml`, valid: false, builds: 0 };
+    try {
+      const s = loadFeatureSet(ws, name);
+      out.valid = true;
+      out.source = s.source;
+      out.features = s.features.length;
+    } catch (e) {
+      out.error = (e as Error).message;
+    }
+    const vs = featureBuildVersions(ws, name);
+    out.builds = vs.length;
+    if (vs.length) {
+      const b = readFeatureBuild(ws, name, vs[vs.length - 1]);
+      out.latest = { version: b.version, dataset: b.dataset, outputs: b.pipeline.outputNames.length, rows: b.rows, hash: b.hash };
+    }
+    return out;
+  });
+}
+
+export interface ShowResult {
+  name: string;
+  file: string;
+  source: string;
+  label: FeatureSetSpec['label'];
+  features: { name: string; from: string; kind: string; transforms: string[]; line: number }[];
+  build?: FeatureBuild;
+  sql?: string;
+}
+
+/** The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL. */
+export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean } = {}): ShowResult {
+  const { name, ref } = parseRef('feature set', refText);
+  const spec = loadFeatureSet(ws, name);
+  const features = spec.features.map((f) => ({
+    name: f.name,
+    from: f.column !== undefined ? `column ${f.column}` : f.exprAst ? `expr ${exprToString(f.exprAst)}` : `interaction ${f.interaction!.join(' × ')}`,
+    kind: f.kind,
+    transforms: f.transforms.map((t) => {
+      const { op, ...o } = t;
+      const kv = Object.entries(o).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
+      return kv.length ? `${op}(${kv.join(', ')})` : op;
+    }),
+    line: f.line,
+  }));
+  let build: FeatureBuild | undefined;
+  if (featureBuildVersions(ws, name).length) build = resolveFeatureBuild(ws, typeof ref === 'number' ? `${name}@${ref}` : name).build;
+  else if (typeof ref === 'number') throw notFound(`feature build ${name}@${ref} not found`, `build it: dictl feature build ${name}`);
+  const out: ShowResult = { name, file: spec.file, source: spec.source, label: spec.label, features, ...(build ? { build } : {}) };
+  if (opts.sql) {
+    if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
+    const [dn, dv] = build.dataset.split('@');
+    const data = `datasets/${dn}/${dv}/data.parquet`;
+    const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;
+    out.sql = pipelineSelect(build.pipeline, from, ['__row', '__label'], { orderBy: '__row' });
+  }
+  return out;
+}
+
+export interface PlanResult {
+  name: string;
+  action: 'create' | 'unchanged';
+  nextVersion: number;
+  hash: string;
+  dataset: string;
+  holdout: string;
+  trainRows: number;
+  testRows: number;
+  inputs: string[];
+  derived: string[];
+  features: { name: string; kind: string; transforms: number }[];
+  changes: { definition: boolean; data: boolean; holdout: boolean } | null;
+  latest?: { version: number; hash: string; dataset: string; holdout: string };
+}
+
+/** What `feature build` would do, without reading data or writing anything. */
+export async function planFeatureSet(ws: Workspace, name: string, opts: { allowUnconsented?: boolean } = {}): Promise<PlanResult> {
+  const inp = await prepareBuild(ws, name, opts);
+  const existing = findBuildByHash(ws, name, inp.hash);
+  const vs = featureBuildVersions(ws, name);
+  const latest = vs.length ? readFeatureBuild(ws, name, vs[vs.length - 1]) : undefined;
+  return {
+    name,
+    action: existing ? 'unchanged' : 'create',
+    nextVersion: existing ? existing.version : (vs[vs.length - 1] ?? 0) + 1,
+    hash: inp.hash,
+    dataset: inp.ds.ref,
+    holdout: inp.holdout.hash,
+    trainRows: inp.holdout.nTrain,
+    testRows: inp.holdout.nTest,
+    inputs: inp.plan.inputs.map((i) => i.name),
+    derived: inp.plan.derived.map((d) => d.name),
+    features: inp.spec.features.map((f) => ({ name: f.name, kind: f.kind, transforms: f.transforms.length })),
+    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== inp.holdout.hash } : null,
+    ...(latest ? { latest: { version: latest.version, hash: latest.hash, dataset: latest.dataset, holdout: latest.holdout } } : {}),
+  };
+}

@@ -1,0 +1,359 @@
+/**
+ * Fitting a feature set: checks the definition against the dataset's columns (every error names the
+ * feature), then fits every stateful transform — means, medians, modes, scales, quantiles,
+ * vocabularies — with DuckDB on the training rows only, giving a FittedPipeline.
+ *
+ * Statistics follow scikit-learn: StandardScaler uses the population std (a zero std scales by 1),
+ * the median interpolates, most-frequent ties go to the smallest value, one-hot categories are sorted
+ * (by code point).
+ */
+import { DictlError } from '../errors.js';
+import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, PipelineInput, Expr } from '../types.js';
+import type { Duck } from '../io/duck.js';
+import { exprColumns } from '../pipeline/expr.js';
+import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
+
+const featErr = (spec: FeatureSetSpec, f: { name: string; line: number }, msg: string, hint?: string) =>
+  new DictlError('data', `${spec.file}:${f.line}: feature "${f.name}": ${msg}`, { hint: hint ?? 'fix the feature-set file' });
+
+/** Code-point order (Python's sorted() on str, DuckDB's binary collation). */
+export const cmpCodePoint = (a: string, b: string): number => {
+  const x = Array.from(a);
+  const y = Array.from(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = x[i].codePointAt(0)! - y[i].codePointAt(0)!;
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+};
+
+const NUMERIC_DUCK = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|REAL|DECIMAL.*|BOOLEAN)$/i;
+const EXACT_CATEGORY_DUCK = /^(VARCHAR|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|BOOLEAN|ENUM.*)$/i;
+
+export interface PlanInputs {
+  inputs: PipelineInput[];
+  derived: { name: string; expr: Expr }[];
+}
+
+/**
+ * Checks columns, types and expression references (unknown names, cycles) against the dataset
+ * schema; returns the pipeline's inputs and derived columns in dependency order. No data read.
+ * `extraNumeric` are computed numeric inputs (entity aggregates) available like columns.
+ */
+export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[], extraNumeric: string[] = []): PlanInputs {
+  const cols = new Map(columns.map((c) => [c.name, c]));
+  const inputs = new Map<string, PipelineInput>();
+  const useInput = (name: string, type: 'number' | 'string') => {
+    const prev = inputs.get(name);
+    if (prev && prev.type !== type) prev.type = 'number';
+    else if (!prev) inputs.set(name, { name, type, nullable: cols.get(name)?.nullable ?? true });
+  };
+  if (!cols.has(spec.label.column)) throw new DictlError('data', `${spec.file}: label.column: column "${spec.label.column}" is not in ${spec.source} (columns: ${columns.map((c) => c.name).join(', ')})`);
+  if (spec.label.task === 'regression' && !NUMERIC_DUCK.test(cols.get(spec.label.column)!.duckType))
+    throw new DictlError('data', `${spec.file}: label.column: a regression label must be numeric; "${spec.label.column}" is ${cols.get(spec.label.column)!.duckType}`);
+  const exprFeatures = new Map(spec.features.filter((f) => f.exprAst).map((f) => [f.name, f]));
+  const extra = new Set(extraNumeric);
+  for (const f of spec.features) {
+    if (exprFeatures.has(f.name) && cols.has(f.name)) throw featErr(spec, f, `an expression feature may not reuse the column name "${f.name}"`);
+  }
+  const typeOf = (name: string): 'number' | 'string' | undefined => {
+    if (exprFeatures.has(name) || extra.has(name)) return 'number';
+    const c = cols.get(name);
+    if (!c) return undefined;
+    return NUMERIC_DUCK.test(c.duckType) ? 'number' : 'string';
+  };
+  // expressions: references and cycles
+  const order: string[] = [];
+  const state = new Map<string, 1 | 2>();
+  const visit = (f: FeatureSpec, stack: string[]) => {
+    const st = state.get(f.name);
+    if (st === 2) return;
+    if (st === 1) throw featErr(spec, f, `expressions form a cycle: ${[...stack, f.name].join(' → ')}`);
+    state.set(f.name, 1);
+    for (const ref of exprColumns(f.exprAst!)) {
+      if (ref === spec.label.column) throw featErr(spec, f, `expression reads the label column "${ref}" (that would leak the answer)`);
+      const dep = exprFeatures.get(ref);
+      if (dep) visit(dep, [...stack, f.name]);
+      else if (extra.has(ref)) useInput(ref, 'number');
+      else {
+        const t = typeOf(ref);
+        if (t === undefined) throw featErr(spec, f, `expression refers to unknown column "${ref}" (not in ${spec.source} and not an expression feature)`);
+        if (t !== 'number') throw featErr(spec, f, `expression uses "${ref}", a ${cols.get(ref)!.duckType} column, as a number`);
+        useInput(ref, 'number');
+      }
+    }
+    state.set(f.name, 2);
+    order.push(f.name);
+  };
+  for (const f of exprFeatures.values()) visit(f, []);
+  const derived = order.map((n) => ({ name: n, expr: exprFeatures.get(n)!.exprAst! }));
+
+  for (const f of spec.features) {
+    if (f.column === undefined) continue;
+    if (f.column === spec.label.column) throw featErr(spec, f, `uses the label column "${f.column}" as a feature (that would leak the answer)`);
+    const t = typeOf(f.column);
+    if (t === undefined) throw featErr(spec, f, `unknown column "${f.column}" (columns of ${spec.source}: ${columns.map((c) => c.name).join(', ')})`);
+    if (f.kind === 'categorical') {
+      if (exprFeatures.has(f.column) || extra.has(f.column)) throw featErr(spec, f, `"${f.column}" is computed (numeric); ${f.transforms[f.transforms.length - 1].op} needs a categorical column`);
+      const dt = cols.get(f.column)!.duckType;
+      if (!EXACT_CATEGORY_DUCK.test(dt)) throw featErr(spec, f, `${f.transforms[f.transforms.length - 1].op} on a ${dt} column is not supported (use a text or whole-number column, or bucketize it)`);
+      useInput(f.column, 'string');
+    } else {
+      if (t !== 'number') {
+        const op = f.transforms.find((s) => s.op !== 'impute')?.op ?? 'a numeric feature';
+        throw featErr(spec, f, `type mismatch: ${op} needs a number, but "${f.column}" is ${cols.get(f.column)!.duckType} (use one_hot or string_index for text)`);
+      }
+      if (!exprFeatures.has(f.column)) useInput(f.column, 'number');
+    }
+  }
+  return { inputs: [...inputs.values()], derived };
+}
+
+/** A statistic the fitter needs from the training rows. */
+type Need =
+  | { k: 'mean' | 'median' | 'mode' | 'std' | 'min' | 'max' }
+  | { k: 'quantiles'; q: number[] };
+
+function statSql(need: Need, x: string): string {
+  switch (need.k) {
+    case 'mean':
+      return `avg(${x})`;
+    case 'median':
+      return `quantile_cont(${x}, 0.5)`;
+    case 'std':
+      return `stddev_pop(${x})`;
+    case 'min':
+      return `min(${x})`;
+    case 'max':
+      return `max(${x})`;
+    case 'quantiles':
+      return `quantile_cont(${x}, [${need.q.map((v) => String(v)).join(', ')}])`;
+    case 'mode':
+      throw new Error('mode is fitted with its own grouped query');
+  }
+}
+
+const stateful = (t: TransformSpec): boolean =>
+  (t.op === 'impute' && t.strategy !== 'constant') ||
+  (t.op === 'standardize' && (t.withMean || t.withStd)) ||
+  t.op === 'min_max' ||
+  t.op === 'robust' ||
+  (t.op === 'bucketize' && t.quantiles !== undefined);
+
+function statelessStep(t: TransformSpec): NumericStep | undefined {
+  switch (t.op) {
+    case 'impute':
+      return t.strategy === 'constant' ? { op: 'impute', value: t.value as number } : undefined;
+    case 'standardize':
+      return t.withMean || t.withStd ? undefined : { op: 'affine', sub: 0, div: 1 };
+    case 'log1p':
+      return { op: 'log1p' };
+    case 'clip':
+      return { op: 'clip', ...(t.min !== undefined ? { min: t.min } : {}), ...(t.max !== undefined ? { max: t.max } : {}) };
+    case 'bucketize':
+      return t.splits ? { op: 'bucketize', splits: t.splits } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : Number(v));
+
+/**
+ * Fits the pipeline on `trainRel` (SQL relation of the training rows with the raw columns).
+ * `progress` receives short step messages.
+ */
+export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanInputs, trainRel: string, progress: (m: string) => void = () => {}): Promise<FittedPipeline> {
+  const derivedNames = new Set(plan.derived.map((d) => d.name));
+  // the training relation with derived columns computed
+  const { compilePipelineSql } = await import('../pipeline/sql.js');
+  const dsql = compilePipelineSql({ inputs: plan.inputs, derived: plan.derived, features: [], outputNames: [] }).derived;
+  const rel = dsql.length ? `(SELECT *, ${dsql.map((d) => `${d.sql} AS ${sqlId(d.name)}`).join(', ')} FROM ${trainRel})` : trainRel;
+  const numX = (input: string) => (derivedNames.has(input) ? sqlId(input) : numInput(input));
+
+  const nTrainRow = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${trainRel}`);
+  const nTrain = num(nTrainRow[0].n)!;
+  if (nTrain === 0) throw new DictlError('data', `no training rows: every row of ${spec.source} is in the holdout`);
+
+  // ── numeric features: fit the chain step by step, all features of a round in one query
+  const numeric = spec.features.filter((f) => f.kind === 'numeric');
+  const fitted = new Map<string, NumericStep[]>(numeric.map((f) => [f.name, []]));
+  const pos = new Map<string, number>(numeric.map((f) => [f.name, 0]));
+  for (let round = 0; ; round++) {
+    // apply stateless steps until each feature reaches a stateful one (or its end)
+    for (const f of numeric) {
+      let i = pos.get(f.name)!;
+      while (i < f.transforms.length && !stateful(f.transforms[i])) {
+        fitted.get(f.name)!.push(statelessStep(f.transforms[i])!);
+        i++;
+      }
+      pos.set(f.name, i);
+    }
+    const pending = numeric.filter((f) => pos.get(f.name)! < f.transforms.length);
+    if (pending.length === 0) break;
+    progress(`fitting ${pending.length} numeric transform${pending.length === 1 ? '' : 's'} (round ${round + 1})`);
+    const selects: string[] = [];
+    const modeQueries: { f: FeatureSpec; x: string }[] = [];
+    const slots = new Map<string, string[]>();
+    for (const f of pending) {
+      const t = f.transforms[pos.get(f.name)!];
+      const x = stepsSql(fitted.get(f.name)!, numX(f.column ?? f.name));
+      const needs: Need[] = [];
+      if (t.op === 'impute') {
+        if (t.strategy === 'mode') modeQueries.push({ f, x });
+        else needs.push({ k: t.strategy as 'mean' | 'median' });
+      } else if (t.op === 'standardize') needs.push({ k: 'mean' }, { k: 'std' });
+      else if (t.op === 'min_max') needs.push({ k: 'min' }, { k: 'max' });
+      else if (t.op === 'robust') needs.push({ k: 'quantiles', q: [0.25, 0.5, 0.75] });
+      else if (t.op === 'bucketize') needs.push({ k: 'quantiles', q: Array.from({ length: t.quantiles! - 1 }, (_, j) => (j + 1) / t.quantiles!) });
+      const names: string[] = [];
+      needs.forEach((nd, j) => {
+        const alias = `s${selects.length}_${j}`;
+        selects.push(`${statSql(nd, x)} AS ${alias}`);
+        names.push(alias);
+      });
+      slots.set(f.name, names);
+    }
+    const stats = selects.length ? (await duck.all<Record<string, unknown>>(`SELECT ${selects.join(', ')} FROM ${rel}`))[0] : {};
+    const modes = new Map<string, number | null>();
+    for (const { f, x } of modeQueries) {
+      const r = await duck.all<{ v: number }>(`SELECT v FROM (SELECT ${x} AS v FROM ${rel}) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v ASC LIMIT 1`);
+      modes.set(f.name, r.length ? num(r[0].v) : null);
+    }
+    for (const f of pending) {
+      const t = f.transforms[pos.get(f.name)!];
+      const s = slots.get(f.name)!.map((a) => stats[a]);
+      const allMissing = () => featErr(spec, f, `${t.op} cannot be fitted: the column has no non-missing values in the ${nTrain} training rows`, 'impute it with a constant first, or drop the feature');
+      let step: NumericStep;
+      if (t.op === 'impute') {
+        const v = t.strategy === 'mode' ? modes.get(f.name)! : num(s[0]);
+        if (v === null || !Number.isFinite(v)) throw allMissing();
+        step = { op: 'impute', value: v };
+      } else if (t.op === 'standardize') {
+        const mean = num(s[0]);
+        const std = num(s[1]);
+        if (mean === null) throw allMissing();
+        const sd = std === null || !Number.isFinite(std) || std === 0 ? 1 : std;
+        step = { op: 'affine', sub: t.withMean ? mean : 0, div: t.withStd ? sd : 1 };
+      } else if (t.op === 'min_max') {
+        const mn = num(s[0]);
+        const mx = num(s[1]);
+        if (mn === null || mx === null) throw allMissing();
+        step = { op: 'affine', sub: mn, div: mx - mn === 0 ? 1 : mx - mn };
+      } else if (t.op === 'robust') {
+        const q = s[0] as number[] | null;
+        if (!q || q[1] === null) throw allMissing();
+        const iqr = Number(q[2]) - Number(q[0]);
+        step = { op: 'affine', sub: Number(q[1]), div: iqr === 0 ? 1 : iqr };
+      } else {
+        const q = s[0] as number[] | null;
+        if (!q || q[0] === null) throw allMissing();
+        const splits = [...new Set(q.map(Number))].sort((a, b) => a - b);
+        step = { op: 'bucketize', splits };
+      }
+      fitted.get(f.name)!.push(step);
+      pos.set(f.name, pos.get(f.name)! + 1);
+    }
+  }
+
+  // ── categorical features: value counts on the training rows
+  const categorical = spec.features.filter((f) => f.kind === 'categorical');
+  const counts = new Map<string, { values: Map<string, number>; missing: number }>();
+  if (categorical.length) {
+    progress(`counting categories of ${categorical.length} column${categorical.length === 1 ? '' : 's'}`);
+    const cols = [...new Set(categorical.map((f) => f.column!))];
+    // one grouped query per column (small results)
+    for (const c of cols) {
+      const rows = await duck.all<{ v: string | null; n: number }>(`SELECT ${strInput(c)} AS v, count(*)::BIGINT AS n FROM ${rel} GROUP BY 1`);
+      const values = new Map<string, number>();
+      let missing = 0;
+      for (const r of rows) {
+        if (r.v === null) missing += num(r.n)!;
+        else values.set(String(r.v), num(r.n)!);
+      }
+      counts.set(c, { values, missing });
+    }
+  }
+
+  const features: FittedFeature[] = [];
+  const outputNames: string[] = [];
+  const outputSet = new Set<string>();
+  const addOut = (f: FeatureSpec, n: string) => {
+    if (outputSet.has(n)) throw featErr(spec, f, `output column "${n}" is produced twice`);
+    outputSet.add(n);
+    outputNames.push(n);
+  };
+  for (const f of spec.features) {
+    if (f.kind === 'numeric') {
+      features.push({ kind: 'numeric', name: f.name, input: f.column ?? f.name, steps: fitted.get(f.name)! });
+      addOut(f, f.name);
+    } else if (f.kind === 'interaction') {
+      const [l, r] = f.interaction!;
+      for (const side of [l, r])
+        if (!outputSet.has(side)) throw featErr(spec, f, `interaction refers to "${side}", which is not an earlier output (earlier outputs: ${outputNames.slice(0, 12).join(', ')}${outputNames.length > 12 ? ', …' : ''})`);
+      features.push({ kind: 'interaction', name: f.name, left: l, right: r });
+      addOut(f, f.name);
+    } else {
+      const { values, missing } = counts.get(f.column!)!;
+      const imp = f.transforms.find((t) => t.op === 'impute') as Extract<TransformSpec, { op: 'impute' }> | undefined;
+      let impute: string | undefined;
+      const vc = new Map(values);
+      if (imp) {
+        if (imp.strategy === 'constant') impute = String(imp.value);
+        else {
+          let best: string | undefined;
+          for (const [v, n] of values) if (best === undefined || n > values.get(best)! || (n === values.get(best)! && cmpCodePoint(v, best) < 0)) best = v;
+          if (best === undefined) throw featErr(spec, f, 'impute mode cannot be fitted: the column has no non-missing values in the training rows');
+          impute = best;
+        }
+        if (missing > 0) vc.set(impute, (vc.get(impute) ?? 0) + missing);
+      }
+      const last = f.transforms[f.transforms.length - 1];
+      if (vc.size === 0) throw featErr(spec, f, `${last.op} cannot be fitted: the column has no non-missing values in the training rows`);
+      const byFreq = [...vc.entries()].sort((a, b) => b[1] - a[1] || cmpCodePoint(a[0], b[0]));
+      if (last.op === 'string_index') {
+        const vocabulary = last.order === 'frequency' ? byFreq.map((e) => e[0]) : [...vc.keys()].sort(cmpCodePoint);
+        features.push({ kind: 'index', name: f.name, input: f.column!, ...(impute !== undefined ? { impute } : {}), vocabulary, unknown: last.handleInvalid });
+        addOut(f, f.name);
+      } else if (last.op === 'one_hot') {
+        let keep = byFreq;
+        const folded: string[] = [];
+        if (last.minFrequency !== undefined) {
+          const min = last.minFrequency >= 1 ? last.minFrequency : last.minFrequency * nTrain;
+          keep = keep.filter((e) => {
+            if (e[1] < min) folded.push(e[0]);
+            return e[1] >= min;
+          });
+        }
+        if (last.maxCategories !== undefined && keep.length + (folded.length ? 1 : 0) > last.maxCategories) {
+          const room = Math.max(0, last.maxCategories - 1);
+          for (const e of keep.slice(room)) folded.push(e[0]);
+          keep = keep.slice(0, room);
+        }
+        let categories = keep.map((e) => e[0]).sort(cmpCodePoint);
+        if (last.dropLast && categories.length > 0) {
+          folded.push(categories[categories.length - 1]);
+          categories = categories.slice(0, -1);
+        }
+        folded.sort(cmpCodePoint);
+        const otherSlot = !last.dropLast && (folded.length > 0 || last.unknown === 'other');
+        const outputs = categories.map((c) => `${f.name}=${c}`);
+        if (otherSlot) outputs.push(`${f.name}=__other__`);
+        features.push({ kind: 'onehot', name: f.name, input: f.column!, ...(impute !== undefined ? { impute } : {}), categories, folded, otherSlot, unknown: last.unknown, outputs });
+        for (const o of outputs) addOut(f, o);
+      }
+    }
+  }
+  return { inputs: plan.inputs, derived: plan.derived, features, outputNames };
+}
+
+/** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value). */
+export function labelSql(spec: FeatureSetSpec): string {
+  const col = sqlId(spec.label.column);
+  if (spec.label.task === 'binary') return `(CASE WHEN CAST(${col} AS VARCHAR) = ${sqlStr(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)::DOUBLE`;
+  if (spec.label.task === 'multiclass')
+    return `(CASE CAST(${col} AS VARCHAR) ${spec.label.classes!.map((c, i) => `WHEN ${sqlStr(c)} THEN ${i}`).join(' ')} END)::DOUBLE`;
+  return `CAST(${col} AS DOUBLE)`;
+}
