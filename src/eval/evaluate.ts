@@ -1,0 +1,173 @@
+/**
+ * `dictl evaluate MODEL@REF --holdout`: scores the persisted holdout rows (the test split of the
+ * model's feature build), stores the result as the version's evaluation.json (deterministic bytes: no
+ * times; the time is in the audit log) and optionally compares with another model on the same holdout.
+ */
+import { join } from 'node:path';
+import { dataError, usageError } from '../errors.js';
+import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
+import { datasetDataPath, resolveDataset } from '../datasets/store.js';
+import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
+import { writeJsonAtomic } from '../io/atomic.js';
+import { withLock } from '../io/lock.js';
+import { predict } from '../ml/predict.js';
+import { appendAudit } from '../registry/audit.js';
+import { METRICS } from '../registry/gate.js';
+import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
+import type { ModelVersion } from '../types.js';
+import type { Workspace } from '../workspace.js';
+import { compareMetrics, type MetricDiff } from './curves.js';
+import { scoreTables, segmentLabels, subset, type ScoreTables } from './score.js';
+
+export interface SegmentResult {
+  value: string;
+  n: number;
+  positives?: number;
+  metrics: Record<string, number | null>;
+}
+
+/** registry/models/NAME/versions/N/evaluation.json */
+export interface Evaluation extends ScoreTables {
+  kind: 'evaluation';
+  model: string;
+  task: ModelVersion['task'];
+  holdout: string;
+  featureBuild: string;
+  featureHash: string;
+  dataset: string;
+  threshold: number;
+  label: ModelVersion['label'];
+  segments?: { column: string; groups: SegmentResult[] };
+}
+
+export interface EvaluateResult {
+  evaluation: Evaluation;
+  compare?: { baseline: Evaluation; diffs: MetricDiff[] };
+  stored: string;
+  report?: string;
+}
+
+export interface EvaluateOptions {
+  by?: string;
+  compare?: string;
+  report?: string;
+  wait?: number;
+  actor?: string;
+  progress?: (msg: string) => void;
+}
+
+interface Scored {
+  resolved: ResolvedModel;
+  evaluation: Evaluation;
+  rows: number[];
+  y: Float64Array;
+  pred: Float64Array;
+}
+
+/** Loads the holdout matrix of a model's feature build and scores it (no writes). */
+export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m: string) => void): Promise<Scored> {
+  const resolved = resolveModel(ws, refText);
+  const m = resolved.model;
+  const fsRef = `${m.lineage.featureSet.name}@${m.lineage.featureSet.version}`;
+  const fb = resolveFeatureBuild(ws, fsRef);
+  if (fb.build.hash !== m.lineage.featureSet.hash)
+    throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
+  if (fb.build.holdout !== m.lineage.holdout)
+    throw dataError(`feature build ${fsRef} uses holdout ${fb.build.holdout.slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
+  progress?.(`Scoring the holdout of ${resolved.ref}`);
+  const mat = await loadMatrix(fb.parquetPath, 'test');
+  if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
+  if (mat.names.length !== m.featureNames.length || mat.names.some((nm, j) => nm !== m.featureNames[j]))
+    throw dataError(`feature build ${fsRef} columns differ from the model's features`, 'the model and its feature build disagree: run dictl doctor');
+  const pred = predict(m, mat.X, mat.n, mat.p);
+  const K = m.task === 'multiclass' ? m.coef.length : 1;
+  const tables = scoreTables(m.task, mat.y, pred, { threshold: m.threshold, classes: K });
+  const evaluation: Evaluation = {
+    kind: 'evaluation',
+    model: resolved.ref,
+    task: m.task,
+    holdout: m.lineage.holdout,
+    featureBuild: fsRef,
+    featureHash: fb.build.hash,
+    dataset: m.lineage.dataset,
+    threshold: m.threshold,
+    label: m.label,
+    ...tables,
+  };
+  return { resolved, evaluation, rows: Array.from(mat.rows as ArrayLike<number>), y: mat.y, pred };
+}
+
+/** Raw values of one dataset column for the given data-row numbers. */
+async function columnValues(ws: Workspace, datasetRef: string, column: string, rows: number[]): Promise<(string | number | boolean | null)[]> {
+  const ds = resolveDataset(ws, datasetRef);
+  const col = ds.columns.find((c) => c.name === column);
+  if (!col) throw usageError(`--by ${column}: dataset ${ds.ref} has no column "${column}"`, `columns: ${ds.columns.map((c) => c.name).join(', ')}`);
+  const path = datasetDataPath(ws, ds.name, ds.version);
+  const numeric = col.type === 'number' || col.type === 'integer';
+  const expr = numeric ? `CAST(${sqlIdent(column)} AS DOUBLE)` : col.type === 'boolean' ? sqlIdent(column) : `CAST(${sqlIdent(column)} AS VARCHAR)`;
+  const all = await withDuck((d) => d.all<{ v: string | number | boolean | null }>(`SELECT ${expr} AS v FROM read_parquet(${sqlString(path)}, file_row_number = true) ORDER BY file_row_number`));
+  return rows.map((r) => {
+    if (r < 0 || r >= all.length) throw dataError(`holdout row ${r} is not in ${ds.ref} (${all.length} rows)`, 'run: dictl doctor');
+    return all[r].v;
+  });
+}
+
+/** The greater-is-better direction of every metric, for comparisons. */
+export const DIRECTIONS: Record<string, boolean> = { ...METRICS };
+
+export async function evaluateModel(ws: Workspace, refText: string, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
+  const cand = await scoreHoldout(ws, refText, opts.progress);
+  const ev = cand.evaluation;
+
+  if (opts.by) {
+    opts.progress?.(`Segmenting by ${opts.by}`);
+    const values = await columnValues(ws, cand.resolved.model.lineage.dataset, opts.by, cand.rows);
+    const labels = segmentLabels(values);
+    const groups = new Map<string, number[]>();
+    labels.forEach((l, i) => {
+      const g = groups.get(l);
+      if (g) g.push(i);
+      else groups.set(l, [i]);
+    });
+    const K = ev.task === 'multiclass' ? cand.resolved.model.coef.length : 1;
+    const out: SegmentResult[] = [...groups.keys()].sort().map((value) => {
+      const s = subset(cand.y, cand.pred, groups.get(value)!, K);
+      const t = scoreTables(ev.task, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
+      const r: SegmentResult = { value, n: t.n, metrics: t.metrics };
+      if (t.positives !== undefined) r.positives = t.positives;
+      return r;
+    });
+    ev.segments = { column: opts.by, groups: out };
+  }
+
+  let compare: EvaluateResult['compare'];
+  if (opts.compare) {
+    const base = await scoreHoldout(ws, opts.compare, opts.progress);
+    if (base.evaluation.holdout !== ev.holdout)
+      throw usageError(
+        `${base.resolved.ref} was evaluated on holdout ${base.evaluation.holdout.slice(0, 12)}, ${cand.resolved.ref} on ${ev.holdout.slice(0, 12)}: they cannot be compared`,
+        'compare models trained against the same holdout',
+      );
+    if (base.evaluation.task !== ev.task) throw usageError(`${base.resolved.ref} is a ${base.evaluation.task} model, ${cand.resolved.ref} is ${ev.task}`);
+    compare = { baseline: base.evaluation, diffs: compareMetrics(ev.metrics, base.evaluation.metrics, DIRECTIONS) };
+  }
+
+  const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
+  await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+    writeJsonAtomic(stored, ev);
+    appendAudit(ws, {
+      action: 'model.evaluate',
+      subject: cand.resolved.ref,
+      actor: opts.actor,
+      details: { holdout: ev.holdout, n: ev.n, metrics: ev.metrics, ...(compare ? { compare: compare.baseline.model } : {}), ...(opts.by ? { by: opts.by } : {}) },
+    });
+  });
+
+  const result: EvaluateResult = { evaluation: ev, stored: join(stored) };
+  if (compare) result.compare = compare;
+  if (opts.report) {
+    const { writeReport } = await import('./report.js');
+    result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model);
+  }
+  return result;
+}
