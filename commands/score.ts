@@ -1,0 +1,59 @@
+import { Flags } from '@oclif/core';
+import { DictlCommand } from '../src/base.js';
+import { scoreCommand, type ScoreFlags } from '../src/scorer/command.js';
+
+export default class Score extends DictlCommand {
+  static override summary = 'Score events with a scorer package: files, NDJSON pipes, Redis Streams or Kafka.';
+  static override description = [
+    'Every event is validated against the package input.avsc first; invalid events go to --dead-letter with the reason and the original payload, and scoring continues.',
+    'Pipe mode (no --input): NDJSON on stdin → one NDJSON line per event on stdout, in order (errors as {"error","line"} lines); the --json summary goes to stderr.',
+    'File mode: --input FILE.csv|.parquet|.ndjson --output FILE.ndjson|.csv; the --json summary goes to stdout.',
+    'SIGINT/SIGTERM stop reading, finish the events already read and print the summary.',
+  ].join('\n');
+  static override examples = [
+    'cat events.ndjson | <%= config.bin %> score --package build/churn-scorer > scores.ndjson',
+    '<%= config.bin %> score --package build/churn-scorer --input new_customers.csv --output scores.csv --dead-letter rejected.ndjson',
+    '<%= config.bin %> score --package build/churn-scorer --input batch.parquet --output scores.ndjson --json',
+    'tail -f events.ndjson | <%= config.bin %> score --package build/churn-scorer --metrics-every 5 --dead-letter bad.ndjson',
+    '<%= config.bin %> score --package build/churn-scorer --redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1 --out-stream scores',
+    '<%= config.bin %> score --package build/churn-scorer --kafka broker:9092 --topic events --group scorers --out-topic scores',
+  ];
+  static override flags = {
+    package: Flags.string({ char: 'p', description: 'scorer package folder (made by dictl package)', required: true }),
+    input: Flags.string({ char: 'i', description: 'input file: .csv, .parquet or .ndjson (default: NDJSON on stdin)' }),
+    output: Flags.string({ char: 'o', description: 'output file: .ndjson or .csv (required with --input)' }),
+    'dead-letter': Flags.string({ description: 'NDJSON file (or stream:KEY with --redis) receiving invalid events with reason and payload' }),
+    'batch-size': Flags.integer({ description: 'events per scoring batch', default: 4096, min: 1, max: 1_000_000 }),
+    'metrics-every': Flags.integer({ description: 'seconds between metrics lines on stderr (0 = none)', default: 10, min: 0 }),
+    threads: Flags.integer({ description: 'onnxruntime intra-op threads (default: onnxruntime decides)', min: 1 }),
+    redis: Flags.string({ description: 'Redis URL to read a stream from, e.g. redis://127.0.0.1:6379', helpGroup: 'STREAMS' }),
+    stream: Flags.string({ description: 'Redis stream key to read', helpGroup: 'STREAMS' }),
+    group: Flags.string({ description: 'consumer group', default: 'dictl-scorers', helpGroup: 'STREAMS' }),
+    consumer: Flags.string({ description: 'consumer name (default: host-pid)', helpGroup: 'STREAMS' }),
+    'out-stream': Flags.string({ description: 'Redis stream receiving results', helpGroup: 'STREAMS' }),
+    'out-hash': Flags.string({ description: 'write results to hashes PREFIX<event id> instead', helpGroup: 'STREAMS' }),
+    kafka: Flags.string({ description: 'Kafka brokers, comma separated', helpGroup: 'STREAMS' }),
+    topic: Flags.string({ description: 'Kafka topic to read', helpGroup: 'STREAMS' }),
+    'out-topic': Flags.string({ description: 'Kafka topic receiving results', helpGroup: 'STREAMS' }),
+    lookup: Flags.string({ description: 'Redis URL of the online feature store to enrich events from', helpGroup: 'STREAMS' }),
+    'lookup-prefix': Flags.string({ description: 'key prefix of the online store hashes', helpGroup: 'STREAMS' }),
+    'entity-key': Flags.string({ description: 'event field holding the entity key for --lookup', helpGroup: 'STREAMS' }),
+    'block-ms': Flags.integer({ description: 'longest wait for new stream events per read', default: 1000, min: 1, helpGroup: 'STREAMS' }),
+    'max-events': Flags.integer({ description: 'stop after this many events (streams)', min: 1, helpGroup: 'STREAMS' }),
+    'idle-exit-ms': Flags.integer({ description: 'stop when no event arrived for this long (streams)', min: 1, helpGroup: 'STREAMS' }),
+    'claim-idle-ms': Flags.integer({ description: 'claim pending events idle this long from dead consumers', default: 30000, min: 1, helpGroup: 'STREAMS' }),
+  };
+
+  async run() {
+    const { flags } = await this.parseCommand(Score);
+    const r = await scoreCommand(flags as unknown as ScoreFlags, this.progress);
+    const human = (x: typeof r) =>
+      `Scored ${x.eventsOut} of ${x.eventsIn} events with ${x.model} (${x.deadLettered} dead-lettered) in ${(x.durationMs / 1000).toFixed(2)} s, ${x.eventsPerSec}/s; batch p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms` +
+      ('output' in x && x.output ? ` → ${x.output}` : '');
+    if (r.mode === 'file') return this.emit(r, human);
+    // stdout carries the data stream: the summary goes to stderr
+    this.progress.done();
+    process.stderr.write((this.jsonMode ? JSON.stringify(r) : human(r)) + '\n');
+    return r;
+  }
+}

@@ -1,0 +1,437 @@
+/**
+ * `dictl score` on files and pipes.
+ * - files: CSV / Parquet (read with DuckDB in chunks) or NDJSON in; NDJSON or CSV out; batches of
+ *   batchSize rows are validated, scored in one onnxruntime run and written in order.
+ * - pipe: NDJSON events on stdin → one NDJSON line per event on stdout, in order. Each arriving chunk of
+ *   input is scored and flushed at once (per batch, and whenever input goes idle), so latency stays low.
+ * Invalid events never stop a run: the pipe writes an error line for that event and both paths send
+ * {row, reason, payload} to the dead-letter file. SIGINT/SIGTERM stop reading, drain and finish.
+ */
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { dataError, notFound, usageError } from '../errors.js';
+import type { Progress } from '../ui/progress.js';
+import { tempPathFor } from '../io/atomic.js';
+import type { Scorer, ScoredRow } from './scorer.js';
+
+export interface ScoreSummary {
+  mode: 'file' | 'pipe';
+  package: string;
+  model: string;
+  eventsIn: number;
+  eventsOut: number;
+  deadLettered: number;
+  batches: number;
+  latencyMs: { p50: number; p99: number };
+  durationMs: number;
+  eventsPerSec: number;
+  input?: string;
+  output?: string;
+  deadLetter?: string;
+  /** first few dead-letter reasons, for the summary */
+  sampleReasons: string[];
+  interrupted: boolean;
+}
+
+export interface RunOptions {
+  batchSize: number;
+  deadLetter?: string;
+  /** seconds between metrics lines on stderr; 0 = none */
+  metricsEvery: number;
+  progress: Progress;
+}
+
+/** Sorted-copy percentile (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const s = [...values].sort((a, b) => a - b);
+  const i = Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1));
+  return s[i];
+}
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** JSON for one result; NaN/Infinity become null. */
+export function resultLine(s: ScoredRow, id?: unknown): string {
+  const n = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
+  let out = '{';
+  if (id !== undefined) out += `"id":${JSON.stringify(id)},`;
+  out += `"score":${n(s.score)}`;
+  if (s.label !== undefined) out += `,"label":${JSON.stringify(s.label)}`;
+  if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
+  if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
+  return out + '}';
+}
+
+class Metrics {
+  eventsIn = 0;
+  eventsOut = 0;
+  dead = 0;
+  batches = 0;
+  lat: number[] = [];
+  reasons: string[] = [];
+  start = performance.now();
+  private timer?: NodeJS.Timeout;
+  constructor(private progress: Progress, every: number, label: string) {
+    if (every > 0) {
+      this.timer = setInterval(() => {
+        const secs = (performance.now() - this.start) / 1000;
+        this.progress.log(
+          `[${label}] in=${this.eventsIn} out=${this.eventsOut} dead_lettered=${this.dead} batches=${this.batches} p50=${r3(percentile(this.lat.slice(-10000), 50))}ms p99=${r3(percentile(this.lat.slice(-10000), 99))}ms rate=${Math.round(this.eventsIn / Math.max(secs, 1e-9))}/s`,
+        );
+      }, every * 1000);
+      this.timer.unref();
+    }
+  }
+  stop() {
+    if (this.timer) clearInterval(this.timer);
+  }
+  summary(base: Pick<ScoreSummary, 'mode' | 'package' | 'model' | 'input' | 'output' | 'deadLetter' | 'interrupted'>): ScoreSummary {
+    const durationMs = performance.now() - this.start;
+    return {
+      ...base,
+      eventsIn: this.eventsIn,
+      eventsOut: this.eventsOut,
+      deadLettered: this.dead,
+      batches: this.batches,
+      latencyMs: { p50: r3(percentile(this.lat, 50)), p99: r3(percentile(this.lat, 99)) },
+      durationMs: r3(durationMs),
+      eventsPerSec: Math.round(this.eventsIn / Math.max(durationMs / 1000, 1e-9)),
+      sampleReasons: this.reasons,
+    };
+  }
+}
+
+/** Append-only NDJSON dead-letter file. */
+class DeadLetterFile {
+  private fd: number;
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a', 0o644);
+  }
+  write(lines: string[]) {
+    if (lines.length) writeSync(this.fd, lines.join('\n') + '\n');
+  }
+  close() {
+    try {
+      fsyncSync(this.fd);
+    } catch {
+      /* pipes and some file systems */
+    }
+    closeSync(this.fd);
+  }
+}
+
+/** file mode: row = 0-based data row; pipe mode: line = 1-based input line */
+const deadLine = (row: number, reason: string, payload: string, key: 'row' | 'line' = 'row') => JSON.stringify({ [key]: row, reason, payload });
+
+function onSignals(fn: () => void): () => void {
+  const h = () => fn();
+  process.once('SIGINT', h);
+  process.once('SIGTERM', h);
+  return () => {
+    process.off('SIGINT', h);
+    process.off('SIGTERM', h);
+  };
+}
+
+// ───────────────────────── pipe ─────────────────────────
+
+/** NDJSON in → NDJSON out, one line per event, in order. */
+export async function scorePipe(scorer: Scorer, input: Readable, output: Writable, opts: RunOptions): Promise<ScoreSummary> {
+  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
+  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
+  let stopping = false;
+  let lineNo = 0;
+  let pending = '';
+  const queue: string[] = [];
+  let working = false;
+  let ended = false;
+  let finish!: () => void;
+  let fail!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    finish = res;
+    fail = rej;
+  });
+
+  const write = (text: string) =>
+    new Promise<void>((res, rej) => {
+      if (output.write(text)) res();
+      else {
+        const onDrain = () => {
+          output.off('error', onErr);
+          res();
+        };
+        const onErr = (e: unknown) => {
+          output.off('drain', onDrain);
+          rej(e);
+        };
+        output.once('drain', onDrain);
+        output.once('error', onErr);
+      }
+    });
+
+  async function processBatch(lines: string[]) {
+    const t0 = performance.now();
+    const base = lineNo;
+    lineNo += lines.length;
+    const out = new Array<string>(lines.length);
+    const rows: Record<string, unknown>[] = [];
+    const at: number[] = [];
+    const ids: unknown[] = [];
+    const dead: string[] = [];
+    for (let i = 0; i < lines.length; i++) {
+      let ev: unknown;
+      try {
+        ev = JSON.parse(lines[i]);
+      } catch (e) {
+        const reason = `bad JSON: ${(e as Error).message}`;
+        out[i] = JSON.stringify({ error: reason, line: base + i + 1 });
+        dead.push(deadLine(base + i + 1, reason, lines[i], 'line'));
+        if (m.reasons.length < 5) m.reasons.push(reason);
+        continue;
+      }
+      const v = scorer.validate(ev);
+      if (!v.ok) {
+        const id = ev && typeof ev === 'object' ? (ev as Record<string, unknown>).id : undefined;
+        out[i] = JSON.stringify(id === undefined ? { error: v.reason, line: base + i + 1 } : { id, error: v.reason, line: base + i + 1 });
+        dead.push(deadLine(base + i + 1, v.reason, lines[i], 'line'));
+        if (m.reasons.length < 5) m.reasons.push(v.reason);
+        continue;
+      }
+      rows.push(v.row);
+      at.push(i);
+      ids.push((ev as Record<string, unknown>).id);
+    }
+    const scored = rows.length ? await scorer.scoreRows(rows) : [];
+    for (let j = 0; j < scored.length; j++) out[at[j]] = resultLine(scored[j], ids[j]);
+    dl?.write(dead);
+    await write(out.join('\n') + '\n');
+    m.eventsIn += lines.length;
+    m.eventsOut += scored.length;
+    m.dead += dead.length;
+    m.batches++;
+    m.lat.push(performance.now() - t0);
+  }
+
+  async function pump() {
+    if (working) return;
+    working = true;
+    try {
+      while (queue.length) {
+        const lines = queue.splice(0, opts.batchSize);
+        await processBatch(lines);
+        if (queue.length < opts.batchSize * 4 && input.isPaused() && !stopping && !ended) input.resume();
+      }
+      if ((ended || stopping) && !queue.length) finish();
+    } catch (e) {
+      fail(e);
+    } finally {
+      working = false;
+    }
+  }
+
+  const push = (text: string) => {
+    for (const l of text.split('\n')) {
+      const t = l.endsWith('\r') ? l.slice(0, -1) : l;
+      if (t.trim() !== '') queue.push(t);
+    }
+  };
+
+  input.setEncoding('utf8');
+  input.on('data', (chunk: string) => {
+    if (stopping) return;
+    const text = pending + chunk;
+    const cut = text.lastIndexOf('\n');
+    if (cut < 0) {
+      pending = text;
+      return;
+    }
+    pending = text.slice(cut + 1);
+    push(text.slice(0, cut));
+    if (queue.length >= opts.batchSize * 4) input.pause();
+    void pump();
+  });
+  input.on('end', () => {
+    ended = true;
+    if (pending && !stopping) push(pending);
+    pending = '';
+    void pump();
+  });
+  input.on('error', (e) => fail(e));
+  const off = onSignals(() => {
+    stopping = true;
+    opts.progress.log('score: stopping — draining events already read');
+    input.pause();
+    void pump();
+  });
+  try {
+    await done;
+  } finally {
+    off();
+    m.stop();
+    dl?.close();
+    input.pause();
+  }
+  return m.summary({ mode: 'pipe', package: scorer.dir, model: scorer.manifest.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+}
+
+// ───────────────────────── files ─────────────────────────
+
+async function* ndjsonBatches(path: string, size: number): AsyncGenerator<{ events: unknown[]; raw: string[] }> {
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let events: unknown[] = [];
+  let raw: string[] = [];
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    raw.push(line);
+    events.push(line);
+    if (raw.length >= size) {
+      yield { events, raw };
+      events = [];
+      raw = [];
+    }
+  }
+  if (raw.length) yield { events, raw };
+}
+
+/** CSV (all text, converted by the manifest's types) or Parquet (typed) through DuckDB, in chunks. */
+async function* tableBatches(scorer: Scorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<{ rows: unknown[] }> {
+  const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
+  const duck = await openDuck();
+  try {
+    const src = kind === 'csv' ? `read_csv(${sqlString(path)}, header = true, all_varchar = true)` : `read_parquet(${sqlString(path)})`;
+    const cols = (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${src}`)).map((r) => [r.column_name, r.column_type] as const);
+    const types = new Map(cols);
+    const missing = scorer.manifest.inputs.filter((i) => !types.has(i.name) && !i.nullable).map((i) => i.name);
+    if (missing.length) throw dataError(`${path} lacks the input column(s) ${missing.map((x) => `"${x}"`).join(', ')}`, `the package needs: ${scorer.manifest.inputs.map((i) => i.name).join(', ')}`);
+    const inputs = scorer.manifest.inputs.filter((i) => types.has(i.name));
+    const numeric = (t: string) => /^(DOUBLE|FLOAT|REAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DECIMAL)/.test(t);
+    const sel = inputs
+      .map((i) => {
+        const t = types.get(i.name)!;
+        const c = sqlIdent(i.name);
+        if (i.type === 'number' && numeric(t)) return `CAST(${c} AS DOUBLE) AS ${c}`;
+        if (i.type === 'number' && t === 'BOOLEAN') return `${c} AS ${c}`;
+        return `CAST(${c} AS VARCHAR) AS ${c}`;
+      })
+      .join(', ');
+    const result = await duck.conn.stream(`SELECT ${sel || '1 AS __none'} FROM ${src}`);
+    let rows: unknown[] = [];
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const data = chunk.getColumns();
+      for (let r = 0; r < chunk.rowCount; r++) {
+        const o: Record<string, unknown> = {};
+        for (let j = 0; j < inputs.length; j++) {
+          const inp = inputs[j];
+          let v = data[j][r] as unknown;
+          if (typeof v === 'bigint') v = Number(v);
+          if (inp.type === 'number' && typeof v === 'string') {
+            // CSV text: '' is missing; a number parses; anything else stays a string and fails validation
+            const s = v.trim();
+            if (s === '') v = null;
+            else if (s !== '' && !Number.isNaN(Number(s))) v = Number(s);
+          } else if (inp.type === 'string' && kind === 'csv' && v === '') v = null;
+          o[inp.name] = v;
+        }
+        rows.push(o);
+        if (rows.length >= size) {
+          yield { rows };
+          rows = [];
+        }
+      }
+    }
+    if (rows.length) yield { rows };
+  } finally {
+    duck.close();
+  }
+}
+
+function csvField(v: string): string {
+  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+}
+
+export async function scoreFile(scorer: Scorer, input: string, output: string, opts: RunOptions): Promise<ScoreSummary> {
+  const inPath = resolve(input);
+  if (!existsSync(inPath)) throw notFound(`input file ${input} does not exist`);
+  const ext = extname(inPath).toLowerCase();
+  const kind = ext === '.csv' ? 'csv' : ext === '.parquet' ? 'parquet' : ext === '.ndjson' || ext === '.jsonl' || ext === '.json' ? 'ndjson' : null;
+  if (!kind) throw usageError(`cannot read ${input}: use a .csv, .parquet or .ndjson file`);
+  const outPath = resolve(output);
+  const outExt = extname(outPath).toLowerCase();
+  const outCsv = outExt === '.csv';
+  if (!outCsv && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
+  if (outPath === inPath) throw usageError('--output must differ from --input');
+  const man = scorer.manifest;
+  const classes = man.model.task === 'regression' ? [] : man.model.classes;
+  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
+  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
+  // results go to a temp file beside the output, renamed into place when complete
+  const tmp = tempPathFor(outPath);
+  const fd = openSync(tmp, 'wx', 0o644);
+  let stopping = false;
+  const off = onSignals(() => {
+    stopping = true;
+    opts.progress.log('score: stopping after the current batch');
+  });
+  let ok = false;
+  try {
+    if (outCsv) {
+      const head = man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+      writeSync(fd, head.map(csvField).join(',') + '\n');
+    }
+    let rowNo = 0;
+    const batches: AsyncGenerator<{ events?: unknown[]; raw?: string[]; rows?: unknown[] }> = kind === 'ndjson' ? ndjsonBatches(inPath, opts.batchSize) : tableBatches(scorer, inPath, kind, opts.batchSize);
+    for await (const b of batches) {
+      const t0 = performance.now();
+      const items = (b.events ?? b.rows)!;
+      const valid: Record<string, unknown>[] = [];
+      const at: number[] = [];
+      const dead: string[] = [];
+      for (let i = 0; i < items.length; i++) {
+        const v = scorer.validate(items[i]);
+        if (v.ok) {
+          valid.push(v.row);
+          at.push(rowNo + i);
+        } else {
+          dead.push(deadLine(rowNo + i, v.reason, b.raw ? b.raw[i] : JSON.stringify(items[i])));
+          if (m.reasons.length < 5) m.reasons.push(v.reason);
+        }
+      }
+      const scored = valid.length ? await scorer.scoreRows(valid) : [];
+      const lines = new Array<string>(scored.length);
+      for (let j = 0; j < scored.length; j++) {
+        const s = scored[j];
+        if (!outCsv) lines[j] = `{"row":${at[j]},` + resultLine(s).slice(1);
+        else if (man.model.task === 'regression') lines[j] = `${at[j]},${s.score},${s.prediction}`;
+        else lines[j] = `${at[j]},${s.score},${csvField(s.label ?? '')},${s.probabilities!.join(',')}`;
+      }
+      if (lines.length) writeSync(fd, lines.join('\n') + '\n');
+      dl?.write(dead);
+      rowNo += items.length;
+      m.eventsIn += items.length;
+      m.eventsOut += scored.length;
+      m.dead += dead.length;
+      m.batches++;
+      m.lat.push(performance.now() - t0);
+      opts.progress.tick(rowNo);
+      if (stopping) {
+        await batches.return(undefined);
+        break;
+      }
+    }
+    fsyncSync(fd);
+    ok = true;
+  } finally {
+    closeSync(fd);
+    off();
+    m.stop();
+    dl?.close();
+    if (ok) renameSync(tmp, outPath);
+    else rmSync(tmp, { force: true });
+  }
+  return m.summary({ mode: 'file', package: scorer.dir, model: man.model.ref, input: inPath, output: outPath, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+}
