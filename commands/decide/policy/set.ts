@@ -1,0 +1,60 @@
+import { Args, Flags } from '@oclif/core';
+import { DictlCommand, writeFlags } from '../../../src/base.js';
+import { usageError } from '../../../src/errors.js';
+
+export default class PolicySet extends DictlCommand {
+  static override summary = 'Create a new version of the decision policy of a model: score bands → actions, owned by a named person.';
+  static override description =
+    'score >= --act-above gets --action-high; scores in --review-between FROM,TO go to human review; lower scores get --action-low. ' +
+    '--sample-rate sends a random share of automatic decisions to review for audit. Autonomy: shadow (log only), human-in-the-loop (review band active), autonomous (audit sample only).';
+  static override examples = [
+    '<%= config.bin %> decide policy set churn-model --owner ana@example.com --act-above 0.8 --review-between 0.4,0.8 --action-high block --action-review review --action-low allow --sample-rate 0.02',
+    '<%= config.bin %> decide policy set churn-model --file policy.yaml',
+    '<%= config.bin %> decide policy set churn-model --owner ana@example.com --act-above 0.7 --autonomy shadow --json',
+  ];
+  static override args = { model: Args.string({ description: 'model name', required: true }) };
+  static override flags = {
+    ...writeFlags,
+    owner: Flags.string({ description: 'email of the accountable person' }),
+    'act-above': Flags.string({ description: 'scores at or above this get the high action' }),
+    'review-between': Flags.string({ description: 'FROM,TO: scores in [FROM, TO) go to human review' }),
+    'action-high': Flags.string({ description: 'action for the high band', default: 'act' }),
+    'action-review': Flags.string({ description: 'action for the review band', default: 'review' }),
+    'action-low': Flags.string({ description: 'action for the low band', default: 'allow' }),
+    'sample-rate': Flags.string({ description: 'share of automatic decisions sampled into review for audit (0..1)', default: '0' }),
+    autonomy: Flags.string({ description: 'shadow | human-in-the-loop | autonomous', default: 'human-in-the-loop', options: ['shadow', 'human-in-the-loop', 'autonomous'] }),
+    note: Flags.string({ description: 'why this policy' }),
+    file: Flags.string({ description: 'read the policy from a YAML file instead of flags', exclusive: ['act-above', 'review-between'] }),
+  };
+
+  async run() {
+    const { args, flags } = await this.parseCommand(PolicySet);
+    const { setPolicy, specFromFile } = await import('../../../src/decide/store.js');
+    const { parseBand } = await import('../../../src/decide/policy.js');
+    const { renderPolicy } = await import('../../../src/decide/render.js');
+    const num = (name: string, v: string) => {
+      const x = Number(v);
+      if (v.trim() === '' || !Number.isFinite(x)) throw usageError(`--${name} must be a number, got "${v}"`);
+      return x;
+    };
+    let spec;
+    if (flags.file) {
+      spec = await specFromFile(flags.file);
+      if (flags.owner) spec.owner = flags.owner;
+    } else {
+      if (!flags.owner) throw usageError('--owner EMAIL is required', 'every policy has an accountable owner: --owner ana@example.com');
+      if (flags['act-above'] === undefined) throw usageError('--act-above is required (or --file policy.yaml)');
+      spec = {
+        owner: flags.owner,
+        actAbove: num('act-above', flags['act-above']),
+        review: flags['review-between'] ? parseBand(flags['review-between']) : null,
+        actions: { high: flags['action-high'], review: flags['action-review'], low: flags['action-low'] },
+        sampleRate: num('sample-rate', flags['sample-rate']),
+        autonomy: flags.autonomy as 'shadow' | 'human-in-the-loop' | 'autonomous',
+        note: flags.note,
+      };
+    }
+    const p = await setPolicy(this.workspace, args.model, spec, { wait: flags.wait, source: flags.file ? 'file' : 'set', reason: flags.note });
+    return this.emit(p, (x) => renderPolicy(x));
+  }
+}

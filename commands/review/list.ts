@@ -1,0 +1,41 @@
+import { Flags } from '@oclif/core';
+import { DictlCommand } from '../../src/base.js';
+
+export default class ReviewList extends DictlCommand {
+  static override summary = 'Cases waiting for human review, with their inputs, score and why they were routed to review.';
+  static override examples = [
+    '<%= config.bin %> review list',
+    '<%= config.bin %> review list --model churn-model --limit 20',
+    '<%= config.bin %> review list --status resolved --json',
+  ];
+  static override flags = {
+    model: Flags.string({ description: 'only this model' }),
+    status: Flags.string({ description: 'pending | resolved | all', default: 'pending', options: ['pending', 'resolved', 'all'] }),
+    limit: Flags.integer({ description: 'show at most this many', min: 1 }),
+  };
+
+  async run() {
+    const { flags } = await this.parseCommand(ReviewList);
+    const { listReviews } = await import('../../src/review/queue.js');
+    const { renderTable } = await import('../../src/ui/table.js');
+    const r = listReviews(this.workspace, { model: flags.model, status: flags.status as 'pending' | 'resolved' | 'all', limit: flags.limit });
+    return this.emit(r, (x) => {
+      const head = `${x.pending} pending, ${x.resolved} resolved`;
+      if (x.cases.length === 0) return head;
+      const inputs = (i: Record<string, unknown>) => {
+        const s = Object.entries(i)
+          .map(([k, v]) => `${k}=${v === null ? '' : String(v)}`)
+          .join(' ');
+        return s.length > 60 ? s.slice(0, 59) + '…' : s;
+      };
+      return (
+        renderTable(
+          ['id', 'model', 'policy', 'score', 'band', 'model says', 'reason', 'label', 'inputs'],
+          x.cases.map((c) => [c.id, `${c.model}@${c.modelVersion}`, `@${c.policyVersion}`, c.score, c.band, c.call, c.reason, c.resolution ? `${c.resolution.label} (${c.resolution.by})` : '', inputs(c.input)]),
+        ) +
+        '\n' +
+        head
+      );
+    });
+  }
+}

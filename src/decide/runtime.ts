@@ -1,0 +1,93 @@
+/**
+ * Applying a policy to scored rows at scoring time: every output gets score, action, band, model
+ * version and policy version; review-band and audit-sampled cases become ReviewCases for a sink (the
+ * workspace file store or a Redis stream). Pure apart from the sink, which the caller flushes.
+ */
+import { applyPolicy, modelCall, seededRng, type Band, type DecisionPolicy } from './policy.js';
+import { caseId, type ReviewCase, type ReviewSink } from '../review/queue.js';
+
+export interface DecisionFields {
+  score: number;
+  action: string;
+  band: Band;
+  model: string;
+  modelVersion: number;
+  policyVersion: number;
+  autonomy: DecisionPolicy['autonomy'];
+  review: boolean;
+  reviewId?: string;
+  /** shadow mode: the action that would have been taken */
+  intended?: string;
+}
+
+export interface Decider {
+  policy: DecisionPolicy;
+  /** decides a batch; queued cases accumulate until flush() */
+  decide(rows: Record<string, unknown>[], scores: ArrayLike<number>, keys?: (string | undefined)[]): DecisionFields[];
+  /** writes accumulated review cases to the sink; returns how many */
+  flush(): Promise<number>;
+  stats(): { decided: number; review: number; sampled: number; byBand: Record<Band, number>; byAction: Record<string, number> };
+}
+
+export interface DeciderOptions {
+  modelName: string;
+  modelVersion: number;
+  /** the model's own decision threshold (for its yes/no call in the review band) */
+  threshold: number;
+  /** seed of the audit sampler (same seed + same input order → same sample) */
+  seed?: number;
+  source: string;
+  sink?: ReviewSink;
+  now?: () => string;
+}
+
+export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider {
+  const rng = seededRng(o.seed ?? 0);
+  const pendingCases: ReviewCase[] = [];
+  const now = o.now ?? (() => new Date().toISOString());
+  const st = { decided: 0, review: 0, sampled: 0, byBand: { high: 0, review: 0, low: 0 } as Record<Band, number>, byAction: {} as Record<string, number> };
+  return {
+    policy,
+    decide(rows, scores, keys) {
+      const out: DecisionFields[] = new Array(scores.length);
+      for (let i = 0; i < scores.length; i++) {
+        const score = scores[i];
+        const d = applyPolicy(policy, score, rng);
+        const f: DecisionFields = { score, action: d.action, band: d.band, model: `${o.modelName}@${o.modelVersion}`, modelVersion: o.modelVersion, policyVersion: policy.version, autonomy: policy.autonomy, review: d.review };
+        if (policy.autonomy === 'shadow') f.intended = d.intended;
+        st.decided++;
+        st.byBand[d.band]++;
+        st.byAction[d.action] = (st.byAction[d.action] ?? 0) + 1;
+        if (d.review) {
+          st.review++;
+          if (d.sampled) st.sampled++;
+          const base = { model: o.modelName, modelVersion: o.modelVersion, policyVersion: policy.version, source: o.source, key: keys?.[i], input: rows[i] };
+          const id = caseId(base);
+          f.reviewId = id;
+          const c: ReviewCase = {
+            id,
+            ...base,
+            score,
+            band: d.band,
+            action: d.intended,
+            call: modelCall(d.band, score, o.threshold),
+            sampled: d.sampled,
+            reason: d.sampled ? `audit sample (${policy.sampleRate}) of an automatic "${d.intended}"` : `score in review band ${policy.review![0]}–${policy.review![1]}`,
+            at: now(),
+          };
+          if (c.key === undefined) delete c.key;
+          pendingCases.push(c);
+        }
+        out[i] = f;
+      }
+      return out;
+    },
+    async flush() {
+      const n = pendingCases.length;
+      if (n && o.sink) await o.sink.add(pendingCases.splice(0));
+      else pendingCases.length = 0;
+      return n;
+    },
+    stats: () => st,
+  };
+}
