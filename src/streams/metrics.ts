@@ -1,0 +1,56 @@
+/**
+ * Latency bookkeeping without I/O: exact samples up to a cap, then reservoir sampling (a fixed-seed
+ * generator, so runs are repeatable) so a stream running for days keeps bounded memory.
+ */
+
+/** Nearest-rank percentile (p in [0, 100]) of unsorted values; 0 for no values. */
+export function percentile(values: ArrayLike<number>, p: number): number {
+  const n = values.length;
+  if (n === 0) return 0;
+  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
+  const rank = Math.ceil((p / 100) * n);
+  return sorted[Math.min(n, Math.max(1, rank)) - 1];
+}
+
+export class LatencyRecorder {
+  private samples: number[] = [];
+  private seen = 0;
+  private state = 0x2545f491;
+  constructor(private readonly cap = 100_000) {}
+
+  add(ms: number): void {
+    this.seen++;
+    if (this.samples.length < this.cap) {
+      this.samples.push(ms);
+      return;
+    }
+    // reservoir: keep each new sample with probability cap/seen
+    const j = Math.floor(this.random() * this.seen);
+    if (j < this.cap) this.samples[j] = ms;
+  }
+
+  get count(): number {
+    return this.seen;
+  }
+
+  summary(): { p50: number; p99: number } {
+    return { p50: round3(percentile(this.samples, 50)), p99: round3(percentile(this.samples, 99)) };
+  }
+
+  reset(): void {
+    this.samples = [];
+    this.seen = 0;
+  }
+
+  private random(): number {
+    // xorshift32
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state / 0x100000000;
+  }
+}
+
+export const round3 = (x: number) => Math.round(x * 1000) / 1000;

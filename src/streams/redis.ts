@@ -1,0 +1,279 @@
+/**
+ * Redis Streams source and sinks (ioredis).
+ *
+ * Source: XGROUP CREATE … 0 MKSTREAM when the group is absent (a new group reads the whole stream),
+ * then XREADGROUP COUNT/BLOCK. It first re-reads its own pending entries (ID 0: events it read but
+ * did not ack before a crash or a failed batch), sweeps XAUTOCLAIM for entries idle longer than
+ * claimIdleMs (consumers that died), then reads new entries (">"). XACK is sent by the runner only
+ * after the results are written. Connections retry forever (maxRetriesPerRequest null), so a Redis
+ * restart pauses the loop and it resumes where the group left off; a group lost with the data is
+ * re-created at 0 and the idempotent sinks absorb the replay.
+ *
+ * Event format: an entry with a field `data` holding the event JSON object, or flat fields (see event.ts).
+ *
+ * Sinks are idempotent on replay, keyed by the source event id:
+ *  - stream (--out-stream KEY): a Lua script adds the id to the set `KEY:done` and XADDs
+ *    {event_id, score, data: JSON result} only when the id was new, atomically;
+ *  - hashes (--out-hash PREFIX): HSET `PREFIX<event id>` {event_id, score, label?, prediction?,
+ *    probabilities? (JSON)} — rewriting the same values is harmless;
+ *  - dead letters (--dead-letter stream:KEY): like the stream sink, fields {event_id, reason, payload, source}.
+ */
+import { Redis } from 'ioredis';
+import { usageError } from '../errors.js';
+import { decodeFields } from './event.js';
+import type { DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
+
+export function checkRedisUrl(url: string, flag: string): void {
+  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw usageError(`${flag} must be a redis:// URL, got "${url}"`, `${flag} redis://127.0.0.1:6379`);
+}
+
+/** A connection that retries forever: commands wait in the offline queue while Redis is down. */
+export async function connectRedis(url: string, name: string): Promise<Redis> {
+  const r = new Redis(url, {
+    lazyConnect: true,
+    protocol: 2, // RESP2 replies: XREADGROUP as [[key, entries]] whatever the server speaks
+    maxRetriesPerRequest: null,
+    connectionName: name,
+    retryStrategy: (times: number) => Math.min(50 * times, 1000),
+  });
+  r.on('error', () => {
+    /* reconnects on its own; the runner reports failed batches */
+  });
+  await r.connect();
+  return r;
+}
+
+type XEntry = [id: string, fields: string[] | null];
+
+const XADD_ONCE_LUA = `
+local k = tonumber(ARGV[1])
+local step = 1 + 2 * k
+local n = 0
+for i = 2, #ARGV, step do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+    local args = {KEYS[1], '*'}
+    for j = 1, 2 * k do args[#args + 1] = ARGV[i + j] end
+    redis.call('XADD', unpack(args))
+    n = n + 1
+  end
+end
+return n`;
+
+type WithXaddOnce = Redis & { dictlXaddOnce(stream: string, doneSet: string, ...args: (string | number)[]): Promise<number> };
+
+function withXaddOnce(r: Redis): WithXaddOnce {
+  if (!(r as unknown as Partial<WithXaddOnce>).dictlXaddOnce) r.defineCommand('dictlXaddOnce', { numberOfKeys: 2, lua: XADD_ONCE_LUA });
+  return r as unknown as WithXaddOnce;
+}
+
+/** XADD each entry once per id (ids already in `${stream}:done` are skipped); returns entries added. */
+export async function xaddOnce(r: Redis, stream: string, entries: { id: string; fields: [string, string][] }[]): Promise<number> {
+  if (entries.length === 0) return 0;
+  const k = entries[0].fields.length;
+  const args: string[] = [String(k)];
+  for (const e of entries) {
+    if (e.fields.length !== k) throw new Error('xaddOnce: entries must have the same number of fields');
+    args.push(e.id);
+    for (const [f, v] of e.fields) args.push(f, v);
+  }
+  return withXaddOnce(r).dictlXaddOnce(stream, `${stream}:done`, ...args);
+}
+
+export class RedisStreamSource implements Source {
+  readonly name: string;
+  private pendingCursor: string | null = '0';
+  private claimCursor = '0-0';
+  private nextClaimAt = 0;
+  private nClaimed = 0;
+  private readClientId?: number;
+  private readonly claimEveryMs: number;
+
+  private constructor(
+    private readonly reader: Redis,
+    readonly ctl: Redis,
+    readonly stream: string,
+    readonly group: string,
+    readonly consumer: string,
+    private readonly claimIdleMs: number,
+  ) {
+    this.name = `redis stream ${stream} (group ${group}, consumer ${consumer})`;
+    this.claimEveryMs = Math.max(100, Math.min(claimIdleMs / 2, 10_000));
+  }
+
+  static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number): Promise<RedisStreamSource> {
+    const reader = await connectRedis(url, `dictl-read-${consumer}`);
+    const ctl = await connectRedis(url, `dictl-ctl-${consumer}`);
+    const s = new RedisStreamSource(reader, ctl, stream, group, consumer, claimIdleMs);
+    const refreshId = async () => {
+      try {
+        s.readClientId = Number(await reader.call('CLIENT', 'ID'));
+      } catch {
+        /* next ready event retries */
+      }
+    };
+    reader.on('ready', () => void refreshId());
+    await refreshId();
+    await s.ensureGroup();
+    return s;
+  }
+
+  async ensureGroup(): Promise<void> {
+    try {
+      await this.ctl.call('XGROUP', 'CREATE', this.stream, this.group, '0', 'MKSTREAM');
+    } catch (err) {
+      if (!String((err as Error).message).includes('BUSYGROUP')) throw err;
+    }
+  }
+
+  async read(max: number, blockMs: number): Promise<SourceEvent[]> {
+    try {
+      // 1. our own pending entries (read before a crash or a failed batch, never acked)
+      if (this.pendingCursor !== null) {
+        const entries = await this.xreadgroup(max, undefined, this.pendingCursor);
+        if (entries.length > 0) {
+          this.pendingCursor = entries[entries.length - 1][0];
+          return await this.decode(entries);
+        }
+        this.pendingCursor = null;
+      }
+      // 2. entries of consumers idle longer than claimIdleMs
+      if (Date.now() >= this.nextClaimAt) {
+        const reply = (await this.ctl.call('XAUTOCLAIM', this.stream, this.group, this.consumer, String(this.claimIdleMs), this.claimCursor, 'COUNT', String(max))) as [string, XEntry[], string[]?];
+        const [next, entries] = reply;
+        this.claimCursor = next;
+        if (next === '0-0') this.nextClaimAt = Date.now() + this.claimEveryMs;
+        if (entries.length > 0) {
+          this.nClaimed += entries.length;
+          return await this.decode(entries);
+        }
+      }
+      // 3. new entries
+      return await this.decode(await this.xreadgroup(max, blockMs, '>'));
+    } catch (err) {
+      if (String((err as Error).message).includes('NOGROUP')) {
+        // the group (or the stream) vanished, e.g. Redis restarted without persistence: start over at 0
+        await this.ensureGroup();
+        this.pendingCursor = '0';
+        return [];
+      }
+      throw err;
+    }
+  }
+
+  private async xreadgroup(max: number, blockMs: number | undefined, id: string): Promise<XEntry[]> {
+    const args: (string | number)[] = ['GROUP', this.group, this.consumer, 'COUNT', max];
+    if (blockMs !== undefined) args.push('BLOCK', blockMs);
+    args.push('STREAMS', this.stream, id);
+    const reply = (await this.reader.call('XREADGROUP', ...args)) as [string, XEntry[]][] | null;
+    if (!reply || reply.length === 0) return [];
+    return reply[0][1];
+  }
+
+  private async decode(entries: XEntry[]): Promise<SourceEvent[]> {
+    const out: SourceEvent[] = [];
+    const gone: string[] = [];
+    for (const [id, fields] of entries) {
+      if (fields === null) gone.push(id); // deleted or trimmed while pending: nothing to score
+      else out.push(decodeFields(id, fields));
+    }
+    if (gone.length > 0) await this.ctl.call('XACK', this.stream, this.group, ...gone);
+    return out;
+  }
+
+  async ack(events: SourceEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    await this.ctl.call('XACK', this.stream, this.group, ...events.map((e) => e.id));
+  }
+
+  redeliver(): void {
+    this.pendingCursor = '0';
+  }
+
+  claimed(): number {
+    return this.nClaimed;
+  }
+
+  wake(): void {
+    if (this.readClientId !== undefined) this.ctl.call('CLIENT', 'UNBLOCK', String(this.readClientId)).catch(() => undefined);
+  }
+
+  async close(): Promise<void> {
+    this.reader.disconnect();
+    await this.ctl.quit().catch(() => this.ctl.disconnect());
+  }
+}
+
+export function resultJson(r: ResultRecord): string {
+  const o: Record<string, unknown> = { event_id: r.eventId, score: r.score };
+  if (r.label !== undefined) o.label = r.label;
+  if (r.prediction !== undefined) o.prediction = r.prediction;
+  if (r.probabilities !== undefined) o.probabilities = r.probabilities;
+  return JSON.stringify(o);
+}
+
+export class RedisStreamSink implements Sink {
+  readonly name: string;
+  constructor(
+    private readonly r: Redis,
+    readonly key: string,
+  ) {
+    this.name = `redis stream ${key}`;
+  }
+  async write(results: ResultRecord[]): Promise<void> {
+    await xaddOnce(
+      this.r,
+      this.key,
+      results.map((x) => ({ id: x.eventId, fields: [['event_id', x.eventId], ['score', String(x.score)], ['data', resultJson(x)]] })),
+    );
+  }
+  async close(): Promise<void> {}
+}
+
+export class RedisHashSink implements Sink {
+  readonly name: string;
+  constructor(
+    private readonly r: Redis,
+    readonly prefix: string,
+  ) {
+    this.name = `redis hashes ${prefix}*`;
+  }
+  async write(results: ResultRecord[]): Promise<void> {
+    const p = this.r.pipeline();
+    for (const x of results) {
+      const f: string[] = ['event_id', x.eventId, 'score', String(x.score)];
+      if (x.label !== undefined) f.push('label', x.label);
+      if (x.prediction !== undefined) f.push('prediction', String(x.prediction));
+      if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
+      p.hset(`${this.prefix}${x.eventId}`, ...f);
+    }
+    const res = await p.exec();
+    for (const [err] of res ?? []) if (err) throw err;
+  }
+  async close(): Promise<void> {}
+}
+
+export class RedisDeadLetterSink implements DeadLetterSink {
+  readonly name: string;
+  constructor(
+    private readonly r: Redis,
+    readonly key: string,
+  ) {
+    this.name = `redis stream ${key}`;
+  }
+  async write(items: DeadLetter[]): Promise<void> {
+    await xaddOnce(
+      this.r,
+      this.key,
+      items.map((d) => ({
+        id: d.eventId,
+        fields: [
+          ['event_id', d.eventId],
+          ['reason', d.reason],
+          ['payload', d.payload],
+          ['source', d.source],
+        ],
+      })),
+    );
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,86 @@
+/**
+ * The stream contracts: a Source hands out batches of events and takes acks, a Sink stores results,
+ * a DeadLetterSink stores rejected events with their reason and original payload. The generic runner
+ * (runner.ts) drives them: read → enrich → validate → score → write results and dead letters → ack.
+ * Redis Streams (redis.ts), Kafka (kafka.ts) and the in-process log (memory.ts) implement them.
+ */
+
+/** What the runner needs from a scorer (a subset of src/scorer/scorer.ts `Scorer`). */
+export interface ScoredRowLike {
+  score: number;
+  label?: string;
+  probabilities?: number[];
+  prediction?: number;
+}
+
+export interface ScorerLike {
+  validate(event: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string };
+  scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRowLike[]>;
+}
+
+/** One event as read from a source. */
+export interface SourceEvent {
+  /** source event id: a Redis entry id ("1700000000000-0") or Kafka "topic/partition/offset" */
+  id: string;
+  /** the original payload as text, kept for dead letters */
+  raw: string;
+  /** the decoded event (absent when decoding failed: see error) */
+  event?: Record<string, unknown>;
+  /** for flat-field Redis entries: the fields as strings, tried when the coerced event fails validation */
+  flat?: Record<string, string>;
+  /** why the payload could not be decoded (bad JSON, not an object) */
+  error?: string;
+  /** Kafka message key, passed on to the output topic */
+  key?: string;
+}
+
+export interface ResultRecord {
+  eventId: string;
+  score: number;
+  label?: string;
+  prediction?: number;
+  probabilities?: number[];
+  /** Kafka message key of the source event */
+  key?: string;
+}
+
+export interface DeadLetter {
+  eventId: string;
+  reason: string;
+  payload: string;
+  source: string;
+}
+
+export interface Source {
+  /** human name for logs, e.g. "redis stream events (group g, consumer c1)" */
+  readonly name: string;
+  /** up to max events; waits at most blockMs when none are ready; [] on timeout */
+  read(max: number, blockMs: number): Promise<SourceEvent[]>;
+  /** marks events done: called only after their results and dead letters are written */
+  ack(events: SourceEvent[]): Promise<void>;
+  /** after a failed batch: deliver this consumer's unacked events again */
+  redeliver(): void;
+  /** entries taken over from dead consumers so far */
+  claimed(): number;
+  /** interrupts a blocking read (used on SIGINT/SIGTERM) */
+  wake(): void;
+  close(): Promise<void>;
+}
+
+export interface Sink {
+  readonly name: string;
+  write(results: ResultRecord[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DeadLetterSink {
+  readonly name: string;
+  write(items: DeadLetter[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Adds looked-up fields to events, in place, never overwriting an event's own fields. */
+export interface Enricher {
+  enrich(events: SourceEvent[]): Promise<void>;
+  close(): Promise<void>;
+}
