@@ -14,7 +14,7 @@ export const round12 = (x: number): number => (Number.isFinite(x) ? Number(x.toP
 
 export interface ProfileScan {
   profile: ColumnProfile[];
-  /** per number column: how many NaN/±Infinity values */
+  /** per number column: how many NaN/±Infinity values; per text column: how many values read as NaN/±Infinity */
   nonFinite: Record<string, number>;
   /** per text column: how many non-null values parse as numbers */
   numericText: Record<string, number>;
@@ -35,9 +35,9 @@ export async function profileRelation(duck: Duck, rel: string, columns: ColumnSc
       sel.push(`min(${fin})::DOUBLE AS "lo${i}"`, `max(${fin})::DOUBLE AS "hi${i}"`, `avg(${fin})::DOUBLE AS "m${i}"`, `stddev_samp(${fin})::DOUBLE AS "s${i}"`);
       if (c.type === 'number') sel.push(`count(*) FILTER (WHERE NOT isfinite(${q})) AS "nf${i}"`);
     } else if (c.type === 'date' || c.type === 'timestamp') {
-      sel.push(`min(${q})::VARCHAR AS "lo${i}"`, `max(${q})::VARCHAR AS "hi${i}"`);
+      sel.push(`min(${q})::VARCHAR AS "lo${i}"`, `max(${q})::VARCHAR AS "hi${i}"`, `count(*) FILTER (WHERE NOT isfinite(${q})) AS "nf${i}"`);
     } else if (c.type === 'string') {
-      sel.push(`count(TRY_CAST(${q} AS DOUBLE)) AS "nt${i}"`);
+      sel.push(`count(TRY_CAST(${q} AS DOUBLE)) AS "nt${i}"`, `count(*) FILTER (WHERE NOT isfinite(TRY_CAST(${q} AS DOUBLE))) AS "nf${i}"`);
     }
   });
   const [row] = await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${rel}`);
@@ -64,8 +64,12 @@ export async function profileRelation(duck: Duck, rel: string, columns: ColumnSc
         p.min = String(lo);
         p.max = String(row[`hi${i}`]);
       }
+      nonFinite[c.name] = num(row[`nf${i}`]);
     } else {
-      if (c.type === 'string') numericText[c.name] = num(row[`nt${i}`]);
+      if (c.type === 'string') {
+        numericText[c.name] = num(row[`nt${i}`]);
+        nonFinite[c.name] = num(row[`nf${i}`]);
+      }
       const q = sqlIdent(c.name);
       const top = await duck.all<{ v: string; c: number }>(
         `SELECT ${q}::VARCHAR AS v, count(*) AS c FROM ${rel} WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY c DESC, v ASC LIMIT ${topK}`,

@@ -153,18 +153,22 @@ export async function stageRelation(
   const line = opts.line ?? ((r: number) => `row ${r}`);
   for (const c of columns) {
     const q = sqlIdent(c.name);
-    if ((scan.nonFinite[c.name] ?? 0) > 0) {
+    const nonNullValues = scan.rows - (scan.profile.find((p) => p.name === c.name)?.nulls ?? 0);
+    const numericValues = scan.numericText[c.name];
+    // in a text column, NaN/Infinity count only when the column is otherwise numbers
+    const textNumbers = numericValues !== undefined && !opts.textColumns?.includes(c.name) && 2 * numericValues >= nonNullValues;
+    if ((scan.nonFinite[c.name] ?? 0) > 0 && (numericValues === undefined || textNumbers)) {
       const [first] = await duck.all<{ r: number; v: unknown }>(
-        `SELECT file_row_number AS r, ${q}::VARCHAR AS v FROM read_parquet(${sqlString(out)}, file_row_number = true) WHERE NOT isfinite(${q}) ORDER BY 1 LIMIT 1`,
+        `SELECT file_row_number AS r, ${q}::VARCHAR AS v FROM read_parquet(${sqlString(out)}, file_row_number = true) WHERE NOT isfinite(${numericValues === undefined ? q : `TRY_CAST(${q} AS DOUBLE)`}) ORDER BY 1 LIMIT 1`,
       );
       throw dataError(
         `column "${c.name}" has ${scan.nonFinite[c.name]} NaN/Infinity value(s), first at ${line(first.r)} ("${first.v}")`,
         opts.naHint ?? 'write missing values as empty fields',
       );
     }
-    const nonNull = scan.rows - (scan.profile.find((p) => p.name === c.name)?.nulls ?? 0);
-    const numeric = scan.numericText[c.name];
-    if (numeric !== undefined && !opts.textColumns?.includes(c.name) && numeric > 0 && numeric < nonNull && 2 * numeric >= nonNull) {
+    const nonNull = nonNullValues;
+    const numeric = numericValues;
+    if (textNumbers && numeric! > 0 && numeric! < nonNull) {
       const [first] = await duck.all<{ r: number; v: string }>(
         `SELECT file_row_number AS r, ${q} AS v FROM read_parquet(${sqlString(out)}, file_row_number = true) WHERE ${q} IS NOT NULL AND TRY_CAST(${q} AS DOUBLE) IS NULL ORDER BY 1 LIMIT 1`,
       );
