@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
 import { loadScorer, type Scorer } from '../src/scorer/scorer.js';
+import { scoreCommand, type ScoreFlags } from '../src/scorer/command.js';
+import { makeProgress } from '../src/ui/progress.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { predict } from '../src/ml/predict.js';
 import { sha256 } from '../src/util/hash.js';
@@ -100,5 +102,21 @@ describe('scorer package + loadScorer', () => {
     expect(reason({ ...ok, tier: 'platinum' })).toBe('field "tier": unknown category "platinum" for feature "tier" (unknown: error)');
     expect(reason({ ...ok, tier: 'bronze' })).toBe('ok'); // folded is known
     expect(reason({ ...ok, tier: null })).toMatch(/missing value and feature "tier" has no imputation/);
+  });
+});
+
+describe('scoreCommand flag checks (before anything is loaded)', () => {
+  const base: ScoreFlags = { package: '/nowhere', group: 'g', 'batch-size': 10, 'metrics-every': 0, 'block-ms': 10, 'claim-idle-ms': 10 };
+  const run = (f: Partial<ScoreFlags>) => scoreCommand({ ...base, ...f }, makeProgress({ quiet: true }));
+  it('rejects mixed or incomplete modes with usage errors', async () => {
+    await expect(run({ input: 'a.csv' })).rejects.toMatchObject({ kind: 'usage', message: '--input needs --output FILE (.ndjson or .csv)' });
+    await expect(run({ output: 'a.csv' })).rejects.toMatchObject({ kind: 'usage' });
+    await expect(run({ redis: 'redis://127.0.0.1:1' })).rejects.toMatchObject({ kind: 'usage', message: '--redis needs --stream KEY' });
+    await expect(run({ redis: 'redis://127.0.0.1:1', stream: 's' })).rejects.toMatchObject({ kind: 'usage', message: '--redis needs --out-stream KEY or --out-hash PREFIX' });
+    await expect(run({ kafka: 'b:9092', topic: 't' })).rejects.toMatchObject({ kind: 'usage', message: '--kafka needs --out-topic T2' });
+    await expect(run({ redis: 'r', kafka: 'k' })).rejects.toMatchObject({ kind: 'usage' });
+    await expect(run({ redis: 'r', stream: 's', 'out-stream': 'o', input: 'x.csv', output: 'y.csv' })).rejects.toMatchObject({ kind: 'usage' });
+    await expect(run({ lookup: 'redis://127.0.0.1:1' })).rejects.toMatchObject({ kind: 'usage' });
+    await expect(run({ input: 'a.csv', output: 'b.csv' })).rejects.toMatchObject({ kind: 'not-found' });
   });
 });

@@ -334,7 +334,7 @@ async function* tableBatches(scorer: Scorer, path: string, kind: 'csv' | 'parque
             const s = v.trim();
             if (s === '') v = null;
             else if (s !== '' && !Number.isNaN(Number(s))) v = Number(s);
-          } else if (inp.type === 'string' && kind === 'csv' && v === '') v = null;
+          } else if (inp.type === 'string' && kind === 'csv' && v === null && !inp.nullable) v = ''; // CSV cannot tell '' from missing
           o[inp.name] = v;
         }
         rows.push(o);
