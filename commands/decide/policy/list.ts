@@ -14,7 +14,7 @@ export default class PolicyList extends DictlCommand {
         ? 'No decision policies yet. Set one: dictl decide policy set MODEL --owner EMAIL --act-above 0.8 --review-between 0.4,0.8'
         : renderTable(
             ['model', 'policy', 'owner', 'autonomy', 'act above', 'review band', 'audit sample', 'source'],
-            r.policies.map((p) => [p.model, `@${p.current.version} of ${p.versions}`, p.current.owner, p.current.autonomy, p.current.actAbove, p.current.review ? `${p.current.review[0]}–${p.current.review[1]}` : '-', p.current.sampleRate, p.current.source]),
+            r.policies.map((p) => [p.model, `@${p.current.version} of ${p.versions}`, p.current.owner, p.current.autonomy, p.current.actAbove, p.current.review ? `${p.current.review[0].toFixed(4)}–${p.current.review[1].toFixed(4)}` : '-', p.current.sampleRate, p.current.source]),
           ),
     );
   }
