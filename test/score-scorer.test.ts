@@ -54,7 +54,7 @@ describe('scorer package + loadScorer', () => {
     expect(m.decisionPolicy).toBeNull();
     const avsc = JSON.parse(readFileSync(join(dir, 'input.avsc'), 'utf8'));
     expect(avsc.fields.map((f: { name: string }) => f.name)).toEqual(['a', 'b', 'color', 'city', 'tier', 'mean_radius']);
-    expect(avsc.fields[5]).toEqual({ name: 'mean_radius', type: 'double', column: 'mean radius' });
+    expect(avsc.fields[5]).toEqual({ name: 'mean_radius', type: 'double', 'dictl.column': 'mean radius' });
     expect(avsc.fields[0].type).toEqual(['null', 'double']);
   });
 
