@@ -20,6 +20,7 @@ import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
+import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -126,6 +127,9 @@ export interface BuildInputs {
   definitionHash: string;
   hash: string;
   allowUnconsented: boolean;
+  /** entity aggregates with their resolved events datasets */
+  aggs: ResolvedAggregate[];
+  temporal: boolean;
 }
 
 /** Resolves and validates everything a build needs, reading no data. */
@@ -134,8 +138,16 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
   const ds = resolveDataset(ws, spec.source);
   const { assertConsent, assertNoPii } = await import('../datasets/policy.js');
   assertConsent(ds, opts.allowUnconsented ?? false);
-  const plan = checkAgainstSchema(spec, ds.columns);
-  assertNoPii(ds, plan.inputs.map((i) => i.name), spec.allowPii);
+  const aggs: ResolvedAggregate[] = spec.aggregates.map((a) => {
+    const ev = resolveDataset(ws, a.events);
+    assertConsent(ev, opts.allowUnconsented ?? false);
+    assertNoPii(ev, [a.key, a.time, ...(a.column !== undefined ? [a.column] : [])], spec.allowPii);
+    return { ...a, ds: ev, dataPath: datasetDataPath(ws, ev.name, ev.version) };
+  });
+  checkAggregates(spec, ds.columns, aggs);
+  const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
+  const aggNames = new Set(aggs.map((a) => a.name));
+  assertNoPii(ds, [...plan.inputs.map((i) => i.name).filter((n) => !aggNames.has(n)), ...(spec.entity ? [spec.entity.key, ...(spec.entity.time ? [spec.entity.time] : [])] : [])].filter((n) => !aggNames.has(n)), spec.allowPii);
   const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
   let holdout: Holdout | undefined;
   if (spec.holdout) {
@@ -147,10 +159,11 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
     throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : ''} --seed 42`);
   if (holdout.dataSha256 !== ds.dataSha256) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} was made for different data than ${ds.ref}`);
   if (holdout.nRows !== ds.rows) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} covers ${holdout.nRows} rows, ${ds.ref} has ${ds.rows}`);
-  const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref };
+  const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref, events: aggs.map((a) => a.ds.ref) };
   const definitionHash = hashValue(definition);
-  const hash = hashValue({ definition: definitionHash, data: ds.dataSha256, holdout: holdout.hash });
-  return { spec, ds, holdout, plan, definitionHash, hash, allowUnconsented: opts.allowUnconsented ?? false };
+  const hash = hashValue({ definition: definitionHash, data: ds.dataSha256, holdout: holdout.hash, ...(aggs.length ? { events: aggs.map((a) => a.ds.dataSha256) } : {}) });
+  const temporal = isTemporal(ds.columns, spec.entity?.time);
+  return { spec, ds, holdout, plan, definitionHash, hash, allowUnconsented: opts.allowUnconsented ?? false, aggs, temporal };
 }
 
 export function findBuildByHash(ws: Workspace, name: string, hash: string): FeatureBuild | undefined {
@@ -181,13 +194,14 @@ export interface BuildResult {
  */
 export async function fitAndWrite(
   duck: Duck,
-  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[] },
+  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   outPath: string,
   progress: (m: string) => void = () => {},
 ): Promise<{ pipeline: FeatureBuild['pipeline']; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
   const { spec, plan } = inp;
   const t0 = Date.now();
-  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath)]);
+  const aggs = inp.aggs ?? [];
+  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))]);
   await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT PRIMARY KEY)`);
   if (inp.testRows.length) {
     const app = await duck.conn.createAppender('__test_rows');
@@ -198,9 +212,15 @@ export async function fitAndWrite(
     app.flushSync();
     app.closeSync();
   }
+  await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)`);
+  if (aggs.length) {
+    // entity aggregates as of each row's time, computed once
+    progress(`computing ${aggs.length} point-in-time aggregate${aggs.length === 1 ? '' : 's'}`);
+    await duck.run(`CREATE TEMP TABLE __src_aggs AS ${withAggregatesSql(spec, '__src', aggs, inp.temporal ?? false).slice(1, -1)}`);
+  }
   await duck.run(
     `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN t.r IS NULL THEN 'train' ELSE 'test' END AS __split
-     FROM (SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)) s
+     FROM ${aggs.length ? '__src_aggs' : '__src'} s
      LEFT JOIN __test_rows t ON t.r = s.__row`,
   );
   // label checks before anything is fitted or written
@@ -274,7 +294,9 @@ export async function buildFeatureSet(
       const { withDuck } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
       progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
-      const r = await withDuck((duck) => fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows }, join(staging, 'features.parquet'), progress));
+      const r = await withDuck((duck) =>
+        fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress),
+      );
       const build: FeatureBuild = {
         kind: 'feature-build',
         name,
@@ -430,5 +452,82 @@ export async function planFeatureSet(ws: Workspace, name: string, opts: { allowU
     features: inp.spec.features.map((f) => ({ name: f.name, kind: f.kind, transforms: f.transforms.length })),
     changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== inp.holdout.hash } : null,
     ...(latest ? { latest: { version: latest.version, hash: latest.hash, dataset: latest.dataset, holdout: latest.holdout } } : {}),
+  };
+}
+
+// ───────────────────────── materialize (online store) ─────────────────────────
+
+export interface MaterializeResult {
+  name: string;
+  build: string;
+  online: string;
+  prefix: string;
+  entityKey: string;
+  asOf: string | number | null;
+  entities: number;
+  fields: number;
+  inputs: string[];
+  schemaKey: string;
+}
+
+/**
+ * Writes, per entity, the latest values of the pipeline's inputs (raw columns from the latest source
+ * row of that entity, and every aggregate as of `asOf`, default the latest time in the data) to Redis
+ * hashes `${prefix}${entity}`. Uses the build of the current definition (it must be built).
+ */
+export async function materializeFeatureSet(
+  ws: Workspace,
+  name: string,
+  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void },
+): Promise<MaterializeResult> {
+  const progress = opts.progress ?? (() => {});
+  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
+  const inp = await prepareBuild(ws, name, opts);
+  const { spec } = inp;
+  if (!spec.entity) throw usageError(`feature set "${name}" has no entity key: add entity: {key: COLUMN, time: COLUMN} to ${spec.file}`);
+  const build = findBuildByHash(ws, name, inp.hash);
+  if (!build) throw notFound(`feature set "${name}" changed (or was never built) since its latest build: the online values must match a fitted build`, `run: dictl feature build ${name}`);
+  const prefix = opts.prefix ?? `${name}:`;
+  const aggNames = new Set(inp.aggs.map((a) => a.name));
+  const rawInputs = build.pipeline.inputs.map((i) => i.name).filter((n) => !aggNames.has(n) && n !== spec.entity!.key);
+  const { withDuck } = await import('../io/duck.js');
+  const { onlineRowsSql } = await import('./entity.js');
+  const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
+  const { rows, asOf } = await withDuck(async (duck) => {
+    await lockDown(duck, [dirname(dataPath), ...inp.aggs.map((a) => dirname(a.dataPath))]);
+    await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(dataPath)}, file_row_number = true)`);
+    const timeType = spec.entity!.time ? inp.ds.columns.find((c) => c.name === spec.entity!.time)!.duckType : undefined;
+    let asOfSql = 'NULL';
+    if (opts.asOf !== undefined) {
+      if (!timeType) throw usageError('--as-of needs entity.time in the feature set');
+      asOfSql = `TRY_CAST(${sqlStr(opts.asOf)} AS ${timeType})`;
+      const ok = await duck.all<{ v: unknown }>(`SELECT ${asOfSql} AS v`);
+      if (ok[0].v === null) throw usageError(`--as-of "${opts.asOf}" is not a ${timeType}`);
+    } else if (spec.entity!.time) {
+      const times = [`SELECT max(${sqlId(spec.entity!.time)}) AS t FROM __src`, ...inp.aggs.map((a) => `SELECT max(${sqlId(a.time)}) AS t FROM read_parquet(${sqlStr(a.dataPath)})`)];
+      asOfSql = `(SELECT max(t) FROM (${times.join(' UNION ALL ')}))`;
+    }
+    const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;
+    progress(`reading the latest values of ${rawInputs.length + inp.aggs.length} inputs per entity${asOfVal ? ` as of ${asOfVal}` : ''}`);
+    const sql = onlineRowsSql(spec, '__src', rawInputs, inp.aggs, asOfSql, inp.temporal);
+    return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
+  });
+  progress(`writing ${rows.length} entities to ${opts.online}`);
+  const { writeOnline } = await import('../online/redis.js');
+  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows);
+  await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
+    appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
+  );
+  return {
+    name,
+    build: `${name}@${build.version}`,
+    online: opts.online,
+    prefix,
+    entityKey: spec.entity.key,
+    asOf,
+    entities: w.keys,
+    fields: w.fields,
+    inputs: [...rawInputs, ...inp.aggs.map((a) => a.name)],
+    schemaKey: w.schemaKey,
   };
 }

@@ -307,7 +307,8 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     checkChain(f, failF);
   }
   for (const a of aggregates) {
-    if (seen.has(a.name)) throw new SpecError('data', `${file}:${a.line}: aggregates: "${a.name}" has the same name as a feature`);
+    const clash = features.find((f) => f.name === a.name && f.column !== a.name);
+    if (clash) throw new SpecError('data', `${file}:${a.line}: aggregates: "${a.name}" has the same name as a feature`);
   }
 
   const definition = {
