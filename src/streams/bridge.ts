@@ -58,10 +58,10 @@ export class PushPullBridge<T extends object> {
     }
   }
 
-  /** Puts pulled-but-unacked items back at the front of the queue, in their order. */
-  redeliver(): void {
-    const back = [...this.outstanding.keys()];
-    this.outstanding.clear();
+  /** Puts these pulled-but-unacked items back at the front of the queue, in their order. */
+  redeliver(items: T[]): void {
+    const back = items.filter((it) => this.outstanding.has(it));
+    for (const it of back) this.outstanding.delete(it);
     this.queue.unshift(...back);
   }
 

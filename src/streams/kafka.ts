@@ -64,8 +64,8 @@ export class BridgeSource implements Source {
   async ack(events: SourceEvent[]): Promise<void> {
     this.bridge.ack(events);
   }
-  redeliver(): void {
-    this.bridge.redeliver();
+  redeliver(events: SourceEvent[]): void {
+    this.bridge.redeliver(events);
   }
   claimed(): number {
     return 0; // Kafka reassigns partitions of dead consumers by rebalancing; nothing to claim

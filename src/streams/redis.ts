@@ -186,6 +186,7 @@ export class RedisStreamSource implements Source {
   }
 
   redeliver(): void {
+    // our pending entries list holds every unacked entry: re-read it from the start
     this.pendingCursor = '0';
   }
 

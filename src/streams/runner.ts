@@ -8,6 +8,7 @@
  * retried with backoff after asking the source to redeliver the unacked batch.
  */
 import type { Progress } from '../ui/progress.js';
+import { coerceString } from './event.js';
 import { LatencyRecorder } from './metrics.js';
 import type { DeadLetter, DeadLetterSink, Enricher, ResultRecord, ScorerLike, Sink, Source, SourceEvent } from './types.js';
 
@@ -61,13 +62,15 @@ export async function scoreBatch(
   const dead: DeadLetter[] = [];
   const rows: Record<string, unknown>[] = [];
   const accepted: SourceEvent[] = [];
+  const types = inputTypes(scorer);
   for (const e of events) {
     if (e.error !== undefined || e.event === undefined) {
       dead.push({ eventId: e.id, reason: e.error ?? 'no event', payload: e.raw, source: sourceName });
       continue;
     }
+    if (e.flat && types) e.event = { ...e.event, ...typeFlat(e.flat, types) };
     let v = safeValidate(scorer, e.event);
-    if (!v.ok && e.flat) {
+    if (!v.ok && e.flat && !types) {
       const plain = safeValidate(scorer, { ...e.event, ...e.flat });
       if (plain.ok) v = plain;
     }
@@ -114,6 +117,27 @@ export async function scoreBatch(
   return { results, dead };
 }
 
+/** field → declared type, from the scorer's manifest when it has one */
+export function inputTypes(scorer: ScorerLike): Map<string, string> | undefined {
+  const inputs = scorer.manifest?.inputs;
+  if (!inputs || inputs.length === 0) return undefined;
+  return new Map(inputs.map((i) => [i.field ?? i.name, i.type]));
+}
+
+/** Flat Redis fields typed by the scorer's inputs: numbers parsed, strings kept, "" → null. */
+export function typeFlat(flat: Record<string, string>, types: Map<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(flat)) {
+    const t = types.get(k);
+    if (v === '') out[k] = null;
+    else if (t === 'number' || t === 'integer' || t === 'double') out[k] = v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+    else if (t === 'boolean') out[k] = v === 'true' ? true : v === 'false' ? false : v;
+    else if (t === undefined) out[k] = coerceString(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
 function safeValidate(scorer: ScorerLike, event: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string } {
   try {
     return scorer.validate(event);
@@ -151,14 +175,28 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     lastReport = now;
   };
 
-  while (!control.stopped) {
-    if (o.maxEvents !== undefined && eventsIn >= o.maxEvents) break;
+  // The next read is issued as soon as a batch arrives (read-ahead), so reading overlaps scoring and
+  // writing. On stop, a read already under way is woken; events it still returns are processed too.
+  let ahead: Promise<SourceEvent[]> | undefined;
+  const wantAfter = (inFlight: number) =>
+    o.maxEvents !== undefined ? Math.min(o.batchSize, o.maxEvents - eventsIn - inFlight) : o.batchSize;
+  const startRead = (inFlight: number) => {
+    const p = o.source.read(wantAfter(inFlight), o.blockMs);
+    p.catch(() => undefined); // handled where awaited
+    return p;
+  };
+  for (;;) {
+    if (!ahead) {
+      if (control.stopped) break;
+      if (o.maxEvents !== undefined && eventsIn >= o.maxEvents) break;
+      ahead = startRead(0);
+    }
     if (o.metricsEverySec > 0 && performance.now() - lastReport >= o.metricsEverySec * 1000) report();
-    const want = o.maxEvents !== undefined ? Math.min(o.batchSize, o.maxEvents - eventsIn) : o.batchSize;
     let events: SourceEvent[];
     try {
-      events = await o.source.read(want, o.blockMs);
+      events = await ahead;
     } catch (err) {
+      ahead = undefined;
       if (control.stopped) break;
       if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
       backoff = Math.min(2000, backoff ? backoff * 2 : 100);
@@ -166,17 +204,18 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       await sleep(backoff);
       continue;
     }
+    ahead = undefined;
     if (events.length === 0) {
       if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
       continue;
     }
     const t0 = performance.now();
     lastEventAt = t0;
+    if (!control.stopped && (o.maxEvents === undefined || eventsIn + events.length < o.maxEvents)) ahead = startRead(events.length);
     try {
       if (o.enricher) await o.enricher.enrich(events);
       const { results, dead } = await scoreBatch(o.scorer, events, o.source.name);
-      if (results.length > 0) await o.sink.write(results);
-      if (dead.length > 0) await o.deadLetter.write(dead);
+      await Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]);
       await o.source.ack(events);
       backoff = 0;
       eventsIn += events.length;
@@ -191,7 +230,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     } catch (err) {
       // nothing of this batch was acked: it will be delivered again (sinks are idempotent by event id)
       retries++;
-      o.source.redeliver();
+      o.source.redeliver(events);
       backoff = Math.min(2000, backoff ? backoff * 2 : 100);
       o.progress.warn(`batch of ${events.length} not acked (${(err as Error).message}); redelivering in ${backoff} ms`);
       await sleep(backoff);

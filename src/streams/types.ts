@@ -14,6 +14,8 @@ export interface ScoredRowLike {
 }
 
 export interface ScorerLike {
+  /** when given (a packaged scorer's manifest), flat string fields are typed by it */
+  manifest?: { inputs?: { name: string; field?: string; type: string }[] };
   validate(event: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string };
   scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRowLike[]>;
 }
@@ -58,8 +60,8 @@ export interface Source {
   read(max: number, blockMs: number): Promise<SourceEvent[]>;
   /** marks events done: called only after their results and dead letters are written */
   ack(events: SourceEvent[]): Promise<void>;
-  /** after a failed batch: deliver this consumer's unacked events again */
-  redeliver(): void;
+  /** after a failed batch: deliver these unacked events again */
+  redeliver(events: SourceEvent[]): void;
   /** entries taken over from dead consumers so far */
   claimed(): number;
   /** interrupts a blocking read (used on SIGINT/SIGTERM) */
