@@ -76,7 +76,7 @@ export function splitList(list: string[] | string | undefined): string[] {
   return arr.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 }
 
-function readHead(path: string, n: number): Buffer {
+export function readHead(path: string, n: number): Buffer {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.alloc(n);
@@ -88,7 +88,7 @@ function readHead(path: string, n: number): Buffer {
 }
 
 /** read_csv(...) with an explicit dialect: a fixed dialect makes ragged rows and stray quotes errors instead of guesses. */
-function csvRelation(path: string, o: { delimiter: string; quote: string; na: string[]; types: Record<string, string> }): string {
+export function csvRelation(path: string, o: { delimiter: string; quote: string; na: string[]; types: Record<string, string>; allVarchar?: boolean }): string {
   const nulls = ['', ...o.na].map(sqlString).join(', ');
   const parts = [
     sqlString(path),
@@ -100,9 +100,10 @@ function csvRelation(path: string, o: { delimiter: string; quote: string; na: st
     'null_padding = false',
     'skip = 0',
     `nullstr = [${nulls}]`,
-    // no BOOLEAN: DuckDB would read yes/no labels as true/false and lose the text; no TIME either
-    "auto_type_candidates = ['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']",
   ];
+  if (o.allVarchar) parts.push('all_varchar = true');
+  // no BOOLEAN: DuckDB would read yes/no labels as true/false and lose the text; no TIME either
+  else parts.push("auto_type_candidates = ['BIGINT', 'DOUBLE', 'DATE', 'TIMESTAMP', 'VARCHAR']");
   const typeEntries = Object.entries(o.types);
   if (typeEntries.length) parts.push(`types = {${typeEntries.map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`).join(', ')}}`);
   return `read_csv(${parts.join(', ')})`;
@@ -250,7 +251,7 @@ export async function withStaging<T>(ws: Workspace, name: string, fn: (staging: 
   }
 }
 
-const HINTS = {
+export const HINTS = {
   encoding: 'convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8 IN > OUT)',
   ragged: 'fix the file: every row must have as many fields as the header (or give the right --delimiter)',
   'unterminated-quote': 'close the quote, or double a quote inside a quoted field ("")',
