@@ -99,6 +99,21 @@ describe('exportOnnx', () => {
     expect(s.outputNames).toEqual(['prediction']);
   });
 
+  it('reads raw inputs, not a feature that shares the input name (regression: credit Assets + assets_log)', async () => {
+    const pipeline: FittedPipeline = {
+      inputs: [{ name: 'v', type: 'number', nullable: true }],
+      derived: [],
+      features: [
+        { kind: 'numeric', name: 'v', input: 'v', steps: [{ op: 'affine', sub: 10, div: 5 }] },
+        { kind: 'numeric', name: 'v_log', input: 'v', steps: [{ op: 'impute', value: 0 }, { op: 'log1p' }] },
+      ],
+      outputNames: ['v', 'v_log'],
+    };
+    const m = { ...fixtureModel('regression', pipeline), coef: [[0, 1]], intercept: [0] };
+    const out = await runOnnx(m, [{ v: 20 }, { v: null }]);
+    expect(Array.from(out.prediction.data as Float64Array)).toEqual([Math.log(21), 0]);
+  });
+
   it('gives byte-identical output for the same model', () => {
     const a = exportOnnx(fixtureModel('multiclass'));
     const b = exportOnnx(fixtureModel('multiclass'));

@@ -55,7 +55,8 @@ export function indexOf(f: IndexFeature, value: string): number {
 
 class Compiler {
   g = new GraphBuilder();
-  cols = new Map<string, TensorRef>(); // numeric columns [N,1] double
+  /** raw numeric inputs and derived columns [N,1] double: what features read (a feature may share an input's name) */
+  cols = new Map<string, TensorRef>();
   strs = new Map<string, TensorRef>(); // string columns [N,1]
   /** output name → tensor and column (for multi-column blocks) */
   outs = new Map<string, { t: TensorRef; col: number | null }>();
@@ -202,7 +203,6 @@ class Compiler {
         let x = this.cols.get(f.input);
         if (!x) throw new Error(`feature "${f.name}": unknown numeric input "${f.input}"`);
         for (const s of f.steps) x = this.step(x, s);
-        this.cols.set(f.name, x);
         this.outs.set(f.name, { t: x, col: null });
         return;
       }
@@ -234,7 +234,6 @@ class Compiler {
         const missingIdx = f.impute !== undefined && f.impute !== null && f.impute !== '' ? indexOf(f, f.impute) : V;
         const idx = this.encode(s, f.vocabulary, vals, V, missingIdx, `${f.name}_idx`);
         const x = g.op('Cast', [idx], 'double', [N, 1], { to: 11 }, '', f.name);
-        this.cols.set(f.name, x);
         this.outs.set(f.name, { t: x, col: null });
         return;
       }
@@ -242,7 +241,6 @@ class Compiler {
         const l = this.column(f.left);
         const r = this.column(f.right);
         const x = this.bin('Mul', l, r);
-        this.cols.set(f.name, x);
         this.outs.set(f.name, { t: x, col: null });
         return;
       }
