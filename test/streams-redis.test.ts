@@ -1,0 +1,207 @@
+/**
+ * Redis Streams with a real redis-server (own loopback port, AOF on): malformed events dead-lettered,
+ * idempotent replay, hash output, a consumer killed mid-stream (SIGKILL) whose events the other
+ * consumer claims, Redis restarted mid-stream, and SIGTERM draining. Nothing may be lost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStream, type StreamRunOptions } from '../src/streams/run.js';
+import type { ScorerLike } from '../src/streams/types.js';
+import type { Progress } from '../src/ui/progress.js';
+import { hasRedis, logistic, startRedis, writeWorker, type TestRedis } from './streams-helpers.js';
+
+const scorer: ScorerLike = {
+  validate(e) {
+    const o = e as Record<string, unknown>;
+    if (typeof o.x !== 'number' || !Number.isFinite(o.x)) return { ok: false, reason: `field x: expected a number, got ${JSON.stringify(o.x)}` };
+    return { ok: true, row: { x: o.x } };
+  },
+  async scoreRows(rows) {
+    return rows.map((r) => ({ score: logistic(r.x as number) }));
+  },
+};
+const quiet: Progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
+  let redis: TestRedis;
+  let r: Redis;
+  let tmp: string;
+  let worker: string;
+  beforeAll(async () => {
+    redis = await startRedis();
+    r = new Redis(redis.url, { protocol: 2, maxRetriesPerRequest: null, retryStrategy: () => 100 });
+    r.on('error', () => undefined);
+    tmp = mkdtempSync(join(tmpdir(), 'dictl-streams-'));
+    worker = writeWorker(tmp);
+  });
+  afterAll(async () => {
+    r?.disconnect();
+    await redis?.stop();
+  });
+
+  const opts = (o: Partial<StreamRunOptions>): StreamRunOptions => ({
+    redis: redis.url,
+    group: 'g',
+    consumer: 'c1',
+    batchSize: 50,
+    blockMs: 100,
+    idleExitMs: 400,
+    metricsEverySec: 0,
+    claimIdleMs: 30_000,
+    ...o,
+  });
+
+  async function addEvents(stream: string, n: number, from = 0): Promise<Map<string, number>> {
+    const ids = new Map<string, number>();
+    const p = r.pipeline();
+    for (let i = from; i < from + n; i++) p.xadd(stream, '*', 'data', JSON.stringify({ x: (i % 100) / 20 }));
+    const res = (await p.exec())!;
+    res.forEach(([err, id], j) => {
+      if (err) throw err;
+      ids.set(id as string, ((from + j) % 100) / 20);
+    });
+    return ids;
+  }
+
+  async function outEntries(stream: string): Promise<Map<string, Record<string, string>>> {
+    const entries = (await r.xrange(stream, '-', '+')) as [string, string[]][];
+    const m = new Map<string, Record<string, string>>();
+    for (const [, f] of entries) {
+      const o: Record<string, string> = {};
+      for (let i = 0; i < f.length; i += 2) o[f[i]] = f[i + 1];
+      expect(m.has(o.event_id)).toBe(false); // never twice
+      m.set(o.event_id, o);
+    }
+    return m;
+  }
+
+  it('scores valid events, dead-letters malformed ones with reason and payload, and a replay adds nothing', async () => {
+    const ids = await addEvents('ev', 200);
+    const bad: Record<string, [string, string]> = {};
+    bad[(await r.xadd('ev', '*', 'data', '{bad'))!] = ['{bad', 'bad JSON'];
+    bad[(await r.xadd('ev', '*', 'data', '[1,2]'))!] = ['[1,2]', 'event is not a JSON object'];
+    bad[(await r.xadd('ev', '*', 'data', '{"x":"high"}'))!] = ['{"x":"high"}', 'field x: expected a number, got "high"'];
+    bad[(await r.xadd('ev', '*', 'x', 'abc', 'y', '1'))!] = ['{"x":"abc","y":"1"}', 'field x: expected a number, got "abc"'];
+    const flatId = (await r.xadd('ev', '*', 'x', '2.5', 'note', 'flat fields'))!;
+
+    const s = await runStream(scorer, opts({ stream: 'ev', outStream: 'scores', deadLetter: 'stream:dead' }), quiet);
+    expect(s).toMatchObject({ eventsIn: 205, eventsOut: 201, deadLettered: 4, claimed: 0 });
+    expect(s.batches).toBe(5);
+    expect(s.latencyMs.p99).toBeGreaterThanOrEqual(s.latencyMs.p50);
+
+    const out = await outEntries('scores');
+    expect(out.size).toBe(201);
+    for (const [id, x] of ids) {
+      const o = out.get(id)!;
+      expect(Number(o.score)).toBe(logistic(x));
+      expect(JSON.parse(o.data)).toEqual({ event_id: id, score: logistic(x) });
+    }
+    expect(Number(out.get(flatId)!.score)).toBe(logistic(2.5));
+    const dead = await outEntries('dead');
+    expect(dead.size).toBe(4);
+    for (const [id, [payload, reason]] of Object.entries(bad)) {
+      expect(dead.get(id)!.payload).toBe(payload);
+      expect(dead.get(id)!.reason.startsWith(reason)).toBe(true);
+      expect(dead.get(id)!.source).toBe('redis stream ev (group g, consumer c1)');
+    }
+    const pending = (await r.xpending('ev', 'g')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+
+    // a second group replays the whole stream into the same outputs: keyed by event id, nothing is added
+    const again = await runStream(scorer, opts({ stream: 'ev', group: 'replay', outStream: 'scores', deadLetter: 'stream:dead' }), quiet);
+    expect(again.eventsIn).toBe(205);
+    expect(await r.xlen('scores')).toBe(201);
+    expect(await r.xlen('dead')).toBe(4);
+
+    // hashes keyed by event id, and dead letters to an NDJSON file
+    const dlFile = join(tmp, 'dead.ndjson');
+    await runStream(scorer, opts({ stream: 'ev', group: 'h', outHash: 'score:', deadLetter: dlFile }), quiet);
+    const [firstId, firstX] = [...ids][0];
+    const h = await r.hgetall(`score:${firstId}`);
+    expect(h).toEqual({ event_id: firstId, score: String(logistic(firstX)) });
+    const lines = readFileSync(dlFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.event_id).sort()).toEqual(Object.keys(bad).sort());
+    expect(lines.find((l) => l.payload === '{bad').reason).toMatch(/^bad JSON/);
+  });
+
+  function startWorker(o: Partial<StreamRunOptions>, env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {
+    const child = spawn(process.execPath, [worker, JSON.stringify(opts(o))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => (stdout += d));
+    child.stderr!.on('data', (d) => (stderr += d));
+    const out = new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => child.on('exit', (code) => res({ code, stdout, stderr })));
+    return { child, out };
+  }
+
+  async function waitFor(cond: () => Promise<boolean>, ms: number, what: string) {
+    const end = Date.now() + ms;
+    while (Date.now() < end) {
+      if (await cond()) return;
+      await sleep(50);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  it('at-least-once under a consumer crash: one of two consumers is SIGKILLed mid-stream, the other claims its events', async () => {
+    const ids = await addEvents('crash', 1500);
+    const common = { stream: 'crash', outStream: 'crash:scores', group: 'workers', batchSize: 50, claimIdleMs: 1000, idleExitMs: 3000 };
+    const a = startWorker({ ...common, consumer: 'A' }, { SCORE_DELAY_MS: '40' });
+    const b = startWorker({ ...common, consumer: 'B' }, { SCORE_DELAY_MS: '40' });
+    await waitFor(async () => (await r.xlen('crash:scores')) >= 250, 30_000, 'the first scores');
+    a.child.kill('SIGKILL');
+    const ra = await a.out;
+    expect(ra.code).toBe(null); // killed, no summary
+    const rb = await b.out;
+    expect(rb.code, rb.stderr).toBe(0);
+    const sb = JSON.parse(rb.stdout);
+    expect(sb.claimed).toBeGreaterThan(0);
+    const out = await outEntries('crash:scores');
+    expect(out.size).toBe(1500);
+    for (const [id, x] of ids) expect(Number(out.get(id)!.score)).toBe(logistic(x));
+    const pending = (await r.xpending('crash', 'workers')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('Redis restarted mid-stream: the consumer reconnects and resumes, no event lost', async () => {
+    const first = await addEvents('rs', 1000);
+    const slow: ScorerLike = { validate: scorer.validate, scoreRows: async (rows) => (await sleep(20), scorer.scoreRows(rows)) };
+    const run = runStream(slow, opts({ stream: 'rs', outStream: 'rs:scores', batchSize: 25, idleExitMs: 3000 }), quiet);
+    await waitFor(async () => (await r.xlen('rs:scores')) >= 200, 30_000, 'the first scores');
+    const runId = async () => /run_id:(\w+)/.exec(await r.info('server'))![1];
+    const before = await runId();
+    const atRestart = await r.xlen('rs:scores');
+    await redis.restart(500);
+    expect(await runId()).not.toBe(before); // a new server process, started from the AOF
+    const second = await addEvents('rs', 1000, 1000);
+    const s = await run;
+    const out = await outEntries('rs:scores');
+    expect(out.size).toBe(2000);
+    for (const [id, x] of [...first, ...second]) expect(Number(out.get(id)!.score)).toBe(logistic(x));
+    expect(atRestart).toBeLessThan(1000); // the restart came mid-stream
+    expect(s.eventsOut).toBeGreaterThanOrEqual(2000);
+    const pending = (await r.xpending('rs', 'g')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+
+  it('SIGTERM drains: the batch in flight is written and acked, the summary printed, exit 0', async () => {
+    await addEvents('term', 2000);
+    const w = startWorker({ stream: 'term', outStream: 'term:scores', consumer: 'T', batchSize: 20, idleExitMs: undefined, metricsEverySec: 1 }, { SCORE_DELAY_MS: '30' });
+    await waitFor(async () => (await r.xlen('term:scores')) >= 100, 30_000, 'the first scores');
+    w.child.kill('SIGTERM');
+    const res = await w.out;
+    expect(res.code, res.stderr).toBe(0);
+    const s = JSON.parse(res.stdout);
+    expect(res.stderr).toMatch(/SIGTERM: finishing the batch in flight/);
+    expect(res.stderr).toMatch(/stream \(final\): in=\d+ out=\d+ dead-lettered=0/);
+    expect(s.eventsIn).toBeLessThan(2000);
+    expect(await r.xlen('term:scores')).toBe(s.eventsOut);
+    const pending = (await r.xpending('term', 'g')) as [number, ...unknown[]];
+    expect(pending[0]).toBe(0);
+  });
+});
