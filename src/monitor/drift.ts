@@ -107,14 +107,15 @@ export function binIndex(edges: number[], x: number): number {
 }
 
 export function numericProfile(name: string, values: unknown[], bins = 10, sampleSize = 1001): NumericProfile {
-  const xs: number[] = [];
+  const buf = new Float64Array(values.length);
+  let k = 0;
   let nulls = 0;
   for (const v of values) {
     const x = toNum(v);
     if (x === null) nulls++;
-    else xs.push(x);
+    else buf[k++] = x;
   }
-  xs.sort((a, b) => a - b);
+  const xs = buf.subarray(0, k).sort() as unknown as number[];
   const edges: number[] = [];
   if (xs.length) {
     for (let i = 1; i < bins; i++) {
@@ -126,7 +127,7 @@ export function numericProfile(name: string, values: unknown[], bins = 10, sampl
   }
   const counts = new Array(edges.length + 1).fill(0);
   for (const x of xs) counts[binIndex(edges, x)]++;
-  const sample = xs.length <= sampleSize ? xs : Array.from({ length: sampleSize }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (sampleSize - 1))]);
+  const sample = xs.length <= sampleSize ? Array.from(xs) : Array.from({ length: sampleSize }, (_, i) => xs[Math.round((i * (xs.length - 1)) / (sampleSize - 1))]);
   return { name, type: 'number', n: values.length, nulls, edges, counts, sample };
 }
 
@@ -288,14 +289,15 @@ export function compareColumn(profile: ColumnDriftProfile, values: unknown[], li
     if (s === 'drift' || status === 'ok') status = s;
   };
   if (profile.type === 'number') {
-    const xs: number[] = [];
+    const buf = new Float64Array(values.length);
+    let k = 0;
     let nulls = 0;
     for (const v of values) {
       const x = toNum(v);
       if (x === null) nulls++;
-      else xs.push(x);
+      else buf[k++] = x;
     }
-    xs.sort((a, b) => a - b);
+    const xs = buf.subarray(0, k).sort() as unknown as number[];
     const live = new Array(profile.counts.length).fill(0);
     for (const x of xs) live[binIndex(profile.edges, x)]++;
     const p = psi([...profile.counts, profile.nulls], [...live, nulls]);
