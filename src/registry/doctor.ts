@@ -243,7 +243,13 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
         writeFileAtomic(ap, good.map((g) => g + '\n').join(''));
       });
   }
-  const registered = new Set(audit.filter((e) => e.action === 'model.register').map((e) => e.subject));
+  const registerSubjects = audit.filter((e) => e.action === 'model.register').map((e) => e.subject);
+  const registered = new Set(registerSubjects);
+  if (registered.size !== registerSubjects.length) {
+    const seen = new Set<string>();
+    const dupes = new Set(registerSubjects.filter((s) => (seen.has(s) ? true : (seen.add(s), false))));
+    add('error', 'audit-duplicate-register', ap, `model.register recorded more than once for ${[...dupes].join(', ')}`);
+  }
 
   // ── models ──
   progress?.('Verifying models');
