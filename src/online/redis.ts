@@ -32,9 +32,13 @@ async function connect(url: string, name: string): Promise<Redis> {
   return r;
 }
 
+/** DuckDB DECIMAL/HUGEINT values arrive as objects with toDouble() */
+const numericObject = (v: unknown): v is { toDouble(): number } => typeof v === 'object' && v !== null && typeof (v as { toDouble?: unknown }).toDouble === 'function';
+
 function typeOf(v: unknown): OnlineType | undefined {
   if (v === null || v === undefined) return undefined;
-  if (typeof v === 'number' || typeof v === 'bigint') return 'number';
+  if (typeof v === 'number' && !Number.isFinite(v)) return undefined;
+  if (typeof v === 'number' || typeof v === 'bigint' || numericObject(v)) return 'number';
   if (typeof v === 'boolean') return 'boolean';
   return 'string';
 }
@@ -43,6 +47,7 @@ export function encodeValue(v: unknown): string | undefined {
   if (v === null || v === undefined) return undefined;
   if (typeof v === 'number') return Number.isFinite(v) ? String(v) : undefined;
   if (v instanceof Date) return v.toISOString();
+  if (numericObject(v)) return encodeValue(v.toDouble());
   return String(v);
 }
 
