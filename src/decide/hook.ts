@@ -33,7 +33,7 @@ export function packagedPolicy(m: ScorerShape['manifest']): DecisionPolicy | nul
 
 export function redisReviewSink(url: string, model: string): ReviewSink & { close(): void } {
   let client: import('ioredis').Redis | undefined;
-  const key = `reviews:${model}`;
+  const key = `reviews:${model}`; // = reviewStreamKey in src/review/redis.ts
   return {
     async add(cases: ReviewCase[]) {
       if (!client) {
