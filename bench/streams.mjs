@@ -1,0 +1,153 @@
+// Redis Streams benchmark (issue 7): end-to-end scoring throughput with acks (goal ≥ 50,000 events/s)
+// and per-event latency at a steady 10,000 events/s (goal p99 ≤ 10 ms), against a real redis-server
+// started on a free loopback port. The peer, measured in the same run on the same stream size, is
+// the floor: a bare ioredis XREADGROUP + XACK loop that neither parses, scores nor writes.
+// Default 200,000 events and 5 s at 10k/s; BENCH_SCALE=0.1 shrinks both. The scorer is a small
+// vectorised logistic model in JS (the ONNX scorer's own cost is measured by bench/score.mjs).
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Redis } from 'ioredis';
+
+const sigmoid = (z) => 1 / (1 + Math.exp(-z));
+
+if (!isMainThread) {
+  // steady producer: RATE events/s for SECONDS, each event stamped with its send time
+  const { url, stream, rate, seconds } = workerData;
+  const r = new Redis(url, { protocol: 2 });
+  const total = Math.round(rate * seconds);
+  const t0 = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
+    if (due > sent) {
+      const p = r.pipeline();
+      for (; sent < due; sent++) p.xadd(stream, '*', 'data', JSON.stringify({ t: performance.timeOrigin + performance.now(), x: (sent % 100) / 20, plan: sent % 3 ? 'basic' : 'pro' }));
+      await p.exec();
+    } else await new Promise((res) => setTimeout(res, 1));
+  }
+  await r.quit();
+  parentPort.postMessage({ sent, ms: performance.now() - t0 });
+} else {
+  const scale = Number(process.env.BENCH_SCALE ?? 1);
+  const N = Math.max(5000, Math.round(200_000 * scale));
+  const SECONDS = Math.max(1, 5 * scale);
+  const RATE = 10_000;
+
+  const { runStream } = await import('../dist/src/streams/run.js');
+  const { runPipeline } = await import('../dist/src/streams/runner.js');
+  const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink } = await import('../dist/src/streams/redis.js');
+
+  const scorer = {
+    validate(e) {
+      if (typeof e.x !== 'number') return { ok: false, reason: 'field x: expected a number' };
+      if (typeof e.plan !== 'string') return { ok: false, reason: 'field plan: expected a string' };
+      return { ok: true, row: e };
+    },
+    async scoreRows(rows) {
+      const out = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const p = sigmoid(0.8 * rows[i].x - 0.3 + (rows[i].plan === 'pro' ? 0.5 : 0));
+        out[i] = { score: p, probabilities: [1 - p, p], prediction: p >= 0.5 ? 1 : 0 };
+      }
+      return out;
+    },
+  };
+  const quiet = { phase() {}, tick() {}, log() {}, warn: (m) => console.error('warn:', m), done() {} };
+
+  const port = await new Promise((res) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'dictl-bench-redis-'));
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    if (spawnSync('redis-cli', ['-p', String(port), 'ping'], { encoding: 'utf8' }).stdout?.trim() === 'PONG') break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  const r = new Redis(url, { protocol: 2 });
+
+  async function load(stream, n) {
+    for (let i = 0; i < n; i += 10_000) {
+      const p = r.pipeline();
+      for (let j = i; j < Math.min(n, i + 10_000); j++) p.xadd(stream, '*', 'data', JSON.stringify({ x: (j % 100) / 20, plan: j % 3 ? 'basic' : 'pro', id: `c${j}` }));
+      await p.exec();
+    }
+  }
+
+  try {
+    console.log(`Redis Streams end to end: ${N.toLocaleString('en')} events, batch 1000, results → out stream (idempotent Lua XADD) then XACK`);
+    // peer: the floor — read and ack only
+    await load('floor', N);
+    const fr = new Redis(url, { protocol: 2 });
+    await fr.call('XGROUP', 'CREATE', 'floor', 'g', '0');
+    let t = performance.now();
+    for (let done = 0; done < N; ) {
+      const reply = await fr.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 1000, 'STREAMS', 'floor', '>');
+      const entries = reply[0][1];
+      await fr.call('XACK', 'floor', 'g', ...entries.map((e) => e[0]));
+      done += entries.length;
+    }
+    const floorMs = performance.now() - t;
+    fr.disconnect();
+    const floorRate = N / (floorMs / 1000);
+
+    await load('ev', N);
+    const s = await runStream(scorer, { redis: url, stream: 'ev', group: 'g', consumer: 'bench', outStream: 'ev:scored', batchSize: 1000, blockMs: 100, maxEvents: N, metricsEverySec: 0, claimIdleMs: 60_000 }, quiet);
+    const rate = N / (s.durationMs / 1000);
+    const written = await r.xlen('ev:scored');
+    if (written !== N || s.eventsOut !== N) throw new Error(`expected ${N} results, got ${written} (summary ${s.eventsOut})`);
+    console.log(`  floor (bare XREADGROUP+XACK, no work):  ${Math.round(floorRate).toLocaleString('en')} events/s (${floorMs.toFixed(0)} ms)`);
+    console.log(`  dictl stream scoring with acks:        ${Math.round(rate).toLocaleString('en')} events/s (${s.durationMs} ms; batch p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms)`);
+    console.log(`  ratio dictl/floor: ${(rate / floorRate).toFixed(2)}   goal ≥ 50,000 events/s: ${rate >= 50_000 ? 'MET' : 'NOT MET'}`);
+
+    // latency at a steady 10,000 events/s
+    console.log(`Latency at a steady ${RATE.toLocaleString('en')} events/s for ${SECONDS} s (send → result written and acked)`);
+    const src = await RedisStreamSource.open(url, 'steady', 'g', 'lat', 60_000);
+    const lat = [];
+    const control = { stopped: false };
+    const run = runPipeline({
+      source: src,
+      sink: new RedisStreamSink(src.ctl, 'steady:scored'),
+      deadLetter: new RedisDeadLetterSink(src.ctl, 'steady:dead'),
+      scorer,
+      batchSize: 1000,
+      blockMs: 100,
+      metricsEverySec: 0,
+      progress: quiet,
+      control,
+      onAcked: (events) => {
+        const now = performance.timeOrigin + performance.now();
+        for (const e of events) lat.push(now - e.event.t);
+      },
+    });
+    const producer = new Worker(new URL(import.meta.url), { workerData: { url, stream: 'steady', rate: RATE, seconds: SECONDS } });
+    const sent = await new Promise((res, rej) => {
+      producer.once('message', res);
+      producer.once('error', rej);
+    });
+    const total = sent.sent;
+    while (lat.length < total) await new Promise((res) => setTimeout(res, 20));
+    control.stopped = true;
+    src.wake();
+    const ls = await run;
+    await src.close();
+    lat.sort((a, b) => a - b);
+    const pct = (p) => lat[Math.min(lat.length - 1, Math.max(0, Math.ceil((p / 100) * lat.length) - 1))];
+    console.log(`  producer: ${total.toLocaleString('en')} events in ${(sent.ms / 1000).toFixed(2)} s (${Math.round(total / (sent.ms / 1000)).toLocaleString('en')}/s); consumer batches: ${ls.batches} (≈${Math.round(ls.eventsIn / Math.max(1, ls.batches))} events each)`);
+    console.log(`  event latency p50 ${pct(50).toFixed(2)} ms, p99 ${pct(99).toFixed(2)} ms, max ${lat[lat.length - 1].toFixed(2)} ms   goal p99 ≤ 10 ms: ${pct(99) <= 10 ? 'MET' : 'NOT MET'}`);
+    console.log(`  ratio p99/goal: ${(pct(99) / 10).toFixed(2)}`);
+  } finally {
+    r.disconnect();
+    server.kill('SIGTERM');
+    await new Promise((res) => server.once('exit', res));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
