@@ -234,3 +234,39 @@ describe('trust', () => {
     expect(t2.recommendation).toBeNull();
   });
 });
+
+describe('scorer hook helpers', () => {
+  it('reads only a real policy from a manifest and renders decision members for an output line', async () => {
+    const { packagedPolicy, decisionMembers } = await import('../src/decide/hook.js');
+    const m = { model: { name: 'm', version: 2, threshold: 0.5, task: 'binary' } };
+    expect(packagedPolicy({ ...m, decisionPolicy: null })).toBeNull();
+    expect(packagedPolicy({ ...m, decisionPolicy: { kind: 'other' } })).toBeNull();
+    expect(packagedPolicy({ ...m, decisionPolicy: pol() })).toMatchObject({ version: 1 });
+    expect(decisionMembers({ score: 0.5 })).toBe('');
+    const line =
+      '{"score":0.5' +
+      decisionMembers({ score: 0.5, decision: { score: 0.5, action: 'review', band: 'review', model: 'm@2', modelVersion: 2, policyVersion: 1, autonomy: 'human-in-the-loop', review: true, reviewId: 'rv-1' } }) +
+      '}';
+    expect(JSON.parse(line)).toEqual({ score: 0.5, action: 'review', band: 'review', model: 'm@2', modelVersion: 2, policyVersion: 1, autonomy: 'human-in-the-loop', review: true, reviewId: 'rv-1' });
+  });
+  it('wraps a scorer: decisions on every row, nothing queued without review routes', async () => {
+    const { withDecisions } = await import('../src/decide/hook.js');
+    const base = {
+      manifest: { model: { name: 'm', version: 2, threshold: 0.5, task: 'binary' }, decisionPolicy: pol({ autonomy: 'autonomous', sampleRate: 0 }) },
+      scoreRows: async (rows: Record<string, unknown>[]) => rows.map((r) => ({ score: Number(r.s) })),
+    };
+    const w = await withDecisions(base, { source: 'test' });
+    const out = (await w.scoreRows([{ s: 0.9 }, { s: 0.5 }, { s: 0.1 }])) as { score: number; decision?: { action: string; band: string; review: boolean } }[];
+    expect(out.map((o) => [o.decision!.action, o.decision!.band, o.decision!.review])).toEqual([
+      ['block', 'high', false],
+      ['allow', 'low', false],
+      ['allow', 'low', false],
+    ]);
+    // no policy: the scorer is returned untouched
+    const plain = { ...base, manifest: { ...base.manifest, decisionPolicy: null } };
+    expect(await withDecisions(plain, { source: 'test' })).toBe(plain);
+    // a policy that routes to review needs a queue: no workspace → usage error
+    const routed = { ...base, manifest: { ...base.manifest, decisionPolicy: pol() } };
+    await expect(withDecisions(routed, { source: 'test', workspace: '/nonexistent-dictl-ws' })).rejects.toThrow(/no workspace/);
+  });
+});
