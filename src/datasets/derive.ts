@@ -39,11 +39,18 @@ export function inheritedConsent(parents: Pick<DatasetVersion, 'consent'>[]): Co
   return 'unknown';
 }
 
-/** Table names the SQL sees: the dataset name; NAME_vN as well (and only that when two versions of one name are used). */
+/** Table names the SQL sees: the dataset name and NAME_vN (only NAME_vN when two versions of one name are used), plus
+ * the same with any character other than letters, digits and _ replaced by _. */
 export function tableNames(parents: Pick<DatasetVersion, 'name' | 'version'>[]): string[][] {
   const count = new Map<string, number>();
   for (const p of parents) count.set(p.name, (count.get(p.name) ?? 0) + 1);
-  return parents.map((p) => ((count.get(p.name) ?? 0) > 1 ? [`${p.name}_v${p.version}`] : [p.name, `${p.name}_v${p.version}`]));
+  const plain = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_');
+  return parents.map((p) => {
+    const names = (count.get(p.name) ?? 0) > 1 ? [`${p.name}_v${p.version}`] : [p.name, `${p.name}_v${p.version}`];
+    // "churn-intl" also as churn_intl, so the SQL needs no quotes
+    for (const n of [...names]) if (plain(n) !== n && !names.includes(plain(n))) names.push(plain(n));
+    return names;
+  });
 }
 
 export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: Progress = quiet): Promise<RegisterResult> {
