@@ -63,4 +63,19 @@ describe('review queue on Redis', () => {
     expect(list.cases.map((c) => c.score)).toEqual([0.5, 0.6, 0.7]);
     await expect(syncFromRedis(ws, 'redis://127.0.0.1:1', 'm')).rejects.toThrow(/cannot connect/);
   });
+
+  it('reads a drift window from a Redis stream (flat fields or one JSON field), newest last', async () => {
+    const { readRedisWindow } = await import('../src/monitor/run.js');
+    const { Redis } = await import('ioredis');
+    const r = new Redis(url);
+    for (let i = 0; i < 5; i++) await r.xadd('events', '*', 'x', String(i), 'c', i % 2 ? 'a' : 'b');
+    await r.xadd('events', '*', 'event', JSON.stringify({ x: 99, c: 'z' }));
+    r.disconnect();
+    const rows = await readRedisWindow(url, 'events', 3);
+    expect(rows).toEqual([
+      { x: '3', c: 'a' },
+      { x: '4', c: 'b' },
+      { x: 99, c: 'z' },
+    ]);
+  });
 });
