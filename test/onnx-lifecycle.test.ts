@@ -151,9 +151,13 @@ async function lifecycle(name: string): Promise<{ max: number; n: number; reject
       else rejected++;
     }
     expect(rejected).toBe(0);
+    // both the in-process graph (string inputs as codes) and the portable model.onnx (string tensors)
     const scored = await scorer.scoreRows(valid);
+    const plain = await loadScorer(pkgDir, { coded: false });
+    const scoredPlain = await plain.scoreRows(valid);
+    plain.close();
     let max = 0;
-    for (let i = 0; i < test.n; i++) max = Math.max(max, Math.abs(scored[i].score - ref[i]));
+    for (let i = 0; i < test.n; i++) max = Math.max(max, Math.abs(scored[i].score - ref[i]), Math.abs(scoredPlain[i].score - ref[i]));
     expect(Number.isFinite(max)).toBe(true);
     return { max, n: test.n, rejected };
   } finally {

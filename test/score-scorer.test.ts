@@ -120,3 +120,28 @@ describe('scoreCommand flag checks (before anything is loaded)', () => {
     await expect(run({ input: 'a.csv', output: 'b.csv' })).rejects.toMatchObject({ kind: 'not-found' });
   });
 });
+
+describe('coded string inputs (in-process graph rewrite)', () => {
+  it('scores exactly like the portable string graph, unknown and missing values included', async () => {
+    for (const task of ['binary', 'multiclass'] as const) {
+      const m = fixtureModel(task);
+      const dir = join(mkdtempSync(join(tmpdir(), 'dictl-codes-')), 'pkg');
+      writePackage(buildPackageFiles(m), dir, false);
+      const coded = await loadScorer(dir);
+      const plain = await loadScorer(dir, { coded: false });
+      const rows = [...fixtureRows, { a: 1, b: 1, color: 'never-seen', city: 'nowhere' }, { a: 1, b: 1, color: undefined, city: '' }];
+      const a = await coded.scoreRows(rows);
+      const b = await plain.scoreRows(rows);
+      expect(a).toEqual(b);
+      const { X, n, p } = applyPipeline(m.pipeline, rows);
+      const ref = predict(m, X, n, p);
+      const K = task === 'binary' ? 1 : 3;
+      for (let i = 0; i < n; i++) {
+        const got = task === 'binary' ? [a[i].probabilities![1]] : a[i].probabilities!;
+        for (let k = 0; k < K; k++) expect(Math.abs(got[k] - ref[i * K + k])).toBeLessThan(1e-12);
+      }
+      coded.close();
+      plain.close();
+    }
+  });
+});

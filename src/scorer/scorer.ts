@@ -49,6 +49,8 @@ export interface LoadOptions {
   batchSize?: number;
   /** onnxruntime intra-op threads (default: onnxruntime's choice) */
   threads?: number;
+  /** feed string inputs as int32 codes through the rewritten graph (src/scorer/codes.ts); default true */
+  coded?: boolean;
 }
 
 type Check = (v: unknown) => string | null;
@@ -173,8 +175,18 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   const sessOpts: Record<string, unknown> = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (opts.threads !== undefined) sessOpts.intraOpNumThreads = opts.threads;
   let session: Awaited<ReturnType<typeof ort.InferenceSession.create>>;
+  let codes: Map<string, Map<string, number>> | null = null;
   try {
-    session = await ort.InferenceSession.create(readFileSync(onnxPath), sessOpts);
+    let bytes: Uint8Array = readFileSync(onnxPath);
+    if (opts.coded !== false) {
+      const { encodeStringInputs } = await import('./codes.js');
+      const cg = encodeStringInputs(bytes);
+      if (cg) {
+        bytes = cg.bytes;
+        codes = new Map(Object.entries(cg.codebooks).map(([k, book]) => [k, new Map(book.map((v, i) => [v, i]))]));
+      }
+    }
+    session = await ort.InferenceSession.create(bytes, sessOpts);
   } catch (e) {
     throw dataError(`cannot load ${onnxPath}: ${(e as Error).message}`);
   }
@@ -192,7 +204,16 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
         feeds[inp.name] = new ort.Tensor('float64', start === 0 && a.length === n ? a : a.subarray(start, start + n), [n, 1]);
       } else {
         const a = Array.isArray(c) ? c : Array.from(c as Float64Array, (x) => (Number.isNaN(x) ? '' : String(x)));
-        feeds[inp.name] = new ort.Tensor('string', start === 0 && a.length === n ? a : a.slice(start, start + n), [n, 1]);
+        const book = codes?.get(inp.name);
+        if (book) {
+          const miss = book.get('') ?? -1;
+          const out = new Int32Array(n);
+          for (let i = 0; i < n; i++) {
+            const v = a[start + i];
+            out[i] = v === '' || v === null || v === undefined ? miss : (book.get(v) ?? -1);
+          }
+          feeds[inp.name] = new ort.Tensor('int32', out, [n, 1]);
+        } else feeds[inp.name] = new ort.Tensor('string', start === 0 && a.length === n ? a : a.slice(start, start + n), [n, 1]);
       }
     }
     const res = await session.run(feeds);
