@@ -202,7 +202,7 @@ export async function fitAndWrite(
   const t0 = Date.now();
   const aggs = inp.aggs ?? [];
   await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))]);
-  await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT PRIMARY KEY)`);
+  await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT)`);
   if (inp.testRows.length) {
     const app = await duck.conn.createAppender('__test_rows');
     for (const r of inp.testRows) {
@@ -225,8 +225,8 @@ export async function fitAndWrite(
   );
   // label checks before anything is fitted or written
   const lab = sqlId(spec.label.column);
-  const lc = await duck.all<{ nulls: number; pos: number; bad: number }>(
-    `SELECT count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
+  const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
             ${spec.label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(spec.label.positive!)})` : '0'}::BIGINT AS pos,
             ${spec.label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${spec.label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
      FROM __base WHERE __split = 'train'`,
@@ -242,7 +242,7 @@ export async function fitAndWrite(
     if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
   }
 
-  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress);
+  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, Number(lc[0].n));
   const t1 = Date.now();
   progress(`writing ${pipeline.outputNames.length} feature columns`);
   const sel = pipelineSelect(pipeline, `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`, ['__row', '__split', '__label'], { orderBy: '__row' });
@@ -254,7 +254,7 @@ export async function fitAndWrite(
     throw e;
   }
   const counts = await duck.all<{ s: string; n: number }>(`SELECT __split AS s, count(*)::BIGINT AS n FROM read_parquet(${sqlStr(outPath)}) GROUP BY 1`);
-  const total = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base`);
+  const total = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __src`);
   const train = Number(counts.find((c) => c.s === 'train')?.n ?? 0);
   const test = Number(counts.find((c) => c.s === 'test')?.n ?? 0);
   return { pipeline, rows: { train, test, skipped: Number(total[0].n) - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };

@@ -165,7 +165,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
  * Fits the pipeline on `trainRel` (SQL relation of the training rows with the raw columns).
  * `progress` receives short step messages.
  */
-export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanInputs, trainRel: string, progress: (m: string) => void = () => {}): Promise<FittedPipeline> {
+export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanInputs, trainRel: string, progress: (m: string) => void = () => {}, knownTrainRows?: number): Promise<FittedPipeline> {
   const derivedNames = new Set(plan.derived.map((d) => d.name));
   // the training relation with derived columns computed
   const { compilePipelineSql } = await import('../pipeline/sql.js');
@@ -173,8 +173,7 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
   const rel = dsql.length ? `(SELECT *, ${dsql.map((d) => `${d.sql} AS ${sqlId(d.name)}`).join(', ')} FROM ${trainRel})` : trainRel;
   const numX = (input: string) => (derivedNames.has(input) ? sqlId(input) : numInput(input));
 
-  const nTrainRow = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${trainRel}`);
-  const nTrain = num(nTrainRow[0].n)!;
+  const nTrain = knownTrainRows ?? num((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${trainRel}`))[0].n)!;
   if (nTrain === 0) throw new DictlError('data', `no training rows: every row of ${spec.source} is in the holdout`);
 
   // ── numeric features: fit the chain step by step, all features of a round in one query
@@ -264,16 +263,18 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
   if (categorical.length) {
     progress(`counting categories of ${categorical.length} column${categorical.length === 1 ? '' : 's'}`);
     const cols = [...new Set(categorical.map((f) => f.column!))];
-    // one grouped query per column (small results)
-    for (const c of cols) {
-      const rows = await duck.all<{ v: string | null; n: number }>(`SELECT ${strInput(c)} AS v, count(*)::BIGINT AS n FROM ${rel} GROUP BY 1`);
-      const values = new Map<string, number>();
-      let missing = 0;
-      for (const r of rows) {
-        if (r.v === null) missing += num(r.n)!;
-        else values.set(String(r.v), num(r.n)!);
-      }
-      counts.set(c, { values, missing });
+    for (const c of cols) counts.set(c, { values: new Map(), missing: 0 });
+    // every column's value counts in one scan (GROUPING SETS; grouping(gK) = 0 marks column K's rows)
+    const g = cols.map((c, k) => `${strInput(c)} AS g${k}`);
+    const rows = await duck.all<Record<string, unknown>>(
+      `SELECT ${cols.map((_, k) => `grouping(g${k}) AS a${k}, g${k}`).join(', ')}, count(*)::BIGINT AS n FROM (SELECT ${g.join(', ')} FROM ${rel}) GROUP BY GROUPING SETS (${cols.map((_, k) => `(g${k})`).join(', ')})`,
+    );
+    for (const r of rows) {
+      const k = cols.findIndex((_, j) => Number(r[`a${j}`]) === 0);
+      const cc = counts.get(cols[k])!;
+      const v = r[`g${k}`];
+      if (v === null || v === undefined) cc.missing += num(r.n)!;
+      else cc.values.set(String(v), num(r.n)!);
     }
   }
 
