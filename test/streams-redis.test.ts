@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStream, type StreamRunOptions } from '../src/streams/run.js';
+import { xaddOnce } from '../src/streams/redis.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
 import { hasRedis, logistic, startRedis, writeWorker, type TestRedis } from './streams-helpers.js';
@@ -127,6 +128,14 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     const lines = readFileSync(dlFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event_id).sort()).toEqual(Object.keys(bad).sort());
     expect(lines.find((l) => l.payload === '{bad').reason).toMatch(/^bad JSON/);
+  });
+
+  it('processed-markers dedupe replays and are trimmed by event time (bounded memory)', async () => {
+    const e = (id: string): { id: string; fields: [string, string][] } => ({ id, fields: [['event_id', id]] });
+    expect(await xaddOnce(r, 'm', [e('1000-0'), e('2000-0'), e('1000-0')], 5000)).toBe(2);
+    expect(await xaddOnce(r, 'm', [e('2000-0'), e('9000-0')], 5000)).toBe(1); // 2000-0 seen before
+    expect(await r.xlen('m')).toBe(3);
+    expect(await r.zrange('m:done', 0, -1)).toEqual(['9000-0']); // markers older than 9000 − 5000 ms trimmed
   });
 
   function startWorker(o: Partial<StreamRunOptions>, env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {

@@ -12,8 +12,9 @@
  * Event format: an entry with a field `data` holding the event JSON object, or flat fields (see event.ts).
  *
  * Sinks are idempotent on replay, keyed by the source event id:
- *  - stream (--out-stream KEY): a Lua script adds the id to the set `KEY:done` and XADDs
- *    {event_id, score, data: JSON result} only when the id was new, atomically;
+ *  - stream (--out-stream KEY): a Lua script adds the id to the sorted set `KEY:done` and XADDs
+ *    {event_id, score, data: JSON result} only when the id was new, atomically; markers older than
+ *    24 h of event time (the id's millisecond part) are trimmed, so memory stays bounded;
  *  - hashes (--out-hash PREFIX): HSET `PREFIX<event id>` {event_id, score, label?, prediction?,
  *    probabilities? (JSON)} — rewriting the same values is harmless;
  *  - dead letters (--dead-letter stream:KEY): like the stream sink, fields {event_id, reason, payload, source}.
@@ -45,19 +46,35 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
 
 type XEntry = [id: string, fields: string[] | null];
 
+/**
+ * KEYS[1] output stream, KEYS[2] processed-marker sorted set; ARGV[1] fields per entry k, ARGV[2]
+ * marker retention in ms, then per entry: source id, k field/value pairs. The marker score is the
+ * source id's millisecond part, so markers older than the retention (in event time) are trimmed and
+ * memory stays bounded on a 24/7 stream.
+ */
 const XADD_ONCE_LUA = `
 local k = tonumber(ARGV[1])
+local retention = tonumber(ARGV[2])
 local step = 1 + 2 * k
 local n = 0
-for i = 2, #ARGV, step do
-  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+local newest = 0
+for i = 3, #ARGV, step do
+  local ms = tonumber(string.match(ARGV[i], '^(%d+)')) or 0
+  if ms > newest then newest = ms end
+  if redis.call('ZADD', KEYS[2], 'NX', ms, ARGV[i]) == 1 then
     local args = {KEYS[1], '*'}
     for j = 1, 2 * k do args[#args + 1] = ARGV[i + j] end
     redis.call('XADD', unpack(args))
     n = n + 1
   end
 end
+if retention > 0 and newest > retention then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (newest - retention))
+end
 return n`;
+
+/** How long (in event time) a processed-marker is kept: replays of older events are not deduplicated. */
+export const MARKER_RETENTION_MS = 24 * 3600 * 1000;
 
 type WithXaddOnce = Redis & { dictlXaddOnce(stream: string, doneSet: string, ...args: (string | number)[]): Promise<number> };
 
@@ -66,11 +83,14 @@ function withXaddOnce(r: Redis): WithXaddOnce {
   return r as unknown as WithXaddOnce;
 }
 
-/** XADD each entry once per id (ids already in `${stream}:done` are skipped); returns entries added. */
-export async function xaddOnce(r: Redis, stream: string, entries: { id: string; fields: [string, string][] }[]): Promise<number> {
+/**
+ * XADD each entry once per source id: ids already in the sorted set `${stream}:done` are skipped,
+ * atomically with the write; returns the number of entries added.
+ */
+export async function xaddOnce(r: Redis, stream: string, entries: { id: string; fields: [string, string][] }[], retentionMs = MARKER_RETENTION_MS): Promise<number> {
   if (entries.length === 0) return 0;
   const k = entries[0].fields.length;
-  const args: string[] = [String(k)];
+  const args: string[] = [String(k), String(retentionMs)];
   for (const e of entries) {
     if (e.fields.length !== k) throw new Error('xaddOnce: entries must have the same number of fields');
     args.push(e.id);
@@ -82,6 +102,8 @@ export async function xaddOnce(r: Redis, stream: string, entries: { id: string; 
 export class RedisStreamSource implements Source {
   readonly name: string;
   private pendingCursor: string | null = '0';
+  /** bumped by redeliver(), so a read under way does not move the cursor past a reset */
+  private generation = 0;
   private claimCursor = '0-0';
   private nextClaimAt = 0;
   private nClaimed = 0;
@@ -129,12 +151,13 @@ export class RedisStreamSource implements Source {
     try {
       // 1. our own pending entries (read before a crash or a failed batch, never acked)
       if (this.pendingCursor !== null) {
+        const gen = this.generation;
         const entries = await this.xreadgroup(max, undefined, this.pendingCursor);
         if (entries.length > 0) {
-          this.pendingCursor = entries[entries.length - 1][0];
+          if (gen === this.generation) this.pendingCursor = entries[entries.length - 1][0];
           return await this.decode(entries);
         }
-        this.pendingCursor = null;
+        if (gen === this.generation) this.pendingCursor = null;
       }
       // 2. entries of consumers idle longer than claimIdleMs
       if (Date.now() >= this.nextClaimAt) {
@@ -188,6 +211,7 @@ export class RedisStreamSource implements Source {
   redeliver(): void {
     // our pending entries list holds every unacked entry: re-read it from the start
     this.pendingCursor = '0';
+    this.generation++;
   }
 
   claimed(): number {
