@@ -270,3 +270,21 @@ describe('scorer hook helpers', () => {
     await expect(withDecisions(routed, { source: 'test', workspace: '/nonexistent-dictl-ws' })).rejects.toThrow(/no workspace/);
   });
 });
+
+describe('decider fast path', () => {
+  it('agrees with applyPolicy on every band, boundary and audit sample', async () => {
+    const { makeDecider } = await import('../src/decide/runtime.js');
+    const rng = seededRng(11);
+    const scores = Array.from({ length: 5000 }, (_, i) => (i % 50 === 0 ? [0, 0.4, 0.8, 1][i % 4] : Math.round(rng() * 1000) / 1000));
+    for (const over of [{}, { autonomy: 'autonomous' as const }, { review: null }, { sampleRate: 0 }]) {
+      const p = pol({ sampleRate: 0.1, ...over });
+      const d = makeDecider(p, { modelName: 'm', modelVersion: 1, threshold: 0.5, seed: 5, source: 's' });
+      const got = d.decide(scores.map(() => ({})), scores);
+      const ref = seededRng(5);
+      scores.forEach((s, i) => {
+        const e = applyPolicy(p, s, ref);
+        expect([got[i].action, got[i].band, got[i].review]).toEqual([e.action, e.band, e.review]);
+      });
+    }
+  });
+});

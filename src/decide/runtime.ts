@@ -46,13 +46,30 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
   const pendingCases: ReviewCase[] = [];
   const now = o.now ?? (() => new Date().toISOString());
   const st = { decided: 0, review: 0, sampled: 0, byBand: { high: 0, review: 0, low: 0 } as Record<Band, number>, byAction: {} as Record<string, number> };
+  // the common case inlined (same rule as applyPolicy, tested to agree): no per-row validation object
+  const fast = policy.autonomy !== 'shadow';
+  const hasBand = policy.review !== null && policy.autonomy !== 'autonomous';
+  const [rFrom, rTo] = policy.review ?? [0, 0];
+  const D = {
+    high: { action: policy.actions.high, band: 'high' as Band, intended: policy.actions.high, review: false, sampled: false },
+    low: { action: policy.actions.low, band: 'low' as Band, intended: policy.actions.low, review: false, sampled: false },
+    review: { action: policy.actions.review, band: 'review' as Band, intended: policy.actions.review, review: true, sampled: false },
+    highS: { action: policy.actions.high, band: 'high' as Band, intended: policy.actions.high, review: true, sampled: true },
+    lowS: { action: policy.actions.low, band: 'low' as Band, intended: policy.actions.low, review: true, sampled: true },
+  };
+  const fastApply = (score: number) => {
+    if (!Number.isFinite(score)) return applyPolicy(policy, score, rng); // throws the usage error
+    if (score >= policy.actAbove) return policy.sampleRate > 0 && rng() < policy.sampleRate ? D.highS : D.high;
+    if (hasBand && score >= rFrom && score < rTo) return D.review;
+    return policy.sampleRate > 0 && rng() < policy.sampleRate ? D.lowS : D.low;
+  };
   return {
     policy,
     decide(rows, scores, keys) {
       const out: DecisionFields[] = new Array(scores.length);
       for (let i = 0; i < scores.length; i++) {
         const score = scores[i];
-        const d = applyPolicy(policy, score, rng);
+        const d = fast ? fastApply(score) : applyPolicy(policy, score, rng);
         const f: DecisionFields = { score, action: d.action, band: d.band, model: `${o.modelName}@${o.modelVersion}`, modelVersion: o.modelVersion, policyVersion: policy.version, autonomy: policy.autonomy, review: d.review };
         if (policy.autonomy === 'shadow') f.intended = d.intended;
         st.decided++;
