@@ -216,23 +216,38 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
         } else feeds[inp.name] = new ort.Tensor('string', start === 0 && a.length === n ? a : a.slice(start, start + n), [n, 1]);
       }
     }
-    const res = await session.run(feeds);
+    // only the numeric outputs are fetched: the label follows from them in JS exactly as the graph's
+    // label output does (binary: P(positive) >= threshold; multiclass: first arg-max), without
+    // marshalling N strings out of onnxruntime
     if (task === 'regression') {
+      const res = await session.run(feeds, ['prediction']);
       const p = res.prediction.data as Float64Array;
       out.prediction!.set(p, start);
       out.score.set(p, start);
       return;
     }
+    const res = await session.run(feeds, ['probabilities']);
     const probs = res.probabilities.data as Float64Array;
     out.probabilities!.set(probs, start * K);
-    const labels = res.label.data as string[];
-    for (let i = 0; i < n; i++) out.label![start + i] = labels[i];
-    if (task === 'binary') for (let i = 0; i < n; i++) out.score[start + i] = probs[i * 2 + 1];
-    else
+    const classes = manifest.model.classes;
+    if (task === 'binary') {
+      const thr = manifest.model.threshold;
+      for (let i = 0; i < n; i++) {
+        const p1 = probs[i * 2 + 1];
+        out.score[start + i] = p1;
+        out.label![start + i] = p1 >= thr ? classes[1] : classes[0];
+      }
+    } else
       for (let i = 0; i < n; i++) {
         let m = -Infinity;
-        for (let k = 0; k < K; k++) if (probs[i * K + k] > m) m = probs[i * K + k];
+        let arg = 0;
+        for (let k = 0; k < K; k++)
+          if (probs[i * K + k] > m) {
+            m = probs[i * K + k];
+            arg = k;
+          }
         out.score[start + i] = m;
+        out.label![start + i] = classes[arg];
       }
   }
 
