@@ -4,11 +4,11 @@
  * clear error naming the feature (or file:line:field), exit 3, and nothing written.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFeatureSet, loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
+import { buildFeatureSet, loadMatrix, lockDown, resolveFeatureBuild } from '../src/features/builds.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { withDuck } from '../src/io/duck.js';
 import { workspaceAt, type Workspace } from '../src/workspace.js';
@@ -71,6 +71,7 @@ const trainData = data.filter((r) => !testRows.includes(r.id));
 
 let wsDir: string;
 let ws: Workspace;
+let origHoldout: string;
 
 beforeAll(() => {
   wsDir = join(mkdtempSync(join(tmpdir(), 'dictl-featmore-')), 'ws');
@@ -82,6 +83,7 @@ beforeAll(() => {
   expect(r.code, r.stderr).toBe(0);
   r = dictl(wsDir, 'holdout', 'create', 'shop@1', '--rows', join(wsDir, 'test_rows.txt'));
   expect(r.code, r.stderr).toBe(0);
+  origHoldout = r.json.holdout.hash;
   ws = workspaceAt(wsDir);
 });
 
@@ -301,5 +303,60 @@ describe('bad input: clear error naming the feature, nothing written', () => {
     r = dictl(wsDir, 'feature', 'build', 'unc', '--allow-unconsented');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(wsDir, 'registry/features/unc/1/state.json'), 'utf8')).allowUnconsented).toBe(true);
+  });
+});
+
+describe('labels, pinned holdouts, lock, sandbox', () => {
+  it('regression and multiclass labels', async () => {
+    writeFileSync(join(wsDir, 'features/reg.yaml'), 'source: shop@1\nlabel: {column: visits, task: regression}\nfeatures: [tier]\n');
+    const r = await buildFeatureSet(ws, 'reg');
+    const m = await loadMatrix(resolveFeatureBuild(ws, 'reg').parquetPath, 'all');
+    expect([...m.y]).toEqual(data.map((d) => d.visits));
+    writeFileSync(join(wsDir, 'features/multi.yaml'), 'source: shop@1\nlabel: {column: tier, classes: ["3", "1", "2"]}\nfeatures: [visits]\n');
+    await buildFeatureSet(ws, 'multi');
+    const mm = await loadMatrix(resolveFeatureBuild(ws, 'multi').parquetPath, 'all');
+    expect([...mm.y]).toEqual(data.map((d) => ({ 3: 0, 1: 1, 2: 2 })[d.tier as 1 | 2 | 3]));
+    expect(r.outputs).toEqual(['tier']);
+  });
+
+  it('a pinned holdout (hash prefix) is used instead of the latest one', async () => {
+    writeFileSync(join(wsDir, 'rows2.txt'), '0\n1\n2\n');
+    const h2 = dictl(wsDir, 'holdout', 'create', 'shop@1', '--rows', join(wsDir, 'rows2.txt'));
+    expect(h2.code, h2.stderr).toBe(0);
+    writeFileSync(join(wsDir, 'features/latest.yaml'), 'source: shop@1\nlabel: {column: label, positive: "yes"}\nfeatures: [visits]\n');
+    const latest = await buildFeatureSet(ws, 'latest');
+    expect(latest.holdout).toBe(h2.json.holdout.hash);
+    expect(latest.rows.test).toBe(3);
+    const original = origHoldout;
+    expect(original).not.toBe(h2.json.holdout.hash);
+    writeFileSync(join(wsDir, 'features/pinned.yaml'), `source: shop@1\nholdout: ${original.slice(0, 12)}\nlabel: {column: label, positive: "yes"}\nfeatures: [visits]\n`);
+    const p = await buildFeatureSet(ws, 'pinned');
+    expect(p.holdout).toBe(original);
+    expect(p.rows.test).toBe(testRows.length);
+  });
+
+  it('a held workspace lock makes build exit 5 and write nothing', () => {
+    writeFileSync(join(wsDir, 'features/locked.yaml'), 'source: shop@1\nlabel: {column: label, positive: "yes"}\nfeatures: [visits, tier]\n');
+    const before = snapshot(join(wsDir, 'registry'));
+    writeFileSync(join(wsDir, 'registry/.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'test', since: new Date().toISOString() }));
+    try {
+      const r = dictl(wsDir, 'feature', 'build', 'locked');
+      expect(r.code).toBe(5);
+      expect(r.stderr).toMatch(/locked by pid/);
+    } finally {
+      rmSync(join(wsDir, 'registry/.lock'));
+    }
+    expect(snapshot(join(wsDir, 'registry'))).toEqual(before);
+  });
+
+  it('user SQL runs with external access disabled: only the allowed folders are readable', async () => {
+    await withDuck(async (d) => {
+      await lockDown(d, [join(wsDir, 'datasets/shop/1')]);
+      const ok = await d.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM read_parquet('${join(wsDir, 'datasets/shop/1/data.parquet')}')`);
+      expect(Number(ok[0].n)).toBe(N);
+      await expect(d.all(`SELECT * FROM read_csv('/etc/passwd')`)).rejects.toThrow(/disabled|Permission/);
+      await expect(d.run(`ATTACH '${join(wsDir, 'x.duckdb')}'`)).rejects.toThrow(/disabled|Permission/);
+      await expect(d.run(`SET enable_external_access = true`)).rejects.toThrow();
+    });
   });
 });
