@@ -18,6 +18,8 @@ export interface DecisionFields {
   reviewId?: string;
   /** shadow mode: the action that would have been taken */
   intended?: string;
+  /** true when the case went to review only as an audit sample of an automatic decision */
+  sampled?: true;
 }
 
 export interface Decider {
@@ -77,7 +79,10 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
         st.byAction[d.action] = (st.byAction[d.action] ?? 0) + 1;
         if (d.review) {
           st.review++;
-          if (d.sampled) st.sampled++;
+          if (d.sampled) {
+            st.sampled++;
+            f.sampled = true;
+          }
           const base = { model: o.modelName, modelVersion: o.modelVersion, policyVersion: policy.version, source: o.source, key: keys?.[i], input: rows[i] };
           const id = caseId(base);
           f.reviewId = id;
