@@ -11,7 +11,8 @@ import { runPipeline, scoreBatch } from '../src/streams/runner.js';
 import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '../src/streams/memory.js';
 import { PushPullBridge } from '../src/streams/bridge.js';
 import { kafkaEvent, makeEachBatch } from '../src/streams/kafka.js';
-import { checkStreamOptions, type StreamRunOptions } from '../src/streams/run.js';
+import { checkStreamOptions, runStream, type StreamRunOptions } from '../src/streams/run.js';
+import { freePort } from './streams-helpers.js';
 import { mergeUnder, decodeValue, inferSchema, encodeValue } from '../src/online/redis.js';
 import type { ScorerLike, SourceEvent } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
@@ -367,6 +368,13 @@ describe('options and online-store helpers', () => {
     expect(() => checkStreamOptions({ ...base, redis: 'redis://x', stream: 's', deadLetter: 'topic:d' })).toThrow('needs --kafka');
     expect(() => checkStreamOptions({ ...base, redis: 'redis://x', stream: 's', batchSize: 0 })).toThrow('--batch-size');
     expect(() => checkStreamOptions({ ...base, redis: 'redis://x', stream: 's' })).not.toThrow();
+  });
+  it('an unreachable Redis is a clear not-found error (exit 4), not a defect', async () => {
+    const port = await freePort(); // nothing listens there
+    const err = await runStream(scorer, { ...base, redis: `redis://127.0.0.1:${port}`, stream: 's' }, quietProgress()).catch((e) => e);
+    expect(err.kind).toBe('not-found');
+    expect(err.message).toMatch(new RegExp(`^cannot reach Redis at redis://127.0.0.1:${port}: `));
+    expect(err.hint).toMatch(/--redis/);
   });
   it('merges looked-up fields under the event, decodes by schema', () => {
     const e: Record<string, unknown> = { id: 7, x: 1 };

@@ -101,7 +101,15 @@ export class KafkaStream {
   ) {}
 
   static async open(brokers: string, topic: string, group: string, clientId: string): Promise<KafkaStream> {
-    const kafka = new kafkajs.Kafka({ clientId, brokers: brokers.split(',').map((b) => b.trim()), logLevel: kafkajs.logLevel.WARN });
+    const kafka = new kafkajs.Kafka({
+      clientId,
+      brokers: brokers.split(',').map((b) => b.trim()),
+      logLevel: kafkajs.logLevel.WARN,
+      // one plain line per warning on stderr instead of kafkajs's JSON records
+      logCreator: () => (entry: { level: number; log: { message: string } }) => {
+        process.stderr.write(`kafka ${entry.level === kafkajs.logLevel.ERROR ? 'error' : 'warning'}: ${entry.log.message}\n`);
+      },
+    });
     const consumer = kafka.consumer({ groupId: group });
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();

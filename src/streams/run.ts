@@ -8,7 +8,7 @@
  * dead letters to stream `${stream}:dead`; Kafka results go to `${topic}.scored`, dead letters to
  * topic `${topic}.dead`. --dead-letter takes `stream:KEY` (Redis), `topic:NAME` (Kafka) or a file path (NDJSON).
  */
-import { usageError } from '../errors.js';
+import { DictlError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { runPipeline, type RunControl } from './runner.js';
 import type { DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
@@ -81,7 +81,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
     if (opts.redis) {
       const r = await import('./redis.js');
       r.checkRedisUrl(opts.redis, '--redis');
-      const src = await r.RedisStreamSource.open(opts.redis, opts.stream!, opts.group, opts.consumer, opts.claimIdleMs);
+      const src = await unreachable(`Redis at ${opts.redis}`, '--redis', () => r.RedisStreamSource.open(opts.redis!, opts.stream!, opts.group, opts.consumer, opts.claimIdleMs));
       closers.push(() => src.close());
       source = src;
       sink = opts.outHash ? new r.RedisHashSink(src.ctl, opts.outHash) : new r.RedisStreamSink(src.ctl, opts.outStream ?? `${opts.stream}:scored`);
@@ -89,7 +89,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
       deadLetter = dl.startsWith('stream:') ? new r.RedisDeadLetterSink(src.ctl, dl.slice('stream:'.length)) : await fileDeadLetter(dl);
     } else {
       const k = await import('./kafka.js');
-      const kafka = await k.KafkaStream.open(opts.kafka!, opts.topic!, opts.group, opts.consumer);
+      const kafka = await unreachable(`Kafka brokers ${opts.kafka}`, '--kafka', () => k.KafkaStream.open(opts.kafka!, opts.topic!, opts.group, opts.consumer));
       closers.push(() => kafka.close());
       source = kafka.source;
       sink = kafka.sink(opts.outTopic ?? `${opts.topic}.scored`);
@@ -100,7 +100,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
     if (opts.lookup) {
       const { OnlineLookup } = await import('../online/redis.js');
       const { LookupEnricher } = await import('./enrich.js');
-      const lookup = await OnlineLookup.open(opts.lookup, opts.lookupPrefix ?? '');
+      const lookup = await unreachable(`the online store at ${opts.lookup}`, '--lookup', () => OnlineLookup.open(opts.lookup!, opts.lookupPrefix ?? ''));
       enricher = new LookupEnricher(lookup, opts.entityKey!);
       closers.push(() => enricher!.close());
     }
@@ -147,6 +147,16 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
     }
   } finally {
     for (const c of closers.reverse()) await c().catch(() => undefined);
+  }
+}
+
+/** A service that cannot be reached at start-up is a clear error (exit 4), not a defect. */
+async function unreachable<T>(what: string, flag: string, open: () => Promise<T>): Promise<T> {
+  try {
+    return await open();
+  } catch (err) {
+    if (err instanceof DictlError) throw err;
+    throw notFound(`cannot reach ${what}: ${(err as Error).message}`, `is it running and reachable? check ${flag}`);
   }
 }
 
