@@ -50,6 +50,23 @@ describe('policy store', () => {
     expect(policyHistory(ws, 'm').versions.map((v) => v.audit?.action)).toEqual(['policy.set', 'policy.set']);
   });
 
+  it('reads a policy from YAML and refuses unknown keys', async () => {
+    const { specFromFile } = await import('../src/decide/store.js');
+    const { writeFileSync } = await import('node:fs');
+    const f = join(ws.root, 'p.yaml');
+    writeFileSync(f, 'owner: r@example.com\nact-above: 0.75\nreview-between: [0.3, 0.75]\nactions: {high: block}\nsample-rate: 0.01\nautonomy: shadow\n');
+    expect(normalizeSpec(await specFromFile(f))).toEqual({
+      owner: 'r@example.com',
+      autonomy: 'shadow',
+      actAbove: 0.75,
+      review: [0.3, 0.75],
+      actions: { high: 'block', review: 'review', low: 'allow' },
+      sampleRate: 0.01,
+    });
+    writeFileSync(f, 'owner: r@example.com\nthreshold: 0.5\n');
+    await expect(specFromFile(f)).rejects.toThrow(/unknown key "threshold"/);
+  });
+
   it('refuses to write while another process holds the workspace lock', async () => {
     await fakeModel();
     await withLock(ws.registryDir, {}, async () => {
