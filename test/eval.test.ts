@@ -12,7 +12,7 @@ let ws: Workspace;
 const out = mkdtempSync(join(tmpdir(), 'dictl-eval-out-'));
 beforeAll(async () => {
   ws = churnWorkspace();
-  await trainStandIn(ws, 'churn-model'); // @1: the reference protocol (C=1, L2)
+  must(cli(ws.root, ['train', '--features', 'churn', '--name', 'churn-model', '--json'])); // @1: the real train path, reference protocol (C=1, L2)
   await trainStandIn(ws, 'churn-model', { drop: 5 }); // @2: deliberately weaker
 }, 90_000);
 

@@ -12,7 +12,7 @@ let ws: Workspace;
 const out = mkdtempSync(join(tmpdir(), 'dictl-gate-out-'));
 beforeAll(async () => {
   ws = churnWorkspace();
-  await trainStandIn(ws, 'churn-model'); // @1 reference fit (AUC ≈ 0.817)
+  must(cli(ws.root, ['train', '--features', 'churn', '--name', 'churn-model', '--json'])); // @1: the real train path, reference protocol (C=1, L2)
   await trainStandIn(ws, 'churn-model', { drop: 5 }); // @2 weaker (AUC ≈ 0.766)
 }, 90_000);
 
@@ -100,7 +100,7 @@ describe('dictl model promote', () => {
   it('a candidate trained against a different holdout cannot be compared with the champion', async () => {
     must(cli(ws.root, ['holdout', 'create', 'churn@1', '--fraction', '0.25', '--stratify', 'churn', '--seed', '7', '--json']));
     must(cli(ws.root, ['feature', 'build', 'churn', '--json']));
-    const m = await trainStandIn(ws, 'churn-model', { features: 'churn@2' });
+    const m = must(cli(ws.root, ['train', '--features', 'churn@2', '--name', 'churn-model', '--json'])).json as { version: number };
     const r = cli(ws.root, ['model', 'promote', `churn-model@${m.version}`, '--gate', 'auc>=0.5', '--json']);
     expect(r.code).toBe(2);
     expect(r.json.error.message).toMatch(/same holdout/);
@@ -114,5 +114,5 @@ describe('dictl model promote', () => {
     expect(d.code, d.stdout).toBe(0);
     expect(d.json.consistent).toBe(true);
     expect(d.json.checked).toMatchObject({ datasets: 1, holdouts: 2, featureBuilds: 2, models: 3, aliases: 1 });
-  }, 60_000);
+  }, 240_000);
 });
