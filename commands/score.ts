@@ -7,7 +7,7 @@ export default class Score extends DictlCommand {
   static override description = [
     'Every event is validated against the package input.avsc first; invalid events go to --dead-letter with the reason and the original payload, and scoring continues.',
     'Pipe mode (no --input): NDJSON on stdin → one NDJSON line per event on stdout, in order (errors as {"error","line"} lines); the --json summary goes to stderr.',
-    'File mode: --input FILE.csv|.parquet|.ndjson --output FILE.ndjson|.csv; the --json summary goes to stdout.',
+    'File mode: --input FILE.csv|.parquet|.ndjson --output FILE.ndjson|.csv; stream mode: --redis or --kafka (see the streams flags). In both the --json summary goes to stdout.',
     'SIGINT/SIGTERM stop reading, finish the events already read and print the summary.',
   ].join('\n');
   static override examples = [
@@ -50,7 +50,7 @@ export default class Score extends DictlCommand {
     const human = (x: typeof r) =>
       `Scored ${x.eventsOut} of ${x.eventsIn} events with ${x.model} (${x.deadLettered} dead-lettered) in ${(x.durationMs / 1000).toFixed(2)} s, ${x.eventsPerSec}/s; batch p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms` +
       ('output' in x && x.output ? ` → ${x.output}` : '');
-    if (r.mode === 'file') return this.emit(r, human);
+    if (r.mode !== 'pipe') return this.emit(r, human); // files and streams: stdout is free for the summary
     // stdout carries the data stream: the summary goes to stderr
     this.progress.done();
     process.stderr.write((this.jsonMode ? JSON.stringify(r) : human(r)) + '\n');
