@@ -7,7 +7,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Redis } from 'ioredis';
@@ -39,7 +39,7 @@ if (!isMainThread) {
 
   const { runStream } = await import('../dist/src/streams/run.js');
   const { runPipeline } = await import('../dist/src/streams/runner.js');
-  const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink } = await import('../dist/src/streams/redis.js');
+  const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink, RedisBatchCommitter } = await import('../dist/src/streams/redis.js');
 
   const scorer = {
     validate(e) {
@@ -83,7 +83,7 @@ if (!isMainThread) {
   }
 
   try {
-    console.log(`Redis Streams end to end: ${N.toLocaleString('en')} events, batch 1000, results → out stream (idempotent Lua XADD) then XACK`);
+    console.log(`Redis Streams end to end: ${N.toLocaleString('en')} events, batch 1000; per batch one Lua script writes the results (once per event id) and XACKs (load average now ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
     // peer: the floor — read and ack only
     await load('floor', N);
     const fr = new Redis(url, { protocol: 2 });
@@ -117,6 +117,7 @@ if (!isMainThread) {
       source: src,
       sink: new RedisStreamSink(src.ctl, 'steady:scored'),
       deadLetter: new RedisDeadLetterSink(src.ctl, 'steady:dead'),
+      committer: new RedisBatchCommitter(src.ctl, 'steady', 'g', 'steady:scored', 'steady:dead'), // as dictl score does
       scorer,
       batchSize: 1000,
       blockMs: 100,

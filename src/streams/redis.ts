@@ -22,7 +22,7 @@
 import { Redis } from 'ioredis';
 import { usageError } from '../errors.js';
 import { decodeFields } from './event.js';
-import type { DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
+import type { BatchCommitter, DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
 
 export function checkRedisUrl(url: string, flag: string): void {
   if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw usageError(`${flag} must be a redis:// URL, got "${url}"`, `${flag} redis://127.0.0.1:6379`);
@@ -301,4 +301,83 @@ export class RedisDeadLetterSink implements DeadLetterSink {
     );
   }
   async close(): Promise<void> {}
+}
+
+/**
+ * Results to a stream, dead letters to a stream and the XACK of the batch, in ONE Lua script: the
+ * batch is committed atomically (no window where results are written but the events not acked) and
+ * in one round trip. KEYS: out stream, its marker set, dead-letter stream, its marker set, source
+ * stream. ARGV: group, retention, #results, #dead, #acks, then the entries, then the ids to ack.
+ */
+const COMMIT_LUA = `
+local group = ARGV[1]
+local retention = tonumber(ARGV[2])
+local nr = tonumber(ARGV[3])
+local nd = tonumber(ARGV[4])
+local na = tonumber(ARGV[5])
+local pos = 6
+local function addOnce(stream, done, count, k)
+  local newest = 0
+  local added = 0
+  for e = 1, count do
+    local id = ARGV[pos]
+    local ms = tonumber(string.match(id, '^(%d+)')) or 0
+    if ms > newest then newest = ms end
+    if redis.call('ZADD', done, 'NX', ms, id) == 1 then
+      local args = {stream, '*'}
+      for j = 1, 2 * k do args[#args + 1] = ARGV[pos + j] end
+      redis.call('XADD', unpack(args))
+      added = added + 1
+    end
+    pos = pos + 1 + 2 * k
+  end
+  if retention > 0 and newest > retention then
+    redis.call('ZREMRANGEBYSCORE', done, '-inf', '(' .. (newest - retention))
+  end
+  return added
+end
+local a = addOnce(KEYS[1], KEYS[2], nr, 3)
+local d = addOnce(KEYS[3], KEYS[4], nd, 4)
+local s = pos
+while s < pos + na do
+  local e = math.min(s + 999, pos + na - 1)
+  local ids = {}
+  for i = s, e do ids[#ids + 1] = ARGV[i] end
+  redis.call('XACK', KEYS[5], group, unpack(ids))
+  s = e + 1
+end
+return {a, d}`;
+
+type WithCommit = Redis & { dictlCommitBatch(...args: string[]): Promise<[number, number]> };
+
+export class RedisBatchCommitter implements BatchCommitter {
+  constructor(
+    private readonly r: Redis,
+    readonly source: string,
+    readonly group: string,
+    readonly outStream: string,
+    readonly deadStream: string,
+    readonly retentionMs = MARKER_RETENTION_MS,
+  ) {
+    if (!(r as unknown as Partial<WithCommit>).dictlCommitBatch) r.defineCommand('dictlCommitBatch', { numberOfKeys: 5, lua: COMMIT_LUA });
+  }
+
+  async commit(results: ResultRecord[], dead: DeadLetter[], events: SourceEvent[]): Promise<void> {
+    const args: string[] = [
+      this.outStream,
+      `${this.outStream}:done`,
+      this.deadStream,
+      `${this.deadStream}:done`,
+      this.source,
+      this.group,
+      String(this.retentionMs),
+      String(results.length),
+      String(dead.length),
+      String(events.length),
+    ];
+    for (const x of results) args.push(x.eventId, 'event_id', x.eventId, 'score', String(x.score), 'data', resultJson(x));
+    for (const d of dead) args.push(d.eventId, 'event_id', d.eventId, 'reason', d.reason, 'payload', d.payload, 'source', d.source);
+    for (const e of events) args.push(e.id);
+    await (this.r as unknown as WithCommit).dictlCommitBatch(...args);
+  }
 }

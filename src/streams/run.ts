@@ -11,7 +11,7 @@
 import { DictlError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { runPipeline, type RunControl } from './runner.js';
-import type { DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
+import type { BatchCommitter, DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
 
 export type { ScorerLike, ScoredRowLike } from './types.js';
 
@@ -77,6 +77,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
   let sink: Sink;
   let deadLetter: DeadLetterSink;
   let enricher: Enricher | undefined;
+  let committer: BatchCommitter | undefined;
   try {
     if (opts.redis) {
       const r = await import('./redis.js');
@@ -87,6 +88,9 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
       sink = opts.outHash ? new r.RedisHashSink(src.ctl, opts.outHash) : new r.RedisStreamSink(src.ctl, opts.outStream ?? `${opts.stream}:scored`);
       const dl = opts.deadLetter ?? `stream:${opts.stream}:dead`;
       deadLetter = dl.startsWith('stream:') ? new r.RedisDeadLetterSink(src.ctl, dl.slice('stream:'.length)) : await fileDeadLetter(dl);
+      // stream outputs on the same server: results, dead letters and the ack in one atomic script
+      if (sink instanceof r.RedisStreamSink && deadLetter instanceof r.RedisDeadLetterSink)
+        committer = new r.RedisBatchCommitter(src.ctl, opts.stream!, opts.group, sink.key, deadLetter.key);
     } else {
       const k = await import('./kafka.js');
       const kafka = await unreachable(`Kafka brokers ${opts.kafka}`, '--kafka', () => k.KafkaStream.open(opts.kafka!, opts.topic!, opts.group, opts.consumer));
@@ -124,6 +128,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
         deadLetter,
         scorer,
         enricher,
+        committer,
         batchSize: opts.batchSize,
         blockMs: opts.blockMs,
         maxEvents: opts.maxEvents,

@@ -10,7 +10,7 @@
 import type { Progress } from '../ui/progress.js';
 import { coerceString } from './event.js';
 import { LatencyRecorder } from './metrics.js';
-import type { DeadLetter, DeadLetterSink, Enricher, ResultRecord, ScorerLike, Sink, Source, SourceEvent } from './types.js';
+import type { BatchCommitter, DeadLetter, DeadLetterSink, Enricher, ResultRecord, ScorerLike, Sink, Source, SourceEvent } from './types.js';
 
 export interface PipelineOptions {
   source: Source;
@@ -18,6 +18,8 @@ export interface PipelineOptions {
   deadLetter: DeadLetterSink;
   scorer: ScorerLike;
   enricher?: Enricher;
+  /** when given, replaces sink.write + deadLetter.write + source.ack with one atomic commit */
+  committer?: BatchCommitter;
   batchSize: number;
   blockMs: number;
   /** stop after this many events have been read (and processed) */
@@ -215,8 +217,11 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     try {
       if (o.enricher) await o.enricher.enrich(events);
       const { results, dead } = await scoreBatch(o.scorer, events, o.source.name);
-      await Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]);
-      await o.source.ack(events);
+      if (o.committer) await o.committer.commit(results, dead, events);
+      else {
+        await Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]);
+        await o.source.ack(events);
+      }
       backoff = 0;
       eventsIn += events.length;
       windowIn += events.length;

@@ -86,3 +86,11 @@ export interface Enricher {
   enrich(events: SourceEvent[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Optional: writes a batch's results and dead letters and acks its events in one atomic step (Redis
+ * source with Redis stream outputs: one Lua script per batch). Used instead of sink + deadLetter + ack.
+ */
+export interface BatchCommitter {
+  commit(results: ResultRecord[], dead: DeadLetter[], events: SourceEvent[]): Promise<void>;
+}
