@@ -64,8 +64,8 @@ export async function optimizeModel(
   return out;
 }
 
-/** Thresholds are kept exact: they are midpoints between holdout scores and must reproduce the cost. */
-const round = (x: number) => x;
+/** Thresholds are kept exact (midpoints between holdout scores reproduce the cost), only clamped to 1. */
+const round = (x: number) => Math.min(1, x); // a cut above a score of exactly 1 cannot be expressed: clamp
 
 function htmlReport(r: OptimizeRun): string {
   const W = 640;
