@@ -31,9 +31,12 @@ describe('coefficients', () => {
     const d = prepare('credit');
     const ref = newtonLogistic(d.Xtr, d.ntr, d.p, d.ytr, { penalty: 'l2', C: 1, tol: 1e-11 });
     expect(ref.converged).toBe(true);
-    const fit = fitLogistic(d.Xtr, d.ntr, d.p, d.ytr, 2, { penalty: 'l2', C: 1, tol: 1e-4, maxIter: 1000 });
+    const fit = fitLogistic(d.Xtr, d.ntr, d.p, d.ytr, 2, { penalty: 'l2', C: 1, tol: 1e-4, maxIter: 1000, solver: 'lbfgs' });
     for (let j = 0; j < d.p; j++) expect(Math.abs(fit.coef[0][j] - ref.coef[0][j])).toBeLessThan(1e-3);
     expect(Math.abs(fit.intercept[0] - ref.intercept[0])).toBeLessThan(1e-3);
+    // the default (hybrid) solver lands on the same optimum
+    const auto = fitLogistic(d.Xtr, d.ntr, d.p, d.ytr, 2, { penalty: 'l2', C: 1, tol: 1e-4, maxIter: 1000 });
+    for (let j = 0; j < d.p; j++) expect(Math.abs(auto.coef[0][j] - ref.coef[0][j])).toBeLessThan(1e-3);
     // the Newton optimum is a stationary point of C·Σ logloss + ½‖w‖²: check the gradient directly
     const pr = predict({ task: 'binary', coef: ref.coef, intercept: ref.intercept }, d.Xtr, d.ntr, d.p);
     for (let j = 0; j < d.p; j++) {

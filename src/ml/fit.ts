@@ -45,7 +45,8 @@ export function fitSpec(X: Float64Array, n: number, p: number, y: Float64Array, 
   return fitLogistic(X, n, p, y, spec.task === 'binary' ? 2 : spec.K, { ...o, init });
 }
 
-export function solverName(spec: Pick<FitSpec, 'task' | 'penalty'>): string {
+export function solverName(spec: Pick<FitSpec, 'task' | 'penalty'>, fit?: { solver?: string }): string {
+  if (fit?.solver) return fit.solver;
   const l1 = spec.penalty === 'l1' || spec.penalty === 'elasticnet';
   if (spec.task === 'regression') return l1 ? 'coordinate-descent' : 'cholesky';
   return l1 ? 'owlqn' : 'lbfgs';

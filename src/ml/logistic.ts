@@ -26,6 +26,8 @@ export interface LogisticOptions {
   ftol?: number;
   /** per-row weights (class weights); default 1 */
   sampleWeight?: Float64Array;
+  /** 'auto' (default): quasi-Newton, finished by Newton for binary p ≤ NEWTON_MAX_P; 'lbfgs': quasi-Newton only */
+  solver?: 'auto' | 'lbfgs';
   /** warm start θ (layout above) */
   init?: Float64Array;
 }
@@ -41,7 +43,14 @@ export interface LinearFit {
   /** the minimised objective (divided by C) */
   objective: number;
   theta: Float64Array;
+  /** which solver(s) ran, e.g. "lbfgs", "owlqn+newton", "cholesky" */
+  solver?: string;
 }
+
+/** Largest p for which the binary solver may finish with exact (proximal) Newton steps. */
+export const NEWTON_MAX_P = 400;
+/** Newton iterations allowed after the quasi-Newton budget (each costs one Hessian, n·p²/2). */
+const NEWTON_PHASE_MAX = 50;
 
 export function penaltyStrengths(penalty: Penalty, C: number, l1Ratio = 0.5): { l1: number; l2: number } {
   if (!(C > 0) || !Number.isFinite(C)) throw new RangeError(`C must be a positive number, got ${C}`);
@@ -177,92 +186,188 @@ export function fitLogistic(X: Float64Array, n: number, p: number, y: Float64Arr
     l1w = new Float64Array(rows * q);
     for (let k = 0; k < rows; k++) for (let j = 0; j < p; j++) l1w[k * q + j] = l1;
   }
-  const r = minimize(fn, theta0, { gtol: opts.tol, ftol: opts.ftol ?? 1e-12, maxIter: opts.maxIter, l1: l1w });
+  // Binary with modest p: L-BFGS/OWL-QN gets a budget of max(50, p + 1) iterations (enough on well-
+  // conditioned data), then exact (proximal) Newton finishes from where it stopped.
+  const hybrid = K === 2 && p <= NEWTON_MAX_P && opts.solver !== 'lbfgs';
+  const budget = hybrid ? Math.min(opts.maxIter, Math.max(50, p + 1)) : opts.maxIter;
+  let r = minimize(fn, theta0, { gtol: opts.tol, ftol: opts.ftol ?? 1e-12, maxIter: budget, l1: l1w });
+  let solver = l1 > 0 ? 'owlqn' : 'lbfgs';
+  if (hybrid && !r.converged && opts.maxIter > r.iterations) {
+    const nt = newtonLogistic(X, n, p, y, { C: opts.C, penalty: opts.penalty, l1Ratio: opts.l1Ratio, tol: opts.tol, maxIter: Math.min(NEWTON_PHASE_MAX, opts.maxIter - r.iterations), sampleWeight: sw, init: r.theta });
+    // keep Newton's answer unless it made things worse (it cannot, bar rounding)
+    if (nt.objective <= r.f * (1 + 1e-12) || !Number.isFinite(r.f)) {
+      r = { ...r, theta: nt.theta, f: nt.objective, iterations: r.iterations + nt.iterations, converged: nt.converged || r.converged, gradNorm: nt.gradNorm, reason: nt.converged ? 'gtol' : r.reason };
+      solver += '+newton';
+    }
+  }
   const coef: Float64Array[] = [];
   const intercept = new Float64Array(rows);
   for (let k = 0; k < rows; k++) {
     coef.push(r.theta.slice(k * q, k * q + p));
     intercept[k] = r.theta[k * q + p];
   }
-  return { coef, intercept, iterations: r.iterations, converged: r.converged, gradNorm: r.gradNorm, reason: r.reason, objective: r.f, theta: r.theta };
+  return { coef, intercept, iterations: r.iterations, converged: r.converged, gradNorm: r.gradNorm, reason: r.reason, objective: r.f, theta: r.theta, solver };
+}
+
+/** Gradient and Hessian (row-major q × q, q = p + 1, intercept last) of the binary objective. */
+function gradHess(X: Float64Array, n: number, p: number, y: Float64Array, sw: Float64Array | undefined, l2: number, theta: Float64Array, g: Float64Array, H: Float64Array): number {
+  const q = p + 1;
+  g.fill(0);
+  H.fill(0);
+  let f = 0;
+  for (let i = 0; i < n; i++) {
+    const off = i * p;
+    let z = theta[p];
+    for (let j = 0; j < p; j++) z += X[off + j] * theta[j];
+    const s = sw ? sw[i] : 1;
+    const e = Math.exp(z > 0 ? -z : z);
+    const pr = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+    f += s * ((z > 0 ? z : 0) + Math.log1p(e) - y[i] * z);
+    const r = s * (pr - y[i]);
+    const w = s * pr * (1 - pr);
+    for (let a = 0; a < p; a++) {
+      const xa = X[off + a];
+      g[a] += r * xa;
+      if (w === 0) continue;
+      const wa = w * xa;
+      const row = a * q;
+      for (let b = 0; b <= a; b++) H[row + b] += wa * X[off + b];
+      H[row + p] += wa;
+    }
+    g[p] += r;
+    H[p * q + p] += w;
+  }
+  let w2 = 0;
+  for (let a = 0; a < p; a++) {
+    H[a * q + a] += l2;
+    g[a] += l2 * theta[a];
+    w2 += theta[a] * theta[a];
+    for (let b = 0; b < a; b++) H[b * q + a] = H[a * q + b];
+    H[p * q + a] = H[a * q + p];
+  }
+  return f + 0.5 * l2 * w2;
+}
+
+/** ‖minimum-norm subgradient‖∞ of f + l1·‖w‖₁ (intercept unpenalised). */
+function subgradNorm(theta: Float64Array, g: Float64Array, p: number, l1: number): number {
+  let m = Math.abs(g[p]);
+  for (let j = 0; j < p; j++) {
+    const v = l1 === 0 ? Math.abs(g[j]) : theta[j] !== 0 ? Math.abs(g[j] + l1 * Math.sign(theta[j])) : Math.max(Math.abs(g[j]) - l1, 0);
+    if (v > m) m = v;
+  }
+  return m;
 }
 
 /**
- * High-precision binary L2 (or unpenalised) logistic regression by Newton's method with an exact
- * Hessian and a Cholesky solve: the reference the quasi-Newton solver is tested against, and a
- * solver of its own for small p. Stops when ‖∇‖∞ ≤ tol (sum scale) or the Newton decrement is tiny.
+ * (Proximal) Newton for binary logistic regression with an exact Hessian: a Cholesky solve for
+ * l2/none, coordinate descent on the quadratic model for l1/elasticnet (as glmnet/newGLMNET), then a
+ * backtracking line search on the true objective. Quadratic convergence, so it finishes what L-BFGS
+ * finds slow on ill-conditioned (collinear, one-hot) data and is the high-precision reference.
+ * Stops when the minimum-norm subgradient ‖·‖∞ ≤ tol.
  */
-export function newtonLogistic(X: Float64Array, n: number, p: number, y: Float64Array, opts: { C: number; penalty: 'l2' | 'none'; tol?: number; maxIter?: number; sampleWeight?: Float64Array }): LinearFit {
+export function newtonLogistic(
+  X: Float64Array, n: number, p: number, y: Float64Array,
+  opts: { C: number; penalty: Penalty; l1Ratio?: number; tol?: number; maxIter?: number; sampleWeight?: Float64Array; init?: Float64Array },
+): LinearFit {
   const q = p + 1;
-  const l2 = opts.penalty === 'none' ? 0 : 1 / opts.C;
+  const { l1, l2 } = penaltyStrengths(opts.penalty, opts.C, opts.l1Ratio);
   const tol = opts.tol ?? 1e-10;
   const maxIter = opts.maxIter ?? 100;
   const sw = opts.sampleWeight;
   const fn = binaryObjective(X, n, p, y, sw, l2);
-  const theta = new Float64Array(q);
+  const l1sum = (t: Float64Array) => {
+    let s = 0;
+    for (let j = 0; j < p; j++) s += Math.abs(t[j]);
+    return l1 * s;
+  };
+  const theta = opts.init && opts.init.length === q ? Float64Array.from(opts.init) : new Float64Array(q);
   const g = new Float64Array(q);
   const H = new Float64Array(q * q);
-  const step = new Float64Array(q);
+  const d = new Float64Array(q);
+  const Hd = new Float64Array(q);
   const trial = new Float64Array(q);
   const gt = new Float64Array(q);
-  let f = fn(theta, g);
+  let f = 0;
   let it = 0;
   let converged = false;
   let gnorm = Infinity;
-  for (; it < maxIter; it++) {
-    gnorm = 0;
-    for (let j = 0; j < q; j++) gnorm = Math.max(gnorm, Math.abs(g[j]));
+  for (; it <= maxIter; it++) {
+    f = gradHess(X, n, p, y, sw, l2, theta, g, H) + l1sum(theta);
+    gnorm = subgradNorm(theta, g, p, l1);
     if (gnorm <= tol) {
       converged = true;
       break;
     }
-    H.fill(0);
-    for (let i = 0; i < n; i++) {
-      const off = i * p;
-      let z = theta[p];
-      for (let j = 0; j < p; j++) z += X[off + j] * theta[j];
-      const pr = sigmoid(z);
-      const w = (sw ? sw[i] : 1) * pr * (1 - pr);
-      if (w === 0) continue;
-      for (let a = 0; a < p; a++) {
-        const wa = w * X[off + a];
-        const row = a * q;
-        for (let b = 0; b <= a; b++) H[row + b] += wa * X[off + b];
-        H[row + p] += wa;
+    if (it === maxIter) break;
+    if (l1 === 0) {
+      for (let j = 0; j < q; j++) d[j] = -g[j];
+      choleskySolve(H, q, d);
+    } else {
+      // CD on  g·d + ½ dᵀ(H + εI)d + l1·‖w + d‖₁ (ε keeps flat, collinear directions from taking huge steps)
+      let tr = 0;
+      for (let j = 0; j < q; j++) tr += H[j * q + j];
+      const eps = 1e-8 * (1 + tr / q);
+      for (let j = 0; j < q; j++) H[j * q + j] += eps;
+      d.fill(0);
+      Hd.fill(0);
+      for (let sweep = 0; sweep < 100; sweep++) {
+        let maxStep = 0;
+        for (let j = 0; j < q; j++) {
+          const hjj = H[j * q + j];
+          if (!(hjj > 0)) continue;
+          const grad = g[j] + Hd[j];
+          let nd: number;
+          if (j === p) nd = d[j] - grad / hjj;
+          else {
+            const u = theta[j] + d[j] - grad / hjj; // unpenalised coordinate minimiser of w_j + d_j
+            const w = Math.sign(u) * Math.max(Math.abs(u) - l1 / hjj, 0);
+            nd = w - theta[j];
+          }
+          const delta = nd - d[j];
+          if (delta !== 0) {
+            d[j] = nd;
+            const row = j * q;
+            for (let k = 0; k < q; k++) Hd[k] += delta * H[row + k];
+            if (Math.abs(delta) > maxStep) maxStep = Math.abs(delta);
+          }
+        }
+        if (maxStep <= 1e-12) break;
       }
-      H[p * q + p] += w;
     }
-    for (let a = 0; a < p; a++) {
-      H[a * q + a] += l2;
-      for (let b = 0; b < a; b++) H[b * q + a] = H[a * q + b];
-      H[p * q + a] = H[a * q + p];
-    }
-    for (let j = 0; j < q; j++) step[j] = -g[j];
-    choleskySolve(H, q, step);
+    let dec = 0;
+    for (let j = 0; j < q; j++) dec += g[j] * d[j];
     let t = 1;
-    let fNew = f;
-    for (let ls = 0; ls < 50; ls++) {
-      for (let j = 0; j < q; j++) trial[j] = theta[j] + t * step[j];
-      fNew = fn(trial, gt);
-      let dec = 0;
-      for (let j = 0; j < q; j++) dec += g[j] * step[j];
-      if (fNew <= f + 1e-4 * t * dec || Math.abs(dec) < 1e-20) break;
+    let ok = false;
+    const tiny = 1e-13 * Math.max(1, Math.abs(f));
+    for (let ls = 0; ls < 30; ls++) {
+      for (let j = 0; j < q; j++) trial[j] = theta[j] + t * d[j];
+      const fNew = fn(trial, gt) + l1sum(trial);
+      const expected = l1 === 0 ? t * dec : t * dec + l1sum(trial) - l1sum(theta);
+      if (fNew <= f + 1e-4 * Math.min(expected, 0)) {
+        ok = true;
+        break;
+      }
       t *= 0.5;
     }
+    if (!ok) {
+      // no decrease possible at double precision: this is the optimum as far as it can be resolved
+      converged = gnorm <= 100 * tol;
+      break;
+    }
+    const fPrev = f;
     theta.set(trial);
-    g.set(gt);
-    f = fNew;
+    const fNow = fn(theta, gt) + l1sum(theta);
+    if (fPrev - fNow <= tiny) {
+      // stalled at the precision floor (sums of n terms carry ~n·ε relative error)
+      f = gradHess(X, n, p, y, sw, l2, theta, g, H) + l1sum(theta);
+      gnorm = subgradNorm(theta, g, p, l1);
+      converged = gnorm <= 100 * tol;
+      it++;
+      break;
+    }
   }
-  return {
-    coef: [theta.slice(0, p)],
-    intercept: Float64Array.of(theta[p]),
-    iterations: it,
-    converged,
-    gradNorm: gnorm,
-    reason: converged ? 'gtol' : 'maxIter',
-    objective: f,
-    theta,
-  };
+  const coef = [theta.slice(0, p)];
+  return { coef, intercept: Float64Array.of(theta[p]), iterations: Math.min(it, maxIter), converged, gradNorm: gnorm, reason: converged ? 'gtol' : 'maxIter', objective: f, theta };
 }
 
 /** Solves A x = b in place (b ← x) for symmetric positive definite A (row-major q × q, copied). */
