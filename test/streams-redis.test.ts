@@ -138,6 +138,22 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     expect(await r.zrange('m:done', 0, -1)).toEqual(['9000-0']); // markers older than 9000 − 5000 ms trimmed
   });
 
+  it('a poison event (delivered more than 5 times, never acked) is dead-lettered, not handed on again', async () => {
+    const ids = [...(await addEvents('poison', 3)).keys()];
+    await r.call('XGROUP', 'CREATE', 'poison', 'g', '0');
+    // a consumer that keeps dying on the second event: it read all three and never acked
+    await r.call('XREADGROUP', 'GROUP', 'g', 'ghost', 'COUNT', '10', 'STREAMS', 'poison', '>');
+    await r.call('XCLAIM', 'poison', 'g', 'ghost', '0', ids[1], 'RETRYCOUNT', '7');
+    await sleep(50);
+    const s = await runStream(scorer, opts({ stream: 'poison', outStream: 'poison:scores', deadLetter: 'stream:poison:dead', claimIdleMs: 20 }), quiet);
+    expect(s).toMatchObject({ eventsIn: 3, eventsOut: 2, deadLettered: 1, claimed: 3 });
+    const dead = await outEntries('poison:dead');
+    expect([...dead.keys()]).toEqual([ids[1]]);
+    expect(dead.get(ids[1])!.reason).toMatch(/^delivered \d+ times without being acked/);
+    expect(JSON.parse(dead.get(ids[1])!.payload)).toEqual({ x: 0.05 });
+    expect([...(await outEntries('poison:scores')).keys()].sort()).toEqual([ids[0], ids[2]].sort());
+  });
+
   function startWorker(o: Partial<StreamRunOptions>, env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {
     const child = spawn(process.execPath, [worker, JSON.stringify(opts(o))], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

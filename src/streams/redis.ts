@@ -46,6 +46,15 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
 
 type XEntry = [id: string, fields: string[] | null];
 
+/** an entry claimed after more deliveries than this is dead-lettered (poison event) */
+export const MAX_DELIVERIES = 5;
+
+function compareIds(a: string, b: string): number {
+  const [am, as] = a.split('-').map(BigInt);
+  const [bm, bs] = b.split('-').map(BigInt);
+  return am !== bm ? (am < bm ? -1 : 1) : as === bs ? 0 : as < bs ? -1 : 1;
+}
+
 /**
  * KEYS[1] output stream, KEYS[2] processed-marker sorted set; ARGV[1] fields per entry k, ARGV[2]
  * marker retention in ms, then per entry: source id, k field/value pairs. The marker score is the
@@ -167,7 +176,7 @@ export class RedisStreamSource implements Source {
         if (next === '0-0') this.nextClaimAt = Date.now() + this.claimEveryMs;
         if (entries.length > 0) {
           this.nClaimed += entries.length;
-          return await this.decode(entries);
+          return await this.poisonCheck(await this.decode(entries));
         }
       }
       // 3. new entries
@@ -181,6 +190,26 @@ export class RedisStreamSource implements Source {
       }
       throw err;
     }
+  }
+
+  /**
+   * An entry delivered more than MAX_DELIVERIES times was never acked by anyone: it probably kills
+   * the consumers that read it. It is dead-lettered instead of being handed on again.
+   */
+  private async poisonCheck(events: SourceEvent[]): Promise<SourceEvent[]> {
+    if (events.length === 0) return events;
+    const ids = events.map((e) => e.id).sort(compareIds);
+    const rows = (await this.ctl.call('XPENDING', this.stream, this.group, ids[0], ids[ids.length - 1], String(events.length * 2 + 10))) as [string, string, number, number][];
+    const deliveries = new Map(rows.map((r) => [r[0], Number(r[3])]));
+    for (const e of events) {
+      const n = deliveries.get(e.id) ?? 0;
+      if (n > MAX_DELIVERIES) {
+        e.error = `delivered ${n} times without being acked (does it crash the scorer?)`;
+        delete e.event;
+        delete e.flat;
+      }
+    }
+    return events;
   }
 
   private async xreadgroup(max: number, blockMs: number | undefined, id: string): Promise<XEntry[]> {
