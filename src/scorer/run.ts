@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { dataError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { tempPathFor } from '../io/atomic.js';
-import type { Scorer, ScoredRow } from './scorer.js';
+import type { Scorer, ScoredColumns, ScoredRow } from './scorer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -52,6 +52,47 @@ export function percentile(values: number[], p: number): number {
 }
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** Scores validated rows column-wise (no per-row result objects). */
+export async function scoreValid(scorer: Scorer, rows: Record<string, unknown>[]): Promise<ScoredColumns> {
+  const n = rows.length;
+  const cols: Record<string, Float64Array | string[]> = {};
+  for (const inp of scorer.manifest.inputs) {
+    const name = inp.name;
+    if (inp.type === 'number') {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        a[i] = typeof v === 'number' ? v : NaN;
+      }
+      cols[name] = a;
+    } else {
+      const a = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        a[i] = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+      }
+      cols[name] = a;
+    }
+  }
+  return scorer.scoreColumns(cols, n);
+}
+
+const jnum = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
+
+/** JSON text of result j (without braces' prefix fields): "score":..,"label":..,"probabilities":[..] */
+export function resultFields(r: ScoredColumns, j: number): string {
+  let out = `"score":${jnum(r.score[j])}`;
+  if (r.label) out += `,"label":${JSON.stringify(r.label[j])}`;
+  if (r.probabilities) {
+    const K = r.K;
+    out += ',"probabilities":[';
+    for (let k = 0; k < K; k++) out += (k ? ',' : '') + jnum(r.probabilities[j * K + k]);
+    out += ']';
+  }
+  if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
+  return out;
+}
 
 /** JSON for one result; NaN/Infinity become null. */
 export function resultLine(s: ScoredRow, id?: unknown): string {
@@ -204,12 +245,15 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       at.push(i);
       ids.push((ev as Record<string, unknown>).id);
     }
-    const scored = rows.length ? await scorer.scoreRows(rows) : [];
-    for (let j = 0; j < scored.length; j++) out[at[j]] = resultLine(scored[j], ids[j]);
+    const res = rows.length ? await scoreValid(scorer, rows) : null;
+    for (let j = 0; j < rows.length; j++) {
+      const id = ids[j];
+      out[at[j]] = id === undefined ? `{${resultFields(res!, j)}}` : `{"id":${JSON.stringify(id)},${resultFields(res!, j)}}`;
+    }
     dl?.write(dead);
     await write(out.join('\n') + '\n');
     m.eventsIn += lines.length;
-    m.eventsOut += scored.length;
+    m.eventsOut += rows.length;
     m.dead += dead.length;
     m.batches++;
     m.lat.push(performance.now() - t0);
@@ -401,19 +445,19 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
           if (m.reasons.length < 5) m.reasons.push(v.reason);
         }
       }
-      const scored = valid.length ? await scorer.scoreRows(valid) : [];
-      const lines = new Array<string>(scored.length);
-      for (let j = 0; j < scored.length; j++) {
-        const s = scored[j];
-        if (!outCsv) lines[j] = `{"row":${at[j]},` + resultLine(s).slice(1);
-        else if (man.model.task === 'regression') lines[j] = `${at[j]},${s.score},${s.prediction}`;
-        else lines[j] = `${at[j]},${s.score},${csvField(s.label ?? '')},${s.probabilities!.join(',')}`;
+      const res = valid.length ? await scoreValid(scorer, valid) : null;
+      const lines = new Array<string>(valid.length);
+      for (let j = 0; j < valid.length; j++) {
+        const r = res!;
+        if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
+        else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
+        else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);
       rowNo += items.length;
       m.eventsIn += items.length;
-      m.eventsOut += scored.length;
+      m.eventsOut += valid.length;
       m.dead += dead.length;
       m.batches++;
       m.lat.push(performance.now() - t0);
