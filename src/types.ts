@@ -22,6 +22,8 @@ export interface ColumnProfile {
   type: ColumnType;
   nulls: number;
   distinct: number;
+  /** true when `distinct` is a HyperLogLog estimate (high-cardinality columns of large data sets) */
+  distinctApprox?: boolean;
   min?: number | string;
   max?: number | string;
   mean?: number;

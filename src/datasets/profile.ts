@@ -8,6 +8,8 @@ import { sqlIdent } from '../io/duck.js';
 import type { ColumnProfile, ColumnSchema } from '../types.js';
 
 export const TOP_K = 10;
+/** columns whose estimated distinct count is below this get an exact count (exact counting of millions of values costs as much as the whole load) */
+export const EXACT_DISTINCT_BELOW = 100_000;
 
 /** Rounds to 12 significant digits so parallel floating sums print the same on every run. */
 export const round12 = (x: number): number => (Number.isFinite(x) ? Number(x.toPrecision(12)) : x);
@@ -24,12 +26,12 @@ export interface ProfileScan {
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN);
 
 /** Profiles `rel` (a table, view or table function expression usable after FROM). */
-export async function profileRelation(duck: Duck, rel: string, columns: ColumnSchema[], opts: { topK?: number } = {}): Promise<ProfileScan> {
+export async function profileRelation(duck: Duck, rel: string, columns: ColumnSchema[], opts: { topK?: number; exactDistinctBelow?: number } = {}): Promise<ProfileScan> {
   const topK = opts.topK ?? TOP_K;
   const sel: string[] = ['count(*) AS "__rows"'];
   columns.forEach((c, i) => {
     const q = sqlIdent(c.name);
-    sel.push(`count(*) - count(${q}) AS "n${i}"`, `count(DISTINCT ${q}) AS "d${i}"`);
+    sel.push(`count(*) - count(${q}) AS "n${i}"`, `approx_count_distinct(${q}) AS "d${i}"`);
     if (c.type === 'number' || c.type === 'integer') {
       const fin = c.type === 'number' ? `CASE WHEN isfinite(${q}) THEN ${q} END` : q;
       sel.push(`min(${fin})::DOUBLE AS "lo${i}"`, `max(${fin})::DOUBLE AS "hi${i}"`, `avg(${fin})::DOUBLE AS "m${i}"`, `stddev_samp(${fin})::DOUBLE AS "s${i}"`);
@@ -42,12 +44,22 @@ export async function profileRelation(duck: Duck, rel: string, columns: ColumnSc
   });
   const [row] = await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${rel}`);
   const rows = num(row.__rows);
+  // exact distinct counts where they are cheap (an HLL estimate says the column has few values): one more scan of those columns
+  const exactLimit = opts.exactDistinctBelow ?? EXACT_DISTINCT_BELOW;
+  const hasTop = (c: ColumnSchema) => c.type === 'string' || c.type === 'boolean';
+  // (text columns get theirs from the top-values query below)
+  const exactCols = columns.map((c, i) => [c, i] as const).filter(([c, i]) => !hasTop(c) && num(row[`d${i}`]) < exactLimit);
+  const exact = exactCols.length
+    ? (await duck.all<Record<string, unknown>>(`SELECT ${exactCols.map(([c, i]) => `count(DISTINCT ${sqlIdent(c.name)}) AS "d${i}"`).join(', ')} FROM ${rel}`))[0]
+    : {};
   const profile: ColumnProfile[] = [];
   const nonFinite: Record<string, number> = {};
   const numericText: Record<string, number> = {};
   for (let i = 0; i < columns.length; i++) {
     const c = columns[i];
-    const p: ColumnProfile = { name: c.name, type: c.type, nulls: num(row[`n${i}`]), distinct: num(row[`d${i}`]) };
+    const isExact = `d${i}` in exact;
+    const p: ColumnProfile = { name: c.name, type: c.type, nulls: num(row[`n${i}`]), distinct: num(isExact ? exact[`d${i}`] : row[`d${i}`]) };
+    if (!isExact) p.distinctApprox = true;
     if (c.type === 'number' || c.type === 'integer') {
       const lo = row[`lo${i}`];
       if (lo !== null && lo !== undefined) {
@@ -71,10 +83,13 @@ export async function profileRelation(duck: Duck, rel: string, columns: ColumnSc
         nonFinite[c.name] = num(row[`nf${i}`]);
       }
       const q = sqlIdent(c.name);
-      const top = await duck.all<{ v: string; c: number }>(
-        `SELECT ${q}::VARCHAR AS v, count(*) AS c FROM ${rel} WHERE ${q} IS NOT NULL GROUP BY 1 ORDER BY c DESC, v ASC LIMIT ${topK}`,
+      const top = await duck.all<{ v: string; c: number; g: number }>(
+        `SELECT v, c, count(*) OVER () AS g FROM (SELECT ${q}::VARCHAR AS v, count(*) AS c FROM ${rel} WHERE ${q} IS NOT NULL GROUP BY 1) ORDER BY c DESC, v ASC LIMIT ${topK}`,
       );
       p.top = top.map((t) => ({ value: String(t.v), count: num(t.c) }));
+      // the number of groups is the exact distinct count
+      p.distinct = top.length ? num((top[0] as { g?: unknown }).g) : 0;
+      delete p.distinctApprox;
     }
     profile.push(p);
   }

@@ -126,9 +126,18 @@ export async function stageRelation(
   duck: Duck,
   rel: string,
   staging: string,
-  opts: { what: string; progress: Progress; line?: (row: number) => string; naHint?: string; textColumns?: string[] },
+  opts: { what: string; progress: Progress; line?: (row: number) => string; naHint?: string; textColumns?: string[]; typesNormalized?: boolean },
 ): Promise<Omit<Staged, 'staging'>> {
-  const desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
+  const out = join(staging, 'data.parquet');
+  let desc: { column_name: string; column_type: string }[];
+  let written = false;
+  if (opts.typesNormalized) {
+    // the reader already yields only stored types (CSV with dictl's type candidates): copy straight through, one pass, no separate sniff
+    opts.progress.phase(`Writing ${opts.what} as Parquet`);
+    await duck.run(`COPY (SELECT * FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
+    written = true;
+    desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(out)})`);
+  } else desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
   if (desc.length === 0) throw dataError(`${opts.what} has no columns`);
   const seen = new Set<string>();
   for (const d of desc) {
@@ -144,10 +153,14 @@ export async function stageRelation(
     const from = desc[i].column_type.toUpperCase();
     return from === c.duckType ? q : `CAST(${q} AS ${c.duckType}) AS ${q}`;
   });
-  const out = join(staging, 'data.parquet');
-  opts.progress.phase(`Writing ${opts.what} as Parquet`);
-  await duck.run(`COPY (SELECT ${casts.join(', ')} FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
+  if (!written) {
+    opts.progress.phase(`Writing ${opts.what} as Parquet`);
+    await duck.run(`COPY (SELECT ${casts.join(', ')} FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
+  } else if (casts.some((c, i) => c !== sqlIdent(columns[i].name))) throw new Error(`internal: unexpected stored types ${desc.map((d) => d.column_type).join(', ')}`);
   opts.progress.phase('Profiling');
+  // hash the stored file while DuckDB profiles it
+  const shaP = sha256File(out);
+  shaP.catch(() => undefined);
   const stored = `read_parquet(${sqlString(out)})`;
   const scan = await profileRelation(duck, stored, columns);
   if (scan.rows === 0) throw dataError(`${opts.what} has a header but no data rows`, 'a dataset needs at least one row');
@@ -181,7 +194,7 @@ export async function stageRelation(
   }
   // nullable: a column is nullable in the schema when it has missing values in this version
   for (const c of columns) c.nullable = (scan.profile.find((p) => p.name === c.name)?.nulls ?? 0) > 0;
-  const { sha256 } = await sha256File(out);
+  const { sha256 } = await shaP;
   return { columns, rows: scan.rows, profile: scan.profile, dataSha256: sha256 };
 }
 
@@ -282,15 +295,18 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   const delimiter = o.delimiter === undefined ? detectDelimiter(headText.split('\n')[0], quote) : o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter;
   if (delimiter.length !== 1) throw usageError(`--delimiter must be one character, got "${delimiter}"`);
 
-  // 2. identical bytes → the existing version
-  progress.phase(`Hashing ${o.file}`);
-  const src = await sha256File(path);
-  const dup = existingWithSource(ws, name, src.sha256);
-  if (dup) return asResult(ws, dup, true);
+  // 2. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
+  const duck = await openDuck();
+  let dup: DatasetVersion | undefined;
+  const srcP = sha256File(path).then((h) => {
+    dup = existingWithSource(ws, name, h.sha256);
+    if (dup) duck.conn.interrupt();
+    return h;
+  });
+  srcP.catch(() => undefined);
 
   // 3. read, store and profile in a staging folder
   return withStaging(ws, name, async (staging) => {
-    const duck = await openDuck();
     let staged: Omit<Staged, 'staging'>;
     try {
       const rel = format === 'parquet' ? `read_parquet(${sqlString(path)})` : csvRelation(path, { delimiter, quote, na: o.na ?? [], types });
@@ -300,9 +316,12 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
           progress,
           line: format === 'csv' ? (r) => `line ${r + 2}` : (r) => `row ${r}`,
           textColumns: Object.keys(types).filter((k) => types[k] === 'VARCHAR'),
+          typesNormalized: format === 'csv',
           naHint: format === 'csv' ? 'write missing values as empty fields, or pass --na NaN --na Infinity to read them as missing' : 'store missing values as NULL',
         });
       } catch (e) {
+        await srcP.catch(() => undefined);
+        if (dup) return asResult(ws, dup, true);
         if (e instanceof DictlError) throw e;
         const msg = (e as Error).message ?? String(e);
         if (format === 'csv') {
@@ -314,6 +333,8 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
     } finally {
       duck.close();
     }
+    const src = await srcP;
+    if (dup) return asResult(ws, dup, true);
     const pii = o.pii ?? [];
     for (const c of pii) if (!staged.columns.some((k) => k.name === c)) throw usageError(`--pii column "${c}" is not a column of ${o.file}`, `columns: ${staged.columns.map((k) => k.name).join(', ')}`);
     progress.phase('Committing');
