@@ -72,6 +72,14 @@ describe('dictl package', () => {
     expect(readdirSync(join(ws, 'notes'))).toEqual(['todo.txt']);
   });
 
+  it('embeds the model\'s current decision policy in the manifest', async () => {
+    const { setPolicy } = await import('../src/decide/store.js');
+    const pol = await setPolicy(workspaceAt(ws), 'fx', { owner: 'risk@example.com', actAbove: 0.7, review: [0.4, 0.7] });
+    expect(cli(['package', 'fx@1', '--out', 'pkg-policy']).code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(ws, 'pkg-policy/manifest.json'), 'utf8'));
+    expect(manifest.decisionPolicy).toMatchObject({ kind: 'decision-policy', model: 'fx', version: pol.version, owner: 'risk@example.com' });
+  });
+
   it.skipIf(spawnSync('/usr/bin/python3', ['-c', '0']).status !== 0)('ships a spark_job.py that compiles', () => {
     const r = spawnSync('/usr/bin/python3', ['-m', 'py_compile', join(ws, 'pkg/spark_job.py')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');

@@ -188,8 +188,14 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
   const { resolveModel } = await import('../registry/models.js');
   const resolved = resolveModel(ws, refText);
   const model = resolved.model;
+  // the model's current decision policy (issue 8), if one is set, rides in manifest.decisionPolicy
+  let decisionPolicy = opts.decisionPolicy;
+  if (decisionPolicy === undefined) {
+    const { policyForPackage } = await import('../decide/store.js');
+    decisionPolicy = policyForPackage(ws, model.name);
+  }
   // build (and validate) everything before taking the lock or writing anything
-  const pkg = buildPackageFiles(model, { decisionPolicy: opts.decisionPolicy });
+  const pkg = buildPackageFiles(model, { decisionPolicy });
   const outAbs = resolve(out);
   return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
     const w = writePackage(pkg, outAbs, !!opts.tar);
