@@ -294,8 +294,6 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
   // names, chain rules
   const seen = new Map<string, string>();
   for (const f of features) {
-    const at = { range: undefined } as unknown;
-    void at;
     const failF = (msg: string): never => {
       throw new SpecError('data', `${file}:${f.line}: ${f.where}: feature "${f.name}": ${msg}`, { hint: 'fix the feature-set file' });
     };
