@@ -84,6 +84,31 @@ describe('dictl package', () => {
     const r = spawnSync('/usr/bin/python3', ['-m', 'py_compile', join(ws, 'pkg/spark_job.py')], { encoding: 'utf8' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
+    // the job's own loader reads the manifest and the model it will score with (pyspark and Python
+    // onnxruntime are not on this machine: the ONNX it loads is checked with onnx when available)
+    const py = [
+      'import os, sys',
+      'pkg = sys.argv[1]',
+      'sys.path.insert(0, pkg)',
+      'import spark_job',
+      'm = spark_job.load_manifest(pkg)',
+      'score, classes = spark_job.make_scorer(pkg)',
+      'assert callable(score) and classes == ["no", "yes"], classes',
+      'path = os.path.join(pkg, m["onnx"]["file"])',
+      'try:',
+      '    import onnx',
+      '    model = onnx.load(path)',
+      '    onnx.checker.check_model(model, full_check=True)',
+      '    names = [i.name for i in model.graph.input]',
+      '    assert names == [i["name"] for i in m["inputs"]], names',
+      '    print("onnx ok", len(names))',
+      'except ImportError:',
+      '    print("no onnx")',
+    ].join('\n');
+    const r2 = spawnSync('/usr/bin/python3', ['-c', py, join(ws, 'pkg')], { encoding: 'utf8' });
+    expect(r2.stderr).toBe('');
+    expect(r2.status).toBe(0);
+    expect(r2.stdout).toMatch(/onnx ok 4|no onnx/);
   });
 });
 
