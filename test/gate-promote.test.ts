@@ -1,10 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { churnWorkspace, cli, must, trainStandIn } from './registry-helpers.js';
 import { readAudit } from '../src/registry/audit.js';
 import { readAliases } from '../src/registry/models.js';
+import { runDoctor } from '../src/registry/doctor.js';
+import { withDuck } from '../src/io/duck.js';
 import type { Workspace } from '../src/workspace.js';
 import type { PromoteResult } from '../src/registry/promote.js';
 
@@ -114,5 +116,16 @@ describe('dictl model promote', () => {
     expect(d.code, d.stdout).toBe(0);
     expect(d.json.consistent).toBe(true);
     expect(d.json.checked).toMatchObject({ datasets: 1, holdouts: 2, featureBuilds: 2, models: 3, aliases: 1 });
+    // doctor checks the persisted splits against the holdout: move one holdout row into training
+    const fp = join(ws.registryDir, 'features/churn/1/features.parquet');
+    await withDuck((dk) =>
+      dk.run(
+        `COPY (SELECT * REPLACE (CASE WHEN __row = (SELECT min(__row) FROM read_parquet('${fp}') WHERE __split = 'test') THEN 'train' ELSE __split END AS __split) FROM read_parquet('${fp}')) TO '${fp}.new' (FORMAT parquet)`,
+      ),
+    );
+    renameSync(`${fp}.new`, fp);
+    const bad = await runDoctor(ws, { repair: true });
+    expect(bad.consistent).toBe(false);
+    expect(bad.issues.filter((i) => i.severity === 'error').map((i) => i.code).sort()).toEqual(['feature-holdout-leak', 'feature-rows']);
   }, 240_000);
 });

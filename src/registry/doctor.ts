@@ -157,6 +157,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   progress?.('Verifying holdouts');
   const holdoutsDir = join(ws.registryDir, 'holdouts');
   const holdouts = new Set<string>();
+  const holdoutRows = new Map<string, { dataset: string; testRows: number[] }>();
   if (existsSync(holdoutsDir)) {
     for (const f of readdirSync(holdoutsDir).sort()) {
       const p = join(holdoutsDir, f);
@@ -179,6 +180,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       if (ds === undefined) add('error', 'holdout-dataset', p, `holdout refers to dataset ${h.dataset}, which does not exist`);
       else if (ds !== h.dataSha256) add('error', 'holdout-dataset-hash', p, `holdout was made from other data than ${h.dataset} holds now`);
       holdouts.add(h.hash);
+      holdoutRows.set(h.hash, { dataset: h.dataset, testRows: Array.isArray(h.testRows) ? h.testRows : [] });
     }
     const latestDir = join(holdoutsDir, 'latest');
     if (existsSync(latestDir)) {
@@ -208,6 +210,18 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       if (b.name !== name || b.version !== Number(v)) add('error', 'feature-identity', join(dir, 'state.json'), `state.json names ${b.name}@${b.version}, folder is ${name}@${v}`);
       if (!existsSync(join(dir, 'features.parquet'))) add('error', 'feature-data-missing', join(dir, 'features.parquet'), 'features.parquet is missing');
       if (b.holdout && !holdouts.has(b.holdout)) add('error', 'feature-holdout', join(dir, 'state.json'), `feature build refers to holdout ${String(b.holdout).slice(0, 12)}, which does not exist`);
+      else if (b.holdout && existsSync(join(dir, 'features.parquet'))) {
+        const h = holdoutRows.get(b.holdout)!;
+        if (h.dataset !== b.dataset) add('error', 'feature-holdout-dataset', join(dir, 'state.json'), `feature build is on ${b.dataset} but its holdout was made for ${h.dataset}`);
+        const c = await splitCounts(join(dir, 'features.parquet'), h.testRows);
+        if (c.error) add('error', 'feature-data-parse', join(dir, 'features.parquet'), `features.parquet cannot be read: ${c.error}`);
+        else {
+          if (c.leak > 0) add('error', 'feature-holdout-leak', join(dir, 'features.parquet'), `${c.leak} holdout row(s) are in the training split`);
+          if (c.stray > 0) add('error', 'feature-holdout-stray', join(dir, 'features.parquet'), `${c.stray} test-split row(s) are not holdout rows`);
+          if (b.rows && (c.train !== b.rows.train || c.test !== b.rows.test))
+            add('error', 'feature-rows', join(dir, 'features.parquet'), `features.parquet holds ${c.train} train / ${c.test} test rows, state.json says ${b.rows.train} / ${b.rows.test}`);
+        }
+      }
       if (b.dataset && !datasetSha.has(b.dataset)) add('error', 'feature-dataset', join(dir, 'state.json'), `feature build refers to dataset ${b.dataset}, which does not exist`);
       builds.set(`${name}@${v}`, b.hash);
     }
@@ -331,6 +345,26 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   const leftovers = issues.filter((i) => i.severity === 'leftover').length;
   const repaired = issues.filter((i) => i.repaired).length;
   return { root: ws.root, consistent: errors === 0, checked, errors, leftovers, repaired, issues };
+}
+
+/** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
+async function splitCounts(path: string, testRows: number[]): Promise<{ train: number; test: number; leak: number; stray: number; error?: string }> {
+  const { withDuck, sqlString } = await import('../io/duck.js');
+  try {
+    return await withDuck(async (d) => {
+      const rows = testRows.filter((r) => Number.isSafeInteger(r));
+      await d.run(`CREATE TEMP TABLE h AS SELECT unnest([${rows.join(',')}]::BIGINT[]) AS r`);
+      const [c] = await d.all<{ train: number; test: number; leak: number; stray: number }>(
+        `SELECT count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
+                count(*) FILTER (WHERE __split = 'train' AND __row IN (SELECT r FROM h))::BIGINT AS leak,
+                count(*) FILTER (WHERE __split = 'test' AND __row NOT IN (SELECT r FROM h))::BIGINT AS stray
+         FROM read_parquet(${sqlString(path)})`,
+      );
+      return { train: Number(c.train), test: Number(c.test), leak: Number(c.leak), stray: Number(c.stray) };
+    });
+  } catch (e) {
+    return { train: 0, test: 0, leak: 0, stray: 0, error: (e as Error).message.split('\n')[0] };
+  }
 }
 
 /** The version the audit trail says ALIAS of MODEL points at now (null: never set, or removed). */
