@@ -130,12 +130,22 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     expect(lines.find((l) => l.payload === '{bad').reason).toMatch(/^bad JSON/);
   });
 
-  it('processed-markers dedupe replays and are trimmed by event time (bounded memory)', async () => {
-    const e = (id: string): { id: string; fields: [string, string][] } => ({ id, fields: [['event_id', id]] });
-    expect(await xaddOnce(r, 'm', [e('1000-0'), e('2000-0'), e('1000-0')], 5000)).toBe(2);
-    expect(await xaddOnce(r, 'm', [e('2000-0'), e('9000-0')], 5000)).toBe(1); // 2000-0 seen before
-    expect(await r.xlen('m')).toBe(3);
-    expect(await r.zrange('m:done', 0, -1)).toEqual(['9000-0']); // markers older than 9000 − 5000 ms trimmed
+  it('processed-markers dedupe replays, bucketed by event time and expiring (bounded memory)', async () => {
+    const e = (id: string): { id: string; fields: [string, string][] } => ({ id, fields: [['n', '1']] });
+    expect(await xaddOnce(r, 'm', [e('1700000000000-0'), e('1700000500000-0'), e('1700000000000-0')], 5000)).toBe(2);
+    expect(await xaddOnce(r, 'm', [e('1700000500000-0'), e('1700002000000-1')], 5000)).toBe(1); // …500000-0 seen before
+    const entries = (await r.xrange('m', '-', '+')) as [string, string[]][];
+    expect(entries.map(([, f]) => f)).toEqual([
+      ['event_id', '1700000000000-0', 'n', '1'],
+      ['event_id', '1700000500000-0', 'n', '1'],
+      ['event_id', '1700002000000-1', 'n', '1'],
+    ]);
+    // 10^6 ms buckets: 1700000 holds the first two ids, 1700002 the third; each expires after the retention
+    expect((await r.smembers('m:done:1700000')).sort()).toEqual(['1700000000000-0', '1700000500000-0']);
+    expect(await r.smembers('m:done:1700002')).toEqual(['1700002000000-1']);
+    const ttl = await r.pttl('m:done:1700000');
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(5000);
   });
 
   it('a poison event (delivered more than 5 times, never acked) is dead-lettered, not handed on again', async () => {

@@ -12,9 +12,9 @@
  * Event format: an entry with a field `data` holding the event JSON object, or flat fields (see event.ts).
  *
  * Sinks are idempotent on replay, keyed by the source event id:
- *  - stream (--out-stream KEY): a Lua script adds the id to the sorted set `KEY:done` and XADDs
- *    {event_id, score, data: JSON result} only when the id was new, atomically; markers older than
- *    24 h of event time (the id's millisecond part) are trimmed, so memory stays bounded;
+ *  - stream (--out-stream KEY): a Lua script adds the id to a marker set `KEY:done:<bucket>` and
+ *    XADDs {event_id, score, data: JSON result} only when the id was new, atomically; marker sets
+ *    are bucketed by event time and expire 24 h after their last write, so memory stays bounded;
  *  - hashes (--out-hash PREFIX): HSET `PREFIX<event id>` {event_id, score, label?, prediction?,
  *    probabilities? (JSON)} — rewriting the same values is harmless;
  *  - dead letters (--dead-letter stream:KEY): like the stream sink, fields {event_id, reason, payload, source}.
@@ -56,33 +56,44 @@ function compareIds(a: string, b: string): number {
 }
 
 /**
- * KEYS[1] output stream, KEYS[2] processed-marker sorted set; ARGV[1] fields per entry k, ARGV[2]
- * marker retention in ms, then per entry: source id, k field/value pairs. The marker score is the
- * source id's millisecond part, so markers older than the retention (in event time) are trimmed and
- * memory stays bounded on a 24/7 stream.
+ * The once-per-event-id write shared by the scripts below. Each entry in ARGV (from `pos`) is the
+ * source event id followed by k field/value pairs; the entry is XADDed as {event_id, ...pairs} only
+ * if SADD of the id into its marker set returns 1. Marker sets are bucketed by the id's millisecond
+ * part (≈17 min per set: the digits above 10^6 ms) and expire `retention` ms after their last
+ * write, so memory stays bounded on a 24/7 stream.
  */
-const XADD_ONCE_LUA = `
-local k = tonumber(ARGV[1])
-local retention = tonumber(ARGV[2])
-local step = 1 + 2 * k
-local n = 0
-local newest = 0
-for i = 3, #ARGV, step do
-  local ms = tonumber(string.match(ARGV[i], '^(%d+)')) or 0
-  if ms > newest then newest = ms end
-  if redis.call('ZADD', KEYS[2], 'NX', ms, ARGV[i]) == 1 then
-    local args = {KEYS[1], '*'}
-    for j = 1, 2 * k do args[#args + 1] = ARGV[i + j] end
-    redis.call('XADD', unpack(args))
-    n = n + 1
+const ADD_ONCE_FN = `
+local function addOnce(stream, prefix, count, k, retention)
+  local added = 0
+  local last = nil
+  for e = 1, count do
+    local id = ARGV[pos]
+    local dash = string.find(id, '-', 1, true)
+    local bucket = '0'
+    if dash and dash > 7 then bucket = string.sub(id, 1, dash - 7) end
+    local key = prefix .. bucket
+    if redis.call('SADD', key, id) == 1 then
+      if key ~= last then
+        redis.call('PEXPIRE', key, retention)
+        last = key
+      end
+      local args = {stream, '*', 'event_id', id}
+      for j = 1, 2 * k do args[#args + 1] = ARGV[pos + j] end
+      redis.call('XADD', unpack(args))
+      added = added + 1
+    end
+    pos = pos + 1 + 2 * k
   end
-end
-if retention > 0 and newest > retention then
-  redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. (newest - retention))
-end
-return n`;
+  return added
+end`;
 
-/** How long (in event time) a processed-marker is kept: replays of older events are not deduplicated. */
+/** KEYS: stream, marker prefix. ARGV: k, retention ms, #entries, entries. */
+const XADD_ONCE_LUA = `
+local pos = 4
+${ADD_ONCE_FN}
+return addOnce(KEYS[1], KEYS[2], tonumber(ARGV[3]), tonumber(ARGV[1]), tonumber(ARGV[2]))`;
+
+/** How long a processed-marker is kept after its set's last write: replays of older events are not deduplicated. */
 export const MARKER_RETENTION_MS = 24 * 3600 * 1000;
 
 type WithXaddOnce = Redis & { dictlXaddOnce(stream: string, doneSet: string, ...args: (string | number)[]): Promise<number> };
@@ -93,19 +104,19 @@ function withXaddOnce(r: Redis): WithXaddOnce {
 }
 
 /**
- * XADD each entry once per source id: ids already in the sorted set `${stream}:done` are skipped,
- * atomically with the write; returns the number of entries added.
+ * XADD each entry as {event_id: id, ...fields} once per source id: ids already in the marker sets
+ * `${stream}:done:*` are skipped, atomically with the write; returns the number of entries added.
  */
 export async function xaddOnce(r: Redis, stream: string, entries: { id: string; fields: [string, string][] }[], retentionMs = MARKER_RETENTION_MS): Promise<number> {
   if (entries.length === 0) return 0;
   const k = entries[0].fields.length;
-  const args: string[] = [String(k), String(retentionMs)];
+  const args: string[] = [String(k), String(retentionMs), String(entries.length)];
   for (const e of entries) {
     if (e.fields.length !== k) throw new Error('xaddOnce: entries must have the same number of fields');
     args.push(e.id);
     for (const [f, v] of e.fields) args.push(f, v);
   }
-  return withXaddOnce(r).dictlXaddOnce(stream, `${stream}:done`, ...args);
+  return withXaddOnce(r).dictlXaddOnce(stream, `${stream}:done:`, ...args);
 }
 
 export class RedisStreamSource implements Source {
@@ -277,7 +288,7 @@ export class RedisStreamSink implements Sink {
     await xaddOnce(
       this.r,
       this.key,
-      results.map((x) => ({ id: x.eventId, fields: [['event_id', x.eventId], ['score', String(x.score)], ['data', resultJson(x)]] })),
+      results.map((x) => ({ id: x.eventId, fields: [['score', String(x.score)], ['data', resultJson(x)]] })),
     );
   }
   async close(): Promise<void> {}
@@ -321,7 +332,6 @@ export class RedisDeadLetterSink implements DeadLetterSink {
       items.map((d) => ({
         id: d.eventId,
         fields: [
-          ['event_id', d.eventId],
           ['reason', d.reason],
           ['payload', d.payload],
           ['source', d.source],
@@ -345,28 +355,9 @@ local nr = tonumber(ARGV[3])
 local nd = tonumber(ARGV[4])
 local na = tonumber(ARGV[5])
 local pos = 6
-local function addOnce(stream, done, count, k)
-  local newest = 0
-  local added = 0
-  for e = 1, count do
-    local id = ARGV[pos]
-    local ms = tonumber(string.match(id, '^(%d+)')) or 0
-    if ms > newest then newest = ms end
-    if redis.call('ZADD', done, 'NX', ms, id) == 1 then
-      local args = {stream, '*'}
-      for j = 1, 2 * k do args[#args + 1] = ARGV[pos + j] end
-      redis.call('XADD', unpack(args))
-      added = added + 1
-    end
-    pos = pos + 1 + 2 * k
-  end
-  if retention > 0 and newest > retention then
-    redis.call('ZREMRANGEBYSCORE', done, '-inf', '(' .. (newest - retention))
-  end
-  return added
-end
-local a = addOnce(KEYS[1], KEYS[2], nr, 3)
-local d = addOnce(KEYS[3], KEYS[4], nd, 4)
+${ADD_ONCE_FN}
+local a = addOnce(KEYS[1], KEYS[2], nr, 2, retention)
+local d = addOnce(KEYS[3], KEYS[4], nd, 3, retention)
 local s = pos
 while s < pos + na do
   local e = math.min(s + 999, pos + na - 1)
@@ -394,9 +385,9 @@ export class RedisBatchCommitter implements BatchCommitter {
   async commit(results: ResultRecord[], dead: DeadLetter[], events: SourceEvent[]): Promise<void> {
     const args: string[] = [
       this.outStream,
-      `${this.outStream}:done`,
+      `${this.outStream}:done:`,
       this.deadStream,
-      `${this.deadStream}:done`,
+      `${this.deadStream}:done:`,
       this.source,
       this.group,
       String(this.retentionMs),
@@ -404,8 +395,8 @@ export class RedisBatchCommitter implements BatchCommitter {
       String(dead.length),
       String(events.length),
     ];
-    for (const x of results) args.push(x.eventId, 'event_id', x.eventId, 'score', String(x.score), 'data', resultJson(x));
-    for (const d of dead) args.push(d.eventId, 'event_id', d.eventId, 'reason', d.reason, 'payload', d.payload, 'source', d.source);
+    for (const x of results) args.push(x.eventId, 'score', String(x.score), 'data', resultJson(x));
+    for (const d of dead) args.push(d.eventId, 'reason', d.reason, 'payload', d.payload, 'source', d.source);
     for (const e of events) args.push(e.id);
     await (this.r as unknown as WithCommit).dictlCommitBatch(...args);
   }
