@@ -27,7 +27,7 @@ const H = 300;
 const M = { l: 48, r: 12, t: 28, b: 40 };
 
 /** A line chart on [x0,x1]×[y0,y1] with axes, ticks, optional diagonal and a legend. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], opts: { diagonal?: boolean; yMax?: number } = {}): string {
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], opts: { diagonal?: boolean; yMax?: number; legendBottom?: boolean } = {}): string {
   const yMax = opts.yMax ?? 1;
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
@@ -52,9 +52,10 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
     parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
     if (s.dots) for (const [x, y] of s.points) parts.push(`<circle cx="${sx(x).toFixed(2)}" cy="${sy(y).toFixed(2)}" r="3" fill="${s.color}"/>`);
   }
+  const ly = opts.legendBottom ? M.t + ph - 8 - series.length * 16 : M.t + 8;
   series.forEach((s, i) => {
-    parts.push(`<rect x="${M.l + 8}" y="${M.t + 8 + i * 16}" width="10" height="10" fill="${s.color}"/>`);
-    parts.push(`<text x="${M.l + 22}" y="${M.t + 17 + i * 16}" class="k">${esc(s.name)}</text>`);
+    parts.push(`<rect x="${M.l + 8}" y="${ly + i * 16}" width="10" height="10" fill="${s.color}"/>`);
+    parts.push(`<text x="${M.l + 22}" y="${ly + 9 + i * 16}" class="k">${esc(s.name)}</text>`);
   });
   parts.push(`<text x="${M.l + pw / 2}" y="${H - 6}" text-anchor="middle" class="k">${esc(xLabel)}</text>`);
   parts.push(`<text x="12" y="${M.t + ph / 2}" text-anchor="middle" class="k" transform="rotate(-90 12 ${M.t + ph / 2})">${esc(yLabel)}</text>`);
@@ -130,7 +131,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ];
     const charts = [
       lineChart(`ROC (AUC ${num(ev.metrics.auc, 3)})`, 'false positive rate', 'true positive rate', both((e) => e.roc!.map((p) => [p.fpr, p.tpr])), { diagonal: true }),
-      lineChart(`Precision–recall (AP ${num(ev.metrics.pr_auc, 3)})`, 'recall', 'precision', both((e) => e.pr!.map((p) => [p.recall, p.precision]))),
+      lineChart(`Precision–recall (AP ${num(ev.metrics.pr_auc, 3)})`, 'recall', 'precision', both((e) => e.pr!.map((p) => [p.recall, p.precision])), { legendBottom: true }),
       lineChart('Calibration (10 bins)', 'mean predicted probability', 'observed positive rate', both((e) => e.calibration!.filter((b) => b.count > 0).map((b) => [b.meanPredicted!, b.observedRate!]), true), { diagonal: true }),
       barChart('Lift by decile', 'decile (highest scores first)', 'lift', ev.lift.map((r) => String(r.decile)), [
         { name: named(ev), color: C1, values: ev.lift.map((r) => r.lift) },
