@@ -4,6 +4,12 @@
  */
 import type { Manifest } from './manifest.js';
 
+function policyLine(p: unknown): string {
+  if (!p || typeof p !== 'object') return 'none embedded (scores only).';
+  const o = p as Record<string, unknown>;
+  return `version ${String(o.version ?? '?')} of the policy for model ${String(o.model ?? '?')} (owner ${String(o.owner ?? '?')}, autonomy ${String(o.autonomy ?? '?')}) is embedded in manifest.json \`decisionPolicy\`.`;
+}
+
 export function readmeText(m: Manifest): string {
   const ref = m.model.ref;
   const example: Record<string, unknown> = {};
@@ -61,9 +67,12 @@ same check (manifest.json \`features\`) when calling the graph directly.
 echo '${exampleLine.replace(/'/g, "'\\''")}' | dictl score --package .
 # files (CSV, Parquet or NDJSON in; NDJSON or CSV out), invalid rows to a dead-letter file
 dictl score --package . --input events.csv --output scores.ndjson --dead-letter bad.ndjson
-# Redis Streams (several processes in one group share the stream)
+# Redis Streams (several processes in one group share the stream); each entry holds the event
+# JSON in a field \`data\` (or one field per input column)
 dictl score --package . --redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1 --out-stream scores
 \`\`\`
+
+Decision policy: ${policyLine(m.decisionPolicy)}
 
 ## Run with plain Node (onnxruntime-node)
 
