@@ -327,3 +327,33 @@ describe('policy', () => {
     expect(() => assertNoPii(d, ['email'], true)).not.toThrow();
   });
 });
+
+describe('concurrent registrations', () => {
+  it('two processes registering to one name get versions 1 and 2, nothing lost or overwritten', async () => {
+    const { spawn } = await import('node:child_process');
+    const { ROOT } = await import('./datasets-helpers.js');
+    const ws = newWorkspace();
+    const d = tempDir();
+    const files = [join(d, 'a.csv'), join(d, 'b.csv')];
+    writeFileSync(files[0], 'x,y\n1,a\n2,b\n');
+    writeFileSync(files[1], 'x,y\n3,c\n4,d\n5,e\n');
+    const run = (f: string) =>
+      new Promise<{ code: number; out: string }>((res) => {
+        const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'dataset', 'register', 'shared', '--file', f, ...STEWARD, '--wait', '60', '--json'], { cwd: ws, env: { ...process.env, DICTL_QUIET: '1' } });
+        let out = '';
+        p.stdout.on('data', (b) => (out += b));
+        p.on('close', (code) => res({ code: code ?? -1, out }));
+      });
+    const [a, b] = await Promise.all(files.map(run));
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    const ja = JSON.parse(a.out);
+    const jb = JSON.parse(b.out);
+    expect([ja.version, jb.version].sort()).toEqual([1, 2]);
+    expect(ja.rows).toBe(2);
+    expect(jb.rows).toBe(3);
+    const list = cli(ws, ['dataset', 'show', `shared@${ja.version}`]);
+    expect(list.json.source.sha256).toBe(ja.source.sha256);
+    expect(readFileSync(join(ws, 'registry', 'audit.log'), 'utf8').trim().split('\n')).toHaveLength(2);
+  }, 60_000);
+});
