@@ -221,5 +221,13 @@ describe('through the CLI', () => {
     expect(r.json.consistent).toBe(false);
     expect(r.json.issues.filter((i: any) => i.severity === 'error').map((i: any) => i.code).sort()).toEqual(['alias-dangling', 'model-parse']);
     expect(r.stderr).toMatch(/Error \(VERDICT\): 2 inconsistencies found/);
+    // package lineage records and decision policies must name models that exist
+    const sha = 'ab'.repeat(32);
+    mkdirSync(join(ws.registryDir, 'packages'), { recursive: true });
+    writeFileSync(join(ws.registryDir, 'packages', `${sha}.json`), JSON.stringify({ model: 'm@9', out: '/nowhere', sha256: sha }));
+    mkdirSync(join(ws.registryDir, 'policies/ghost'), { recursive: true });
+    writeFileSync(join(ws.registryDir, 'policies/ghost/1.json'), '{}');
+    const codes = (await runDoctor(ws)).issues.filter((i) => i.severity === 'error').map((i) => i.code).sort();
+    expect(codes).toEqual(['alias-dangling', 'model-parse', 'package-model', 'policy-model']);
   }, 120_000);
 });

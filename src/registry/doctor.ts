@@ -341,10 +341,44 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
     }
   }
 
+  // ── packages (lineage records of built scorers) and decision policies: their models exist ──
+  progress?.('Verifying packages and policies');
+  const pkgDir = join(ws.registryDir, 'packages');
+  for (const f of existsSync(pkgDir) ? readdirSync(pkgDir).sort() : []) {
+    if (f.startsWith('.') || !f.endsWith('.json')) continue;
+    const p = join(pkgDir, f);
+    const r = readJson<{ model?: string; out?: string; sha256?: string }>(p);
+    if (!r.ok) {
+      add('error', 'package-parse', p, `package record does not parse: ${r.error}`);
+      continue;
+    }
+    if (r.value.sha256 !== f.slice(0, -5)) add('error', 'package-hash', p, `package record names sha256 ${String(r.value.sha256).slice(0, 12)}, its file name says ${f.slice(0, 12)}`);
+    if (!modelRefExists(ws, r.value.model)) add('error', 'package-model', p, `package was built from ${r.value.model}, which is not in the registry`);
+    const onnx = r.value.out ? join(r.value.out, 'model.onnx') : undefined;
+    if (onnx && existsSync(onnx)) {
+      const h = await sha256File(onnx);
+      if (h.sha256 !== r.value.sha256) issues.push({ severity: 'info', code: 'package-changed', path: rel(onnx), message: `the package folder now holds a different model.onnx than the one recorded (rebuilt or edited)` });
+    }
+  }
+  const polDir = join(ws.registryDir, 'policies');
+  for (const model of listDirs(polDir)) {
+    for (const f of readdirSync(join(polDir, model)).sort()) {
+      if (f.startsWith('.') || !f.endsWith('.json')) continue;
+      const p = join(polDir, model, f);
+      if (!readJson(p).ok) add('error', 'policy-parse', p, 'policy does not parse');
+    }
+    if (!existsSync(join(modelsDir(ws), model))) add('error', 'policy-model', join(polDir, model), `decision policies exist for model "${model}", which is not in the registry`);
+  }
+
   const errors = issues.filter((i) => i.severity === 'error').length;
   const leftovers = issues.filter((i) => i.severity === 'leftover').length;
   const repaired = issues.filter((i) => i.repaired).length;
   return { root: ws.root, consistent: errors === 0, checked, errors, leftovers, repaired, issues };
+}
+
+function modelRefExists(ws: Workspace, ref: string | undefined): boolean {
+  const m = /^(.+)@(\d+)$/.exec(ref ?? '');
+  return Boolean(m && existsSync(join(modelsDir(ws), m[1], 'versions', m[2], 'model.json')));
 }
 
 /** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
