@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fitAndWrite, loadMatrix, prepareBuild, resolveFeatureBuild } from '../src/features/builds.js';
+import { fitAndWrite, listFeatureSets, loadMatrix, planFeatureSet, prepareBuild, resolveFeatureBuild, showFeatureSet } from '../src/features/builds.js';
 import { stableStringify } from '../src/util/json.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { withDuck } from '../src/io/duck.js';
@@ -183,5 +183,33 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
     const a = await loadMatrix(out, 'all');
     const b = await loadMatrix(parquet, 'all');
     expect(Buffer.from(a.X.buffer).equals(Buffer.from(b.X.buffer))).toBe(true);
+  });
+
+  it('feature list / show / show --sql / plan', async () => {
+    const W = workspaceAt(ws);
+    expect(listFeatureSets(W)).toEqual([expect.objectContaining({ name: 'churn', valid: true, builds: 1, source: 'churn@latest', latest: expect.objectContaining({ version: 1, outputs: 73 }) })]);
+    const show = showFeatureSet(W, 'churn');
+    expect(show.features.length).toBe(19);
+    expect(show.features[0]).toMatchObject({ name: 'account_length', kind: 'numeric', line: 12 });
+    expect(show.build?.hash).toBe(build.hash);
+    // the compiled SQL, run by hand, reproduces features.parquet
+    const sql = dictl(ws, 'feature', 'show', 'churn', '--sql');
+    expect(sql.code, sql.stderr).toBe(0);
+    const text: string = sql.json.sql;
+    expect(text).toMatch(/^SELECT/);
+    const rows = await withDuck((d) => d.all<Record<string, number>>(text.replace("'datasets/churn/1/data.parquet'", `'${join(ws, 'datasets/churn/1/data.parquet')}'`)));
+    const m = await loadMatrix(parquet, 'all');
+    expect(rows.length).toBe(5000);
+    for (let i = 0; i < 5000; i += 97) for (let j = 0; j < m.p; j++) expect(rows[i][m.names[j]]).toBe(m.X[i * m.p + j]);
+    // plan: unchanged, then a definition change is reported and nothing is written
+    expect(await planFeatureSet(W, 'churn')).toMatchObject({ action: 'unchanged', nextVersion: 1 });
+    const yaml = readFileSync(join(ws, 'features/churn.yaml'), 'utf8');
+    writeFileSync(join(ws, 'features/churn.yaml'), yaml + '  - name: charge_per_call\n    expr: total_day_charge / nullif(total_day_calls, 0)\n    transforms: [{impute: median}, standardize]\n');
+    const before = registryFiles(ws);
+    const plan = dictl(ws, 'feature', 'plan', 'churn');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.json).toMatchObject({ action: 'create', nextVersion: 2, changes: { definition: true, data: false, holdout: false }, derived: ['charge_per_call'] });
+    expect(registryFiles(ws)).toEqual(before);
+    writeFileSync(join(ws, 'features/churn.yaml'), yaml);
   });
 });
