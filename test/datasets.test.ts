@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertConsent, assertNoPii } from '../src/datasets/policy.js';
-import { detectDelimiter, diagnoseCsv, condenseDuckError } from '../src/datasets/csvcheck.js';
+import { detectDelimiter, diagnoseCsv, condenseDuckError, headerProblem, parseHeader } from '../src/datasets/csvcheck.js';
 import { columnTypeOf } from '../src/datasets/schema.js';
 import { DictlError } from '../src/errors.js';
 import { withDuck, sqlString } from '../src/io/duck.js';
@@ -195,6 +195,8 @@ describe('dataset register', () => {
     ['mixed types', 'a,b\n1,x\n2,y\nthree,z\n4,w\n', 3, /column "a" has mixed types: 3 of 4 values are numbers but line 4 has "three"/],
     ['NaN strings', 'a,b\n1,2.5\n2,NaN\n', 3, /column "b" has 1 NaN\/Infinity value\(s\), first at line 3/],
     ['Infinity strings', 'a,b\n1,Infinity\n2,-inf\n', 3, /column "b" has 2 NaN\/Infinity/],
+    ['two columns with one name', 'id,ID,b\n1,2,3\n', 3, /the header names two columns "id" and "ID"/],
+    ['a column without a name', 'a,,b\n1,2,3\n', 3, /column 2 has no name in the header/],
     ['a 0-byte Parquet file', '', 3, /is empty \(0 bytes\)/, ['--format', 'parquet']],
     ['a file that is not Parquet', 'a,b\n1,2\n', 3, /is not a Parquet file/, ['--format', 'parquet']],
   ];
@@ -276,6 +278,12 @@ describe('csv checks', () => {
     expect(detectDelimiter('a\tb\tc')).toBe('\t');
     expect(detectDelimiter('"a;x",b,c')).toBe(',');
     expect(detectDelimiter('single')).toBe(',');
+  });
+  it('reads the header names', () => {
+    expect(parseHeader('\ufeffa,"b,c","d""e"\r\n1,2,3', ',')).toEqual(['a', 'b,c', 'd"e']);
+    expect(parseHeader('a;b\n', ';')).toEqual(['a', 'b']);
+    expect(parseHeader('a,b', ',')).toBeUndefined();
+    expect(headerProblem(['a', 'b'])).toBeUndefined();
   });
   it('finds nothing wrong in a good file, including quoted newlines and doubled quotes', async () => {
     const f = join(tempDir(), 'ok.csv');

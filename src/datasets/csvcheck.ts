@@ -124,3 +124,43 @@ export function condenseDuckError(message: string): string {
   }
   return first;
 }
+
+/** The header's field names (RFC 4180 quoting), from the start of the file; undefined if no complete header line is in `head`. */
+export function parseHeader(head: string, delimiter: string, quote = '"'): string[] | undefined {
+  const text = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
+  const fields: string[] = [];
+  let cur = '';
+  let inQ = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (inQ) {
+      if (ch === quote) {
+        if (text[i + 1] === quote) {
+          cur += quote;
+          i++;
+        } else inQ = false;
+      } else cur += ch;
+    } else if (ch === quote) inQ = true;
+    else if (ch === delimiter) {
+      fields.push(cur);
+      cur = '';
+    } else if (ch === '\n' || ch === '\r') {
+      fields.push(cur);
+      return fields;
+    } else cur += ch;
+  }
+  return undefined;
+}
+
+/** A problem with the header names: an empty name, or two names that DuckDB would treat as one (case-insensitive). */
+export function headerProblem(names: string[]): string | undefined {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i].trim();
+    if (n === '') return `column ${i + 1} has no name in the header`;
+    const k = n.toLowerCase();
+    if (seen.has(k)) return `the header names two columns "${names[seen.get(k)!]}" and "${names[i]}" (names must differ, ignoring case)`;
+    seen.set(k, i);
+  }
+  return undefined;
+}

@@ -16,7 +16,7 @@ import type { Progress } from '../ui/progress.js';
 import { sha256File } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { condenseDuckError, detectDelimiter, diagnoseCsv } from './csvcheck.js';
+import { condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, parseHeader } from './csvcheck.js';
 import { profileRelation } from './profile.js';
 import { columnTypeOf, duckTypeForFlag, storedDuckType } from './schema.js';
 import { datasetDataPath, datasetDir, datasetVersionDir, datasetVersions, readDatasetVersion } from './store.js';
@@ -294,6 +294,11 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   const headText = head.toString('utf8');
   const delimiter = o.delimiter === undefined ? detectDelimiter(headText.split('\n')[0], quote) : o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter;
   if (delimiter.length !== 1) throw usageError(`--delimiter must be one character, got "${delimiter}"`);
+  if (format === 'csv') {
+    const names = parseHeader(headText, delimiter, quote);
+    const problem = names && names.length > 1 ? headerProblem(names) : undefined;
+    if (problem) throw dataError(`${o.file}: ${problem}`, 'fix the header line');
+  }
 
   // 2. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
   const duck = await openDuck();
