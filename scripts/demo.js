@@ -58,7 +58,7 @@ events.splice(3, 0, '{"state": "KS", "account_length": "not a number"');
 const sc = dictl(['score', '--package', outDir], events.join('\n') + '\n');
 const scored = sc.out.trim().split('\n').map((l) => JSON.parse(l));
 
-const m = ev.metrics ?? ev;
+const m = ev.evaluation?.metrics ?? ev.metrics ?? ev;
 const f = (x) => (typeof x === 'number' ? x.toFixed(4) : String(x));
 console.log(`
 dictl demo — churn, end to end, in ${ws}
