@@ -162,6 +162,9 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     expect(dead.get(ids[1])!.reason).toMatch(/^delivered \d+ times without being acked/);
     expect(JSON.parse(dead.get(ids[1])!.payload)).toEqual({ x: 0.05 });
     expect([...(await outEntries('poison:scores')).keys()].sort()).toEqual([ids[0], ids[2]].sort());
+    // the dead consumer (nothing pending any more, idle > 10 × claimIdleMs) was removed from the group
+    const names = ((await r.call('XINFO', 'CONSUMERS', 'poison', 'g')) as string[][]).map((row) => row[1]);
+    expect(names).toEqual(['c1']);
   });
 
   function startWorker(o: Partial<StreamRunOptions>, env: Record<string, string> = {}): { child: ChildProcess; out: Promise<{ code: number | null; stdout: string; stderr: string }> } {

@@ -184,7 +184,10 @@ export class RedisStreamSource implements Source {
         const reply = (await this.ctl.call('XAUTOCLAIM', this.stream, this.group, this.consumer, String(this.claimIdleMs), this.claimCursor, 'COUNT', String(max))) as [string, XEntry[], string[]?];
         const [next, entries] = reply;
         this.claimCursor = next;
-        if (next === '0-0') this.nextClaimAt = Date.now() + this.claimEveryMs;
+        if (next === '0-0') {
+          this.nextClaimAt = Date.now() + this.claimEveryMs;
+          await this.forgetDeadConsumers();
+        }
         if (entries.length > 0) {
           this.nClaimed += entries.length;
           return await this.poisonCheck(await this.decode(entries));
@@ -202,6 +205,25 @@ export class RedisStreamSource implements Source {
       throw err;
     }
   }
+
+  /**
+   * Consumers of this group with nothing pending and idle for more than 10 × claimIdleMs (dead
+   * processes, e.g. the default host-pid names of earlier runs) are removed from the group so it does
+   * not fill up with names. Harmless if one is alive after all: its next read re-creates it.
+   */
+  private async forgetDeadConsumers(): Promise<void> {
+    const rows = (await this.ctl.call('XINFO', 'CONSUMERS', this.stream, this.group)) as (string | number)[][];
+    for (const row of rows) {
+      const info: Record<string, string | number> = {};
+      for (let i = 0; i + 1 < row.length; i += 2) info[String(row[i])] = row[i + 1];
+      if (info.name === this.consumer || Number(info.pending) !== 0 || Number(info.idle) <= 10 * this.claimIdleMs) continue;
+      await this.ctl.call('XGROUP', 'DELCONSUMER', this.stream, this.group, String(info.name));
+      this.forgotten++;
+    }
+  }
+
+  /** consumers removed by forgetDeadConsumers */
+  forgotten = 0;
 
   /**
    * An entry delivered more than MAX_DELIVERIES times was never acked by anyone: it probably kills
