@@ -90,6 +90,10 @@ describe('model registry', () => {
     for (const bad of ['a/b', '..', 'a..b', 'x\0y', 'x'.repeat(129), '']) {
       await expect(registerModel(ws, draftModel(bad), {})).rejects.toThrow(/name/);
     }
+    const d = draftModel('ok');
+    await expect(registerModel(ws, { ...d, coef: [[1]] }, {})).rejects.toThrow(/1 coefficients per row for 2 feature names/);
+    await expect(registerModel(ws, { ...d, intercept: [] }, {})).rejects.toThrow(/0 intercepts for 1/);
+    await expect(registerModel(ws, { ...d, coef: [[1, NaN]] }, {})).rejects.toThrow(/not a finite number/);
     expect(readdirSync(ws.registryDir).filter((f) => f !== '.lock')).toEqual([]);
   });
 

@@ -165,7 +165,13 @@ export async function registerModel(
 ): Promise<ModelVersion> {
   const name = validateName('model', draft.name);
   if (draft.kind !== 'model') throw usageError(`not a model record (kind "${String(draft.kind)}")`);
-  if (!Array.isArray(draft.coef) || !Array.isArray(draft.intercept)) throw dataError('model draft has no coefficients');
+  if (!Array.isArray(draft.coef) || !Array.isArray(draft.intercept) || draft.coef.length === 0) throw dataError('model draft has no coefficients');
+  const p = draft.featureNames?.length ?? -1;
+  if (draft.coef.some((row) => !Array.isArray(row) || row.length !== p))
+    throw dataError(`model draft has ${draft.coef.map((r) => r?.length).join('/')} coefficients per row for ${p} feature names`);
+  if (draft.intercept.length !== draft.coef.length) throw dataError(`model draft has ${draft.intercept.length} intercepts for ${draft.coef.length} coefficient rows`);
+  if ([...draft.coef.flat(), ...draft.intercept].some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw dataError('model draft has a coefficient that is not a finite number');
+  if (!draft.lineage?.holdout || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
   const actor = opts.actor ?? defaultActor();
   return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
     const version = allocateVersion(ws, name);
