@@ -5,7 +5,10 @@ import { buildFeatureSet } from '../../src/features/builds.js';
 export default class FeatureBuild extends DictlCommand {
   static override summary = 'Fit a feature set on the training rows of its holdout and write the feature matrix (Parquet) and fitted state.';
   static override description =
-    'Reads features/NAME.yaml, resolves its source dataset and holdout (pinned with holdout: HASH, else the latest for that dataset version), fits every stateful transform on the training rows only, and writes registry/features/NAME/VERSION/{features.parquet,state.json}. A build is keyed by the hash of (definition, source data, holdout): rebuilding an unchanged set does nothing and says so.';
+    'Reads features/NAME.yaml, resolves its source dataset and holdout (pinned with holdout: HASH, else the latest for that dataset version), fits every stateful transform on the training rows only, and writes registry/features/NAME/VERSION/{features.parquet,state.json}. A build is keyed by the hash of (definition, source data, holdout): rebuilding an unchanged set does nothing and says so.\n\n' +
+    'features/NAME.yaml: source (NAME@N|NAME@latest), optional holdout (hash), label {column, positive | classes | task: regression}, optional entity {key, time} and aggregates [{name, events, column, agg: count|sum|avg|min|max|last, window: 7d}], and features: a column name, or {column | columns: [...] | expr: "a / nullif(b, 0)" | interaction: [a, b], name, transforms: [...]}. ' +
+    'Transforms: impute (mean|median|mode|constant + value), standardize {with_mean, with_std}, min_max, robust, log1p, clip {min, max}, bucketize {splits | quantiles}, string_index {order: frequency|alphabet, handle_invalid: error|skip|keep}, one_hot {drop_last, min_frequency, max_categories, unknown: zeros|other|error}. ' +
+    'Expressions allow numbers, columns, + - * / and nullif, coalesce, abs, ln, log1p, sqrt, exp, greatest, least.';
   static override examples = [
     '<%= config.bin %> feature build churn',
     '<%= config.bin %> feature build churn --json',

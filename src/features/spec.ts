@@ -100,7 +100,7 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     return r ? lc.linePos(r[0]).line : 1;
   };
   const fail = (node: unknown, field: string, msg: string): never => {
-    throw new SpecError('data', `${file}:${lineOf(node)}: ${field}: ${msg}`, { hint: 'fix the feature-set file; see: dictl feature show --help' });
+    throw new SpecError('data', `${file}:${lineOf(node)}: ${field}: ${msg}`, { hint: 'fix the feature-set file; the format is in: dictl feature build --help' });
   };
   if (doc.errors.length) {
     const e = doc.errors[0];
