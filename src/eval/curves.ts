@@ -55,11 +55,15 @@ export interface MetricDiff {
   better: boolean | null;
 }
 
-/** Indices sorted by score descending, ties by index ascending (deterministic). */
-function orderDesc(p: ArrayLike<number>): Uint32Array {
-  const idx = new Uint32Array(p.length);
+/**
+ * Indices sorted by score descending, ties by index ascending (deterministic). Compute it once and
+ * pass it to rocCurve, prCurve and liftTable when evaluating the same scores.
+ */
+export function orderDesc(p: ArrayLike<number>): Uint32Array {
+  const s = Float64Array.from(p);
+  const idx = new Uint32Array(s.length);
   for (let i = 0; i < idx.length; i++) idx[i] = i;
-  return idx.sort((a, b) => p[b] - p[a] || a - b);
+  return idx.sort((a, b) => s[b] - s[a] || a - b);
 }
 
 function thin<T>(pts: T[], maxPoints: number): T[] {
@@ -76,12 +80,11 @@ function thin<T>(pts: T[], maxPoints: number): T[] {
 }
 
 /** ROC points at every distinct threshold (as sklearn's roc_curve with drop_intermediate=false), thinned to maxPoints. */
-export function rocCurve(y: ArrayLike<number>, p: ArrayLike<number>, maxPoints = 201): RocPoint[] {
+export function rocCurve(y: ArrayLike<number>, p: ArrayLike<number>, maxPoints = 201, order: Uint32Array = orderDesc(p)): RocPoint[] {
   const n = y.length;
   let P = 0;
   for (let i = 0; i < n; i++) if (y[i] === 1) P++;
   const N = n - P;
-  const order = orderDesc(p);
   const pts: RocPoint[] = [{ fpr: 0, tpr: 0, threshold: Infinity }];
   let tp = 0;
   let fp = 0;
@@ -95,11 +98,10 @@ export function rocCurve(y: ArrayLike<number>, p: ArrayLike<number>, maxPoints =
 }
 
 /** Precision/recall at every distinct threshold, highest threshold first, thinned to maxPoints. */
-export function prCurve(y: ArrayLike<number>, p: ArrayLike<number>, maxPoints = 201): PrPoint[] {
+export function prCurve(y: ArrayLike<number>, p: ArrayLike<number>, maxPoints = 201, order: Uint32Array = orderDesc(p)): PrPoint[] {
   const n = y.length;
   let P = 0;
   for (let i = 0; i < n; i++) if (y[i] === 1) P++;
-  const order = orderDesc(p);
   const pts: PrPoint[] = [];
   let tp = 0;
   for (let k = 0; k < n; k++) {
@@ -143,13 +145,12 @@ export function expectedCalibrationError(table: CalibrationBin[]): number {
  * Lift and cumulative gain by group (deciles by default): rows sorted by score descending (ties by
  * row order), group k holds rows floor(k·n/g) … floor((k+1)·n/g) − 1.
  */
-export function liftTable(y: ArrayLike<number>, p: ArrayLike<number>, groups = 10): LiftRow[] {
+export function liftTable(y: ArrayLike<number>, p: ArrayLike<number>, groups = 10, order: Uint32Array = orderDesc(p)): LiftRow[] {
   const n = y.length;
   if (n === 0) return [];
   let P = 0;
   for (let i = 0; i < n; i++) if (y[i] === 1) P++;
   const base = P / n;
-  const order = orderDesc(p);
   const rows: LiftRow[] = [];
   let cumCount = 0;
   let cumPos = 0;

@@ -3,7 +3,7 @@
  * (src/registry/gate.ts METRICS). NaN (e.g. AUC of a one-class segment) becomes null.
  */
 import { accuracy, accuracyMulti, brier, confusion, logLoss, logLossMulti, mae, prAuc, precisionRecallF1, r2, rmse, rocAuc, type Confusion } from '../ml/metrics.js';
-import { calibrationTable, expectedCalibrationError, liftTable, prCurve, rocCurve, type CalibrationBin, type LiftRow, type PrPoint, type RocPoint } from './curves.js';
+import { calibrationTable, expectedCalibrationError, liftTable, orderDesc, prCurve, rocCurve, type CalibrationBin, type LiftRow, type PrPoint, type RocPoint } from './curves.js';
 
 export type Task = 'binary' | 'multiclass' | 'regression';
 
@@ -55,9 +55,10 @@ export function scoreTables(task: Task, y: Float64Array, pred: Float64Array, opt
   if (opts.curves !== false) {
     out.calibration = calibrationTable(y, pred, 10);
     out.ece = fin(expectedCalibrationError(out.calibration));
-    out.lift = liftTable(y, pred, 10);
-    out.roc = rocCurve(y, pred); // the (0,0) corner's threshold Infinity is null in JSON
-    out.pr = prCurve(y, pred);
+    const order = orderDesc(pred);
+    out.lift = liftTable(y, pred, 10, order);
+    out.roc = rocCurve(y, pred, 201, order); // the (0,0) corner's threshold Infinity is null in JSON
+    out.pr = prCurve(y, pred, 201, order);
   }
   return out;
 }
