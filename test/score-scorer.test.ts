@@ -82,6 +82,44 @@ describe('scorer package + loadScorer', () => {
     });
   });
 
+  it('scores a CSV column-wise with the same values and dead letters as row validation', async () => {
+    const { scoreFile } = await import('../src/scorer/run.js');
+    const { writeFileSync } = await import('node:fs');
+    // no column "a" (nullable: missing), a bad number, an unknown tier (error policy), a missing non-nullable number
+    const csv = [
+      'b,color,city,tier,mean radius',
+      '2,red,paris,gold,9',
+      '0,teal,oslo,bronze,12.5',
+      'x1,red,rome,gold,9',
+      '1,blue,rome,platinum,9',
+      '1,blue,rome,silver,',
+      ',,,,7',
+    ].join('\n');
+    const base = mkdtempSync(join(tmpdir(), 'dictl-csv-'));
+    writeFileSync(join(base, 'in.csv'), csv + '\n');
+    const sum = await scoreFile(scorer, join(base, 'in.csv'), join(base, 'out.ndjson'), { batchSize: 2, deadLetter: join(base, 'dead.ndjson'), metricsEvery: 0, progress: makeProgress({ quiet: true }) });
+    expect(sum).toMatchObject({ eventsIn: 6, eventsOut: 2, deadLettered: 4, batches: 3 });
+    const dead = readFileSync(join(base, 'dead.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(dead.map((d) => [d.row, d.reason])).toEqual([
+      [2, 'field "b": expected number or null, got string "x1"'],
+      [3, 'field "tier": unknown category "platinum" for feature "tier" (unknown: error)'],
+      [4, 'missing field "mean radius"'],
+      [5, 'field "tier": missing value and feature "tier" has no imputation (unknown: error)'],
+    ]);
+    expect(JSON.parse(dead[1].payload)).toEqual({ a: null, b: 1, color: 'blue', city: 'rome', tier: 'platinum', 'mean radius': 9 });
+    const out = readFileSync(join(base, 'out.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(out.map((o) => o.row)).toEqual([0, 1]);
+    // CSV: '' is missing; a missing non-nullable string (city) is '' — an unknown category
+    const rows = [
+      { a: null, b: 2, color: 'red', city: 'paris', tier: 'gold', 'mean radius': 9 },
+      { a: null, b: 0, color: 'teal', city: 'oslo', tier: 'bronze', 'mean radius': 12.5 },
+      { a: null, b: null, color: null, city: '', tier: null, 'mean radius': 7 },
+    ];
+    expect(scorer.validate(rows[2])).toEqual({ ok: false, reason: dead[3].reason }); // same rule as the row path
+    const ref = await scorer.scoreRows(rows.slice(0, 2));
+    expect(out.slice(0, 2).map((o) => o.score)).toEqual(ref.map((r) => r.score));
+  });
+
   it('validates events against input.avsc and the unknown-category policy', () => {
     const ok = { a: 1, b: 2, color: 'red', city: 'paris', tier: 'gold', 'mean radius': 9 };
     expect(scorer.validate(JSON.stringify(ok))).toEqual({ ok: true, row: ok });

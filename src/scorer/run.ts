@@ -14,7 +14,7 @@ import type { Readable, Writable } from 'node:stream';
 import { dataError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { tempPathFor } from '../io/atomic.js';
-import type { Scorer, ScoredColumns, ScoredRow } from './scorer.js';
+import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type ScoredRow } from './scorer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -340,58 +340,132 @@ async function* ndjsonBatches(path: string, size: number): AsyncGenerator<{ even
   if (raw.length) yield { events, raw };
 }
 
-/** CSV (all text, converted by the manifest's types) or Parquet (typed) through DuckDB, in chunks. */
-async function* tableBatches(scorer: Scorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<{ rows: unknown[] }> {
+/** One batch of a CSV/Parquet file, column-wise: numbers NaN = missing, strings '' = missing. */
+interface TableBatch {
+  n: number;
+  cols: Record<string, Float64Array | string[]>;
+  /** per row: why SQL-side checks rejected it (bad number text, missing non-nullable), or null */
+  bad: (string | null)[];
+}
+
+/**
+ * CSV (read as text; numbers parsed with TRY_CAST, unparsable text flagged) or Parquet (typed) through
+ * DuckDB in chunks, straight into column arrays: no per-row objects on the happy path.
+ */
+async function* tableBatches(scorer: Scorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
   const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const duck = await openDuck();
   try {
     const src = kind === 'csv' ? `read_csv(${sqlString(path)}, header = true, all_varchar = true)` : `read_parquet(${sqlString(path)})`;
     const cols = (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${src}`)).map((r) => [r.column_name, r.column_type] as const);
     const types = new Map(cols);
-    const missing = scorer.manifest.inputs.filter((i) => !types.has(i.name) && !i.nullable).map((i) => i.name);
-    if (missing.length) throw dataError(`${path} lacks the input column(s) ${missing.map((x) => `"${x}"`).join(', ')}`, `the package needs: ${scorer.manifest.inputs.map((i) => i.name).join(', ')}`);
-    const inputs = scorer.manifest.inputs.filter((i) => types.has(i.name));
-    const numeric = (t: string) => /^(DOUBLE|FLOAT|REAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DECIMAL)/.test(t);
-    const sel = inputs
-      .map((i) => {
-        const t = types.get(i.name)!;
-        const c = sqlIdent(i.name);
-        if (i.type === 'number' && numeric(t)) return `CAST(${c} AS DOUBLE) AS ${c}`;
-        if (i.type === 'number' && t === 'BOOLEAN') return `${c} AS ${c}`;
-        return `CAST(${c} AS VARCHAR) AS ${c}`;
-      })
-      .join(', ');
-    const result = await duck.conn.stream(`SELECT ${sel || '1 AS __none'} FROM ${src}`);
-    let rows: unknown[] = [];
+    const man = scorer.manifest;
+    const missing = man.inputs.filter((i) => !types.has(i.name) && !i.nullable).map((i) => i.name);
+    if (missing.length) throw dataError(`${path} lacks the input column(s) ${missing.map((x) => `"${x}"`).join(', ')}`, `the package needs: ${man.inputs.map((i) => i.name).join(', ')}`);
+    const numeric = (t: string) => /^(DOUBLE|FLOAT|REAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DECIMAL|BOOLEAN)/.test(t);
+    const sel: string[] = [];
+    const badCases: string[] = [];
+    // inputs absent from the file (nullable ones only) are filled in JS: position -1
+    const pos: number[] = [];
+    for (const i of man.inputs) {
+      if (!types.has(i.name)) {
+        pos.push(-1);
+        continue;
+      }
+      pos.push(sel.length);
+      const c = sqlIdent(i.name);
+      const t = types.get(i.name)!;
+      if (i.type === 'number') {
+        if (numeric(t)) sel.push(`coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE)`);
+        else {
+          const txt = `trim(CAST(${c} AS VARCHAR))`;
+          sel.push(`coalesce(TRY_CAST(${txt} AS DOUBLE), 'NaN'::DOUBLE)`);
+          badCases.push(`WHEN ${c} IS NOT NULL AND ${txt} <> '' AND TRY_CAST(${txt} AS DOUBLE) IS NULL THEN ${sqlString(`field "${i.name}": expected number${i.nullable ? ' or null' : ''}, got string `)} || to_json(CAST(${c} AS VARCHAR))`);
+        }
+        if (!i.nullable) badCases.push(`WHEN ${c} IS NULL OR trim(CAST(${c} AS VARCHAR)) = '' THEN ${sqlString(`missing field "${i.name}"`)}`);
+      } else {
+        sel.push(`coalesce(CAST(${c} AS VARCHAR), '')`);
+        // CSV cannot tell '' from missing: an empty non-nullable string is '' (an unknown category)
+        if (!i.nullable && kind === 'parquet') badCases.push(`WHEN ${c} IS NULL THEN ${sqlString(`field "${i.name}" is null but not nullable`)}`);
+      }
+    }
+    sel.push(badCases.length ? `CASE ${badCases.join(' ')} END` : 'NULL::VARCHAR');
+    const result = await duck.conn.stream(`SELECT ${sel.join(', ')} FROM ${src}`);
+    const nIn = man.inputs.length;
+    const badPos = sel.length - 1;
+    const fresh = (): TableBatch => ({
+      n: 0,
+      cols: Object.fromEntries(man.inputs.map((i) => [i.name, i.type === 'number' ? new Float64Array(size) : new Array<string>(size)])),
+      bad: [],
+    });
+    let b = fresh();
     for (;;) {
       const chunk = await result.fetchChunk();
       if (!chunk || chunk.rowCount === 0) break;
-      const data = chunk.getColumns();
-      for (let r = 0; r < chunk.rowCount; r++) {
-        const o: Record<string, unknown> = {};
-        for (let j = 0; j < inputs.length; j++) {
-          const inp = inputs[j];
-          let v = data[j][r] as unknown;
-          if (typeof v === 'bigint') v = Number(v);
-          if (inp.type === 'number' && typeof v === 'string') {
-            // CSV text: '' is missing; a number parses; anything else stays a string and fails validation
-            const s = v.trim();
-            if (s === '') v = null;
-            else if (s !== '' && !Number.isNaN(Number(s))) v = Number(s);
-          } else if (inp.type === 'string' && kind === 'csv' && v === null && !inp.nullable) v = ''; // CSV cannot tell '' from missing
-          o[inp.name] = v;
+      const rows = chunk.rowCount;
+      let done = 0;
+      while (done < rows) {
+        const take = Math.min(rows - done, size - b.n);
+        for (let j = 0; j < nIn; j++) {
+          const inp = man.inputs[j];
+          const dst = b.cols[inp.name];
+          if (pos[j] < 0) {
+            if (dst instanceof Float64Array) dst.fill(NaN, b.n, b.n + take);
+            else (dst as string[]).fill('', b.n, b.n + take);
+            continue;
+          }
+          const vec = chunk.getColumnVector(pos[j]) as unknown as { items?: Float64Array; getItem(i: number): unknown };
+          if (inp.type === 'number') {
+            const d = dst as Float64Array;
+            if (vec.items instanceof Float64Array) d.set(vec.items.subarray(done, done + take), b.n);
+            else for (let r = 0; r < take; r++) d[b.n + r] = Number(vec.getItem(done + r) ?? NaN);
+          } else {
+            const d = dst as string[];
+            for (let r = 0; r < take; r++) d[b.n + r] = String(vec.getItem(done + r) ?? '');
+          }
         }
-        rows.push(o);
-        if (rows.length >= size) {
-          yield { rows };
-          rows = [];
+        const badVec = chunk.getColumnVector(badPos) as unknown as { getItem(i: number): unknown };
+        for (let r = 0; r < take; r++) b.bad.push((badVec.getItem(done + r) as string | null) ?? null);
+        b.n += take;
+        done += take;
+        if (b.n === size) {
+          yield b;
+          b = fresh();
         }
       }
     }
-    if (rows.length) yield { rows };
+    if (b.n) yield b;
   } finally {
     duck.close();
   }
+}
+
+/** Applies the categorical error/skip checks column-wise; returns per-row reasons (null = valid). */
+function tableReasons(scorer: Scorer, b: TableBatch, checks: Map<string, Check[]>): (string | null)[] {
+  const reasons = b.bad.slice(0, b.n);
+  for (const [name, cs] of checks) {
+    const col = b.cols[name] as string[];
+    for (let r = 0; r < b.n; r++) {
+      if (reasons[r] !== null) continue;
+      for (const c of cs) {
+        const why = c(col[r] === '' ? null : col[r]);
+        if (why) {
+          reasons[r] = why;
+          break;
+        }
+      }
+    }
+  }
+  return reasons;
+}
+
+function tableRowJson(scorer: Scorer, b: TableBatch, r: number): string {
+  const o: Record<string, unknown> = {};
+  for (const i of scorer.manifest.inputs) {
+    const v = b.cols[i.name][r];
+    o[i.name] = typeof v === 'number' && Number.isNaN(v) ? null : v;
+  }
+  return JSON.stringify(o);
 }
 
 function csvField(v: string): string {
@@ -428,26 +502,9 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
-    const batches: AsyncGenerator<{ events?: unknown[]; raw?: string[]; rows?: unknown[] }> = kind === 'ndjson' ? ndjsonBatches(inPath, opts.batchSize) : tableBatches(scorer, inPath, kind, opts.batchSize);
-    for await (const b of batches) {
-      const t0 = performance.now();
-      const items = (b.events ?? b.rows)!;
-      const valid: Record<string, unknown>[] = [];
-      const at: number[] = [];
-      const dead: string[] = [];
-      for (let i = 0; i < items.length; i++) {
-        const v = scorer.validate(items[i]);
-        if (v.ok) {
-          valid.push(v.row);
-          at.push(rowNo + i);
-        } else {
-          dead.push(deadLine(rowNo + i, v.reason, b.raw ? b.raw[i] : JSON.stringify(items[i])));
-          if (m.reasons.length < 5) m.reasons.push(v.reason);
-        }
-      }
-      const res = valid.length ? await scoreValid(scorer, valid) : null;
-      const lines = new Array<string>(valid.length);
-      for (let j = 0; j < valid.length; j++) {
+    const writeBatch = (res: ScoredColumns | null, at: number[], dead: string[], count: number, t0: number) => {
+      const lines = new Array<string>(at.length);
+      for (let j = 0; j < at.length; j++) {
         const r = res!;
         if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
@@ -455,16 +512,75 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);
-      rowNo += items.length;
-      m.eventsIn += items.length;
-      m.eventsOut += valid.length;
+      rowNo += count;
+      m.eventsIn += count;
+      m.eventsOut += at.length;
       m.dead += dead.length;
       m.batches++;
       m.lat.push(performance.now() - t0);
       opts.progress.tick(rowNo);
-      if (stopping) {
-        await batches.return(undefined);
-        break;
+    };
+    if (kind === 'ndjson') {
+      const batches = ndjsonBatches(inPath, opts.batchSize);
+      for await (const b of batches) {
+        const t0 = performance.now();
+        const valid: Record<string, unknown>[] = [];
+        const at: number[] = [];
+        const dead: string[] = [];
+        for (let i = 0; i < b.events.length; i++) {
+          const v = scorer.validate(b.events[i]);
+          if (v.ok) {
+            valid.push(v.row);
+            at.push(rowNo + i);
+          } else {
+            dead.push(deadLine(rowNo + i, v.reason, b.raw[i]));
+            if (m.reasons.length < 5) m.reasons.push(v.reason);
+          }
+        }
+        writeBatch(valid.length ? await scoreValid(scorer, valid) : null, at, dead, b.events.length, t0);
+        if (stopping) {
+          await batches.return(undefined);
+          break;
+        }
+      }
+    } else {
+      const checks = new Map<string, Check[]>();
+      for (const i of man.inputs) {
+        const cs = i.type === 'string' ? categoricalChecks(man, i.name) : [];
+        if (cs.length) checks.set(i.name, cs);
+      }
+      const batches = tableBatches(scorer, inPath, kind, opts.batchSize);
+      for await (const b of batches) {
+        const t0 = performance.now();
+        const reasons = tableReasons(scorer, b, checks);
+        const at: number[] = [];
+        const dead: string[] = [];
+        const keep: number[] = [];
+        for (let r = 0; r < b.n; r++) {
+          const why = reasons[r];
+          if (why === null) {
+            keep.push(r);
+            at.push(rowNo + r);
+          } else {
+            dead.push(deadLine(rowNo + r, why, tableRowJson(scorer, b, r)));
+            if (m.reasons.length < 5) m.reasons.push(why);
+          }
+        }
+        let cols = b.cols;
+        if (man.inputs.length && keep.length !== b.cols[man.inputs[0].name].length) {
+          // compact to the valid rows (and to n, for the last, shorter batch)
+          cols = {};
+          for (const i of man.inputs) {
+            const src = b.cols[i.name];
+            if (src instanceof Float64Array) cols[i.name] = Float64Array.from(keep, (r) => src[r]);
+            else cols[i.name] = keep.map((r) => src[r]);
+          }
+        }
+        writeBatch(keep.length ? await scorer.scoreColumns(cols, keep.length) : null, at, dead, b.n, t0);
+        if (stopping) {
+          await batches.return(undefined);
+          break;
+        }
       }
     }
     fsyncSync(fd);

@@ -53,7 +53,7 @@ export interface LoadOptions {
   coded?: boolean;
 }
 
-type Check = (v: unknown) => string | null;
+export type Check = (v: unknown) => string | null;
 
 interface InputPlan {
   name: string;
@@ -72,7 +72,8 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
-function categoricalChecks(m: Manifest, input: string): Check[] {
+/** The unknown-category checks (error/skip policies) of one string input: each returns a reason or null. */
+export function categoricalChecks(m: Manifest, input: string): Check[] {
   const out: Check[] = [];
   for (const f of m.features) {
     if (f.input !== input) continue;
