@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPolicy, bandOf, modelCall, normalizeSpec, parseBand, seededRng, type DecisionPolicy } from '../src/decide/policy.js';
 import { evaluateThresholds, optimizeThresholds, parseCosts, type Costs } from '../src/decide/optimize.js';
 import { computeTrust, wilson, zFor, type LabelledCase } from '../src/decide/trust.js';
+import { workspaceAt as workspaceAtDir } from '../src/workspace.js';
 
 const pol = (over: Partial<DecisionPolicy> = {}): DecisionPolicy => ({
   kind: 'decision-policy',
@@ -262,6 +263,28 @@ describe('scorer hook helpers', () => {
       ['allow', 'low', false],
       ['allow', 'low', false],
     ]);
+    // the columnar path: decisions[j] on the result, review rows rebuilt from the columns (NaN/'' → null)
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { initWorkspace } = await import('../src/workspace.js');
+    const { readCases } = await import('../src/review/queue.js');
+    const wsDir = mkdtempSync(join(tmpdir(), 'dictl-hook-'));
+    initWorkspace(wsDir);
+    const colScorer = {
+      manifest: { model: { name: 'm', version: 2, threshold: 0.5, task: 'binary' }, decisionPolicy: pol(), inputs: [{ name: 's', type: 'number' }, { name: 'c', type: 'string' }] },
+      scoreRows: async (rows: Record<string, unknown>[]) => rows.map((r) => ({ score: Number(r.s) })),
+      scoreColumns: async (cols: Record<string, Float64Array | string[]>, n: number) => ({ n, score: Float64Array.from((cols.s as Float64Array).subarray(0, n)) }),
+    };
+    const wc = await withDecisions(colScorer, { source: 'cols', workspace: wsDir });
+    const res = (await wc.scoreColumns!({ s: Float64Array.from([0.9, 0.5, NaN]).map((x, i) => (i === 2 ? 0.6 : x)), c: ['a', '', 'b'] }, 3)) as { decisions?: { band: string; reviewId?: string }[] };
+    expect(res.decisions!.map((d) => d.band)).toEqual(['high', 'review', 'review']);
+    const cases = readCases(workspaceAtDir(wsDir), 'm');
+    expect(cases.map((c) => c.input)).toEqual([
+      { s: 0.5, c: null },
+      { s: 0.6, c: 'b' },
+    ]);
+    expect(cases.map((c) => c.id)).toEqual([res.decisions![1].reviewId, res.decisions![2].reviewId]);
     // no policy: the scorer is returned untouched
     const plain = { ...base, manifest: { ...base.manifest, decisionPolicy: null } };
     expect(await withDecisions(plain, { source: 'test' })).toBe(plain);

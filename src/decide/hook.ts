@@ -11,8 +11,9 @@ import { makeDecider, type Decider, type DecisionFields } from './runtime.js';
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
 
 interface ScorerShape {
-  manifest: { model: { name: string; version: number; threshold: number; task: string }; decisionPolicy?: unknown };
+  manifest: { model: { name: string; version: number; threshold: number; task: string }; decisionPolicy?: unknown; inputs?: { name: string; type: string }[] };
   scoreRows(rows: Record<string, unknown>[]): Promise<{ score: number }[]>;
+  scoreColumns?(cols: Record<string, Float64Array | string[]>, n: number): Promise<{ n: number; score: Float64Array }>;
   close?(): void;
 }
 
@@ -90,12 +91,35 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     await decider.flush();
     return scored;
   };
+  if (scorer.scoreColumns) {
+    // the columnar path (files and pipes): decisions ride on the result as `decisions[j]`
+    const innerCols = scorer.scoreColumns.bind(scorer);
+    const inputs = scorer.manifest.inputs ?? [];
+    wrapped.scoreColumns = async (cols: Record<string, Float64Array | string[]>, n: number) => {
+      const r = await innerCols(cols, n);
+      const rowAt = (i: number) => {
+        const o: Record<string, unknown> = {};
+        for (const inp of inputs) {
+          const c = cols[inp.name];
+          const v = c ? c[i] : undefined;
+          o[inp.name] = v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
+        }
+        return o;
+      };
+      (r as { decisions?: DecisionFields[] }).decisions = decider.decide(rowAt, r.score.subarray(0, n));
+      await decider.flush();
+      return r;
+    };
+  }
   return wrapped;
 }
 
-/** The decision fields of a scored row as JSON members to splice into an output line ("" when none). */
-export function decisionMembers(s: object): string {
-  const d = (s as { decision?: DecisionFields }).decision;
+/**
+ * The decision fields as JSON members to splice into an output line ("" when none): of a scored row
+ * (`decision`), or of row j of a columnar result (`decisions[j]`).
+ */
+export function decisionMembers(s: object, j?: number): string {
+  const d = j === undefined ? (s as { decision?: DecisionFields }).decision : (s as { decisions?: DecisionFields[] }).decisions?.[j];
   if (!d) return '';
   const { score: _s, ...rest } = d;
   return ',' + JSON.stringify(rest).slice(1, -1);

@@ -24,8 +24,11 @@ export interface DecisionFields {
 
 export interface Decider {
   policy: DecisionPolicy;
-  /** decides a batch; queued cases accumulate until flush() */
-  decide(rows: Record<string, unknown>[], scores: ArrayLike<number>, keys?: (string | undefined)[]): DecisionFields[];
+  /**
+   * decides a batch; queued cases accumulate until flush(). `rows` is an array or a getter of row i
+   * (called only for the cases that go to review, so columnar callers build no row objects otherwise).
+   */
+  decide(rows: Record<string, unknown>[] | ((i: number) => Record<string, unknown>), scores: ArrayLike<number>, keys?: (string | undefined)[]): DecisionFields[];
   /** writes accumulated review cases to the sink; returns how many */
   flush(): Promise<number>;
   stats(): { decided: number; review: number; sampled: number; byBand: Record<Band, number>; byAction: Record<string, number> };
@@ -83,7 +86,8 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
             st.sampled++;
             f.sampled = true;
           }
-          const base = { model: o.modelName, modelVersion: o.modelVersion, policyVersion: policy.version, source: o.source, key: keys?.[i], input: rows[i] };
+          const input = typeof rows === 'function' ? rows(i) : rows[i];
+          const base = { model: o.modelName, modelVersion: o.modelVersion, policyVersion: policy.version, source: o.source, key: keys?.[i], input };
           const id = caseId(base);
           f.reviewId = id;
           const c: ReviewCase = {
