@@ -153,8 +153,15 @@ export class RedisStreamSource implements Source {
         /* next ready event retries */
       }
     };
-    reader.on('ready', () => void refreshId());
     await refreshId();
+    // After a reconnect, a read (or claim) whose reply was lost with the connection has already moved
+    // entries into our pending list; ioredis re-sends the command and gets the next entries. Re-read
+    // our pending entries so those are not left behind until claimIdleMs.
+    reader.on('ready', () => {
+      void refreshId();
+      s.redeliver();
+    });
+    ctl.on('ready', () => s.redeliver());
     await s.ensureGroup();
     return s;
   }
