@@ -7,7 +7,7 @@ import { renderTable } from '../../src/ui/table.js';
 export default class ModelPromote extends DictlCommand {
   static override summary = 'Promote a model version to an alias (champion) if every gate condition passes on the shared holdout; exit 1 when rejected.';
   static override description =
-    'Scores the candidate and the current alias holder on the same persisted holdout and evaluates every --gate condition: absolute ("auc>=0.80"), minimum change ("auc>=champion+0.002") or relative change against |champion| ("logloss<=champion*1.01", "f1>=champion+1%"). With no champion yet, champion conditions pass with a notice, or fail with --require-champion. The promotion or rejection is recorded in the audit log with the actor, the gate and the evidence.';
+    'Scores the candidate and the current alias holder on the same persisted holdout and evaluates every --gate condition: absolute ("auc>=0.80"), minimum change ("auc>=champion+0.002") or relative change against |champion| ("logloss<=champion*1.01", "f1>=champion+1%"). "champion" in a condition means the current holder of the --to alias. With no champion yet, champion conditions pass with a notice, or fail with --require-champion. The promotion or rejection is recorded in the audit log with the actor, the gate and the evidence.';
   static override examples = [
     '<%= config.bin %> model promote churn-model@latest --to champion --gate "auc>=0.80" --gate "auc>=champion+0.002" --gate "logloss<=champion*1.01" --reason "weekly retrain"',
     '<%= config.bin %> model promote churn-model@4 --gate "auc>=champion" --dry-run',

@@ -214,7 +214,8 @@ export interface AliasResult {
   previous: number | null;
 }
 
-function checkAliasName(alias: string): string {
+/** Validates an alias name (a usage error names what is wrong). */
+export function checkAliasName(alias: string): string {
   validateName('alias', alias);
   if (RESERVED_ALIASES.has(alias)) throw usageError(`"${alias}" is a reserved reference and cannot be an alias`);
   if (isVersionName(alias) || /^\d+$/.test(alias)) throw usageError(`alias "${alias}" looks like a version number`);

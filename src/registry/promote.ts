@@ -16,7 +16,7 @@ import { withLock } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, defaultActor } from './audit.js';
 import { evaluateGate, failureLine, parseGate, type GateResult } from './gate.js';
-import { evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from './models.js';
+import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from './models.js';
 import { renderJunit, renderMarkdown, type VerdictView } from './verdict.js';
 
 export interface PromoteOptions {
@@ -58,7 +58,7 @@ export interface PromoteResult {
 }
 
 export async function promoteModel(ws: Workspace, refText: string, opts: PromoteOptions): Promise<PromoteResult> {
-  const alias = opts.to ?? 'champion';
+  const alias = checkAliasName(opts.to ?? 'champion');
   if (!opts.gate.length) throw usageError('a promotion needs at least one --gate condition', 'e.g. --gate "auc>=0.80" --gate "auc>=champion+0.002"');
   const conditions = parseGate(opts.gate); // bad conditions fail before anything is read or written
   resolveModel(ws, refText); // unknown models fail before the lock
