@@ -209,7 +209,7 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
   it('Redis restarted mid-stream: the consumer reconnects and resumes, no event lost', async () => {
     const first = await addEvents('rs', 1000);
     const slow: ScorerLike = { validate: scorer.validate, scoreRows: async (rows) => (await sleep(20), scorer.scoreRows(rows)) };
-    const run = runStream(slow, opts({ stream: 'rs', outStream: 'rs:scores', batchSize: 25, idleExitMs: 3000 }), quiet);
+    const run = runStream(slow, opts({ stream: 'rs', outStream: 'rs:scores', batchSize: 25, idleExitMs: 5000 }), quiet);
     await waitFor(async () => (await r.xlen('rs:scores')) >= 200, 30_000, 'the first scores');
     const runId = async () => /run_id:(\w+)/.exec(await r.info('server'))![1];
     const before = await runId();
