@@ -133,6 +133,35 @@ describe('scoreBatch', () => {
   });
 });
 
+describe('a broken scorer', () => {
+  it('failing on every row is retried (unacked), not dead-lettered', async () => {
+    const stream = new MemoryStream();
+    fill(stream, 10);
+    let healthy = false;
+    const flaky: ScorerLike = {
+      validate: scorer.validate,
+      async scoreRows(rows) {
+        if (!healthy) throw new Error('session lost');
+        return scorer.scoreRows(rows);
+      },
+    };
+    const lines: string[] = [];
+    const progress = quietProgress(lines);
+    const warn = progress.warn;
+    progress.warn = (m) => {
+      warn(m);
+      if (lines.filter((l) => l.includes('the scorer failed on every row: session lost')).length >= 2) healthy = true;
+    };
+    const sink = new MemorySink();
+    const dl = new MemoryDeadLetterSink();
+    const s = await runPipeline({ source: new MemorySource(stream, 'g', 'c'), sink, deadLetter: dl, scorer: flaky, batchSize: 10, blockMs: 10, idleExitMs: 100, metricsEverySec: 0, progress });
+    expect(s.retries).toBe(2);
+    expect(dl.items.size).toBe(0);
+    expect(sink.results.size).toBe(10);
+    expect(stream.pendingCount('g')).toBe(0);
+  });
+});
+
 function fill(stream: MemoryStream, n: number, bad: Set<number> = new Set()) {
   for (let i = 0; i < n; i++) stream.append(bad.has(i) ? (i % 2 ? '{not json' : '{"x":"nan"}') : JSON.stringify({ x: (i % 50) / 10 }));
 }

@@ -100,6 +100,9 @@ export async function scoreBatch(
           scored.push(err instanceof Error ? err : new Error(String(err)));
         }
       }
+      // every row failing is the scorer's fault, not the data's: do not dead-letter the whole stream;
+      // the batch is left unacked and retried with backoff
+      if (rows.length > 1 && scored.every((x) => x instanceof Error)) throw new Error(`the scorer failed on every row: ${(scored[0] as Error).message}`);
     }
     for (let i = 0; i < accepted.length; i++) {
       const s = scored[i];
@@ -239,6 +242,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       backoff = Math.min(2000, backoff ? backoff * 2 : 100);
       o.progress.warn(`batch of ${events.length} not acked (${(err as Error).message}); redelivering in ${backoff} ms`);
       await sleep(backoff);
+      lastEventAt = performance.now(); // events are waiting to be redelivered: not idle
     }
   }
   if (o.metricsEverySec > 0) report(true);
