@@ -39,3 +39,39 @@ describe('source row order', () => {
     expect(r.profile.find((p) => p.name === 'cat')!.nulls).toBe(Math.ceil(N / 13));
   }, 60_000);
 });
+
+describe('types that change past the sniffer sample', () => {
+  const big = (last: string) => {
+    const lines = ['a,b'];
+    for (let i = 0; i < 300_000; i++) lines.push(`${i},x`);
+    lines.push(`${last},y`);
+    const f = join(tempDir(), 'late.csv');
+    writeFileSync(f, lines.join('\n') + '\n');
+    return f;
+  };
+  it('an integer column with a decimal far down is stored as numbers, never rounded', async () => {
+    const ws = newWorkspace();
+    const r = await registerDataset(workspaceAt(ws), { name: 'late', file: big('2.5'), steward: 'dt@example.com' });
+    expect(r.columns[0]).toMatchObject({ name: 'a', type: 'number', duckType: 'DOUBLE' });
+    const [last] = await withDuck((d) => d.all<{ a: number }>(`SELECT a FROM read_parquet(${sqlString(r.path)}, file_row_number = true) WHERE file_row_number = 300000`));
+    expect(last.a).toBe(2.5);
+    expect(r.profile[0].max).toBe(299999);
+  }, 60_000);
+  it('text far down an integer column is a mixed-types error; --type forces are respected', async () => {
+    const ws = newWorkspace();
+    const f = big('oops');
+    const e = await registerDataset(workspaceAt(ws), { name: 'late', file: f, steward: 'dt@example.com' }).then(
+      () => undefined,
+      (x: unknown) => x as Error & { exitCode: number },
+    );
+    expect(e?.exitCode).toBe(3);
+    expect(e?.message).toMatch(/column "a" has mixed types: it holds integers but also "oops"/);
+    const e2 = await registerDataset(workspaceAt(ws), { name: 'late', file: big('2.5'), steward: 'dt@example.com', types: { a: 'integer' } }).then(
+      () => undefined,
+      (x: unknown) => x as Error,
+    );
+    expect(e2?.message).toMatch(/column "a" has mixed types: it holds integers but also "2.5"/);
+    const ok = await registerDataset(workspaceAt(ws), { name: 'late', file: f, steward: 'dt@example.com', types: { a: 'string' } });
+    expect(ok.columns[0].type).toBe('string');
+  }, 60_000);
+});

@@ -126,7 +126,16 @@ export async function stageRelation(
   duck: Duck,
   rel: string,
   staging: string,
-  opts: { what: string; progress: Progress; line?: (row: number) => string; naHint?: string; textColumns?: string[]; typesNormalized?: boolean },
+  opts: {
+    what: string;
+    progress: Progress;
+    line?: (row: number) => string;
+    naHint?: string;
+    textColumns?: string[];
+    typesNormalized?: boolean;
+    /** with typesNormalized: the SELECT list to copy (default *) */
+    select?: string;
+  },
 ): Promise<Omit<Staged, 'staging'>> {
   const out = join(staging, 'data.parquet');
   let desc: { column_name: string; column_type: string }[];
@@ -134,7 +143,7 @@ export async function stageRelation(
   if (opts.typesNormalized) {
     // the reader already yields only stored types (CSV with dictl's type candidates): copy straight through, one pass, no separate sniff
     opts.progress.phase(`Writing ${opts.what} as Parquet`);
-    await duck.run(`COPY (SELECT * FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
+    await duck.run(`COPY (SELECT ${opts.select ?? '*'} FROM ${rel}) TO ${sqlString(out)} (FORMAT parquet)`);
     written = true;
     desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(out)})`);
   } else desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
@@ -264,6 +273,70 @@ export async function withStaging<T>(ws: Workspace, name: string, fn: (staging: 
   }
 }
 
+const INT_MARK = 'DICTL-NOT-INTEGER';
+
+/**
+ * DuckDB's string → BIGINT cast rounds ("2.5" → 3), in read_csv and in SQL alike, so a column that its
+ * sample says is integer but that holds a decimal further down would be silently changed. Integer
+ * columns are therefore read as text and converted with a check that fails on any value that is not
+ * an integer.
+ */
+async function strictIntegers(duck: Duck, rel: string, path: string, o: { delimiter: string; quote: string; na: string[]; types: Record<string, string> }): Promise<{ rel: string; select: string; names: string[] }> {
+  const desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
+  const ints = desc.filter((d) => d.column_type.toUpperCase() === 'BIGINT').map((d) => d.column_name);
+  if (ints.length === 0) return { rel, select: '*', names: desc.map((d) => d.column_name) };
+  const types = { ...o.types };
+  for (const c of ints) types[c] = 'VARCHAR';
+  const select = desc
+    .map((d, i) => {
+      const q = sqlIdent(d.column_name);
+      if (!ints.includes(d.column_name)) return q;
+      const msg = `${INT_MARK}#${i}: `;
+      return `CASE WHEN ${q} IS NULL THEN NULL WHEN TRY_CAST(${q} AS BIGINT) IS NOT NULL AND TRY_CAST(${q} AS DOUBLE) = TRY_CAST(${q} AS BIGINT) THEN TRY_CAST(${q} AS BIGINT) ELSE error(${sqlString(msg)} || ${q}) END AS ${q}`;
+    })
+    .join(', ');
+  return { rel: csvRelation(path, { ...o, types }), select, names: desc.map((d) => d.column_name) };
+}
+
+/**
+ * Runs one staging attempt. If it fails because a column read as integer holds a decimal number
+ * (and the user did not force the type), marks that column DOUBLE in `retyped` and returns true (retry).
+ */
+async function stageOrRetype(attempt: () => Promise<void>, names: string[], forced: Record<string, string>, retyped: Record<string, string>): Promise<boolean> {
+  try {
+    await attempt();
+    return false;
+  } catch (e) {
+    const m = new RegExp(`${INT_MARK}#(\\d+): (.*)`).exec((e as Error).message ?? '');
+    const col = m ? names[Number(m[1])] : undefined;
+    const v = m?.[2].split('\n')[0].trim() ?? '';
+    if (col !== undefined && forced[col] === undefined && retyped[col] === undefined && v !== '' && Number.isFinite(Number(v))) {
+      retyped[col] = 'DOUBLE';
+      return true;
+    }
+    throw e;
+  }
+}
+
+/** A DuckDB error that means one column holds values of two types → a message naming the column and value. */
+export function mixedTypeMessage(msg: string, names?: string[]): { message: string; hint: string } | undefined {
+  const m = new RegExp(`${INT_MARK}#(\\d+): (.*)`).exec(msg);
+  if (m && names?.[Number(m[1])] !== undefined) {
+    const col = names[Number(m[1])];
+    const v = m[2].split('\n')[0];
+    return { message: `column "${col}" has mixed types: it holds integers but also "${v}"`, hint: `to keep the column as text pass --type "${col}=string"; for decimals pass --type "${col}=number"; if "${v}" means missing pass --na "${v}"` };
+  }
+  const c = /Line: (\d+)[\s\S]*?Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '?(\w+)'?/.exec(msg) ?? /Error when converting column "([^"]+)"\. Could not convert string "([^"]*)" to '?(\w+)'?/.exec(msg);
+  if (c) {
+    const [line, col, v, t] = c.length === 5 ? [c[1], c[2], c[3], c[4]] : [undefined, c[1], c[2], c[3]];
+    return {
+      message: `column "${col}" has mixed types: ${line ? `line ${line} has` : 'it holds'} "${v}", which is not ${t.toLowerCase() === 'double' ? 'a number' : t.toLowerCase() === 'bigint' ? 'an integer' : `a ${t.toLowerCase()}`} like the values before it`,
+      hint: `to keep the column as text pass --type "${col}=string"; if "${v}" means missing pass --na "${v}"`,
+    };
+  }
+  return undefined;
+}
+
 export const HINTS = {
   encoding: 'convert the file to UTF-8 (e.g. iconv -f latin1 -t utf-8 IN > OUT)',
   ragged: 'fix the file: every row must have as many fields as the header (or give the right --delimiter)',
@@ -312,23 +385,39 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
 
   // 3. read, store and profile in a staging folder
   return withStaging(ws, name, async (staging) => {
-    let staged: Omit<Staged, 'staging'>;
+    let staged!: Omit<Staged, 'staging'>;
     try {
-      const rel = format === 'parquet' ? `read_parquet(${sqlString(path)})` : csvRelation(path, { delimiter, quote, na: o.na ?? [], types });
+      let rel = format === 'parquet' ? `read_parquet(${sqlString(path)})` : csvRelation(path, { delimiter, quote, na: o.na ?? [], types });
+      let select: string | undefined;
+      let names: string[] | undefined;
+      // columns the sample called integer that turned out to hold decimals further down: read again as numbers
+      const retyped: Record<string, string> = {};
       try {
-        staged = await stageRelation(duck, rel, staging, {
+        for (;;) {
+          const t = { ...retyped, ...types };
+          if (format === 'csv') ({ rel, select, names } = await strictIntegers(duck, csvRelation(path, { delimiter, quote, na: o.na ?? [], types: t }), path, { delimiter, quote, na: o.na ?? [], types: t }));
+          const retry = format === 'csv' ? await stageOrRetype(() => stageOnce(), names!, types, retyped) : (await stageOnce(), false);
+          if (!retry) break;
+          progress.log(`re-reading: ${Object.keys(retyped).map((c) => `"${c}"`).join(', ')} hold decimals past the type sample; stored as numbers`);
+        }
+        async function stageOnce() {
+          staged = await stageRelation(duck, rel, staging, {
+          select,
           what: o.file,
           progress,
           line: format === 'csv' ? (r) => `line ${r + 2}` : (r) => `row ${r}`,
           textColumns: Object.keys(types).filter((k) => types[k] === 'VARCHAR'),
           typesNormalized: format === 'csv',
           naHint: format === 'csv' ? 'write missing values as empty fields, or pass --na NaN --na Infinity to read them as missing' : 'store missing values as NULL',
-        });
+          });
+        }
       } catch (e) {
         await srcP.catch(() => undefined);
         if (dup) return asResult(ws, dup, true);
         if (e instanceof DictlError) throw e;
         const msg = (e as Error).message ?? String(e);
+        const mixed = mixedTypeMessage(msg, names);
+        if (mixed) throw dataError(`${o.file}: ${mixed.message}`, mixed.hint);
         if (format === 'csv') {
           const problem = await diagnoseCsv(path, delimiter, quote);
           if (problem) throw dataError(`${o.file}: ${problem.message}`, HINTS[problem.kind]);
