@@ -128,6 +128,10 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     const lines = readFileSync(dlFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.map((l) => l.event_id).sort()).toEqual(Object.keys(bad).sort());
     expect(lines.find((l) => l.payload === '{bad').reason).toMatch(/^bad JSON/);
+    // a dead-letter file that cannot be opened fails at start-up (usage error), not on the first bad event
+    const err = await runStream(scorer, opts({ stream: 'ev', group: 'x', deadLetter: join(tmp, 'no/such/dir/dead.ndjson') }), quiet).catch((e) => e);
+    expect(err.kind).toBe('usage');
+    expect(err.message).toMatch(/^cannot open the dead-letter file .*no\/such\/dir\/dead.ndjson: ENOENT/);
   });
 
   it('processed-markers dedupe replays, bucketed by event time and expiring (bounded memory)', async () => {

@@ -12,6 +12,11 @@ export class FileDeadLetterSink implements DeadLetterSink {
   constructor(readonly path: string) {
     this.name = `file ${path}`;
   }
+  /** opens the file for appending now, so a bad path fails at start-up rather than on the first bad event */
+  async open(): Promise<this> {
+    this.fh ??= await open(this.path, 'a');
+    return this;
+  }
   async write(items: DeadLetter[]): Promise<void> {
     this.fh ??= await open(this.path, 'a');
     const at = new Date().toISOString();

@@ -167,5 +167,10 @@ async function unreachable<T>(what: string, flag: string, open: () => Promise<T>
 
 async function fileDeadLetter(path: string): Promise<DeadLetterSink> {
   const { FileDeadLetterSink } = await import('./deadletter.js');
-  return new FileDeadLetterSink(path.startsWith('file:') ? path.slice('file:'.length) : path);
+  const file = path.startsWith('file:') ? path.slice('file:'.length) : path;
+  try {
+    return await new FileDeadLetterSink(file).open();
+  } catch (err) {
+    throw usageError(`cannot open the dead-letter file ${file}: ${(err as Error).message}`, '--dead-letter FILE (NDJSON, appended) or stream:KEY');
+  }
 }
