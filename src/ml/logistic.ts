@@ -8,7 +8,6 @@
  * Parameter layout θ: for each class row k, [w_k0 … w_k(p−1), b_k]; binary has one row.
  */
 import { minimize, type MinimizeResult } from './optim.js';
-import { sigmoid } from './predict.js';
 
 export type Penalty = 'l2' | 'l1' | 'elasticnet' | 'none';
 
@@ -156,11 +155,11 @@ export function multinomialObjective(X: Float64Array, n: number, p: number, y: F
  * (y = class index 0..K−1, K rows).
  */
 export function fitLogistic(X: Float64Array, n: number, p: number, y: Float64Array, K: number, opts: LogisticOptions): LinearFit {
-  const rows = K === 2 ? 1 : K;
-  const q = p + 1;
   const { l1, l2 } = penaltyStrengths(opts.penalty, opts.C, opts.l1Ratio);
   const sw = opts.sampleWeight;
   const fn = K === 2 ? binaryObjective(X, n, p, y, sw, l2) : multinomialObjective(X, n, p, y, K, sw, l2);
+  const rows = K === 2 ? 1 : K;
+  const q = p + 1;
   let theta0 = opts.init;
   if (!theta0 || theta0.length !== rows * q) {
     // start at the weighted class log-odds / log-priors (intercepts), zero coefficients

@@ -93,6 +93,9 @@ export async function crossValidate(X: Float64Array, y: Float64Array, n: number,
           else feed(w);
         });
         w.on('error', (e) => finish(e));
+        w.on('exit', (code) => {
+          if (done < total) finish(new Error(`a cross-validation worker exited (code ${code}) with ${total - done} tasks unfinished`));
+        });
         feed(w);
       }
     });
