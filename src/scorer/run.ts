@@ -149,7 +149,11 @@ class Metrics {
 class DeadLetterFile {
   private fd: number;
   constructor(readonly path: string) {
-    this.fd = openSync(path, 'a', 0o644);
+    try {
+      this.fd = openSync(path, 'a', 0o644);
+    } catch (e) {
+      throw usageError(`cannot open the dead-letter file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a writable file path');
+    }
   }
   write(lines: string[]) {
     if (lines.length) writeSync(this.fd, lines.join('\n') + '\n');
@@ -184,6 +188,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
   const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
   const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
   let stopping = false;
+  let closedOut = false;
   let lineNo = 0;
   let pending = '';
   const queue: string[] = [];
@@ -198,15 +203,17 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
 
   const write = (text: string) =>
     new Promise<void>((res, rej) => {
+      if (closedOut) return res();
       if (output.write(text)) res();
       else {
         const onDrain = () => {
           output.off('error', onErr);
           res();
         };
-        const onErr = (e: unknown) => {
+        const onErr = (e: NodeJS.ErrnoException) => {
           output.off('drain', onDrain);
-          rej(e);
+          if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED') res();
+          else rej(e);
         };
         output.once('drain', onDrain);
         output.once('error', onErr);
@@ -304,6 +311,17 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
     void pump();
   });
   input.on('error', (e) => fail(e));
+  // the reader went away (e.g. `| head`): stop reading and finish quietly, like a signal
+  const onOutErr = (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+      closedOut = true;
+      stopping = true;
+      queue.length = 0;
+      input.pause();
+      if (!working) finish();
+    } else fail(e);
+  };
+  output.on('error', onOutErr);
   const off = onSignals(() => {
     stopping = true;
     opts.progress.log('score: stopping — draining events already read');
@@ -314,10 +332,12 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
     await done;
   } finally {
     off();
+    output.off('error', onOutErr);
     m.stop();
     dl?.close();
     input.pause();
   }
+  if (closedOut) opts.progress.log('score: output closed by the reader; stopped');
   return m.summary({ mode: 'pipe', package: scorer.dir, model: scorer.manifest.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
 }
 
@@ -489,7 +509,13 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
   // results go to a temp file beside the output, renamed into place when complete
   const tmp = tempPathFor(outPath);
-  const fd = openSync(tmp, 'wx', 0o644);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    dl?.close();
+    throw usageError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a writable file path');
+  }
   let stopping = false;
   const off = onSignals(() => {
     stopping = true;
