@@ -7,6 +7,8 @@ import { failSql, parseRule } from '../src/datasets/expect.js';
 import { registerDataset } from '../src/datasets/register.js';
 import { validateFile } from '../src/datasets/validate.js';
 import { exportSchema } from '../src/datasets/schemaExport.js';
+import { datasetDataPath, resolveDataset } from '../src/datasets/store.js';
+import { withDuck, sqlString } from '../src/io/duck.js';
 import { DictlError } from '../src/errors.js';
 import { workspaceAt, type Workspace } from '../src/workspace.js';
 import { cli, newWorkspace, SHARED, snapshot, tempDir } from './datasets-helpers.js';
@@ -120,6 +122,17 @@ describe('dataset validate and schema', () => {
       '5:pedigree:0.2:pedigree unique',
     ]);
     expect(readFileSync(q, 'utf8').trim().split('\n')).toEqual([header, 'x,,66,29,,26.6,0.5,,maybe', '2,0,66,29,,1e400,0.2,5,pos', '3,90,70,30,,25,0.2,40,neg']);
+  });
+
+  it('validates a Parquet file too (rows named by row number)', async () => {
+    const stored = resolveDataset(ws, 'pima@1');
+    const pq = join(tempDir(), 'p.parquet');
+    await withDuck((d) =>
+      d.run(`COPY (SELECT * EXCLUDE (file_row_number) REPLACE (CASE WHEN file_row_number = 3 THEN -1 ELSE glucose END AS glucose) FROM read_parquet(${sqlString(datasetDataPath(ws, stored.name, stored.version))}, file_row_number = true) ORDER BY file_row_number) TO ${sqlString(pq)} (FORMAT parquet)`),
+    );
+    const r = await validateFile(ws, { ref: 'pima', file: pq, expect: ['glucose > 0'] });
+    expect(r.rows).toBe(768);
+    expect(r.failures).toEqual([{ row: 3, line: undefined, rule: 'glucose > 0', column: 'glucose', value: '-1' }]);
   });
 
   it('schema problems: missing and unexpected columns', async () => {
