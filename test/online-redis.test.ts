@@ -69,7 +69,7 @@ describe.skipIf(!hasRedis)('online store (real redis-server)', () => {
   });
 
   it('lookup: pipelined, typed by the schema, cached in a small LRU with a TTL', async () => {
-    const lookup = await OnlineLookup.open(redis.url, 'feat:cust:', { lruSize: 3, ttlMs: 300 });
+    const lookup = await OnlineLookup.open(redis.url, 'feat:cust:', { lruSize: 3, ttlMs: 1500 });
     try {
       const got = await lookup.getMany(['c10', 'nobody', 'c3', 'c10']);
       expect(got[0]).toEqual({ tenure: 10, plan: 'basic', zip: '01010', churned_before: false, visits: 20 });
@@ -82,7 +82,7 @@ describe.skipIf(!hasRedis)('online store (real redis-server)', () => {
       // a change in the store is seen once the cached entry expires
       await r.hset('feat:cust:c10', 'tenure', '11');
       expect((await lookup.getMany(['c10']))[0]!.tenure).toBe(10);
-      await new Promise((res) => setTimeout(res, 350));
+      await new Promise((res) => setTimeout(res, 1600));
       expect((await lookup.getMany(['c10']))[0]!.tenure).toBe(11);
       await lookup.getMany(['c1', 'c2', 'c4', 'c5']);
       expect(lookup.cacheSize).toBe(3);

@@ -305,7 +305,7 @@ describe('runPipeline over the in-process stream', () => {
       scorer,
       batchSize: 10,
       blockMs: 200,
-      idleExitMs: 400,
+      idleExitMs: 1000,
       metricsEverySec: 0,
       progress: quietProgress(),
     });
