@@ -82,13 +82,19 @@ const jnum = (x: number) => (Number.isFinite(x) ? String(x) : 'null');
 
 /** JSON text of result j (without braces' prefix fields): "score":..,"label":..,"probabilities":[..] */
 export function resultFields(r: ScoredColumns, j: number): string {
-  let out = `"score":${jnum(r.score[j])}`;
+  const score = jnum(r.score[j]);
+  let out = `"score":${score}`;
   if (r.label) out += `,"label":${JSON.stringify(r.label[j])}`;
   if (r.probabilities) {
     const K = r.K;
-    out += ',"probabilities":[';
-    for (let k = 0; k < K; k++) out += (k ? ',' : '') + jnum(r.probabilities[j * K + k]);
-    out += ']';
+    if (K === 2)
+      // binary: the score is P(positive), already formatted
+      out += `,"probabilities":[${jnum(r.probabilities[j * 2])},${score}]`;
+    else {
+      out += ',"probabilities":[';
+      for (let k = 0; k < K; k++) out += (k ? ',' : '') + jnum(r.probabilities[j * K + k]);
+      out += ']';
+    }
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
   return out;
