@@ -272,9 +272,10 @@ describe('runPipeline over the in-process stream', () => {
         if (acked >= 120) control.stopped = true;
       },
     });
-    // the stop came after the third batch; the read already under way (read-ahead) is drained too
+    // the stop came when the third batch was acked; what was already in hand (the batch scored during
+    // that commit and the read already under way) is drained too: at most two more batches
     expect(s.eventsIn).toBeGreaterThanOrEqual(120);
-    expect(s.eventsIn).toBeLessThanOrEqual(160);
+    expect(s.eventsIn).toBeLessThanOrEqual(200);
     expect(sink.results.size).toBe(s.eventsIn);
     expect(stream.pendingCount('g')).toBe(0);
 

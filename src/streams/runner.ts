@@ -180,20 +180,60 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     lastReport = now;
   };
 
-  // The next read is issued as soon as a batch arrives (read-ahead), so reading overlaps scoring and
-  // writing. On stop, a read already under way is woken; events it still returns are processed too.
+  // Two overlaps keep both the client and the broker busy: the next read is issued as soon as a
+  // batch arrives (read-ahead), and a batch is scored while the previous one is being committed
+  // (at most one commit in flight, so acks stay in order). On stop, a read already under way is
+  // woken; events it still returns are processed too, and the last commit is awaited.
   let ahead: Promise<SourceEvent[]> | undefined;
-  const wantAfter = (inFlight: number) =>
-    o.maxEvents !== undefined ? Math.min(o.batchSize, o.maxEvents - eventsIn - inFlight) : o.batchSize;
+  let inflight: { events: SourceEvent[]; results: ResultRecord[]; dead: DeadLetter[]; t0: number; done: Promise<void> } | undefined;
+  const reserved = () => eventsIn + (inflight ? inflight.events.length : 0);
+  const wantAfter = (inFlight: number) => (o.maxEvents !== undefined ? Math.min(o.batchSize, o.maxEvents - reserved() - inFlight) : o.batchSize);
   const startRead = (inFlight: number) => {
     const p = o.source.read(wantAfter(inFlight), o.blockMs);
     p.catch(() => undefined); // handled where awaited
     return p;
   };
+  const commit = (results: ResultRecord[], dead: DeadLetter[], events: SourceEvent[]): Promise<void> => {
+    if (o.committer) return o.committer.commit(results, dead, events);
+    return Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]).then(() => o.source.ack(events));
+  };
+  const failed = async (events: SourceEvent[], err: unknown) => {
+    // nothing of this batch was acked: it will be delivered again (sinks are idempotent by event id)
+    retries++;
+    o.source.redeliver(events);
+    backoff = Math.min(2000, backoff ? backoff * 2 : 100);
+    o.progress.warn(`batch of ${events.length} not acked (${(err as Error).message}); redelivering in ${backoff} ms`);
+    await sleep(backoff);
+    lastEventAt = performance.now(); // events are waiting to be redelivered: not idle
+  };
+  /** waits for the commit in flight; false if it failed (its events are redelivered) */
+  const settle = async (): Promise<boolean> => {
+    const f = inflight;
+    if (!f) return true;
+    try {
+      await f.done;
+    } catch (err) {
+      inflight = undefined;
+      await failed(f.events, err);
+      return false;
+    }
+    inflight = undefined;
+    backoff = 0;
+    eventsIn += f.events.length;
+    windowIn += f.events.length;
+    eventsOut += f.results.length;
+    deadLettered += f.dead.length;
+    batches++;
+    const ms = performance.now() - f.t0;
+    all.add(ms);
+    windowLat.add(ms);
+    o.onAcked?.(f.events, f.results);
+    return true;
+  };
   for (;;) {
     if (!ahead) {
       if (control.stopped) break;
-      if (o.maxEvents !== undefined && eventsIn >= o.maxEvents) break;
+      if (o.maxEvents !== undefined && reserved() >= o.maxEvents) break;
       ahead = startRead(0);
     }
     if (o.metricsEverySec > 0 && performance.now() - lastReport >= o.metricsEverySec * 1000) report();
@@ -202,6 +242,7 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
       events = await ahead;
     } catch (err) {
       ahead = undefined;
+      await settle();
       if (control.stopped) break;
       if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
       backoff = Math.min(2000, backoff ? backoff * 2 : 100);
@@ -211,40 +252,32 @@ export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> 
     }
     ahead = undefined;
     if (events.length === 0) {
+      await settle();
       if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
       continue;
     }
     const t0 = performance.now();
     lastEventAt = t0;
-    if (!control.stopped && (o.maxEvents === undefined || eventsIn + events.length < o.maxEvents)) ahead = startRead(events.length);
+    if (!control.stopped && (o.maxEvents === undefined || reserved() + events.length < o.maxEvents)) ahead = startRead(events.length);
+    let scored: { results: ResultRecord[]; dead: DeadLetter[] };
     try {
       if (o.enricher) await o.enricher.enrich(events);
-      const { results, dead } = await scoreBatch(o.scorer, events, o.source.name);
-      if (o.committer) await o.committer.commit(results, dead, events);
-      else {
-        await Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]);
-        await o.source.ack(events);
-      }
-      backoff = 0;
-      eventsIn += events.length;
-      windowIn += events.length;
-      eventsOut += results.length;
-      deadLettered += dead.length;
-      batches++;
-      const ms = performance.now() - t0;
-      all.add(ms);
-      windowLat.add(ms);
-      o.onAcked?.(events, results);
+      scored = await scoreBatch(o.scorer, events, o.source.name);
     } catch (err) {
-      // nothing of this batch was acked: it will be delivered again (sinks are idempotent by event id)
-      retries++;
-      o.source.redeliver(events);
-      backoff = Math.min(2000, backoff ? backoff * 2 : 100);
-      o.progress.warn(`batch of ${events.length} not acked (${(err as Error).message}); redelivering in ${backoff} ms`);
-      await sleep(backoff);
-      lastEventAt = performance.now(); // events are waiting to be redelivered: not idle
+      await settle();
+      await failed(events, err);
+      continue;
     }
+    if (!(await settle())) {
+      // the previous commit failed (broker trouble): this batch is redelivered with it
+      o.source.redeliver(events);
+      continue;
+    }
+    const done = commit(scored.results, scored.dead, events);
+    done.catch(() => undefined); // handled in settle
+    inflight = { events, results: scored.results, dead: scored.dead, t0, done };
   }
+  await settle();
   if (o.metricsEverySec > 0) report(true);
   return {
     eventsIn,
