@@ -152,4 +152,31 @@ describe('dictl train', () => {
     expect(r.stderr).toMatch(/label churn has one class/);
     expect(existsSync(join(ws, 'registry/models/x'))).toBe(false);
   });
+  it('multiclass (softmax) and regression labels, and random search with --trials', () => {
+    const ws = fresh();
+    const numeric = ['account_length', 'total_day_minutes', 'total_eve_minutes', 'total_night_minutes', 'number_customer_service_calls'];
+    const feats = `features:\n  - columns: [${numeric.join(', ')}]\n    transforms:\n      - impute: median\n      - standardize\n`;
+    writeFileSync(join(ws, 'features/area.yaml'), `source: churn@1\nlabel:\n  column: area_code\n  classes: [area_code_408, area_code_415, area_code_510]\n${feats}`);
+    writeFileSync(join(ws, 'features/charge.yaml'), `source: churn@1\nlabel:\n  column: total_day_charge\n  task: regression\n${feats}`);
+    must(cli(ws, ['feature', 'build', 'area', '--json']));
+    must(cli(ws, ['feature', 'build', 'charge', '--json']));
+    const mc = must(cli(ws, ['train', '--features', 'area', '--name', 'area', '--tune', '--trials', '3', '--folds', '2', '--workers', '1', '--json']));
+    expect(mc.json.task).toBe('multiclass');
+    expect(mc.json.cv.metric).toBe('logloss');
+    expect(mc.json.cv.trials.length).toBe(3);
+    const m = JSON.parse(readFileSync(modelJson(ws, 'area', 1), 'utf8'));
+    expect(m.coef.length).toBe(3);
+    expect(m.intercept.length).toBe(3);
+    // area code is unrelated to usage: the model is close to the class priors (log loss ≈ entropy)
+    expect(m.trainMetrics.logloss).toBeGreaterThan(0.9);
+    expect(m.trainMetrics.logloss).toBeLessThan(1.1);
+    const rg = must(cli(ws, ['train', '--features', 'charge', '--name', 'charge', '--penalty', 'none', '--json']));
+    expect(rg.json.algorithm).toBe('linear');
+    // total_day_charge = 0.17 · total_day_minutes (to rounding): an exact linear fit
+    expect(rg.json.trainMetrics.r2).toBeGreaterThan(0.99999);
+    expect(rg.json.trainMetrics.rmse).toBeLessThan(0.01);
+    const cl = cli(ws, ['train', '--features', 'charge', '--name', 'charge', '--class-weight', 'balanced', '--json']);
+    expect(cl.code).toBe(2);
+    expect(cl.stderr).toMatch(/classification labels only/);
+  });
 });
