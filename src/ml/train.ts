@@ -248,7 +248,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     }
     cv = r.cv;
     chosen = trials[r.bestIndex];
-    if (r.unconverged.length) warnings.push(`${r.unconverged.length} of ${trials.length} configurations did not converge in some fold within ${v.maxIter} iterations`);
+    if (r.unconverged.length) warnings.push(`${r.unconverged.length} of ${trials.length} configurations did not reach --tol ${v.tol} in some fold (iteration cap ${v.maxIter} or precision floor; typical of L1 on nearly collinear features); their CV scores are still reported`);
   }
   const tCv = performance.now();
 
