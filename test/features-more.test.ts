@@ -319,6 +319,18 @@ describe('labels, pinned holdouts, lock, sandbox', () => {
     expect(r.outputs).toEqual(['tier']);
   });
 
+  it('string_index handle_invalid: skip drops the rows with unseen values offline, keeping row order', async () => {
+    writeFileSync(join(wsDir, 'features/skip.yaml'), 'source: shop@1\nlabel: {column: label, positive: "yes"}\nfeatures:\n  - column: city\n    transforms: [{impute: mode}, {string_index: {handle_invalid: skip}}]\n  - visits\n');
+    const r = await buildFeatureSet(ws, 'skip');
+    const seen = new Set(trainData.map((d) => d.city).filter((c) => c !== null));
+    const dropped = data.filter((d) => d.city !== null && !seen.has(d.city)).map((d) => d.id);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(r.rows.skipped).toBe(dropped.length);
+    const m = await loadMatrix(resolveFeatureBuild(ws, 'skip').parquetPath, 'all');
+    expect([...m.rows]).toEqual(data.map((d) => d.id).filter((id) => !dropped.includes(id)));
+    expect(() => applyPipeline(resolveFeatureBuild(ws, 'skip').build.pipeline, [{ city: 'vardo', visits: 1 }])).toThrow(/handle_invalid: skip/);
+  });
+
   it('a pinned holdout (hash prefix) is used instead of the latest one', async () => {
     writeFileSync(join(wsDir, 'rows2.txt'), '0\n1\n2\n');
     const h2 = dictl(wsDir, 'holdout', 'create', 'shop@1', '--rows', join(wsDir, 'rows2.txt'));

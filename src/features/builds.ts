@@ -223,15 +223,18 @@ export async function fitAndWrite(
     app.closeSync();
   }
   await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)`);
+  const nRows = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __src`))[0].n);
+  if (nRows === 0) throw new DictlError('data', `${spec.source} has no rows`);
   if (aggs.length) {
-    // entity aggregates as of each row's time, computed once
+    // entity aggregates as of each row's time, computed once, kept in row order
     progress(`computing ${aggs.length} point-in-time aggregate${aggs.length === 1 ? '' : 's'}`);
-    await duck.run(`CREATE TEMP TABLE __src_aggs AS ${withAggregatesSql(spec, '__src', aggs, inp.temporal ?? false).slice(1, -1)}`);
+    await duck.run(`CREATE TEMP TABLE __src_aggs AS ${withAggregatesSql(spec, '__src', aggs, inp.temporal ?? false).slice(1, -1)} ORDER BY src.__row`);
   }
+  // the split as a bitmap looked up per row: no join, so the scan keeps its row order (no sort before writing)
+  await duck.run(`CREATE TEMP TABLE __split_bits AS SELECT coalesce(bitstring_agg(r, 0, ${nRows - 1}), bitstring('0', ${nRows})) AS b FROM __test_rows`);
   await duck.run(
-    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN t.r IS NULL THEN 'train' ELSE 'test' END AS __split
-     FROM ${aggs.length ? '__src_aggs' : '__src'} s
-     LEFT JOIN __test_rows t ON t.r = s.__row`,
+    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit((SELECT b FROM __split_bits), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
+     FROM ${aggs.length ? '__src_aggs' : '__src'} s`,
   );
   // label checks before anything is fitted or written
   const lab = sqlId(spec.label.column);
@@ -255,19 +258,38 @@ export async function fitAndWrite(
   const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, Number(lc[0].n));
   const t1 = Date.now();
   progress(`writing ${pipeline.outputNames.length} feature columns`);
-  const sel = pipelineSelect(pipeline, `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`, ['__row', '__split', '__label'], { orderBy: '__row' });
-  try {
-    await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
-  } catch (e) {
-    const msg = (e as Error).message.split('\n')[0];
-    if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
-    throw e;
+  const from = `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`;
+  const copy = async (orderBy?: string) => {
+    const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], orderBy ? { orderBy } : {});
+    try {
+      await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
+    } catch (e) {
+      const msg = (e as Error).message.split('\n')[0];
+      if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
+      throw e;
+    }
+  };
+  await copy();
+  // insertion order is preserved by the scan → project → COPY plan; verify it, and sort only if it was not
+  const out = sqlStr(outPath);
+  const st = (
+    await duck.all<{ n: number; train: number; test: number; off: number }>(
+      `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
+              count(*) FILTER (WHERE __row <> file_row_number)::BIGINT AS off FROM read_parquet(${out}, file_row_number = true)`,
+    )
+  )[0];
+  let ordered = Number(st.off) === 0;
+  if (!ordered && Number(st.n) < nRows) {
+    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM (SELECT __row, lag(__row) OVER (ORDER BY file_row_number) AS p FROM read_parquet(${out}, file_row_number = true)) WHERE __row <= p`);
+    ordered = Number(bad[0].n) === 0;
   }
-  const counts = await duck.all<{ s: string; n: number }>(`SELECT __split AS s, count(*)::BIGINT AS n FROM read_parquet(${sqlStr(outPath)}) GROUP BY 1`);
-  const total = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __src`);
-  const train = Number(counts.find((c) => c.s === 'train')?.n ?? 0);
-  const test = Number(counts.find((c) => c.s === 'test')?.n ?? 0);
-  return { pipeline, rows: { train, test, skipped: Number(total[0].n) - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+  if (!ordered) {
+    progress('sorting the feature matrix by row');
+    await copy('__row');
+  }
+  const train = Number(st.train);
+  const test = Number(st.test);
+  return { pipeline, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
 }
 
 export async function buildFeatureSet(
