@@ -2,7 +2,8 @@
 // and per-event latency at a steady 10,000 events/s (goal p99 ≤ 10 ms), against a real redis-server
 // started on a free loopback port. The peer, measured in the same run on the same stream size, is
 // the floor: a bare ioredis XREADGROUP + XACK loop that neither parses, scores nor writes.
-// Default 200,000 events and 5 s at 10k/s; BENCH_SCALE=0.1 shrinks both. The scorer is a small
+// Default 200,000 events (two alternating rounds of floor and dictl, best of each) and 5 s at 10k/s;
+// BENCH_SCALE=0.1 shrinks both. The scorer is a small
 // vectorised logistic model in JS (the ONNX scorer's own cost is measured by bench/score.mjs).
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -84,28 +85,39 @@ if (!isMainThread) {
 
   try {
     console.log(`Redis Streams end to end: ${N.toLocaleString('en')} events, batch 1000; per batch one Lua script writes the results (once per event id) and XACKs (load average now ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores)`);
-    // peer: the floor — read and ack only
-    await load('floor', N);
-    const fr = new Redis(url, { protocol: 2 });
-    await fr.call('XGROUP', 'CREATE', 'floor', 'g', '0');
-    let t = performance.now();
-    for (let done = 0; done < N; ) {
-      const reply = await fr.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 1000, 'STREAMS', 'floor', '>');
-      const entries = reply[0][1];
-      await fr.call('XACK', 'floor', 'g', ...entries.map((e) => e[0]));
-      done += entries.length;
-    }
-    const floorMs = performance.now() - t;
-    fr.disconnect();
-    const floorRate = N / (floorMs / 1000);
+    // The machine is shared: floor and dictl runs alternate (ROUNDS each, fresh streams) and the
+    // best of each is compared, so a burst of someone else's load does not decide the ratio.
+    const ROUNDS = 2;
+    const floorRates = [];
+    const runs = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      // peer: the floor — read and ack only
+      await load(`floor${round}`, N);
+      const fr = new Redis(url, { protocol: 2 });
+      await fr.call('XGROUP', 'CREATE', `floor${round}`, 'g', '0');
+      const t = performance.now();
+      for (let done = 0; done < N; ) {
+        const reply = await fr.call('XREADGROUP', 'GROUP', 'g', 'c', 'COUNT', 1000, 'STREAMS', `floor${round}`, '>');
+        const entries = reply[0][1];
+        await fr.call('XACK', `floor${round}`, 'g', ...entries.map((e) => e[0]));
+        done += entries.length;
+      }
+      floorRates.push(N / ((performance.now() - t) / 1000));
+      fr.disconnect();
 
-    await load('ev', N);
-    const s = await runStream(scorer, { redis: url, stream: 'ev', group: 'g', consumer: 'bench', outStream: 'ev:scored', batchSize: 1000, blockMs: 100, maxEvents: N, metricsEverySec: 0, claimIdleMs: 60_000 }, quiet);
-    const rate = N / (s.durationMs / 1000);
-    const written = await r.xlen('ev:scored');
-    if (written !== N || s.eventsOut !== N) throw new Error(`expected ${N} results, got ${written} (summary ${s.eventsOut})`);
-    console.log(`  floor (bare XREADGROUP+XACK, no work):  ${Math.round(floorRate).toLocaleString('en')} events/s (${floorMs.toFixed(0)} ms)`);
-    console.log(`  dictl stream scoring with acks:        ${Math.round(rate).toLocaleString('en')} events/s (${s.durationMs} ms; batch p50 ${s.latencyMs.p50} ms, p99 ${s.latencyMs.p99} ms)`);
+      await load(`ev${round}`, N);
+      const s = await runStream(scorer, { redis: url, stream: `ev${round}`, group: 'g', consumer: 'bench', outStream: `ev${round}:scored`, batchSize: 1000, blockMs: 100, maxEvents: N, metricsEverySec: 0, claimIdleMs: 60_000 }, quiet);
+      const written = await r.xlen(`ev${round}:scored`);
+      if (written !== N || s.eventsOut !== N) throw new Error(`expected ${N} results, got ${written} (summary ${s.eventsOut})`);
+      runs.push({ rate: N / (s.durationMs / 1000), s });
+      await r.del(`floor${round}`, `ev${round}`, `ev${round}:scored`);
+    }
+    const floorRate = Math.max(...floorRates);
+    const best = runs.reduce((a, b) => (b.rate > a.rate ? b : a));
+    const rate = best.rate;
+    const fmt = (x) => Math.round(x).toLocaleString('en');
+    console.log(`  floor (bare XREADGROUP+XACK, no work):  ${fmt(floorRate)} events/s   (rounds: ${floorRates.map(fmt).join(', ')})`);
+    console.log(`  dictl stream scoring with acks:        ${fmt(rate)} events/s   (rounds: ${runs.map((x) => fmt(x.rate)).join(', ')}; best round batch p50 ${best.s.latencyMs.p50} ms, p99 ${best.s.latencyMs.p99} ms)`);
     console.log(`  ratio dictl/floor: ${(rate / floorRate).toFixed(2)}   goal ≥ 50,000 events/s: ${rate >= 50_000 ? 'MET' : 'NOT MET'}`);
 
     // latency at a steady 10,000 events/s
