@@ -30,25 +30,17 @@ beforeAll(async () => {
   for (const r of holdoutRows) truth.set(keyOf(inputs, r), r.churn === 'yes' ? 'yes' : 'no');
 }, 240_000);
 
-/** package + score the holdout events; returns the output lines and the scorer's decision stats */
+/** `dictl package` + `dictl score` of the holdout events; returns the output lines, decision counts and manifest */
 async function packageAndScore(tag: string) {
   const out = join(dir, `pkg-${tag}`);
-  const { packageModel } = await import('../src/scorer/package.js');
-  const { policyForPackage } = await import('../src/decide/store.js');
-  await packageModel(ws, 'churn-model@1', out, { decisionPolicy: policyForPackage(ws, 'churn-model') });
-  const { loadScorer } = await import('../src/scorer/scorer.js');
-  const { withDecisions } = await import('../src/decide/hook.js');
-  const { scoreFile } = await import('../src/scorer/run.js');
-  const { makeProgress } = await import('../src/ui/progress.js');
-  const scorer = await withDecisions(await loadScorer(out), { workspace: dir, source: inputsFile });
+  const p = cli(dir, ['package', 'churn-model@1', '--out', out]);
+  if (p.code !== 0) throw new Error(`package failed: ${p.stderr}`);
   const output = join(dir, `scores-${tag}.ndjson`);
-  try {
-    await scoreFile(scorer, inputsFile, output, { batchSize: 256, metricsEvery: 0, progress: makeProgress({ quiet: true }) });
-  } finally {
-    scorer.close();
-  }
+  const s = cli(dir, ['score', '--package', out, '--input', inputsFile, '--output', output]);
+  if (s.code !== 0) throw new Error(`score failed: ${s.stderr}`);
   const lines = readFileSync(output, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  return { lines, stats: scorer.decider!.stats(), manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };
+  const stats = { decided: lines.filter((l) => typeof l.action === 'string').length, review: lines.filter((l) => l.review === true).length, sampled: lines.filter((l) => l.sampled === true).length };
+  return { lines, stats, manifest: JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) };
 }
 
 describe('from prediction to accountable decision (churn)', () => {
@@ -89,6 +81,11 @@ describe('from prediction to accountable decision (churn)', () => {
     expect(manifest.decisionPolicy).toMatchObject({ kind: 'decision-policy', version: 2 });
     expect(lines).toHaveLength(1000);
     expect(stats.decided).toBe(1000);
+    for (const l of lines) {
+      expect(l).toMatchObject({ model: 'churn-model@1', modelVersion: 1, policyVersion: 2, autonomy: 'human-in-the-loop' });
+      expect(['retain-offer', 'review', 'none']).toContain(l.action);
+      expect(l.band).toBe(l.score >= manifest.decisionPolicy.actAbove ? 'high' : l.score >= manifest.decisionPolicy.review[0] ? 'review' : 'low');
+    }
     expect(stats.review).toBeGreaterThan(50);
     expect(stats.sampled).toBeGreaterThan(0);
     firstReviews = stats.review;
@@ -148,8 +145,10 @@ describe('from prediction to accountable decision (churn)', () => {
     const oldBand = w.json.policy.evidence.previousReview;
     const newBand = w.json.policy.review;
     expect(newBand === null || newBand[1] - newBand[0] < oldBand[1] - oldBand[0]).toBe(true);
-    const { stats, lines } = await packageAndScore('b');
+    const { stats, lines, manifest } = await packageAndScore('b');
     expect(lines).toHaveLength(1000);
+    expect(manifest.decisionPolicy.version).toBe(3);
+    expect(lines.every((l) => l.policyVersion === 3)).toBe(true);
     expect(stats.review).toBeLessThan(firstReviews);
   }, 240_000);
 

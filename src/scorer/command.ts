@@ -63,7 +63,13 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
   if (!streaming && !f.input && f.output) throw usageError('--output needs --input FILE (pipe mode writes to stdout)');
   if (!streaming && (f.lookup || f.stream || f.topic || f['out-stream'] || f['out-hash'] || f['out-topic']))
     throw usageError('stream flags (--stream, --topic, --out-*, --lookup) need --redis or --kafka');
-  const scorer = await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads });
+  // issue 8: a package carrying a decision policy adds action/band/versions to every result and queues reviews
+  const { withDecisions } = await import('../decide/hook.js');
+  const scorer = await withDecisions(await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads }), {
+    workspace: (f as { workspace?: string }).workspace,
+    redis: f.redis,
+    source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
+  });
   try {
     if (streaming) {
       const here = dirname(fileURLToPath(import.meta.url));

@@ -15,6 +15,7 @@ import { dataError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { tempPathFor } from '../io/atomic.js';
 import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type ScoredRow } from './scorer.js';
+import { decisionMembers } from '../decide/hook.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -97,7 +98,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
     }
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
-  return out;
+  return out + decisionMembers(r, j);
 }
 
 /** JSON for one result; NaN/Infinity become null. */
@@ -109,7 +110,7 @@ export function resultLine(s: ScoredRow, id?: unknown): string {
   if (s.label !== undefined) out += `,"label":${JSON.stringify(s.label)}`;
   if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
   if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
-  return out + '}';
+  return out + decisionMembers(s) + '}';
 }
 
 class Metrics {

@@ -302,6 +302,7 @@ export function resultJson(r: ResultRecord): string {
   if (r.label !== undefined) o.label = r.label;
   if (r.prediction !== undefined) o.prediction = r.prediction;
   if (r.probabilities !== undefined) o.probabilities = r.probabilities;
+  if (r.decision) Object.assign(o, r.decision);
   return JSON.stringify(o);
 }
 

@@ -116,6 +116,11 @@ export async function scoreBatch(
       if (s.prediction !== undefined) r.prediction = s.prediction;
       if (s.probabilities !== undefined) r.probabilities = Array.from(s.probabilities);
       if (e.key !== undefined) r.key = e.key;
+      const dec = (s as { decision?: Record<string, unknown> }).decision;
+      if (dec) {
+        const { score: _s, ...rest } = dec;
+        r.decision = rest;
+      }
       results.push(r);
     }
   }

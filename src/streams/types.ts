@@ -44,6 +44,8 @@ export interface ResultRecord {
   probabilities?: number[];
   /** Kafka message key of the source event */
   key?: string;
+  /** issue 8: action, band, model/policy versions when the package carries a decision policy */
+  decision?: Record<string, unknown>;
 }
 
 export interface DeadLetter {
