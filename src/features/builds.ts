@@ -262,7 +262,7 @@ export async function fitAndWrite(
   const copy = async (orderBy?: string) => {
     const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], orderBy ? { orderBy } : {});
     try {
-      await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION zstd)`);
+      await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION lz4)`);
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
