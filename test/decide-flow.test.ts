@@ -178,4 +178,12 @@ describe('from prediction to accountable decision (churn)', () => {
     expect(bad.json.drifted).toEqual(['total_day_minutes', 'international_plan']);
     expect(bad.stderr).toMatch(/Error \(VERDICT\): drift in 2 column/);
   }, 240_000);
+
+  it('a promotion to champion resets the policy to the supervised band (human-in-the-loop)', () => {
+    const before = cli(dir, ['decide', 'policy', 'show', 'churn-model@2']).json;
+    const pr = cli(dir, ['model', 'promote', 'churn-model@1', '--to', 'champion', '--gate', 'auc>=0.5']);
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(pr.json.policy).toMatchObject({ version: 4, autonomy: 'human-in-the-loop', review: before.review });
+    expect(cli(dir, ['decide', 'policy', 'show', 'churn-model']).json).toMatchObject({ version: 4, source: 'promotion', actAbove: before.actAbove });
+  }, 240_000);
 });

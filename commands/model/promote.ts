@@ -25,6 +25,7 @@ export default class ModelPromote extends DictlCommand {
     'require-champion': Flags.boolean({ description: 'fail champion-relative conditions when there is no champion yet', default: false }),
     junit: Flags.string({ description: 'write the verdict as JUnit XML to this file' }),
     markdown: Flags.string({ description: 'write the verdict as a Markdown summary table to this file' }),
+    'keep-autonomy': Flags.boolean({ description: "keep the model's decision-policy autonomy (default: a new champion goes back to human-in-the-loop)", default: false }),
   };
 
   async run() {
@@ -38,6 +39,7 @@ export default class ModelPromote extends DictlCommand {
       requireChampion: flags['require-champion'],
       junit: flags.junit,
       markdown: flags.markdown,
+      keepAutonomy: flags['keep-autonomy'],
       wait: flags.wait,
       progress: (m) => this.progress.phase(m),
     });
@@ -54,7 +56,8 @@ export default class ModelPromote extends DictlCommand {
         ['condition', 'candidate', x.baseline ?? 'champion', 'needed', 'result'],
         x.gate.results.map((c) => [c.condition, fmt(c.candidate), fmt(c.baseline), `${c.op} ${fmt(c.needed)}`, c.passed ? 'pass' : 'FAIL']),
       );
-      return [head, table, ...x.failures.map((f) => `FAILED ${f}`)].join('\n');
+      const policy = x.policy ? [`Decision policy: now ${x.policy.autonomy} (policy@${x.policy.version})`] : [];
+      return [head, table, ...x.failures.map((f) => `FAILED ${f}`), ...policy].join('\n');
     });
   }
 }

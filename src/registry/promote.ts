@@ -30,6 +30,8 @@ export interface PromoteOptions {
   markdown?: string;
   wait?: number;
   progress?: (msg: string) => void;
+  /** keep the decision policy's autonomy on promotion to champion (default: reset to human-in-the-loop) */
+  keepAutonomy?: boolean;
 }
 
 export interface PromoteResult {
@@ -55,6 +57,8 @@ export interface PromoteResult {
   baselineMetrics: Record<string, number | null> | null;
   junit?: string;
   markdown?: string;
+  /** the decision policy version written by the promotion (issue 8), if the model has a policy */
+  policy?: { version: number; autonomy: string; review: [number, number] | null } | null;
 }
 
 export async function promoteModel(ws: Workspace, refText: string, opts: PromoteOptions): Promise<PromoteResult> {
@@ -155,5 +159,10 @@ async function decideAndCommit(
   result.promoted = true;
   // ── after a promotion (still under the lock): follow-up effects go here, e.g. resetting the model's
   //    decision policy to human-in-the-loop. ──
+  if (alias === 'champion') {
+    const { onPromotion } = await import('../decide/store.js');
+    const p = onPromotion(ws, name, version, Boolean(opts.keepAutonomy));
+    result.policy = p ? { version: p.version, autonomy: p.autonomy, review: p.review } : null;
+  }
   return result;
 }
