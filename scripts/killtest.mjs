@@ -17,7 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SHARED = process.env.DICTL_SHARED ?? '/work/shared';
+const SHARED = process.env.DICTL_SHARED ?? new URL('../../shared', import.meta.url).pathname;
 const RUN = join(ROOT, 'bin/run.js');
 const argv = process.argv.slice(2);
 const opt = (name, def) => {

@@ -5,9 +5,10 @@ import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initWorkspace } from '../src/workspace.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const SHARED = '/work/shared/datasets';
+export const SHARED = join(SHARED_DIR, 'datasets');
 
 export function tempDir(prefix = 'dictl-ds-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

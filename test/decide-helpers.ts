@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { workspaceAt, type Workspace } from '../src/workspace.js';
 import type { ModelVersion } from '../src/types.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 export const ROOT = join(import.meta.dirname, '..');
-export const CHURN = '/work/shared/datasets/churn.csv';
-export const CHURN_TEST_ROWS = '/work/shared/reference/splits/churn.test_rows.txt';
+export const CHURN = join(SHARED_DIR, 'datasets', 'churn.csv');
+export const CHURN_TEST_ROWS = join(SHARED_DIR, 'reference', 'splits', 'churn.test_rows.txt');
 
 export function cli(cwd: string, args: string[], opts: { input?: string; json?: boolean } = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args, ...(opts.json === false ? [] : ['--json'])], {

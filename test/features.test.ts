@@ -15,9 +15,10 @@ import { applyPipeline } from '../src/pipeline/apply.js';
 import { withDuck } from '../src/io/duck.js';
 import { workspaceAt } from '../src/workspace.js';
 import type { FeatureBuild } from '../src/types.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 const ROOT = resolve(__dirname, '..');
-const SHARED = '/work/shared';
+const SHARED = SHARED_DIR;
 const CHURN = join(SHARED, 'datasets/churn.csv');
 const SPLIT = join(SHARED, 'reference/splits/churn.test_rows.txt');
 const PY = '/usr/bin/python3';

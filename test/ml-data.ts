@@ -1,7 +1,8 @@
 /** Test-side reference preprocessing of the shared data sets (see /work/shared/reference/README.md). */
 import fs from 'node:fs';
+import { SHARED as SHARED_DIR } from './shared.js';
 
-const SHARED = '/work/shared';
+const SHARED = SHARED_DIR;
 export const REF = JSON.parse(fs.readFileSync(`${SHARED}/reference/sklearn_logreg.json`, 'utf8')).results as Record<string, any>;
 
 export interface Prepared { Xtr: Float64Array; ytr: Float64Array; Xte: Float64Array; yte: Float64Array; ntr: number; nte: number; p: number; names: string[] }

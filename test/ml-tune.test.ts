@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { chainTrials, parseGrid, sampleTrials } from '../src/ml/cv.js';
 import { crossValidate } from '../src/ml/tune.js';
 import { prepare } from './ml-data.js';
+import { SHARED as SHARED_DIR } from './shared.js';
+import { join } from 'node:path';
 
-const REF = JSON.parse(fs.readFileSync('/work/shared/reference/sklearn_logreg.json', 'utf8')).results as Record<string, any>;
+const REF = JSON.parse(fs.readFileSync(join(SHARED_DIR, 'reference', 'sklearn_logreg.json'), 'utf8')).results as Record<string, any>;
 const base = { task: 'binary' as const, K: 2, classWeight: null, threshold: 0.5, tol: 1e-4, maxIter: 1000 };
 
 describe('grid and trials', () => {

@@ -22,9 +22,10 @@ import { withDuck, sqlString } from '../src/io/duck.js';
 import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
 import { loadScorer } from '../src/scorer/scorer.js';
 import type { ModelVersion } from '../src/types.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 const ROOT = resolve(__dirname, '..');
-const SHARED = '/work/shared';
+const SHARED = SHARED_DIR;
 
 const SPECS: Record<string, { positive: string; yaml: string }> = {
   churn: { positive: 'yes', yaml: readFileSync(join(ROOT, 'features/churn.yaml'), 'utf8') },

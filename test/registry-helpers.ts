@@ -14,9 +14,10 @@ import { predict } from '../src/ml/predict.js';
 import { registerModel } from '../src/registry/models.js';
 import type { ModelVersion } from '../src/types.js';
 import { workspaceAt, type Workspace } from '../src/workspace.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 export const ROOT = resolve(__dirname, '..');
-export const SHARED = '/work/shared';
+export const SHARED = SHARED_DIR;
 
 export function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8' });

@@ -12,9 +12,10 @@ import { logLoss, rocAuc } from '../src/ml/metrics.js';
 import { predict } from '../src/ml/predict.js';
 import { workspaceAt } from '../src/workspace.js';
 import { REF } from './ml-data.js';
+import { SHARED as SHARED_DIR } from './shared.js';
 
 const ROOT = resolve(__dirname, '..');
-const SHARED = '/work/shared';
+const SHARED = SHARED_DIR;
 
 function cli(cwd: string, args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1' }, encoding: 'utf8' });
