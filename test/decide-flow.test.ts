@@ -96,6 +96,22 @@ describe('from prediction to accountable decision (churn)', () => {
     expect(c).toMatchObject({ model: 'churn-model', modelVersion: 1, policyVersion: 2 });
     expect(Object.keys(c.input).sort()).toEqual(model.pipeline.inputs.map((i) => i.name).sort());
     expect(c.reason).toMatch(/review band|audit sample/);
+
+    // CSV output carries the same decisions as columns; re-scoring the same events queues no duplicate case
+    const csvOut = join(dir, 'scores-a.csv');
+    const s = cli(dir, ['score', '--package', join(dir, 'pkg-a'), '--input', inputsFile, '--output', csvOut]);
+    expect(s.code, s.stderr).toBe(0);
+    const [head, ...rows] = readFileSync(csvOut, 'utf8').trim().split('\n').map((l) => l.split(','));
+    expect(head).toEqual(expect.arrayContaining(['action', 'band', 'policy_version', 'review', 'review_id']));
+    expect(rows).toHaveLength(1000);
+    const col = (name: string) => head.indexOf(name);
+    rows.forEach((r, i) => {
+      expect(r[col('action')]).toBe(lines[i].action);
+      expect(r[col('band')]).toBe(lines[i].band);
+      expect(r[col('review')]).toBe(String(lines[i].review));
+      expect(r[col('policy_version')]).toBe('2');
+    });
+    expect(cli(dir, ['review', 'list']).json.pending).toBe(stats.review);
   }, 240_000);
 
   it('resolves the reviews with the true labels and exports them as a dataset with lineage', async () => {

@@ -15,7 +15,8 @@ import { dataError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import { tempPathFor } from '../io/atomic.js';
 import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type ScoredRow } from './scorer.js';
-import { decisionMembers } from '../decide/hook.js';
+import { decisionMembers, packagedPolicy } from '../decide/hook.js';
+import type { DecisionFields } from '../decide/runtime.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -495,6 +496,15 @@ function tableRowJson(scorer: Scorer, b: TableBatch, r: number): string {
   return JSON.stringify(o);
 }
 
+/** The decision columns a CSV result gets when the package carries a decision policy. */
+const DECISION_CSV_COLUMNS = ['action', 'band', 'model', 'policy_version', 'autonomy', 'review', 'review_id', 'intended'];
+
+function decisionCsv(d: DecisionFields | undefined): string {
+  if (!d) return ','.repeat(DECISION_CSV_COLUMNS.length);
+  const cells = [d.action, d.band, d.model, String(d.policyVersion), d.autonomy, String(d.review), d.reviewId ?? '', d.intended ?? ''];
+  return ',' + cells.map((c) => csvField(String(c))).join(',');
+}
+
 function csvField(v: string): string {
   return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
 }
@@ -530,8 +540,10 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   });
   let ok = false;
   try {
+    const hasDecisions = packagedPolicy(man as never) !== null && man.model.task === 'binary';
     if (outCsv) {
       const head = man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+      if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
@@ -542,6 +554,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
+        if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);
