@@ -9,6 +9,7 @@
  * (categorical); it warns at half those limits or (categorical) when chi-square p < alpha.
  */
 import { usageError } from '../errors.js';
+import { chiSquareP } from '../explore/stats.js';
 
 export const NULL_CAT = '__null__';
 
@@ -191,52 +192,8 @@ export function ksPValue(d: number, n1: number, n2: number): number {
   return Math.min(1, Math.max(0, 2 * sum));
 }
 
-function lnGamma(x: number): number {
-  const g = [76.18009172947146, -86.50532032941677, 24.01409824083091, -1.231739572450155, 0.1208650973866179e-2, -0.5395239384953e-5];
-  let y = x;
-  const tmp = x + 5.5 - (x + 0.5) * Math.log(x + 5.5);
-  let ser = 1.000000000190015;
-  for (const c of g) ser += c / ++y;
-  return -tmp + Math.log((2.5066282746310005 * ser) / x);
-}
-
-/** Upper regularised incomplete gamma Q(a, x) = 1 − P(a, x). */
-export function gammaQ(a: number, x: number): number {
-  if (x <= 0) return 1;
-  if (x < a + 1) {
-    let sum = 1 / a;
-    let del = sum;
-    let ap = a;
-    for (let n = 0; n < 1000; n++) {
-      ap += 1;
-      del *= x / ap;
-      sum += del;
-      if (Math.abs(del) < Math.abs(sum) * 1e-15) break;
-    }
-    return Math.max(0, 1 - sum * Math.exp(-x + a * Math.log(x) - lnGamma(a)));
-  }
-  // continued fraction (Lentz)
-  let b = x + 1 - a;
-  let c = 1 / 1e-300;
-  let d = 1 / b;
-  let h = d;
-  for (let i = 1; i < 1000; i++) {
-    const an = -i * (i - a);
-    b += 2;
-    d = an * d + b;
-    if (Math.abs(d) < 1e-300) d = 1e-300;
-    c = b + an / c;
-    if (Math.abs(c) < 1e-300) c = 1e-300;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < 1e-15) break;
-  }
-  return Math.min(1, Math.exp(-x + a * Math.log(x) - lnGamma(a)) * h);
-}
-
-/** Survival function of the chi-square distribution. */
-export const chi2PValue = (stat: number, df: number): number => (df <= 0 ? 1 : gammaQ(df / 2, stat / 2));
+/** Survival function of the chi-square distribution (the regularised gamma lives with the other test statistics). */
+export const chi2PValue = (stat: number, df: number): number => chiSquareP(stat, df);
 
 /** Jensen–Shannon divergence (base 2, in [0, 1]) between two count maps. */
 export function jsDivergence(p: Record<string, number>, q: Record<string, number>): number {
