@@ -107,7 +107,8 @@ export function binIndex(edges: number[], x: number): number {
   return lo;
 }
 
-export function numericProfile(name: string, values: unknown[], bins = 10, sampleSize = 1001): NumericProfile {
+/** The present numbers of a column, sorted ascending, and how many values were missing. */
+function sortedNumbers(values: unknown[]): { xs: number[]; nulls: number } {
   const buf = new Float64Array(values.length);
   let k = 0;
   let nulls = 0;
@@ -116,7 +117,11 @@ export function numericProfile(name: string, values: unknown[], bins = 10, sampl
     if (x === null) nulls++;
     else buf[k++] = x;
   }
-  const xs = buf.subarray(0, k).sort() as unknown as number[];
+  return { xs: buf.subarray(0, k).sort() as unknown as number[], nulls };
+}
+
+export function numericProfile(name: string, values: unknown[], bins = 10, sampleSize = 1001): NumericProfile {
+  const { xs, nulls } = sortedNumbers(values);
   const edges: number[] = [];
   if (xs.length) {
     for (let i = 1; i < bins; i++) {
@@ -246,15 +251,7 @@ export function compareColumn(profile: ColumnDriftProfile, values: unknown[], li
     if (s === 'drift' || status === 'ok') status = s;
   };
   if (profile.type === 'number') {
-    const buf = new Float64Array(values.length);
-    let k = 0;
-    let nulls = 0;
-    for (const v of values) {
-      const x = toNum(v);
-      if (x === null) nulls++;
-      else buf[k++] = x;
-    }
-    const xs = buf.subarray(0, k).sort() as unknown as number[];
+    const { xs, nulls } = sortedNumbers(values);
     const live = new Array(profile.counts.length).fill(0);
     for (const x of xs) live[binIndex(profile.edges, x)]++;
     const p = psi([...profile.counts, profile.nulls], [...live, nulls]);

@@ -10,7 +10,7 @@
  */
 import { DictlError, notFound, usageError } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
-import { runPipeline, type RunControl } from './runner.js';
+import { runPipeline, type PipelineSummary, type RunControl } from './runner.js';
 import type { BatchCommitter, DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
 
 export type { ScorerLike, ScoredRowLike } from './types.js';
@@ -37,15 +37,8 @@ export interface StreamRunOptions {
   claimIdleMs: number;
 }
 
-export interface StreamRunSummary {
-  eventsIn: number;
-  eventsOut: number;
-  deadLettered: number;
-  claimed: number;
-  batches: number;
-  latencyMs: { p50: number; p99: number };
-  durationMs: number;
-}
+/** What a stream run reports: the pipeline's counts and latencies (its internal retry count stays inside). */
+export type StreamRunSummary = Omit<PipelineSummary, 'retries'>;
 
 /** Checks the options before anything connects; throws usage errors (exit 2). */
 export function checkStreamOptions(o: StreamRunOptions): void {
