@@ -186,7 +186,8 @@ export interface FeatureBuild {
 /**
  * features.parquet beside state.json has columns: __row BIGINT (source data-row number),
  * __split VARCHAR ('train'|'test'), __label DOUBLE (binary 1/0; multiclass class index; regression
- * value), then pipeline.outputNames as DOUBLE, in that order.
+ * value), then pipeline.outputNames as DOUBLE (one-hot indicators as BOOLEAN: the same 0/1 values, far
+ * cheaper to write; CAST(x AS DOUBLE) reads them as 1.0/0.0, as loadMatrix does), in that order.
  */
 
 // ───────────────────────── models ─────────────────────────

@@ -86,7 +86,10 @@ describe('feature build (churn, reference protocol)', () => {
       expect.objectContaining({ column_name: '__label', column_type: 'DOUBLE' }),
     ]);
     expect(cols.slice(3).map((c) => c.column_name)).toEqual(build.pipeline.outputNames);
-    expect(new Set(cols.slice(3).map((c) => c.column_type))).toEqual(new Set(['DOUBLE']));
+    // one-hot indicators are stored as BOOLEAN, every other output as DOUBLE
+    const indicators = new Set(build.pipeline.features.flatMap((f) => (f.kind === 'onehot' ? f.outputs : [])));
+    expect(indicators.size).toBeGreaterThan(0);
+    for (const c of cols.slice(3)) expect(c.column_type, c.column_name).toBe(indicators.has(c.column_name) ? 'BOOLEAN' : 'DOUBLE');
     const m = await loadMatrix(parquet, 'all');
     expect(m.n).toBe(5000);
     for (let i = 0; i < m.n; i++) expect(m.rows[i]).toBe(i);

@@ -177,7 +177,7 @@ describe('DuckDB compiler = TS executor', () => {
     let k = 0;
     for (const a of nums) for (const b of nums) rows.push({ a, b, c: cats[k % cats.length], d: cats[(k++ * 7) % cats.length] });
     const ts = applyPipeline(P, rows);
-    const sqlRows = await withDuck(async (d) => {
+    const res = await withDuck(async (d) => {
       await d.run('CREATE TABLE t (i INTEGER, a DOUBLE, b DOUBLE, c VARCHAR, d VARCHAR)');
       const app = await d.conn.createAppender('t');
       rows.forEach((r, i) => {
@@ -187,8 +187,24 @@ describe('DuckDB compiler = TS executor', () => {
         app.endRow();
       });
       app.closeSync();
-      return d.all<Record<string, number | null>>(pipelineSelect(P, 't', ['i'], { orderBy: 'i' }));
+      const dbl = await d.all<Record<string, number | null>>(pipelineSelect(P, 't', ['i'], { orderBy: 'i' }));
+      // the storage form (features.parquet): one-hot indicators as BOOLEAN, everything else unchanged
+      const stored = await d.all<Record<string, number | boolean | null>>(pipelineSelect(P, 't', ['i'], { orderBy: 'i', indicators: 'boolean' }));
+      return { dbl, stored };
     });
+    const onehot = new Set(['c=x', 'c=y', 'c=__other__', 'd1=p', 'd1=q', 'd1=__other__']);
+    let trues = 0;
+    res.stored.forEach((r, i) =>
+      P.outputNames.forEach((name) => {
+        if (onehot.has(name)) {
+          expect(typeof r[name], name).toBe('boolean');
+          expect(Number(r[name]), `${name} row ${i}`).toBe(res.dbl[i][name]);
+          if (r[name]) trues++;
+        } else expect(r[name], `${name} row ${i}`).toBe(res.dbl[i][name]);
+      }),
+    );
+    expect(trues).toBeGreaterThan(rows.length); // two one-hot groups: most rows have a true in each
+    const sqlRows = res.dbl;
     expect(sqlRows.length).toBe(rows.length);
     // arithmetic, affine, clip, bucketize, one-hot, index: bit-identical. ln/exp: V8's Math.log/exp and
     // glibc (DuckDB) differ in the last bit for some inputs (measured: ln(3)), so those columns agree to 1e-12.

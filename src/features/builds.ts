@@ -67,7 +67,7 @@ export interface Matrix {
 /** Reads a features.parquet into a dense matrix (NULL → NaN), in __row order, streaming DuckDB chunks. */
 export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 'all'): Promise<Matrix> {
   if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
-  const { withDuck } = await import('../io/duck.js');
+  const { withDuck, readDoubleVector } = await import('../io/duck.js');
   return withDuck(async (duck) => {
     await lockDown(duck, [dirname(parquetPath)]);
     const src = `read_parquet(${sqlStr(parquetPath)})`;
@@ -88,9 +88,9 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
       const m = chunk.rowCount;
       const rv = chunk.getColumnVector(0);
       const lv = chunk.getColumnVector(1);
-      readDoubles(rv, m, rows, off, 1);
-      readDoubles(lv, m, y, off, 1);
-      for (let j = 0; j < p; j++) readDoubles(chunk.getColumnVector(j + 2), m, X, off * p + j, p);
+      readDoubleVector(rv, m, rows, off, 1);
+      readDoubleVector(lv, m, y, off, 1);
+      for (let j = 0; j < p; j++) readDoubleVector(chunk.getColumnVector(j + 2), m, X, off * p + j, p);
       off += m;
     }
     if (off !== n) throw new DictlError('internal', `read ${off} rows from ${parquetPath}, expected ${n}`);
@@ -98,24 +98,6 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
   });
 }
 
-/**
- * Copies m doubles of a DuckDB DOUBLE vector into out[start], out[start + stride], ... (NULL → NaN).
- * Reads the vector's Float64Array and validity bitmask directly when they are there (≈10× faster
- * than getItem), else falls back to getItem.
- */
-function readDoubles(vec: { getItem(i: number): unknown }, m: number, out: Float64Array, start: number, stride: number): void {
-  const items = (vec as unknown as { items?: unknown }).items;
-  const validity = (vec as unknown as { validity?: { data?: BigUint64Array | null; offset?: number } }).validity;
-  if (items instanceof Float64Array && items.length >= m && validity && (validity.offset ?? 0) === 0 && (validity.data === null || validity.data instanceof BigUint64Array)) {
-    const bits = validity.data ? new Uint8Array(validity.data.buffer, validity.data.byteOffset, validity.data.byteLength) : null;
-    for (let i = 0, k = start; i < m; i++, k += stride) out[k] = bits && (bits[i >> 3] & (1 << (i & 7))) === 0 ? NaN : items[i];
-    return;
-  }
-  for (let i = 0, k = start; i < m; i++, k += stride) {
-    const x = vec.getItem(i) as number | null;
-    out[k] = x === null ? NaN : x;
-  }
-}
 
 /** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
 export async function lockDown(duck: Duck, dirs: string[]): Promise<void> {
@@ -260,7 +242,7 @@ export async function fitAndWrite(
   progress(`writing ${pipeline.outputNames.length} feature columns`);
   const from = `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`;
   const copy = async (orderBy?: string) => {
-    const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], orderBy ? { orderBy } : {});
+    const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], { indicators: 'boolean', ...(orderBy ? { orderBy } : {}) });
     try {
       await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (FORMAT parquet, COMPRESSION lz4)`);
     } catch (e) {

@@ -12,6 +12,8 @@ import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, Pipeline
 import type { Duck } from '../io/duck.js';
 import { exprColumns } from '../pipeline/expr.js';
 import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import { sqlDouble } from '../pipeline/expr.js';
+import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
 
 const featErr = (spec: FeatureSetSpec, f: { name: string; line: number }, msg: string, hint?: string) =>
@@ -159,13 +161,97 @@ function statelessStep(t: TransformSpec): NumericStep | undefined {
   }
 }
 
+/** Training rows from which quantiles come from sampled windows (below it, quantile_cont is cheap). */
+export const WINDOW_QUANTILES_FROM = 100_000;
+/** Rows in the sample that bounds the windows. */
+const WINDOW_SAMPLE_ROWS = 50_000;
+
+/**
+ * Exact quantiles of large columns: bounds from a row sample, then one scan (together with the
+ * round's other `selects`) that counts the values below each window and collects those inside; the
+ * needed order statistics are picked from the window, and the rare window that misses them is
+ * recomputed with quantile_cont. Returns the round's stats by alias (quantile needs: number for a
+ * single level, array for several).
+ */
+async function windowQuantiles(
+  duck: Duck,
+  rel: string,
+  needs: QuantileNeed[],
+  nTrain: number,
+  selects: string[],
+  sampleRows: number,
+  sigmas: number,
+  progress: (m: string) => void,
+): Promise<Record<string, unknown>> {
+  const pct = Math.min(100, (100 * sampleRows) / nTrain);
+  const xs = needs.map((nd, i) => `${nd.x} AS x${i}`).join(', ');
+  const bounds = needs.map((nd, i) => `quantile_disc(x${i}, [${nd.qs.flatMap((q) => windowLevels(q, sampleRows, sigmas)).join(', ')}]) AS b${i}`);
+  const sampled = (await duck.all<Record<string, unknown>>(`SELECT ${bounds.join(', ')} FROM (SELECT ${xs} FROM ${rel}) USING SAMPLE ${pct.toFixed(6)}% (bernoulli, 7)`))[0];
+  // one scan: the round's other statistics, and per level the count below its window and the window
+  const scan: string[] = [...selects];
+  needs.forEach((nd, i) => {
+    scan.push(`count(${nd.x})::BIGINT AS w${i}_n`);
+    const b = (sampled[`b${i}`] as (number | null)[] | null) ?? [];
+    nd.qs.forEach((q, j) => {
+      const [lv, hv] = windowLevels(q, sampleRows, sigmas);
+      const lo = lv === 0 || b[2 * j] === null || b[2 * j] === undefined ? -Infinity : Number(b[2 * j]);
+      const hi = hv === 1 || b[2 * j + 1] === null || b[2 * j + 1] === undefined ? Infinity : Number(b[2 * j + 1]);
+      const inside = [Number.isFinite(lo) ? `${nd.x} >= ${sqlDouble(lo)}` : `${nd.x} IS NOT NULL`, ...(Number.isFinite(hi) ? [`${nd.x} <= ${sqlDouble(hi)}`] : [])];
+      scan.push(Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})::BIGINT AS w${i}_${j}_below` : `0::BIGINT AS w${i}_${j}_below`);
+      scan.push(`list(${nd.x}) FILTER (${inside.join(' AND ')}) AS w${i}_${j}_in`);
+    });
+  });
+  const r = (await duck.all<Record<string, unknown>>(`SELECT ${scan.join(', ')} FROM ${rel}`))[0];
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(r)) if (!/^w\d+_/.test(k)) out[k] = r[k];
+  const shape = (nd: QuantileNeed, v: number[] | null) => (v === null ? null : nd.single ? v[0] : v);
+  const missed: number[] = [];
+  needs.forEach((nd, i) => {
+    const n = num(r[`w${i}_n`])!;
+    if (n === 0) {
+      out[nd.alias] = null;
+      return;
+    }
+    const vals = nd.qs.map((q, j) => {
+      const w = Float64Array.from((r[`w${i}_${j}_in`] as number[] | null) ?? [], Number).sort();
+      return quantileFromWindow(n, num(r[`w${i}_${j}_below`])!, w, q);
+    });
+    if (vals.every((v) => v !== undefined)) out[nd.alias] = shape(nd, vals as number[]);
+    else missed.push(i);
+  });
+  if (missed.length) {
+    // the sample's bounds missed (about one in 10^9 at 6 standard errors): exact aggregate
+    progress(`${missed.length} quantile window${missed.length === 1 ? '' : 's'} missed the order statistics: exact quantiles for ${missed.length === 1 ? 'it' : 'them'}`);
+    const ex = (await duck.all<Record<string, unknown>>(`SELECT ${missed.map((i) => `quantile_cont(${needs[i].x}, [${needs[i].qs.join(', ')}]) AS e${i}`).join(', ')} FROM ${rel}`))[0];
+    for (const i of missed) out[needs[i].alias] = shape(needs[i], (ex[`e${i}`] as number[] | null)?.map(Number) ?? null);
+  }
+  return out;
+}
+
+/** A quantile statistic of a round: its alias, the SQL of the values, the levels; single = a median. */
+interface QuantileNeed {
+  alias: string;
+  x: string;
+  qs: number[];
+  single: boolean;
+}
+
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : Number(v));
 
 /**
  * Fits the pipeline on `trainRel` (SQL relation of the training rows with the raw columns).
  * `progress` receives short step messages.
  */
-export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanInputs, trainRel: string, progress: (m: string) => void = () => {}, knownTrainRows?: number): Promise<FittedPipeline> {
+export async function fitPipeline(
+  duck: Duck,
+  spec: FeatureSetSpec,
+  plan: PlanInputs,
+  trainRel: string,
+  progress: (m: string) => void = () => {},
+  knownTrainRows?: number,
+  /** test knobs: training rows from which quantiles use windows, the windows' sample size and width */
+  opts: { windowQuantilesFrom?: number; windowSampleRows?: number; windowSigmas?: number } = {},
+): Promise<FittedPipeline> {
   const derivedNames = new Set(plan.derived.map((d) => d.name));
   // the training relation with derived columns computed
   const { compilePipelineSql } = await import('../pipeline/sql.js');
@@ -176,10 +262,13 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
   const nTrain = knownTrainRows ?? num((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${trainRel}`))[0].n)!;
   if (nTrain === 0) throw new DictlError('data', `no training rows: every row of ${spec.source} is in the holdout`);
 
-  // ── numeric features: fit the chain step by step, all features of a round in one query
+  // ── numeric features: fit the chain step by step, all features of a round in one query. Quantiles
+  // (medians too) of large training sets come from windows bounded by a sample (src/features/stats.ts);
+  // an impute followed by standardize is fitted in one round from the present values' moments.
   const numeric = spec.features.filter((f) => f.kind === 'numeric');
   const fitted = new Map<string, NumericStep[]>(numeric.map((f) => [f.name, []]));
   const pos = new Map<string, number>(numeric.map((f) => [f.name, 0]));
+  const useWindows = nTrain >= (opts.windowQuantilesFrom ?? WINDOW_QUANTILES_FROM);
   for (let round = 0; ; round++) {
     // apply stateless steps until each feature reaches a stateful one (or its end)
     for (const f of numeric) {
@@ -195,9 +284,13 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
     progress(`fitting ${pending.length} numeric transform${pending.length === 1 ? '' : 's'} (round ${round + 1})`);
     const selects: string[] = [];
     const modeQueries: { f: FeatureSpec; x: string }[] = [];
+    const quantileNeeds: QuantileNeed[] = [];
     const slots = new Map<string, string[]>();
+    /** features whose impute is followed by standardize: the moments of the present values, by alias */
+    const merged = new Map<string, { n: string; mean: string; var: string }>();
     for (const f of pending) {
-      const t = f.transforms[pos.get(f.name)!];
+      const i = pos.get(f.name)!;
+      const t = f.transforms[i];
       const x = stepsSql(fitted.get(f.name)!, numX(f.column ?? f.name));
       const needs: Need[] = [];
       if (t.op === 'impute') {
@@ -209,13 +302,23 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
       else if (t.op === 'bucketize') needs.push({ k: 'quantiles', q: Array.from({ length: t.quantiles! - 1 }, (_, j) => (j + 1) / t.quantiles!) });
       const names: string[] = [];
       needs.forEach((nd, j) => {
-        const alias = `s${selects.length}_${j}`;
-        selects.push(`${statSql(nd, x)} AS ${alias}`);
+        const alias = `s${slots.size}_${j}`;
+        const qs = nd.k === 'median' ? [0.5] : nd.k === 'quantiles' ? nd.q : null;
+        if (qs && useWindows) quantileNeeds.push({ alias, x, qs, single: nd.k === 'median' });
+        else selects.push(`${statSql(nd, x)} AS ${alias}`);
         names.push(alias);
       });
       slots.set(f.name, names);
+      const next = f.transforms[i + 1];
+      if (t.op === 'impute' && t.strategy !== 'mode' && t.strategy !== 'constant' && next?.op === 'standardize' && (next.withMean || next.withStd)) {
+        const m = { n: `m${slots.size}_n`, mean: `m${slots.size}_mean`, var: `m${slots.size}_var` };
+        selects.push(`count(${x}) AS ${m.n}`, `avg(${x}) AS ${m.mean}`, `var_pop(${x}) AS ${m.var}`);
+        merged.set(f.name, m);
+      }
     }
-    const stats = selects.length ? (await duck.all<Record<string, unknown>>(`SELECT ${selects.join(', ')} FROM ${rel}`))[0] : {};
+    const stats: Record<string, unknown> = {};
+    if (quantileNeeds.length) Object.assign(stats, await windowQuantiles(duck, rel, quantileNeeds, nTrain, selects, opts.windowSampleRows ?? WINDOW_SAMPLE_ROWS, opts.windowSigmas ?? 6, progress));
+    else if (selects.length) Object.assign(stats, (await duck.all<Record<string, unknown>>(`SELECT ${selects.join(', ')} FROM ${rel}`))[0]);
     const modes = new Map<string, number | null>();
     for (const { f, x } of modeQueries) {
       const r = await duck.all<{ v: number }>(`SELECT v FROM (SELECT ${x} AS v FROM ${rel}) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v ASC LIMIT 1`);
@@ -225,18 +328,18 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
       const t = f.transforms[pos.get(f.name)!];
       const s = slots.get(f.name)!.map((a) => stats[a]);
       const allMissing = () => featErr(spec, f, `${t.op} cannot be fitted: the column has no non-missing values in the ${nTrain} training rows`, 'impute it with a constant first, or drop the feature');
+      const standardize = (ts: Extract<TransformSpec, { op: 'standardize' }>, mean: number | null, std: number | null): NumericStep => {
+        if (mean === null || Number.isNaN(mean)) throw allMissing();
+        const sd = std === null || !Number.isFinite(std) || std === 0 ? 1 : std;
+        return { op: 'affine', sub: ts.withMean ? mean : 0, div: ts.withStd ? sd : 1 };
+      };
       let step: NumericStep;
       if (t.op === 'impute') {
         const v = t.strategy === 'mode' ? modes.get(f.name)! : num(s[0]);
         if (v === null || !Number.isFinite(v)) throw allMissing();
         step = { op: 'impute', value: v };
-      } else if (t.op === 'standardize') {
-        const mean = num(s[0]);
-        const std = num(s[1]);
-        if (mean === null) throw allMissing();
-        const sd = std === null || !Number.isFinite(std) || std === 0 ? 1 : std;
-        step = { op: 'affine', sub: t.withMean ? mean : 0, div: t.withStd ? sd : 1 };
-      } else if (t.op === 'min_max') {
+      } else if (t.op === 'standardize') step = standardize(t, num(s[0]), num(s[1]));
+      else if (t.op === 'min_max') {
         const mn = num(s[0]);
         const mx = num(s[1]);
         if (mn === null || mx === null) throw allMissing();
@@ -254,6 +357,13 @@ export async function fitPipeline(duck: Duck, spec: FeatureSetSpec, plan: PlanIn
       }
       fitted.get(f.name)!.push(step);
       pos.set(f.name, pos.get(f.name)! + 1);
+      const m = merged.get(f.name);
+      if (m && step.op === 'impute') {
+        // standardize the imputed values without another scan
+        const mm = imputedMoments(nTrain, num(stats[m.n])!, num(stats[m.mean]) ?? NaN, num(stats[m.var]) ?? NaN, step.value);
+        fitted.get(f.name)!.push(standardize(f.transforms[pos.get(f.name)!] as Extract<TransformSpec, { op: 'standardize' }>, mm.mean, mm.std));
+        pos.set(f.name, pos.get(f.name)! + 1);
+      }
     }
   }
 
