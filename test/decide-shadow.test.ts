@@ -121,7 +121,7 @@ describe('shadowReport', () => {
     expect(r.labelled!.challenger.upper).toBeLessThan(1);
   });
 
-  it('reports every pair when the log holds several challengers; inputKey is order independent', () => {
+  it('reports every pair when the log holds several challengers; inputKey is order independent; ids', () => {
     const mixed = [...entries.slice(0, 2), entry(7, [0.2, 'allow', 'no'], [0.3, 'allow', 'no'], { chModel: 'n@1' })];
     expect(shadowReport('m', mixed).pairs).toEqual([
       { champion: 'm@1', challenger: 'm@2', events: 2 },
@@ -130,5 +130,10 @@ describe('shadowReport', () => {
     expect(inputKey({ b: 1, a: 'x' })).toBe(inputKey({ a: 'x', b: 1 }));
     expect(inputKey({ a: 'x', b: 1, extra: 2 }, ['a', 'b'])).toBe(inputKey({ b: 1, a: 'x' }));
     expect(shadowReport('m', []).actionAgreement).toMatchObject({ n: 0, rate: 0, lower: 0, upper: 1 });
+    // ids: content hashes of models, policies, source and input; a failed challenger gets another id
+    expect(entry(1, [0.1, 'allow', 'no'], [0.9, 'block', 'yes']).id).toBe(entries[1].id);
+    expect(entry(4, [0.3, 'allow', 'no'], [0.5, 'review', 'no']).id).not.toBe(entries[4].id);
+    expect(entry(1, [0.1, 'allow', 'no'], [0.2, 'allow', 'no'], { chModel: 'n@1' }).id).not.toBe(entries[1].id);
+    expect(entries[1].id).toMatch(/^sh-[0-9a-f]{16}$/);
   });
 });

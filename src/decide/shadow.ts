@@ -73,9 +73,14 @@ export function challengerFields(s: ShadowSide): ChallengerFields {
   return f;
 }
 
-/** The content hash of an entry: models, policies applied, source, key and input (not the scores or time). */
-export function shadowId(e: { source: string; key?: string; input: Record<string, unknown>; champion: Pick<ShadowSide, 'model' | 'policy'>; challenger: Pick<ShadowSide, 'model' | 'policy'> }): string {
-  return 'sh-' + sha256(JSON.stringify([e.champion.model, e.champion.policy, e.challenger.model, e.challenger.policy, e.source, e.key ?? null, e.input])).slice(0, 16);
+/**
+ * The content hash of an entry: models, policies applied, source, key and input (not the scores or time).
+ * A failed challenger gets another id, so a later successful re-score of the event is still logged.
+ */
+export function shadowId(e: { source: string; key?: string; input: Record<string, unknown>; champion: Pick<ShadowSide, 'model' | 'policy'>; challenger: Pick<ShadowSide, 'model' | 'policy' | 'error'> }): string {
+  const parts: unknown[] = [e.champion.model, e.champion.policy, e.challenger.model, e.challenger.policy, e.source, e.key ?? null, e.input];
+  if (e.challenger.error !== undefined) parts.push('challenger-failed');
+  return 'sh-' + sha256(JSON.stringify(parts)).slice(0, 16);
 }
 
 /** A canonical key of an event's inputs (sorted field names; only `names` when given). */
