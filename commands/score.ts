@@ -9,6 +9,7 @@ export default class Score extends DictlCommand {
     'Pipe mode (no --input): NDJSON on stdin → one NDJSON line per event on stdout, in order (errors as {"error","line"} lines); the --json summary goes to stderr.',
     'File mode: --input FILE.csv|.parquet|.ndjson --output FILE.ndjson|.csv; stream mode: --redis or --kafka (see the streams flags). In both the --json summary goes to stdout.',
     'SIGINT/SIGTERM stop reading, finish the events already read and print the summary.',
+    'Shadow deployment: --challenger DIR scores every event with a second package on the same validated rows. The champion\'s output and action are emitted as usual; the challenger\'s score and the action its policy (else the champion\'s) would take are only logged (registry/shadow/MODEL/log.ndjson, or the Redis stream shadow:MODEL with --redis) and shown under "challenger" in each NDJSON/stream output. Report: dictl decide shadow MODEL.',
   ].join('\n');
   static override examples = [
     'cat events.ndjson | <%= config.bin %> score --package build/churn-scorer > scores.ndjson',
@@ -17,9 +18,11 @@ export default class Score extends DictlCommand {
     'tail -f events.ndjson | <%= config.bin %> score --package build/churn-scorer --metrics-every 5 --dead-letter bad.ndjson',
     '<%= config.bin %> score --package build/churn-scorer --redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1 --out-stream scores',
     '<%= config.bin %> score --package build/churn-scorer --kafka broker:9092 --topic events --group scorers --out-topic scores',
+    '<%= config.bin %> score --package build/churn-v3 --challenger build/churn-v4 --input events.ndjson --output decisions.ndjson',
   ];
   static override flags = {
     package: Flags.string({ char: 'p', description: 'scorer package folder (made by dictl package)', required: true }),
+    challenger: Flags.string({ description: 'challenger package scored beside --package on the same rows: logged to the shadow log and shown under "challenger", never acted on' }),
     input: Flags.string({ char: 'i', description: 'input file: .csv, .parquet or .ndjson (default: NDJSON on stdin)' }),
     output: Flags.string({ char: 'o', description: 'output file: .ndjson or .csv (required with --input)' }),
     'dead-letter': Flags.string({ description: 'NDJSON file (or stream:KEY with --redis) receiving invalid events with reason and payload' }),

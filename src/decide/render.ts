@@ -3,6 +3,7 @@ import { bar, fmtNum, renderTable } from '../ui/table.js';
 import { describePolicy, type DecisionPolicy } from './policy.js';
 import type { OptimizeResult } from './optimize.js';
 import type { TrustReport } from './trust.js';
+import type { ShadowReport } from './shadow.js';
 
 export function renderPolicy(p: DecisionPolicy): string {
   const lines = [
@@ -49,5 +50,41 @@ export function renderTrust(t: TrustReport & { model: string; policyVersion: num
   for (const e of [t.lowEdge, t.highEdge]) if (e) lines.push(`edge ${fmtNum(e.from)}–${fmtNum(e.to)} → automatic "${e.call}": ${e.agree}/${e.n} agree, lower bound ${fmtNum(e.lower)}`);
   lines.push('', t.recommendation ? `Recommendation: ${t.recommendation.reason}` : `No change recommended: ${t.reason}`);
   if (t.recommendation) lines.push(`Apply it with: dictl decide policy widen ${t.model} --target ${t.target}`);
+  return lines.join('\n');
+}
+
+export function renderShadow(r: ShadowReport & { log: string; synced?: { stream: string; added: number } }): string {
+  const pct = (x: number) => `${fmtNum(x * 100, 1)}%`;
+  const lines: string[] = [];
+  if (r.synced) lines.push(`Copied ${r.synced.added} new entries from ${r.synced.stream}`);
+  lines.push(`Shadow log of ${r.model}: ${r.events} events (${r.log})`);
+  for (const p of r.pairs) lines.push(`  champion ${p.champion} vs challenger ${p.challenger}: ${p.events} events`);
+  if (r.failed) lines.push(`  challenger failed on ${r.failed} events (left out below)`);
+  if (r.pairs.length > 1) lines.push(`  the figures below pool all ${r.pairs.length} pairs; compare one with --challenger NAME@VERSION`);
+  const ci = `${Math.round(r.confidence * 100)}% CI`;
+  lines.push(
+    '',
+    `Same action:   ${r.actionAgreement.agree}/${r.actionAgreement.n} = ${pct(r.actionAgreement.rate)} (${ci} ${pct(r.actionAgreement.lower)}–${pct(r.actionAgreement.upper)})`,
+    `Same yes/no:   ${r.callAgreement.agree}/${r.callAgreement.n} = ${pct(r.callAgreement.rate)} (${ci} ${pct(r.callAgreement.lower)}–${pct(r.callAgreement.upper)})`,
+    `Score (challenger − champion): mean |diff| ${fmtNum(r.scoreDiff.meanAbs)}, max ${fmtNum(r.scoreDiff.maxAbs)}, mean ${fmtNum(r.scoreDiff.mean)}`,
+    '',
+    'champion action ↓ / challenger action →',
+    renderTable(['', ...r.confusion.actions], r.confusion.actions.map((a, i) => [a, ...r.confusion.counts[i]])),
+  );
+  const l = r.labelled;
+  if (!l) lines.push('', 'No human labels yet (resolve review cases, or pass --labels FILE).');
+  else
+    lines.push(
+      '',
+      `Human labels: ${l.n} events (${l.fromReviews} from reviews, ${l.fromLabels} from --labels; ${l.positives} yes)`,
+      renderTable(
+        ['model', 'agree', 'rate', 'lower', 'upper'],
+        [
+          [r.pairs.length === 1 ? r.pairs[0].champion : 'champion', l.champion.agree, l.champion.rate, l.champion.lower, l.champion.upper],
+          [r.pairs.length === 1 ? r.pairs[0].challenger : 'challenger', l.challenger.agree, l.challenger.rate, l.challenger.lower, l.challenger.upper],
+        ],
+      ),
+      `right by both ${l.both}, only champion ${l.onlyChampion}, only challenger ${l.onlyChallenger}, neither ${l.neither}`,
+    );
   return lines.join('\n');
 }

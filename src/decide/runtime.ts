@@ -5,6 +5,7 @@
  */
 import { applyPolicy, modelCall, seededRng, type Band, type DecisionPolicy } from './policy.js';
 import { caseId, type ReviewCase, type ReviewSink } from '../review/queue.js';
+import type { ChallengerFields } from './shadow.js';
 
 export interface DecisionFields {
   score: number;
@@ -20,6 +21,8 @@ export interface DecisionFields {
   intended?: string;
   /** true when the case went to review only as an audit sample of an automatic decision */
   sampled?: true;
+  /** the challenger scored beside this model (dictl score --challenger): logged, not acted on */
+  challenger?: ChallengerFields;
 }
 
 export interface Decider {

@@ -56,7 +56,8 @@ export function caseId(c: Pick<ReviewCase, 'model' | 'modelVersion' | 'policyVer
   return 'rv-' + sha256(JSON.stringify([c.model, c.modelVersion, c.policyVersion, c.source, c.key ?? null, c.input])).slice(0, 16);
 }
 
-function appendLines(path: string, lines: string[]): void {
+/** One O_APPEND write of a whole batch of lines, then fsync (shared by the review queue and the shadow log). */
+export function appendLines(path: string, lines: string[]): void {
   if (lines.length === 0) return;
   mkdirSync(join(path, '..'), { recursive: true });
   const fd = openSync(path, 'a', 0o644);
@@ -70,7 +71,8 @@ function appendLines(path: string, lines: string[]): void {
   }
 }
 
-function readLines<T>(path: string): T[] {
+/** Every parseable line of an NDJSON log (a torn last line is skipped). */
+export function readLines<T>(path: string): T[] {
   if (!existsSync(path)) return [];
   const out: T[] = [];
   for (const line of readFileSync(path, 'utf8').split('\n')) {

@@ -26,53 +26,92 @@ export interface SyncResult {
   cursor: string;
 }
 
-export async function syncFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number; batch?: number } = {}): Promise<SyncResult> {
-  validateName('model', model);
+/** Connects to a redis:// URL or fails with a data error (no retries: the caller reports it). */
+export async function connectRedis(url: string): Promise<import('ioredis').Redis> {
   if (!/^rediss?:\/\//.test(url)) throw usageError(`--redis must be a redis:// URL, got "${url}"`);
   const { Redis } = await import('ioredis');
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
   client.on('error', () => {}); // reported through connect()'s rejection
   try {
-    try {
-      await client.connect();
-    } catch (e) {
-      throw dataError(`cannot connect to ${url}: ${(e as Error).message}`);
-    }
-    return await withLock(ws.registryDir, { wait: o.wait, command: `review sync ${model}` }, async () => {
-      const cursorPath = join(modelReviewsDir(ws, model), 'redis-cursor.json');
-      let cursor = existsSync(cursorPath) ? (JSON.parse(readFileSync(cursorPath, 'utf8')) as { last: string }).last : '0-0';
-      const known = new Set(readCases(ws, model).map((c) => c.id));
-      const key = reviewStreamKey(model);
-      let read = 0;
-      let added = 0;
-      let skipped = 0;
-      for (;;) {
-        const entries = (await client.xrange(key, `(${cursor}`, '+', 'COUNT', o.batch ?? 1000)) as [string, string[]][];
-        if (entries.length === 0) break;
-        const fresh: ReviewCase[] = [];
-        for (const [id, fields] of entries) {
-          read++;
-          cursor = id;
-          const i = fields.indexOf('case');
-          let c: ReviewCase | undefined;
-          try {
-            c = i >= 0 ? (JSON.parse(fields[i + 1]) as ReviewCase) : undefined;
-          } catch {
-            c = undefined;
-          }
-          if (!c || c.model !== model || typeof c.id !== 'string' || known.has(c.id)) {
-            skipped++;
-            continue;
-          }
-          known.add(c.id);
-          fresh.push(c);
-        }
-        await fileReviewSink(ws).add(fresh);
-        added += fresh.length;
-        writeJsonAtomic(cursorPath, { last: cursor, stream: key });
+    await client.connect();
+  } catch (e) {
+    client.disconnect();
+    throw dataError(`cannot connect to ${url}: ${(e as Error).message}`);
+  }
+  return client;
+}
+
+export interface StreamCopy<T extends { id: string }> {
+  /** stream key, e.g. reviews:MODEL */
+  key: string;
+  /** the entry field holding one JSON item */
+  field: string;
+  /** where the last copied entry id is remembered */
+  cursorPath: string;
+  /** ids already in the workspace (grows as items are copied) */
+  known: Set<string>;
+  /** whether an item belongs here (e.g. its model matches) */
+  accept(item: T): boolean;
+  /** appends a batch of new items to the workspace log */
+  append(items: T[]): void | Promise<void>;
+  batch?: number;
+}
+
+/**
+ * Copies the entries of a stream written after the saved cursor into a workspace log, once: items
+ * whose id is already known, unreadable or not accepted are skipped; the cursor advances per batch.
+ * The caller holds the workspace lock.
+ */
+export async function copyNewEntries<T extends { id: string }>(client: import('ioredis').Redis, c: StreamCopy<T>): Promise<{ read: number; added: number; skipped: number; cursor: string }> {
+  let cursor = existsSync(c.cursorPath) ? (JSON.parse(readFileSync(c.cursorPath, 'utf8')) as { last: string }).last : '0-0';
+  let read = 0;
+  let added = 0;
+  let skipped = 0;
+  for (;;) {
+    const entries = (await client.xrange(c.key, `(${cursor}`, '+', 'COUNT', c.batch ?? 1000)) as [string, string[]][];
+    if (entries.length === 0) break;
+    const fresh: T[] = [];
+    for (const [id, fields] of entries) {
+      read++;
+      cursor = id;
+      const i = fields.indexOf(c.field);
+      let x: T | undefined;
+      try {
+        x = i >= 0 ? (JSON.parse(fields[i + 1]) as T) : undefined;
+      } catch {
+        x = undefined;
       }
-      if (added) appendAudit(ws, { action: 'review.sync', subject: model, details: { stream: key, added, skipped, cursor } });
-      return { model, stream: key, read, added, skipped, cursor };
+      if (!x || typeof x.id !== 'string' || !c.accept(x) || c.known.has(x.id)) {
+        skipped++;
+        continue;
+      }
+      c.known.add(x.id);
+      fresh.push(x);
+    }
+    if (fresh.length) await c.append(fresh);
+    added += fresh.length;
+    writeJsonAtomic(c.cursorPath, { last: cursor, stream: c.key });
+  }
+  return { read, added, skipped, cursor };
+}
+
+export async function syncFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number; batch?: number } = {}): Promise<SyncResult> {
+  validateName('model', model);
+  const client = await connectRedis(url);
+  try {
+    return await withLock(ws.registryDir, { wait: o.wait, command: `review sync ${model}` }, async () => {
+      const key = reviewStreamKey(model);
+      const r = await copyNewEntries<ReviewCase>(client, {
+        key,
+        field: 'case',
+        cursorPath: join(modelReviewsDir(ws, model), 'redis-cursor.json'),
+        known: new Set(readCases(ws, model).map((c) => c.id)),
+        accept: (c) => c.model === model,
+        append: (cs) => fileReviewSink(ws).add(cs),
+        batch: o.batch,
+      });
+      if (r.added) appendAudit(ws, { action: 'review.sync', subject: model, details: { stream: key, added: r.added, skipped: r.skipped, cursor: r.cursor } });
+      return { model, stream: key, ...r };
     });
   } finally {
     client.disconnect();

@@ -13,6 +13,8 @@ import { scoreFile, scorePipe, type ScoreSummary } from './run.js';
 
 export interface ScoreFlags {
   package: string;
+  /** issue 8: a challenger package scored beside --package (shadow deployment) */
+  challenger?: string;
   input?: string;
   output?: string;
   'dead-letter'?: string;
@@ -69,6 +71,7 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     workspace: (f as { workspace?: string }).workspace,
     redis: f.redis,
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
+    challenger: f.challenger ? await loadScorer(f.challenger, { batchSize: f['batch-size'], threads: f.threads }) : undefined,
   });
   try {
     if (streaming) {

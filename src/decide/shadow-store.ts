@@ -1,0 +1,152 @@
+/**
+ * The shadow log: I/O around shadow.ts.
+ *   registry/shadow/MODEL/log.ndjson         one ShadowEntry per scored event (MODEL = the champion's name)
+ *   registry/shadow/MODEL/redis-cursor.json  last entry copied from the Redis stream shadow:MODEL
+ * Appends are the review queue's batched O_APPEND + fsync. Entry ids are content hashes, and the file
+ * sink skips ids already in the log, so re-scoring the same events logs no duplicate; readers also keep
+ * only the first entry of an id (two scorers writing at once). When scoring from Redis the scorer XADDs
+ * entries to the stream shadow:MODEL (field "entry") instead; `decide shadow MODEL --redis URL` copies
+ * them into the log once (like `review sync`) before reporting.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { dataError, notFound, usageError } from '../errors.js';
+import { withLock } from '../io/lock.js';
+import { appendAudit } from '../registry/audit.js';
+import { appendLines, readCases, readLines } from '../review/queue.js';
+import { connectRedis, copyNewEntries } from '../review/redis.js';
+import { validateName } from '../util/names.js';
+import type { Workspace } from '../workspace.js';
+import { inputKey, matchLabels, shadowReport, type Label, type ShadowEntry, type ShadowReport } from './shadow.js';
+
+export const shadowStreamKey = (model: string) => `shadow:${model}`;
+export const shadowDir = (ws: Workspace) => join(ws.registryDir, 'shadow');
+export const modelShadowDir = (ws: Workspace, model: string) => join(shadowDir(ws), validateName('model', model));
+export const shadowLogPath = (ws: Workspace, model: string) => join(modelShadowDir(ws, model), 'log.ndjson');
+
+/** Where a scorer puts shadow entries: the workspace log or a Redis stream. */
+export interface ShadowSink {
+  add(entries: ShadowEntry[]): Promise<void>;
+  describe(): string;
+  close?(): void;
+}
+
+/** Every entry of a model's shadow log, first occurrence of each id. */
+export function readShadow(ws: Workspace, model: string): ShadowEntry[] {
+  const seen = new Set<string>();
+  const out: ShadowEntry[] = [];
+  for (const e of readLines<ShadowEntry>(shadowLogPath(ws, model))) {
+    if (!e || typeof e.id !== 'string' || seen.has(e.id)) continue;
+    seen.add(e.id);
+    out.push(e);
+  }
+  return out;
+}
+
+/** The file sink of one champion model; loads the ids already logged once, then skips them. */
+export function fileShadowSink(ws: Workspace, model: string): ShadowSink {
+  const path = shadowLogPath(ws, model);
+  let known: Set<string> | undefined;
+  return {
+    async add(entries) {
+      known ??= new Set(readShadow(ws, model).map((e) => e.id));
+      const fresh: string[] = [];
+      for (const e of entries) {
+        if (known.has(e.id)) continue;
+        known.add(e.id);
+        fresh.push(JSON.stringify(e));
+      }
+      appendLines(path, fresh);
+    },
+    describe: () => path,
+  };
+}
+
+export interface ShadowSyncResult {
+  stream: string;
+  read: number;
+  added: number;
+  skipped: number;
+  cursor: string;
+}
+
+/** Copies new entries of the Redis stream shadow:MODEL into the workspace log (under the lock, once). */
+export async function syncShadowFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number } = {}): Promise<ShadowSyncResult> {
+  validateName('model', model);
+  const client = await connectRedis(url);
+  try {
+    return await withLock(ws.registryDir, { wait: o.wait, command: `decide shadow ${model} --redis` }, async () => {
+      const key = shadowStreamKey(model);
+      const r = await copyNewEntries<ShadowEntry>(client, {
+        key,
+        field: 'entry',
+        cursorPath: join(modelShadowDir(ws, model), 'redis-cursor.json'),
+        known: new Set(readShadow(ws, model).map((e) => e.id)),
+        accept: (e) => typeof e.champion?.model === 'string' && e.champion.model.startsWith(`${model}@`) && typeof e.challenger?.model === 'string',
+        append: (es) => appendLines(shadowLogPath(ws, model), es.map((e) => JSON.stringify(e))),
+      });
+      if (r.added) appendAudit(ws, { action: 'shadow.sync', subject: model, details: { stream: key, added: r.added, skipped: r.skipped, cursor: r.cursor } });
+      return { stream: key, ...r };
+    });
+  } finally {
+    client.disconnect();
+  }
+}
+
+function labelValue(v: unknown): Label | undefined {
+  if (v === 'yes' || v === true || v === 1 || v === '1' || v === 'true') return 'yes';
+  if (v === 'no' || v === false || v === 0 || v === '0' || v === 'false') return 'no';
+  return undefined;
+}
+
+/** A labels file: NDJSON events carrying the model's inputs and a label column (yes/no, true/false, 1/0). */
+export function readLabelsFile(path: string, column: string, names: string[]): Map<string, Label> {
+  const file = resolve(path);
+  if (!existsSync(file)) throw notFound(`labels file ${path} does not exist`);
+  const out = new Map<string, Label>();
+  const lines = readFileSync(file, 'utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i].trim()) continue;
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(lines[i]) as Record<string, unknown>;
+    } catch (e) {
+      throw dataError(`labels file ${path} line ${i + 1} is not JSON: ${(e as Error).message}`);
+    }
+    const l = labelValue(o[column]);
+    if (!l) throw dataError(`labels file ${path} line ${i + 1}: "${column}" must be yes/no, true/false or 1/0, got ${JSON.stringify(o[column])}`, 'pick the label column with --label-column');
+    out.set(inputKey(o, names), l);
+  }
+  return out;
+}
+
+export interface ShadowReportResult extends ShadowReport {
+  log: string;
+  /** the Redis copy made first (with --redis) */
+  synced?: ShadowSyncResult;
+}
+
+export async function shadowReportFor(
+  ws: Workspace,
+  model: string,
+  o: { challenger?: string; labels?: string; labelColumn?: string; confidence?: number; redis?: string; wait?: number } = {},
+): Promise<ShadowReportResult> {
+  validateName('model', model);
+  const synced = o.redis ? await syncShadowFromRedis(ws, o.redis, model, { wait: o.wait }) : undefined;
+  let entries = readShadow(ws, model);
+  if (entries.length === 0) throw notFound(`no shadow log for ${model}`, `score with: dictl score --package CHAMPION_DIR --challenger CHALLENGER_DIR …${o.redis ? '' : ' (or pass --redis URL when scoring from Redis)'}`);
+  if (o.challenger) {
+    const want = o.challenger;
+    entries = entries.filter((e) => e.challenger.model === want || e.challenger.model.split('@')[0] === want);
+    if (entries.length === 0) throw notFound(`the shadow log of ${model} has no events scored by challenger ${want}`, `see the pairs with: dictl decide shadow ${model}`);
+  }
+  const byReview = new Map<string, Label>();
+  for (const c of readCases(ws, model)) if (c.resolution) byReview.set(c.id, c.resolution.label);
+  const names = Object.keys(entries[0].input).sort();
+  if (o.labels === undefined && o.labelColumn !== undefined) throw usageError('--label-column needs --labels FILE');
+  const byInput = o.labels ? readLabelsFile(o.labels, o.labelColumn ?? 'label', names) : new Map<string, Label>();
+  const labels = matchLabels(entries, byReview, byInput, names);
+  const r: ShadowReportResult = { ...shadowReport(model, entries, labels, { confidence: o.confidence }), log: shadowLogPath(ws, model) };
+  if (synced) r.synced = synced;
+  return r;
+}
