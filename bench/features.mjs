@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { withDuck } from '../dist/src/io/duck.js';
 import { parseFeatureSet } from '../dist/src/features/spec.js';
 import { checkAgainstSchema } from '../dist/src/features/fit.js';
-import { fitAndWrite } from '../dist/src/features/builds.js';
+import { fitAndWrite, FEATURE_PARQUET_OPTIONS } from '../dist/src/features/builds.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');
 const N = Math.max(1000, Math.round(5_000_000 * SCALE));
@@ -100,10 +100,12 @@ async function runFloor(i) {
       `CASE WHEN is_train THEN 'train' ELSE 'test' END AS __split`,
       `CASE WHEN label = 'yes' THEN 1.0 ELSE 0.0 END::DOUBLE AS __label`,
       ...cols.map((c) => `(coalesce(${c}, ${med[c]}::DOUBLE) - ${st['m_' + c]}::DOUBLE) / ${st['s_' + c]}::DOUBLE AS ${c}`),
-      ...C0.map((v) => `(coalesce(c0, '${mode.c0}') = '${v}')::DOUBLE AS "c0=${v}"`),
-      ...C1.map((v) => `(coalesce(c1, '${mode.c1}') = '${v}')::DOUBLE AS "c1=${v}"`),
+      // one-hot indicators as BOOLEAN, as dictl stores them
+      ...C0.map((v) => `(coalesce(c0, '${mode.c0}') = '${v}') AS "c0=${v}"`),
+      ...C1.map((v) => `(coalesce(c1, '${mode.c1}') = '${v}') AS "c1=${v}"`),
     ];
-    await d.run(`COPY (SELECT ${sel.join(', ')} FROM b) TO '${out}' (FORMAT parquet, COMPRESSION lz4)`);
+    // the same Parquet writer options as dictl: the floor measures the SQL, not a different file layout
+    await d.run(`COPY (SELECT ${sel.join(', ')} FROM b) TO '${out}' (${FEATURE_PARQUET_OPTIONS})`);
   });
   return { ms: Date.now() - t0, out };
 }
@@ -162,14 +164,15 @@ const same = await withDuck(async (d) => {
   const cols = (await d.all(`DESCRIBE SELECT * FROM read_parquet('${bd.out}')`)).map((c) => c.column_name);
   const feats = cols.filter((c) => !c.startsWith('__'));
   const diff = await d.all(
-    `SELECT max(greatest(${feats.map((c) => `abs(a."${c}" - b."${c}")`).join(', ')})) AS err, count(*) AS n FROM read_parquet('${bd.out}') a JOIN read_parquet('${bf.out}') b USING (__row)`,
+    `SELECT max(greatest(${feats.map((c) => `abs(a."${c}"::DOUBLE - b."${c}"::DOUBLE)`).join(', ')})) AS err, count(*) AS n FROM read_parquet('${bd.out}') a JOIN read_parquet('${bf.out}') b USING (__row)`,
   );
-  return { cols: cols.length, err: diff[0].err };
+  const types = async (f) => (await d.all(`DESCRIBE SELECT * FROM read_parquet('${f}')`)).map((c) => `${c.column_name}:${c.column_type}`).sort().join(',');
+  return { cols: cols.length, err: diff[0].err, sameTypes: (await types(bd.out)) === (await types(bf.out)) };
 });
 
 console.log(`dictl feature build (fit + write):   ${sec(bd.ms)}   runs: ${dictlRuns.map((r) => sec(r.ms)).join(', ')}  (fit ${sec(bd.fitMs)}, write ${sec(bd.writeMs)}) → ${bd.outputs} outputs, ${bd.rows.train.toLocaleString('en')} train / ${bd.rows.test.toLocaleString('en')} test rows`);
 console.log(`hand-written DuckDB SQL (floor):     ${sec(bf.ms)}   runs: ${floorRuns.map((r) => sec(r.ms)).join(', ')}`);
-console.log(`outputs agree with the floor: ${same.cols} columns, max |difference| ${same.err}`);
+console.log(`outputs agree with the floor: ${same.cols} columns, max |difference| ${same.err}, column types ${same.sameTypes ? 'identical' : 'DIFFER'}`);
 const sk = runSklearn();
 if (sk) {
   console.log(`pandas + sklearn ColumnTransformer:  ${sec(sk.ms)} wall (read_csv ${sk.read_s.toFixed(2)} s, fit+transform ${sk.fit_transform_s.toFixed(2)} s, X ${sk.shape.join('×')}; no output file written)`);
