@@ -9,18 +9,13 @@ import { fitPipeline, checkAgainstSchema } from '../src/features/fit.js';
 import { parseFeatureSet } from '../src/features/spec.js';
 import { withDuck, type Duck } from '../src/io/duck.js';
 import type { NumericStep } from '../src/types.js';
+import { makeRng } from '../src/ml/rng.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1). */
+const rng = (seed: number) => {
+  const r = makeRng(seed);
+  return () => r.next();
+};
 
 /** Linear-interpolation quantile of a sorted array (NumPy's default, DuckDB's quantile_cont). */
 function exactQuantile(sorted: number[], q: number): number {
