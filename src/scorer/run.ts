@@ -204,6 +204,7 @@ interface LineChunk {
 }
 
 const NL_BYTES = Buffer.from('\n');
+const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
  * NDJSON in → NDJSON out, one line per event, in order.
@@ -238,7 +239,8 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
   const write = (text: string) =>
     new Promise<void>((res, rej) => {
       if (closedOut) return res();
-      if (output.write(text)) res();
+      // results are ASCII unless an id, label or message is not: then latin1 is a plain copy
+      if (output.write(text, NON_ASCII.test(text) ? 'utf8' : 'latin1')) res();
       else {
         const onDrain = () => {
           output.off('error', onErr);
@@ -323,7 +325,8 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
     dl?.write(dead);
     if (lines) {
       if (lines < cap) out.length = lines;
-      await write(out.join('\n') + '\n');
+      out.push('');
+      await write(out.join('\n'));
     }
     m.eventsIn += lines;
     m.eventsOut += rows;

@@ -82,12 +82,17 @@ export class FlatScanner {
   private idAscii = true;
   private idLit = 0;
   // values per input for the current line (written to the columns only on success)
-  private readonly vNum: Float64Array;
   private readonly vKind: Int8Array; // 0 absent, 1 number, 2 string, 3 null
   private readonly vS: Int32Array;
   private readonly vE: Int32Array;
   private readonly vAscii: Uint8Array;
-  private readonly vStr: string[];
+  /** per string input: the strings already made from byte sequences (categories repeat) */
+  private readonly interned: (Intern | null)[];
+  private readonly isNum: Uint8Array;
+  /** the destination of the current batch, per input (dummies where the kind differs): monomorphic stores */
+  private target: ScanColumns | null = null;
+  private numCol: Float64Array[] = [];
+  private strCol: string[][] = [];
 
   constructor(readonly inputs: ScanInput[]) {
     const names = inputs.map((i) => i.name);
@@ -104,12 +109,12 @@ export class FlatScanner {
     this.idKey = idKey;
     this.seen = new Int32Array(keys.length).fill(-1);
     const n = inputs.length;
-    this.vNum = new Float64Array(n);
     this.vKind = new Int8Array(n);
     this.vS = new Int32Array(n);
     this.vE = new Int32Array(n);
     this.vAscii = new Uint8Array(n);
-    this.vStr = new Array<string>(n).fill('');
+    this.isNum = Uint8Array.from(inputs, (i) => (i.kind === 'number' ? 1 : 0));
+    this.interned = inputs.map((i) => (i.kind === 'string' ? new Intern() : null));
   }
 
   /** The scanner for a package's inputs, or null when some input is outside what it handles. */
@@ -118,7 +123,8 @@ export class FlatScanner {
     for (const i of inputs) {
       // inherited Object.prototype members (toString, constructor, __proto__…) make a missing field
       // look present to the exact validator: leave such packages to it
-      if (i.name in Object.prototype || names.has(i.name)) return null;
+      // a name JSON must escape (quote, backslash, control characters) never appears raw in a key
+      if (i.name in Object.prototype || names.has(i.name) || /["\\\x00-\x1f]/.test(i.name)) return null;
       names.add(i.name);
     }
     return new FlatScanner(inputs);
@@ -135,6 +141,9 @@ export class FlatScanner {
       this.seen.fill(-1);
     }
     this.idKind = 0;
+    if (out !== this.target) this.retarget(out);
+    const numCol = this.numCol;
+    const keys = this.keys;
     let p = ws(b, s, e);
     if (p >= e || b[p] !== LBRACE) return false;
     p = ws(b, p + 1, e);
@@ -143,10 +152,19 @@ export class FlatScanner {
     else
       for (;;) {
         if (b[p] !== QUOTE) return false;
-        const ks = p + 1;
-        p = this.str(b, ks, e);
-        if (p < 0) return false;
-        const k = this.findKey(b, ks, p - 1);
+        p++;
+        // keys usually come in the same order on every line: try the one after the last first
+        let k = this.lastKey + 1 === keys.length ? 0 : this.lastKey + 1;
+        const kb = keys[k];
+        const kl = kb.length;
+        if (p + kl < e && b[p + kl] === QUOTE && same(kb, b, p, p + kl)) p += kl + 1;
+        else {
+          const ks = p;
+          p = this.str(b, ks, e);
+          if (p < 0) return false;
+          k = this.findKey(b, ks, p - 1);
+        }
+        if (k >= 0) this.lastKey = k;
         p = ws(b, p, e);
         if (p >= e || b[p] !== COLON) return false;
         p = ws(b, p + 1, e);
@@ -174,8 +192,10 @@ export class FlatScanner {
           if (i >= 0) {
             if (kind === 3 && this.litKind !== 3) return false; // true/false: wrong type for every input
             this.vKind[i] = kind;
-            if (kind === 1) this.vNum[i] = this.num;
-            else if (kind === 2) {
+            // written at once: a line declined later leaves row r to be overwritten
+            if (kind === 1) {
+              if (this.isNum[i] === 1) numCol[i][r] = this.num;
+            } else if (kind === 2) {
               this.vS[i] = vs + 1;
               this.vE[i] = p - 1;
               this.vAscii[i] = this.strAscii ? 1 : 0;
@@ -216,21 +236,28 @@ export class FlatScanner {
         kind = 3;
       } else if (kind === 3) {
         if (!inp.nullOK) return false;
-      } else if ((kind === 1) !== (inp.kind === 'number')) return false;
-      if (inp.kind === 'string') this.vStr[i] = kind === 2 ? this.text(b, this.vS[i], this.vE[i], this.vAscii[i] === 1) : '';
-      else if (kind !== 1) this.vNum[i] = NaN;
-      if (inp.checks.length) {
-        const v = kind === 2 ? this.vStr[i] : null;
-        for (const c of inp.checks) if (c(v) !== null) return false;
+      } else if ((kind === 1) !== (this.isNum[i] === 1)) return false;
+      if (this.isNum[i] === 0) {
+        const v = kind === 2 ? this.interned[i]!.get(b, this.vS[i], this.vE[i], this.vAscii[i] === 1) : '';
+        this.strCol[i][r] = v;
+        const checks = inp.checks;
+        for (let c = 0; c < checks.length; c++) if (checks[c](kind === 2 ? v : null) !== null) return false;
+      } else {
+        if (kind !== 1) numCol[i][r] = NaN;
+        const checks = inp.checks;
+        for (let c = 0; c < checks.length; c++) if (checks[c](kind === 1 ? numCol[i][r] : null) !== null) return false;
       }
-    }
-    // accepted: write the row
-    for (let i = 0; i < inputs.length; i++) {
-      if (inputs[i].kind === 'number') out.num[i]![r] = this.vNum[i];
-      else out.str[i]![r] = this.vStr[i];
     }
     out.ids[r] = this.idKind === 0 ? undefined : this.idText(b);
     return true;
+  }
+
+  private retarget(out: ScanColumns) {
+    const none = new Float64Array(0);
+    const noStr: string[] = [];
+    this.numCol = out.num.map((c) => c ?? none);
+    this.strCol = out.str.map((c) => c ?? noStr);
+    this.target = out;
   }
 
   /** JSON.stringify(event.id) for the id member just scanned */
@@ -253,14 +280,7 @@ export class FlatScanner {
 
   private findKey(b: Bytes, s: number, e: number): number {
     const keys = this.keys;
-    // keys usually come in the same order on every line
-    const guess = this.lastKey + 1 === keys.length ? 0 : this.lastKey + 1;
-    if (same(keys[guess], b, s, e)) return (this.lastKey = guess);
-    for (let k = 0; k < keys.length; k++)
-      if (k !== guess && same(keys[k], b, s, e)) {
-        this.lastKey = k;
-        return k;
-      }
+    for (let k = 0; k < keys.length; k++) if (same(keys[k], b, s, e)) return k;
     return -1;
   }
 
@@ -351,6 +371,40 @@ export class FlatScanner {
       return p + 4;
     }
     return -1; // objects, arrays, anything else: the exact path
+  }
+}
+
+/**
+ * Strings by their UTF-8 bytes, so a categorical value seen before costs no new string: an
+ * open-addressing table of up to 2048 entries (later new values are made, not kept).
+ */
+class Intern {
+  private readonly size = 4096;
+  private readonly hashes = new Int32Array(this.size);
+  private readonly bytes: (Uint8Array | undefined)[] = new Array(this.size);
+  private readonly strs: string[] = new Array(this.size);
+  private count = 0;
+
+  get(b: Bytes, s: number, e: number, ascii: boolean): string {
+    let h = 0x811c9dc5 | 0;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ b[i], 16777619);
+    const mask = this.size - 1;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const k = this.bytes[slot];
+      if (k === undefined) {
+        const str = ascii ? b.latin1Slice(s, e) : b.utf8Slice(s, e);
+        if (this.count < this.size / 2 && ascii) {
+          // only ASCII values are kept: a UTF-8 sequence cut by a bad byte decodes context-free anyway,
+          // but keeping the table to the common case keeps it simple
+          this.bytes[slot] = Uint8Array.prototype.slice.call(b, s, e);
+          this.hashes[slot] = h;
+          this.strs[slot] = str;
+          this.count++;
+        }
+        return str;
+      }
+      if (this.hashes[slot] === h && same(k, b, s, e)) return this.strs[slot];
+    }
   }
 }
 
