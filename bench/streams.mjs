@@ -17,21 +17,42 @@ import { Redis } from 'ioredis';
 const sigmoid = (z) => 1 / (1 + Math.exp(-z));
 
 if (!isMainThread) {
-  // steady producer: RATE events/s for SECONDS, each event stamped with its send time
+  // steady producer: RATE events/s for SECONDS, each event stamped with its send time. It writes
+  // XADDs as raw RESP on its own socket: the stamp is taken immediately before the write. (Through an
+  // ioredis pipeline, command objects were built between the stamp and the write and this thread's
+  // 5–40 ms scavenges landed in that window, so the producer's own GC counted as consumer latency.)
   const { url, stream, rate, seconds } = workerData;
-  const r = new Redis(url, { protocol: 2 });
+  const { hostname, port } = new URL(url);
+  const { connect } = await import('node:net');
+  const sock = connect(Number(port), hostname);
+  sock.setNoDelay(true);
+  await new Promise((res, rej) => sock.once('connect', res).once('error', rej));
+  let replies = 0;
+  let bad = '';
+  sock.on('data', (b) => {
+    // each XADD reply is one bulk string "$<len>\r\n<id>\r\n"; an error reply starts with '-'
+    for (let i = 0; i < b.length; i++) if (b[i] === 36) replies++;
+    if (b[0] === 45) bad ||= b.toString();
+  });
   const total = Math.round(rate * seconds);
+  const key = `$${Buffer.byteLength(stream)}\r\n${stream}\r\n`;
   const t0 = performance.now();
   let sent = 0;
   while (sent < total) {
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
     if (due > sent) {
-      const p = r.pipeline();
-      for (; sent < due; sent++) p.xadd(stream, '*', 'data', JSON.stringify({ t: performance.timeOrigin + performance.now(), x: (sent % 100) / 20, plan: sent % 3 ? 'basic' : 'pro' }));
-      await p.exec();
+      let out = '';
+      const t = performance.timeOrigin + performance.now();
+      for (; sent < due; sent++) {
+        const data = JSON.stringify({ t, x: (sent % 100) / 20, plan: sent % 3 ? 'basic' : 'pro' });
+        out += `*5\r\n$4\r\nXADD\r\n${key}$1\r\n*\r\n$4\r\ndata\r\n$${data.length}\r\n${data}\r\n`;
+      }
+      sock.write(out);
     } else await new Promise((res) => setTimeout(res, 1));
   }
-  await r.quit();
+  while (replies < total && !bad) await new Promise((res) => setTimeout(res, 5));
+  if (bad) throw new Error(`XADD failed: ${bad}`);
+  sock.end();
   parentPort.postMessage({ sent, ms: performance.now() - t0 });
 } else {
   const scale = Number(process.env.BENCH_SCALE ?? 1);
