@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStream, type StreamRunOptions } from '../src/streams/run.js';
-import { xaddOnce } from '../src/streams/redis.js';
+import { RedisBatchCommitter, xaddOnce } from '../src/streams/redis.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
 import { hasRedis, logistic, startRedis, writeWorker, type TestRedis } from './streams-helpers.js';
@@ -150,6 +150,30 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     const ttl = await r.pttl('m:done:1700000');
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(5000);
+  });
+
+  it('the batch commit writes each event id once (repeats within a batch, across buckets, on replay) and acks the batch', async () => {
+    const ids = ['1700000000000-0', '1700000000000-1', '1700003000000-0', '1700000000000-2'];
+    for (const id of [...ids].sort()) await r.xadd('cm', id, 'data', '{}');
+    await r.call('XGROUP', 'CREATE', 'cm', 'g', '0');
+    await r.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'cm', '>');
+    const c = new RedisBatchCommitter(r, 'cm', 'g', 'cm:out', 'cm:dead', 5000);
+    const res = (id: string, score: number) => ({ eventId: id, score });
+    const events = ids.map((id) => ({ id, raw: '{}' }));
+    // ids[1] twice, and a bucket change in the middle (runs of ids per marker set)
+    await c.commit([res(ids[0], 0.1), res(ids[1], 0.2), res(ids[1], 0.25), res(ids[2], 0.3), res(ids[3], 0.4)], [], events);
+    await c.commit([res(ids[3], 0.4), res(ids[0], 0.1)], [], events.slice(0, 1)); // a replay adds nothing
+    const out = (await r.xrange('cm:out', '-', '+')) as [string, string[]][];
+    expect(out.map(([, f]) => [f[1], f[3]])).toEqual([
+      [ids[0], '0.1'],
+      [ids[1], '0.2'],
+      [ids[2], '0.3'],
+      [ids[3], '0.4'],
+    ]);
+    expect((await r.smembers('cm:out:done:1700000')).sort()).toEqual([ids[0], ids[1], ids[3]]);
+    expect(await r.smembers('cm:out:done:1700003')).toEqual([ids[2]]);
+    expect(await r.pttl('cm:out:done:1700003')).toBeGreaterThan(0);
+    expect(((await r.call('XPENDING', 'cm', 'g')) as unknown[])[0]).toBe(0);
   });
 
   it('a poison event (delivered more than 5 times, never acked) is dead-lettered, not handed on again', async () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { dataError, notFound } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { AvroRecordSchema } from './avro.js';
+import { FlatScanner, type ScanInput } from './scan.js';
 
 export interface ScoredRow {
   /** binary: P(positive); multiclass: probability of the predicted class; regression: the prediction */
@@ -41,6 +42,11 @@ export interface Scorer {
   scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRow[]>;
   /** Columnar scoring: numbers as Float64Array (NaN = missing), strings as string[] ('' = missing). */
   scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns>;
+  /**
+   * The inputs as the fast NDJSON scanner (scan.ts) sees them, with exactly the rules validate()
+   * applies; null when some input's Avro type is outside what the scanner handles (validate only).
+   */
+  scanInputs?: ScanInput[] | null;
   close(): void;
 }
 
@@ -156,6 +162,30 @@ export async function compileValidation(m: Manifest, schema: AvroRecordSchema): 
   };
 }
 
+/**
+ * validate()'s rules per input for the fast scanner: Avro "double" / "string", optionally in a union
+ * with null, are what it handles (any number / any string; null when the union allows it; absent when
+ * the manifest says nullable and null is allowed). Anything else: null (validate() decides alone).
+ */
+export function scanInputsFor(m: Manifest, schema: AvroRecordSchema): ScanInput[] | null {
+  const byField = new Map(schema.fields.map((f) => [f.name, f.type as unknown]));
+  const out: ScanInput[] = [];
+  for (const inp of m.inputs) {
+    const t = byField.get(inp.field);
+    let base: unknown = t;
+    let nullOK = false;
+    if (Array.isArray(t)) {
+      if (t.length !== 2 || t[0] !== 'null') return null;
+      base = t[1];
+      nullOK = true;
+    }
+    const kind = base === 'double' ? 'number' : base === 'string' ? 'string' : null;
+    if (kind === null || kind !== inp.type) return null;
+    out.push({ name: inp.name, kind, nullOK, missingOK: inp.nullable && nullOK, checks: categoricalChecks(m, inp.name) });
+  }
+  return FlatScanner.for(out) ? out : null;
+}
+
 const num = (v: unknown): number => (typeof v === 'number' ? v : v === null || v === undefined || v === '' ? NaN : Number(v));
 const str = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
 
@@ -172,6 +202,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     throw dataError(`input.avsc in ${dir} is not valid JSON: ${(e as Error).message}`);
   }
   const validate = await compileValidation(manifest, schema);
+  const scanInputs = scanInputsFor(manifest, schema);
   const ort = (await import('onnxruntime-node')).default;
   const sessOpts: Record<string, unknown> = { graphOptimizationLevel: 'all', executionMode: 'sequential' };
   if (opts.threads !== undefined) sessOpts.intraOpNumThreads = opts.threads;
@@ -294,6 +325,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     validate,
     scoreRows,
     scoreColumns,
+    scanInputs,
     close() {
       if (closed) return;
       closed = true;

@@ -386,24 +386,52 @@ local pos = 6
 ${ADD_ONCE_FN}
 -- results arrive packed in ARGV[4], one "id TAB score TAB data" line each (JSON data holds no raw
 -- tab or newline): one argument instead of three per event keeps the client and the protocol cheap
-local added = 0
-local last = nil
+local ids, scores, datas, buckets = {}, {}, {}, {}
+local n = 0
 for line in string.gmatch(ARGV[4], '[^\\n]+') do
   local t1 = string.find(line, '\\t', 1, true)
   local t2 = string.find(line, '\\t', t1 + 1, true)
+  n = n + 1
   local id = string.sub(line, 1, t1 - 1)
+  ids[n] = id
+  scores[n] = string.sub(line, t1 + 1, t2 - 1)
+  datas[n] = string.sub(line, t2 + 1)
   local dash = string.find(id, '-', 1, true)
-  local bucket = '0'
-  if dash and dash > 7 then bucket = string.sub(id, 1, dash - 7) end
-  local key = KEYS[2] .. bucket
-  if redis.call('SADD', key, id) == 1 then
-    if key ~= last then
-      redis.call('PEXPIRE', key, retention)
-      last = key
+  if dash and dash > 7 then buckets[n] = string.sub(id, 1, dash - 7) else buckets[n] = '0' end
+end
+-- per run of ids sharing a marker set (usually the whole batch; at most 1000 at a time): one
+-- SMISMEMBER and one SADD instead of a SADD per event; an id repeated within the batch counts once
+local added = 0
+local fresh = {}
+local i = 1
+while i <= n do
+  local j = i
+  while j < n and j - i < 999 and buckets[j + 1] == buckets[i] do j = j + 1 end
+  local key = KEYS[2] .. buckets[i]
+  local run = {}
+  for k = i, j do run[#run + 1] = ids[k] end
+  local member = redis.call('SMISMEMBER', key, unpack(run))
+  local new = {}
+  for k = i, j do
+    local id = ids[k]
+    if member[k - i + 1] == 0 and not fresh[id] then
+      fresh[id] = true
+      new[#new + 1] = id
     end
-    redis.call('XADD', KEYS[1], '*', 'event_id', id, 'score', string.sub(line, t1 + 1, t2 - 1), 'data', string.sub(line, t2 + 1))
-    added = added + 1
   end
+  if #new > 0 then
+    redis.call('SADD', key, unpack(new))
+    redis.call('PEXPIRE', key, retention)
+    for k = i, j do
+      local id = ids[k]
+      if fresh[id] == true then
+        fresh[id] = 1
+        redis.call('XADD', KEYS[1], '*', 'event_id', id, 'score', scores[k], 'data', datas[k])
+        added = added + 1
+      end
+    end
+  end
+  i = j + 1
 end
 local d = addOnce(KEYS[3], KEYS[4], nd, 3, retention)
 -- ids to ack, space separated in ARGV[5]
