@@ -154,4 +154,19 @@ describe.skipIf(!hasRedis)('review routing and shadow entries on Redis (real CLI
     expect(again.synced).toMatchObject({ read: 0, added: 0 });
     expect(again.events).toBe(200);
   }, 240_000);
+  it('--out-hash results carry the decision fields too (action, band, versions, review)', async () => {
+    const some = holdout.slice(200, 300);
+    const hids = await xaddRows('in3', some);
+    const summary = scoreStream(['--package', join(dir, 'pkg'), '--redis', redis.url, '--stream', 'in3', '--group', 'g', '--out-hash', 'decision:', '--max-events', '100', '--block-ms', '200']);
+    expect(summary).toMatchObject({ eventsIn: 100, eventsOut: 100 });
+    for (const [i, id] of hids.entries()) {
+      const h = await r.hgetall(`decision:${id}`);
+      const before = results.get(ids[200 + i])!;
+      expect(Number(h.score)).toBe(before.score);
+      expect(h).toMatchObject({ event_id: id, action: before.action, band: before.band, model: before.model, policyVersion: String(before.policyVersion), autonomy: before.autonomy });
+      // the audit sample is drawn per run, so only the review band is fixed
+      expect(h.review).toBe(before.band === 'review' ? 'true' : h.review === 'true' ? 'true' : 'false');
+      if (h.review === 'true') expect(h.reviewId).toMatch(/^rv-/);
+    }
+  }, 240_000);
 });

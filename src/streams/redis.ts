@@ -339,6 +339,8 @@ export class RedisHashSink implements Sink {
       if (x.label !== undefined) f.push('label', x.label);
       if (x.prediction !== undefined) f.push('prediction', String(x.prediction));
       if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
+      // issue 8: the decision (action, band, model and policy versions, review, challenger) as fields too
+      for (const [k, v] of Object.entries(x.decision ?? {})) if (v !== undefined && v !== null) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       p.hset(`${this.prefix}${x.eventId}`, ...f);
     }
     const res = await p.exec();
