@@ -52,6 +52,7 @@ function redisJsonStream<T>(url: string, key: string, field: string): { add(item
       if (!client) {
         const { Redis } = await import('ioredis');
         client = new Redis(url, { maxRetriesPerRequest: 2 });
+        client.on('error', () => {}); // a failed XADD rejects add(); no "Unhandled error event" noise on stderr
       }
       const pipe = client.pipeline();
       for (const x of items) pipe.xadd(key, '*', field, JSON.stringify(x));

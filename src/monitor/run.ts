@@ -44,9 +44,14 @@ export function readNdjson(path: string, limit?: number): Record<string, unknown
 /** Reads the last `count` entries of a Redis stream (fields as strings; numbers parsed by the profile). */
 export async function readRedisWindow(url: string, stream: string, count: number): Promise<Record<string, unknown>[]> {
   const { Redis } = await import('ioredis');
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  r.on('error', () => {}); // reported through the rejected connect/command, not as ioredis's "Unhandled error event"
   try {
-    await r.connect();
+    try {
+      await r.connect();
+    } catch (e) {
+      throw notFound(`cannot reach Redis at ${url}: ${(e as Error).message}`, 'is it running and reachable? check --redis');
+    }
     const entries = (await r.xrevrange(stream, '+', '-', 'COUNT', count)) as [string, string[]][];
     return entries.reverse().map(([, fields]) => {
       const o: Record<string, unknown> = {};
