@@ -116,3 +116,16 @@ export const fixtureRows: Record<string, unknown>[] = [
   { a: 2, b: 1, color: 'blue', city: 'rome' },
   { a: -1, b: 4, color: 'blue', city: 'paris' },
 ];
+
+/** The fixture pipeline plus a strict one-hot and a strict index, to exercise validation. */
+export function strictFixturePipeline(): FittedPipeline {
+  const p = fixturePipeline();
+  p.inputs.push({ name: 'tier', type: 'string', nullable: true }, { name: 'mean radius', type: 'number', nullable: false });
+  p.features.push(
+    { kind: 'onehot', name: 'tier', input: 'tier', categories: ['gold', 'silver'], folded: ['bronze'], otherSlot: true, unknown: 'error', outputs: ['tier=gold', 'tier=silver', 'tier=__other__'] },
+    { kind: 'index', name: 'tier_i', input: 'tier', impute: 'gold', vocabulary: ['gold', 'silver', 'bronze'], unknown: 'error' },
+    { kind: 'numeric', name: 'mr', input: 'mean radius', steps: [{ op: 'affine', sub: 10, div: 4 }] },
+  );
+  p.outputNames.push('tier=gold', 'tier=silver', 'tier=__other__', 'tier_i', 'mr');
+  return p;
+}

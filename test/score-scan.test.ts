@@ -14,31 +14,13 @@ import { loadScorer, type Scorer } from '../src/scorer/scorer.js';
 import { FlatScanner, type ScanColumns } from '../src/scorer/scan.js';
 import { scorePipe, resultFields } from '../src/scorer/run.js';
 import { makeProgress } from '../src/ui/progress.js';
-import type { FittedPipeline } from '../src/types.js';
-import { fixtureModel, fixturePipeline } from './onnx-fixtures.js';
+import { fixtureModel, strictFixturePipeline } from './onnx-fixtures.js';
+import { makeRng } from '../src/ml/rng.js';
 
-/** fixture inputs a, b (nullable numbers), color (nullable string), city (string) plus a strict tier and "mean radius" */
-function strictPipeline(): FittedPipeline {
-  const p = fixturePipeline();
-  p.inputs.push({ name: 'tier', type: 'string', nullable: true }, { name: 'mean radius', type: 'number', nullable: false });
-  p.features.push(
-    { kind: 'onehot', name: 'tier', input: 'tier', categories: ['gold', 'silver'], folded: ['bronze'], otherSlot: true, unknown: 'error', outputs: ['tier=gold', 'tier=silver', 'tier=__other__'] },
-    { kind: 'index', name: 'tier_i', input: 'tier', impute: 'gold', vocabulary: ['gold', 'silver', 'bronze'], unknown: 'error' },
-    { kind: 'numeric', name: 'mr', input: 'mean radius', steps: [{ op: 'affine', sub: 10, div: 4 }] },
-  );
-  p.outputNames.push('tier=gold', 'tier=silver', 'tier=__other__', 'tier_i', 'mr');
-  return p;
-}
 
 function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = makeRng(seed);
+  return () => r.next();
 }
 
 const NUMBER_TEXTS = [
@@ -190,7 +172,7 @@ describe('fast NDJSON scanner vs the exact path', () => {
   let scorer: Scorer;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'dictl-scan-'));
-    writePackage(buildPackageFiles(fixtureModel('binary', strictPipeline())), join(dir, 'pkg'), true);
+    writePackage(buildPackageFiles(fixtureModel('binary', strictFixturePipeline())), join(dir, 'pkg'), true);
     scorer = await loadScorer(join(dir, 'pkg'), { batchSize: 64 });
   });
   afterAll(() => scorer?.close());

@@ -11,28 +11,15 @@ import { applyPipeline } from '../src/pipeline/apply.js';
 import { predict } from '../src/ml/predict.js';
 import { sha256 } from '../src/util/hash.js';
 import { makeTar } from '../src/scorer/tar.js';
-import type { FittedPipeline } from '../src/types.js';
-import { fixtureModel, fixturePipeline, fixtureRows } from './onnx-fixtures.js';
+import { fixtureModel, fixtureRows, strictFixturePipeline } from './onnx-fixtures.js';
 
-/** The fixture pipeline plus a strict one-hot and a strict index, to exercise validation. */
-function strictPipeline(): FittedPipeline {
-  const p = fixturePipeline();
-  p.inputs.push({ name: 'tier', type: 'string', nullable: true }, { name: 'mean radius', type: 'number', nullable: false });
-  p.features.push(
-    { kind: 'onehot', name: 'tier', input: 'tier', categories: ['gold', 'silver'], folded: ['bronze'], otherSlot: true, unknown: 'error', outputs: ['tier=gold', 'tier=silver', 'tier=__other__'] },
-    { kind: 'index', name: 'tier_i', input: 'tier', impute: 'gold', vocabulary: ['gold', 'silver', 'bronze'], unknown: 'error' },
-    { kind: 'numeric', name: 'mr', input: 'mean radius', steps: [{ op: 'affine', sub: 10, div: 4 }] },
-  );
-  p.outputNames.push('tier=gold', 'tier=silver', 'tier=__other__', 'tier_i', 'mr');
-  return p;
-}
 
 const rows = fixtureRows.map((r, i) => ({ ...r, tier: ['gold', 'silver', 'bronze', 'silver'][i % 4], 'mean radius': 8 + i }));
 
 describe('scorer package + loadScorer', () => {
   let dir: string;
   let scorer: Scorer;
-  const model = fixtureModel('binary', strictPipeline());
+  const model = fixtureModel('binary', strictFixturePipeline());
   beforeAll(async () => {
     dir = join(mkdtempSync(join(tmpdir(), 'dictl-pkg-')), 'pkg');
     writePackage(buildPackageFiles(model), dir, true);
