@@ -17,8 +17,8 @@ import { challengerFields, challengerInputProblems, failedSide, shadowId, shadow
 
 interface ScorerShape {
   manifest: { model: { name: string; version: number; threshold: number; task: string }; decisionPolicy?: unknown; inputs?: { name: string; type: string }[] };
-  scoreRows(rows: Record<string, unknown>[]): Promise<{ score: number }[]>;
-  scoreColumns?(cols: Record<string, Float64Array | string[]>, n: number): Promise<{ n: number; score: Float64Array }>;
+  scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<{ score: number }[]>;
+  scoreColumns?(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<{ n: number; score: Float64Array }>;
   close?(): void;
 }
 
@@ -82,7 +82,7 @@ interface Shadow {
   scoreRows(rows: Record<string, unknown>[]): Promise<ArrayLike<number> | Error>;
   scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, rowAt: (i: number) => Record<string, unknown>): Promise<ArrayLike<number> | Error>;
   /** entries for the sink (queued until flush) and the `challenger` member of each output */
-  compare(rows: RowsArg, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[]): ChallengerFields[];
+  compare(rows: RowsArg, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], keys?: (string | undefined)[]): ChallengerFields[];
   flush(): Promise<number>;
   close(): void;
 }
@@ -127,7 +127,7 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
         return fail(e);
       }
     },
-    compare(rows, scores, chScores, decisions) {
+    compare(rows, scores, chScores, decisions, keys) {
       const at = new Date().toISOString();
       const out = new Array<ChallengerFields>(scores.length);
       for (let i = 0; i < scores.length; i++) {
@@ -139,7 +139,7 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
         }
         const chal = chScores instanceof Error ? failedSide(chRef, chPolicy, chScores.message) : shadowSide(chPolicy, chRef, chScores[i], xm.threshold);
         const input = typeof rows === 'function' ? rows(i) : rows[i];
-        const e = { id: '', at, source: o.source, input, champion: champ, challenger: chal };
+        const e: ShadowEntry = { id: '', at, source: o.source, ...(keys?.[i] !== undefined ? { key: keys[i] } : {}), input, champion: champ, challenger: chal };
         e.id = shadowId(e);
         pending.push(e);
         out[i] = challengerFields(chal);
@@ -205,11 +205,11 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
   const flush = async () => {
     await Promise.all([decider?.flush(), shadow?.flush()]);
   };
-  wrapped.scoreRows = async (rows: Record<string, unknown>[]) => {
+  wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
     const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
     const scores = Float64Array.from(scored, (s) => s.score);
-    const d = decider?.decide(rows, scores);
-    const c = shadow?.compare(rows, scores, ch!, d);
+    const d = decider?.decide(rows, scores, keys);
+    const c = shadow?.compare(rows, scores, ch!, d, keys);
     for (let i = 0; i < scored.length; i++) {
       if (d && c) d[i].challenger = c[i];
       (scored[i] as { decision?: Partial<DecisionFields> }).decision = d ? d[i] : { challenger: c![i] };
@@ -221,7 +221,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     // the columnar path (files and pipes): decisions ride on the result as `decisions[j]`
     const innerCols = scorer.scoreColumns.bind(scorer);
     const inputs = scorer.manifest.inputs ?? [];
-    wrapped.scoreColumns = async (cols: Record<string, Float64Array | string[]>, n: number) => {
+    wrapped.scoreColumns = async (cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]) => {
       const rowAt = (i: number) => {
         const o: Record<string, unknown> = {};
         for (const inp of inputs) {
@@ -233,8 +233,8 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       };
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
-      const d = decider?.decide(rowAt, scores);
-      const c = shadow?.compare(rowAt, scores, ch!, d);
+      const d = decider?.decide(rowAt, scores, keys);
+      const c = shadow?.compare(rowAt, scores, ch!, d, keys);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));
       await flush();

@@ -57,7 +57,7 @@ export function percentile(values: number[], p: number): number {
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Scores validated rows column-wise (no per-row result objects). */
-export async function scoreValid(scorer: Scorer, rows: Record<string, unknown>[]): Promise<ScoredColumns> {
+export async function scoreValid(scorer: Scorer, rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredColumns> {
   const n = rows.length;
   const cols: Record<string, Float64Array | string[]> = {};
   for (const inp of scorer.manifest.inputs) {
@@ -78,7 +78,23 @@ export async function scoreValid(scorer: Scorer, rows: Record<string, unknown>[]
       cols[name] = a;
     }
   }
-  return scorer.scoreColumns(cols, n);
+  return scorer.scoreColumns(cols, n, keys);
+}
+
+/** An event's key for decisions (review cases, shadow entries): a file's data row. */
+const rowKeys = (rows: number[]): string[] => rows.map((r) => `row:${r}`);
+
+/** The pipe's event keys: each scored line's `id` (JSON text as the scanner kept it; strings unquoted). */
+function idKeys(ids: (string | undefined)[], n: number): (string | undefined)[] | undefined {
+  let any = false;
+  const out = new Array<string | undefined>(n);
+  for (let j = 0; j < n; j++) {
+    const t = ids[j];
+    if (t === undefined) continue;
+    any = true;
+    out[j] = t.charCodeAt(0) === 34 ? String(JSON.parse(t)) : t;
+  }
+  return any ? out : undefined;
 }
 
 /**
@@ -399,7 +415,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
     }
     queued -= taken;
     lineNo += lines;
-    const res = rows ? await scorer.scoreColumns(named, rows) : null;
+    const res = rows ? await scorer.scoreColumns(named, rows, idKeys(cols.ids, rows)) : null;
     dl?.write(dead);
     if (rows === lines && res && binaryBytes(res)) {
       // every line scored, binary model: the block is written as bytes straight from the results
@@ -754,7 +770,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
             if (m.reasons.length < 5) m.reasons.push(v.reason);
           }
         }
-        writeBatch(valid.length ? await scoreValid(scorer, valid) : null, at, dead, b.events.length, t0);
+        writeBatch(valid.length ? await scoreValid(scorer, valid, rowKeys(at)) : null, at, dead, b.events.length, t0);
         if (stopping) {
           await batches.return(undefined);
           break;
@@ -793,7 +809,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
             else cols[i.name] = keep.map((r) => src[r]);
           }
         }
-        writeBatch(keep.length ? await scorer.scoreColumns(cols, keep.length) : null, at, dead, b.n, t0);
+        writeBatch(keep.length ? await scorer.scoreColumns(cols, keep.length, rowKeys(at)) : null, at, dead, b.n, t0);
         if (stopping) {
           await batches.return(undefined);
           break;

@@ -39,9 +39,14 @@ export interface Scorer {
   manifest: Manifest;
   dir: string;
   validate(event: unknown): Validation;
-  scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRow[]>;
+  /**
+   * `keys` (optional, one per row) identify the events — a file's row, an event's id, a stream entry
+   * id — so that a decision policy's review cases and shadow entries of equal inputs stay distinct and
+   * a replay of the same event stays idempotent. The model itself ignores them.
+   */
+  scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredRow[]>;
   /** Columnar scoring: numbers as Float64Array (NaN = missing), strings as string[] ('' = missing). */
-  scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns>;
+  scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<ScoredColumns>;
   /**
    * The inputs as the fast NDJSON scanner (scan.ts) sees them, with exactly the rules validate()
    * applies; null when some input's Avro type is outside what the scanner handles (validate only).

@@ -97,17 +97,19 @@ export async function scoreBatch(
     }
   }
   const results: ResultRecord[] = [];
+  // the events' ids key their decisions (review cases, shadow entries): a redelivered event keeps its id
+  const keys = accepted.map((e) => e.id);
   if (rows.length > 0) {
     let scored: (Awaited<ReturnType<ScorerLike['scoreRows']>>[number] | Error)[];
     try {
-      scored = await scorer.scoreRows(rows);
+      scored = await scorer.scoreRows(rows, keys);
       if (scored.length !== rows.length) throw new Error(`scorer returned ${scored.length} results for ${rows.length} rows`);
     } catch {
       // find the row(s) the scorer cannot handle; the others are still scored
       scored = [];
-      for (const row of rows) {
+      for (const [i, row] of rows.entries()) {
         try {
-          const [one] = await scorer.scoreRows([row]);
+          const [one] = await scorer.scoreRows([row], [keys[i]]);
           scored.push(one ?? new Error('scorer returned no result'));
         } catch (err) {
           scored.push(err instanceof Error ? err : new Error(String(err)));

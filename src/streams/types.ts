@@ -17,7 +17,8 @@ export interface ScorerLike {
   /** when given (a packaged scorer's manifest), flat string fields are typed by it */
   manifest?: { inputs?: { name: string; field?: string; type: string }[] };
   validate(event: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string };
-  scoreRows(rows: Record<string, unknown>[]): Promise<ScoredRowLike[]>;
+  /** keys: the events' ids (for decision review cases and shadow entries); see Scorer.scoreRows */
+  scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredRowLike[]>;
 }
 
 /** One event as read from a source. */
