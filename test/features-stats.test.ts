@@ -200,4 +200,15 @@ describe('windowed fit = exact fit', () => {
       }
     });
   });
+  it('fits byte-identical state run after run on multi-row-group data (sums see the rows in scan order)', async () => {
+    await withDuck(async (d) => {
+      const n = 600_000; // several row groups, scanned by several threads
+      await genTable(d, n);
+      const runs = [];
+      for (let k = 0; k < 3; k++) runs.push(JSON.stringify(await fitWith(d, n, {})));
+      expect(runs[1]).toBe(runs[0]);
+      expect(runs[2]).toBe(runs[0]);
+      expect((await d.all<{ t: number }>(`SELECT current_setting('threads')::BIGINT AS t`))[0].t).toBeGreaterThan(1); // restored
+    });
+  });
 });

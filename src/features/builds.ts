@@ -100,13 +100,13 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
 
 
 /** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
-export async function lockDown(duck: Duck, dirs: string[]): Promise<void> {
+export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = true): Promise<void> {
   const list = dirs.map((d) => sqlStr(d.endsWith('/') ? d : d + '/')).join(', ');
   await duck.run(`SET allowed_directories = [${list}]`);
   await duck.run(`SET enable_external_access = false`);
   await duck.run(`SET autoinstall_known_extensions = false`);
   await duck.run(`SET autoload_known_extensions = false`);
-  await duck.run(`SET lock_configuration = true`);
+  if (lockConfiguration) await duck.run(`SET lock_configuration = true`);
 }
 
 // ───────────────────────── build ─────────────────────────
@@ -200,7 +200,9 @@ export async function fitAndWrite(
   const { spec, plan } = inp;
   const t0 = Date.now();
   const aggs = inp.aggs ?? [];
-  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))]);
+  // external access is off from here on (a one-way switch); the configuration is locked once the fit,
+  // which runs only dictl's own statements and switches to one thread for its sums, is done
+  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))], false);
   await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT)`);
   if (inp.testRows.length) {
     const app = await duck.conn.createAppender('__test_rows');
@@ -245,6 +247,7 @@ export async function fitAndWrite(
   }
 
   const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, Number(lc[0].n));
+  await duck.run('SET lock_configuration = true');
   const t1 = Date.now();
   progress(`writing ${pipeline.outputNames.length} feature columns`);
   const from = `(SELECT *, ${labelSql(spec)} AS __label FROM __base)`;

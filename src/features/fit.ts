@@ -167,8 +167,8 @@ export const WINDOW_QUANTILES_FROM = 100_000;
 const WINDOW_SAMPLE_ROWS = 50_000;
 
 /**
- * Exact quantiles of large columns: bounds from a row sample, then one scan (together with the
- * round's other `selects`) that counts the values below each window and collects those inside; the
+ * Exact quantiles of large columns: bounds from a row sample (in one scan with the round's other
+ * `selects`), then a scan that counts the values below each window and collects those inside; the
  * needed order statistics are picked from the window, and the rare window that misses them is
  * recomputed with quantile_cont. Returns the round's stats by alias (quantile needs: number for a
  * single level, array for several).
@@ -183,12 +183,13 @@ async function windowQuantiles(
   sigmas: number,
   progress: (m: string) => void,
 ): Promise<Record<string, unknown>> {
-  const pct = Math.min(100, (100 * sampleRows) / nTrain);
-  const xs = needs.map((nd, i) => `${nd.x} AS x${i}`).join(', ');
-  const bounds = needs.map((nd, i) => `quantile_disc(x${i}, [${nd.qs.flatMap((q) => windowLevels(q, sampleRows, sigmas)).join(', ')}]) AS b${i}`);
-  const sampled = (await duck.all<Record<string, unknown>>(`SELECT ${bounds.join(', ')} FROM (SELECT ${xs} FROM ${rel}) USING SAMPLE ${pct.toFixed(6)}% (bernoulli, 7)`))[0];
-  // one scan: the round's other statistics, and per level the count below its window and the window
-  const scan: string[] = [...selects];
+  // scan 1 (one thread, in scan order, so sums are reproducible): the round's other statistics, and the
+  // window bounds from a random row sample (the sample only places the windows; results stay exact)
+  const p = Math.min(1, sampleRows / nTrain);
+  const bounds = needs.map((nd, i) => `quantile_disc(${nd.x}, [${nd.qs.flatMap((q) => windowLevels(q, sampleRows, sigmas)).join(', ')}]) FILTER (WHERE __u < ${p}) AS b${i}`);
+  const sampled = await inOrder(duck, selects.length > 0, async () => (await duck.all<Record<string, unknown>>(`SELECT ${[...selects, ...bounds].join(', ')} FROM (SELECT *, random() AS __u FROM ${rel})`))[0]);
+  // scan 2 (all threads): per level the count below its window and the window itself
+  const scan: string[] = [];
   needs.forEach((nd, i) => {
     scan.push(`count(${nd.x})::BIGINT AS w${i}_n`);
     const b = (sampled[`b${i}`] as (number | null)[] | null) ?? [];
@@ -203,7 +204,7 @@ async function windowQuantiles(
   });
   const r = (await duck.all<Record<string, unknown>>(`SELECT ${scan.join(', ')} FROM ${rel}`))[0];
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(r)) if (!/^w\d+_/.test(k)) out[k] = r[k];
+  for (const k of Object.keys(sampled)) if (!/^b\d+$/.test(k)) out[k] = sampled[k];
   const shape = (nd: QuantileNeed, v: number[] | null) => (v === null ? null : nd.single ? v[0] : v);
   const missed: number[] = [];
   needs.forEach((nd, i) => {
@@ -234,6 +235,22 @@ interface QuantileNeed {
   x: string;
   qs: number[];
   single: boolean;
+}
+
+/**
+ * Runs fn with one DuckDB thread when `ordered`: sums (avg, var_pop, stddev_pop) then see the rows in
+ * scan order, so the fitted means and scales are byte-identical from run to run. With several threads
+ * the partial sums combine in whatever order threads finish, which changes the last bits on large data.
+ */
+async function inOrder<T>(duck: Duck, ordered: boolean, fn: () => Promise<T>): Promise<T> {
+  if (!ordered) return fn();
+  const before = (await duck.all<{ t: number }>(`SELECT current_setting('threads')::BIGINT AS t`))[0].t;
+  await duck.run('SET threads = 1');
+  try {
+    return await fn();
+  } finally {
+    await duck.run(`SET threads = ${Number(before)}`);
+  }
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : typeof v === 'bigint' ? Number(v) : Number(v));
@@ -318,7 +335,7 @@ export async function fitPipeline(
     }
     const stats: Record<string, unknown> = {};
     if (quantileNeeds.length) Object.assign(stats, await windowQuantiles(duck, rel, quantileNeeds, nTrain, selects, opts.windowSampleRows ?? WINDOW_SAMPLE_ROWS, opts.windowSigmas ?? 6, progress));
-    else if (selects.length) Object.assign(stats, (await duck.all<Record<string, unknown>>(`SELECT ${selects.join(', ')} FROM ${rel}`))[0]);
+    else if (selects.length) Object.assign(stats, await inOrder(duck, true, async () => (await duck.all<Record<string, unknown>>(`SELECT ${selects.join(', ')} FROM ${rel}`))[0]));
     const modes = new Map<string, number | null>();
     for (const { f, x } of modeQueries) {
       const r = await duck.all<{ v: number }>(`SELECT v FROM (SELECT ${x} AS v FROM ${rel}) WHERE v IS NOT NULL GROUP BY v ORDER BY count(*) DESC, v ASC LIMIT 1`);
