@@ -10,9 +10,8 @@
 import { DictlError } from '../errors.js';
 import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, PipelineInput, Expr } from '../types.js';
 import type { Duck } from '../io/duck.js';
-import { exprColumns } from '../pipeline/expr.js';
+import { exprColumns, sqlDouble } from '../pipeline/expr.js';
 import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
-import { sqlDouble } from '../pipeline/expr.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
 
