@@ -15,7 +15,7 @@ function runAsync(cwd: string, args: string[]): Promise<{ code: number | null; s
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
     p.stderr.on('data', (d) => (stderr += d));
-    p.on('exit', (code) => res({ code, stdout, stderr, pid: p.pid! }));
+    p.on('close', (code) => res({ code, stdout, stderr, pid: p.pid! }));
   });
 }
 

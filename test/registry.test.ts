@@ -113,7 +113,7 @@ describe('model registry', () => {
         let err = '';
         p.stdout.on('data', (d) => (out += d));
         p.stderr.on('data', (d) => (err += d));
-        p.on('exit', (code) => (code === 0 ? res(out.trim()) : rej(new Error(`exit ${code}: ${err}`))));
+        p.on('close', (code) => (code === 0 ? res(out.trim()) : rej(new Error(`exit ${code}: ${err}`))));
       }),
     );
     const versions = (await Promise.all(runs)).map(Number).sort((a, b) => a - b);
