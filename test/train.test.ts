@@ -2,11 +2,11 @@
  * `dictl train` end to end through the real CLI: real workspace, DuckDB feature build on the shared
  * churn data with the reference split, real solver, registry writes.
  */
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from './registry-helpers.js';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
 import { logLoss, rocAuc } from '../src/ml/metrics.js';
 import { predict } from '../src/ml/predict.js';
@@ -14,19 +14,8 @@ import { workspaceAt } from '../src/workspace.js';
 import { REF } from './ml-data.js';
 import { SHARED as SHARED_DIR } from './shared.js';
 
-const ROOT = resolve(__dirname, '..');
 const SHARED = SHARED_DIR;
 
-function cli(cwd: string, args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1' }, encoding: 'utf8' });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
-}
 function must(r: ReturnType<typeof cli>) {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
   return r;

@@ -3,10 +3,8 @@
  * register it. Everything is validated before anything is written; the registered model.json holds
  * no times (same inputs + seed → same bytes); timings go to the version's run.json.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { resolveDataset } from '../datasets/store.js';
 import { assertConsent } from '../datasets/policy.js';
 import { DictlError, dataError, usageError } from '../errors.js';
@@ -21,6 +19,7 @@ import type { Penalty } from './logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
 import { linearScores, predict } from './predict.js';
 import { crossValidate } from './tune.js';
+import { dictlVersion } from '../util/version.js';
 
 export interface TrainOptions {
   features: string;
@@ -70,17 +69,6 @@ export interface TrainResult {
 const PENALTIES: Penalty[] = ['l2', 'l1', 'elasticnet', 'none'];
 const METRICS: Metric[] = ['auc', 'logloss', 'f1', 'accuracy', 'rmse', 'mae', 'r2'];
 
-function dictlVersion(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../../..', '../..']) {
-    const p = join(here, up, 'package.json');
-    if (existsSync(p)) {
-      const j = JSON.parse(readFileSync(p, 'utf8'));
-      if (j.name === 'dictl') return String(j.version);
-    }
-  }
-  return '0.0.0';
-}
 
 /** Checks the flags on their own, before any file is read. */
 export function validateTrainOptions(o: TrainOptions): Required<Pick<TrainOptions, 'C' | 'penalty' | 'maxIter' | 'tol' | 'seed' | 'threshold' | 'folds'>> {

@@ -4,10 +4,9 @@
  * also DIR.tar (deterministic ustar). The package command records lineage in
  * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { commitDir, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
 import { appendAudit } from '../registry/audit.js';
@@ -21,22 +20,8 @@ import { avroSchemaForInputs } from './avro.js';
 import type { Manifest, ManifestFeature } from './manifest.js';
 import { makeTar } from './tar.js';
 import { readmeText, sparkJobText } from './docs.js';
+import { dictlVersion } from '../util/version.js';
 
-export function dictlVersion(): string {
-  try {
-    const here = dirname(fileURLToPath(import.meta.url));
-    for (const up of ['../../..', '../..']) {
-      const p = join(here, up, 'package.json');
-      if (existsSync(p)) {
-        const j = JSON.parse(readFileSync(p, 'utf8'));
-        if (j.name === 'dictl') return String(j.version);
-      }
-    }
-  } catch {
-    /* fall through */
-  }
-  return '0.0.0';
-}
 
 export function onnxruntimeVersion(): string {
   try {
