@@ -49,6 +49,8 @@ export default class Score extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(Score);
+    const dl = flags['dead-letter'];
+    this.checkOutputs([['--output', flags.output], ['--dead-letter', dl && !/^(stream|topic):/.test(dl) ? dl : undefined]], [flags.input ?? '', flags.package]);
     const r = await scoreCommand(flags as unknown as ScoreFlags, this.progress);
     const human = (x: typeof r) =>
       `Scored ${x.eventsOut} of ${x.eventsIn} events with ${x.model} (${x.deadLettered} dead-lettered) in ${(x.durationMs / 1000).toFixed(2)} s, ${x.eventsPerSec}/s; batch p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms` +

@@ -4,9 +4,10 @@
  * kinds to exit codes: 0 ok, 1 negative verdict, 2 usage, 3 bad data, 4 not found, 5 busy, 70 defect.
  */
 import { Command, Flags, Interfaces } from '@oclif/core';
-import { DictlError, EXIT_CODES } from './errors.js';
+import { DictlError, EXIT_CODES, environmentError } from './errors.js';
 import { makeProgress, type Progress } from './ui/progress.js';
 import { findWorkspace, type Workspace } from './workspace.js';
+import { checkOutputPaths } from './io/outputs.js';
 
 export const baseFlags = {
   json: Flags.boolean({ description: 'print one JSON document on stdout (logs and progress go to stderr)', default: false, helpGroup: 'GLOBAL' }),
@@ -53,6 +54,21 @@ export abstract class DictlCommand extends Command {
     return this.ws;
   }
 
+  /**
+   * Refuses output flags that would write into registry/, datasets/, onto dictl.yaml, under /proc, /sys,
+   * /dev, onto a folder or onto one of `inputs` (src/io/outputs.ts). Commands call it before doing anything.
+   */
+  protected checkOutputs(outs: [flag: string, path: string | undefined, kind?: 'file' | 'dir'][], inputs: string[] = []): void {
+    if (!outs.some(([, p]) => p)) return;
+    let ws: Workspace | undefined;
+    try {
+      ws = this.workspace;
+    } catch {
+      ws = undefined; // outside a workspace (e.g. scoring with a package): only the other checks apply
+    }
+    checkOutputPaths(ws, outs, inputs);
+  }
+
   /** Prints a command's typed result: JSON on stdout under --json, the human rendering otherwise. */
   protected emit<T>(result: T, human: (r: T) => string): T {
     this.progress.done();
@@ -81,6 +97,8 @@ export abstract class DictlCommand extends Command {
     this.progress.done();
     // oclif's own exits (e.g. --help, --version) pass through
     if (err && (err as { code?: string }).code === 'EEXIT') throw err;
+    const env = environmentError(err);
+    if (env) err = Object.assign(env, { stack: err.stack });
     let kind: string;
     let code: number;
     let hint: string | undefined;
