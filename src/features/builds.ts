@@ -7,11 +7,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DictlError, notFound, usageError } from '../errors.js';
-import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
+import { reservedColumnProblem } from '../datasets/schema.js';
 import type { DatasetVersion, FeatureBuild, Holdout } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
@@ -136,6 +138,11 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
     assertNoPii(ev, [a.key, a.time, ...(a.column !== undefined ? [a.column] : [])], spec.allowPii);
     return { ...a, ds: ev, dataPath: datasetDataPath(ws, ev.name, ev.version) };
   });
+  // datasets registered before such names were refused: never let a data column shadow __label/__split/__row
+  for (const d of [ds, ...aggs.map((a) => a.ds)]) {
+    const reserved = reservedColumnProblem(d.columns.map((c) => c.name));
+    if (reserved) throw new DictlError('data', `${d.ref}: ${reserved}`, { hint: 'register the data again with the column renamed' });
+  }
   checkAggregates(spec, ds.columns, aggs);
   const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
   const aggNames = new Set(aggs.map((a) => a.name));
@@ -338,6 +345,7 @@ export async function buildFeatureSet(
       };
       writeJsonAtomic(join(staging, 'state.json'), build);
       commitDir(staging, finalDir);
+      crashPoint('feature-commit');
       const timings = { fitMs: r.fitMs, writeMs: r.writeMs, totalMs: Date.now() - t0 };
       appendAudit(ws, {
         action: 'feature.build',
@@ -358,8 +366,7 @@ export async function buildFeatureSet(
         timings,
       };
     } catch (e) {
-      const { rmSync } = await import('node:fs');
-      rmSync(staging, { recursive: true, force: true });
+      dropStaging(staging);
       throw e;
     }
   });
