@@ -22,6 +22,7 @@ export default class Package extends DictlCommand {
     const { args, flags } = await this.parseCommand(Package);
     this.progress.phase(`Packaging ${args.model}`);
     const r = await packageModel(this.workspace, args.model, flags.out, { tar: flags.tar, wait: flags.wait });
+    if (r.lineageRecord === null) this.progress.warn('the registry is read-only: the package was written, but no lineage record or audit entry');
     return this.emit(r, (x) =>
       [
         `Packaged ${x.model} → ${x.out} (${x.inputs} inputs, ${x.features} features)`,

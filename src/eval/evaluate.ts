@@ -9,7 +9,7 @@ import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { withLock, writableDir } from '../io/lock.js';
 import { predict } from '../ml/predict.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
@@ -43,7 +43,8 @@ export interface Evaluation extends ScoreTables {
 export interface EvaluateResult {
   evaluation: Evaluation;
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
-  stored: string;
+  /** where the evaluation was stored; null when the registry is read-only (nothing was recorded) */
+  stored: string | null;
   report?: string;
 }
 
@@ -153,7 +154,8 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   }
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
-  await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+  const record = writableDir(ws.registryDir);
+  if (record) await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
     writeJsonAtomic(stored, ev);
     appendAudit(ws, {
       action: 'model.evaluate',
@@ -163,7 +165,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     });
   });
 
-  const result: EvaluateResult = { evaluation: ev, stored: join(stored) };
+  const result: EvaluateResult = { evaluation: ev, stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');
