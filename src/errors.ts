@@ -64,6 +64,7 @@ export function environmentError(err: unknown): DictlError | undefined {
   const msg = String(e.message ?? '');
   if (!code) code = ENV_TEXT.find(([re]) => re.test(msg))?.[1];
   if (!code) return undefined;
-  const path = e.path ?? e.dest ?? /(?:file|directory|path)\s+"([^"]+)"/i.exec(msg)?.[1] ?? /"(\/[^"]+)"/.exec(msg)?.[1];
+  // copy and rename fail on the side being written: name that one
+  const path = (e.syscall === 'copyfile' || e.syscall === 'rename' ? e.dest : undefined) ?? e.path ?? e.dest ?? /(?:file|directory|path)\s+"([^"]+)"/i.exec(msg)?.[1] ?? /"(\/[^"]+)"/.exec(msg)?.[1];
   return new DictlError('data', `${path ? `${path}: ` : ''}${ENV_CAUSES[code]}`, { cause: err, hint: code === 'ENOSPC' || code === 'EDQUOT' ? 'free some space and run the command again; nothing was changed' : undefined });
 }

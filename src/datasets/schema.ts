@@ -80,7 +80,7 @@ const RESERVED_NAMES = ['file_row_number'];
 export function reservedColumnProblem(names: string[]): string | undefined {
   for (const n of names) {
     if (n.startsWith(RESERVED_PREFIX)) return `column "${n}" starts with the reserved prefix "${RESERVED_PREFIX}" (dictl's own columns such as __label, __split and __row use it)`;
-    if (RESERVED_NAMES.includes(n.toLowerCase())) return `column "${n}" has a name dictl reserves for its own use (${RESERVED_NAMES.join(', ')})`;
+    if (RESERVED_NAMES.includes(n.toLowerCase())) return `column "${n}" uses a name reserved for dictl's own use (${RESERVED_NAMES.join(', ')})`;
   }
   return undefined;
 }

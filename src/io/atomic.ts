@@ -29,7 +29,21 @@ export function fsyncDir(dir: string): void {
   }
 }
 
+/** An fs error of a write to a temp file, reported against the file the user knows: `target`. */
+function about<E>(e: E, target: string): E {
+  if (e && typeof e === 'object' && 'code' in e) Object.assign(e, { path: target });
+  return e;
+}
+
 export function writeFileAtomic(target: string, data: string | Uint8Array): void {
+  try {
+    writeFileAtomicAt(target, data);
+  } catch (e) {
+    throw about(e, target);
+  }
+}
+
+function writeFileAtomicAt(target: string, data: string | Uint8Array): void {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   const fd = openSync(tmp, 'wx', 0o644);
@@ -63,6 +77,14 @@ export function writeJsonAtomic(target: string, value: unknown): void {
  * disk can never leave an empty or half-written file under `target`.
  */
 export function createExclusive(target: string, data: string): boolean {
+  try {
+    return createExclusiveAt(target, data);
+  } catch (e) {
+    throw about(e, target);
+  }
+}
+
+function createExclusiveAt(target: string, data: string): boolean {
   mkdirSync(dirname(target), { recursive: true });
   const tmp = tempPathFor(target);
   try {

@@ -31,7 +31,7 @@ export interface LockOptions {
 }
 
 /** an unreadable lock file older than this is stale */
-export const UNREADABLE_STALE_MS = 3000;
+export const UNREADABLE_STALE_MS = 5000;
 /** how many stale locks one acquisition clears before it counts the lock as busy (bounds the loop) */
 const MAX_CLEARS = 10;
 
