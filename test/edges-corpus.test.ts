@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { profileRelation, EXACT_DISTINCT_BATCH, PROFILE_BATCH } from '../src/datasets/profile.js';
 import { MAX_COLUMNS } from '../src/datasets/schema.js';
+import { ensureDir } from '../src/io/atomic.js';
 import { withDuck } from '../src/io/duck.js';
 import { snapshotFile } from '../src/io/snapshot.js';
 import type { ColumnSchema } from '../src/types.js';
@@ -282,6 +283,7 @@ describe('6/7/9. the environment: folders, FIFOs, pseudo file systems, package r
     const fifo = join(scratch, 'fifo.csv');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     await refused(register(fifo), 3, /is not a regular file/);
+    await refused(['dataset', 'validate', 'churn@1', '--file', fifo], 3, /is not a regular file/);
     await refused(['evaluate', 'churn-model@1', '--holdout', '--report', fifo], 3, /is not a regular file/);
   });
   it('outputs under /proc, /sys, /dev are refused at once (no spinning while holding the lock)', async () => {
@@ -290,6 +292,8 @@ describe('6/7/9. the environment: folders, FIFOs, pseudo file systems, package r
     await refused(['model', 'promote', 'churn-model@1', '--to', 'staging', '--gate', 'auc>=0.5', '--junit', '/dev/null'], 2, /under \/dev/);
     await refused(['evaluate', 'churn-model@1', '--holdout', '--report', '/sys/kernel/x.html'], 2, /under \/sys/);
     expect(Date.now() - t0).toBeLessThan(60_000);
+    // and the folder creation under the atomic writes is bounded (Node's recursive mkdir spins on /proc/self)
+    expect(() => ensureDir('/proc/self/dictl/x')).toThrow();
   });
   it('package: killed between the two renames, the next run restores and replaces; no staging folder is left', async () => {
     const out = join(scratch, 'swap');

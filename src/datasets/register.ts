@@ -19,6 +19,7 @@ import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { compressionOf, condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, MAX_HEADER_BYTES, parseHeader, readHeaderLine } from './csvcheck.js';
 import { snapshotFile } from '../io/snapshot.js';
+import { checkInputFile } from '../io/outputs.js';
 import { profileRelation } from './profile.js';
 import { columnLimitProblem, columnTypeOf, duckTypeForFlag, reservedColumnProblem, storedDuckType } from './schema.js';
 import { datasetDataPath, datasetDir, datasetVersionDir, datasetVersions, readDatasetVersion } from './store.js';
@@ -354,9 +355,8 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   validateMetadata(o);
   const source = resolve(o.file);
   if (!existsSync(source)) throw notFound(`file ${o.file} does not exist`);
+  checkInputFile(source, o.file);
   const st = statSync(source);
-  if (st.isDirectory()) throw dataError(`${o.file}: is a directory`, 'pass the CSV or Parquet file itself');
-  if (!st.isFile()) throw dataError(`${o.file}: is not a regular file (a FIFO, socket or device)`, 'save the data to a file first and register that');
   const types: Record<string, string> = {};
   for (const [col, t] of Object.entries(o.types ?? {})) {
     const d = duckTypeForFlag(t);

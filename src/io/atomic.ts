@@ -6,7 +6,7 @@
  */
 import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, renameSync, rmSync, writeSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stableStringify } from '../util/json.js';
 import { onInterrupt } from './interrupt.js';
 
@@ -14,6 +14,28 @@ export const TMP_MARKER = '.tmp-';
 
 export function tempPathFor(target: string): string {
   return join(dirname(target), `${TMP_MARKER}${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+}
+
+/**
+ * mkdir -p, one level at a time: bounded by the depth of the path. (Node's recursive mkdirSync spins
+ * forever on some pseudo file systems, e.g. under /proc/self.)
+ */
+export function ensureDir(dir: string): void {
+  const missing: string[] = [];
+  let cur = resolve(dir);
+  while (!existsSync(cur)) {
+    missing.push(cur);
+    const up = dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 export function fsyncDir(dir: string): void {
@@ -44,7 +66,7 @@ export function writeFileAtomic(target: string, data: string | Uint8Array): void
 }
 
 function writeFileAtomicAt(target: string, data: string | Uint8Array): void {
-  mkdirSync(dirname(target), { recursive: true });
+  ensureDir(dirname(target));
   const tmp = tempPathFor(target);
   const fd = openSync(tmp, 'wx', 0o644);
   try {
@@ -85,7 +107,7 @@ export function createExclusive(target: string, data: string): boolean {
 }
 
 function createExclusiveAt(target: string, data: string): boolean {
-  mkdirSync(dirname(target), { recursive: true });
+  ensureDir(dirname(target));
   const tmp = tempPathFor(target);
   try {
     const fd = openSync(tmp, 'wx', 0o644);
@@ -139,7 +161,7 @@ function createExclusiveInPlace(target: string, data: string): boolean {
  */
 export function stagingDirFor(finalDir: string): string {
   const dir = tempPathFor(finalDir);
-  mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   // interrupted before the commit: the folder goes
   stagingForget.set(dir, onInterrupt(() => rmSync(dir, { recursive: true, force: true })));
   return dir;

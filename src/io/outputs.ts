@@ -72,6 +72,13 @@ export function checkOutputPath(ws: Workspace | undefined, path: string, o: Outp
   return abs;
 }
 
+/** An input that must be a regular file (read more than once, or by DuckDB): a folder or FIFO is a data error naming it. */
+export function checkInputFile(path: string, shown = path): void {
+  const st = statSync(path);
+  if (st.isDirectory()) throw dataError(`${shown}: is a directory`, 'pass the file itself');
+  if (!st.isFile()) throw dataError(`${shown}: is not a regular file (a FIFO, socket or device)`, 'save the data to a file first');
+}
+
 /** checkOutputPath for every given (non-empty) flag value. */
 export function checkOutputPaths(ws: Workspace | undefined, outs: [flag: string, path: string | undefined, kind?: 'file' | 'dir'][], inputs: string[] = []): void {
   for (const [flag, path, kind] of outs) if (path) checkOutputPath(ws, path, { flag, kind, inputs });

@@ -4,10 +4,10 @@
  * also DIR.tar (deterministic ustar). The package command records lineage in
  * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitDir, dropStaging, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
 import { withLock, writableDir } from '../io/lock.js';
 import { checkOutputPath } from '../io/outputs.js';
@@ -219,7 +219,7 @@ export function writePackage(pkg: PackageFiles, out: string, tar: boolean): { ta
   cleanPackageLeftovers(dir);
   checkPackageFolder(pkg, dir, out);
   if (tar) checkTarTarget(dir);
-  mkdirSync(dirname(dir), { recursive: true });
+  ensureDir(dirname(dir));
   const staging = stagingDirFor(dir);
   let aside: string | undefined;
   try {
