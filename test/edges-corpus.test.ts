@@ -130,6 +130,8 @@ describe('2. output flags never write into the workspace', () => {
     await refused(['dataset', 'schema', 'churn@1', '--out', 'dictl.yaml'], 2, /dictl\.yaml/);
     await refused(['package', 'churn-model@1', '--out', 'registry/pkg'], 2, /--out registry\/pkg/);
     await refused(['package', 'churn-model@1', '--out', '.'], 2, /workspace's root/);
+    await refused(['explore', 'churn@1', '--target', 'churn', '--html', 'datasets/story.html'], 2, /--html datasets\/story\.html: refusing to write into the workspace's datasets\/ folder/);
+    await refused(['decide', 'optimize', 'churn-model@1', '--cost', 'fp=2,fn=10', '--html', 'registry/audit.log'], 2, /--html registry\/audit\.log/);
   });
   it('--tar never silently overwrites a file that is not an earlier archive of the package', async () => {
     const out = join(scratch, 'tarred');
@@ -377,6 +379,26 @@ describe('smaller', () => {
       expect(existsSync(join(ws.registryDir, '.lock'))).toBe(false);
     }, ws.root, (p) => p === 'registry/features/churn4'); // the (empty) name folder may be created
     expect(readdirSync(join(ws.registryDir, 'features/churn4')).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+});
+
+describe('Ctrl-C in other writers', () => {
+  it('dataset register: the private copy and the staging folder go, the lock is released, exit 130', async () => {
+    const big = join(scratch, 'big.csv');
+    const rows = readFileSync(CHURN, 'utf8').split('\n');
+    writeFileSync(big, rows[0] + '\n' + Array.from({ length: 40 }, () => rows.slice(1).filter(Boolean).join('\n')).join('\n') + '\n');
+    await unchanged(async () => {
+      const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...register(big, 'big')], { cwd: ws.root, env: { ...process.env, DICTL_QUIET: '1' } });
+      let stderr = '';
+      p.stderr.on('data', (b) => (stderr += b));
+      const exited = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
+      const busy = () => readdirSync(ws.datasetsDir).some((n) => n.startsWith('.tmp-big.') && !n.startsWith('.tmp-big.source'));
+      for (let i = 0; i < 3000 && !busy(); i++) await new Promise((r) => setTimeout(r, 5));
+      expect(busy(), 'the registration reached its staging folder').toBe(true);
+      p.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toMatch(/^interrupted$/m);
+    });
   });
 });
 
