@@ -102,6 +102,16 @@ else {
 }
 must(ws, ['model', 'promote', 'churn-model@1', '--gate', 'auc>=0.5']);
 
+/** `dictl doctor --json` in the workspace: its exit and its report (an unreadable answer is an error). */
+function doctorReport() {
+  const d = cli(ws, ['doctor', '--json']);
+  try {
+    return { d, report: JSON.parse(d.stdout) };
+  } catch {
+    return { d, report: { consistent: false, issues: [{ severity: 'error', code: 'doctor-output', message: d.stderr }] } };
+  }
+}
+
 // ── deterministic kills: between commit and audit append of every store, between package's renames ──
 const { runDoctor: doctorOf } = await import(join(ROOT, 'dist/src/registry/doctor.js'));
 const { workspaceAt: wsAt } = await import(join(ROOT, 'dist/src/workspace.js'));
@@ -124,13 +134,7 @@ const pointResults = [];
 for (const [n, p] of points.entries()) {
   const [cmd, args] = p.run(n);
   const r = runKilledAt(p.point, cmd, args);
-  const d = cli(ws, ['doctor', '--json']);
-  let report;
-  try {
-    report = JSON.parse(d.stdout);
-  } catch {
-    report = { consistent: false, issues: [{ severity: 'error', code: 'doctor-output', message: d.stderr }] };
-  }
+  const { d, report } = doctorReport();
   const codes = (report.issues ?? []).filter((i) => i.severity !== 'info').map((i) => i.code);
   const errors = (report.issues ?? []).filter((i) => i.severity === 'error').map((i) => `${i.code}: ${i.message}`);
   let extra = true;
@@ -218,13 +222,7 @@ for (let t = 1; t <= trials; t++) {
   const lifetime = rand() < 0.25;
   const at = lifetime ? Math.floor(rand() * duration[name] * 1.1) : Math.floor(rand() * Math.max(2, held[name] * 1.1));
   const r = await runOnce(name, lifetime ? { after: at } : { afterLock: at });
-  const d = cli(ws, ['doctor', '--json']);
-  let report;
-  try {
-    report = JSON.parse(d.stdout);
-  } catch {
-    report = { consistent: false, issues: [{ severity: 'error', code: 'doctor-output', message: d.stderr }] };
-  }
+  const { d, report } = doctorReport();
   const errors = (report.issues ?? []).filter((i) => i.severity === 'error');
   const leftovers = (report.issues ?? []).filter((i) => i.severity === 'leftover').map((i) => i.code);
   // repair, then nothing may be left to repair

@@ -35,7 +35,8 @@ export const UNREADABLE_STALE_MS = 5000;
 /** how many stale locks one acquisition clears before it counts the lock as busy (bounds the loop) */
 const MAX_CLEARS = 10;
 
-function pidAlive(pid: number): boolean {
+/** True when a process with this pid exists on this host. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

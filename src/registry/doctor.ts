@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { TMP_MARKER, writeFileAtomic } from '../io/atomic.js';
-import { readLock, isStale, isUnreadableStale, withLock, type LockInfo } from '../io/lock.js';
+import { pidAlive, readLock, isStale, isUnreadableStale, withLock, type LockInfo } from '../io/lock.js';
 import { sha256File, hashValue } from '../util/hash.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
@@ -45,15 +45,6 @@ export interface DoctorReport {
 }
 
 const TMP_PID_RE = /\.(\d+)\.[0-9a-f]{8}$/;
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readJson<T>(p: string): { ok: true; value: T } | { ok: false; error: string } {
   try {

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { withLock, writableDir } from '../io/lock.js';
+import { pidAlive, withLock, writableDir } from '../io/lock.js';
 import { checkOutputPath } from '../io/outputs.js';
 import { appendAudit } from '../registry/audit.js';
 import { usageError, dataError } from '../errors.js';
@@ -198,15 +198,6 @@ export function cleanPackageLeftovers(dir: string): string[] {
     done.push(p);
   }
   return done;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**
