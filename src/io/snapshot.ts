@@ -5,7 +5,7 @@
  * caller is done. The file's identity (device, inode, size, mtime, ctime) is compared before and after
  * the copy: a file that changed while being copied is refused instead of stored half old, half new.
  */
-import { copyFileSync, rmSync, statSync, type Stats } from 'node:fs';
+import { constants, copyFileSync, rmSync, statSync, type Stats } from 'node:fs';
 import { dataError } from '../errors.js';
 import { tempPathFor } from './atomic.js';
 import { onInterrupt } from './interrupt.js';
@@ -27,7 +27,8 @@ export function snapshotFile(src: string, shown: string, besidePath: string, bef
     forget();
   };
   try {
-    copyFileSync(src, path);
+    // a copy-on-write clone where the file system has them (btrfs, xfs): no bytes copied
+    copyFileSync(src, path, constants.COPYFILE_FICLONE);
     const after = statSync(src);
     const copy = statSync(path);
     if (!same(before, after) || copy.size !== after.size)
