@@ -4,7 +4,7 @@
  * anything becomes visible: the data is read, stored and profiled in a staging folder outside the
  * version folders, and only a clean result is renamed into place under the workspace lock.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DictlError, dataError, notFound, usageError } from '../errors.js';
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
