@@ -16,7 +16,7 @@ import { profileRelation, EXACT_DISTINCT_BATCH, PROFILE_BATCH } from '../src/dat
 import { MAX_COLUMNS } from '../src/datasets/schema.js';
 import { ensureDir } from '../src/io/atomic.js';
 import { withDuck } from '../src/io/duck.js';
-import { snapshotFile } from '../src/io/snapshot.js';
+import { HOT_MS, readSource, snapshotFile } from '../src/io/snapshot.js';
 import type { ColumnSchema } from '../src/types.js';
 import { workspaceAt, type Workspace } from '../src/workspace.js';
 import { expectOneLineError, isRoot, mountTmpfs, remount, treeDiff, treeState, unmount } from './edges-helpers.js';
@@ -164,6 +164,23 @@ describe('3. a file rewritten while it is registered', () => {
     writeFileSync(f, 'a,b\n3,4\n'); // same size, rewritten in place
     expect(() => snapshotFile(f, f, join(scratch, 'copy'), before)).toThrow(/the file changed while being read/);
     expect(readdirSync(scratch).filter((n) => n.startsWith('.tmp-copy'))).toEqual([]);
+  });
+
+  it('a file at rest is read in place and refused if it changes before the commit; a file written just now is copied', () => {
+    const f = join(scratch, 'atrest.csv');
+    writeFileSync(f, 'a,b\n1,2\n');
+    const hour = Date.now() / 1000 - 3600;
+    utimesSync(f, hour, hour);
+    const atRest = readSource(f, f, join(scratch, 'copy'), statSync(f), Date.now() + HOT_MS); // ctime too is long past
+    expect(atRest.path).toBe(f);
+    atRest.check();
+    writeFileSync(f, 'a,b\n3,4\n');
+    expect(() => atRest.check()).toThrow(/the file changed while being read/);
+    const hot = readSource(f, f, join(scratch, 'copy'), statSync(f));
+    expect(hot.path).not.toBe(f);
+    expect(readFileSync(hot.path, 'utf8')).toBe('a,b\n3,4\n');
+    hot.remove();
+    expect(existsSync(hot.path)).toBe(false);
   });
 
   it('under a writer rewriting the file in place, every version stored has the hash of exactly its bytes', async () => {

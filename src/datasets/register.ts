@@ -18,7 +18,7 @@ import { sha256File } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { compressionOf, condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, MAX_HEADER_BYTES, parseHeader, readHeaderLine } from './csvcheck.js';
-import { snapshotFile } from '../io/snapshot.js';
+import { readSource } from '../io/snapshot.js';
 import { checkInputFile } from '../io/outputs.js';
 import { profileRelation } from './profile.js';
 import { columnLimitProblem, columnTypeOf, duckTypeForFlag, reservedColumnProblem, storedDuckType } from './schema.js';
@@ -366,17 +366,22 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   const quote = o.quote ?? '"';
   if (quote.length !== 1) throw usageError(`--quote must be one character, got "${quote}"`);
 
-  // 2. a private copy of the file: what is read and hashed below is exactly what is stored
+  // 2. what is read and hashed below is exactly what is stored: a file being written is copied first,
+  //    a file at rest is read in place and refused if it changes before the commit
   mkdirSync(ws.datasetsDir, { recursive: true });
-  const snap = snapshotFile(source, o.file, join(ws.datasetsDir, `${name}.source`), st);
+  const src = readSource(source, o.file, join(ws.datasetsDir, `${name}.source`), st);
   try {
-    return await registerSnapshot(ws, o, name, source, snap.path, types, quote, progress);
+    return await registerRead(ws, o, name, source, src.path, src.check, types, quote, progress);
+  } catch (e) {
+    // a file that changed under the reader can fail in any odd way: say what happened
+    if (!(e instanceof DictlError && /changed while being read/.test(e.message))) src.check();
+    throw e;
   } finally {
-    snap.remove();
+    src.remove();
   }
 }
 
-async function registerSnapshot(ws: Workspace, o: RegisterOptions, name: string, source: string, path: string, types: Record<string, string>, quote: string, progress: Progress): Promise<RegisterResult> {
+async function registerRead(ws: Workspace, o: RegisterOptions, name: string, source: string, path: string, unchanged: () => void, types: Record<string, string>, quote: string, progress: Progress): Promise<RegisterResult> {
   const head = readHead(path, 4096);
   const isParquetMagic = head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1';
   const format = o.format ?? (/\.parquet$/i.test(source) || isParquetMagic ? 'parquet' : 'csv');
@@ -440,6 +445,7 @@ async function registerSnapshot(ws: Workspace, o: RegisterOptions, name: string,
         }
       } catch (e) {
         await srcP.catch(() => undefined);
+        unchanged();
         if (dup) return asResult(ws, dup, true);
         if (e instanceof DictlError) throw e;
         const msg = (e as Error).message ?? String(e);
@@ -455,6 +461,7 @@ async function registerSnapshot(ws: Workspace, o: RegisterOptions, name: string,
       duck.close();
     }
     const src = await srcP;
+    unchanged();
     if (dup) return asResult(ws, dup, true);
     const pii = o.pii ?? [];
     for (const c of pii) if (!staged.columns.some((k) => k.name === c)) throw usageError(`--pii column "${c}" is not a column of ${o.file}`, `columns: ${staged.columns.map((k) => k.name).join(', ')}`);
