@@ -10,7 +10,7 @@ import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { predict } from '../ml/predict.js';
+import { outputWidth, predictModel } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
@@ -79,8 +79,8 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
   if (mat.names.length !== m.featureNames.length || mat.names.some((nm, j) => nm !== m.featureNames[j]))
     throw dataError(`feature build ${fsRef} columns differ from the model's features`, 'the model and its feature build disagree: run dictl doctor');
-  const pred = predict(m, mat.X, mat.n, mat.p);
-  const K = m.task === 'multiclass' ? m.coef.length : 1;
+  const pred = predictModel(m, mat.X, mat.n, mat.p);
+  const K = outputWidth(m);
   const tables = scoreTables(m.task, mat.y, pred, { threshold: m.threshold, classes: K });
   const evaluation: Evaluation = {
     kind: 'evaluation',
@@ -129,7 +129,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
       if (g) g.push(i);
       else groups.set(l, [i]);
     });
-    const K = ev.task === 'multiclass' ? cand.resolved.model.coef.length : 1;
+    const K = outputWidth(cand.resolved.model);
     const out: SegmentResult[] = [...groups.keys()].sort().map((value) => {
       const s = subset(cand.y, cand.pred, groups.get(value)!, K);
       const t = scoreTables(ev.task, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
