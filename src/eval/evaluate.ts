@@ -10,7 +10,7 @@ import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { outputWidth, predictModel } from '../ml/families/index.js';
+import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
@@ -42,6 +42,8 @@ export interface Evaluation extends ScoreTables {
 
 export interface EvaluateResult {
   evaluation: Evaluation;
+  /** the model family's description (trees: rounds kept, importance, loss per round) */
+  family: FamilySummary;
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
   stored: string;
   report?: string;
@@ -163,7 +165,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     });
   });
 
-  const result: EvaluateResult = { evaluation: ev, stored: join(stored) };
+  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: join(stored) };
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { commitDir, createExclusive, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { familyOf } from '../ml/families/index.js';
+import { familyOf, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import { stableStringify } from '../util/json.js';
 import { formatRef, parseRef, validateName } from '../util/names.js';
@@ -368,6 +368,8 @@ export interface ModelDetails {
   run: Record<string, unknown> | null;
   evaluation: Record<string, unknown> | null;
   archivedInfo: Record<string, unknown> | null;
+  /** the model family's description (trees: rounds kept, importance, loss per round) */
+  family: FamilySummary;
   dir: string;
 }
 
@@ -381,6 +383,7 @@ export function showModel(ws: Workspace, refText: string): ModelDetails {
     run: readJsonOr<Record<string, unknown>>(join(r.dir, 'run.json')) ?? null,
     evaluation: readJsonOr<Record<string, unknown>>(evaluationPath(ws, name, version)) ?? null,
     archivedInfo: readJsonOr<Record<string, unknown>>(archivedPath(ws, name, version)) ?? null,
+    family: summarizeFamily(r.model),
     dir: r.dir,
   };
 }
