@@ -223,3 +223,45 @@ describe('bad input: usage and data errors, nothing written', () => {
     else expect(b.code).toBe(3);
   }, 240_000);
 });
+
+describe('multiclass and regression trees: the package equals the in-CLI model', () => {
+  const cases: [string, string, string][] = [
+    ['multi', 'area_code', '  column: area_code\n  classes: [area_code_408, area_code_415, area_code_510]'],
+    ['reg', 'account_length', '  column: account_length\n  task: regression'],
+    ['two', 'international_plan', '  column: international_plan\n  classes: ["no", "yes"]'],
+  ];
+  for (const [tag, labelCol, label] of cases) {
+    it(`${tag}: ${labelCol}`, async () => {
+      const yaml = readFileSync(join(dir, 'features/churn-trees.yaml'), 'utf8')
+        .replace(/label:\n  column: churn\n  positive: "yes"/, `label:\n${label}`)
+        .replace(`      - ${labelCol}\n`, '')
+        .replace(`[state, area_code, international_plan, `, `[state, ${labelCol === 'area_code' ? '' : 'area_code, '}${labelCol === 'international_plan' ? '' : 'international_plan, '}`);
+      writeFileSync(join(dir, `features/trees-${tag}.yaml`), yaml);
+      ok(['feature', 'build', `trees-${tag}`]);
+      const t = ok(['train', '--features', `trees-${tag}`, '--name', `trees-${tag}`, '--model', 'gbdt', '--param', 'max_iter=40']);
+      expect(t.algorithm).toBe('gbdt');
+      const m = resolveModel(ws, `trees-${tag}@1`).model as TreeModelVersion;
+      expect(m.featureNames).not.toContain(labelCol);
+      ok(['package', `trees-${tag}@1`, '--out', join(dir, `pkg-${tag}`)]);
+      const rows = (await loadSplitRows(ws, m, 'test')).rows;
+      const inputs = m.pipeline.inputs.map((i) => i.name);
+      const file = join(dir, `${tag}.ndjson`);
+      writeFileSync(file, rows.map((r) => JSON.stringify(Object.fromEntries(inputs.map((k) => [k, r[k]])))).join('\n') + '\n');
+      must(cli(dir, ['score', '--package', join(dir, `pkg-${tag}`), '--input', file, '--output', join(dir, `${tag}-out.ndjson`)]));
+      const scored = readFileSync(join(dir, `${tag}-out.ndjson`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const { X, n, p } = applyPipeline(m.pipeline, rows);
+      const pred = predictModel(m, X, n, p);
+      let worst = 0;
+      if (tag !== 'reg') {
+        const K = tag === 'multi' ? 3 : 2;
+        for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(scored[i].probabilities[k] - pred[i * K + k]));
+        if (tag === 'multi') expect(new Set(scored.map((s) => s.label)).size).toBeGreaterThan(1);
+      } else for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(scored[i].prediction - pred[i]));
+      expect(worst).toBeLessThanOrEqual(1e-6);
+      if (pyHasOnnx) {
+        const chk = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', join(dir, `pkg-${tag}`, 'model.onnx')], { encoding: 'utf8' });
+        expect(chk.status, chk.stderr).toBe(0);
+      }
+    }, 240_000);
+  }
+});
