@@ -197,6 +197,8 @@ describe('bad input: usage and data errors, nothing written', () => {
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;gbdt.C=1'], 2, /gbdt has no parameter C/);
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;alpha=1'], 2, /"alpha" is not a parameter of logistic or gbdt/);
     refuse(['--features', 'churn', '--model', 'linear'], 2, /--model linear does not fit a binary label/);
+    refuse(['--features', 'churn', '--model', 'logistic', '--param', 'learning_rate=0.1'], 2, /unknown linear-model parameter learning_rate/);
+    refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt', '--param', 'alpha=1'], 2, /--param alpha is not a parameter of any model family/);
   }, 120_000);
 
   it('one-class label, ±Inf in a feature → data errors naming them; constant and all-missing columns are warnings', () => {
