@@ -56,7 +56,7 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
   it('same inputs and seed → the same model.json apart from the version number', () => {
     ok(['train', '--features', 'churn-trees', '--name', 'churn-gbdt', '--model', 'gbdt']);
     const a = readFileSync(join(dir, 'registry/models/churn-gbdt/versions/1/model.json'), 'utf8');
-    const b = readFileSync(join(dir, 'registry/models/churn-gbdt/versions/2/model.json'), 'utf8');
+    const b = readFileSync(join(dir, 'registry/models/churn-doc/versions/1/model.json'), 'utf8');
     expect(b.replace('"version": 2', '"version": 1')).toBe(a);
   }, 240_000);
 
@@ -266,4 +266,20 @@ describe('multiclass and regression trees: the package equals the in-CLI model',
       }
     }, 240_000);
   }
+});
+
+describe('dictl doctor reads tree models through their family', () => {
+  it('is consistent on this workspace; a tree model.json whose trees do not fit its features is an error', () => {
+    ok(['train', '--features', 'churn-trees', '--name', 'churn-doc', '--model', 'gbdt', '--param', 'max_iter=5']);
+    const d = cli(dir, ['doctor', '--json']);
+    expect(d.code, d.stdout).toBe(0);
+    expect(d.json.consistent).toBe(true);
+    const p = join(dir, 'registry/models/churn-doc/versions/1/model.json');
+    const m = JSON.parse(readFileSync(p, 'utf8'));
+    m.featureNames = m.featureNames.slice(1);
+    writeFileSync(p, JSON.stringify(m));
+    const bad = cli(dir, ['doctor', '--json']);
+    expect(bad.json.consistent).toBe(false);
+    expect(bad.json.issues).toContainEqual(expect.objectContaining({ code: 'model-family', message: expect.stringMatching(/trees over 19 features for 18 feature names/) }));
+  }, 120_000);
 });
