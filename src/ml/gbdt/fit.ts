@@ -12,7 +12,7 @@ import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './in
 import { HistBuilder } from './threads.js';
 
 /** below this many training cells (rows × features) the fit runs on one thread */
-const PARALLEL_MIN_CELLS = 2_000_000;
+const PARALLEL_MIN_CELLS = 1_000_000;
 /** the training curve is measured on at most this many training rows (evenly spaced) */
 const CURVE_ROWS = 10_000;
 
@@ -166,18 +166,8 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const b = await HistBuilder.create(nT, p, useThreads);
   try {
-    const XT = nV ? (() => {
-      const out = new Float64Array(nT * p);
-      for (let i = 0; i < nT; i++) out.set(X.subarray(trainIdx[i] * p, trainIdx[i] * p + p), i * p);
-      return out;
-    })() : X;
-    binMatrix(XT, nT, p, mapper, params.max_bins, b.bins);
-    let binsV = new Uint8Array(0);
-    if (nV) {
-      const XV = new Float64Array(nV * p);
-      for (let i = 0; i < nV; i++) XV.set(X.subarray(valRows[i] * p, valRows[i] * p + p), i * p);
-      binsV = binMatrix(XV, nV, p, mapper, params.max_bins) as Uint8Array<ArrayBuffer>;
-    }
+    binMatrix(X, nT, p, mapper, params.max_bins, b.bins, nV ? trainIdx : null);
+    const binsV = nV ? binMatrix(X, nV, p, mapper, params.max_bins, undefined, Int32Array.from(valRows)) : new Uint8Array(0);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);

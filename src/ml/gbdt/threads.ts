@@ -25,6 +25,9 @@ export interface SharedBuffers {
   feats: SharedArrayBuffer;
 }
 
+/** nodes whose histograms were shared with the worker, since the process started (read by tests) */
+export const threadStats = { sharedNodes: 0 };
+
 /** below this many (row × feature) cells a node's histograms are built on the fitting thread alone */
 const PARALLEL_CELLS = 120_000;
 
@@ -103,6 +106,7 @@ export class HistBuilder {
       return;
     }
     const half = m >> 1;
+    threadStats.sharedNodes++;
     this.feats.set(feats);
     ctrl[CTRL.identity] = identity ? 1 : 0;
     ctrl[CTRL.fa] = half;
