@@ -26,7 +26,7 @@ describe('gbdt defaults reach the reference AUC on the shared sets', () => {
 });
 
 function sk(name: string) {
-  const r = spawnSync('/usr/bin/python3', [join(__dirname, 'gbdt-sk.py'), name], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = spawnSync('/usr/bin/python3', [join(__dirname, 'gbdt-sk.py'), name], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   const o = JSON.parse(r.stdout) as { p: number; K: number; Xtr: number[]; ytr: number[]; Xte: number[]; yte: number[]; hgb: number };
   return { ...o, Xtr: Float64Array.from(o.Xtr), ytr: Float64Array.from(o.ytr), Xte: Float64Array.from(o.Xte), yte: Float64Array.from(o.yte), ntr: o.ytr.length, nte: o.yte.length };
