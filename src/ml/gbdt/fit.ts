@@ -164,7 +164,9 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   const mapper: BinMapper = fitBins(X, p, trainIdx, params.max_bins, data.categorical, seed);
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, availableParallelism()), 2));
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
-  const b = await HistBuilder.create(nT, p, useThreads);
+  const nSub = Math.max(1, Math.round(params.subsample * nT));
+  // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
+  const b = await HistBuilder.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2));
   try {
     binMatrix(X, nT, p, mapper, params.max_bins, b.bins, nV ? trainIdx : null);
     const binsV = nV ? binMatrix(X, nV, p, mapper, params.max_bins, undefined, Int32Array.from(valRows)) : new Uint8Array(0);
@@ -207,7 +209,6 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
     const trees: GbdtTree[] = [];
     const importance = new Array<number>(p).fill(0);
     const importanceByRound: number[][] = [];
-    const nSub = Math.max(1, Math.round(params.subsample * nT));
     const nCol = Math.max(1, Math.round(params.colsample * p));
     const pool: Float64Array[] = [];
     const tmp = new Int32Array(nT);

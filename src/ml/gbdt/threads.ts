@@ -53,23 +53,26 @@ export class HistBuilder {
   private worker: Worker | null = null;
   private seq = 0;
 
-  private constructor(readonly n: number, p: number, threads: number) {
+  private constructor(readonly n: number, p: number, threads: number, gatherMax: number) {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.bins = new Uint8Array(buf(n * p));
     this.g = new Float64Array(buf(n * 8));
     this.h = new Float64Array(buf(n * 8));
-    this.og = new Float64Array(buf(n * 8));
-    this.oh = new Float64Array(buf(n * 8));
+    this.og = new Float64Array(buf(gatherMax * 8));
+    this.oh = new Float64Array(buf(gatherMax * 8));
     this.rows = new Int32Array(buf(n * 4));
     this.hist = new Float64Array(buf(p * HIST_STRIDE * 8));
     this.feats = new Int32Array(buf(Math.max(1, p) * 4));
     this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(8 * 4)) : null;
   }
 
-  /** threads > 1 starts the worker (and waits until it runs). */
-  static async create(n: number, p: number, threads: number): Promise<HistBuilder> {
-    const b = new HistBuilder(n, p, threads);
+  /**
+   * n rows × p features; gatherMax = the most rows of a node whose gradients are gathered (a
+   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it runs.
+   */
+  static async create(n: number, p: number, threads: number, gatherMax: number): Promise<HistBuilder> {
+    const b = new HistBuilder(n, p, threads, Math.max(1, Math.min(n, gatherMax)));
     if (threads > 1) {
       const data: SharedBuffers = {
         n,
