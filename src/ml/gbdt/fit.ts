@@ -9,6 +9,7 @@ import { binMatrix, fitBins, MISSING_BIN, type BinMapper } from './bins.js';
 import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';
 import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './index.js';
+import { marginsToPrediction } from './predict.js';
 import { HistBuilder } from './threads.js';
 
 /** below this many training cells (rows × features) the fit runs on one thread */
@@ -227,14 +228,8 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
       inSample.fill(sub ? 0 : 1);
       if (sub) for (let i = 0; i < nSub; i++) inSample[sub[i]] = 1;
       if (K > 2) {
-        for (let i = 0; i < nT; i++) {
-          const o = i * K;
-          let mx = -Infinity;
-          for (let k = 0; k < K; k++) if (mT[o + k] > mx) mx = mT[o + k];
-          let s = 0;
-          for (let k = 0; k < K; k++) s += prob[o + k] = Math.exp(mT[o + k] - mx);
-          for (let k = 0; k < K; k++) prob[o + k] /= s;
-        }
+        prob.set(mT);
+        marginsToPrediction(K, prob, nT);
       }
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {
