@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, HIST_STRIDE } from './hist.js';
 
-export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7 } as const;
+export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7, failed: 8 } as const;
 
 export interface SharedBuffers {
   n: number;
@@ -64,7 +64,7 @@ export class HistBuilder {
     this.rows = new Int32Array(buf(n * 4));
     this.hist = new Float64Array(buf(p * HIST_STRIDE * 8));
     this.feats = new Int32Array(buf(Math.max(1, p) * 4));
-    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(8 * 4)) : null;
+    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(16 * 4)) : null;
   }
 
   /**
@@ -121,6 +121,7 @@ export class HistBuilder {
     Atomics.notify(ctrl, CTRL.seq);
     buildHistograms(this.bins, this.n, feats, 0, half, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
     while (Atomics.load(ctrl, CTRL.done) !== s) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done));
+    if (Atomics.load(ctrl, CTRL.failed) === 1) throw new Error('the histogram worker failed (see its error above)');
   }
 
   async close(): Promise<void> {
