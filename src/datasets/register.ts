@@ -6,7 +6,7 @@
  */
 import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DictlError, dataError, notFound, usageError } from '../errors.js';
+import { DictlError, dataError, environmentError, notFound, usageError } from '../errors.js';
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
 import { openDuck, sqlIdent, sqlString, type Duck } from '../io/duck.js';
@@ -448,6 +448,8 @@ async function registerRead(ws: Workspace, o: RegisterOptions, name: string, sou
         unchanged();
         if (dup) return asResult(ws, dup, true);
         if (e instanceof DictlError) throw e;
+        const env = environmentError(e); // a full disk while writing the Parquet file is not bad data
+        if (env) throw env;
         const msg = (e as Error).message ?? String(e);
         const mixed = mixedTypeMessage(msg, names);
         if (mixed) throw dataError(`${o.file}: ${mixed.message}`, mixed.hint);
