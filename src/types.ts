@@ -164,6 +164,10 @@ export interface LabelSpec {
   /** binary: the positive class; multiclass: the classes in index order */
   positive?: string;
   classes?: string[];
+  /** binary: the negative class as named in the data (the label column's other value) or by the feature set */
+  negative?: string;
+  /** binary, more than two values in the data: the values grouped under `negative` */
+  negativeGroups?: string[];
 }
 
 /** registry/features/NAME/VERSION/state.json */

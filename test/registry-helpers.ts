@@ -19,8 +19,8 @@ import { SHARED as SHARED_DIR } from './shared.js';
 export const ROOT = resolve(__dirname, '..');
 export const SHARED = SHARED_DIR;
 
-export function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8' });
+export function cli(cwd: string, args: string[], env: Record<string, string> = {}, input?: string) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8', input, maxBuffer: 1 << 26 });
   let json: any;
   try {
     json = JSON.parse(r.stdout);

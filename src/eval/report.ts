@@ -3,6 +3,7 @@
  * no network) with ROC, PR, calibration, lift and gain charts, the metric tables and the lineage.
  * renderReport is pure; writeReport writes it atomically.
  */
+import { describeLabel } from '../features/label.js';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelVersion } from '../types.js';
@@ -162,7 +163,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['dataset', ev.dataset],
     ['feature build', `${ev.featureBuild} (${ev.featureHash.slice(0, 16)})`],
     ['holdout', ev.holdout],
-    ['label', `${ev.label.column}${ev.label.positive !== undefined ? ` = ${ev.label.positive}` : ''}`],
+    ['label', describeLabel(ev.label)],
   ];
   if (model) {
     lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).map(([k, v]) => `${k}=${v}`).join(', ')})`]);

@@ -12,7 +12,7 @@ import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
-import type { DatasetVersion, FeatureBuild, Holdout } from '../types.js';
+import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
@@ -20,6 +20,7 @@ import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
+import { resolveBinaryLabel } from './label.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
@@ -196,7 +197,7 @@ export async function fitAndWrite(
   inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   outPath: string,
   progress: (m: string) => void = () => {},
-): Promise<{ pipeline: FeatureBuild['pipeline']; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
   const { spec, plan } = inp;
   const t0 = Date.now();
   const aggs = inp.aggs ?? [];
@@ -241,6 +242,13 @@ export async function fitAndWrite(
     throw new DictlError('data', `label.positive "${spec.label.positive}" never occurs in column "${spec.label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
   }
   if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${spec.label.column}" has ${lc[0].bad} training rows outside label.classes`);
+  // the class names come from the data: the label column's values over all rows
+  let label: LabelSpec = spec.label;
+  if (spec.label.task === 'binary') {
+    const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
+    label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
+    if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
+  }
   if (spec.label.task === 'regression') {
     const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
     if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
@@ -282,7 +290,7 @@ export async function fitAndWrite(
   }
   const train = Number(st.train);
   const test = Number(st.test);
-  return { pipeline, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+  return { pipeline, label, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
 }
 
 export async function buildFeatureSet(
@@ -330,7 +338,7 @@ export async function buildFeatureSet(
         definitionHash: inp.definitionHash,
         dataset: inp.ds.ref,
         holdout: inp.holdout.hash,
-        label: inp.spec.label,
+        label: r.label,
         pipeline: r.pipeline,
         rows: r.rows,
         allowPii: inp.spec.allowPii,

@@ -56,7 +56,7 @@ export interface FeatureSetSpec {
   file: string;
   source: string;
   holdout?: string;
-  label: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; classes?: string[] };
+  label: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; negative?: string; classes?: string[] };
   entity?: { key: string; time?: string };
   aggregates: AggregateSpec[];
   features: FeatureSpec[];
@@ -168,9 +168,10 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
   if (!isMap(labelNode)) fail(labelNode, 'label', 'must be a mapping');
   {
     const m = labelNode as unknown as import('yaml').YAMLMap;
-    checkKeys(m, ['column', 'positive', 'classes', 'task'], 'label');
+    checkKeys(m, ['column', 'positive', 'negative', 'classes', 'task'], 'label');
     const column = str(getNode(m, 'column'), 'label.column', { required: true })!;
     const positive = str(getNode(m, 'positive'), 'label.positive');
+    const negative = str(getNode(m, 'negative'), 'label.negative');
     const classesNode = getNode(m, 'classes');
     let classes: string[] | undefined;
     if (classesNode !== undefined) {
@@ -184,7 +185,15 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     if (task === 'binary' && positive === undefined) fail(m, 'label.positive', 'is required for a binary label');
     if (task === 'multiclass' && !classes) fail(m, 'label.classes', 'is required for a multiclass label');
     if (task === 'regression' && (positive !== undefined || classes)) fail(m, 'label', 'a regression label takes no positive or classes');
-    label = { column, task, ...(positive !== undefined && task === 'binary' ? { positive } : {}), ...(classes && task === 'multiclass' ? { classes } : {}) };
+    if (negative !== undefined && task !== 'binary') fail(m, 'label.negative', 'applies to a binary label only');
+    if (negative !== undefined && negative === positive) fail(m, 'label.negative', `is the same value as label.positive ("${positive}")`);
+    label = {
+      column,
+      task,
+      ...(positive !== undefined && task === 'binary' ? { positive } : {}),
+      ...(negative !== undefined ? { negative } : {}),
+      ...(classes && task === 'multiclass' ? { classes } : {}),
+    };
   }
 
   // entity
