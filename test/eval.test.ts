@@ -85,8 +85,7 @@ describe('dictl evaluate --holdout', () => {
   it('the report renders in headless Chromium', (ctx) => {
     const bin = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
     if (!bin) {
-      console.warn('chromium is not installed: skipping the rendering check (apt-get install -y chromium)');
-      ctx.skip();
+      ctx.skip('chromium is not installed (apt-get install -y chromium)');
       return;
     }
     const report = join(out, 'report.html');
