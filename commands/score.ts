@@ -56,7 +56,7 @@ export default class Score extends DictlCommand {
     if (r.mode !== 'pipe') return this.emit(r, human); // files and streams: stdout is free for the summary
     // stdout carries the data stream: the summary goes to stderr
     this.progress.done();
-    process.stderr.write((this.jsonMode ? JSON.stringify(r) : human(r)) + '\n');
+    if (!this.quietMode) process.stderr.write((this.jsonMode ? JSON.stringify(r) : human(r)) + '\n');
     return r;
   }
 }

@@ -32,6 +32,7 @@ export abstract class DictlCommand extends Command {
 
   protected jsonMode = false;
   protected debugMode = false;
+  protected quietMode = false;
   protected progress: Progress = makeProgress({ quiet: true });
   private workspaceFlag?: string;
   private ws?: Workspace;
@@ -45,7 +46,8 @@ export abstract class DictlCommand extends Command {
     this.jsonMode = f.json;
     this.debugMode = f.debug;
     this.workspaceFlag = f.workspace;
-    this.progress = makeProgress({ quiet: f.quiet });
+    this.quietMode = f.quiet;
+    this.progress = makeProgress({ quiet: f.quiet, json: f.json });
     return parsed;
   }
 

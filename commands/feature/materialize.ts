@@ -29,6 +29,7 @@ export default class FeatureMaterialize extends DictlCommand {
       allowUnconsented: flags['allow-unconsented'],
       wait: flags.wait,
       progress: (m) => this.progress.phase(m),
+      ticks: (d, t) => this.progress.tick(d, t),
     });
     return this.emit(r, (x) =>
       [

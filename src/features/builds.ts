@@ -223,9 +223,10 @@ export async function fitAndWrite(
     await duck.run(`CREATE TEMP TABLE __src_aggs AS ${withAggregatesSql(spec, '__src', aggs, inp.temporal ?? false).slice(1, -1)} ORDER BY src.__row`);
   }
   // the split as a bitmap looked up per row: no join, so the scan keeps its row order (no sort before writing)
-  await duck.run(`CREATE TEMP TABLE __split_bits AS SELECT coalesce(bitstring_agg(r, 0, ${nRows - 1}), bitstring('0', ${nRows})) AS b FROM __test_rows`);
+  // (a variable, not a scalar subquery: the same plan, and DuckDB can report the scan's progress)
+  await duck.run(`SET VARIABLE __split_bits = (SELECT coalesce(bitstring_agg(r, 0, ${nRows - 1}), bitstring('0', ${nRows})) FROM __test_rows)`);
   await duck.run(
-    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit((SELECT b FROM __split_bits), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
+    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit(getvariable('__split_bits'), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
      FROM ${aggs.length ? '__src_aggs' : '__src'} s`,
   );
   // label checks before anything is fitted or written
@@ -296,7 +297,7 @@ export async function fitAndWrite(
 export async function buildFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void } = {},
+  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void } = {},
 ): Promise<BuildResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? (() => {});
@@ -324,11 +325,20 @@ export async function buildFeatureSet(
     const finalDir = featureBuildDir(ws, name, version);
     const staging = stagingDirFor(finalDir);
     try {
-      const { withDuck } = await import('../io/duck.js');
+      const { withDuck, watchProgress } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
       progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
-      const r = await withDuck((duck) =>
-        fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress),
+      const r = await withDuck(
+        async (duck) => {
+          // rows done of each fit and write query, under the step the progress callback last named
+          const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+          try {
+            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
+          } finally {
+            stop();
+          }
+        },
+        { progress: Boolean(opts.ticks) },
       );
       const build: FeatureBuild = {
         kind: 'feature-build',
@@ -511,7 +521,7 @@ export interface MaterializeResult {
 export async function materializeFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void },
+  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void },
 ): Promise<MaterializeResult> {
   const progress = opts.progress ?? (() => {});
   if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
@@ -523,7 +533,7 @@ export async function materializeFeatureSet(
   const prefix = opts.prefix ?? `${name}:`;
   const aggNames = new Set(inp.aggs.map((a) => a.name));
   const rawInputs = build.pipeline.inputs.map((i) => i.name).filter((n) => !aggNames.has(n) && n !== spec.entity!.key);
-  const { withDuck } = await import('../io/duck.js');
+  const { withDuck, watchProgress } = await import('../io/duck.js');
   const { onlineRowsSql } = await import('./entity.js');
   const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
   const { rows, asOf } = await withDuck(async (duck) => {
@@ -543,11 +553,16 @@ export async function materializeFeatureSet(
     const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;
     progress(`reading the latest values of ${rawInputs.length + inp.aggs.length} inputs per entity${asOfVal ? ` as of ${asOfVal}` : ''}`);
     const sql = onlineRowsSql(spec, '__src', rawInputs, inp.aggs, asOfSql, inp.temporal);
-    return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
-  });
+    const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+    try {
+      return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
+    } finally {
+      stop();
+    }
+  }, { progress: Boolean(opts.ticks) });
   progress(`writing ${rows.length} entities to ${opts.online}`);
   const { writeOnline } = await import('../online/redis.js');
-  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows);
+  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
   await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
     appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
   );

@@ -124,7 +124,7 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     }
     const opts = { batchSize: f['batch-size'], deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'], progress };
     if (f.input) {
-      progress.phase(`Scoring ${f.input}`);
+      progress.phase(`Scoring ${f.input}`, { unit: 'events' });
       return await scoreFile(scorer, f.input, f.output!, opts);
     }
     return await scorePipe(scorer, process.stdin, process.stdout, opts);
