@@ -56,6 +56,9 @@ export interface DatasetVersion {
   /** lineage: parent dataset refs and the SQL that derived this one */
   parents: string[];
   sql?: string;
+  /** 1 as registered; each metadata amendment (e.g. `dataset consent`) adds one; the data bytes never change */
+  metadataVersion?: number;
+  amendments?: { metadataVersion: number; at: string; by: string; reason: string; field: 'consent'; from: string; to: string }[];
 }
 
 // ───────────────────────── holdouts ─────────────────────────
