@@ -73,6 +73,20 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
     challenger: f.challenger ? await loadScorer(f.challenger, { batchSize: f['batch-size'], threads: f.threads }) : undefined,
   });
+  {
+    // a newer policy saved in the workspace does nothing until the model is packaged again: say so
+    const { packagedPolicy } = await import('../decide/hook.js');
+    const { stalePolicyWarning } = await import('../decide/stale.js');
+    const { findWorkspace } = await import('../workspace.js');
+    let ws;
+    try {
+      ws = findWorkspace((f as { workspace?: string }).workspace);
+    } catch {
+      ws = undefined; // scoring needs no workspace
+    }
+    const w = stalePolicyWarning(ws, scorer.manifest.model.name, packagedPolicy(scorer.manifest as never));
+    if (w) progress.warn(w);
+  }
   try {
     if (streaming) {
       const here = dirname(fileURLToPath(import.meta.url));

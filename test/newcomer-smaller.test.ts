@@ -1,0 +1,64 @@
+/** Surprises a new user met: dry-run gates, evaluate's default mode and per-row scores, policies saved after packaging. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, must } from './registry-helpers.js';
+
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dictl-smaller-'));
+  must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
+  must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
+  must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
+  must(cli(dir, ['feature', 'build', 'churn']));
+  must(cli(dir, ['train', '--features', 'churn', '--name', 'm', '--c', '1']));
+  must(cli(dir, ['model', 'promote', 'm@1', '--to', 'champion', '--gate', 'auc>=0.7']));
+});
+
+describe('model promote --dry-run on the current champion', () => {
+  it('evaluates the gate and reports it (exit 1 when it would fail)', () => {
+    const r = cli(dir, ['model', 'promote', 'm@1', '--gate', 'auc>=0.99', '--dry-run', '--json']);
+    expect(r.code).toBe(1);
+    expect(r.json).toMatchObject({ candidate: 'm@1', unchanged: true, dryRun: true, passed: false, promoted: false });
+    expect(r.json.gate.results[0]).toMatchObject({ condition: 'auc>=0.99', passed: false });
+    expect(r.json.candidateMetrics.auc).toBeGreaterThan(0.8);
+    const ok = must(cli(dir, ['model', 'promote', 'm@1', '--gate', 'auc>=0.7', '--dry-run']));
+    expect(ok.stdout.split('\n')[0]).toBe('Gate passed (dry run): m@1 already is @champion and meets every condition.');
+  });
+});
+
+describe('evaluate', () => {
+  it('defaults to the holdout and writes per-row scores with the class names', () => {
+    const r = must(cli(dir, ['evaluate', 'm@1', '--scores', 'scores.csv', '--json']));
+    const lines = readFileSync(join(dir, 'scores.csv'), 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('row,label,score,prediction');
+    expect(lines).toHaveLength(1 + r.json.evaluation.n);
+    const rows = lines.slice(1).map((l) => l.split(','));
+    for (const [row, label, score, pred] of rows) {
+      expect(Number.isInteger(Number(row))).toBe(true);
+      expect(['yes', 'no']).toContain(label);
+      expect(pred).toBe(Number(score) >= 0.5 ? 'yes' : 'no');
+    }
+    expect(rows.filter((x) => x[1] === 'yes').length).toBe(r.json.evaluation.positives);
+    must(cli(dir, ['evaluate', 'm@1', '--scores', 'scores.parquet']));
+    expect(readFileSync(join(dir, 'scores.parquet')).subarray(0, 4).toString()).toBe('PAR1');
+    const bad = cli(dir, ['evaluate', 'm@1', '--scores', 'scores.txt']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.split('\n')[0]).toBe('Error (USAGE): --scores scores.txt: use a .csv or .parquet file');
+  });
+});
+
+describe('a policy saved after packaging', () => {
+  it('saving says a package must be rebuilt; scoring an older package warns', () => {
+    must(cli(dir, ['decide', 'policy', 'set', 'm', '--owner', 'ana@example.com', '--act-above', '0.6']));
+    must(cli(dir, ['package', 'm@champion', '--out', 'pkg']));
+    const set = must(cli(dir, ['decide', 'policy', 'set', 'm', '--owner', 'ana@example.com', '--act-above', '0.7']));
+    expect(set.stdout).toContain('Packages built before policy@2 keep the policy they were built with: package m again to apply it (dictl package m@champion --out DIR)');
+    const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '2', '--drop', 'churn', '--ndjson'])).stdout;
+    const s = must(cli(dir, ['score', '--package', 'pkg'], { DICTL_QUIET: '' }, events));
+    expect(s.stderr).toContain('Warning: the workspace has m policy@2, but this package carries policy@1: decisions use the older one; package m again to apply it');
+    must(cli(dir, ['package', 'm@champion', '--out', 'pkg2']));
+    expect(must(cli(dir, ['score', '--package', 'pkg2'], { DICTL_QUIET: '' }, events)).stderr).not.toContain('Warning');
+  });
+});
