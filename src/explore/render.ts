@@ -1,5 +1,6 @@
 /** Renderings of an ExploreResult: terminal tables with inline bars, and a self-contained HTML page. Pure. */
 import { fmtP } from '../ui/format.js';
+import { niceTicks, tickLabel } from '../ui/ticks.js';
 import { bar, renderTable } from '../ui/table.js';
 import type { ColumnStory, ExploreResult } from './explore.js';
 
@@ -47,7 +48,8 @@ function chart(c: ColumnStory, overall: number, scale: number): string {
   const rowH = 22;
   const left = 190;
   const width = 420;
-  const h = c.segments.length * rowH + 24;
+  const axisY = c.segments.length * rowH + 8;
+  const h = axisY + 50;
   const x = (v: number) => left + (v / scale) * width;
   const parts: string[] = [`<svg width="${left + width + 70}" height="${h}" role="img" aria-label="${esc(c.column)}">`];
   c.segments.forEach((s, i) => {
@@ -58,8 +60,15 @@ function chart(c: ColumnStory, overall: number, scale: number): string {
     parts.push(`<line x1="${x(s.ci[0]).toFixed(1)}" x2="${x(s.ci[1]).toFixed(1)}" y1="${y + rowH / 2}" y2="${y + rowH / 2}" stroke="#222" stroke-width="1.5"/>`);
     parts.push(`<text x="${(x(s.ci[1]) + 4).toFixed(1)}" y="${y + 14}" font-size="11">${pct(s.rate)}</text>`);
   });
-  parts.push(`<line x1="${x(overall).toFixed(1)}" x2="${x(overall).toFixed(1)}" y1="0" y2="${h - 18}" stroke="#000" stroke-dasharray="4 3"/>`);
-  parts.push(`<text x="${x(overall).toFixed(1)}" y="${h - 4}" font-size="11" text-anchor="middle">overall ${pct(overall)}</text>`);
+  // the x axis: the rate, with round percentage ticks
+  parts.push(`<line x1="${left}" x2="${left + width}" y1="${axisY}" y2="${axisY}" stroke="#444"/>`);
+  for (const t of niceTicks(scale, 5).filter((t) => t <= scale + 1e-9)) {
+    parts.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${axisY}" y2="${axisY + 4}" stroke="#444"/>`);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 16}" font-size="11" text-anchor="middle">${tickLabel(Number((t * 100).toPrecision(6)))}%</text>`);
+  }
+  parts.push(`<text x="${left + width / 2}" y="${axisY + 46}" font-size="11" text-anchor="middle">rate of the target (bars), 95% interval (whiskers)</text>`);
+  parts.push(`<line x1="${x(overall).toFixed(1)}" x2="${x(overall).toFixed(1)}" y1="0" y2="${axisY}" stroke="#000" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${x(overall).toFixed(1)}" y="${axisY + 30}" font-size="11" text-anchor="middle">overall ${pct(overall)}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
