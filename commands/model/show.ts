@@ -2,6 +2,7 @@ import { describeLabel } from '../../src/features/label.js';
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showModel } from '../../src/registry/models.js';
+import { fmtParams, metricKey } from '../../src/ui/format.js';
 import { fmtNum, renderTable } from '../../src/ui/table.js';
 
 export default class ModelShow extends DictlCommand {
@@ -18,11 +19,13 @@ export default class ModelShow extends DictlCommand {
         `${x.summary.ref}${x.summary.aliases.length ? ` (${x.summary.aliases.map((a) => '@' + a).join(', ')})` : ''}${x.summary.archived ? ' [archived]' : ''}`,
         `  ${m.algorithm} ${m.task}, label ${describeLabel(m.label)}, ${m.featureNames.length} features, threshold ${m.threshold}`,
         `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
-        `  params ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
+        `  params ${fmtParams(m.params)}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
       ];
       if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
-      const train = m.trainMetrics ?? {};
-      const hold = (x.evaluation?.metrics ?? {}) as Record<string, number>;
+      // one row per metric: training metrics are keyed prAuc, evaluations pr_auc
+      const canon = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [metricKey(k), v]));
+      const train = canon((m.trainMetrics ?? {}) as Record<string, number>);
+      const hold = canon((x.evaluation?.metrics ?? {}) as Record<string, number>);
       const keys = [...new Set([...Object.keys(train), ...Object.keys(hold)])].sort();
       if (keys.length) lines.push(renderTable(['metric', 'train', 'holdout'], keys.map((k) => [k, train[k] !== undefined ? fmtNum(train[k]) : '', hold[k] !== undefined ? fmtNum(hold[k]) : ''])));
       if (!x.evaluation) lines.push(`Not evaluated yet. Try: dictl evaluate ${x.summary.ref} --holdout`);

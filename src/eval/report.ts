@@ -5,6 +5,7 @@
  */
 import { describeLabel } from '../features/label.js';
 import { niceTicks, tickLabel } from '../ui/ticks.js';
+import { fmtParams } from '../ui/format.js';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelVersion } from '../types.js';
@@ -170,7 +171,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['label', describeLabel(ev.label)],
   ];
   if (model) {
-    lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).map(([k, v]) => `${k}=${v}`).join(', ')})`]);
+    lin.push(['algorithm', `${model.algorithm} (${fmtParams(model.params, ', ')})`]);
     lin.push(['seed', model.seed]);
     lin.push(['dictl / node', `${model.lineage.dictlVersion} / ${model.lineage.node}`]);
   }

@@ -440,7 +440,8 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
     kind: f.kind,
     transforms: f.transforms.map((t) => {
       const { op, ...o } = t;
-      const kv = Object.entries(o).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
+      // spelled as in the feature-set file (with_mean, min_frequency), not as stored (withMean)
+      const kv = Object.entries(o).map(([k, v]) => `${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
       return kv.length ? `${op}(${kv.join(', ')})` : op;
     }),
     line: f.line,
