@@ -1,5 +1,5 @@
 /** Surprises a new user met: dry-run gates, evaluate's default mode and per-row scores, policies saved after packaging. */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -60,5 +60,29 @@ describe('a policy saved after packaging', () => {
     expect(s.stderr).toContain('Warning: the workspace has m policy@2, but this package carries policy@1: decisions use the older one; package m again to apply it');
     must(cli(dir, ['package', 'm@champion', '--out', 'pkg2']));
     expect(must(cli(dir, ['score', '--package', 'pkg2'], { DICTL_QUIET: '' }, events)).stderr).not.toContain('Warning');
+  });
+});
+
+describe('one naming convention', () => {
+  it('MODEL/policy@N names a policy version; MODEL@N still works with a notice', () => {
+    const a = must(cli(dir, ['decide', 'policy', 'show', 'm/policy@1', '--json'], { DICTL_QUIET: '' }));
+    expect(a.json).toMatchObject({ model: 'm', version: 1 });
+    expect(a.stderr).toBe('');
+    const b = must(cli(dir, ['decide', 'policy', 'show', 'm@1', '--json'], { DICTL_QUIET: '' }));
+    expect(b.json.version).toBe(1);
+    expect(b.stderr).toBe('Warning: "m@1" names a model version elsewhere; a policy version is written m/policy@1\n');
+  });
+  it('--out and --html, with the former --output and --report as hidden aliases', () => {
+    const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '3', '--drop', 'churn', '--ndjson'])).stdout;
+    writeFileSync(join(dir, 'ev.ndjson'), events);
+    must(cli(dir, ['score', '--package', 'pkg2', '--input', 'ev.ndjson', '--out', 'a.ndjson']));
+    must(cli(dir, ['score', '--package', 'pkg2', '--input', 'ev.ndjson', '--output', 'b.ndjson']));
+    expect(readFileSync(join(dir, 'a.ndjson'), 'utf8')).toBe(readFileSync(join(dir, 'b.ndjson'), 'utf8'));
+    must(cli(dir, ['evaluate', 'm@1', '--html', 'r1.html']));
+    must(cli(dir, ['evaluate', 'm@1', '--report', 'r2.html']));
+    const help = must(cli(dir, ['score', '--help'])).stdout;
+    expect(help).toContain('--out=<value>');
+    expect(help).not.toContain('--output');
+    expect(help).toContain('--online-store=<value>');
   });
 });

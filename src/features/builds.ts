@@ -525,7 +525,7 @@ export async function materializeFeatureSet(
   opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void },
 ): Promise<MaterializeResult> {
   const progress = opts.progress ?? (() => {});
-  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
+  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online-store must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
   const inp = await prepareBuild(ws, name, opts);
   const { spec } = inp;
   if (!spec.entity) throw usageError(`feature set "${name}" has no entity key: add entity: {key: COLUMN, time: COLUMN} to ${spec.file}`);

@@ -55,16 +55,16 @@ export type StreamSummary = {
 
 export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<ScoreSummary | StreamSummary> {
   const streaming = Boolean(f.redis || f.kafka);
-  if (streaming && (f.input || f.output)) throw usageError('--input/--output and --redis/--kafka are different modes: pick one');
+  if (streaming && (f.input || f.output)) throw usageError('--input/--out and --redis/--kafka are different modes: pick one');
   if (f.redis && f.kafka) throw usageError('give --redis or --kafka, not both');
   if (f.redis && !f.stream) throw usageError('--redis needs --stream KEY');
   if (f.kafka && !f.topic) throw usageError('--kafka needs --topic T');
   if (f.redis && !f['out-stream'] && !f['out-hash']) throw usageError('--redis needs --out-stream KEY or --out-hash PREFIX');
   if (f.kafka && !f['out-topic']) throw usageError('--kafka needs --out-topic T2');
-  if (!streaming && f.input && !f.output) throw usageError('--input needs --output FILE (.ndjson or .csv)');
-  if (!streaming && !f.input && f.output) throw usageError('--output needs --input FILE (pipe mode writes to stdout)');
+  if (!streaming && f.input && !f.output) throw usageError('--input needs --out FILE (.ndjson or .csv)');
+  if (!streaming && !f.input && f.output) throw usageError('--out needs --input FILE (pipe mode writes to stdout)');
   if (!streaming && (f.lookup || f.stream || f.topic || f['out-stream'] || f['out-hash'] || f['out-topic']))
-    throw usageError('stream flags (--stream, --topic, --out-*, --lookup) need --redis or --kafka');
+    throw usageError('stream flags (--stream, --topic, --out-*, --online-store) need --redis or --kafka');
   // issue 8: a package carrying a decision policy adds action/band/versions to every result and queues reviews
   const { withDecisions } = await import('../decide/hook.js');
   const scorer = await withDecisions(await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads }), {

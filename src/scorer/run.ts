@@ -707,7 +707,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   const outExt = extname(outPath).toLowerCase();
   const outCsv = outExt === '.csv';
   if (!outCsv && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
-  if (outPath === inPath) throw usageError('--output must differ from --input');
+  if (outPath === inPath) throw usageError('--out must differ from --input');
   const man = scorer.manifest;
   const classes = man.model.task === 'regression' ? [] : man.model.classes;
   const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
