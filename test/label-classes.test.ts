@@ -71,3 +71,33 @@ describe('class names in every output (real CLI, churn)', () => {
     expect(show).toContain('label grade: positive "bad", negative "not_bad" (groups "good", "ok")');
   });
 });
+
+describe('class names that are not yes/no (real CLI)', () => {
+  it('"left"/"stayed" in pipe and CSV scores and in the review list', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dictl-classes-'));
+    must(cli(tmpdir(), ['init', dir]));
+    const rows = ['tenure,calls,status'];
+    for (let i = 0; i < 400; i++) rows.push(`${i % 50},${(i * 7) % 11},${(i % 50) < 15 && i % 3 !== 0 ? 'left' : 'stayed'}`);
+    writeFileSync(join(dir, 'subs.csv'), rows.join('\n') + '\n');
+    must(cli(dir, ['dataset', 'register', 'subs', '--file', 'subs.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
+    must(cli(dir, ['holdout', 'create', 'subs@1', '--fraction', '0.25', '--stratify', 'status', '--seed', '1']));
+    writeFileSync(join(dir, 'features/subs.yaml'), 'source: subs@1\nlabel: {column: status, positive: left}\nfeatures:\n  - columns: [tenure, calls]\n    transforms: [standardize]\n');
+    must(cli(dir, ['feature', 'build', 'subs']));
+    must(cli(dir, ['train', '--features', 'subs', '--name', 's', '--c', '1']));
+    must(cli(dir, ['decide', 'policy', 'set', 's', '--owner', 'ana@example.com', '--act-above', '0.95', '--review-between', '0.01,0.95', '--autonomy', 'human-in-the-loop']));
+    must(cli(dir, ['package', 's@1', '--out', 'pkg']));
+    const events = rows.slice(1, 41).map((r) => { const [t, c] = r.split(','); return JSON.stringify({ tenure: Number(t), calls: Number(c) }); }).join('\n') + '\n';
+    const piped = must(cli(dir, ['score', '--package', 'pkg'], {}, events)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(new Set(piped.map((p) => p.label))).toEqual(new Set(['left', 'stayed']));
+    writeFileSync(join(dir, 'ev.ndjson'), events);
+    must(cli(dir, ['score', '--package', 'pkg', '--input', 'ev.ndjson', '--out', 'out.csv']));
+    expect(readFileSync(join(dir, 'out.csv'), 'utf8').split('\n')[0].split(',').slice(0, 5)).toEqual(['row', 'score', 'label', 'p_stayed', 'p_left']);
+    const list = must(cli(dir, ['review', 'list', '--model', 's', '--json'])).json;
+    expect(list.classes['s@1']).toEqual({ yes: 'left', no: 'stayed' });
+    const text = must(cli(dir, ['review', 'list', '--model', 's'])).stdout;
+    const said = text.split('\n').filter((l) => l.includes('rv-')).map((l) => l.split('│')[6].trim());
+    expect(said.length).toBeGreaterThan(0);
+    for (const x of said) expect(['left', 'stayed']).toContain(x);
+  });
+});
+

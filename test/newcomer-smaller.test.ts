@@ -86,3 +86,20 @@ describe('one naming convention', () => {
     expect(help).toContain('--online-store=<value>');
   });
 });
+
+describe('review list speaks the data\'s classes', () => {
+  it('the model\'s call and the resolution show "yes"/"no" of churn, not generic labels only', () => {
+    must(cli(dir, ['decide', 'policy', 'set', 'm', '--owner', 'ana@example.com', '--act-above', '0.9', '--review-between', '0.05,0.9', '--autonomy', 'human-in-the-loop']));
+    must(cli(dir, ['package', 'm@champion', '--out', 'pkg3']));
+    const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '40', '--drop', 'churn', '--ndjson'])).stdout;
+    must(cli(dir, ['score', '--package', 'pkg3'], {}, events));
+    const list = must(cli(dir, ['review', 'list', '--model', 'm', '--json']));
+    expect(list.json.pending).toBeGreaterThan(0);
+    expect(list.json.classes['m@1']).toEqual({ yes: 'yes', no: 'no' });
+    const id = list.json.cases[0].id;
+    must(cli(dir, ['review', 'resolve', id, '--label', 'no', '--reviewer', 'ana@example.com']));
+    const text = must(cli(dir, ['review', 'list', '--model', 'm', '--status', 'resolved'])).stdout;
+    expect(text).toContain('no (ana@example.com)');
+  });
+});
+
