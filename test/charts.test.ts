@@ -3,12 +3,11 @@
  * numbers in compare titles, an x axis on explore's bars; each page rendered in headless Chromium.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { niceTicks } from '../src/ui/ticks.js';
-import { cli, must } from './registry-helpers.js';
+import { churnExample, cli, must } from './registry-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let dir: string;
@@ -28,12 +27,7 @@ function screenshot(page: string): number {
 }
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'dictl-charts-'));
-  must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
-  must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
-  must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
-  must(cli(dir, ['feature', 'build', 'churn']));
-  must(cli(dir, ['train', '--features', 'churn', '--name', 'm', '--c', '1']));
+  dir = churnExample('dictl-charts-');
   must(cli(dir, ['train', '--features', 'churn', '--name', 'm', '--c', '0.01']));
 }, 180_000);
 

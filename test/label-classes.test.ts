@@ -1,10 +1,10 @@
 /** Class names from the data: the negative class is the label column's other value, or named, or an explained group. */
-import { copyFileSync, writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { classNames, describeLabel, resolveBinaryLabel } from '../src/features/label.js';
-import { cli, must, ROOT } from './registry-helpers.js';
+import { churnExample, cli, must } from './registry-helpers.js';
 
 describe('resolveBinaryLabel (pure)', () => {
   const label = { column: 'churn', task: 'binary' as const, positive: 'yes' };
@@ -28,12 +28,7 @@ describe('resolveBinaryLabel (pure)', () => {
 
 describe('class names in every output (real CLI, churn)', () => {
   it('model.json, manifest, NDJSON and CSV scores, report use "no", never "not_yes"', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dictl-classes-'));
-    must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
-    must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
-    must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
-    must(cli(dir, ['feature', 'build', 'churn']));
-    must(cli(dir, ['train', '--features', 'churn', '--name', 'm', '--c', '1']));
+    const dir = churnExample('dictl-classes-');
     const model = JSON.parse(readFileSync(join(dir, 'registry/models/m/versions/1/model.json'), 'utf8'));
     expect(model.label).toMatchObject({ column: 'churn', positive: 'yes', negative: 'no' });
     must(cli(dir, ['package', 'm@1', '--out', 'pkg']));
@@ -64,7 +59,7 @@ describe('class names in every output (real CLI, churn)', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('label column "grade" has values other than positive "bad" and negative "good": "ok" (10 rows)');
     writeFileSync(join(dir, 'features/g.yaml'), 'source: grades@1\nlabel: {column: grade, positive: bad}\nfeatures:\n  - x\n');
-    const ok = cli(dir, ['feature', 'build', 'g', '--json'], { DICTL_QUIET: '' });
+    const ok = cli(dir, ['feature', 'build', 'g'], { DICTL_QUIET: '' });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('label grade: 2 values other than "bad" are grouped as "not_bad"');
     const show = must(cli(dir, ['feature', 'show', 'g'])).stdout;

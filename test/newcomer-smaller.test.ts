@@ -1,18 +1,12 @@
 /** Surprises a new user met: dry-run gates, evaluate's default mode and per-row scores, policies saved after packaging. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, must } from './registry-helpers.js';
+import { churnExample, cli, must } from './registry-helpers.js';
 
 let dir: string;
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'dictl-smaller-'));
-  must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
-  must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
-  must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
-  must(cli(dir, ['feature', 'build', 'churn']));
-  must(cli(dir, ['train', '--features', 'churn', '--name', 'm', '--c', '1']));
+  dir = churnExample('dictl-smaller-');
   must(cli(dir, ['model', 'promote', 'm@1', '--to', 'champion', '--gate', 'auc>=0.7']));
 });
 

@@ -35,6 +35,20 @@ export function must(r: ReturnType<typeof cli>) {
   return r;
 }
 
+/**
+ * The README's way in: init --example churn in a new temp folder, register (opt-in), a stratified holdout
+ * (seed 42), the churn feature build and, unless train is false, model NAME@1 (C=1). Returns the folder.
+ */
+export function churnExample(prefix: string, o: { model?: string; train?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
+  must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
+  must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
+  must(cli(dir, ['feature', 'build', 'churn']));
+  if (o.train !== false) must(cli(dir, ['train', '--features', 'churn', '--name', o.model ?? 'm', '--c', '1']));
+  return dir;
+}
+
 /** init + churn dataset + reference holdout + churn feature build. */
 export function churnWorkspace(): Workspace {
   const dir = mkdtempSync(join(tmpdir(), 'dictl-eval-'));
