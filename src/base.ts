@@ -93,7 +93,8 @@ export abstract class DictlCommand extends Command {
     if (err instanceof DictlError) {
       kind = err.kind;
       code = err.exitCode;
-      hint = err.hint;
+      // every error says where to look next: the command's help when there is no better hint
+      hint = err.hint ?? (err.kind === 'verdict' ? undefined : `${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.replace(/\s+/g, ' '));
       details = err.details;
     } else if (err && ('parse' in err || 'oclif' in err || /^Parsing --/.test(message) || err.name?.includes('Parse') || err.constructor?.name?.includes('Flag') || err.constructor?.name?.includes('Args'))) {
       kind = 'usage';
