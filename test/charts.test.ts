@@ -2,12 +2,11 @@
  * Charts a reader can read: round ticks with their numbers in the SVG, legends off the curves, both models'
  * numbers in compare titles, an x axis on explore's bars; each page rendered in headless Chromium.
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { niceTicks } from '../src/ui/ticks.js';
-import { churnExample, cli, must } from './registry-helpers.js';
+import { chromiumScreenshot, churnExample, cli, must } from './registry-helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 let dir: string;
@@ -19,11 +18,10 @@ function svgTexts(html: string, n: number): string[] {
 }
 
 function screenshot(page: string): number {
-  const png = join(dir, `${page}.png`);
-  const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(dir, 'chrome')}`];
-  const r = spawnSync(CHROMIUM, [...common, `--screenshot=${png}`, '--window-size=1000,1600', `file://${join(dir, page)}`], { timeout: 90_000 });
-  expect(existsSync(png), `chromium did not render ${page}: ${r.stderr}`).toBe(true);
-  return statSync(png).size;
+  const png = chromiumScreenshot(join(dir, page), dir, '1000,1600');
+  expect(png, `${CHROMIUM} is needed to render ${page} (apt-get install -y chromium)`).not.toBeNull();
+  expect(existsSync(png!), `chromium did not render ${page}`).toBe(true);
+  return statSync(png!).size;
 }
 
 beforeAll(() => {

@@ -21,6 +21,9 @@ export default class ModelShow extends DictlCommand {
         `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
         `  params ${fmtParams(m.params)}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
       ];
+      const fam = x.family;
+      lines.push(`  ${fam.headline}`);
+      if (fam.importance?.length) lines.push(`  importance (total gain): ${fam.importance.slice(0, 10).map((f) => `${f.feature} ${(100 * f.share).toFixed(1)}%`).join(', ')}`);
       if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
       // one row per metric: training metrics are keyed prAuc, evaluations pr_auc
       const canon = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [metricKey(k), v]));
