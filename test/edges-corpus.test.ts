@@ -126,7 +126,8 @@ describe('2. output flags never write into the workspace', () => {
     await refused(['model', 'promote', 'churn-model@1', '--to', 'staging', '--gate', 'auc>=0.5', '--junit', join(link, 'audit.log')], 2, /registry\/ folder/);
   });
   it('evaluate --report, dataset validate --quarantine, dataset schema --out, package --out', async () => {
-    await refused(['evaluate', 'churn-model@1', '--holdout', '--report', 'registry/report.html'], 2, /--report/);
+    await refused(['evaluate', 'churn-model@1', '--html', 'registry/report.html'], 2, /--html registry\/report\.html/);
+    await refused(['evaluate', 'churn-model@1', '--scores', 'datasets/churn/1/data.parquet'], 2, /--scores/);
     await refused(['dataset', 'validate', 'churn@1', '--file', CHURN, '--quarantine', 'datasets/churn/1/data.parquet'], 2, /--quarantine/);
     await refused(['dataset', 'schema', 'churn@1', '--out', 'dictl.yaml'], 2, /dictl\.yaml/);
     await refused(['package', 'churn-model@1', '--out', 'registry/pkg'], 2, /--out registry\/pkg/);

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { DictlError, dataError, environmentError, notFound, usageError } from '../errors.js';
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { openDuck, sqlIdent, sqlString, type Duck } from '../io/duck.js';
+import { openDuck, sqlIdent, sqlString, watchProgress, type Duck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
 import { appendAudit, defaultActor } from '../registry/audit.js';
 import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
@@ -354,7 +354,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   const name = validateName('dataset', o.name);
   validateMetadata(o);
   const source = resolve(o.file);
-  if (!existsSync(source)) throw notFound(`file ${o.file} does not exist`);
+  if (!existsSync(source)) throw notFound(`file ${o.file} does not exist`, `check the path: it is read relative to the current folder (${process.cwd()})`);
   checkInputFile(source, o.file);
   const st = statSync(source);
   const types: Record<string, string> = {};
@@ -406,7 +406,9 @@ async function registerRead(ws: Workspace, o: RegisterOptions, name: string, sou
   }
 
   // 3. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
-  const duck = await openDuck();
+  const duck = await openDuck({ progress: true });
+  // rows read and written, then profiled, of each DuckDB statement, under the current phase
+  const stopTicks = watchProgress(duck, (d, t) => progress.tick(d, t));
   let dup: DatasetVersion | undefined;
   const srcP = sha256File(path).then((h) => {
     dup = existingWithSource(ws, name, h.sha256);
@@ -460,6 +462,7 @@ async function registerRead(ws: Workspace, o: RegisterOptions, name: string, sou
         throw dataError(`${o.file}: cannot read as ${format.toUpperCase()}: ${condenseDuckError(msg)}`, format === 'csv' ? 'check the delimiter (--delimiter), quoting (--quote) and missing-value markers (--na)' : undefined);
       }
     } finally {
+      stopTicks();
       duck.close();
     }
     const src = await srcP;
