@@ -12,6 +12,7 @@ import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, Pipeline
 import type { Duck } from '../io/duck.js';
 import { exprColumns, sqlDouble } from '../pipeline/expr.js';
 import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
 
@@ -477,10 +478,10 @@ export async function fitPipeline(
 }
 
 /** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value). */
-export function labelSql(spec: FeatureSetSpec): string {
-  const col = sqlId(spec.label.column);
-  if (spec.label.task === 'binary') return `(CASE WHEN CAST(${col} AS VARCHAR) = ${sqlStr(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)::DOUBLE`;
-  if (spec.label.task === 'multiclass')
-    return `(CASE CAST(${col} AS VARCHAR) ${spec.label.classes!.map((c, i) => `WHEN ${sqlStr(c)} THEN ${i}`).join(' ')} END)::DOUBLE`;
-  return `CAST(${col} AS DOUBLE)`;
+export function labelSql(spec: FeatureSetSpec, d: SqlDialect = duckdb): string {
+  const col = d.id(spec.label.column);
+  const text = d.cast(col, 'VARCHAR');
+  if (spec.label.task === 'binary') return d.cast(`(CASE WHEN ${text} = ${d.str(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)`, 'DOUBLE');
+  if (spec.label.task === 'multiclass') return d.cast(`(CASE ${text} ${spec.label.classes!.map((c, i) => `WHEN ${d.str(c)} THEN ${i}`).join(' ')} END)`, 'DOUBLE');
+  return d.cast(col, 'DOUBLE');
 }
