@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../src/base.js';
+import { withMemoryBudget } from '../src/io/memory.js';
 import { usageError } from '../src/errors.js';
 import type { Metric } from '../src/ml/fit.js';
 import type { Penalty } from '../src/ml/logistic.js';
@@ -52,9 +53,11 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn --name churn-model --class-weight yes=2,no=1',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "C=0.01,0.1,1,10,100;penalty=l1,l2" --folds 5 --metric auc',
     '<%= config.bin %> train --features credit --name credit-model --tune --trials 20 --seed 7 --workers 2 --penalty elasticnet',
+    '<%= config.bin %> train --features big --name big-model --memory-limit 4GB',
   ];
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
     c: Flags.string({ description: 'inverse regularisation strength C (scikit-learn meaning)', default: '1' }),
@@ -76,7 +79,7 @@ export default class Train extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(Train);
-    const r = await trainModel(
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () => trainModel(
       this.workspace,
       {
         features: flags.features,
@@ -99,7 +102,7 @@ export default class Train extends DictlCommand {
         wait: flags.wait,
       },
       this.progress,
-    );
+    ));
     return this.emit(r, human);
   }
 }

@@ -188,6 +188,9 @@ function nonFinite(coef: Float64Array[], intercept: Float64Array): boolean {
 }
 
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
+  // a training matrix larger than the memory budget is streamed from Parquet instead (src/ml/chunked.ts)
+  const outOfCore = await (await import('./chunked.js')).outOfCoreTraining(ws, opts, progress);
+  if (outOfCore) return outOfCore;
   const t0 = performance.now();
   const v = validateTrainOptions(opts);
   validateName('model', opts.name);
