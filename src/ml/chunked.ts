@@ -83,8 +83,9 @@ async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Arra
     fill = 0;
     onRows?.(done);
   };
+  let next = result.fetchChunk();
   for (;;) {
-    const chunk = await result.fetchChunk();
+    const chunk = await next;
     if (!chunk || chunk.rowCount === 0) break;
     const m = chunk.rowCount;
     let big = cx;
@@ -95,6 +96,8 @@ async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Arra
     }
     readDoubleVector(chunk.getColumnVector(0), m, bigY, 0, 1);
     for (let j = 0; j < p; j++) readDoubleVector(chunk.getColumnVector(j + 1), m, big, j, p);
+    // DuckDB fetches the next chunk while this one is summed
+    next = result.fetchChunk();
     for (let i = 0; i < m; ) {
       const take = Math.min(m - i, BATCH_ROWS - fill);
       X.set(big.subarray(i * p, (i + take) * p), fill * p);
