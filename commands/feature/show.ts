@@ -6,7 +6,7 @@ import { renderTable } from '../../src/ui/table.js';
 import type { DialectName } from '../../src/pipeline/dialect.js';
 
 export default class FeatureShow extends DictlCommand {
-  static override summary = 'Show a feature set: its features and transforms, the fitted state of a build and, with --sql, the compiled DuckDB SQL.';
+  static override summary = 'Show a feature set: its features and transforms, the fitted state of a build and, with --sql, the compiled DuckDB (or, with --dialect spark, Spark) SQL.';
   static override examples = [
     '<%= config.bin %> feature show churn',
     '<%= config.bin %> feature show churn@2 --json',
