@@ -28,6 +28,14 @@ class Imports(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stdout.strip(), "[]")
 
+    def test_job_help_runs_without_pyspark(self):
+        import subprocess
+
+        r = subprocess.run([sys.executable, os.path.join(PKG, "spark_job.py"), "--help"], capture_output=True, text=True, cwd=PKG)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for opt in ("--input", "--output", "--source", "--checkpoint", "--package"):
+            self.assertIn(opt, r.stdout)
+
     def test_both_files_byte_compile(self):
         for name in ("spark_job.py", "dictl_scoring.py"):
             with tempfile.TemporaryDirectory() as d:
