@@ -5,7 +5,7 @@
  * kind, with hostile column names and category values, and for entity aggregates.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -291,6 +291,12 @@ describe('entity aggregates in Spark SQL', () => {
     // the joins do not keep row order: compare the rows as sorted multisets
     compareRows(sortRows(got, cols), sortRows(want, cols), cols);
     expect(want.some((w) => w.count_30d === 0)).toBe(true);
+    // a definition that dropped an aggregate the build reads cannot describe that build
+    const yaml = readFileSync(join(dir, 'features/pay.yaml'), 'utf8');
+    writeFileSync(join(dir, 'features/pay.yaml'), yaml.replace(/^ {2}- \{name: min_30d.*\n/m, '').replace(/^ {2}- min_30d\n/m, ''));
+    const stale = cli(dir, ['feature', 'show', 'pay@1', '--sql', '--dialect', 'spark']);
+    expect(stale.code).toBe(3);
+    expect(stale.json.error.message).toMatch(/no longer defines "min_30d", which pay@1 reads/);
     expect(want.some((w) => w.last_30d === null)).toBe(true);
   }, 120_000);
 });

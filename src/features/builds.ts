@@ -440,7 +440,8 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
   if (opts.sql) {
     if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
     if (opts.dialect === 'spark') {
-      out.sql = sparkSelect(spec, build, isTemporal(resolveDataset(ws, build.dataset).columns, spec.entity?.time));
+      const cols = resolveDataset(ws, build.dataset).columns;
+      out.sql = sparkSelect(spec, build, isTemporal(cols, spec.entity?.time), cols.map((c) => c.name));
       return out;
     }
     const [dn, dv] = build.dataset.split('@');

@@ -7,6 +7,7 @@
  * the same key and row time − window < event time ≤ row time; `last` is the latest of those).
  * Generated from the same compiler as the DuckDB SQL (src/pipeline/sql.ts, dialect spark). Pure.
  */
+import { DictlError } from '../errors.js';
 import type { FeatureBuild } from '../types.js';
 import { spark as d } from '../pipeline/dialect.js';
 import { pipelineSelect } from '../pipeline/sql.js';
@@ -51,7 +52,13 @@ function sourceWithAggregates(spec: FeatureSetSpec, temporal: boolean): string {
 }
 
 /** The build's fitted transforms as one Spark SQL SELECT over `source`; `temporal`: the entity time is a date/timestamp. */
-export function sparkSelect(spec: FeatureSetSpec, build: FeatureBuild, temporal = false): string {
+export function sparkSelect(spec: FeatureSetSpec, build: FeatureBuild, temporal = false, sourceColumns?: string[]): string {
+  // the aggregates come from the definition: it must still define every one the build used
+  if (sourceColumns) {
+    const have = new Set([...sourceColumns, ...spec.aggregates.map((a) => a.name)]);
+    const gone = build.pipeline.inputs.map((i) => i.name).filter((n) => !have.has(n));
+    if (gone.length) throw new DictlError('data', `${spec.file} no longer defines ${gone.map((g) => `"${g}"`).join(', ')}, which ${build.name}@${build.version} reads`, { hint: `rebuild it (dictl feature build ${build.name}) or show a build of the current definition` });
+  }
   const labelled = `(SELECT *, ${labelSql({ ...spec, label: build.label }, d)} AS \`__label\` FROM ${sourceWithAggregates(spec, temporal)} AS __src)`;
   return pipelineSelect(build.pipeline, labelled, ['__label'], { dialect: 'spark' });
 }
