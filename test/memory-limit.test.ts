@@ -125,6 +125,21 @@ describe('out-of-core training', () => {
     expect(c.intercept).toEqual(a.intercept);
   }, 120_000);
 
+  it('fits a multinomial label out of core too', () => {
+    writeFileSync(join(ws, 'features/multi.yaml'), 'source: big@1\nlabel: {column: cat, classes: [a, b, c, d]}\nfeatures:\n' + [0, 1, 2].map((j) => `  - {column: x${j}, transforms: [standardize]}\n`).join('') + '  - {column: label, transforms: [one_hot]}\n');
+    expect(cli(ws, ['feature', 'build', 'multi']).code).toBe(0);
+    const mem = cli(ws, ['train', '--features', 'multi', '--name', 'multi-mem']);
+    const ooc = cli(ws, ['train', '--features', 'multi', '--name', 'multi-ooc', '--memory-limit', '64MB']);
+    expect(mem.code, mem.stderr).toBe(0);
+    expect(ooc.code, ooc.stderr).toBe(0);
+    expect(ooc.json.convergence.solver).toBe('lbfgs-out-of-core');
+    expect(Math.abs(ooc.json.trainMetrics.logloss - mem.json.trainMetrics.logloss)).toBeLessThan(1e-6);
+    const a = JSON.parse(readFileSync(join(ws, 'registry/models/multi-ooc/versions/1/model.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(ws, 'registry/models/multi-mem/versions/1/model.json'), 'utf8'));
+    expect(a.coef.length).toBe(4);
+    for (let k = 0; k < 4; k++) for (let j = 0; j < b.coef[k].length; j++) expect(Math.abs(a.coef[k][j] - b.coef[k][j])).toBeLessThan(2e-3);
+  }, 120_000);
+
   it('takes the budget from dictl.yaml, refuses --tune out of core, and a bad dictl.yaml value is a usage error', () => {
     const y = join(ws, 'dictl.yaml');
     const orig = readFileSync(y, 'utf8');
