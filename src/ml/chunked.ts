@@ -20,7 +20,8 @@ import type { Duck } from '../io/duck.js';
 import { currentBudget, duckMemoryBytes, type MemoryBudget } from '../io/memory.js';
 import { sqlId, sqlStr } from '../pipeline/sql.js';
 import { registerModel } from '../registry/models.js';
-import type { ConvergenceInfo, LabelSpec, ModelVersion } from '../types.js';
+import type { ConvergenceInfo, LabelSpec, LinearModelVersion, ModelVersion } from '../types.js';
+import { summarizeFamily } from './families/index.js';
 import { validateName } from '../util/names.js';
 import { dictlVersion } from '../util/version.js';
 import type { Workspace } from '../workspace.js';
@@ -278,7 +279,8 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
     const build = fb.build;
     const label = build.label;
     const task = label.task;
-    if (task === 'regression') throw usageError(`${need}, and out-of-core training fits logistic regression only`, 'raise --memory-limit to train a linear regression in memory');
+    if (task === 'regression' || (opts.model !== undefined && opts.model !== 'logistic')) throw usageError(`${need}, and out-of-core training fits logistic regression only`, `raise --memory-limit to train ${task === 'regression' ? 'a linear regression' : `--model ${opts.model}`} in memory`);
+    if (opts.params?.length) throw usageError(`${need}: out of core, logistic regression takes --c, --penalty and --l1-ratio, not --param`);
     if (opts.tune) throw usageError(`${need}: cross-validation (--tune) needs the matrix in memory`, 'tune on a sample of the data, then train the chosen parameters here without --tune');
     const ds = resolveDataset(ws, build.dataset);
     const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
@@ -323,7 +325,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
     const solver = `${l1Solver(spec) ? 'owlqn' : 'lbfgs'}-out-of-core`;
     const convergence: ConvergenceInfo = { solver, iterations: r.iterations, converged: r.converged, gradNorm: r.gradNorm, warnings };
     const params: ModelVersion['params'] = { C: spec.C, penalty: spec.penalty, l1_ratio: spec.penalty === 'elasticnet' ? spec.l1Ratio : null, class_weight: opts.classWeight ?? null, max_iter: v.maxIter, tol: v.tol, tuned: false, metric: null };
-    const draft: Omit<ModelVersion, 'version'> = {
+    const draft: Omit<LinearModelVersion, 'version'> = {
       kind: 'model',
       name: opts.name,
       algorithm: 'logistic',
@@ -357,6 +359,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
       params,
       convergence,
       trainMetrics,
+      summary: summarizeFamily(mv),
       warnings,
       timings,
       path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
