@@ -286,7 +286,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
     const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
     const K = task === 'binary' ? 2 : (label.classes?.length ?? 0);
     if (K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
-    progress.phase(`Out of core: ${need}; streaming it from ${build.name}@${build.version} in batches of ${BATCH_ROWS} rows`);
+    (progress.log ?? progress.phase)(`Out of core: ${need}; streaming it from ${build.name}@${build.version} in batches of ${BATCH_ROWS} rows`);
     progress.phase(`Checking the ${s.n} training rows`);
     const chk = await checkChunked(duck, s, label, K, v.penalty);
     const warnings = chk.warnings;

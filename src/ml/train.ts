@@ -54,6 +54,8 @@ export interface TrainProgress {
   phase(label: string): void;
   tick(done: number, total?: number): void;
   warn(msg: string): void;
+  /** a line on stderr even under --json */
+  log?(msg: string): void;
 }
 
 export interface TrainResult {
