@@ -21,7 +21,6 @@ import { currentBudget, duckMemoryBytes, type MemoryBudget } from '../io/memory.
 import { sqlId, sqlStr } from '../pipeline/sql.js';
 import { registerModel } from '../registry/models.js';
 import type { ConvergenceInfo, LabelSpec, LinearModelVersion, ModelVersion } from '../types.js';
-import { summarizeFamily } from './families/index.js';
 import { validateName } from '../util/names.js';
 import { dictlVersion } from '../util/version.js';
 import type { Workspace } from '../workspace.js';
@@ -31,7 +30,7 @@ import { binaryObjective, multinomialObjective, penaltyStrengths } from './logis
 import { accuracyMulti, binaryMetrics, logLossMulti } from './metrics.js';
 import type { MinimizeResult } from './optim.js';
 import { predict } from './predict.js';
-import { parseClassWeight, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 
 /** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
 export const BATCH_ROWS = 16_384;
@@ -348,22 +347,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
     const run = { command: 'train', timings, workers: 1, rows: s.n, features: s.p, outOfCore: { memoryLimit: budget.text, passes: fit.passes, batchRows: BATCH_ROWS } };
     const mv = await registerModel(ws, draft, run, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
     timings.totalMs = Math.round(performance.now() - t0);
-    return {
-      model: `${mv.name}@${mv.version}`,
-      name: mv.name,
-      version: mv.version,
-      algorithm: mv.algorithm,
-      task,
-      features: `${build.name}@${build.version}`,
-      rows: { train: s.n, features: s.p },
-      params,
-      convergence,
-      trainMetrics,
-      summary: summarizeFamily(mv),
-      warnings,
-      timings,
-      path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
-    };
+    return trainResult(ws, mv, build, { train: s.n, features: s.p }, { warnings, timings });
   } finally {
     duck.close();
   }
