@@ -18,7 +18,11 @@ import { fitSpec, METRIC_HIGHER_BETTER, solverName, type FitSpec, type Metric } 
 import type { Penalty } from './logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
 import { linearScores, predict } from './predict.js';
-import { crossValidate } from './tune.js';
+import { assignFolds, searchDetail, searchFolds } from './tune.js';
+import { openBuildFolds } from '../features/folds.js';
+import { checkRank, describeTrial, stopCause } from './diagnose.js';
+import { NEWTON_MAX_P } from './logistic.js';
+import { setSolverThreads } from './parallel.js';
 import { dictlVersion } from '../util/version.js';
 
 export interface TrainOptions {
@@ -46,6 +50,7 @@ export interface TrainOptions {
 export interface TrainProgress {
   phase(label: string): void;
   tick(done: number, total?: number): void;
+  count?(done: number, total: number, detail?: string): void;
   warn(msg: string): void;
 }
 
@@ -60,7 +65,7 @@ export interface TrainResult {
   params: ModelVersion['params'];
   convergence: ConvergenceInfo;
   trainMetrics: Record<string, number>;
-  cv?: { metric: string; folds: number; seed: number; best: Record<string, number | string>; trials: CvResult['trials'] };
+  cv?: { metric: string; folds: number; seed: number; preprocessing?: CvResult['preprocessing']; best: Record<string, number | string>; trials: CvResult['trials'] };
   warnings: string[];
   timings: { loadMs: number; cvMs: number; fitMs: number; totalMs: number };
   path: string;
@@ -226,25 +231,35 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   if (trials) {
     const workers = opts.workers ?? availableParallelism();
     if (m.n < v.folds * 2) throw dataError(`${m.n} training rows are too few for ${v.folds}-fold cross-validation`, 'lower --folds or train without --tune');
-    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''} × ${v.folds} folds on ${workers} worker${workers > 1 ? 's' : ''}`);
+    const foldOf = assignFolds(m.y, m.n, task, v.folds, v.seed);
+    const folds = await openBuildFolds(ws, build, m, foldOf, v.folds, { allowUnconsented: opts.allowUnconsented });
+    if (folds.warning) warnings.push(folds.warning);
+    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''} × ${v.folds} folds (feature state ${folds.source.preprocessing === 'per-fold' ? 'refitted per fold' : 'shared'}; ${workers} solver thread${workers > 1 ? 's' : ''})`);
     let r;
     try {
-      r = await crossValidate(m.X, m.y, m.n, m.p, baseSpec, trials, { folds: v.folds, seed: v.seed, metric, workers, onProgress: (d, t) => progress.tick(d, t) });
+      r = await searchFolds(folds.source, foldOf, baseSpec, trials, { folds: v.folds, seed: v.seed, metric, workers, onProgress: (e) => progress.count?.(e.done, e.total, searchDetail(e)) });
     } catch (e) {
       if (e instanceof DictlError) throw e;
       throw dataError(`cross-validation failed: ${(e as Error).message}`);
+    } finally {
+      await folds.source.close();
     }
     cv = r.cv;
     chosen = trials[r.bestIndex];
-    if (r.unconverged.length) warnings.push(`${r.unconverged.length} of ${trials.length} configurations did not reach --tol ${v.tol} in some fold (iteration cap ${v.maxIter} or precision floor; typical of L1 on nearly collinear features); their CV scores are still reported`);
+    for (const u of r.unconvergedDetail) warnings.push(`${describeTrial(trials[u.trial])}: the solver stopped before the gradient reached --tol ${v.tol} in ${u.folds} of ${v.folds} folds (${u.reasons.map((x) => stopCause(x, v.maxIter)).join('; ')}); its CV scores are still reported`);
   }
   const tCv = performance.now();
 
   const spec: FitSpec = { ...baseSpec, C: chosen.C, penalty: chosen.penalty, l1Ratio: chosen.l1_ratio ?? 0.5 };
+  const workersSet = opts.workers !== undefined;
   progress.phase(`Fitting ${task === 'regression' ? 'linear' : 'logistic'} regression (${spec.penalty}, C=${spec.C}) on ${m.n} rows × ${m.p} features`);
+  const rank = task !== 'multiclass' && m.p <= NEWTON_MAX_P ? checkRank(m.X, m.n, m.p, m.names, spec.penalty, build.pipeline) : undefined;
+  if (rank) warnings.push(rank);
+  if (workersSet) setSolverThreads(opts.workers);
   const fit = fitSpec(m.X, m.n, m.p, m.y, spec);
+  setSolverThreads(undefined);
   const tFit = performance.now();
-  if (nonFinite(fit.coef, fit.intercept)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
+  if (nonFinite(fit.coef, fit.intercept)) throw dataError(`the ${fit.solver ?? 'solver'} fit (${spec.penalty}, C=${spec.C}) produced non-finite coefficients`, 'check the features for extreme values (standardize them) or add a penalty');
   const model = { task, coef: fit.coef, intercept: fit.intercept };
   if (task === 'binary') {
     const scores = linearScores(model, m.X, m.n, m.p);
@@ -255,7 +270,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
       warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${spec.penalty} penalty (C=${spec.C}); probabilities will be overconfident`);
     }
   }
-  if (!fit.converged) warnings.push(`the solver did not converge in ${fit.iterations} iterations (gradient ${fit.gradNorm.toExponential(2)} > tol ${v.tol}); raise --max-iter or lower --c`);
+  if (!fit.converged) warnings.push(`the ${solverName(spec, fit)} fit (${describeTrial(chosen)}) stopped after ${fit.iterations} iterations with gradient ${fit.gradNorm.toExponential(2)} > --tol ${v.tol}: ${stopCause(fit.reason, v.maxIter)}`);
 
   const pred = predict(model, m.X, m.n, m.p);
   const trainMetrics =
@@ -315,7 +330,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     params,
     convergence,
     trainMetrics,
-    ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, best: cv.best, trials: cv.trials } } : {}),
+    ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, preprocessing: cv.preprocessing, best: cv.best, trials: cv.trials } } : {}),
     warnings,
     timings,
     path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),

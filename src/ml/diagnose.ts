@@ -1,0 +1,52 @@
+/**
+ * Plain-language diagnostics of a linear fit: rank deficiency of the training matrix (which columns
+ * are collinear) and why a solver stopped. Pure apart from the Gram-matrix pass.
+ */
+import { dataError } from '../errors.js';
+import type { FittedPipeline } from '../types.js';
+import type { TrialParams } from './cv.js';
+import { gramRank, type Penalty } from './logistic.js';
+
+/** "C=1 (l2)", "C=0.1 (elasticnet, l1_ratio=0.3)" */
+export function describeTrial(t: TrialParams): string {
+  return `C=${t.C} (${t.penalty}${t.penalty === 'elasticnet' ? `, l1_ratio=${t.l1_ratio ?? 0.5}` : ''})`;
+}
+
+/** What a solver's stop reason means for the user. */
+export function stopCause(reason: string, maxIter: number): string {
+  if (reason === 'maxIter') return `it reached the iteration cap --max-iter ${maxIter}; raise --max-iter (or lower --c)`;
+  if (reason === 'lineSearch') return 'no step lowered the objective any more at double precision (an ill-conditioned matrix: nearly collinear columns); a larger --max-iter cannot help, a smaller --c or dropping one of the collinear columns can';
+  return `stop reason ${reason}`;
+}
+
+const listNames = (xs: string[], max = 8) => (xs.length > max ? `${xs.slice(0, max).join(', ')}, … (${xs.length} columns)` : xs.join(', '));
+
+/**
+ * Rank of [X, 1] on all training rows. Full rank → undefined. Rank-deficient: an error without a
+ * penalty (the coefficients are not identifiable); with one, a warning unless the deficiency is just
+ * one-hot groups without drop_last summing to the intercept (the penalty then shares the weight, as
+ * scikit-learn does silently) — e.g. still deficient with drop_last, or duplicated columns. The
+ * message gives rank r of p and names the collinear columns.
+ */
+export function checkRank(X: Float64Array, n: number, p: number, names: string[], penalty: Penalty, pipeline?: FittedPipeline): string | undefined {
+  const r = gramRank(X, n, p);
+  if (r.rank === r.q) return undefined;
+  const name = (j: number) => (j === p ? 'the intercept' : names[j]);
+  const involved = new Set<number>();
+  for (const d of r.dependent) {
+    involved.add(d.column);
+    for (const j of d.on) involved.add(j);
+  }
+  const cols = [...involved].sort((a, b) => a - b);
+  const hints: string[] = [];
+  for (const f of pipeline?.features ?? []) {
+    if (f.kind !== 'onehot') continue;
+    const idx = f.outputs.map((o) => names.indexOf(o));
+    if (idx.length > 0 && idx.every((j) => j >= 0 && involved.has(j)) && involved.has(p)) hints.push(`the one-hot columns of ${f.name} sum to 1 like the intercept: add drop_last: true to its one_hot`);
+  }
+  // with a penalty, one-hot groups that sum to the intercept are the expected, harmless case
+  if (penalty !== 'none' && r.q - r.rank <= hints.length) return undefined;
+  const what = `the training matrix has rank ${r.rank} of ${r.q} (${p} features + intercept): ${listNames(cols.map(name))} are collinear (${r.dependent.length === 1 ? `${name(r.dependent[0].column)} is a combination of the others` : `${r.q - r.rank} of them are combinations of the others`})`;
+  if (penalty === 'none') throw dataError(`${what}; without a penalty their coefficients are not identifiable`, hints.length ? `${hints.join('; ')}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2');
+  return `${what}; the ${penalty} penalty keeps the fit unique by sharing their weight${hints.length ? ` (${hints.join('; ')})` : ''}`;
+}
