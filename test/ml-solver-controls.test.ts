@@ -75,11 +75,11 @@ describe('rank deficiency', () => {
     expect(r.q).toBe(6);
   });
   it('without a penalty: an error with rank r of p naming the collinear columns and the fix', () => {
-    expect(() => checkRank(X, n, 5, names, 'none', pipeline)).toThrow(/rank 4 of 6 \(5 features \+ intercept\): x, c=a, c=b, c=c, x2, the intercept are collinear/);
+    expect(() => checkRank(X, n, 5, names, 'none', pipeline)).toThrow(/rank 4 of 6 \(5 features \+ intercept\): the intercept, x, c=a, c=b, c=c, x2 are collinear/);
     try {
       checkRank(X, n, 5, names, 'none', pipeline);
     } catch (e) {
-      expect((e as { hint?: string }).hint).toMatch(/one-hot columns of c sum to 1 like the intercept: add drop_last: true/);
+      expect((e as { hint?: string }).hint).toMatch(/one-hot columns of c each sum to 1 like the intercept: add drop_last: true to its one_hot/);
     }
   });
   it('with a penalty: a warning when more than the one-hot groups is collinear, nothing for one-hot groups alone', () => {

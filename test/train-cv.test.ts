@@ -127,6 +127,16 @@ print(json.dumps({"mean": g.cv_results_["mean_test_score"].tolist(), "splits": [
   });
 });
 
+describe('rank deficiency through the CLI', () => {
+  it('an unpenalised fit on every one-hot level plus the intercept says rank r of p and names the columns', () => {
+    const r = cli(ws, ['train', '--features', 'churn', '--name', 'none', '--penalty', 'none']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/Error \(DATA\): the training matrix has rank 70 of 74 \(73 features \+ intercept\): the intercept, state=AK, state=AL, .* are collinear/);
+    expect(r.stderr).toMatch(/one-hot columns of state, area_code, international_plan, voice_mail_plan each sum to 1 like the intercept: add drop_last: true/);
+    expect(r.stderr).not.toMatch(/non-finite/);
+  });
+});
+
 describe('search progress', () => {
   it('prints fits done/total, the configuration, fold, elapsed and ETA on a non-terminal stderr; nothing with --json', () => {
     const r = must(cli(ws, ['train', '--features', 'churn', '--name', 'p', '--tune', '--grid', 'C=0.1,1', '--folds', '3'], { DICTL_QUIET: '0' }));

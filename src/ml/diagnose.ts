@@ -37,15 +37,17 @@ export function checkRank(X: Float64Array, n: number, p: number, names: string[]
     involved.add(d.column);
     for (const j of d.on) involved.add(j);
   }
-  const cols = [...involved].sort((a, b) => a - b);
-  const hints: string[] = [];
+  // the intercept first, then the feature columns in order
+  const cols = [...involved].sort((a, b) => (a === p ? -1 : b === p ? 1 : a - b));
+  const groups: string[] = [];
   for (const f of pipeline?.features ?? []) {
     if (f.kind !== 'onehot') continue;
     const idx = f.outputs.map((o) => names.indexOf(o));
-    if (idx.length > 0 && idx.every((j) => j >= 0 && involved.has(j)) && involved.has(p)) hints.push(`the one-hot columns of ${f.name} sum to 1 like the intercept: add drop_last: true to its one_hot`);
+    if (idx.length > 0 && idx.every((j) => j >= 0 && involved.has(j)) && involved.has(p)) groups.push(f.name);
   }
+  const hints = groups.length ? [`the one-hot columns of ${groups.join(', ')} each sum to 1 like the intercept: add drop_last: true to ${groups.length > 1 ? 'their' : 'its'} one_hot`] : [];
   // with a penalty, one-hot groups that sum to the intercept are the expected, harmless case
-  if (penalty !== 'none' && r.q - r.rank <= hints.length) return undefined;
+  if (penalty !== 'none' && r.q - r.rank <= groups.length) return undefined;
   const what = `the training matrix has rank ${r.rank} of ${r.q} (${p} features + intercept): ${listNames(cols.map(name))} are collinear (${r.dependent.length === 1 ? `${name(r.dependent[0].column)} is a combination of the others` : `${r.q - r.rank} of them are combinations of the others`})`;
   if (penalty === 'none') throw dataError(`${what}; without a penalty their coefficients are not identifiable`, hints.length ? `${hints.join('; ')}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2');
   return `${what}; the ${penalty} penalty keeps the fit unique by sharing their weight${hints.length ? ` (${hints.join('; ')})` : ''}`;
