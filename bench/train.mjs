@@ -1,8 +1,8 @@
 // Benchmark: dictl's logistic regression fit and CV search vs scikit-learn in the same run.
 //   node bench/train.mjs            (1,000,000 × 30 fit; 200,000 × 30, 5 folds × 6 C values search)
 //   BENCH_SCALE=0.1 node bench/train.mjs   (a tenth of the rows, for a quick check)
-// Data: seeded Gaussian features, known coefficients, labels drawn from the logistic model. Both sides
-// get identical bytes (a Float64 file). Peer: /usr/bin/python3 sklearn LogisticRegression(lbfgs) and
+// Data: seeded Gaussian features, known coefficients, labels drawn from the logistic model, in shared
+// memory as dictl loads training matrices. Both sides get identical bytes (a Float64 file). Peer: /usr/bin/python3 sklearn LogisticRegression(lbfgs) and
 // GridSearchCV(n_jobs=2, StratifiedKFold(5)); same C, tol 1e-4, max_iter 1000 on both sides.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,8 +25,10 @@ function generate(n, p, seed) {
   const rng = makeRng(seed);
   const gauss = () => Math.sqrt(-2 * Math.log(rng.next() || 1e-12)) * Math.cos(2 * Math.PI * rng.next());
   const w = Array.from({ length: p }, (_, j) => (j % 5 === 0 ? 0 : ((j % 7) - 3) * 0.15));
-  const X = new Float64Array(n * p);
-  const y = new Float64Array(n);
+  // shared memory, as dictl's own loader (loadMatrix) allocates training matrices: the solver threads
+  // read it in place
+  const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
+  const y = new Float64Array(new SharedArrayBuffer(8 * n));
   for (let i = 0; i < n; i++) {
     let z = -0.8;
     for (let j = 0; j < p; j++) {
@@ -75,9 +77,9 @@ print(json.dumps({"fit":s,"auc":roc_auc_score(y,m.predict_proba(X)[:,1]),"iter":
   console.log(`ratio fit dictl/sklearn: ${ratio(ourFit, sk.fit)}x (goal ≤ 1.0)`);
 
   // ── 2. 5-fold × 6 C search + refit, N_TUNE × 30 ──
-  const e = { X: d.X.slice(0, N_TUNE * P), y: d.y.slice(0, N_TUNE), n: N_TUNE, p: P };
-  writeFileSync(join(dir, 'Xt.bin'), Buffer.from(e.X.buffer));
-  writeFileSync(join(dir, 'yt.bin'), Buffer.from(e.y.buffer));
+  const e = { X: d.X.subarray(0, N_TUNE * P), y: d.y.subarray(0, N_TUNE), n: N_TUNE, p: P };
+  writeFileSync(join(dir, 'Xt.bin'), Buffer.from(e.X.buffer, e.X.byteOffset, e.X.byteLength));
+  writeFileSync(join(dir, 'yt.bin'), Buffer.from(e.y.buffer, e.y.byteOffset, e.y.byteLength));
   const base = { task: 'binary', K: 2, classWeight: null, threshold: 0.5, tol: 1e-4, maxIter: 1000 };
   t = performance.now();
   const cv = await crossValidate(e.X, e.y, e.n, e.p, base, CS.map((C) => ({ C, penalty: 'l2' })), { folds: 5, seed: 42, metric: 'auc', workers: 2, onProgress: (e) => process.env.BENCH_DEBUG && console.error(`cv ${e.step} ${e.done}/${e.total}`) });

@@ -5,7 +5,7 @@
 import { dataError } from '../errors.js';
 import type { FittedPipeline } from '../types.js';
 import type { TrialParams } from './cv.js';
-import { gramRank, type Penalty } from './logistic.js';
+import { gramRank, hessianStride, type Penalty } from './logistic.js';
 
 /** "C=1 (l2)", "C=0.1 (elasticnet, l1_ratio=0.3)" */
 export function describeTrial(t: TrialParams): string {
@@ -29,8 +29,21 @@ const listNames = (xs: string[], max = 8) => (xs.length > max ? `${xs.slice(0, m
  * message gives rank r of p and names the collinear columns.
  */
 export function checkRank(X: Float64Array, n: number, p: number, names: string[], penalty: Penalty, pipeline?: FittedPipeline): string | undefined {
-  const r = gramRank(X, n, p);
+  // a row sample first: its rank is at most the full one, so full rank (or, with a penalty, no more
+  // deficiency than the one-hot groups explain) settles it without a pass over every row
+  const sample = gramRank(X, n, p, undefined, [0, n], hessianStride(n, p + 1));
+  if (sample.rank === sample.q) return undefined;
+  if (penalty !== 'none' && explain(sample, p, names, pipeline).harmless) return undefined;
+  const r = hessianStride(n, p + 1) === 1 ? sample : gramRank(X, n, p);
   if (r.rank === r.q) return undefined;
+  const e = explain(r, p, names, pipeline);
+  if (penalty === 'none') throw dataError(`${e.what}; without a penalty their coefficients are not identifiable`, e.hint ? `${e.hint}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2');
+  if (e.harmless) return undefined;
+  return `${e.what}; the ${penalty} penalty keeps the fit unique by sharing their weight${e.hint ? ` (${e.hint})` : ''}`;
+}
+
+/** The message for a rank-deficient Gram matrix; harmless = only one-hot groups summing to the intercept. */
+function explain(r: ReturnType<typeof gramRank>, p: number, names: string[], pipeline?: FittedPipeline): { what: string; hint?: string; harmless: boolean } {
   const name = (j: number) => (j === p ? 'the intercept' : names[j]);
   const involved = new Set<number>();
   for (const d of r.dependent) {
@@ -45,10 +58,7 @@ export function checkRank(X: Float64Array, n: number, p: number, names: string[]
     const idx = f.outputs.map((o) => names.indexOf(o));
     if (idx.length > 0 && idx.every((j) => j >= 0 && involved.has(j)) && involved.has(p)) groups.push(f.name);
   }
-  const hints = groups.length ? [`the one-hot columns of ${groups.join(', ')} each sum to 1 like the intercept: add drop_last: true to ${groups.length > 1 ? 'their' : 'its'} one_hot`] : [];
-  // with a penalty, one-hot groups that sum to the intercept are the expected, harmless case
-  if (penalty !== 'none' && r.q - r.rank <= groups.length) return undefined;
+  const hint = groups.length ? `the one-hot columns of ${groups.join(', ')} each sum to 1 like the intercept: add drop_last: true to ${groups.length > 1 ? 'their' : 'its'} one_hot` : undefined;
   const what = `the training matrix has rank ${r.rank} of ${r.q} (${p} features + intercept): ${listNames(cols.map(name))} are collinear (${r.dependent.length === 1 ? `${name(r.dependent[0].column)} is a combination of the others` : `${r.q - r.rank} of them are combinations of the others`})`;
-  if (penalty === 'none') throw dataError(`${what}; without a penalty their coefficients are not identifiable`, hints.length ? `${hints.join('; ')}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2');
-  return `${what}; the ${penalty} penalty keeps the fit unique by sharing their weight${hints.length ? ` (${hints.join('; ')})` : ''}`;
+  return { what, hint, harmless: r.q - r.rank <= groups.length };
 }

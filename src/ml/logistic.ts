@@ -289,6 +289,11 @@ function newtonOn(s: RowSession, p: number, l1: number, l2: number, tol: number,
     } else proximalDirection(H, q, p, g, theta, l1, d, Hd);
     let dec = 0;
     for (let j = 0; j < q; j++) dec += g[j] * d[j];
+    // the Newton decrement: what the step would still gain; below the f tolerance, stop here
+    if (l1 === 0 && -dec / 2 <= ftol * Math.max(Math.abs(f), 1)) {
+      reason = 'ftol';
+      break;
+    }
     let t = 1;
     let ok = false;
     let fNew = f;
@@ -382,14 +387,15 @@ export function newtonLogistic(
  * Numerical rank of the weighted Gram matrix of [X, 1] (intercept last) by Cholesky with diagonal
  * pivoting on the unit-diagonal (correlation) scaling; the columns left out are the ones that are
  * (within rel. 1e-9) linear combinations of the others. Returns the rank and, per dependent column,
- * the independent columns it is made of.
+ * the independent columns it is made of. With `stride` > 1 only every stride-th row counts: a row
+ * sample's rank is at most the full rank, so a full-rank sample proves full rank.
  */
-export function gramRank(X: Float64Array, n: number, p: number, sw?: Float64Array, ranges: RowRanges = [0, n]): { rank: number; q: number; dependent: { column: number; on: number[] }[] } {
+export function gramRank(X: Float64Array, n: number, p: number, sw?: Float64Array, ranges: RowRanges = [0, n], stride = 1): { rank: number; q: number; dependent: { column: number; on: number[] }[] } {
   const q = p + 1;
   const s = openRows(X, n, p, new Float64Array(n), sw, 2, ranges);
   const G = new Float64Array(q * q);
   try {
-    s.run('gram', 'h', new Float64Array(q), G);
+    s.run('gram', 'h', new Float64Array(q), G, stride);
   } finally {
     s.close();
   }

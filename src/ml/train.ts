@@ -98,8 +98,8 @@ export function validateTrainOptions(o: TrainOptions): Required<Pick<TrainOption
   if (o.tune) {
     if (!Number.isInteger(folds) || folds < 2) throw usageError(`--folds must be an integer ≥ 2, got ${folds}`);
     if (o.trials !== undefined && (!Number.isInteger(o.trials) || o.trials < 1)) throw usageError(`--trials must be a positive integer, got ${o.trials}`);
-    if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw usageError(`--workers must be a positive integer, got ${o.workers}`);
   }
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1)) throw usageError(`--workers must be a positive integer, got ${o.workers}`);
   if (o.metric !== undefined && !METRICS.includes(o.metric)) throw usageError(`--metric "${o.metric}" is not one of ${METRICS.join(', ')}`);
   return { C, penalty, maxIter, tol, seed, threshold, folds };
 }
@@ -228,6 +228,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
 
   let cv: CvResult | undefined;
   let chosen = base;
+  let warm: Float64Array | undefined;
   if (trials) {
     const workers = opts.workers ?? availableParallelism();
     if (m.n < v.folds * 2) throw dataError(`${m.n} training rows are too few for ${v.folds}-fold cross-validation`, 'lower --folds or train without --tune');
@@ -246,6 +247,8 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     }
     cv = r.cv;
     chosen = trials[r.bestIndex];
+    // the last fold's solution starts the refit when its columns are the build's
+    if (r.bestTheta && r.bestTheta.p === m.p && (!r.bestTheta.names || r.bestTheta.names.join('\n') === m.names.join('\n'))) warm = r.bestTheta.theta;
     for (const u of r.unconvergedDetail) warnings.push(`${describeTrial(trials[u.trial])}: the solver stopped before the gradient reached --tol ${v.tol} in ${u.folds} of ${v.folds} folds (${u.reasons.map((x) => stopCause(x, v.maxIter)).join('; ')}); its CV scores are still reported`);
   }
   const tCv = performance.now();
@@ -256,7 +259,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const rank = task !== 'multiclass' && m.p <= NEWTON_MAX_P ? checkRank(m.X, m.n, m.p, m.names, spec.penalty, build.pipeline) : undefined;
   if (rank) warnings.push(rank);
   if (workersSet) setSolverThreads(opts.workers);
-  const fit = fitSpec(m.X, m.n, m.p, m.y, spec);
+  const fit = fitSpec(m.X, m.n, m.p, m.y, spec, warm);
   setSolverThreads(undefined);
   const tFit = performance.now();
   if (nonFinite(fit.coef, fit.intercept)) throw dataError(`the ${fit.solver ?? 'solver'} fit (${spec.penalty}, C=${spec.C}) produced non-finite coefficients`, 'check the features for extreme values (standardize them) or add a penalty');

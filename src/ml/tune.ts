@@ -41,6 +41,8 @@ export interface TuneResult {
   unconverged: number[];
   /** per unconverged trial: in how many folds, and why (the solvers' stop reasons) */
   unconvergedDetail: { trial: number; folds: number; reasons: string[] }[];
+  /** the best configuration's parameters θ in the last fold (a warm start for the refit), with its columns */
+  bestTheta?: { theta: Float64Array; names?: string[]; p: number };
 }
 
 /** Seeded fold of every training row (stratified by label for classification). */
@@ -70,14 +72,23 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
   const foldScores: number[][] = trials.map(() => new Array(k).fill(NaN));
   const unconverged = new Map<number, { folds: number; reasons: Set<string> }>();
   let done = 0;
+  // each chain's first (most regularised) solution in the previous fold starts the next fold's chain:
+  // the folds' optima are close, so this saves the cold start's extra iterations
+  const chainStart: (Float64Array | undefined)[] = chains.map(() => undefined);
+  const thetas: (Float64Array | undefined)[] = trials.map(() => undefined);
+  let prev: FoldData | undefined;
   if (opts.workers !== undefined) setSolverThreads(opts.workers);
   try {
     for (let f = 0; f < k; f++) {
       opts.onProgress?.({ step: 'fold', done, total, fold: f, folds: k, elapsedMs: performance.now() - t0 });
       const data = await source.fold(f);
-      for (const chain of chains) {
-        runChain(data, source, f, chain.map((i) => specs[i]), opts.metric, (j, score, fit) => {
+      const sameColumns = prev !== undefined && prev.p === data.p && JSON.stringify(prev.names) === JSON.stringify(data.names);
+      prev = data;
+      for (const [c, chain] of chains.entries()) {
+        runChain(data, source, f, chain.map((i) => specs[i]), opts.metric, sameColumns ? chainStart[c] : undefined, (j, score, fit) => {
           const ti = chain[j];
+          if (j === 0) chainStart[c] = fit.theta;
+          thetas[ti] = fit.theta;
           foldScores[ti][f] = score;
           if (!fit.converged) {
             const u = unconverged.get(ti) ?? { folds: 0, reasons: new Set<string>() };
@@ -101,14 +112,15 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
     bestIndex,
     unconverged: [...unconverged.keys()].sort((a, b) => a - b),
     unconvergedDetail: [...unconverged.entries()].sort((a, b) => a[0] - b[0]).map(([trial, u]) => ({ trial, folds: u.folds, reasons: [...u.reasons].sort() })),
+    ...(thetas[bestIndex] && prev ? { bestTheta: { theta: thetas[bestIndex]!, names: prev.names, p: prev.p } } : {}),
   };
 }
 
 /**
  * Fits the specs of one chain on fold f's training rows, each warm-started from the previous (more
- * regularised) solution, and scores each on the fold's validation block.
+ * regularised) solution — the first from `start` — and scores each on the fold's validation block.
  */
-function runChain(data: FoldData, source: FoldSource, f: number, specs: FitSpec[], metric: Metric, onFit: (j: number, score: number, fit: { converged: boolean; iterations: number; reason: string }) => void): void {
+function runChain(data: FoldData, source: FoldSource, f: number, specs: FitSpec[], metric: Metric, start: Float64Array | undefined, onFit: (j: number, score: number, fit: { converged: boolean; iterations: number; reason: string; theta: Float64Array }) => void): void {
   const { layout } = source;
   const n = layout.order.length;
   const v0 = layout.starts[f];
@@ -116,7 +128,7 @@ function runChain(data: FoldData, source: FoldSource, f: number, specs: FitSpec[
   const rows = trainRanges(layout, f);
   const vX = data.X.subarray(v0 * data.p, v1 * data.p);
   const vy = data.y.subarray(v0, v1);
-  let init: Float64Array | undefined;
+  let init = start;
   specs.forEach((spec, j) => {
     const fit = fitSpec(data.X, n, data.p, data.y, spec, init, rows);
     init = fit.theta;
