@@ -73,13 +73,15 @@ describe('search on the solver threads', () => {
     const y = new Float64Array(n).map((_, i) => (rng.next() < 1 / (1 + Math.exp(-(X[i * p] - 0.5 * X[i * p + 1]))) ? 1 : 0));
     const grid = parseGrid('C=0.01,0.1,1;penalty=l1,l2', { C: 1, penalty: 'l2' });
     const events: SearchProgress[] = [];
+    const ticks: number[] = [];
     const one = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 1 });
-    const two = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onProgress: (e) => events.push(e) });
+    const two = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onEvent: (e) => events.push(e), onProgress: (d) => ticks.push(d) });
     expect(two.cv).toEqual(one.cv);
     const fits = events.filter((e) => e.step === 'fit');
     expect(fits.length).toBe(24); // 4 folds × 6 configurations
     expect(fits.map((e) => e.done)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
     expect(fits.every((e) => e.total === 24 && e.params !== undefined)).toBe(true);
+    expect(ticks).toEqual(fits.map((e) => e.done));
     expect(events.filter((e) => e.step === 'fold').map((e) => e.fold)).toEqual([0, 1, 2, 3]);
     expect(one.cv.metric).toBe('logloss');
     expect(one.cv.preprocessing).toBe('shared');

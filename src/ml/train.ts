@@ -18,8 +18,7 @@ import { fitSpec, METRIC_HIGHER_BETTER, solverName, type FitSpec, type Metric } 
 import type { Penalty } from './logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
 import { linearScores, predict } from './predict.js';
-import { assignFolds, searchDetail, searchFolds } from './tune.js';
-import { openBuildFolds } from '../features/folds.js';
+import { searchDetail, tuneOnBuild } from './tune.js';
 import { checkRank, describeTrial, stopCause } from './diagnose.js';
 import { NEWTON_MAX_P } from './logistic.js';
 import { setSolverThreads } from './parallel.js';
@@ -232,24 +231,20 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   if (trials) {
     const workers = opts.workers ?? availableParallelism();
     if (m.n < v.folds * 2) throw dataError(`${m.n} training rows are too few for ${v.folds}-fold cross-validation`, 'lower --folds or train without --tune');
-    const foldOf = assignFolds(m.y, m.n, task, v.folds, v.seed);
-    const folds = await openBuildFolds(ws, build, m, foldOf, v.folds, { allowUnconsented: opts.allowUnconsented });
-    if (folds.warning) warnings.push(folds.warning);
-    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''} × ${v.folds} folds (feature state ${folds.source.preprocessing === 'per-fold' ? 'refitted per fold' : 'shared'}; ${workers} solver thread${workers > 1 ? 's' : ''})`);
+    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''} × ${v.folds} folds on ${workers} solver thread${workers > 1 ? 's' : ''}`);
     let r;
     try {
-      r = await searchFolds(folds.source, foldOf, baseSpec, trials, { folds: v.folds, seed: v.seed, metric, workers, onProgress: (e) => progress.count?.(e.done, e.total, searchDetail(e)) });
+      r = await tuneOnBuild(ws, build, m, baseSpec, trials, { folds: v.folds, seed: v.seed, metric, workers, allowUnconsented: opts.allowUnconsented, onEvent: (e) => progress.count?.(e.done, e.total, searchDetail(e)) });
     } catch (e) {
       if (e instanceof DictlError) throw e;
       throw dataError(`cross-validation failed: ${(e as Error).message}`);
-    } finally {
-      await folds.source.close();
     }
+    if (r.warning) warnings.push(r.warning);
     cv = r.cv;
     chosen = trials[r.bestIndex];
     // the last fold's solution starts the refit when its columns are the build's
     if (r.bestTheta && r.bestTheta.p === m.p && (!r.bestTheta.names || r.bestTheta.names.join('\n') === m.names.join('\n'))) warm = r.bestTheta.theta;
-    for (const u of r.unconvergedDetail) warnings.push(`${describeTrial(trials[u.trial])}: the solver stopped before the gradient reached --tol ${v.tol} in ${u.folds} of ${v.folds} folds (${u.reasons.map((x) => stopCause(x, v.maxIter)).join('; ')}); its CV scores are still reported`);
+    for (const u of r.unconvergedDetail ?? []) warnings.push(`${describeTrial(trials[u.trial])}: the solver stopped before the gradient reached --tol ${v.tol} in ${u.folds} of ${v.folds} folds (${u.reasons.map((x) => stopCause(x, v.maxIter)).join('; ')}); its CV scores are still reported`);
   }
   const tCv = performance.now();
 

@@ -5,7 +5,10 @@
  * validation block. The fits themselves use every core (row blocks on the solver threads), so the
  * result does not depend on the number of threads. Assembles the CvResult stored with the model.
  */
-import type { CvResult, CvTrial } from '../types.js';
+import type { Matrix } from '../features/builds.js';
+import { openBuildFolds } from '../features/folds.js';
+import type { CvResult, CvTrial, FeatureBuild } from '../types.js';
+import type { Workspace } from '../workspace.js';
 import { bestTrial, chainTrials, meanSd, trialRecord, type TrialParams } from './cv.js';
 import { fitSpec, scoreFit, type FitSpec, type Metric } from './fit.js';
 import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from './folds.js';
@@ -31,7 +34,10 @@ export interface TuneOptions {
   metric: Metric;
   /** solver threads (default: number of cores) */
   workers?: number;
-  onProgress?: (p: SearchProgress) => void;
+  /** after each fit: fits done and in all */
+  onProgress?: (done: number, total: number) => void;
+  /** after each fit and before each fold's preparation, with the configuration and fold */
+  onEvent?: (p: SearchProgress) => void;
 }
 
 export interface TuneResult {
@@ -40,7 +46,7 @@ export interface TuneResult {
   /** trials whose fits did not all converge */
   unconverged: number[];
   /** per unconverged trial: in how many folds, and why (the solvers' stop reasons) */
-  unconvergedDetail: { trial: number; folds: number; reasons: string[] }[];
+  unconvergedDetail?: { trial: number; folds: number; reasons: string[] }[];
   /** the best configuration's parameters θ in the last fold (a warm start for the refit), with its columns */
   bestTheta?: { theta: Float64Array; names?: string[]; p: number };
 }
@@ -58,6 +64,21 @@ export async function crossValidate(X: Float64Array, y: Float64Array, n: number,
     return await searchFolds(source, foldOf, base, trials, opts);
   } finally {
     await source.close();
+  }
+}
+
+/**
+ * The search on a feature build's training matrix `m`, with the feature state refitted on each fold's
+ * training rows (src/features/folds.ts) — or, when the build cannot be refitted, shared by the folds
+ * with a warning saying why.
+ */
+export async function tuneOnBuild(ws: Workspace, build: FeatureBuild, m: Matrix, base: Omit<FitSpec, 'C' | 'penalty' | 'l1Ratio'>, trials: TrialParams[], opts: TuneOptions & { allowUnconsented?: boolean }): Promise<TuneResult & { warning?: string }> {
+  const foldOf = assignFolds(m.y, m.n, base.task, opts.folds, opts.seed);
+  const folds = await openBuildFolds(ws, build, m, foldOf, opts.folds, { allowUnconsented: opts.allowUnconsented });
+  try {
+    return { ...(await searchFolds(folds.source, foldOf, base, trials, opts)), ...(folds.warning ? { warning: folds.warning } : {}) };
+  } finally {
+    await folds.source.close();
   }
 }
 
@@ -80,7 +101,7 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
   if (opts.workers !== undefined) setSolverThreads(opts.workers);
   try {
     for (let f = 0; f < k; f++) {
-      opts.onProgress?.({ step: 'fold', done, total, fold: f, folds: k, elapsedMs: performance.now() - t0 });
+      opts.onEvent?.({ step: 'fold', done, total, fold: f, folds: k, elapsedMs: performance.now() - t0 });
       const data = await source.fold(f);
       const sameColumns = prev !== undefined && prev.p === data.p && JSON.stringify(prev.names) === JSON.stringify(data.names);
       prev = data;
@@ -97,7 +118,8 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
             unconverged.set(ti, u);
           }
           done++;
-          opts.onProgress?.({ step: 'fit', done, total, fold: f, folds: k, params: trialRecord(trials[ti]), elapsedMs: performance.now() - t0 });
+          opts.onProgress?.(done, total);
+          opts.onEvent?.({ step: 'fit', done, total, fold: f, folds: k, params: trialRecord(trials[ti]), elapsedMs: performance.now() - t0 });
         });
       }
     }
