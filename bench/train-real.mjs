@@ -10,7 +10,7 @@
 // fit time only. Goals: ratio ≤ 1.0 (aim 0.5); CV AUC per C within 0.002 of sklearn's (the fold
 // assignments differ, which alone moves it ~0.001).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,11 +26,20 @@ const SHARED = process.env.DICTL_SHARED ?? resolve(ROOT, '../shared');
 const dir = mkdtempSync(join(tmpdir(), 'dictl-bench-train-real-'));
 const ws = join(dir, 'ws');
 
-function dictl(args) {
+// CPU seconds (user + system) of a child process, from GNU time when it is there
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+function timed(cmd, args, opts) {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ws, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, DICTL_QUIET: '1' } });
+  const r = TIME ? spawnSync(TIME, ['-f', '__cpu %U %S', cmd, ...args], opts) : spawnSync(cmd, args, opts);
+  const s = (performance.now() - t) / 1000;
+  const m = /__cpu ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr ?? '');
+  return { r, s, cpu: m ? Number(m[1]) + Number(m[2]) : NaN };
+}
+
+function dictl(args) {
+  const { r, s, cpu } = timed(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd: ws, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, DICTL_QUIET: '1' } });
   if (r.status !== 0) throw new Error(`dictl ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return { s: (performance.now() - t) / 1000, json: args.includes('--json') ? JSON.parse(r.stdout) : undefined };
+  return { s, cpu, json: args.includes('--json') ? JSON.parse(r.stdout) : undefined };
 }
 
 try {
@@ -53,7 +62,7 @@ try {
   const fb = resolveFeatureBuild(workspaceAt(ws), 'churn');
   const m = await loadMatrix(fb.parquetPath, 'train');
   writeFileSync(join(dir, 'rows.json'), JSON.stringify(Array.from(m.rows)));
-  const r = spawnSync(PY, ['-c', `
+  const { r, cpu: skCpu } = timed(PY, ['-c', `
 import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import pandas as pd
@@ -74,9 +83,11 @@ g = GridSearchCV(Pipeline([("pre", pre), ("lr", LogisticRegression(max_iter=1000
 t = time.perf_counter(); g.fit(df, y); s = time.perf_counter() - t
 print(json.dumps({"fit": s, "mean": g.cv_results_["mean_test_score"].tolist(), "best": g.best_params_["lr__C"]}))
 `, csv, join(dir, 'rows.json')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const ourCpu = build.cpu + train.cpu;
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   const sk = JSON.parse(r.stdout.trim().split('\n').pop());
   console.log(`sklearn GridSearchCV(n_jobs=2) fit: ${sk.fit.toFixed(2)} s, best C=${sk.best}`);
+  console.log(`CPU time (user + system, all threads and processes): dictl build + train ${ourCpu.toFixed(1)} s; sklearn's python process incl. reading the CSV ${skCpu.toFixed(1)} s`);
   let worst = 0;
   CS.forEach((C, i) => {
     const t = tr.cv.trials.find((x) => x.params.C === C);

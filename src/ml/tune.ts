@@ -96,15 +96,20 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
   // each chain's first (most regularised) solution in the previous fold starts the next fold's chain:
   // the folds' optima are close, so this saves the cold start's extra iterations
   const chainStart: (Float64Array | undefined)[] = chains.map(() => undefined);
+  let lastNames: string[] | undefined;
+  let lastP = 0;
   const thetas: (Float64Array | undefined)[] = trials.map(() => undefined);
-  let prev: FoldData | undefined;
+  let prevColumns: string | undefined;
   if (opts.workers !== undefined) setSolverThreads(opts.workers);
   try {
     for (let f = 0; f < k; f++) {
       opts.onEvent?.({ step: 'fold', done, total, fold: f, folds: k, elapsedMs: performance.now() - t0 });
       const data = await source.fold(f);
-      const sameColumns = prev !== undefined && prev.p === data.p && JSON.stringify(prev.names) === JSON.stringify(data.names);
-      prev = data;
+      const columns = `${data.p}:${JSON.stringify(data.names ?? null)}`;
+      const sameColumns = prevColumns === columns;
+      prevColumns = columns;
+      lastNames = data.names;
+      lastP = data.p;
       for (const [c, chain] of chains.entries()) {
         runChain(data, source, f, chain.map((i) => specs[i]), opts.metric, sameColumns ? chainStart[c] : undefined, (j, score, fit) => {
           const ti = chain[j];
@@ -134,7 +139,7 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
     bestIndex,
     unconverged: [...unconverged.keys()].sort((a, b) => a - b),
     unconvergedDetail: [...unconverged.entries()].sort((a, b) => a[0] - b[0]).map(([trial, u]) => ({ trial, folds: u.folds, reasons: [...u.reasons].sort() })),
-    ...(thetas[bestIndex] && prev ? { bestTheta: { theta: thetas[bestIndex]!, names: prev.names, p: prev.p } } : {}),
+    ...(thetas[bestIndex] ? { bestTheta: { theta: thetas[bestIndex]!, names: lastNames, p: lastP } } : {}),
   };
 }
 
