@@ -82,6 +82,9 @@ describe('rank deficiency', () => {
       expect((e as { hint?: string }).hint).toMatch(/one-hot columns of c each sum to 1 like the intercept: add drop_last: true to its one_hot/);
     }
   });
+  it('least squares without a penalty: a warning (every solution predicts the same), not an error', () => {
+    expect(checkRank(X, n, 5, names, 'none', pipeline, 'regression')).toMatch(/rank 4 of 6 .*least-squares coefficients are not unique/);
+  });
   it('with a penalty: a warning when more than the one-hot groups is collinear, nothing for one-hot groups alone', () => {
     expect(checkRank(X, n, 5, names, 'l2', pipeline)).toMatch(/rank 4 of 6 .*the l2 penalty keeps the fit unique/);
     const X4 = new Float64Array(n * 4);

@@ -22,13 +22,13 @@ export function stopCause(reason: string, maxIter: number): string {
 const listNames = (xs: string[], max = 8) => (xs.length > max ? `${xs.slice(0, max).join(', ')}, … (${xs.length} columns)` : xs.join(', '));
 
 /**
- * Rank of [X, 1] on all training rows. Full rank → undefined. Rank-deficient: an error without a
- * penalty (the coefficients are not identifiable); with one, a warning unless the deficiency is just
+ * Rank of [X, 1] on all training rows. Full rank → undefined. Rank-deficient: for logistic regression
+ * without a penalty an error (the coefficients are not identifiable), for least squares a warning; with one, a warning unless the deficiency is just
  * one-hot groups without drop_last summing to the intercept (the penalty then shares the weight, as
  * scikit-learn does silently) — e.g. still deficient with drop_last, or duplicated columns. The
  * message gives rank r of p and names the collinear columns.
  */
-export function checkRank(X: Float64Array, n: number, p: number, names: string[], penalty: Penalty, pipeline?: FittedPipeline): string | undefined {
+export function checkRank(X: Float64Array, n: number, p: number, names: string[], penalty: Penalty, pipeline?: FittedPipeline, task: 'binary' | 'regression' = 'binary'): string | undefined {
   // a row sample first: its rank is at most the full one, so full rank (or, with a penalty, no more
   // deficiency than the one-hot groups explain) settles it without a pass over every row
   const sample = gramRank(X, n, p, undefined, [0, n], hessianStride(n, p + 1));
@@ -37,7 +37,11 @@ export function checkRank(X: Float64Array, n: number, p: number, names: string[]
   const r = hessianStride(n, p + 1) === 1 ? sample : gramRank(X, n, p);
   if (r.rank === r.q) return undefined;
   const e = explain(r, p, names, pipeline);
-  if (penalty === 'none') throw dataError(`${e.what}; without a penalty their coefficients are not identifiable`, e.hint ? `${e.hint}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2');
+  const fix = e.hint ? `${e.hint}, or train with --penalty l2` : 'drop one of the collinear columns from the feature set, or train with --penalty l2';
+  // least squares stays well defined (every solution predicts the same; the minimum-norm-like one is
+  // kept, as scikit-learn's LinearRegression does); a logistic fit has no finite unique optimum
+  if (penalty === 'none' && task === 'regression') return `${e.what}; the least-squares coefficients are not unique (one solution is kept; predictions do not depend on which): ${fix}`;
+  if (penalty === 'none') throw dataError(`${e.what}; without a penalty their coefficients are not identifiable`, fix);
   if (e.harmless) return undefined;
   return `${e.what}; the ${penalty} penalty keeps the fit unique by sharing their weight${e.hint ? ` (${e.hint})` : ''}`;
 }

@@ -251,7 +251,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const spec: FitSpec = { ...baseSpec, C: chosen.C, penalty: chosen.penalty, l1Ratio: chosen.l1_ratio ?? 0.5 };
   const workersSet = opts.workers !== undefined;
   progress.phase(`Fitting ${task === 'regression' ? 'linear' : 'logistic'} regression (${spec.penalty}, C=${spec.C}) on ${m.n} rows × ${m.p} features`);
-  const rank = task !== 'multiclass' && m.p <= NEWTON_MAX_P ? checkRank(m.X, m.n, m.p, m.names, spec.penalty, build.pipeline) : undefined;
+  const rank = task !== 'multiclass' && m.p <= NEWTON_MAX_P ? checkRank(m.X, m.n, m.p, m.names, spec.penalty, build.pipeline, task) : undefined;
   if (rank) warnings.push(rank);
   if (workersSet) setSolverThreads(opts.workers);
   const fit = fitSpec(m.X, m.n, m.p, m.y, spec, warm);
