@@ -5,10 +5,7 @@
  * validation block. The fits themselves use every core (row blocks on the solver threads), so the
  * result does not depend on the number of threads. Assembles the CvResult stored with the model.
  */
-import type { Matrix } from '../features/builds.js';
-import { openBuildFolds } from '../features/folds.js';
-import type { CvResult, CvTrial, FeatureBuild } from '../types.js';
-import type { Workspace } from '../workspace.js';
+import type { CvResult, CvTrial } from '../types.js';
 import { bestTrial, chainTrials, meanSd, trialRecord, type TrialParams } from './cv.js';
 import { fitSpec, scoreFit, type FitSpec, type Metric } from './fit.js';
 import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from './folds.js';
@@ -47,6 +44,8 @@ export interface TuneResult {
   unconverged: number[];
   /** per unconverged trial: in how many folds, and why (the solvers' stop reasons) */
   unconvergedDetail?: { trial: number; folds: number; reasons: string[] }[];
+  /** why the folds share one feature state instead of refitting it per fold */
+  warning?: string;
   /** the best configuration's parameters θ in the last fold (a warm start for the refit), with its columns */
   bestTheta?: { theta: Float64Array; names?: string[]; p: number };
 }
@@ -64,21 +63,6 @@ export async function crossValidate(X: Float64Array, y: Float64Array, n: number,
     return await searchFolds(source, foldOf, base, trials, opts);
   } finally {
     await source.close();
-  }
-}
-
-/**
- * The search on a feature build's training matrix `m`, with the feature state refitted on each fold's
- * training rows (src/features/folds.ts) — or, when the build cannot be refitted, shared by the folds
- * with a warning saying why.
- */
-export async function tuneOnBuild(ws: Workspace, build: FeatureBuild, m: Matrix, base: Omit<FitSpec, 'C' | 'penalty' | 'l1Ratio'>, trials: TrialParams[], opts: TuneOptions & { allowUnconsented?: boolean }): Promise<TuneResult & { warning?: string }> {
-  const foldOf = assignFolds(m.y, m.n, base.task, opts.folds, opts.seed);
-  const folds = await openBuildFolds(ws, build, m, foldOf, opts.folds, { allowUnconsented: opts.allowUnconsented });
-  try {
-    return { ...(await searchFolds(folds.source, foldOf, base, trials, opts)), ...(folds.warning ? { warning: folds.warning } : {}) };
-  } finally {
-    await folds.source.close();
   }
 }
 
