@@ -218,6 +218,12 @@ export interface CvResult {
   metric: string;
   folds: number;
   seed: number;
+  /**
+   * 'per-fold': the feature state (imputation, scaling, categories) was refitted on each fold's
+   * training rows, as a scikit-learn Pipeline inside GridSearchCV; 'shared': fitted once on all
+   * training rows (older models, or when the feature set changed since the build)
+   */
+  preprocessing?: 'per-fold' | 'shared';
   /** fold index (0..k-1) of each training row, in training-row order */
   foldOf: number[];
   trials: CvTrial[];

@@ -82,8 +82,9 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
     const cnt = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} ${where}`);
     const n = Number(cnt[0].n);
     const p = names.length;
-    const X = new Float64Array(n * p);
-    const y = new Float64Array(n);
+    // shared memory: the solver threads read the matrix without a copy
+    const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
+    const y = new Float64Array(new SharedArrayBuffer(8 * n));
     const rows = new Float64Array(n);
     const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
     let off = 0;
@@ -201,18 +202,22 @@ export interface BuildResult {
  */
 export const FEATURE_PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, DICTIONARY_SIZE_LIMIT 1';
 
-export async function fitAndWrite(
+/**
+ * Stages the raw rows of a build in `duck`: view __base (every source row with __row, __split and the
+ * entity aggregates) with file access limited to the inputs and `extraDirs`. Returns the row count.
+ * Shared by the build and by cross-validation's per-fold refit of the feature state.
+ */
+export async function stageSource(
   duck: Duck,
-  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
-  outPath: string,
+  inp: { spec: FeatureSetSpec; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
+  extraDirs: string[],
   progress: (m: string) => void = () => {},
-): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
-  const { spec, plan } = inp;
-  const t0 = Date.now();
+): Promise<number> {
+  const { spec } = inp;
   const aggs = inp.aggs ?? [];
   // external access is off from here on (a one-way switch); the configuration is locked once the fit,
   // which runs only dictl's own statements and switches to one thread for its sums, is done
-  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))], false);
+  await lockDown(duck, [dirname(inp.dataPath), ...extraDirs, ...aggs.map((a) => dirname(a.dataPath))], false);
   await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT)`);
   if (inp.testRows.length) {
     const app = await duck.conn.createAppender('__test_rows');
@@ -238,6 +243,19 @@ export async function fitAndWrite(
     `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit(getvariable('__split_bits'), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
      FROM ${aggs.length ? '__src_aggs' : '__src'} s`,
   );
+  return nRows;
+}
+
+export async function fitAndWrite(
+  duck: Duck,
+  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
+  outPath: string,
+  progress: (m: string) => void = () => {},
+): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+  const { spec, plan } = inp;
+  const t0 = Date.now();
+  const aggs = inp.aggs ?? [];
+  const nRows = await stageSource(duck, inp, [dirname(outPath)], progress);
   // label checks before anything is fitted or written
   const lab = sqlId(spec.label.column);
   const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
