@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DictlError } from '../src/errors.js';
+import * as ort from 'onnxruntime-node';
+import { GraphBuilder } from '../src/onnx/builder.js';
 import { nearestCentres } from '../src/ml/kmeans/kernels.js';
+import { kmeansOnnx } from '../src/ml/kmeans/onnx.js';
 import { fitKMeans } from '../src/ml/kmeans/fit.js';
 import { silhouetteSample, silhouetteSamples, silhouetteScore, takeRows } from '../src/ml/kmeans/silhouette.js';
 import { makeRng } from '../src/ml/rng.js';
@@ -237,5 +240,55 @@ describe('bad input', () => {
     await err(fitKMeans(X, 4, 2, { k: 2, nInit: 0 }), 'usage', /n_init/);
     await err(fitKMeans(X, 4, 2, { k: 2, maxIter: 0 }), 'usage', /max_iter/);
     await err(fitKMeans(X, 4, 2, { k: 2, tol: -1 }), 'usage', /tol/);
+  });
+});
+
+describe('ONNX assignment', () => {
+  const graph = (centers: Float64Array, k: number, p: number) => {
+    const g = new GraphBuilder();
+    const X = g.input('X', 'double', ['N', p]);
+    const out = kmeansOnnx(g, X, centers, k, p);
+    g.output('segment', out.segment);
+    g.output('distance', out.distance);
+    return g.build({ graphName: 'kmeans', producerVersion: 'test' });
+  };
+  const run = async (bytes: Uint8Array, X: Float64Array, n: number, p: number) => {
+    const s = await ort.InferenceSession.create(bytes);
+    const r = await s.run({ X: new ort.Tensor('float64', X, [n, p]) });
+    return { segment: r.segment.data as BigInt64Array, distance: r.distance.data as Float64Array, dims: r.segment.dims };
+  };
+
+  it('passes onnx.checker full_check and assigns every row as the engine does (churn, k = 6; blobs with near ties)', async () => {
+    const d = prepare('churn');
+    const fit = await fitKMeans(d.Xtr, d.ntr, d.p, { k: 6, nInit: 3, seed: 4 });
+    const bytes = graph(fit.centers, 6, d.p);
+    const path = join(dir, 'km.onnx');
+    writeFileSync(path, bytes);
+    const chk = py(
+      `import sys, json, onnx
+m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True)
+print(json.dumps({"ok": True, "outputs": [o.name for o in m.graph.output]}))`,
+      [path],
+    );
+    expect(chk).toEqual({ ok: true, outputs: ['segment', 'distance'] });
+    for (const [X, n] of [
+      [d.Xtr, d.ntr],
+      [d.Xte, d.nte],
+    ] as [Float64Array, number][]) {
+      const r = await run(bytes, X, n, d.p);
+      expect(r.dims).toEqual([n, 1]);
+      const ours = nearestCentres(X, n, d.p, fit.centers, 6);
+      for (let i = 0; i < n; i++) {
+        expect(Number(r.segment[i])).toBe(ours.segment[i]);
+        expect(Math.abs(r.distance[i] - ours.distance[i])).toBeLessThan(1e-12 * (1 + ours.distance[i]));
+      }
+    }
+    // rows exactly half-way between two centres go to the lower segment on both sides
+    const C = Float64Array.from([0, 0, 2, 0, 0, 2]);
+    const X = Float64Array.from([1, 0, 0, 1, 1, 1, 5, 5, 0, 0]);
+    const r = await run(graph(C, 3, 2), X, 5, 2);
+    const ours = nearestCentres(X, 5, 2, C, 3);
+    expect(Array.from(r.segment, Number)).toEqual(Array.from(ours.segment));
+    expect(Array.from(ours.segment)).toEqual([0, 0, 0, 1, 0]);
   });
 });
