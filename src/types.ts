@@ -175,8 +175,10 @@ export interface FeatureBuild {
   hash: string;
   definitionHash: string;
   dataset: string; // "churn@1"
-  holdout: string; // holdout hash
-  label: LabelSpec;
+  /** holdout hash; null for an unsupervised set fitted on all rows (no holdout named) */
+  holdout: string | null;
+  /** absent for an unsupervised feature set */
+  label?: LabelSpec;
   pipeline: FittedPipeline;
   rows: { train: number; test: number; skipped: number };
   /** allow_pii and consent overrides in effect */

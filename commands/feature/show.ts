@@ -18,11 +18,11 @@ export default class FeatureShow extends DictlCommand {
     const r = showFeatureSet(this.workspace, args.ref, { sql: flags.sql });
     return this.emit(r, (x) => {
       if (flags.sql) return x.sql!;
-      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; label ${x.label.column} (${x.label.task}${x.label.positive !== undefined ? `, positive "${x.label.positive}"` : ''})`];
+      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; ${x.label ? `label ${x.label.column} (${x.label.task}${x.label.positive !== undefined ? `, positive "${x.label.positive}"` : ''})` : 'no label (unsupervised: segments)'}`];
       lines.push(renderTable(['feature', 'from', 'kind', 'transforms', 'line'], x.features.map((f) => [f.name, f.from, f.kind, f.transforms.join(' → '), f.line])));
       if (x.build) {
         const b = x.build;
-        lines.push(`Build ${b.name}@${b.version} of ${b.dataset}, holdout ${b.holdout.slice(0, 12)}: ${b.rows.train} train / ${b.rows.test} test rows, ${b.pipeline.outputNames.length} outputs`);
+        lines.push(`Build ${b.name}@${b.version} of ${b.dataset}, ${b.holdout ? `holdout ${b.holdout.slice(0, 12)}` : 'all rows (no holdout)'}: ${b.rows.train} train / ${b.rows.test} test rows, ${b.pipeline.outputNames.length} outputs`);
         lines.push(
           renderTable(
             ['feature', 'fitted state'],

@@ -75,7 +75,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
   if (fb.build.hash !== m.lineage.featureSet.hash)
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
-    throw dataError(`feature build ${fsRef} uses holdout ${fb.build.holdout.slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
+    throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
   progress?.(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');

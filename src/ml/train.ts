@@ -167,6 +167,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const ds = resolveDataset(ws, build.dataset);
   const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
   const label = build.label;
+  if (!label) throw usageError(`feature set ${build.name}@${build.version} has no label: it can only train segments`, `run: dictl train --features ${build.name}@${build.version} --name NAME --model kmeans --k 6`);
   const task = label.task;
   const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;
   if (task === 'multiclass' && K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
