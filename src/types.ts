@@ -225,15 +225,16 @@ export interface CvResult {
  * common ones: the linear families keep `coef`/`intercept` at the top level (the layout model.json
  * always had), trees keep theirs under `trees`.
  */
-export type ModelVersion = LinearModelVersion | TreeModelVersion;
+export type ModelVersion = LinearModelVersion | TreeModelVersion | SegmentModelVersion;
 
 export interface ModelVersionBase {
   kind: 'model';
   name: string;
   version: number;
   algorithm: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  label: LabelSpec;
+  task: 'binary' | 'multiclass' | 'regression' | 'segmentation';
+  /** what a supervised model predicts; absent for a segmentation */
+  label?: LabelSpec;
   featureNames: string[];
   /** binary decision threshold on P(positive) */
   threshold: number;
@@ -269,5 +270,25 @@ export interface TreeModelVersion extends ModelVersionBase {
     categorical: string[];
     /** gbdtToJSON of the fitted ensemble */
     model: Record<string, unknown>;
+  };
+}
+
+/**
+ * k-means segments: centres in the model's feature space (featureNames order), the fit's figures, and
+ * for each k tried by --tune its inertia and silhouette. No label; task 'segmentation'.
+ */
+export interface SegmentModelVersion extends ModelVersionBase {
+  algorithm: 'kmeans';
+  task: 'segmentation';
+  kmeans: {
+    k: number;
+    /** k rows × featureNames.length */
+    centers: number[][];
+    /** training rows per segment */
+    sizes: number[];
+    inertia: number;
+    /** mean silhouette on the seeded sample of training rows */
+    silhouette: number | null;
+    silhouetteSample: number;
   };
 }

@@ -15,7 +15,7 @@ export default class ModelShow extends DictlCommand {
       const m = x.model;
       const lines = [
         `${x.summary.ref}${x.summary.aliases.length ? ` (${x.summary.aliases.map((a) => '@' + a).join(', ')})` : ''}${x.summary.archived ? ' [archived]' : ''}`,
-        `  ${m.algorithm} ${m.task}, label ${m.label.column}${m.label.positive !== undefined ? ` = ${m.label.positive}` : ''}, ${m.featureNames.length} features, threshold ${m.threshold}`,
+        `  ${m.algorithm} ${m.task}, ${m.label ? `label ${m.label.column}${m.label.positive !== undefined ? ` = ${m.label.positive}` : ''}` : 'no label'}, ${m.featureNames.length} features, threshold ${m.threshold}`,
         `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
         `  params ${Object.entries(m.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
       ];

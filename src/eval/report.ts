@@ -189,7 +189,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['dataset', ev.dataset],
     ['feature build', `${ev.featureBuild} (${ev.featureHash.slice(0, 16)})`],
     ['holdout', ev.holdout],
-    ['label', `${ev.label.column}${ev.label.positive !== undefined ? ` = ${ev.label.positive}` : ''}`],
+    ['label', ev.label ? `${ev.label.column}${ev.label.positive !== undefined ? ` = ${ev.label.positive}` : ''}` : 'none (segmentation)'],
   ];
   if (model) {
     lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(', ')})`]);

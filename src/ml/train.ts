@@ -48,6 +48,8 @@ export interface TrainOptions {
   model?: string;
   /** KEY=VALUE hyper-parameters of the family */
   params?: string[];
+  /** kmeans: number of segments */
+  k?: number;
 }
 
 export interface TrainProgress {
@@ -70,6 +72,8 @@ export interface TrainResult {
   /** the family's description: headline, and for trees rounds kept, importance and the loss curve */
   summary: FamilySummary;
   cv?: { metric: string; folds: number; seed: number; best: Record<string, number | string>; trials: CvResult['trials'] };
+  /** kmeans --tune: inertia and silhouette of every configuration, the best by silhouette */
+  segments?: { criterion: 'silhouette'; sample: number; best: HyperParams; trials: { params: HyperParams; inertia: number; silhouette: number | null; iterations: number }[] };
   warnings: string[];
   timings: { loadMs: number; cvMs: number; fitMs: number; totalMs: number };
   path: string;
@@ -167,6 +171,10 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const ds = resolveDataset(ws, build.dataset);
   const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
   const label = build.label;
+  if (opts.model === 'kmeans' || (opts.k !== undefined && opts.model === undefined)) {
+    const { trainSegments } = await import('./segments.js');
+    return trainSegments(ws, opts, progress, fb, fixedParams);
+  }
   if (!label) throw usageError(`feature set ${build.name}@${build.version} has no label: it can only train segments`, `run: dictl train --features ${build.name}@${build.version} --name NAME --model kmeans --k 6`);
   const task = label.task;
   const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;

@@ -16,6 +16,8 @@
  */
 import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../types.js';
 import { familyOf } from '../ml/families/index.js';
+import { labelOf } from '../ml/families/label.js';
+import { segmentHead } from '../ml/kmeans/onnx.js';
 import { GraphBuilder, type TensorRef } from './builder.js';
 
 export const ONNX_OPSET = { '': 17, 'ai.onnx.ml': 3 } as const;
@@ -27,7 +29,8 @@ export interface ExportOptions {
 
 /** Class names in probability-column order. Binary: [negative, positive]. */
 export function classNames(model: Pick<ModelVersion, 'task' | 'label'>): string[] {
-  const l = model.label;
+  if (model.task === 'segmentation' || model.task === 'regression') return [];
+  const l = labelOf(model);
   if (model.task === 'multiclass') {
     if (!l.classes || l.classes.length < 2) throw new Error(`multiclass model needs label.classes`);
     return l.classes;
@@ -361,7 +364,12 @@ export function exportOnnx(model: ModelVersion, opts: ExportOptions = {}): Uint8
   const z = familyOf(model).onnxMargins(g, X.shape[1] === names.length ? X : { ...X, shape: [N, names.length] }, model);
   const K = z.shape[1] as number;
   const classes = classNames(model);
-  if (model.task === 'regression') {
+  if (model.task === 'segmentation') {
+    // margins are squared distances to the centres: the nearest is the segment
+    const h = segmentHead(g, z);
+    g.output('segment', h.segment);
+    g.output('distance', h.distance);
+  } else if (model.task === 'regression') {
     if (K !== 1) throw new Error('regression needs one margin');
     g.output('prediction', z);
   } else if (model.task === 'binary') {

@@ -33,7 +33,8 @@ export interface Manifest {
     version: number;
     task: ModelVersion['task'];
     algorithm: ModelVersion['algorithm'];
-    label: LabelSpec;
+    /** absent for a segmentation */
+    label?: LabelSpec;
     /** probability columns, in order (binary: [negative, positive]) */
     classes: string[];
     threshold: number;

@@ -97,7 +97,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
       version: model.version,
       task: model.task,
       algorithm: model.algorithm,
-      label: model.label,
+      ...(model.label ? { label: model.label } : {}),
       classes,
       threshold: model.threshold,
       recordSha256: sha256(stableStringify(model)),

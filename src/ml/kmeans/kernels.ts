@@ -261,3 +261,25 @@ export function nearestCentres(X: Float64Array, n: number, p: number, centers: F
   }
   return { segment, distance };
 }
+
+/** Squared distances of every row of X (n × p) to every centre: n × k, row-major; the engine's arithmetic. */
+export function squaredDistances(X: Float64Array, n: number, p: number, centers: Float64Array, k: number): Float64Array {
+  const out = new Float64Array(n * k);
+  const d = scratchFor(k);
+  for (let i = 0; i < n; i++) {
+    sqDists(X, i * p, centers, k, p, d);
+    for (let c = 0; c < k; c++) out[i * k + c] = d[c];
+  }
+  return out;
+}
+
+/** The nearest centre per row from squared distances (n × k): first minimum on ties. */
+export function argminRows(D: Float64Array, n: number, k: number): Int32Array {
+  const seg = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (D[i * k + c] < D[i * k + best]) best = c;
+    seg[i] = best;
+  }
+  return seg;
+}
