@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showModel } from '../../src/registry/models.js';
+import type { SegmentColumn } from '../../src/ml/kmeans/profile.js';
 import { fmtNum, renderTable } from '../../src/ui/table.js';
 
 export default class ModelShow extends DictlCommand {
@@ -16,18 +17,22 @@ export default class ModelShow extends DictlCommand {
       const lines = [
         `${x.summary.ref}${x.summary.aliases.length ? ` (${x.summary.aliases.map((a) => '@' + a).join(', ')})` : ''}${x.summary.archived ? ' [archived]' : ''}`,
         `  ${m.algorithm} ${m.task}, ${m.label ? `label ${m.label.column}${m.label.positive !== undefined ? ` = ${m.label.positive}` : ''}` : 'no label'}, ${m.featureNames.length} features, threshold ${m.threshold}`,
-        `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
+        `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, ${m.lineage.holdout ? `holdout ${m.lineage.holdout.slice(0, 12)}` : 'no holdout (all rows)'}`,
         `  params ${Object.entries(m.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
       ];
       const fam = x.family;
       lines.push(`  ${fam.headline}`);
       if (fam.importance?.length) lines.push(`  importance (total gain): ${fam.importance.slice(0, 10).map((f) => `${f.feature} ${(100 * f.share).toFixed(1)}%`).join(', ')}`);
+      if (fam.segments?.length) {
+        const show = (c: SegmentColumn) => (c.original ? `${c.original.input} ${fmtNum(c.original.value)} (all ${fmtNum(c.original.overall)})` : `${c.feature} ${fmtNum(c.value)} (all ${fmtNum(c.overall)})`);
+        lines.push(renderTable(['segment', 'rows', 'share', 'most distinctive (centre vs all rows)'], fam.segments.map((s) => [String(s.segment), String(s.size), `${(100 * s.share).toFixed(1)}%`, s.distinctive.map(show).join('; ')])));
+      }
       if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
       const train = m.trainMetrics ?? {};
       const hold = (x.evaluation?.metrics ?? {}) as Record<string, number>;
       const keys = [...new Set([...Object.keys(train), ...Object.keys(hold)])].sort();
       if (keys.length) lines.push(renderTable(['metric', 'train', 'holdout'], keys.map((k) => [k, train[k] !== undefined ? fmtNum(train[k]) : '', hold[k] !== undefined ? fmtNum(hold[k]) : ''])));
-      if (!x.evaluation) lines.push(`Not evaluated yet. Try: dictl evaluate ${x.summary.ref} --holdout`);
+      if (!x.evaluation && m.task !== 'segmentation') lines.push(`Not evaluated yet. Try: dictl evaluate ${x.summary.ref} --holdout`);
       return lines.join('\n');
     });
   }

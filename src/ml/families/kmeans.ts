@@ -9,6 +9,7 @@ import type { ModelVersion, SegmentModelVersion } from '../../types.js';
 import { fitKMeans } from '../kmeans/fit.js';
 import { squaredDistances } from '../kmeans/kernels.js';
 import { kmeansDistancesOnnx } from '../kmeans/onnx.js';
+import { segmentProfiles } from '../kmeans/profile.js';
 import { silhouetteSample, silhouetteScore, takeRows } from '../kmeans/silhouette.js';
 import type { FamilyFit, HyperParams, ModelFamily, TrainingData } from './types.js';
 
@@ -86,6 +87,6 @@ export const kmeansFamily: ModelFamily = {
   },
   summary(m) {
     const s = seg(m);
-    return { headline: `k-means: ${s.k} segments, inertia ${s.inertia.toPrecision(6)}, silhouette ${s.silhouette === null ? 'n/a' : s.silhouette.toFixed(4)} (${s.silhouetteSample} sampled rows)` };
+    return { segments: segmentProfiles(m as SegmentModelVersion), headline: `k-means: ${s.k} segments, inertia ${s.inertia.toPrecision(6)}, silhouette ${s.silhouette === null ? 'n/a' : s.silhouette.toFixed(4)} (${s.silhouetteSample} sampled rows)` };
   },
 };
