@@ -42,7 +42,7 @@ export interface Manifest {
     recordSha256: string;
   };
   inputs: ManifestInput[];
-  outputs: { name: string; type: 'double' | 'string'; shape: (number | string)[]; description: string }[];
+  outputs: { name: string; type: 'double' | 'string' | 'int64'; shape: (number | string)[]; description: string }[];
   /** the model's input vector, in order */
   featureOrder: string[];
   features: ManifestFeature[];
