@@ -1,12 +1,18 @@
 /**
  * Segments through the CLI: an unsupervised feature set (no label) builds on all rows, or on a named
- * holdout's training rows; a labelled-only command refuses it with one clear line.
+ * holdout's training rows; a labelled-only command refuses it with one clear line. train --model kmeans,
+ * --tune by silhouette, model show, package and score (segment on every row equal to the in-CLI model).
  */
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
+import { predictModel } from '../src/ml/families/index.js';
+import { nearestCentres } from '../src/ml/kmeans/kernels.js';
+import { readModelVersion } from '../src/registry/models.js';
+import type { SegmentModelVersion } from '../src/types.js';
 import { workspaceAt } from '../src/workspace.js';
 import { cli, must, ROOT, SHARED } from './registry-helpers.js';
 
@@ -57,5 +63,94 @@ describe('unsupervised feature sets', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/has no label/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('train --model kmeans', () => {
+  it('registers segments; the same inputs and seed give the same model.json bytes', () => {
+    const r = must(cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'segments', '--model', 'kmeans', '--k', '6', '--json']));
+    expect(r.json.task).toBe('segmentation');
+    expect(r.json.algorithm).toBe('kmeans');
+    expect(r.json.params.k).toBe(6);
+    expect(r.json.rows).toEqual({ train: 5000, features: 15 });
+    expect(r.json.trainMetrics.silhouette).toBeGreaterThan(0);
+    const again = must(cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'segments', '--model', 'kmeans', '--k', '6', '--json']));
+    // byte-identical but for the version number
+    const strip = (p: string) => readFileSync(p, 'utf8').replace(/^  "version": \d+$/m, '  "version": 0');
+    expect(strip(again.json.path)).toBe(strip(r.json.path));
+    const ws = workspaceAt(dir);
+    const m = readModelVersion(ws, 'segments', 1) as SegmentModelVersion;
+    expect(m.kmeans.sizes.reduce((a, b) => a + b, 0)).toBe(5000);
+    expect(m.lineage.holdout).toBeNull();
+  });
+
+  it('--tune --grid "kmeans.k=…" reports inertia and silhouette per k and keeps the best silhouette', () => {
+    const r = must(cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'tuned', '--model', 'kmeans', '--tune', '--grid', 'kmeans.k=2,3,4', '--param', 'n_init=3', '--json']));
+    const t = r.json.segments.trials as { params: { k: number }; inertia: number; silhouette: number }[];
+    expect(t.map((x) => x.params.k)).toEqual([2, 3, 4]);
+    // inertia falls as k grows; the chosen k has the highest silhouette
+    expect(t[0].inertia).toBeGreaterThan(t[1].inertia);
+    expect(t[1].inertia).toBeGreaterThan(t[2].inertia);
+    const best = t.reduce((a, b) => (b.silhouette > a.silhouette ? b : a));
+    expect(r.json.params.k).toBe(best.params.k);
+    expect(r.json.segments.best.k).toBe(best.params.k);
+    expect(r.json.trainMetrics.silhouette).toBe(best.silhouette);
+  });
+
+  it('model show gives sizes, shares and distinctive columns in original units', () => {
+    const r = must(cli(dir, ['model', 'show', 'segments@1', '--json']));
+    const segs = r.json.family.segments as { size: number; share: number; distinctive: { feature: string; original?: { input: string; value: number } }[] }[];
+    expect(segs).toHaveLength(6);
+    expect(segs.reduce((a, s) => a + s.size, 0)).toBe(5000);
+    expect(segs.every((s) => s.distinctive.length === 3)).toBe(true);
+    const human = must(cli(dir, ['model', 'show', 'segments@1']));
+    expect(human.stdout).toMatch(/most distinctive/);
+    expect(human.stdout).toMatch(/no holdout \(all rows\)/);
+  });
+
+  it('the package assigns every row to the segment the in-CLI model assigns (score CSV and NDJSON)', async () => {
+    const pkg = join(dir, 'pkg');
+    must(cli(dir, ['package', 'segments@1', '-o', pkg, '--json']));
+    const man = JSON.parse(readFileSync(join(pkg, 'manifest.json'), 'utf8'));
+    expect(man.outputs.map((o: { name: string }) => o.name)).toEqual(['segment', 'distance']);
+    const chk = spawnSync('/usr/bin/python3', ['-c', 'import sys, onnx; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True); print("ok")', join(pkg, 'model.onnx')], { encoding: 'utf8' });
+    expect(chk.stdout.trim()).toBe('ok');
+    const csv = join(dir, 'scored.csv');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', csv, '--json']));
+    const lines = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('row,score,segment');
+    const ws = workspaceAt(dir);
+    const m = readModelVersion(ws, 'segments', 1) as SegmentModelVersion;
+    const fb = resolveFeatureBuild(ws, 'churn-segments@1');
+    const mat = await loadMatrix(fb.parquetPath, 'train');
+    const ours = predictModel(m, mat.X, mat.n, mat.p);
+    const near = nearestCentres(mat.X, mat.n, mat.p, Float64Array.from(m.kmeans.centers.flat()), 6);
+    expect(lines.length - 1).toBe(5000);
+    for (let i = 0; i < 5000; i++) {
+      const [row, score, segment] = lines[i + 1].split(',').map(Number);
+      expect(row).toBe(i);
+      expect(segment).toBe(ours[i]);
+      expect(segment).toBe(near.segment[i]);
+      expect(Math.abs(score - near.distance[i])).toBeLessThan(1e-9);
+    }
+    const nd = join(dir, 'scored.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
+    const first = JSON.parse(readFileSync(nd, 'utf8').split('\n')[0]);
+    expect(first.segment).toBe(ours[0]);
+  });
+
+  it('bad k: exit 2, one line, nothing registered', () => {
+    for (const k of ['1', '0']) {
+      const r = cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'badk', '--model', 'kmeans', '--k', k, '--json']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/k must be an integer ≥ 2/);
+    }
+    const big = cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'badk', '--model', 'kmeans', '--k', '6000', '--json']);
+    expect(big.code).toBe(3);
+    expect(big.stderr).toMatch(/k = 6000 needs at least 6000 rows; the data has 5000/);
+    expect(existsSync(join(dir, 'registry/models/badk/versions/1'))).toBe(false);
+    const ev = cli(dir, ['evaluate', 'segments@1', '--holdout', '--json']);
+    expect(ev.code).toBe(2);
+    expect(ev.stderr).toMatch(/segmentation/);
   });
 });
