@@ -56,6 +56,8 @@ export interface DatasetVersion {
   /** lineage: parent dataset refs and the SQL that derived this one */
   parents: string[];
   sql?: string;
+  /** model versions whose outputs are columns here (a `segment` column from dataset derive --segments) */
+  models?: string[];
 }
 
 // ───────────────────────── holdouts ─────────────────────────

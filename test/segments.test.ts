@@ -8,7 +8,9 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { datasetDataPath } from '../src/datasets/store.js';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
+import { withDuck } from '../src/io/duck.js';
 import { predictModel } from '../src/ml/families/index.js';
 import { nearestCentres } from '../src/ml/kmeans/kernels.js';
 import { readModelVersion } from '../src/registry/models.js';
@@ -137,6 +139,34 @@ describe('train --model kmeans', () => {
     must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
     const first = JSON.parse(readFileSync(nd, 'utf8').split('\n')[0]);
     expect(first.segment).toBe(ours[0]);
+  });
+
+  it('dataset derive --segments adds the segment of every row (as score assigns it), with the model in the lineage; explore tells the story per segment', async () => {
+    const r = must(cli(dir, ['dataset', 'derive', 'churn-segmented', '--from', 'churn@1', '--segments', 'segments@1', '--json']));
+    expect(r.json.rows).toBe(5000);
+    expect(r.json.models).toEqual(['segments@1']);
+    expect(r.json.parents).toEqual(['churn@1']);
+    expect(r.json.columns.map((c: { name: string }) => c.name).at(-1)).toBe('segment');
+    const again = must(cli(dir, ['dataset', 'derive', 'churn-segmented', '--from', 'churn@1', '--segments', 'segments@1', '--json']));
+    expect(again.json.existing).toBe(true);
+    // the same segment as the packaged scorer gave each row of churn.csv
+    const scored = readFileSync(join(dir, 'scored.csv'), 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[2]));
+    const stored = await withDuck((d) => d.all<{ segment: number }>(`SELECT segment FROM read_parquet('${datasetDataPath(workspaceAt(dir), 'churn-segmented', 1)}')`));
+    expect(stored.map((x) => Number(x.segment))).toEqual(scored);
+    const ex = must(cli(dir, ['explore', 'churn-segmented@1', '--by', 'segment', '--target', 'churn', '--json']));
+    const story = ex.json.columns.find((c: { column: string }) => c.column === 'segment');
+    expect(story.kind).toBe('category');
+    const counts = new Map<string, number>();
+    for (const v of scored) counts.set(String(v), (counts.get(String(v)) ?? 0) + 1);
+    for (const sgm of story.segments) expect(sgm.n).toBe(counts.get(sgm.label));
+    expect(story.segments.reduce((a: number, x: { positives: number }) => a + x.positives, 0)).toBe(707);
+    const lin = must(cli(dir, ['dataset', 'lineage', 'churn-segmented@1', '--json']));
+    expect(lin.json.edges).toContainEqual({ from: 'model:segments@1', to: 'dataset:churn-segmented@1', relation: 'segmented' });
+    const notSeg = cli(dir, ['dataset', 'derive', 'x', '--from', 'churn@1', '--segments', 'churn-segmented', '--json']);
+    expect(notSeg.code).not.toBe(0);
+    const twice = cli(dir, ['dataset', 'derive', 'x', '--from', 'churn-segmented@1', '--segments', 'segments@1', '--json']);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/already has a "segment" column/);
   });
 
   it('bad k: exit 2, one line, nothing registered', () => {
