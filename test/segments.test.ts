@@ -110,6 +110,25 @@ describe('train --model kmeans', () => {
     expect(human.stdout).toMatch(/no holdout \(all rows\)/);
   });
 
+  it('evaluate describes the segments and --report charts sizes and the centre profile', () => {
+    const html = join(dir, 'seg.html');
+    const r = must(cli(dir, ['evaluate', 'segments@1', '--report', html, '--json']));
+    expect(r.json.kind).toBe('segmentation');
+    expect(r.json.segments).toHaveLength(6);
+    expect(r.json.report).toBe(html);
+    const page = readFileSync(html, 'utf8');
+    expect(page).toMatch(/Segment sizes/);
+    expect(page).toMatch(/Centre profile/);
+    // one heat-map cell per segment and feature, one size bar per segment
+    expect(page.match(/<rect x="\d+" y="\d+" width="63" height="23"/g)).toHaveLength(6 * 15);
+    expect(page.match(/<title>rows \d: \d+<\/title>/g)).toHaveLength(6);
+    const holdout = must(cli(dir, ['evaluate', 'segments@1', '--holdout', '--json']));
+    expect(holdout.json.kind).toBe('segmentation');
+    const by = cli(dir, ['evaluate', 'segments@1', '--holdout', '--by', 'state', '--json']);
+    expect(by.code).toBe(2);
+    expect(by.stderr).toMatch(/is a segmentation/);
+  });
+
   it('the package assigns every row to the segment the in-CLI model assigns (score CSV and NDJSON)', async () => {
     const pkg = join(dir, 'pkg');
     must(cli(dir, ['package', 'segments@1', '-o', pkg, '--json']));
@@ -179,8 +198,5 @@ describe('train --model kmeans', () => {
     expect(big.code).toBe(3);
     expect(big.stderr).toMatch(/k = 6000 needs at least 6000 rows; the data has 5000/);
     expect(existsSync(join(dir, 'registry/models/badk/versions/1'))).toBe(false);
-    const ev = cli(dir, ['evaluate', 'segments@1', '--holdout', '--json']);
-    expect(ev.code).toBe(2);
-    expect(ev.stderr).toMatch(/segmentation/);
   });
 });

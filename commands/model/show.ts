@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showModel } from '../../src/registry/models.js';
-import type { SegmentColumn } from '../../src/ml/kmeans/profile.js';
+import { segmentTable } from '../../src/eval/segments.js';
 import { fmtNum, renderTable } from '../../src/ui/table.js';
 
 export default class ModelShow extends DictlCommand {
@@ -24,8 +24,7 @@ export default class ModelShow extends DictlCommand {
       lines.push(`  ${fam.headline}`);
       if (fam.importance?.length) lines.push(`  importance (total gain): ${fam.importance.slice(0, 10).map((f) => `${f.feature} ${(100 * f.share).toFixed(1)}%`).join(', ')}`);
       if (fam.segments?.length) {
-        const show = (c: SegmentColumn) => (c.original ? `${c.original.input} ${fmtNum(c.original.value)} (all ${fmtNum(c.original.overall)})` : `${c.feature} ${fmtNum(c.value)} (all ${fmtNum(c.overall)})`);
-        lines.push(renderTable(['segment', 'rows', 'share', 'most distinctive (centre vs all rows)'], fam.segments.map((s) => [String(s.segment), String(s.size), `${(100 * s.share).toFixed(1)}%`, s.distinctive.map(show).join('; ')])));
+        lines.push(segmentTable(fam.segments));
       }
       if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
       const train = m.trainMetrics ?? {};

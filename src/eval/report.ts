@@ -10,7 +10,7 @@ import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
 import type { Evaluation } from './evaluate.js';
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
