@@ -188,6 +188,33 @@ describe('train --model kmeans', () => {
     expect(twice.stderr).toMatch(/already has a "segment" column/);
   });
 
+  it('a decision policy keyed on a segment: score acts on that segment only, in NDJSON and CSV', () => {
+    const set = must(cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', '--segment-action', '3=outreach', '--action-low', 'none', '--autonomy', 'autonomous', '--json']));
+    expect(set.json.segmentActions).toEqual({ '3': 'outreach' });
+    const pkg = join(dir, 'pkg-policy');
+    must(cli(dir, ['package', 'segments@1', '-o', pkg, '--json']));
+    const nd = join(dir, 'decided.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
+    const lines = readFileSync(nd, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(5000);
+    for (const l of lines) {
+      expect(l.action).toBe(l.segment === 3 ? 'outreach' : 'none');
+      expect(l.band).toBe(l.segment === 3 ? 'high' : 'low');
+      expect(l.policyVersion).toBe(1);
+    }
+    const m = readModelVersion(workspaceAt(dir), 'segments', 1) as SegmentModelVersion;
+    expect(lines.filter((l) => l.action === 'outreach')).toHaveLength(m.kmeans.sizes[3]);
+    const csv = join(dir, 'decided.csv');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', csv, '--json']));
+    const rows = readFileSync(csv, 'utf8').trim().split('\n');
+    expect(rows[0].startsWith('row,score,segment,action,band')).toBe(true);
+    rows.slice(1).forEach((r, i) => expect(r.split(',')[3]).toBe(lines[i].action));
+    for (const bad of [['--segment-action', 'x=outreach'], ['--segment-action', '3=two words']]) {
+      const r = cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', ...bad, '--json']);
+      expect(r.code).toBe(2);
+    }
+  });
+
   it('bad k: exit 2, one line, nothing registered', () => {
     for (const k of ['1', '0']) {
       const r = cli(dir, ['train', '--features', 'churn-segments@1', '--name', 'badk', '--model', 'kmeans', '--k', k, '--json']);

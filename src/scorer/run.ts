@@ -729,7 +729,8 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   });
   let ok = false;
   try {
-    const hasDecisions = packagedPolicy(man as never) !== null && man.model.task === 'binary';
+    const pol = packagedPolicy(man as never);
+    const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
     if (outCsv) {
       const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
       if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
