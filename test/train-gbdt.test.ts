@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from './datasets-helpers.js';
-import { churnWorkspace, cli, must, ROOT, SHARED } from './registry-helpers.js';
+import { chromiumScreenshot, churnWorkspace, cli, must, ROOT, SHARED } from './registry-helpers.js';
 import { loadSplitRows } from '../src/decide/data.js';
 import { predictModel } from '../src/ml/families/index.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
@@ -79,15 +79,11 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
     expect(html).toMatch(/Feature importance \(total split gain\)/);
     const svg = html.slice(html.indexOf('<svg', html.indexOf('Boosting')));
     expect(svg.slice(0, svg.indexOf('</svg>'))).toMatch(/<path d="M[0-9.]+,[0-9.]+L/);
-    const bin = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
-    if (!bin) {
-      console.warn('chromium is not installed: skipping the rendering check (apt-get install -y chromium)');
+    const png = chromiumScreenshot(report, dir, '1200,3600');
+    if (!png) {
       ctx.skip();
       return;
     }
-    const png = join(dir, 'gbdt-shot.png');
-    const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(dir, 'chrome')}`];
-    spawnSync(bin, [...common, `--screenshot=${png}`, '--window-size=1200,3600', `file://${report}`], { timeout: 60_000 });
     expect(existsSync(png)).toBe(true);
     expect(statSync(png).size).toBeGreaterThan(20_000);
   }, 240_000);
@@ -197,6 +193,8 @@ describe('bad input: usage and data errors, nothing written', () => {
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;gbdt.C=1'], 2, /gbdt has no parameter C/);
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;alpha=1'], 2, /"alpha" is not a parameter of logistic or gbdt/);
     refuse(['--features', 'churn', '--model', 'linear'], 2, /--model linear does not fit a binary label/);
+    refuse(['--features', 'churn', '--model', 'logistic', '--param', 'learning_rate=0.1'], 2, /unknown linear-model parameter learning_rate/);
+    refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt', '--param', 'alpha=1'], 2, /--param alpha is not a parameter of any model family/);
   }, 120_000);
 
   it('one-class label, ±Inf in a feature → data errors naming them; constant and all-missing columns are warnings', () => {
@@ -222,4 +220,62 @@ describe('bad input: usage and data errors, nothing written', () => {
     if (b.code === 0) refuse(['--features', 'onecls', '--model', 'gbdt'], 3, /the label churn has one class/);
     else expect(b.code).toBe(3);
   }, 240_000);
+});
+
+describe('multiclass and regression trees: the package equals the in-CLI model', () => {
+  const cases: [string, string, string][] = [
+    ['multi', 'area_code', '  column: area_code\n  classes: [area_code_408, area_code_415, area_code_510]'],
+    ['reg', 'account_length', '  column: account_length\n  task: regression'],
+    ['two', 'international_plan', '  column: international_plan\n  classes: ["no", "yes"]'],
+  ];
+  for (const [tag, labelCol, label] of cases) {
+    it(`${tag}: ${labelCol}`, async () => {
+      const yaml = readFileSync(join(dir, 'features/churn-trees.yaml'), 'utf8')
+        .replace(/label:\n  column: churn\n  positive: "yes"/, `label:\n${label}`)
+        .replace(`      - ${labelCol}\n`, '')
+        .replace(`[state, area_code, international_plan, `, `[state, ${labelCol === 'area_code' ? '' : 'area_code, '}${labelCol === 'international_plan' ? '' : 'international_plan, '}`);
+      writeFileSync(join(dir, `features/trees-${tag}.yaml`), yaml);
+      ok(['feature', 'build', `trees-${tag}`]);
+      const t = ok(['train', '--features', `trees-${tag}`, '--name', `trees-${tag}`, '--model', 'gbdt', '--param', 'max_iter=40']);
+      expect(t.algorithm).toBe('gbdt');
+      const m = resolveModel(ws, `trees-${tag}@1`).model as TreeModelVersion;
+      expect(m.featureNames).not.toContain(labelCol);
+      ok(['package', `trees-${tag}@1`, '--out', join(dir, `pkg-${tag}`)]);
+      const rows = (await loadSplitRows(ws, m, 'test')).rows;
+      const inputs = m.pipeline.inputs.map((i) => i.name);
+      const file = join(dir, `${tag}.ndjson`);
+      writeFileSync(file, rows.map((r) => JSON.stringify(Object.fromEntries(inputs.map((k) => [k, r[k]])))).join('\n') + '\n');
+      must(cli(dir, ['score', '--package', join(dir, `pkg-${tag}`), '--input', file, '--output', join(dir, `${tag}-out.ndjson`)]));
+      const scored = readFileSync(join(dir, `${tag}-out.ndjson`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const { X, n, p } = applyPipeline(m.pipeline, rows);
+      const pred = predictModel(m, X, n, p);
+      let worst = 0;
+      if (tag !== 'reg') {
+        const K = tag === 'multi' ? 3 : 2;
+        for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) worst = Math.max(worst, Math.abs(scored[i].probabilities[k] - pred[i * K + k]));
+        if (tag === 'multi') expect(new Set(scored.map((s) => s.label)).size).toBeGreaterThan(1);
+      } else for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(scored[i].prediction - pred[i]));
+      expect(worst).toBeLessThanOrEqual(1e-6);
+      if (pyHasOnnx) {
+        const chk = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; onnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)', join(dir, `pkg-${tag}`, 'model.onnx')], { encoding: 'utf8' });
+        expect(chk.status, chk.stderr).toBe(0);
+      }
+    }, 240_000);
+  }
+});
+
+describe('dictl doctor reads tree models through their family', () => {
+  it('is consistent on this workspace; a tree model.json whose trees do not fit its features is an error', () => {
+    ok(['train', '--features', 'churn-trees', '--name', 'churn-doc', '--model', 'gbdt', '--param', 'max_iter=5']);
+    const d = cli(dir, ['doctor', '--json']);
+    expect(d.code, d.stdout).toBe(0);
+    expect(d.json.consistent).toBe(true);
+    const p = join(dir, 'registry/models/churn-doc/versions/1/model.json');
+    const m = JSON.parse(readFileSync(p, 'utf8'));
+    m.featureNames = m.featureNames.slice(1);
+    writeFileSync(p, JSON.stringify(m));
+    const bad = cli(dir, ['doctor', '--json']);
+    expect(bad.json.consistent).toBe(false);
+    expect(bad.json.issues).toContainEqual(expect.objectContaining({ code: 'model-family', message: expect.stringMatching(/trees over 19 features for 18 feature names/) }));
+  }, 120_000);
 });

@@ -197,9 +197,10 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     try {
       return f.validateParams(raw, task);
     } catch (e) {
-      throw usageError(`--param ${(e as Error).message}`, `${f.name} parameters: ${f.paramKeys.join(', ')}`);
+      throw usageError(`--param ${(e as Error).message}`, 'see: dictl train --help');
     }
   };
+  if (gridHasModel) for (const k of Object.keys(fixedParams)) if (!FAMILIES.some((f) => f.paramKeys.includes(k))) throw usageError(`--param ${k} is not a parameter of any model family`, 'see: dictl train --help');
   const searchFamilies = [family.name];
   const bases: Record<string, HyperParams> = {};
   for (const f of FAMILIES) if (f.tasks.includes(task)) bases[f.name] = f === family || gridHasModel ? baseFor(f) : f.defaults(task);

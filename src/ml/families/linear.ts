@@ -23,7 +23,10 @@ export interface LinearParams {
   tol: number;
 }
 
+const LINEAR_KEYS = ['C', 'penalty', 'l1_ratio', 'max_iter', 'tol'];
+
 function asLinear(raw: HyperParams): LinearParams {
+  for (const k of Object.keys(raw)) if (!LINEAR_KEYS.includes(k)) throw new RangeError(`unknown linear-model parameter ${k} (known: ${LINEAR_KEYS.join(', ')})`);
   const C = raw.C ?? 1;
   const penalty = (raw.penalty ?? 'l2') as Penalty;
   const maxIter = raw.max_iter ?? 1000;
@@ -90,7 +93,7 @@ function makeLinearFamily(name: 'logistic' | 'linear', tasks: Task[], descriptio
     description,
     tasks,
     encoding: { numerics: 'scaled', categoricals: 'one-hot', missing: 'impute' },
-    paramKeys: ['C', 'penalty', 'l1_ratio', 'max_iter', 'tol'],
+    paramKeys: ['C', 'penalty', 'l1_ratio'],
     defaults: () => ({ C: 1, penalty: 'l2', l1_ratio: null, max_iter: 1000, tol: 1e-4 }),
     validateParams: (raw) => ({ ...asLinear(raw) }),
     searchSpace: () => [{ key: 'C', kind: 'log', lo: 1e-4, hi: 1e4 }],

@@ -89,7 +89,7 @@ export interface ModelFamily {
   description: string;
   tasks: Task[];
   encoding: FeatureEncoding;
-  /** hyper-parameter keys (grid keys) */
+  /** the hyper-parameters a grid may search */
   paramKeys: string[];
   /** default hyper-parameters for a task */
   defaults(task: Task): HyperParams;

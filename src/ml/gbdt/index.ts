@@ -119,5 +119,5 @@ export type { SearchDim } from './params.js';
 export { fitGbdt } from './fit.js';
 export { gbdtMargins, gbdtPredict } from './predict.js';
 export { gbdtFromJSON, gbdtToJSON } from './serialize.js';
-export { onnxTreeEnsembleAttributes } from './onnx.js';
+export { addTreeEnsemble, builderAttributes, onnxTreeEnsembleAttributes } from './onnx.js';
 export type { OnnxTreeEnsemble } from './onnx.js';
