@@ -171,6 +171,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const ds = resolveDataset(ws, build.dataset);
   const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
   const label = build.label;
+  if (opts.k !== undefined && opts.model !== undefined && opts.model !== 'kmeans') throw usageError(`--k applies to --model kmeans, not ${opts.model}`);
   if (opts.model === 'kmeans' || (opts.k !== undefined && opts.model === undefined)) {
     const { trainSegments } = await import('./segments.js');
     return trainSegments(ws, opts, progress, fb, fixedParams);
