@@ -250,7 +250,8 @@ export interface ModelVersionBase {
     dataset: string;
     datasetSha256: string;
     featureSet: { name: string; version: number; hash: string };
-    holdout: string;
+    /** null: a segmentation of an unsupervised set fitted on all rows */
+    holdout: string | null;
     allowUnconsented: boolean;
     dictlVersion: string;
     node: string;

@@ -30,6 +30,7 @@ export async function loadSplitRows(ws: Workspace, model: ModelVersion, split: '
   const { withDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const ds = resolveDataset(ws, model.lineage.dataset);
   if (ds.dataSha256 !== model.lineage.datasetSha256) throw dataError(`dataset ${ds.ref} no longer has the bytes model ${model.name}@${model.version} was trained on`, 'run: dictl doctor');
+  if (!model.lineage.holdout) throw dataError(`model ${model.name}@${model.version} has no holdout`);
   const h = readHoldout(ws, model.lineage.holdout);
   const path = datasetDataPath(ws, ds.name, ds.version);
   const cols = [...new Set([...model.pipeline.inputs.map((i) => i.name), labelOf(model).column])];

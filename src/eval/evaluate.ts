@@ -72,11 +72,13 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
   const m = resolved.model;
   if (m.task === 'segmentation') throw usageError(`${resolved.ref} is a segmentation (k-means): it has no label to score on a holdout`, `see its segments: dictl model show ${resolved.ref}`);
   const fsRef = `${m.lineage.featureSet.name}@${m.lineage.featureSet.version}`;
+  const holdout = m.lineage.holdout;
+  if (!holdout) throw dataError(`${resolved.ref} has no holdout to score`, 'retrain it on a feature build with a holdout');
   const fb = resolveFeatureBuild(ws, fsRef);
   if (fb.build.hash !== m.lineage.featureSet.hash)
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
-    throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
+    throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${holdout.slice(0, 12)}`, 'run: dictl doctor');
   progress?.(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
@@ -89,7 +91,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     kind: 'evaluation',
     model: resolved.ref,
     task: m.task,
-    holdout: m.lineage.holdout,
+    holdout,
     featureBuild: fsRef,
     featureHash: fb.build.hash,
     dataset: m.lineage.dataset,

@@ -11,12 +11,11 @@ import { usageError } from '../errors.js';
 import { loadMatrix, type resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import type { ModelVersion, SegmentModelVersion } from '../types.js';
-import { dictlVersion } from '../util/version.js';
 import type { Workspace } from '../workspace.js';
 import { summarizeFamily } from './families/index.js';
 import { kmeansFamily } from './families/kmeans.js';
 import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from './families/types.js';
-import type { TrainOptions, TrainProgress, TrainResult } from './train.js';
+import { trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
@@ -113,15 +112,7 @@ export async function trainSegments(ws: Workspace, opts: TrainOptions, progress:
     trainMetrics,
     seed,
     pipeline: build.pipeline,
-    lineage: {
-      dataset: build.dataset,
-      datasetSha256: ds.dataSha256,
-      featureSet: { name: build.name, version: build.version, hash: build.hash },
-      holdout: build.holdout,
-      allowUnconsented: consent.overridden,
-      dictlVersion: dictlVersion(),
-      node: process.version,
-    },
+    lineage: trainingLineage(build, ds, consent.overridden),
   } as unknown as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
   const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: 0 };

@@ -11,7 +11,7 @@ import { DictlError, dataError, usageError } from '../errors.js';
 import { loadMatrix, resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import { validateName } from '../util/names.js';
-import type { ConvergenceInfo, CvResult, LabelSpec, ModelVersion } from '../types.js';
+import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { METRIC_HIGHER_BETTER, sampleWeights, type FitSpec, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
@@ -160,6 +160,19 @@ export function parseParamFlags(items: string[] | undefined): HyperParams {
   return out;
 }
 
+/** What a trained model records of where it came from. */
+export function trainingLineage(build: FeatureBuild, ds: { dataSha256: string }, allowUnconsented: boolean): ModelVersion['lineage'] {
+  return {
+    dataset: build.dataset,
+    datasetSha256: ds.dataSha256,
+    featureSet: { name: build.name, version: build.version, hash: build.hash },
+    holdout: build.holdout,
+    allowUnconsented,
+    dictlVersion: dictlVersion(),
+    node: process.version,
+  };
+}
+
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
   const t0 = performance.now();
   const v = validateTrainOptions(opts);
@@ -293,15 +306,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     ...(cv ? { cv } : {}),
     seed: v.seed,
     pipeline: build.pipeline,
-    lineage: {
-      dataset: build.dataset,
-      datasetSha256: ds.dataSha256,
-      featureSet: { name: build.name, version: build.version, hash: build.hash },
-      holdout: build.holdout,
-      allowUnconsented: consent.overridden,
-      dictlVersion: dictlVersion(),
-      node: process.version,
-    },
+    lineage: trainingLineage(build, ds, consent.overridden),
   } as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
   const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: 0 };
