@@ -6,7 +6,7 @@
 import { dataError } from '../../errors.js';
 import type { GraphBuilder, TensorRef } from '../../onnx/builder.js';
 import type { ModelVersion, SegmentModelVersion } from '../../types.js';
-import { fitKMeans } from '../kmeans/fit.js';
+import { defaultThreads, fitKMeans } from '../kmeans/fit.js';
 import { squaredDistances } from '../kmeans/kernels.js';
 import { kmeansDistancesOnnx } from '../kmeans/onnx.js';
 import { segmentProfiles } from '../kmeans/profile.js';
@@ -57,7 +57,7 @@ export const kmeansFamily: ModelFamily = {
   async fit(d: TrainingData, params: HyperParams, ctx): Promise<FamilyFit> {
     const P = validate(params);
     const k = P.k as number;
-    const fit = await fitKMeans(d.X, d.n, d.p, { k, nInit: P.n_init as number, maxIter: P.max_iter as number, tol: P.tol as number, seed: ctx.seed, threads: ctx.threads, columns: d.names, onProgress: ctx.onProgress });
+    const fit = await fitKMeans(d.X, d.n, d.p, { k, nInit: P.n_init as number, maxIter: P.max_iter as number, tol: P.tol as number, seed: ctx.seed, threads: ctx.threads === undefined ? undefined : Math.min(ctx.threads, defaultThreads(d.n, k, d.p)), columns: d.names, onProgress: ctx.onProgress });
     const sil = sampledSilhouette(d.X, d.n, d.p, fit.labels, P.silhouette_sample as number, ctx.seed);
     const warnings: string[] = [];
     const empty = fit.sizes.filter((s) => s === 0).length;
