@@ -1,3 +1,4 @@
+import { describeLabel } from '../../src/features/label.js';
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showFeatureSet } from '../../src/features/builds.js';
@@ -18,7 +19,8 @@ export default class FeatureShow extends DictlCommand {
     const r = showFeatureSet(this.workspace, args.ref, { sql: flags.sql });
     return this.emit(r, (x) => {
       if (flags.sql) return x.sql!;
-      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; ${x.label ? `label ${x.label.column} (${x.label.task}${x.label.positive !== undefined ? `, positive "${x.label.positive}"` : ''})` : 'no label (unsupervised: segments)'}`];
+      const shownLabel = x.build ? x.build.label : x.label;
+      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; ${shownLabel ? `label ${describeLabel(shownLabel)}` : 'no label (unsupervised: segments)'}`];
       lines.push(renderTable(['feature', 'from', 'kind', 'transforms', 'line'], x.features.map((f) => [f.name, f.from, f.kind, f.transforms.join(' → '), f.line])));
       if (x.build) {
         const b = x.build;

@@ -182,7 +182,8 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const fb = resolveFeatureBuild(ws, opts.features);
   const build = fb.build;
   const ds = resolveDataset(ws, build.dataset);
-  const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
+  // an override given at feature build is recorded there and carries over: it need not be repeated here
+  const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
   const label = build.label;
   if (opts.k !== undefined && opts.model !== undefined && opts.model !== 'kmeans') throw usageError(`--k applies to --model kmeans, not ${opts.model}`);
   if (opts.model === 'kmeans' || (opts.k !== undefined && opts.model === undefined)) {
