@@ -3,7 +3,7 @@ import { DictlCommand, writeFlags } from '../src/base.js';
 import { packageModel } from '../src/scorer/package.js';
 
 export default class Package extends DictlCommand {
-  static override summary = 'Package a model as a standalone scorer: model.onnx, input.avsc, manifest.json, README.md, spark_job.py.';
+  static override summary = 'Package a model as a standalone scorer: model.onnx, input.avsc, manifest.json, README.md, and a Spark job (spark_job.py, dictl_scoring.py, requirements.txt).';
   static override description =
     'Compiles the fitted pipeline and the model into one ONNX graph over the raw input columns. The package is byte-identical when rebuilt from the same model version. Records lineage in registry/packages/ and the audit log.';
   static override examples = [

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../src/base.js';
+import { withMemoryBudget } from '../src/io/memory.js';
 import { usageError } from '../src/errors.js';
 import type { Metric } from '../src/ml/fit.js';
 import type { Penalty } from '../src/ml/logistic.js';
@@ -76,9 +77,11 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 6',
     '<%= config.bin %> train --features churn-segments --name segments --model kmeans --tune --grid "kmeans.k=2,3,4,5,6,8"',
     '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 5 --param n_init=20 --param max_iter=500',
+    '<%= config.bin %> train --features big --name big-model --memory-limit 4GB',
   ];
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
     model: Flags.string({ description: 'model family: logistic, linear, gbdt or kmeans (segments; no label needed) (default: logistic for labels with classes, linear for numbers)' }),
@@ -103,7 +106,7 @@ export default class Train extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(Train);
-    const r = await trainModel(
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () => trainModel(
       this.workspace,
       {
         features: flags.features,
@@ -129,7 +132,7 @@ export default class Train extends DictlCommand {
         k: flags.k,
       },
       this.progress,
-    );
+    ));
     return this.emit(r, human);
   }
 }

@@ -21,6 +21,13 @@ export const writeFlags = {
   wait: Flags.integer({ description: 'seconds to wait for the workspace lock instead of failing at once (exit 5)', default: 0, min: 0 }),
 };
 
+/** Flags of commands that can run out of core (DuckDB spills; training streams the matrix). */
+export const memoryFlags = {
+  'memory-limit': Flags.string({
+    description: 'memory budget, e.g. 1GB or 4GB (default: memory_limit in dictl.yaml, else none): DuckDB spills beyond it into .dictl-spill/ in the workspace, removed afterwards',
+  }),
+};
+
 export type BaseFlags = Interfaces.InferredFlags<typeof baseFlags>;
 
 export interface ErrorDocument {

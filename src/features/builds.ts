@@ -18,6 +18,8 @@ import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
+import type { DialectName } from '../pipeline/dialect.js';
+import { sparkSelect } from './spark.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from './label.js';
@@ -449,8 +451,12 @@ export interface ShowResult {
   sql?: string;
 }
 
-/** The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL. */
-export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean } = {}): ShowResult {
+/**
+ * The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL: DuckDB
+ * over the dataset's data.parquet, or Spark SQL over a table or view named `source` (entity aggregates
+ * read one table per events dataset, named after it).
+ */
+export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean; dialect?: DialectName } = {}): ShowResult {
   const { name, ref } = parseRef('feature set', refText);
   const spec = loadFeatureSet(ws, name);
   const features = spec.features.map((f) => ({
@@ -471,6 +477,11 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
   const out: ShowResult = { name, file: spec.file, source: spec.source, label: spec.label, features, ...(build ? { build } : {}) };
   if (opts.sql) {
     if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
+    if (opts.dialect === 'spark') {
+      const cols = resolveDataset(ws, build.dataset).columns;
+      out.sql = sparkSelect(spec, build, isTemporal(cols, spec.entity?.time), cols.map((c) => c.name));
+      return out;
+    }
     const [dn, dv] = build.dataset.split('@');
     const data = `datasets/${dn}/${dv}/data.parquet`;
     const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;

@@ -68,7 +68,7 @@ export async function trainSegments(ws: Workspace, opts: TrainOptions, progress:
   }
   const grid = opts.tune ? parseSegmentGrid(opts.grid ?? 'k=2,3,4,5,6,8', base) : [base];
   const ds = resolveDataset(ws, build.dataset);
-  const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
+  const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
 
   progress.phase(`Loading training rows of ${build.name}@${build.version}`);
   const m = await loadMatrix(fb.parquetPath, 'train');

@@ -1,6 +1,6 @@
 /**
- * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md
- * and spark_job.py — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
+ * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md,
+ * spark_job.py, dictl_scoring.py and requirements.txt — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
  * also DIR.tar (deterministic ustar). The package command records lineage in
  * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
  */
@@ -19,7 +19,8 @@ import { stableStringify } from '../util/json.js';
 import { avroSchemaForInputs } from './avro.js';
 import type { Manifest, ManifestFeature } from './manifest.js';
 import { makeTar } from './tar.js';
-import { readmeText, sparkJobText } from './docs.js';
+import { readmeText } from './docs.js';
+import { requirementsText, scoringModuleText, sparkJobText } from './spark.js';
 import { dictlVersion } from '../util/version.js';
 
 
@@ -124,6 +125,8 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     ['input.avsc', avsc],
     ['README.md', readme],
     ['spark_job.py', spark],
+    ['dictl_scoring.py', enc(scoringModuleText())],
+    ['requirements.txt', enc(requirementsText())],
   ];
   const files: Manifest['files'] = {};
   for (const [name, b] of others) files[name] = { sha256: sha256(b), bytes: b.length };
