@@ -45,15 +45,26 @@ function human(r: TrainResult): string {
       ),
     );
   }
+  if (r.segments) {
+    const best = JSON.stringify(r.segments.best);
+    lines.push(`  segments chosen by mean silhouette on ${r.segments.sample} sampled rows; best: ${Object.entries(r.segments.best).filter(([k]) => k === 'k').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    lines.push(
+      renderTable(
+        ['k', 'n_init', 'inertia', 'silhouette', 'iterations', ''],
+        r.segments.trials.map((t) => [String(t.params.k), String(t.params.n_init), t.inertia.toPrecision(7), t.silhouette === null ? 'n/a' : t.silhouette.toFixed(4), String(t.iterations), JSON.stringify(t.params) === best ? 'best' : '']),
+      ),
+    );
+  }
   lines.push(`  time: load ${humanSeconds(r.timings.loadMs)}, search ${humanSeconds(r.timings.cvMs)}, fit ${humanSeconds(r.timings.fitMs)}, total ${humanSeconds(r.timings.totalMs)}`);
+
   lines.push(`  ${r.path}`);
   return lines.join('\n');
 }
 
 export default class Train extends DictlCommand {
-  static override summary = 'Train a model (logistic or linear regression, or gradient-boosted trees) on a feature build and register it.';
+  static override summary = 'Train a model (logistic or linear regression, gradient-boosted trees, or k-means segments) on a feature build and register it.';
   static override description = [
-    'Fits on the training rows of the feature build only. --model picks the family: logistic (labels with classes, the default), linear (numeric labels, the default) or gbdt (histogram gradient-boosted trees; missing numbers and string-index codes are taken natively, so a feature set for trees may pass numerics raw and categoricals through string_index). Linear models: C has scikit-learn\'s meaning (loss = C·Σ logloss + penalty, intercept not penalised). gbdt hyper-parameters go in --param KEY=VALUE: loss, learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins, subsample, colsample, early_stopping (auto|on|off), n_iter_no_change, validation_fraction, tol. With --tune, searches a grid or random sample by stratified k-fold cross-validation, across families with a model= axis ("model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"; an unprefixed key applies to every family that has it; gbdt fits of a search stop early), then refits the best configuration on all training rows and records its family. The registered model.json is byte-identical for the same inputs and seed.',
+    'Fits on the training rows of the feature build only. --model picks the family: logistic (labels with classes, the default), linear (numeric labels, the default) or gbdt (histogram gradient-boosted trees; missing numbers and string-index codes are taken natively, so a feature set for trees may pass numerics raw and categoricals through string_index). Linear models: C has scikit-learn\'s meaning (loss = C·Σ logloss + penalty, intercept not penalised). gbdt hyper-parameters go in --param KEY=VALUE: loss, learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins, subsample, colsample, early_stopping (auto|on|off), n_iter_no_change, validation_fraction, tol. With --tune, searches a grid or random sample by stratified k-fold cross-validation, across families with a model= axis ("model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"; an unprefixed key applies to every family that has it; gbdt fits of a search stop early), then refits the best configuration on all training rows and records its family. --model kmeans segments the training rows (a feature set without a label fits on all rows): --k, and --param n_init, max_iter, tol (scikit-learn\'s meanings), silhouette_sample; --tune --grid "kmeans.k=2,3,4,5,6,8" fits each k and keeps the one with the highest mean silhouette on a seeded sample of rows. The registered model.json is byte-identical for the same inputs and seed.',
     '',
     'C is the inverse regularisation strength, with scikit-learn\'s meaning for every model (intercept never penalised):',
     '  binary/multiclass label: logistic regression, C·Σ logloss + penalty — LogisticRegression(C=C)',
@@ -80,6 +91,9 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn-trees --name churn-gbdt --model gbdt --param learning_rate=0.05 --param max_leaf_nodes=15 --param max_iter=300',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1;gbdt.max_leaf_nodes=15,31"',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt" --trials 6',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 6',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --tune --grid "kmeans.k=2,3,4,5,6,8"',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 5 --param n_init=20 --param max_iter=500',
     '<%= config.bin %> train --features big --name big-model --memory-limit 4GB',
   ];
   static override flags = {
@@ -87,7 +101,8 @@ export default class Train extends DictlCommand {
     ...memoryFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
-    model: Flags.string({ description: 'model family: logistic, linear or gbdt (default: logistic for labels with classes, linear for numbers)' }),
+    model: Flags.string({ description: 'model family: logistic, linear, gbdt or kmeans (segments; no label needed) (default: logistic for labels with classes, linear for numbers)' }),
+    k: Flags.integer({ description: 'kmeans: number of segments (default 8); with --tune, give --grid "kmeans.k=2,3,4,…" instead' }),
     param: Flags.string({ description: 'a hyper-parameter of the family as KEY=VALUE (repeatable), e.g. --param learning_rate=0.05', multiple: true }),
     c: Flags.string({ description: 'inverse regularisation strength C: logistic C; ridge alpha = 1/C; lasso alpha = 1/(C·n)', default: '1' }),
     penalty: Flags.string({ description: 'penalty', options: ['l2', 'l1', 'elasticnet', 'none'], default: 'l2' }),
@@ -131,6 +146,7 @@ export default class Train extends DictlCommand {
         workers: flags.workers,
         allowUnconsented: flags['allow-unconsented'],
         wait: flags.wait,
+        k: flags.k,
       },
       this.progress,
     ));

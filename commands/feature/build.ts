@@ -31,9 +31,9 @@ export default class FeatureBuild extends DictlCommand {
     );
     return this.emit(r, (x) =>
       x.unchanged
-        ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and holdout (${x.holdout.slice(0, 12)}); nothing written.`
+        ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and ${x.holdout ? `holdout (${x.holdout.slice(0, 12)})` : 'rows (all: no label, no holdout)'}; nothing written.`
         : [
-            `Built ${x.ref} from ${x.dataset} (holdout ${x.holdout.slice(0, 12)})`,
+            `Built ${x.ref} from ${x.dataset} (${x.holdout ? `holdout ${x.holdout.slice(0, 12)}` : 'no label, no holdout: all rows'})`,
             `  rows: ${x.rows.train} train, ${x.rows.test} test${x.rows.skipped ? `, ${x.rows.skipped} skipped` : ''}`,
             `  ${x.outputs.length} output columns: ${x.outputs.slice(0, 8).join(', ')}${x.outputs.length > 8 ? ', …' : ''}`,
             `  ${x.path}`,

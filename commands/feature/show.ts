@@ -30,11 +30,12 @@ export default class FeatureShow extends DictlCommand {
     const r = showFeatureSet(this.workspace, args.ref, { sql: flags.sql, dialect: flags.dialect as DialectName });
     return this.emit(r, (x) => {
       if (flags.sql) return x.sql!;
-      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; label ${describeLabel(x.build?.label ?? x.label)}`];
+      const shownLabel = x.build ? x.build.label : x.label;
+      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; ${shownLabel ? `label ${describeLabel(shownLabel)}` : 'no label (unsupervised: segments)'}`];
       lines.push(renderTable(['feature', 'from', 'kind', 'transforms', 'line'], x.features.map((f) => [f.name, f.from, f.kind, f.transforms.join(' → '), f.line])));
       if (x.build) {
         const b = x.build;
-        lines.push(`Build ${b.name}@${b.version} of ${b.dataset}, holdout ${b.holdout.slice(0, 12)}: ${b.rows.train} train / ${b.rows.test} test rows, ${b.pipeline.outputNames.length} outputs`);
+        lines.push(`Build ${b.name}@${b.version} of ${b.dataset}, ${b.holdout ? `holdout ${b.holdout.slice(0, 12)}` : 'all rows (no holdout)'}: ${b.rows.train} train / ${b.rows.test} test rows, ${b.pipeline.outputNames.length} outputs`);
         lines.push(
           renderTable(
             ['feature', 'fitted state'],

@@ -159,7 +159,10 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
 }
 
 export async function withDecisions<S extends ScorerShape>(scorer: S, o: DecisionOptions): Promise<S & { decider?: Decider }> {
-  const policy = scorer.manifest.model.task === 'binary' ? packagedPolicy(scorer.manifest) : null;
+  const task = scorer.manifest.model.task;
+  const packaged = packagedPolicy(scorer.manifest);
+  // binary models decide on their score; segmentations on their segment (a policy with segment actions)
+  const policy = task === 'binary' ? packaged : task === 'segmentation' && packaged?.segmentActions ? packaged : null;
   if (!policy && !o.challenger) return scorer;
   let ws: Workspace | undefined;
   const workspace = async (why: string): Promise<Workspace> => {
@@ -208,7 +211,8 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
   wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
     const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
     const scores = Float64Array.from(scored, (s) => s.score);
-    const d = decider?.decide(rows, scores, keys);
+    const segs = task === 'segmentation' ? Int32Array.from(scored, (s) => (s as { segment?: number }).segment ?? -1) : undefined;
+    const d = decider?.decide(rows, scores, keys, segs);
     const c = shadow?.compare(rows, scores, ch!, d, keys);
     for (let i = 0; i < scored.length; i++) {
       if (d && c) d[i].challenger = c[i];
@@ -233,7 +237,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       };
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
-      const d = decider?.decide(rowAt, scores, keys);
+      const d = decider?.decide(rowAt, scores, keys, (r as { segment?: Int32Array }).segment);
       const c = shadow?.compare(rowAt, scores, ch!, d, keys);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));

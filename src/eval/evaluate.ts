@@ -18,7 +18,7 @@ import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/mo
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { compareMetrics, type MetricDiff } from './curves.js';
-import { scoreTables, segmentLabels, subset, type ScoreTables } from './score.js';
+import { scoreTables, segmentLabels, subset, type ScoreTables, type Task as ScoreTask } from './score.js';
 
 export interface SegmentResult {
   value: string;
@@ -75,12 +75,15 @@ interface Scored {
 export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m: string) => void): Promise<Scored> {
   const resolved = resolveModel(ws, refText);
   const m = resolved.model;
+  if (m.task === 'segmentation') throw usageError(`${resolved.ref} is a segmentation (k-means): it has no label to score on a holdout`, `see its segments: dictl model show ${resolved.ref}`);
   const fsRef = `${m.lineage.featureSet.name}@${m.lineage.featureSet.version}`;
+  const holdout = m.lineage.holdout;
+  if (!holdout) throw dataError(`${resolved.ref} has no holdout to score`, 'retrain it on a feature build with a holdout');
   const fb = resolveFeatureBuild(ws, fsRef);
   if (fb.build.hash !== m.lineage.featureSet.hash)
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
-    throw dataError(`feature build ${fsRef} uses holdout ${fb.build.holdout.slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
+    throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${holdout.slice(0, 12)}`, 'run: dictl doctor');
   progress?.(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
@@ -88,12 +91,12 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     throw dataError(`feature build ${fsRef} columns differ from the model's features`, 'the model and its feature build disagree: run dictl doctor');
   const pred = predictModel(m, mat.X, mat.n, mat.p);
   const K = outputWidth(m);
-  const tables = scoreTables(m.task, mat.y, pred, { threshold: m.threshold, classes: K });
+  const tables = scoreTables(m.task as ScoreTask, mat.y, pred, { threshold: m.threshold, classes: K });
   const evaluation: Evaluation = {
     kind: 'evaluation',
     model: resolved.ref,
     task: m.task,
-    holdout: m.lineage.holdout,
+    holdout,
     featureBuild: fsRef,
     featureHash: fb.build.hash,
     dataset: m.lineage.dataset,
@@ -140,7 +143,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     const K = outputWidth(cand.resolved.model);
     const out: SegmentResult[] = [...groups.keys()].sort().map((value) => {
       const s = subset(cand.y, cand.pred, groups.get(value)!, K);
-      const t = scoreTables(ev.task, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
+      const t = scoreTables(ev.task as ScoreTask, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
       const r: SegmentResult = { value, n: t.n, metrics: t.metrics };
       if (t.positives !== undefined) r.positives = t.positives;
       return r;

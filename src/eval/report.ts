@@ -13,7 +13,7 @@ import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
 import type { Evaluation } from './evaluate.js';
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
@@ -195,7 +195,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['dataset', ev.dataset],
     ['feature build', `${ev.featureBuild} (${ev.featureHash.slice(0, 16)})`],
     ['holdout', ev.holdout],
-    ['label', describeLabel(ev.label)],
+    ['label', ev.label ? describeLabel(ev.label) : 'none (segmentation)'],
   ];
   if (model) {
     lin.push(['algorithm', `${model.algorithm} (${fmtParams(model.params, ', ')})`]);

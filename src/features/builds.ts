@@ -115,12 +115,35 @@ export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = t
   if (lockConfiguration) await duck.run(`SET lock_configuration = true`);
 }
 
+/** Checks the label column of the training rows (no missing values, the positive class occurs, classes, numbers); returns the row count. */
+async function checkLabelColumn(duck: Duck, label: NonNullable<FeatureSetSpec['label']>): Promise<number> {
+  const lab = sqlId(label.column);
+  const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
+            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(label.positive!)})` : '0'}::BIGINT AS pos,
+            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
+     FROM __base WHERE __split = 'train'`,
+  );
+  if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
+  if (label.task === 'binary' && Number(lc[0].pos) === 0) {
+    const vals = await duck.all<{ v: string }>(`SELECT DISTINCT CAST(${lab} AS VARCHAR) AS v FROM __base ORDER BY 1 LIMIT 10`);
+    throw new DictlError('data', `label.positive "${label.positive}" never occurs in column "${label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
+  }
+  if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${label.column}" has ${lc[0].bad} training rows outside label.classes`);
+  if (label.task === 'regression') {
+    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
+    if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${label.column}" has non-numeric values`);
+  }
+  return Number(lc[0].n);
+}
+
 // ───────────────────────── build ─────────────────────────
 
 export interface BuildInputs {
   spec: FeatureSetSpec;
   ds: DatasetVersion;
-  holdout: Holdout;
+  /** null: an unsupervised set without a named holdout, fitted on all rows */
+  holdout: Holdout | null;
   plan: PlanInputs;
   definitionHash: string;
   hash: string;
@@ -152,14 +175,21 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
   const aggNames = new Set(aggs.map((a) => a.name));
   assertNoPii(ds, [...plan.inputs.map((i) => i.name).filter((n) => !aggNames.has(n)), ...(spec.entity ? [spec.entity.key, ...(spec.entity.time ? [spec.entity.time] : [])] : [])].filter((n) => !aggNames.has(n)), spec.allowPii);
   const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
+  const stratify = spec.label && spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : '';
   let holdout: Holdout | undefined;
   if (spec.holdout) {
     holdout = readHoldout(ws, spec.holdout);
     if (holdout.dataset !== ds.ref && holdout.dataSha256 !== ds.dataSha256)
-      throw new DictlError('data', `${spec.file}: holdout ${spec.holdout.slice(0, 12)} was made for ${holdout.dataset}, not ${ds.ref}`, { hint: `make one: dictl holdout create ${ds.ref} --fraction 0.2 --stratify ${spec.label.column} --seed 42` });
-  } else holdout = latestHoldoutFor(ws, ds.ref);
-  if (!holdout)
-    throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : ''} --seed 42`);
+      throw new DictlError('data', `${spec.file}: holdout ${spec.holdout.slice(0, 12)} was made for ${holdout.dataset}, not ${ds.ref}`, { hint: `make one: dictl holdout create ${ds.ref} --fraction 0.2${stratify} --seed 42` });
+  } else if (spec.label) holdout = latestHoldoutFor(ws, ds.ref);
+  if (!holdout && !spec.label) {
+    // unsupervised and no holdout named: every row is a training row
+    const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref, events: aggs.map((a) => a.ds.ref) };
+    const definitionHash = hashValue(definition);
+    const hash = hashValue({ definition: definitionHash, data: ds.dataSha256, holdout: null, ...(aggs.length ? { events: aggs.map((a) => a.ds.dataSha256) } : {}) });
+    return { spec, ds, holdout: null, plan, definitionHash, hash, allowUnconsented: opts.allowUnconsented ?? false, aggs, temporal: isTemporal(ds.columns, spec.entity?.time) };
+  }
+  if (!holdout) throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${stratify} --seed 42`);
   if (holdout.dataSha256 !== ds.dataSha256) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} was made for different data than ${ds.ref}`);
   if (holdout.nRows !== ds.rows) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} covers ${holdout.nRows} rows, ${ds.ref} has ${ds.rows}`);
   const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref, events: aggs.map((a) => a.ds.ref) };
@@ -184,7 +214,7 @@ export interface BuildResult {
   hash: string;
   unchanged: boolean;
   dataset: string;
-  holdout: string;
+  holdout: string | null;
   rows: { train: number; test: number; skipped: number };
   outputs: string[];
   path: string;
@@ -251,38 +281,27 @@ export async function fitAndWrite(
   inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   outPath: string,
   progress: (m: string) => void = () => {},
-): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec | undefined; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
   const { spec, plan } = inp;
   const t0 = Date.now();
   const aggs = inp.aggs ?? [];
   const nRows = await stageSource(duck, inp, [dirname(outPath)], progress);
   // label checks before anything is fitted or written
-  const lab = sqlId(spec.label.column);
-  const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
-    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
-            ${spec.label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(spec.label.positive!)})` : '0'}::BIGINT AS pos,
-            ${spec.label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${spec.label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
-     FROM __base WHERE __split = 'train'`,
-  );
-  if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${spec.label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
-  if (spec.label.task === 'binary' && Number(lc[0].pos) === 0) {
-    const vals = await duck.all<{ v: string }>(`SELECT DISTINCT CAST(${lab} AS VARCHAR) AS v FROM __base ORDER BY 1 LIMIT 10`);
-    throw new DictlError('data', `label.positive "${spec.label.positive}" never occurs in column "${spec.label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
-  }
-  if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${spec.label.column}" has ${lc[0].bad} training rows outside label.classes`);
-  // the class names come from the data: the label column's values over all rows
-  let label: LabelSpec = spec.label;
-  if (spec.label.task === 'binary') {
-    const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
-    label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
-    if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
-  }
-  if (spec.label.task === 'regression') {
-    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
-    if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
-  }
+  let label: LabelSpec | undefined;
+  let nTrain: number;
+  if (spec.label) {
+    nTrain = await checkLabelColumn(duck, spec.label);
+    // the class names come from the data: the label column's values over all rows
+    label = spec.label;
+    if (spec.label.task === 'binary') {
+      const lab = sqlId(spec.label.column);
+      const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
+      label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
+      if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
+    }
+  } else nTrain = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE __split = 'train'`))[0].n);
 
-  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, Number(lc[0].n));
+  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, nTrain);
   await duck.run('SET lock_configuration = true');
   const t1 = Date.now();
   progress(`writing ${pipeline.outputNames.length} feature columns`);
@@ -354,13 +373,13 @@ export async function buildFeatureSet(
     try {
       const { withDuck, watchProgress } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
-      progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
+      progress(`building ${name}@${version} from ${inp.ds.ref} (${inp.holdout ? `holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows` : `no label, no holdout: all ${inp.ds.rows} rows`})`);
       const r = await withDuck(
         async (duck) => {
           // rows done of each fit and write query, under the step the progress callback last named
           const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
           try {
-            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
+            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout?.testRows ?? [], aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
           } finally {
             stop();
           }
@@ -374,8 +393,8 @@ export async function buildFeatureSet(
         hash: inp.hash,
         definitionHash: inp.definitionHash,
         dataset: inp.ds.ref,
-        holdout: inp.holdout.hash,
-        label: r.label,
+        holdout: inp.holdout?.hash ?? null,
+        ...(r.label ? { label: r.label } : {}),
         pipeline: r.pipeline,
         rows: r.rows,
         allowPii: inp.spec.allowPii,
@@ -388,7 +407,7 @@ export async function buildFeatureSet(
       appendAudit(ws, {
         action: 'feature.build',
         subject: `${name}@${version}`,
-        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout.hash, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
+        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout?.hash ?? null, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
       });
       return {
         name,
@@ -397,7 +416,7 @@ export async function buildFeatureSet(
         hash: inp.hash,
         unchanged: false,
         dataset: inp.ds.ref,
-        holdout: inp.holdout.hash,
+        holdout: inp.holdout?.hash ?? null,
         rows: r.rows,
         outputs: r.pipeline.outputNames,
         path: finalDir,
@@ -502,14 +521,15 @@ export interface PlanResult {
   nextVersion: number;
   hash: string;
   dataset: string;
-  holdout: string;
+  /** null: unsupervised, all rows */
+  holdout: string | null;
   trainRows: number;
   testRows: number;
   inputs: string[];
   derived: string[];
   features: { name: string; kind: string; transforms: number }[];
   changes: { definition: boolean; data: boolean; holdout: boolean } | null;
-  latest?: { version: number; hash: string; dataset: string; holdout: string };
+  latest?: { version: number; hash: string; dataset: string; holdout: string | null };
 }
 
 /** What `feature build` would do, without reading data or writing anything. */
@@ -524,13 +544,13 @@ export async function planFeatureSet(ws: Workspace, name: string, opts: { allowU
     nextVersion: existing ? existing.version : (vs[vs.length - 1] ?? 0) + 1,
     hash: inp.hash,
     dataset: inp.ds.ref,
-    holdout: inp.holdout.hash,
-    trainRows: inp.holdout.nTrain,
-    testRows: inp.holdout.nTest,
+    holdout: inp.holdout?.hash ?? null,
+    trainRows: inp.holdout?.nTrain ?? inp.ds.rows,
+    testRows: inp.holdout?.nTest ?? 0,
     inputs: inp.plan.inputs.map((i) => i.name),
     derived: inp.plan.derived.map((d) => d.name),
     features: inp.spec.features.map((f) => ({ name: f.name, kind: f.kind, transforms: f.transforms.length })),
-    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== inp.holdout.hash } : null,
+    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== (inp.holdout?.hash ?? null) } : null,
     ...(latest ? { latest: { version: latest.version, hash: latest.hash, dataset: latest.dataset, holdout: latest.holdout } } : {}),
   };
 }

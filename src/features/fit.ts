@@ -52,8 +52,9 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
     if (prev && prev.type !== type) prev.type = 'number';
     else if (!prev) inputs.set(name, { name, type, nullable: cols.get(name)?.nullable ?? true });
   };
-  if (!cols.has(spec.label.column)) throw new DictlError('data', `${spec.file}: label.column: column "${spec.label.column}" is not in ${spec.source} (columns: ${columns.map((c) => c.name).join(', ')})`);
-  if (spec.label.task === 'regression' && !NUMERIC_DUCK.test(cols.get(spec.label.column)!.duckType))
+  const labelColumn = spec.label?.column;
+  if (spec.label && !cols.has(spec.label.column)) throw new DictlError('data', `${spec.file}: label.column: column "${spec.label.column}" is not in ${spec.source} (columns: ${columns.map((c) => c.name).join(', ')})`);
+  if (spec.label?.task === 'regression' && !NUMERIC_DUCK.test(cols.get(spec.label.column)!.duckType))
     throw new DictlError('data', `${spec.file}: label.column: a regression label must be numeric; "${spec.label.column}" is ${cols.get(spec.label.column)!.duckType}`);
   const exprFeatures = new Map(spec.features.filter((f) => f.exprAst).map((f) => [f.name, f]));
   const extra = new Set(extraNumeric);
@@ -75,7 +76,7 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
     if (st === 1) throw featErr(spec, f, `expressions form a cycle: ${[...stack, f.name].join(' → ')}`);
     state.set(f.name, 1);
     for (const ref of exprColumns(f.exprAst!)) {
-      if (ref === spec.label.column) throw featErr(spec, f, `expression reads the label column "${ref}" (that would leak the answer)`);
+      if (ref === labelColumn) throw featErr(spec, f, `expression reads the label column "${ref}" (that would leak the answer)`);
       const dep = exprFeatures.get(ref);
       if (dep) visit(dep, [...stack, f.name]);
       else if (extra.has(ref)) useInput(ref, 'number');
@@ -94,7 +95,7 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
 
   for (const f of spec.features) {
     if (f.column === undefined) continue;
-    if (f.column === spec.label.column) throw featErr(spec, f, `uses the label column "${f.column}" as a feature (that would leak the answer)`);
+    if (f.column === labelColumn) throw featErr(spec, f, `uses the label column "${f.column}" as a feature (that would leak the answer)`);
     const t = typeOf(f.column);
     if (t === undefined) throw featErr(spec, f, `unknown column "${f.column}" (columns of ${spec.source}: ${columns.map((c) => c.name).join(', ')})`);
     if (f.kind === 'categorical') {
@@ -486,8 +487,9 @@ export async function fitPipeline(
   return { inputs: plan.inputs, derived: plan.derived, features, outputNames };
 }
 
-/** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value). */
+/** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value; NULL without a label). */
 export function labelSql(spec: FeatureSetSpec, d: SqlDialect = duckdb): string {
+  if (!spec.label) return d.cast('NULL', 'DOUBLE');
   const col = d.id(spec.label.column);
   const text = d.cast(col, 'VARCHAR');
   if (spec.label.task === 'binary') return d.cast(`(CASE WHEN ${text} = ${d.str(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)`, 'DOUBLE');

@@ -38,7 +38,7 @@ export async function refitFolds(ws: Workspace, build: FeatureBuild, rowIds: Flo
   const duck = await openDuck();
   try {
     const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
-    await stageSource(duck, { spec: inp.spec, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, []);
+    await stageSource(duck, { spec: inp.spec, dataPath, testRows: inp.holdout?.testRows ?? [], aggs: inp.aggs, temporal: inp.temporal }, []);
     await duck.run('CREATE TEMP TABLE __cvfold (__row BIGINT, __fold INTEGER, __pos DOUBLE)');
     const app = await duck.conn.createAppender('__cvfold');
     for (let f = 0; f < layout.k; f++) {

@@ -277,6 +277,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
     const need = `the ${s.n} × ${s.p} training matrix needs ${gb(inMemoryBytes(s.n, s.p))}, more than --memory-limit ${budget.text} leaves beside DuckDB`;
     const build = fb.build;
     const label = build.label;
+    if (!label) throw usageError(`${need}, and out-of-core training fits logistic regression only (this feature set has no label)`, 'raise --memory-limit to train segments in memory');
     const task = label.task;
     if (task === 'regression' || (opts.model !== undefined && opts.model !== 'logistic')) throw usageError(`${need}, and out-of-core training fits logistic regression only`, `raise --memory-limit to train ${task === 'regression' ? 'a linear regression' : `--model ${opts.model}`} in memory`);
     if (opts.params?.length) throw usageError(`${need}: out of core, logistic regression takes --c, --penalty and --l1-ratio, not --param`);

@@ -11,7 +11,7 @@ import { DictlError, dataError, usageError } from '../errors.js';
 import { loadMatrix, resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import { validateName } from '../util/names.js';
-import type { ConvergenceInfo, CvResult, LabelSpec, ModelVersion } from '../types.js';
+import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { METRIC_HIGHER_BETTER, sampleWeights, type FitSpec, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
@@ -51,6 +51,8 @@ export interface TrainOptions {
   model?: string;
   /** KEY=VALUE hyper-parameters of the family */
   params?: string[];
+  /** kmeans: number of segments */
+  k?: number;
 }
 
 export interface TrainProgress {
@@ -76,6 +78,8 @@ export interface TrainResult {
   /** the family's description: headline, and for trees rounds kept, importance and the loss curve */
   summary: FamilySummary;
   cv?: { metric: string; folds: number; seed: number; preprocessing?: CvResult['preprocessing']; best: Record<string, number | string>; trials: CvResult['trials'] };
+  /** kmeans --tune: inertia and silhouette of every configuration, the best by silhouette */
+  segments?: { criterion: 'silhouette'; sample: number; best: HyperParams; trials: { params: HyperParams; inertia: number; silhouette: number | null; iterations: number }[] };
   warnings: string[];
   timings: { loadMs: number; cvMs: number; fitMs: number; totalMs: number };
   path: string;
@@ -167,6 +171,19 @@ function trialLabel(t: FamilyTrial): string {
   return `${t.family} ${Object.entries(t.record).filter(([k]) => k !== 'model').map(([k, x]) => `${k}=${x}`).join(' ')}`.trim();
 }
 
+/** What a trained model records of where it came from. */
+export function trainingLineage(build: FeatureBuild, ds: { dataSha256: string }, allowUnconsented: boolean): ModelVersion['lineage'] {
+  return {
+    dataset: build.dataset,
+    datasetSha256: ds.dataSha256,
+    featureSet: { name: build.name, version: build.version, hash: build.hash },
+    holdout: build.holdout,
+    allowUnconsented,
+    dictlVersion: dictlVersion(),
+    node: process.version,
+  };
+}
+
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
   // a training matrix larger than the memory budget is streamed from Parquet instead (src/ml/chunked.ts)
   const outOfCore = await (await import('./chunked.js')).outOfCoreTraining(ws, opts, progress);
@@ -182,6 +199,12 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   // an override given at feature build is recorded there and carries over: it need not be repeated here
   const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
   const label = build.label;
+  if (opts.k !== undefined && opts.model !== undefined && opts.model !== 'kmeans') throw usageError(`--k applies to --model kmeans, not ${opts.model}`);
+  if (opts.model === 'kmeans' || (opts.k !== undefined && opts.model === undefined)) {
+    const { trainSegments } = await import('./segments.js');
+    return trainSegments(ws, opts, progress, fb, fixedParams);
+  }
+  if (!label) throw usageError(`feature set ${build.name}@${build.version} has no label: it can only train segments`, `run: dictl train --features ${build.name}@${build.version} --name NAME --model kmeans --k 6`);
   const task = label.task;
   const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;
   if (task === 'multiclass' && K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
@@ -308,15 +331,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     ...(cv ? { cv } : {}),
     seed: v.seed,
     pipeline: build.pipeline,
-    lineage: {
-      dataset: build.dataset,
-      datasetSha256: ds.dataSha256,
-      featureSet: { name: build.name, version: build.version, hash: build.hash },
-      holdout: build.holdout,
-      allowUnconsented: consent.overridden,
-      dictlVersion: dictlVersion(),
-      node: process.version,
-    },
+    lineage: trainingLineage(build, ds, consent.overridden),
   } as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
   const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: 0 };

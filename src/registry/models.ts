@@ -168,7 +168,8 @@ export async function registerModel(
   const name = validateName('model', draft.name);
   if (draft.kind !== 'model') throw usageError(`not a model record (kind "${String(draft.kind)}")`);
   familyOf(draft).checkModel(draft);
-  if (!draft.lineage?.holdout || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
+  // a segmentation of an unsupervised feature set fitted on all rows has no holdout
+  if ((!draft.lineage?.holdout && draft.task !== 'segmentation') || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
   const actor = opts.actor ?? defaultActor();
   return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
     const version = allocateVersion(ws, name);

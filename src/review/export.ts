@@ -5,6 +5,7 @@
  * staging/commit path (stageRelation + commitStaged), so it is profiled, hashed and audited like any
  * registered dataset; identical exports reuse the existing version.
  */
+import { labelOf } from '../ml/families/label.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +40,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   const { readModelVersion } = await import('../registry/models.js');
   const versions = [...new Set(cases.map((c) => c.modelVersion))].sort((a, b) => a - b);
   const mv = readModelVersion(ws, model, versions[versions.length - 1]);
-  const label = mv.label;
+  const label = labelOf(mv);
   const negative = label.negative ?? label.classes?.find((c) => c !== label.positive) ?? 'no';
   const inputs = mv.pipeline.inputs;
   const reserved = new Set([label.column, 'review_id', 'review_score', 'review_band', 'review_by', 'review_model_version', 'review_policy_version', 'review_source']);

@@ -79,9 +79,14 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
   const ref = `${model.name}@${model.version}`;
   const schema = avroSchemaForInputs(`${model.name}_event`, model.pipeline.inputs, `One scoring event for dictl model ${ref}`);
   const classes = classNames(model);
-  const K = model.task === 'regression' ? 1 : classes.length;
+  const K = model.task === 'regression' || model.task === 'segmentation' ? 1 : classes.length;
   const outputs: Manifest['outputs'] =
-    model.task === 'regression'
+    model.task === 'segmentation'
+      ? [
+          { name: 'segment', type: 'int64', shape: ['N', 1], description: 'the nearest segment (centre), 0 … k−1' },
+          { name: 'distance', type: 'double', shape: ['N', 1], description: 'Euclidean distance to that centre, in feature space' },
+        ]
+      : model.task === 'regression'
       ? [{ name: 'prediction', type: 'double', shape: ['N', 1], description: 'the linear prediction' }]
       : [
           { name: 'probabilities', type: 'double', shape: ['N', K], description: `class probabilities in the order of model.classes (${classes.join(', ')})` },
@@ -100,7 +105,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
       version: model.version,
       task: model.task,
       algorithm: model.algorithm,
-      label: model.label,
+      ...(model.label ? { label: model.label } : {}),
       classes,
       threshold: model.threshold,
       recordSha256: sha256(stableStringify(model)),

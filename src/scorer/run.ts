@@ -121,6 +121,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
     }
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
+  if (r.segment) out += `,"segment":${r.segment[j]}`;
   return out + decisionMembers(r, j);
 }
 
@@ -215,6 +216,7 @@ export function resultLine(s: ScoredRow, id?: unknown): string {
   if (s.label !== undefined) out += `,"label":${JSON.stringify(s.label)}`;
   if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
   if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
+  if (s.segment !== undefined) out += `,"segment":${s.segment}`;
   return out + decisionMembers(s) + '}';
 }
 
@@ -728,9 +730,10 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   });
   let ok = false;
   try {
-    const hasDecisions = packagedPolicy(man as never) !== null && man.model.task === 'binary';
+    const pol = packagedPolicy(man as never);
+    const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
     if (outCsv) {
-      const head = man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+      const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
       if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
@@ -743,6 +746,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         const r = res!;
         if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
+        else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
         if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
       }

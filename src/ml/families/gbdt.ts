@@ -11,6 +11,7 @@ import type { ModelVersion, TreeModelVersion } from '../../types.js';
 import { fitGbdt, gbdtFromJSON, gbdtMargins, gbdtToJSON, GBDT_DEFAULTS, GBDT_SEARCH_SPACE, GbdtInputError, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel, type GbdtParams } from '../gbdt/index.js';
 import type { Task } from '../predict.js';
 import { listNames, scanColumn } from './checks.js';
+import { labelOf } from './label.js';
 import type { FamilyFit, HyperParams, ModelFamily, SearchDim, TrainingData } from './types.js';
 
 const lossFor = (task: Task) => (task === 'regression' ? 'squared_error' : 'log_loss');
@@ -36,7 +37,7 @@ export function engineModel(m: ModelVersion): GbdtModel {
 
 /** Margin columns of a task: binary and regression 1; multiclass K (a 2-class multiclass label boosts one margin: [0, m]). */
 function marginWidth(m: Pick<ModelVersion, 'task' | 'label'>): number {
-  return m.task === 'multiclass' ? (m.label.classes?.length ?? 0) : 1;
+  return m.task === 'multiclass' ? (labelOf(m).classes?.length ?? 0) : 1;
 }
 
 export const gbdtFamily: ModelFamily = {

@@ -6,6 +6,7 @@
  */
 import type { GraphBuilder, TensorRef } from '../../onnx/builder.js';
 import type { ConvergenceInfo, FittedPipeline, ModelVersion } from '../../types.js';
+import type { SegmentProfile } from '../kmeans/profile.js';
 import type { Task } from '../predict.js';
 
 export type ParamValue = number | string | boolean | null;
@@ -67,6 +68,8 @@ export interface FamilySummary {
   rounds?: number;
   /** loss per round: training rows and the early-stopping validation rows */
   curve?: { train: number[]; validation?: number[]; bestIter?: number; loss: string };
+  /** segmentations: size, centre and most distinctive columns of each segment */
+  segments?: SegmentProfile[];
 }
 
 /** How a family wants its inputs encoded by the feature set. */
