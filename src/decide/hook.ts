@@ -10,7 +10,10 @@
 import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
-import { makeDecider, type Decider, type DecisionFields } from './runtime.js';
+import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
+
+/** reasons a review case keeps when the output asks for none */
+const REVIEW_REASONS = 5;
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
 import type { ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
@@ -194,6 +197,9 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     throw e;
   }
   const inner = scorer.scoreRows.bind(scorer);
+  // review cases keep the reasons of the output (--explain) or, without it, the top reasons of the case
+  const ex = scorer as { explainOne?: (row: Record<string, unknown>, k: number) => ReviewExplanation | null };
+  const explainOne = ex.explainOne ? (row: Record<string, unknown>) => ex.explainOne!(row, REVIEW_REASONS) : undefined;
   const wrapped = Object.assign(Object.create(Object.getPrototypeOf(scorer)), scorer) as S & { decider?: Decider };
   if (decider) wrapped.decider = decider;
   const innerClose = scorer.close?.bind(scorer);
@@ -208,7 +214,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
   wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
     const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
     const scores = Float64Array.from(scored, (s) => s.score);
-    const d = decider?.decide(rows, scores, keys);
+    const d = decider?.decide(rows, scores, keys, (i) => (scored[i] as { explanation?: ReviewExplanation }).explanation ?? explainOne?.(rows[i]));
     const c = shadow?.compare(rows, scores, ch!, d, keys);
     for (let i = 0; i < scored.length; i++) {
       if (d && c) d[i].challenger = c[i];
@@ -233,7 +239,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       };
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
-      const d = decider?.decide(rowAt, scores, keys);
+      const d = decider?.decide(rowAt, scores, keys, (i) => (r as { explanations?: ReviewExplanation[] }).explanations?.[i] ?? explainOne?.(rowAt(i)));
       const c = shadow?.compare(rowAt, scores, ch!, d, keys);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));

@@ -53,8 +53,8 @@ export interface Explainer {
    * (k = pick(i, margins) when given, else 0): out is n × columns, margins n × K.
    */
   contributions(X: Float64Array, n: number, out: Float64Array, classOf?: Int32Array): { margins: Float64Array };
-  /** top K reasons per raw row (rows read through rowAt) */
-  explainRows(rowAt: (i: number) => Record<string, unknown>, n: number, K: number): (Explanation | null)[];
+  /** top K reasons per raw row (rows read through rowAt), and every row's margins (n × K; NaN where the pipeline rejected the row) */
+  explainRows(rowAt: (i: number) => Record<string, unknown>, n: number, K: number): { explanations: (Explanation | null)[]; margins: Float64Array };
 }
 
 /** Top k indices of |c| (ties: earlier column first), largest first. */
@@ -153,11 +153,12 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
       }
       const out = new Float64Array(n * C);
       const classOf = multi ? new Int32Array(n) : undefined;
-      ex.contributions(X, n, out, classOf);
+      const { margins } = ex.contributions(X, n, out, classOf);
       const res = new Array<Explanation | null>(n);
       for (let i = 0; i < n; i++) {
         if (!ok[i]) {
           res[i] = null;
+          margins.fill(NaN, i * K, i * K + K);
           continue;
         }
         const c = out.subarray(i * C, i * C + C);
@@ -169,7 +170,7 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
         if (multi) e.class = spec.classes[kk];
         res[i] = e;
       }
-      return res;
+      return { explanations: res, margins };
     },
   };
   return ex;

@@ -16,6 +16,7 @@ import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { Band } from '../decide/policy.js';
+import type { Reason } from '../explain/explainer.js';
 
 export interface ReviewCase {
   id: string;
@@ -37,6 +38,9 @@ export interface ReviewCase {
   /** position in the source (row number, stream entry id) */
   key?: string;
   at: string;
+  /** why the model scored it so: base value (margin scale) and the top reasons by |contribution| */
+  base?: number;
+  reasons?: Reason[];
 }
 
 export interface Resolution {

@@ -21,6 +21,7 @@ import type { Manifest, ManifestFeature } from './manifest.js';
 import { makeTar } from './tar.js';
 import { readmeText, sparkJobText } from './docs.js';
 import { dictlVersion } from '../util/version.js';
+import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 
 
 export function onnxruntimeVersion(): string {
@@ -34,6 +35,8 @@ export function onnxruntimeVersion(): string {
 export interface PackageOptions {
   /** the decision policy to embed (issue 8); null when none */
   decisionPolicy?: unknown;
+  /** what the package needs to explain its scores (explain.json); absent → the package cannot explain */
+  explain?: ExplainSpec;
 }
 
 export interface PackageFiles {
@@ -120,6 +123,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     ['README.md', readme],
     ['spark_job.py', spark],
   ];
+  if (opts.explain) others.push([EXPLAIN_FILE, enc(stableStringify(opts.explain))]);
   const files: Manifest['files'] = {};
   for (const [name, b] of others) files[name] = { sha256: sha256(b), bytes: b.length };
   const manifest: Manifest = { ...base, files };
@@ -135,6 +139,9 @@ export interface PackageResult {
   lineageRecord: string;
   inputs: number;
   features: number;
+  /** whether the package carries explain.json (score --explain); when not, why */
+  explains: boolean;
+  warnings: string[];
 }
 
 /** Writes the files into `out` (replacing an earlier package there, never other content). */
@@ -180,7 +187,9 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
     decisionPolicy = policyForPackage(ws, model.name);
   }
   // build (and validate) everything before taking the lock or writing anything
-  const pkg = buildPackageFiles(model, { decisionPolicy });
+  const { explainSpecFor } = await import('../explain/background.js');
+  const explain = await explainSpecFor(ws, model);
+  const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
   const outAbs = resolve(out);
   return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
     const w = writePackage(pkg, outAbs, !!opts.tar);
@@ -196,6 +205,8 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
       lineageRecord: lineagePath,
       inputs: model.pipeline.inputs.length,
       features: pkg.manifest.featureOrder.length,
+      explains: explain.spec !== null,
+      warnings: explain.spec === null ? [`the package cannot explain its scores (score --explain): ${explain.why}`] : [],
     };
   });
 }

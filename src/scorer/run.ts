@@ -18,6 +18,8 @@ import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type Sc
 import { decisionMembers, packagedPolicy } from '../decide/hook.js';
 import { FlatScanner, type ScanColumns } from './scan.js';
 import type { DecisionFields } from '../decide/runtime.js';
+import { explainCsvCells, explainCsvHeader, explainMembers } from '../explain/render.js';
+import type { Explanation } from '../explain/explainer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -120,7 +122,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
     }
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
-  return out + decisionMembers(r, j);
+  return out + decisionMembers(r, j) + explainMembers(r, j);
 }
 
 /** the binary result shape binaryBlock writes (what resultFields gives for a binary model) */
@@ -198,6 +200,8 @@ function binaryBlock(r: ScoredColumns, n: number, ids: (string | undefined)[]): 
     buf[o++] = 93; // ]
     const dm = decisionMembers(r, j);
     if (dm) text(dm);
+    const em = explainMembers(r, j);
+    if (em) text(em);
     room(2);
     buf[o++] = 125; // }
     buf[o++] = 10;
@@ -214,7 +218,7 @@ export function resultLine(s: ScoredRow, id?: unknown): string {
   if (s.label !== undefined) out += `,"label":${JSON.stringify(s.label)}`;
   if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
   if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
-  return out + decisionMembers(s) + '}';
+  return out + decisionMembers(s) + explainMembers(s) + '}';
 }
 
 class Metrics {
@@ -728,9 +732,11 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   let ok = false;
   try {
     const hasDecisions = packagedPolicy(man as never) !== null && man.model.task === 'binary';
+    const explainK = (scorer as { explainK?: number }).explainK ?? 0;
     if (outCsv) {
       const head = man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
       if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
+      if (explainK) head.push(...explainCsvHeader(explainK));
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
@@ -742,6 +748,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
         if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
+        if (outCsv && explainK) lines[j] += ',' + explainCsvCells((r as { explanations?: (Explanation | null)[] }).explanations?.[j], explainK, csvField).join(',');
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);
