@@ -172,7 +172,7 @@ describe('TreeSHAP', () => {
 // ───────────── xgboost as the peer ─────────────
 
 const PY = '/usr/bin/python3';
-const SCRIPT = join(__dirname, 'xgb_contribs.py');
+const SCRIPT = join(__dirname, '..', 'scripts', 'xgb_contribs.py');
 
 function runXgb(X: Float64Array, y: Float64Array, n: number, p: number, spec: Record<string, unknown>) {
   const dir = mkdtempSync(join(tmpdir(), 'dictl-xgb-'));
@@ -340,13 +340,14 @@ describe('linear contributions', () => {
     const means = Array.from(columnMeans(X, n, p));
     const s: ExplainSpec = { kind: 'dictl-explainer', formatVersion: 1, family: 'linear', task: 'binary', classes: ['no', 'yes'], pipeline: pipe, featureNames: pipe.outputNames, linear: { coef, intercept: [0.1], means } };
     const ex = makeExplainer(s);
-    const all = ex.explainRows((i) => fixtureRows[i], 3, 99);
+    const batch = ex.explainRows((i) => fixtureRows[i], 3, 99);
+    const all = [0, 1, 2].map((i) => batch.at(i));
     for (let i = 0; i < 3; i++) {
       const e = all[i]!;
       const margin = 0.1 + coef[0].reduce((a, w, j) => a + w * X[i * p + j], 0);
       expect(Math.abs(e.base + e.reasons.reduce((a, x) => a + x.contribution, 0) - margin)).toBeLessThanOrEqual(1e-9);
       for (let k = 1; k < e.reasons.length; k++) expect(Math.abs(e.reasons[k - 1].contribution)).toBeGreaterThanOrEqual(Math.abs(e.reasons[k].contribution));
-      const top2 = ex.explainRows((j) => fixtureRows[j], 3, 2)[i]!;
+      const top2 = ex.explainRows((j) => fixtureRows[j], 3, 2).at(i)!;
       expect(top2.reasons).toEqual(e.reasons.slice(0, 2));
       for (const x of e.reasons) if (pipe.inputs.some((inp) => inp.name === x.column)) expect(x.value).toEqual(fixtureRows[i][x.column] ?? null);
     }

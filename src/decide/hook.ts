@@ -239,7 +239,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       };
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
-      const d = decider?.decide(rowAt, scores, keys, (i) => (r as { explanations?: ReviewExplanation[] }).explanations?.[i] ?? explainOne?.(rowAt(i)));
+      const d = decider?.decide(rowAt, scores, keys, (i) => (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations?.at(i) ?? explainOne?.(rowAt(i)));
       const c = shadow?.compare(rowAt, scores, ch!, d, keys);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));

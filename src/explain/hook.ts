@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DictlError, dataError, usageError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
-import { EXPLAIN_FILE, makeExplainer, type ExplainSpec, type Explainer, type Explanation } from './explainer.js';
+import { EXPLAIN_FILE, makeExplainer, type BatchExplanations, type ExplainSpec, type Explainer, type Explanation } from './explainer.js';
 
 interface ScorerShape {
   dir: string;
@@ -61,7 +61,6 @@ function checkAgainstGraph(task: string, K: number, margins: Float64Array, n: nu
   }
 }
 
-const cell = (v: unknown) => (v === '' || v === undefined || (typeof v === 'number' && Number.isNaN(v)) ? null : v);
 
 export function withExplanations<S extends ScorerShape>(scorer: S, k: number): S & Partial<Explaining> {
   const explainer = loadExplainer(scorer.dir, scorer.manifest.files);
@@ -75,30 +74,24 @@ export function withExplanations<S extends ScorerShape>(scorer: S, k: number): S
   const wrapped = Object.assign(Object.create(Object.getPrototypeOf(scorer)), scorer) as S & Explaining;
   wrapped.explainer = explainer;
   wrapped.explainK = k;
-  wrapped.explainOne = (row, kk) => explainer.explainRows(() => row, 1, kk).explanations[0];
+  wrapped.explainOne = (row, kk) => explainer.explainRows(() => row, 1, kk).at(0);
   if (k <= 0) return wrapped;
   const innerCols = scorer.scoreColumns.bind(scorer);
   const innerRows = scorer.scoreRows.bind(scorer);
   wrapped.scoreColumns = async (cols, n, keys) => {
     const r = await innerCols(cols, n, keys);
-    const names = Object.keys(cols);
-    const rowAt = (i: number) => {
-      const o: Record<string, unknown> = {};
-      for (const c of names) o[c] = cell(cols[c][i]);
-      return o;
-    };
-    const { explanations, margins } = explainer.explainRows(rowAt, n, k);
-    checkAgainstGraph(task, K, margins, n, r, ref);
-    (r as { explanations?: (Explanation | null)[] }).explanations = explanations;
+    const b = explainer.explainColumns(cols, n, k);
+    checkAgainstGraph(task, K, b.margins, n, r, ref);
+    (r as { explanations?: BatchExplanations }).explanations = b;
     return r;
   };
   wrapped.scoreRows = async (rows, keys) => {
     const out = await innerRows(rows, keys);
-    const { explanations, margins } = explainer.explainRows((i) => rows[i], rows.length, k);
+    const b = explainer.explainRows((i) => rows[i], rows.length, k);
     const score = Float64Array.from(out, (s) => s.score);
     const probabilities = task === 'multiclass' ? Float64Array.from(out.flatMap((s) => s.probabilities ?? [])) : undefined;
-    checkAgainstGraph(task, K, margins, rows.length, { score, probabilities }, ref);
-    out.forEach((s, i) => ((s as { explanation?: Explanation | null }).explanation = explanations[i]));
+    checkAgainstGraph(task, K, b.margins, rows.length, { score, probabilities }, ref);
+    out.forEach((s, i) => ((s as { explanation?: Explanation | null }).explanation = b.at(i)));
     return out;
   };
   return wrapped;

@@ -3,27 +3,69 @@
  * multiclass models) spliced into a result line, and the CSV cells base, reasonI_column,
  * reasonI_value, reasonI_contribution. Pure.
  */
-import type { Explanation } from './explainer.js';
+import type { BatchExplanations, Explanation } from './explainer.js';
 
 const jnum = (x: number): string => (Number.isFinite(x) ? JSON.stringify(x) : 'null');
+/** values repeat (categories, counts): their JSON text is kept, up to a bound */
+const valText = new Map<string | number | boolean | null, string>();
+const jval = (v: string | number | boolean | null): string => {
+  let s = valText.get(v);
+  if (s === undefined) {
+    s = typeof v === 'number' ? jnum(v) : JSON.stringify(v);
+    if (valText.size >= 1 << 16) valText.clear();
+    valText.set(v, s);
+  }
+  return s;
+};
+/** the base value is the same for every row of a class */
+let lastBase = NaN;
+let lastBaseText = '';
+const jbase = (x: number): string => {
+  if (x !== lastBase) {
+    lastBase = x;
+    lastBaseText = `,"base":${jnum(x)}`;
+  }
+  return lastBaseText;
+};
 const prefixes = new Map<string, string>();
+const prefix = (column: string): string => {
+  let pre = prefixes.get(column);
+  if (pre === undefined) {
+    pre = `{"column":${JSON.stringify(column)},"value":`;
+    if (prefixes.size < 4096) prefixes.set(column, pre);
+  }
+  return pre;
+};
 
-/** `,"base":…,"reasons":[…]` of a scored row (`explanation`) or of row j of a columnar result (`explanations[j]`); "" when none */
+/** the members of row j of a batch (columnar results) */
+function batchMembers(b: BatchExplanations, j: number): string {
+  if (Number.isNaN(b.base[j])) return '';
+  let out = jbase(b.base[j]);
+  if (b.cls) out += `,"explained_class":${JSON.stringify(b.at(j)!.class)}`;
+  out += ',"reasons":[';
+  const k = b.k;
+  for (let t = 0; t < k; t++) {
+    const c = b.col[j * k + t];
+    if (c < 0) break;
+    out += (t ? ',' : '') + b.columnPrefix[c] + jval(b.vals[j * k + t]) + ',"contribution":' + jnum(b.contrib[j * k + t]) + '}';
+  }
+  return out + ']';
+}
+
+/** `,"base":…,"reasons":[…]` of a scored row (`explanation`) or of row j of a columnar result (`explanations`); "" when none */
 export function explainMembers(s: object, j?: number): string {
-  const e = j === undefined ? (s as { explanation?: Explanation | null }).explanation : (s as { explanations?: (Explanation | null)[] }).explanations?.[j];
+  if (j !== undefined) {
+    const b = (s as { explanations?: BatchExplanations }).explanations;
+    return b ? batchMembers(b, j) : '';
+  }
+  const e = (s as { explanation?: Explanation | null }).explanation;
   if (!e) return '';
   let out = `,"base":${jnum(e.base)}`;
   if (e.class !== undefined) out += `,"explained_class":${JSON.stringify(e.class)}`;
   out += ',"reasons":[';
   for (let k = 0; k < e.reasons.length; k++) {
     const r = e.reasons[k];
-    let pre = prefixes.get(r.column);
-    if (pre === undefined) {
-      pre = `{"column":${JSON.stringify(r.column)},"value":`;
-      if (prefixes.size < 4096) prefixes.set(r.column, pre);
-    }
-    const v = typeof r.value === 'number' ? jnum(r.value) : JSON.stringify(r.value);
-    out += (k ? ',' : '') + pre + v + ',"contribution":' + jnum(r.contribution) + '}';
+    out += (k ? ',' : '') + prefix(r.column) + jval(r.value) + ',"contribution":' + jnum(r.contribution) + '}';
   }
   return out + ']';
 }

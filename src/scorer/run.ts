@@ -19,7 +19,7 @@ import { decisionMembers, packagedPolicy } from '../decide/hook.js';
 import { FlatScanner, type ScanColumns } from './scan.js';
 import type { DecisionFields } from '../decide/runtime.js';
 import { explainCsvCells, explainCsvHeader, explainMembers } from '../explain/render.js';
-import type { Explanation } from '../explain/explainer.js';
+import type { BatchExplanations } from '../explain/explainer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -201,7 +201,10 @@ function binaryBlock(r: ScoredColumns, n: number, ids: (string | undefined)[]): 
     const dm = decisionMembers(r, j);
     if (dm) text(dm);
     const em = explainMembers(r, j);
-    if (em) text(em);
+    if (em) {
+      room(em.length * 3);
+      o += buf.utf8Write(em, o);
+    }
     room(2);
     buf[o++] = 125; // }
     buf[o++] = 10;
@@ -748,7 +751,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
         if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
-        if (outCsv && explainK) lines[j] += ',' + explainCsvCells((r as { explanations?: (Explanation | null)[] }).explanations?.[j], explainK, csvField).join(',');
+        if (outCsv && explainK) lines[j] += ',' + explainCsvCells((r as { explanations?: BatchExplanations }).explanations?.at(j), explainK, csvField).join(',');
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);
