@@ -85,3 +85,11 @@ export function explainCsvCells(e: Explanation | null | undefined, k: number, qu
   }
   return cells;
 }
+
+const signed = (x: number) => (x >= 0 ? '+' : '') + (Math.abs(x) >= 0.01 || x === 0 ? x.toFixed(2) : x.toExponential(1));
+
+/** one reason for people: "international_plan = yes: +1.21" */
+export function reasonText(r: { column: string; value: unknown; contribution: number }): string {
+  const v = r.value === null || r.value === undefined ? '(missing)' : String(r.value);
+  return `${r.column} = ${v}: ${signed(r.contribution)}`;
+}

@@ -152,6 +152,16 @@ export function listReviews(ws: Workspace, o: { model?: string; status?: 'pendin
   return { pending: pending.length, resolved: resolved.length, cases };
 }
 
+/** One case by id, with its resolution if any. */
+export function showReview(ws: Workspace, id: string): CaseWithResolution {
+  if (!/^rv-[0-9a-f]{16}$/.test(id)) throw usageError(`"${id}" is not a review case id`, 'ids look like rv-0123456789abcdef; see: dictl review list');
+  for (const m of reviewModels(ws)) {
+    const c = readCases(ws, m).find((x) => x.id === id);
+    if (c) return c;
+  }
+  throw notFound(`review case ${id} not found`, 'see: dictl review list');
+}
+
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface ResolveResult {
