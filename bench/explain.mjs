@@ -22,7 +22,7 @@ const imp = (p) => import(join(root, 'dist/src', p));
 const { fromXgboostJson } = await imp('explain/xgboost.js');
 const { packEnsemble } = await imp('explain/treeshap.js');
 const { treeShapParallel } = await imp('explain/parallel.js');
-const { linearExplainSpec } = await imp('explain/spec.js');
+const { explainSpec } = await imp('explain/spec.js');
 const { columnMeans } = await imp('explain/linear.js');
 const { withExplanations } = await imp('explain/hook.js');
 const { applyPipeline } = await imp('pipeline/apply.js');
@@ -142,7 +142,7 @@ try {
     };
     const train = Array.from({ length: 5000 }, event);
     const m = applyPipeline(model.pipeline, train);
-    writePackage(buildPackageFiles(model, { explain: linearExplainSpec(model, columnMeans(m.X, m.n, m.p)) }), join(dir, 'pkg'), false);
+    writePackage(buildPackageFiles(model, { explain: explainSpec(model, { family: 'linear', linear: { coef: model.coef, intercept: model.intercept, means: Array.from(columnMeans(m.X, m.n, m.p)) } }) }), join(dir, 'pkg'), false);
     const lines = new Array(NP);
     for (let i = 0; i < NP; i++) lines[i] = JSON.stringify({ id: i, ...event() });
     const chunks = [];

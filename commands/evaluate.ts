@@ -31,6 +31,10 @@ export default class Evaluate extends DictlCommand {
     return this.emit(r, (x) => {
       const e = x.evaluation;
       const out: string[] = [`${e.model} on holdout ${e.holdout.slice(0, 12)} (${e.n} rows${e.positives !== undefined ? `, ${e.positives} positive` : ''}, feature build ${e.featureBuild})`];
+      if (x.family.importance) {
+        out.push(`${x.family.headline}`);
+        out.push('Feature importance (total split gain)\n' + renderTable(['feature', 'gain', 'share', ''], x.family.importance.slice(0, 10).map((f) => [f.feature, f.gain, `${(100 * f.share).toFixed(1)}%`, bar(f.share, 20)])));
+      }
       if (x.compare) {
         out.push(renderTable(['metric', e.model, x.compare.baseline.model, 'difference', ''], x.compare.diffs.map((d) => [d.metric, d.candidate, d.baseline, d.diff === null ? '' : (d.diff >= 0 ? '+' : '') + d.diff.toFixed(4), d.better === null ? '' : d.better ? 'better' : 'worse'])));
       } else out.push(renderTable(['metric', 'holdout'], Object.entries(e.metrics).map(([k, v]) => [k, v])));

@@ -14,14 +14,21 @@ function num(name: string, v: string | undefined): number | undefined {
 }
 
 function human(r: TrainResult): string {
-  const lines = [`Registered ${r.model} (${r.algorithm} regression, ${r.task}) from ${r.features}: ${r.rows.train} training rows × ${r.rows.features} features`];
+  const linear = r.algorithm === 'logistic' || r.algorithm === 'linear';
+  const lines = [`Registered ${r.model} (${linear ? `${r.algorithm} regression` : r.algorithm}, ${r.task}) from ${r.features}: ${r.rows.train} training rows × ${r.rows.features} features`];
   const p = r.params;
-  lines.push(`  params: C=${p.C} penalty=${p.penalty}${p.l1_ratio !== null ? ` l1_ratio=${p.l1_ratio}` : ''}${p.class_weight ? ` class_weight=${p.class_weight}` : ''} tol=${p.tol} max_iter=${p.max_iter}`);
   const c = r.convergence;
-  lines.push(`  solver: ${c.solver}, ${c.iterations} iterations, ${c.converged ? 'converged' : 'NOT converged'} (gradient ${c.gradNorm.toExponential(2)})`);
+  if (linear) {
+    lines.push(`  params: C=${p.C} penalty=${p.penalty}${p.l1_ratio !== null ? ` l1_ratio=${p.l1_ratio}` : ''}${p.class_weight ? ` class_weight=${p.class_weight}` : ''} tol=${p.tol} max_iter=${p.max_iter}`);
+    lines.push(`  solver: ${c.solver}, ${c.iterations} iterations, ${c.converged ? 'converged' : 'NOT converged'} (gradient ${c.gradNorm.toExponential(2)})`);
+  } else {
+    lines.push(`  params: ${Object.entries(p).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    lines.push(`  ${r.summary.headline}`);
+    if (r.summary.importance?.length) lines.push(`  importance (total gain): ${r.summary.importance.slice(0, 8).map((x) => `${x.feature} ${(100 * x.share).toFixed(1)}%`).join(', ')}`);
+  }
   lines.push(`  training metrics: ${Object.entries(r.trainMetrics).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}`);
   if (r.cv) {
-    const keys = [...new Set(r.cv.trials.flatMap((t) => Object.keys(t.params)))];
+    const keys = [...new Set(['model', ...r.cv.trials.flatMap((t) => Object.keys(t.params))])].filter((k) => k !== 'model' || r.cv!.trials.some((t) => t.params.model !== undefined));
     const best = JSON.stringify(r.cv.best);
     lines.push(`  ${r.cv.folds}-fold cross-validation (${r.cv.metric}, seed ${r.cv.seed}); best: ${Object.entries(r.cv.best).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     lines.push(
@@ -42,9 +49,9 @@ function human(r: TrainResult): string {
 }
 
 export default class Train extends DictlCommand {
-  static override summary = 'Train a logistic (or, for numeric labels, linear) regression on a feature build and register it.';
+  static override summary = 'Train a model (logistic or linear regression, or gradient-boosted trees) on a feature build and register it.';
   static override description =
-    'Fits on the training rows of the feature build only (C has scikit-learn\'s meaning: loss = C·Σ logloss + penalty, intercept not penalised). With --tune, searches a grid or random sample by stratified k-fold cross-validation in worker threads, then refits the best configuration on all training rows. The registered model.json is byte-identical for the same inputs and seed.';
+    'Fits on the training rows of the feature build only. --model picks the family: logistic (labels with classes, the default), linear (numeric labels, the default) or gbdt (histogram gradient-boosted trees; missing numbers and string-index codes are taken natively, so a feature set for trees may pass numerics raw and categoricals through string_index). Linear models: C has scikit-learn\'s meaning (loss = C·Σ logloss + penalty, intercept not penalised). gbdt hyper-parameters go in --param KEY=VALUE: loss, learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins, subsample, colsample, early_stopping (auto|on|off), n_iter_no_change, validation_fraction, tol. With --tune, searches a grid or random sample by stratified k-fold cross-validation, across families with a model= axis ("model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"; an unprefixed key applies to every family that has it; gbdt fits of a search stop early), then refits the best configuration on all training rows and records its family. The registered model.json is byte-identical for the same inputs and seed.';
   static override examples = [
     '<%= config.bin %> train --features churn --name churn-model',
     '<%= config.bin %> train --features churn@2 --name churn-model --c 0.1 --penalty l1 --json',
@@ -52,11 +59,17 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn --name churn-model --class-weight yes=2,no=1',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "C=0.01,0.1,1,10,100;penalty=l1,l2" --folds 5 --metric auc',
     '<%= config.bin %> train --features credit --name credit-model --tune --trials 20 --seed 7 --workers 2 --penalty elasticnet',
+    '<%= config.bin %> train --features churn-trees --name churn-gbdt --model gbdt',
+    '<%= config.bin %> train --features churn-trees --name churn-gbdt --model gbdt --param learning_rate=0.05 --param max_leaf_nodes=15 --param max_iter=300',
+    '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1;gbdt.max_leaf_nodes=15,31"',
+    '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt" --trials 6',
   ];
   static override flags = {
     ...writeFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
+    model: Flags.string({ description: 'model family: logistic, linear or gbdt (default: logistic for labels with classes, linear for numbers)' }),
+    param: Flags.string({ description: 'a hyper-parameter of the family as KEY=VALUE (repeatable), e.g. --param learning_rate=0.05', multiple: true }),
     c: Flags.string({ description: 'inverse regularisation strength C (scikit-learn meaning)', default: '1' }),
     penalty: Flags.string({ description: 'penalty', options: ['l2', 'l1', 'elasticnet', 'none'], default: 'l2' }),
     'l1-ratio': Flags.string({ description: 'elastic-net mixing: 0 = l2 … 1 = l1 (default 0.5)' }),
@@ -66,7 +79,7 @@ export default class Train extends DictlCommand {
     seed: Flags.integer({ description: 'seed of the folds and of random search', default: 42 }),
     threshold: Flags.string({ description: 'decision threshold on P(positive)', default: '0.5' }),
     tune: Flags.boolean({ description: 'search hyper-parameters by cross-validation, then refit the best', default: false }),
-    grid: Flags.string({ description: 'search grid, e.g. "C=0.01,0.1,1,10,100;penalty=l1,l2;l1_ratio=0.2,0.8"' }),
+    grid: Flags.string({ description: 'search grid, e.g. "C=0.01,0.1,1,10,100;penalty=l1,l2;l1_ratio=0.2,0.8" or "model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"' }),
     trials: Flags.integer({ description: 'random search: number of sampled configurations (C log-uniform; from --grid if given)' }),
     folds: Flags.integer({ description: 'cross-validation folds (stratified for classification)', default: 5 }),
     metric: Flags.string({ description: 'objective of the search', options: ['auc', 'logloss', 'f1', 'accuracy', 'rmse', 'mae', 'r2'] }),
@@ -81,6 +94,8 @@ export default class Train extends DictlCommand {
       {
         features: flags.features,
         name: flags.name,
+        model: flags.model,
+        params: flags.param,
         C: num('c', flags.c),
         penalty: flags.penalty as Penalty,
         l1Ratio: num('l1-ratio', flags['l1-ratio']),

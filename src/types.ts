@@ -217,18 +217,22 @@ export interface CvResult {
   best: Record<string, number | string>;
 }
 
-/** registry/models/NAME/versions/N/model.json — deterministic bytes for the same inputs and seed */
-export interface ModelVersion {
+/**
+ * registry/models/NAME/versions/N/model.json — deterministic bytes for the same inputs and seed.
+ * `algorithm` names the model family (src/ml/families); the family's own fields sit beside the
+ * common ones: the linear families keep `coef`/`intercept` at the top level (the layout model.json
+ * always had), trees keep theirs under `trees`.
+ */
+export type ModelVersion = LinearModelVersion | TreeModelVersion;
+
+export interface ModelVersionBase {
   kind: 'model';
   name: string;
   version: number;
-  algorithm: 'logistic' | 'linear';
+  algorithm: string;
   task: 'binary' | 'multiclass' | 'regression';
   label: LabelSpec;
   featureNames: string[];
-  /** K rows (binary and regression: 1 row; multiclass: one per class) × featureNames.length */
-  coef: number[][];
-  intercept: number[];
   /** binary decision threshold on P(positive) */
   threshold: number;
   params: Record<string, number | string | boolean | null>;
@@ -245,5 +249,23 @@ export interface ModelVersion {
     allowUnconsented: boolean;
     dictlVersion: string;
     node: string;
+  };
+}
+
+export interface LinearModelVersion extends ModelVersionBase {
+  algorithm: 'logistic' | 'linear';
+  /** K rows (binary and regression: 1 row; multiclass: one per class) × featureNames.length */
+  coef: number[][];
+  intercept: number[];
+}
+
+/** Gradient-boosted trees: the engine's serialised model (gbdtToJSON) and which inputs are category codes. */
+export interface TreeModelVersion extends ModelVersionBase {
+  algorithm: 'gbdt';
+  trees: {
+    /** featureNames that reach the trees as category codes 0..m-1 (string-index features) */
+    categorical: string[];
+    /** gbdtToJSON of the fitted ensemble */
+    model: Record<string, unknown>;
   };
 }

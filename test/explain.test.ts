@@ -12,6 +12,8 @@ import { fitSpec, type FitSpec } from '../src/ml/fit.js';
 import { linearScores } from '../src/ml/predict.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { prepare } from './ml-data.js';
+import { loadRefSet } from './gbdt-data.js';
+import { fitGbdt, gbdtMargins, GBDT_DEFAULTS } from '../src/ml/gbdt/index.js';
 import { fixturePipeline, fixtureRows } from './onnx-fixtures.js';
 
 const SETS = ['churn', 'credit', 'breast_cancer', 'pima'];
@@ -166,6 +168,80 @@ describe('TreeSHAP', () => {
       expect(Math.fround((b + c) / 2) === b || Math.fround((b + c) / 2) === c).toBe(true);
     }
     expect(float32Below(0) < 0).toBe(true);
+  });
+});
+
+// ───────────── dictl's own trees (native missing values and categorical splits) ─────────────
+
+describe('TreeSHAP on gbdt models trained by dictl', () => {
+  it.each(SETS)('%s: local accuracy on every row against the engine margins (binary and 3-class)', async (name) => {
+    const d = loadRefSet(name);
+    const rounds = { ...GBDT_DEFAULTS, max_iter: 30, early_stopping: 'off' as const };
+    const X = Float64Array.from([...d.Xtr, ...d.Xte]);
+    const n = d.ntr + d.nte;
+    const p = d.p;
+    const first = (() => {
+      for (let j = 0; j < p; j++) if (!d.categorical[j]) return j;
+      return 0;
+    })();
+    const y3 = Float64Array.from(d.ytr, (v, i) => (v === 1 ? 2 : d.Xtr[i * p + first] > 0 ? 1 : 0));
+    for (const [K, y] of [[2, d.ytr], [3, y3]] as const) {
+      const model = await fitGbdt({ X: d.Xtr, n: d.ntr, p, y, K, categorical: d.categorical }, { ...rounds, loss: 'log_loss' }, { seed: 1, threads: 1 });
+      if (name === 'credit' && K === 2) expect(model.trees.some((t) => t.categories?.some((c) => c && c.length))).toBe(true);
+      const P = packEnsemble(model, p);
+      const { phi, base } = treeShap(P, X, n, p);
+      const M = gbdtMargins(model, X, n, p);
+      const T = model.treesPerRound;
+      let worst = 0;
+      for (let i = 0; i < n; i++)
+        for (let k = 0; k < T; k++) {
+          let s = base[k];
+          for (let j = 0; j < p; j++) s += phi[(i * T + k) * p + j];
+          worst = Math.max(worst, Math.abs(s - M[i * T + k]));
+        }
+      expect(worst).toBeLessThanOrEqual(1e-9);
+    }
+  }, 120_000);
+});
+
+describe('exactness on real models with 8 inputs (pima): brute-force Shapley values', () => {
+  it('a dictl gbdt model: TreeSHAP equals the Shapley values of the path-dependent expectation, to 1e-9', async () => {
+    const d = loadRefSet('pima');
+    expect(d.p).toBe(8);
+    const model = await fitGbdt({ X: d.Xtr, n: d.ntr, p: d.p, y: d.ytr, K: 2, categorical: d.categorical }, { ...GBDT_DEFAULTS, max_iter: 15, early_stopping: 'off' }, { seed: 3, threads: 1 });
+    const P = packEnsemble(model, d.p);
+    const { phi } = treeShap(P, d.Xte, 20, d.p);
+    for (let i = 0; i < 20; i++) {
+      const x = d.Xte.subarray(i * d.p, i * d.p + d.p);
+      const want = shapley(d.p, (mask) => model.baseScore[0] + model.trees.reduce((s, t) => s + condExpect(t, 0, x, (f) => (mask & (1 << f)) !== 0), 0));
+      for (let j = 0; j < d.p; j++) expect(Math.abs(phi[i * d.p + j] - want[j])).toBeLessThanOrEqual(1e-9);
+    }
+  });
+
+  it('a fitted logistic model: the contributions equal the interventional Shapley values over the training rows, to 1e-9', () => {
+    const d = prepare('pima');
+    expect(d.p).toBe(8);
+    const fit = fitSpec(d.Xtr, d.ntr, d.p, d.ytr, spec('binary', 2));
+    const w = fit.coef[0] as ArrayLike<number>;
+    const m = { coef: [w], intercept: fit.intercept, means: columnMeans(d.Xtr, d.ntr, d.p) };
+    const margin = (z: ArrayLike<number>, zo: number) => {
+      let s = m.intercept[0];
+      for (let j = 0; j < d.p; j++) s += w[j] * z[zo + j];
+      return s;
+    };
+    for (let i = 0; i < 10; i++) {
+      const c = linearContributions(m, 0, d.Xte, i * d.p, new Float64Array(d.p));
+      const z = new Float64Array(d.p);
+      const want = shapley(d.p, (mask) => {
+        let s = 0;
+        for (let b = 0; b < d.ntr; b++) {
+          for (let j = 0; j < d.p; j++) z[j] = mask & (1 << j) ? d.Xte[i * d.p + j] : d.Xtr[b * d.p + j];
+          s += margin(z, 0);
+        }
+        return s / d.ntr;
+      });
+      for (let j = 0; j < d.p; j++) expect(Math.abs(c[j] - want[j])).toBeLessThanOrEqual(1e-9);
+    }
   });
 });
 

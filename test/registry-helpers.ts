@@ -4,7 +4,7 @@
  * registerModel) used where `dictl train` is not needed.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
@@ -28,6 +28,19 @@ export function cli(cwd: string, args: string[], env: Record<string, string> = {
     json = undefined;
   }
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+}
+
+/** Headless Chromium's screenshot of an HTML file (PNG path), or null when chromium is not installed. */
+export function chromiumScreenshot(html: string, outDir: string, size = '1200,2400'): string | null {
+  const bin = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
+  if (!bin) {
+    console.warn('chromium is not installed: skipping the rendering check (apt-get install -y chromium)');
+    return null;
+  }
+  const png = join(outDir, `shot-${Date.now()}.png`);
+  const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(outDir, 'chrome')}`];
+  spawnSync(bin, [...common, `--screenshot=${png}`, `--window-size=${size}`, `file://${html}`], { timeout: 60_000 });
+  return png;
 }
 
 export function must(r: ReturnType<typeof cli>) {

@@ -17,8 +17,11 @@ export default class ModelShow extends DictlCommand {
         `${x.summary.ref}${x.summary.aliases.length ? ` (${x.summary.aliases.map((a) => '@' + a).join(', ')})` : ''}${x.summary.archived ? ' [archived]' : ''}`,
         `  ${m.algorithm} ${m.task}, label ${m.label.column}${m.label.positive !== undefined ? ` = ${m.label.positive}` : ''}, ${m.featureNames.length} features, threshold ${m.threshold}`,
         `  dataset ${m.lineage.dataset}, features ${x.summary.featureSet}, holdout ${m.lineage.holdout.slice(0, 12)}`,
-        `  params ${Object.entries(m.params).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
+        `  params ${Object.entries(m.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(' ')}; seed ${m.seed}; ${m.convergence.solver} ${m.convergence.iterations} it${m.convergence.converged ? '' : ' (NOT converged)'}`,
       ];
+      const fam = x.family;
+      lines.push(`  ${fam.headline}`);
+      if (fam.importance?.length) lines.push(`  importance (total gain): ${fam.importance.slice(0, 10).map((f) => `${f.feature} ${(100 * f.share).toFixed(1)}%`).join(', ')}`);
       if (x.run?.registeredAt) lines.push(`  registered ${x.run.registeredAt} by ${x.run.actor ?? '?'}`);
       const train = m.trainMetrics ?? {};
       const hold = (x.evaluation?.metrics ?? {}) as Record<string, number>;

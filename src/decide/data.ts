@@ -61,9 +61,9 @@ export interface ScoredSplit extends SplitRows {
 export async function scoreSplit(model: ModelVersion, s: SplitRows): Promise<ScoredSplit> {
   if (model.task !== 'binary') throw usageError(`decisions need a binary model; ${model.name}@${model.version} is ${model.task}`);
   const { applyPipeline } = await import('../pipeline/apply.js');
-  const { predict } = await import('../ml/predict.js');
+  const { predictModel } = await import('../ml/families/index.js');
   const { X, n, p } = applyPipeline(model.pipeline, s.rows);
-  const scores = predict({ task: 'binary', coef: model.coef, intercept: model.intercept }, X, n, p);
+  const scores = predictModel(model, X, n, p);
   const pos = model.label.positive;
   const labels = Uint8Array.from(s.rows, (r) => (String(r[model.label.column]) === String(pos) ? 1 : 0));
   return { ...s, scores, labels };

@@ -10,7 +10,7 @@ import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { predict } from '../ml/predict.js';
+import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
@@ -42,6 +42,8 @@ export interface Evaluation extends ScoreTables {
 
 export interface EvaluateResult {
   evaluation: Evaluation;
+  /** the model family's description (trees: rounds kept, importance, loss per round) */
+  family: FamilySummary;
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
   stored: string;
   report?: string;
@@ -83,8 +85,8 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
   if (mat.names.length !== m.featureNames.length || mat.names.some((nm, j) => nm !== m.featureNames[j]))
     throw dataError(`feature build ${fsRef} columns differ from the model's features`, 'the model and its feature build disagree: run dictl doctor');
-  const pred = predict(m, mat.X, mat.n, mat.p);
-  const K = m.task === 'multiclass' ? m.coef.length : 1;
+  const pred = predictModel(m, mat.X, mat.n, mat.p);
+  const K = outputWidth(m);
   const tables = scoreTables(m.task, mat.y, pred, { threshold: m.threshold, classes: K });
   const evaluation: Evaluation = {
     kind: 'evaluation',
@@ -133,7 +135,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
       if (g) g.push(i);
       else groups.set(l, [i]);
     });
-    const K = ev.task === 'multiclass' ? cand.resolved.model.coef.length : 1;
+    const K = outputWidth(cand.resolved.model);
     const out: SegmentResult[] = [...groups.keys()].sort().map((value) => {
       const s = subset(cand.y, cand.pred, groups.get(value)!, K);
       const t = scoreTables(ev.task, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
@@ -167,7 +169,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     });
   });
 
-  const result: EvaluateResult = { evaluation: ev, stored: join(stored) };
+  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: join(stored) };
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');

@@ -5,6 +5,7 @@
  */
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
+import { summarizeFamily } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
 import type { Evaluation } from './evaluate.js';
@@ -27,24 +28,27 @@ const H = 300;
 const M = { l: 48, r: 12, t: 28, b: 40 };
 
 /** A line chart on [x0,x1]×[y0,y1] with axes, ticks, optional diagonal and a legend. */
-export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], opts: { diagonal?: boolean; yMax?: number; legendBottom?: boolean } = {}): string {
+export function lineChart(title: string, xLabel: string, yLabel: string, series: Series[], opts: { diagonal?: boolean; yMax?: number; yMin?: number; xMax?: number; legendBottom?: boolean; marker?: number } = {}): string {
   const yMax = opts.yMax ?? 1;
+  const yMin = opts.yMin ?? 0;
+  const xMax = opts.xMax ?? 1;
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
-  const sx = (x: number) => M.l + Math.max(0, Math.min(1, x)) * pw;
-  const sy = (y: number) => M.t + ph - (Math.max(0, Math.min(yMax, y)) / yMax) * ph;
+  const sx = (x: number) => M.l + Math.max(0, Math.min(1, x / xMax)) * pw;
+  const sy = (y: number) => M.t + ph - ((Math.max(yMin, Math.min(yMax, y)) - yMin) / (yMax - yMin)) * ph;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`);
   parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>`);
   for (let k = 0; k <= 5; k++) {
-    const fx = k / 5;
-    const fy = (k / 5) * yMax;
+    const fx = (k / 5) * xMax;
+    const fy = yMin + (k / 5) * (yMax - yMin);
     parts.push(`<line x1="${sx(fx)}" y1="${M.t}" x2="${sx(fx)}" y2="${M.t + ph}" class="g"/>`);
     parts.push(`<line x1="${M.l}" y1="${sy(fy)}" x2="${M.l + pw}" y2="${sy(fy)}" class="g"/>`);
-    parts.push(`<text x="${sx(fx)}" y="${M.t + ph + 14}" text-anchor="middle" class="k">${num(fx, 1)}</text>`);
-    parts.push(`<text x="${M.l - 6}" y="${sy(fy) + 4}" text-anchor="end" class="k">${num(fy, yMax > 2 ? 1 : 1)}</text>`);
+    parts.push(`<text x="${sx(fx)}" y="${M.t + ph + 14}" text-anchor="middle" class="k">${xMax === 1 ? num(fx, 1) : num(Math.round(fx), 0)}</text>`);
+    parts.push(`<text x="${M.l - 6}" y="${sy(fy) + 4}" text-anchor="end" class="k">${num(fy, yMax - yMin < 0.5 ? 3 : yMax > 2 ? 1 : 1)}</text>`);
   }
   parts.push(`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" class="f"/>`);
+  if (opts.marker !== undefined) parts.push(`<line x1="${sx(opts.marker)}" y1="${M.t}" x2="${sx(opts.marker)}" y2="${M.t + ph}" class="d"/>`);
   if (opts.diagonal) parts.push(`<line x1="${sx(0)}" y1="${sy(0)}" x2="${sx(1)}" y2="${sy(Math.min(1, yMax))}" class="d"/>`);
   for (const s of series) {
     if (!s.points.length) continue;
@@ -109,6 +113,28 @@ function table(head: string[], rows: unknown[][]): string {
 const C1 = '#1f6fb2';
 const C2 = '#d9822b';
 
+/** The model family's part of the report: trees show the rounds kept, the loss per round and the importance. */
+function familySections(model: ModelVersion): string[] {
+  const s = summarizeFamily(model);
+  const out: string[] = [];
+  if (s.curve) {
+    const c = s.curve;
+    const all = [...c.train, ...(c.validation ?? [])].filter(Number.isFinite);
+    const lo = Math.min(...all);
+    const hi = Math.max(...all);
+    const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+    const pts = (v: number[]): [number, number][] => v.map((y, i) => [i + 1, y]);
+    const series: Series[] = [{ name: 'training rows', color: C1, points: pts(c.train) }, ...(c.validation ? [{ name: 'validation rows (early stopping)', color: C2, points: pts(c.validation) }] : [])];
+    const chart = lineChart(`Loss per round (${c.loss})`, 'boosting round', c.loss, series, { xMax: Math.max(1, c.train.length), yMin: Math.max(0, lo - pad), yMax: hi + pad, ...(c.bestIter !== undefined ? { marker: c.bestIter } : {}) });
+    out.push(`<h2>Boosting</h2><p class="s">${esc(s.headline)}.</p><div class="charts"><figure>${chart}</figure></div>`);
+  } else out.push(`<h2>Model</h2><p class="s">${esc(s.headline)}.</p>`);
+  if (s.importance) {
+    const top = s.importance.slice(0, 25);
+    out.push(`<h2>Feature importance (total split gain)</h2>${table(['feature', 'gain', 'share'], top.map((x) => [x.feature, x.gain, `${(100 * x.share).toFixed(1)}%`]))}${s.importance.length > top.length ? `<p class="s">${s.importance.length - top.length} more features not shown.</p>` : ''}`);
+  }
+  return out;
+}
+
 /** The whole report as one HTML string. */
 export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: MetricDiff[], model?: ModelVersion, explanation?: string): string {
   const named = (e: Evaluation) => e.model;
@@ -157,6 +183,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     const keys = Object.keys(ev.segments.groups[0]?.metrics ?? {});
     sections.push(`<h2>By ${esc(ev.segments.column)}</h2>${table(['segment', 'rows', ...keys], ev.segments.groups.map((g) => [g.value, g.n, ...keys.map((k) => g.metrics[k])]))}`);
   }
+  if (model) sections.push(...familySections(model));
   if (explanation) sections.push(explanation);
   const lin: unknown[][] = [
     ['model', ev.model],
@@ -166,7 +193,7 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['label', `${ev.label.column}${ev.label.positive !== undefined ? ` = ${ev.label.positive}` : ''}`],
   ];
   if (model) {
-    lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).map(([k, v]) => `${k}=${v}`).join(', ')})`]);
+    lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(', ')})`]);
     lin.push(['seed', model.seed]);
     lin.push(['dictl / node', `${model.lineage.dictlVersion} / ${model.lineage.node}`]);
   }

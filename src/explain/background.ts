@@ -9,7 +9,8 @@ import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { columnMeans } from './linear.js';
 import type { ExplainSpec } from './explainer.js';
-import { linearExplainSpec } from './spec.js';
+import { explainSpec } from './spec.js';
+import { familyOf } from '../ml/families/index.js';
 
 export async function trainingMeans(ws: Workspace, model: ModelVersion): Promise<Float64Array> {
   const fs = model.lineage.featureSet;
@@ -22,17 +23,25 @@ export async function trainingMeans(ws: Workspace, model: ModelVersion): Promise
   return columnMeans(m.X, m.n, m.p);
 }
 
+class MissingBackground extends Error {}
+
 /**
  * explain.json for a registered model, or why there is none: a model whose feature build is gone
  * from the workspace (or was registered without one) is packaged without it and cannot explain.
  */
 export async function explainSpecFor(ws: Workspace, model: ModelVersion): Promise<{ spec: ExplainSpec } | { spec: null; why: string }> {
+  const family = familyOf(model);
+  if (!family.explainPart) return { spec: null, why: `the ${family.name} family has no exact contributions` };
   const fs = model.lineage.featureSet;
-  if (!featureBuildVersions(ws, fs.name).includes(fs.version)) return { spec: null, why: `its feature build ${fs.name}@${fs.version} is not in this workspace (the training means are measured from it)` };
+  const means = async () => {
+    if (!featureBuildVersions(ws, fs.name).includes(fs.version)) throw new MissingBackground(`its feature build ${fs.name}@${fs.version} is not in this workspace (the training means are measured from it)`);
+    return trainingMeans(ws, model);
+  };
   try {
-    return { spec: linearExplainSpec(model, await trainingMeans(ws, model)) };
+    return { spec: explainSpec(model, await family.explainPart(model, means)) };
   } catch (e) {
-    if (e instanceof RangeError) throw dataError(`cannot explain ${model.name}@${model.version}: ${e.message}`);
+    if (e instanceof MissingBackground) return { spec: null, why: e.message };
+    if (e instanceof RangeError) return { spec: null, why: e.message };
     throw e;
   }
 }

@@ -29,6 +29,9 @@ export interface ExplainSpec {
   trees?: { trees: ShapTree[]; treesPerRound: number; baseScore: number[] };
 }
 
+/** a model family's part of explain.json (src/ml/families: explainPart) */
+export type ExplainPart = Pick<ExplainSpec, 'family' | 'linear' | 'trees'>;
+
 export interface Reason {
   column: string;
   value: string | number | boolean | null;

@@ -1,25 +1,30 @@
 /**
- * What a scorer package carries to explain its scores (explain.json): the model's parameters, its
- * fitted feature pipeline and the training means of the model inputs (the background of linear
- * contributions), built from a registered model. Pure; the training means come from background.ts.
+ * What a scorer package carries to explain its scores (explain.json): the model family's part (its
+ * parameters and what contributions are measured from: training means of the inputs for linear
+ * models, the trees' covers for tree ensembles), the fitted feature pipeline and the label's classes.
+ * Pure; the family supplies its part through the model-family seam.
  */
 import type { ModelVersion } from '../types.js';
 import { classNames } from '../onnx/export.js';
-import type { ExplainSpec } from './explainer.js';
+import type { ExplainPart, ExplainSpec } from './explainer.js';
 
-export function linearExplainSpec(model: ModelVersion, means: ArrayLike<number>): ExplainSpec {
+export function explainSpec(model: ModelVersion, part: ExplainPart): ExplainSpec {
   const names = model.featureNames && model.featureNames.length ? model.featureNames : model.pipeline.outputNames;
-  if (means.length !== names.length) throw new RangeError(`${model.name}@${model.version}: ${names.length} model inputs but ${means.length} training means`);
-  for (let j = 0; j < means.length; j++)
-    if (!Number.isFinite(means[j])) throw new RangeError(`${model.name}@${model.version}: the training mean of "${names[j]}" is not a finite number`);
-  return {
+  const l = part.linear;
+  if (l) {
+    if (l.means.length !== names.length) throw new RangeError(`${names.length} model inputs but ${l.means.length} training means`);
+    for (let j = 0; j < l.means.length; j++) if (!Number.isFinite(l.means[j])) throw new RangeError(`the training mean of "${names[j]}" is not a finite number`);
+  }
+  const spec: ExplainSpec = {
     kind: 'dictl-explainer',
     formatVersion: 1,
-    family: 'linear',
+    family: part.family,
     task: model.task,
     classes: model.task === 'regression' ? [] : classNames(model),
     pipeline: model.pipeline,
     featureNames: names,
-    linear: { coef: model.coef, intercept: model.intercept, means: Array.from(means) },
   };
+  if (part.linear) spec.linear = part.linear;
+  if (part.trees) spec.trees = part.trees;
+  return spec;
 }

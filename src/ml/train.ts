@@ -1,5 +1,5 @@
 /**
- * `dictl train`: fit (and optionally tune) a linear model on the training rows of a feature build and
+ * `dictl train`: fit (and optionally tune across model families) a model on the training rows of a feature build and
  * register it. Everything is validated before anything is written; the registered model.json holds
  * no times (same inputs + seed → same bytes); timings go to the version's run.json.
  */
@@ -13,12 +13,15 @@ import { registerModel } from '../registry/models.js';
 import { validateName } from '../util/names.js';
 import type { ConvergenceInfo, CvResult, LabelSpec, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { parseGrid, sampleTrials, type TrialParams } from './cv.js';
-import { fitSpec, METRIC_HIGHER_BETTER, solverName, type FitSpec, type Metric } from './fit.js';
+import { METRIC_HIGHER_BETTER, sampleWeights, type FitSpec, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
-import { linearScores, predict } from './predict.js';
-import { crossValidate } from './tune.js';
+import { checkLabels, listNames } from './families/checks.js';
+import { crossValidateFamilies } from './families/cv.js';
+import { parseFamilyGrid, sampleFamilyTrials, type FamilyTrial, type SearchSpec } from './families/grid.js';
+import { defaultFamily, FAMILIES, getFamily, predictModel, summarizeFamily, type FamilySummary, type ModelFamily } from './families/index.js';
+import { isSeparated, linearColumnChecks } from './families/linear.js';
+import { categoricalOutputs, type HyperParams, type TrainingData } from './families/types.js';
 import { dictlVersion } from '../util/version.js';
 
 export interface TrainOptions {
@@ -41,6 +44,10 @@ export interface TrainOptions {
   allowUnconsented?: boolean;
   wait?: number;
   actor?: string;
+  /** model family: logistic | linear | gbdt (default: logistic for classes, linear for numbers) */
+  model?: string;
+  /** KEY=VALUE hyper-parameters of the family */
+  params?: string[];
 }
 
 export interface TrainProgress {
@@ -60,6 +67,8 @@ export interface TrainResult {
   params: ModelVersion['params'];
   convergence: ConvergenceInfo;
   trainMetrics: Record<string, number>;
+  /** the family's description: headline, and for trees rounds kept, importance and the loss curve */
+  summary: FamilySummary;
   cv?: { metric: string; folds: number; seed: number; best: Record<string, number | string>; trials: CvResult['trials'] };
   warnings: string[];
   timings: { loadMs: number; cvMs: number; fitMs: number; totalMs: number };
@@ -125,72 +134,34 @@ export function parseClassWeight(text: string | undefined, label: LabelSpec, y: 
   return w.map((x) => x ?? 1);
 }
 
-/** Inspects the training matrix: errors for what would give a NaN model, warnings for the rest. */
+/** Inspects the training matrix for a linear fit: errors for what would give a NaN model, warnings for the rest. */
 export function checkTrainingData(X: Float64Array, y: Float64Array, n: number, p: number, names: string[], label: LabelSpec, K: number, penalty: Penalty): string[] {
-  const warnings: string[] = [];
-  if (n === 0) throw dataError('the feature build has no training rows', 'check the holdout: every row is on the test side');
-  if (p === 0) throw dataError('the feature build has no feature columns', 'add features to the feature set and rebuild it');
-  for (let i = 0; i < n; i++) {
-    const v = y[i];
-    if (!Number.isFinite(v)) throw dataError(`the label ${label.column} is missing (null/NaN) in training row ${i + 1} of ${n}`, 'drop or fill rows without a label before building features');
-    if (label.task === 'multiclass' && (!Number.isInteger(v) || v < 0 || v >= K)) throw dataError(`label ${label.column} holds class index ${v}, outside 0..${K - 1}`);
-  }
-  if (label.task !== 'regression') {
-    const counts = new Array(K).fill(0);
-    for (let i = 0; i < n; i++) counts[label.task === 'binary' ? (y[i] > 0.5 ? 1 : 0) : y[i]]++;
-    const present = counts.filter((c) => c > 0).length;
-    if (present < 2) {
-      const only = label.task === 'binary' ? (counts[1] > 0 ? `"${label.positive}"` : `not "${label.positive}"`) : `"${label.classes?.[counts.findIndex((c) => c > 0)]}"`;
-      throw dataError(`the label ${label.column} has one class in the ${n} training rows (all ${only}): nothing to learn`, 'check the label column and the positive class of the feature set');
-    }
-    if (label.task === 'multiclass' && present < K) warnings.push(`label ${label.column}: ${K - present} of ${K} classes never occur in the training rows`);
-  }
-  const bad: string[] = [];
-  const constant: string[] = [];
-  for (let j = 0; j < p; j++) {
-    let nan = 0;
-    let first = NaN;
-    let varies = false;
-    for (let i = 0; i < n; i++) {
-      const v = X[i * p + j];
-      if (!Number.isFinite(v)) nan++;
-      else if (Number.isNaN(first)) first = v;
-      else if (v !== first) varies = true;
-    }
-    if (nan === n) bad.push(`${names[j]} (all ${n} values missing)`);
-    else if (nan > 0) bad.push(`${names[j]} (${nan} missing/non-finite values)`);
-    else if (!varies) constant.push(names[j]);
-  }
-  if (bad.length) {
-    throw new DictlError('data', `feature ${bad[0]} would reach the solver as NaN${bad.length > 1 ? `; also ${bad.slice(1, 4).join(', ')}${bad.length > 4 ? ', …' : ''}` : ''}`, {
-      hint: 'add an impute step for it in the feature set (or drop it) and rebuild the features',
-      details: { features: bad },
-    });
-  }
-  if (constant.length) warnings.push(`constant feature${constant.length > 1 ? 's' : ''} on the training rows (no information; coefficient ${penalty === 'none' ? 'not identifiable' : 'held at 0 by the penalty'}): ${constant.slice(0, 6).join(', ')}${constant.length > 6 ? `, … (${constant.length})` : ''}`);
-  if (p >= n) {
-    if (penalty === 'none') throw usageError(`more features (${p}) than training rows (${n}): an unpenalised fit is not identifiable`, 'use --penalty l2 or l1');
-    warnings.push(`more features (${p}) than training rows (${n}): the fit relies on the penalty (C=…); expect overfitting`);
-  }
-  return warnings;
+  return [...checkLabels(y, n, p, label, K), ...linearColumnChecks(X, n, p, names, penalty)];
 }
 
-/** Whether a binary fit classifies every training row correctly with a positive margin. */
-export function isSeparated(scores: Float64Array, y: Float64Array, n: number): boolean {
-  for (let i = 0; i < n; i++) if ((y[i] > 0.5 ? scores[i] : -scores[i]) <= 0) return false;
-  return true;
-}
+export { isSeparated };
 
-function nonFinite(coef: Float64Array[], intercept: Float64Array): boolean {
-  for (const r of coef) for (const v of r) if (!Number.isFinite(v)) return true;
-  for (const v of intercept) if (!Number.isFinite(v)) return true;
-  return false;
+/** Hyper-parameters from --param KEY=VALUE (repeatable); values stay text, the family validates them. */
+export function parseParamFlags(items: string[] | undefined): HyperParams {
+  const out: HyperParams = {};
+  for (const item of items ?? []) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw usageError(`--param "${item}" is not KEY=VALUE`, 'e.g. --param learning_rate=0.05 --param max_leaf_nodes=15');
+    const key = item.slice(0, eq).trim().replace(/-/g, '_');
+    const v = item.slice(eq + 1).trim();
+    if (key in out) throw usageError(`--param ${key} is given twice`);
+    const x = Number(v);
+    out[key] = v === 'null' || v === 'none' ? null : v !== '' && Number.isFinite(x) ? x : v;
+  }
+  return out;
 }
 
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
   const t0 = performance.now();
   const v = validateTrainOptions(opts);
   validateName('model', opts.name);
+  const fixedParams = parseParamFlags(opts.params);
+  if (opts.model !== undefined) getFamily(opts.model);
   const fb = resolveFeatureBuild(ws, opts.features);
   const build = fb.build;
   const ds = resolveDataset(ws, build.dataset);
@@ -202,34 +173,67 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const metric: Metric = opts.metric ?? (task === 'binary' ? 'auc' : task === 'multiclass' ? 'logloss' : 'rmse');
   const allowed: Metric[] = task === 'binary' ? ['auc', 'logloss', 'f1', 'accuracy'] : task === 'multiclass' ? ['logloss', 'accuracy'] : ['rmse', 'mae', 'r2'];
   if (!allowed.includes(metric)) throw usageError(`--metric ${metric} does not apply to a ${task} label`, `use one of ${allowed.join(', ')}`);
-  const base: TrialParams = { C: v.C, penalty: v.penalty };
-  if (v.penalty === 'elasticnet') base.l1_ratio = opts.l1Ratio ?? 0.5;
-  let trials: TrialParams[] | undefined;
-  if (opts.tune) {
+
+  // the families in play and their base hyper-parameters (flags for the linear ones, --param for the chosen one)
+  const family = opts.model !== undefined ? getFamily(opts.model) : defaultFamily(task);
+  if (!family.tasks.includes(task)) throw usageError(`--model ${family.name} does not fit a ${task} label (it fits ${family.tasks.join(', ')})`, `families: ${FAMILIES.filter((f) => f.tasks.includes(task)).map((f) => f.name).join(', ')}`);
+  const gridHasModel = opts.grid !== undefined && /(^|;)\s*model\s*=/.test(opts.grid);
+  if (gridHasModel && opts.model !== undefined) throw usageError('--model and a grid model= axis both choose the family: give one', 'e.g. --tune --grid "model=logistic,gbdt;gbdt.learning_rate=0.05,0.1"');
+  const linearFlags: HyperParams = { C: v.C, penalty: v.penalty, l1_ratio: v.penalty === 'elasticnet' ? (opts.l1Ratio ?? 0.5) : null, max_iter: v.maxIter, tol: v.tol };
+  const baseFor = (f: ModelFamily): HyperParams => {
+    const isLin = f.encoding.numerics === 'scaled';
+    const raw: HyperParams = isLin ? { ...linearFlags } : {};
+    if (opts.tune && !isLin && f.paramKeys.includes('early_stopping')) raw.early_stopping = 'on'; // each fit of the search stops early
+    if (f === family || (gridHasModel && Object.keys(fixedParams).every((k) => f.paramKeys.includes(k)))) Object.assign(raw, fixedParams);
     try {
-      const grid = opts.grid !== undefined ? parseGrid(opts.grid, base) : undefined;
-      trials = opts.trials !== undefined ? sampleTrials(opts.trials, v.seed, base, grid) : grid ?? parseGrid('C=0.001,0.01,0.1,1,10,100,1000', base);
+      return f.validateParams(raw, task);
     } catch (e) {
-      throw usageError((e as Error).message, 'e.g. --grid "C=0.01,0.1,1,10,100;penalty=l1,l2"');
+      throw usageError(`--param ${(e as Error).message}`, 'see: dictl train --help');
+    }
+  };
+  if (gridHasModel) for (const k of Object.keys(fixedParams)) if (!FAMILIES.some((f) => f.paramKeys.includes(k))) throw usageError(`--param ${k} is not a parameter of any model family`, 'see: dictl train --help');
+  const searchFamilies = [family.name];
+  const bases: Record<string, HyperParams> = {};
+  for (const f of FAMILIES) if (f.tasks.includes(task)) bases[f.name] = f === family || gridHasModel ? baseFor(f) : f.defaults(task);
+  let trials: FamilyTrial[] | undefined;
+  if (opts.tune) {
+    const spec: SearchSpec = { task, families: searchFamilies, base: bases };
+    try {
+      const defaultGrid = family.encoding.numerics === 'scaled' ? 'C=0.001,0.01,0.1,1,10,100,1000' : 'learning_rate=0.05,0.1;max_leaf_nodes=15,31';
+      const grid = opts.grid !== undefined ? parseFamilyGrid(opts.grid, spec) : undefined;
+      trials = opts.trials !== undefined ? sampleFamilyTrials(opts.trials, v.seed, spec, grid) : (grid ?? parseFamilyGrid(defaultGrid, spec)).trials;
+    } catch (e) {
+      if (e instanceof DictlError) throw e;
+      throw usageError((e as Error).message, 'e.g. --grid "C=0.01,0.1,1,10,100;penalty=l1,l2" or --grid "model=logistic,gbdt;gbdt.learning_rate=0.05,0.1"');
     }
   }
+  const inPlay = [...new Set(trials ? trials.map((t) => t.family) : [family.name])].map(getFamily);
 
   progress.phase(`Loading training rows of ${build.name}@${build.version}`);
   const m = await loadMatrix(fb.parquetPath, 'train');
   const tLoad = performance.now();
-  const warnings = checkTrainingData(m.X, m.y, m.n, m.p, m.names, label, K, v.penalty);
+  const cats = categoricalOutputs(build.pipeline);
+  const data: TrainingData = { X: m.X, n: m.n, p: m.p, y: m.y, task, K, categorical: Uint8Array.from(m.names, (nm) => (cats.has(nm) ? 1 : 0)), names: m.names };
+  const warnings = checkLabels(m.y, m.n, m.p, label, K);
+  for (const f of inPlay) {
+    const base = trials ? trials.find((t) => t.family === f.name)!.params : bases[f.name];
+    for (const w of f.checkData(data, base)) if (!warnings.includes(w)) warnings.push(w);
+    if (f.encoding.categoricals === 'one-hot' && cats.size) warnings.push(`${f.name} reads the string-index codes of ${listNames([...cats])} as numbers (one_hot suits a ${f.name} model better)`);
+  }
   const classWeight = parseClassWeight(opts.classWeight, label, m.y, m.n, K);
   const baseSpec: Omit<FitSpec, 'C' | 'penalty' | 'l1Ratio'> = { task, K, classWeight, threshold: v.threshold, tol: v.tol, maxIter: v.maxIter };
+  data.sampleWeight = sampleWeights(m.y, m.n, { ...baseSpec, C: 1, penalty: 'l2', l1Ratio: 0.5 });
+  const workers = opts.workers ?? availableParallelism();
 
   let cv: CvResult | undefined;
-  let chosen = base;
+  let chosen: FamilyTrial = { family: family.name, params: bases[family.name], record: {} };
   if (trials) {
-    const workers = opts.workers ?? availableParallelism();
     if (m.n < v.folds * 2) throw dataError(`${m.n} training rows are too few for ${v.folds}-fold cross-validation`, 'lower --folds or train without --tune');
-    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''} × ${v.folds} folds on ${workers} worker${workers > 1 ? 's' : ''}`);
+    const fams = [...new Set(trials.map((t) => t.family))];
+    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''}${fams.length > 1 ? ` of ${fams.join(', ')}` : ''} × ${v.folds} folds on ${workers} worker${workers > 1 ? 's' : ''}`);
     let r;
     try {
-      r = await crossValidate(m.X, m.y, m.n, m.p, baseSpec, trials, { folds: v.folds, seed: v.seed, metric, workers, onProgress: (d, t) => progress.tick(d, t) });
+      r = await crossValidateFamilies(data, trials, { folds: v.folds, seed: v.seed, metric, workers, linearBase: baseSpec, onProgress: (d, t) => progress.tick(d, t) });
     } catch (e) {
       if (e instanceof DictlError) throw e;
       throw dataError(`cross-validation failed: ${(e as Error).message}`);
@@ -240,48 +244,38 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   }
   const tCv = performance.now();
 
-  const spec: FitSpec = { ...baseSpec, C: chosen.C, penalty: chosen.penalty, l1Ratio: chosen.l1_ratio ?? 0.5 };
-  progress.phase(`Fitting ${task === 'regression' ? 'linear' : 'logistic'} regression (${spec.penalty}, C=${spec.C}) on ${m.n} rows × ${m.p} features`);
-  const fit = fitSpec(m.X, m.n, m.p, m.y, spec);
+  const fam = getFamily(chosen.family);
+  const cp = chosen.params;
+  progress.phase(
+    fam.encoding.numerics === 'scaled'
+      ? `Fitting ${task === 'regression' ? 'linear' : 'logistic'} regression (${cp.penalty}, C=${cp.C}) on ${m.n} rows × ${m.p} features`
+      : `Fitting ${fam.name} (${Object.entries(chosen.record).filter(([k]) => k !== 'model').map(([k, x]) => `${k}=${x}`).join(', ') || 'defaults'}) on ${m.n} rows × ${m.p} features`,
+  );
+  const fit = await fam.fit(data, cp, { seed: v.seed, threads: workers, threshold: v.threshold, onProgress: (d, t) => progress.tick(d, t) });
   const tFit = performance.now();
-  if (nonFinite(fit.coef, fit.intercept)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
-  const model = { task, coef: fit.coef, intercept: fit.intercept };
-  if (task === 'binary') {
-    const scores = linearScores(model, m.X, m.n, m.p);
-    if (isSeparated(scores, m.y, m.n)) {
-      if (spec.penalty === 'none') {
-        throw dataError('the training rows are perfectly separable: without a penalty the coefficients grow without bound', 'use --penalty l2 (the default) or l1 with a finite --c');
-      }
-      warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${spec.penalty} penalty (C=${spec.C}); probabilities will be overconfident`);
-    }
-  }
-  if (!fit.converged) warnings.push(`the solver did not converge in ${fit.iterations} iterations (gradient ${fit.gradNorm.toExponential(2)} > tol ${v.tol}); raise --max-iter or lower --c`);
+  warnings.push(...fit.warnings);
 
-  const pred = predict(model, m.X, m.n, m.p);
+  const record = { algorithm: fam.name, task, label, name: opts.name, version: 0, featureNames: m.names, ...fit.part } as unknown as ModelVersion;
+  const pred = predictModel(record, m.X, m.n, m.p);
   const trainMetrics =
     task === 'binary' ? binaryMetrics(m.y, pred, v.threshold) : task === 'multiclass' ? { logloss: logLossMulti(m.y, pred, K), accuracy: accuracyMulti(m.y, pred, K) } : regressionMetrics(m.y, pred);
   for (const k of Object.keys(trainMetrics)) if (!Number.isFinite(trainMetrics[k])) delete trainMetrics[k];
 
-  const convergence: ConvergenceInfo = { solver: solverName(spec, fit), iterations: fit.iterations, converged: fit.converged, gradNorm: fit.gradNorm, warnings };
+  const convergence: ConvergenceInfo = { ...fit.convergence, warnings };
   const params: ModelVersion['params'] = {
-    C: spec.C,
-    penalty: spec.penalty,
-    l1_ratio: spec.penalty === 'elasticnet' ? spec.l1Ratio : null,
+    ...fit.params,
     class_weight: opts.classWeight ?? null,
-    max_iter: v.maxIter,
-    tol: v.tol,
     tuned: Boolean(trials),
     metric: trials ? metric : null,
   };
-  const draft: Omit<ModelVersion, 'version'> = {
+  const draft = {
     kind: 'model',
     name: opts.name,
-    algorithm: task === 'regression' ? 'linear' : 'logistic',
+    algorithm: fam.name,
     task,
     label,
     featureNames: m.names,
-    coef: fit.coef.map((r) => Array.from(r)),
-    intercept: Array.from(fit.intercept),
+    ...fit.part,
     threshold: v.threshold,
     params,
     convergence,
@@ -298,12 +292,13 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
       dictlVersion: dictlVersion(),
       node: process.version,
     },
-  };
+  } as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
   const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: 0 };
   progress.phase(`Registering ${opts.name}`);
-  const mv = await registerModel(ws, draft, { command: 'train', timings, workers: trials ? (opts.workers ?? availableParallelism()) : 1, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
+  const mv = await registerModel(ws, draft, { command: 'train', timings, workers: trials || fam.encoding.numerics === 'raw' ? workers : 1, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);
+  const summary = summarizeFamily(mv);
   return {
     model: `${mv.name}@${mv.version}`,
     name: mv.name,
@@ -315,6 +310,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     params,
     convergence,
     trainMetrics,
+    summary,
     ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, best: cv.best, trials: cv.trials } } : {}),
     warnings,
     timings,

@@ -24,7 +24,7 @@ const ELEM_CODE: Record<Elem, number> = {
   string: onnx.TensorProto.DataType.STRING,
 };
 
-type AttrValue = number | string | number[] | string[] | { ints: number[] } | { floats: number[] } | { i: number } | { f: number };
+export type AttrValue = number | string | number[] | string[] | { ints: number[] } | { floats: number[] } | { doubles: number[] } | { i: number } | { f: number };
 
 const enc = new TextEncoder();
 
@@ -38,6 +38,7 @@ function makeAttr(name: string, v: AttrValue): onnxProto.onnx.IAttributeProto {
   }
   if ('ints' in v) return { name, type: T.INTS, ints: v.ints };
   if ('floats' in v) return { name, type: T.FLOATS, floats: v.floats };
+  if ('doubles' in v) return { name, type: T.TENSOR, t: { dims: [v.doubles.length], dataType: onnx.TensorProto.DataType.DOUBLE, doubleData: v.doubles } };
   if ('i' in v) return { name, type: T.INT, i: v.i };
   return { name, type: T.FLOAT, f: (v as { f: number }).f };
 }
@@ -115,6 +116,23 @@ export class GraphBuilder {
     });
     this.intermediates.push(out);
     return out;
+  }
+
+  /** Adds a node with several outputs (e.g. the ai.onnx.ml classifiers' label and probabilities). */
+  opMulti(opType: string, ins: TensorRef[], outs: { elem: Elem; shape: Dim[]; hint: string }[], attrs: Record<string, AttrValue> = {}, domain = ''): TensorRef[] {
+    const refs = outs.map((o) => ({ name: this.fresh(o.hint), elem: o.elem, shape: o.shape }));
+    this.nodes.push({
+      opType,
+      domain,
+      name: `n_${refs[0].name}`,
+      input: ins.map((t) => t.name),
+      output: refs.map((r) => r.name),
+      attribute: Object.keys(attrs)
+        .sort()
+        .map((k) => makeAttr(k, attrs[k])),
+    });
+    this.intermediates.push(...refs);
+    return refs;
   }
 
   /** Renames a tensor into a graph output via Identity. */

@@ -1,7 +1,8 @@
 /**
- * Compiles a ModelVersion (fitted pipeline + linear model) into ONE ONNX graph:
+ * Compiles a ModelVersion (fitted pipeline + model) into ONE ONNX graph:
  * raw named inputs ([N,1] double for numbers, [N,1] string for strings) → derived expressions →
- * fitted features → Concat (model.featureNames order) → MatMul + Add → outputs.
+ * fitted features → Concat (model.featureNames order) → the model family's margins (linear: MatMul +
+ * Add; trees: ai.onnx.ml TreeEnsembleRegressor on float32 inputs, summed in double) → outputs.
  * Outputs: binary `probabilities` [N,2] ([P(negative), P(positive)]) and `label` [N,1] string (by the
  * model's threshold); multiclass `probabilities` [N,K] (softmax, classes in label.classes order) and
  * `label`; regression `prediction` [N,1].
@@ -14,6 +15,7 @@
  * scorer's validation rejects such events before they reach the graph.
  */
 import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../types.js';
+import { familyOf } from '../ml/families/index.js';
 import { GraphBuilder, type TensorRef } from './builder.js';
 
 export const ONNX_OPSET = { '': 17, 'ai.onnx.ml': 3 } as const;
@@ -332,7 +334,7 @@ function blockSignature(f: FittedFeature): string | null {
   return parts.join(',');
 }
 
-/** Compiles a model (pipeline + linear model) into ONNX bytes; deterministic. */
+/** Compiles a model (pipeline + model family's part) into ONNX bytes; deterministic. */
 export function exportOnnx(model: ModelVersion, opts: ExportOptions = {}): Uint8Array {
   const p: FittedPipeline = model.pipeline;
   const c = new Compiler();
@@ -354,20 +356,16 @@ export function exportOnnx(model: ModelVersion, opts: ExportOptions = {}): Uint8
     i = j;
   }
   const names = model.featureNames && model.featureNames.length ? model.featureNames : p.outputNames;
-  const P = names.length;
-  const K = model.coef.length;
-  if (K === 0 || model.coef.some((r) => r.length !== P)) throw new Error(`coef must be K×${P} (feature count)`);
-  if (model.intercept.length !== K) throw new Error(`intercept must have ${K} values`);
   const X = c.concat(names);
-  const W: number[] = [];
-  for (let j = 0; j < P; j++) for (let k = 0; k < K; k++) W.push(model.coef[k][j]);
-  const z = g.op('Add', [g.op('MatMul', [X, g.constant('double', W, [P, K])], 'double', [N, K]), g.constant('double', model.intercept, [K])], 'double', [N, K], {}, '', 'logits');
+  // the model family's part: features [N,P] → margins [N,K] (linear scores, boosted tree sums)
+  const z = familyOf(model).onnxMargins(g, X.shape[1] === names.length ? X : { ...X, shape: [N, names.length] }, model);
+  const K = z.shape[1] as number;
   const classes = classNames(model);
   if (model.task === 'regression') {
-    if (K !== 1) throw new Error('regression needs one coefficient row');
+    if (K !== 1) throw new Error('regression needs one margin');
     g.output('prediction', z);
   } else if (model.task === 'binary') {
-    if (K !== 1) throw new Error('binary logistic needs one coefficient row');
+    if (K !== 1) throw new Error('a binary model needs one margin');
     const p1 = g.op('Sigmoid', [z], 'double', [N, 1]);
     const p0 = g.op('Sub', [g.scalar(1), p1], 'double', [N, 1]);
     g.output('probabilities', g.op('Concat', [p0, p1], 'double', [N, 2], { axis: 1 }));
@@ -376,7 +374,7 @@ export function exportOnnx(model: ModelVersion, opts: ExportOptions = {}): Uint8
     const lab = g.op('LabelEncoder', [li], 'string', [N, 1], { keys_int64s: [0, 1], values_strings: classes, default_string: '' }, 'ai.onnx.ml');
     g.output('label', lab);
   } else {
-    if (K !== classes.length) throw new Error(`multiclass: ${K} coefficient rows for ${classes.length} classes`);
+    if (K !== classes.length) throw new Error(`multiclass: ${K} margins for ${classes.length} classes`);
     const probs = g.op('Softmax', [z], 'double', [N, K], { axis: 1 });
     g.output('probabilities', probs);
     const am = g.op('ArgMax', [probs], 'int64', [N, 1], { axis: 1, keepdims: 1 });

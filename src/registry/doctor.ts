@@ -18,6 +18,7 @@ import { join, relative } from 'node:path';
 import { TMP_MARKER, writeFileAtomic } from '../io/atomic.js';
 import { readLock, isStale, withLock } from '../io/lock.js';
 import { sha256File, hashValue } from '../util/hash.js';
+import { familyOf } from '../ml/families/index.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, auditPath, type AuditEntry } from './audit.js';
@@ -287,6 +288,11 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       const m = r.value;
       if (m.kind !== 'model' || m.name !== name || m.version !== v) add('error', 'model-identity', join(dir, 'model.json'), `model.json names ${m.name}@${m.version}, folder is ${name}@${v}`);
       if (!claims.has(v)) add('error', 'model-unclaimed', dir, `version ${v} exists without its allocation claim`);
+      try {
+        familyOf(m).checkModel(m);
+      } catch (e) {
+        add('error', 'model-family', join(dir, 'model.json'), (e as Error).message);
+      }
       for (const f of ['run.json', 'evaluation.json', 'archived.json']) {
         const p = join(dir, f);
         if (existsSync(p) && !readJson(p).ok) add('error', 'model-file-parse', p, `${f} does not parse`);

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { commitDir, createExclusive, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
+import { familyOf, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import { stableStringify } from '../util/json.js';
 import { formatRef, parseRef, validateName } from '../util/names.js';
@@ -165,12 +166,7 @@ export async function registerModel(
 ): Promise<ModelVersion> {
   const name = validateName('model', draft.name);
   if (draft.kind !== 'model') throw usageError(`not a model record (kind "${String(draft.kind)}")`);
-  if (!Array.isArray(draft.coef) || !Array.isArray(draft.intercept) || draft.coef.length === 0) throw dataError('model draft has no coefficients');
-  const p = draft.featureNames?.length ?? -1;
-  if (draft.coef.some((row) => !Array.isArray(row) || row.length !== p))
-    throw dataError(`model draft has ${draft.coef.map((r) => r?.length).join('/')} coefficients per row for ${p} feature names`);
-  if (draft.intercept.length !== draft.coef.length) throw dataError(`model draft has ${draft.intercept.length} intercepts for ${draft.coef.length} coefficient rows`);
-  if ([...draft.coef.flat(), ...draft.intercept].some((v) => typeof v !== 'number' || !Number.isFinite(v))) throw dataError('model draft has a coefficient that is not a finite number');
+  familyOf(draft).checkModel(draft);
   if (!draft.lineage?.holdout || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
   const actor = opts.actor ?? defaultActor();
   return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
@@ -372,6 +368,8 @@ export interface ModelDetails {
   run: Record<string, unknown> | null;
   evaluation: Record<string, unknown> | null;
   archivedInfo: Record<string, unknown> | null;
+  /** the model family's description (trees: rounds kept, importance, loss per round) */
+  family: FamilySummary;
   dir: string;
 }
 
@@ -385,6 +383,7 @@ export function showModel(ws: Workspace, refText: string): ModelDetails {
     run: readJsonOr<Record<string, unknown>>(join(r.dir, 'run.json')) ?? null,
     evaluation: readJsonOr<Record<string, unknown>>(evaluationPath(ws, name, version)) ?? null,
     archivedInfo: readJsonOr<Record<string, unknown>>(archivedPath(ws, name, version)) ?? null,
+    family: summarizeFamily(r.model),
     dir: r.dir,
   };
 }

@@ -112,7 +112,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
   if (r.label) out += `,"label":${JSON.stringify(r.label[j])}`;
   if (r.probabilities) {
     const K = r.K;
-    if (K === 2)
+    if (K === 2 && (r.binary ?? true))
       // binary: the score is P(positive), already formatted
       out += `,"probabilities":[${jnum(r.probabilities[j * 2])},${score}]`;
     else {
@@ -127,7 +127,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
 
 /** the binary result shape binaryBlock writes (what resultFields gives for a binary model) */
 function binaryBytes(r: ScoredColumns): boolean {
-  return r.K === 2 && r.label !== undefined && r.probabilities !== undefined && r.prediction === undefined;
+  return r.K === 2 && (r.binary ?? true) && r.label !== undefined && r.probabilities !== undefined && r.prediction === undefined;
 }
 
 const enc = (s: string) => Uint8Array.from(Buffer.from(s, 'utf8'));

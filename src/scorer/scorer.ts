@@ -31,6 +31,8 @@ export interface ScoredColumns {
   /** n×K row-major (classification) */
   probabilities?: Float64Array;
   K: number;
+  /** a binary model (score = P(positive)); false for a multiclass label that happens to have 2 classes */
+  binary?: boolean;
   label?: string[];
   prediction?: Float64Array;
 }
@@ -289,7 +291,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   }
 
   async function scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns> {
-    const out: ScoredColumns = { n, K, score: new Float64Array(n) };
+    const out: ScoredColumns = { n, K, binary: task === 'binary', score: new Float64Array(n) };
     if (task === 'regression') out.prediction = new Float64Array(n);
     else {
       out.probabilities = new Float64Array(n * K);

@@ -1,0 +1,140 @@
+// Benchmark: dictl's histogram gradient boosting against xgboost (tree_method=hist, nthread=2) and
+// scikit-learn HistGradientBoosting, in the same run on the same bytes.
+//   node bench/gbdt.mjs                    (800,000 training rows × 30 features, 100 rounds, depth 6, lr 0.1)
+//   BENCH_SCALE=0.1 node bench/gbdt.mjs    (a tenth of the rows, for a quick check)
+// Data: seeded Gaussian features, a nonlinear signal (interactions, thresholds, a sine, |x|) on 12
+// of them, labels drawn from the logistic of it. Holdout 200,000 rows. Batch scoring: the 1,000,000
+// rows (training + holdout) through onnxruntime (the model's TreeEnsembleClassifier graph) against
+// xgboost predict_proba. Also: loading a 300-tree model.json, and the fit's peak RSS.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import ort from 'onnxruntime-node';
+import { addTreeEnsemble, fitGbdt, gbdtFromJSON, gbdtPredict, gbdtToJSON, validateGbdtParams } from '../dist/src/ml/gbdt/index.js';
+import { rocAuc } from '../dist/src/ml/metrics.js';
+import { makeRng } from '../dist/src/ml/rng.js';
+import { GraphBuilder } from '../dist/src/onnx/builder.js';
+
+const SCALE = Number(process.env.BENCH_SCALE ?? 1);
+const P = 30;
+const N_TRAIN = Math.round(800_000 * SCALE);
+const N_TEST = Math.round(200_000 * SCALE);
+const ROUNDS = 100;
+const DEPTH = 6;
+const LR = 0.1;
+const PY = '/usr/bin/python3';
+
+function generate(n, seed) {
+  const rng = makeRng(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rng.next() || 1e-12)) * Math.cos(2 * Math.PI * rng.next());
+  const X = new Float64Array(n * P);
+  const y = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = i * P;
+    for (let j = 0; j < P; j++) X[o + j] = gauss();
+    const x = (j) => X[o + j];
+    const z = 1.2 * Math.sin(1.5 * x(0)) + 0.8 * x(1) * x(2) + (x(3) > 0.5 ? 1 : -0.3) + 0.6 * Math.abs(x(4)) - 0.5 * x(5) * x(5) + 0.4 * x(6) + (x(7) > 0 && x(8) > 0 ? 0.9 : 0) + 0.3 * x(9) * x(10) - 0.4 * (x(11) < -1 ? 1 : 0);
+    y[i] = rng.next() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
+  }
+  return { X, y };
+}
+
+function python(script, args) {
+  const r = spawnSync(PY, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'dictl-bench-gbdt-'));
+const f2 = (x) => x.toFixed(2);
+try {
+  console.log(`bench/gbdt: scale ${SCALE}, ${N_TRAIN} training rows × ${P}, ${ROUNDS} rounds, depth ${DEPTH}, lr ${LR}; ${availableParallelism()} cores, load ${loadavg().map(f2).join(' ')}, node ${process.version}`);
+  const tr = generate(N_TRAIN, 1);
+  writeFileSync(join(dir, 'Xtr.bin'), Buffer.from(tr.X.buffer));
+  writeFileSync(join(dir, 'ytr.bin'), Buffer.from(tr.y.buffer));
+
+  // ── dictl fit
+  const params = validateGbdtParams({ max_iter: ROUNDS, max_depth: DEPTH, max_leaf_nodes: null, learning_rate: LR, early_stopping: 'off' });
+  const rssBefore = process.memoryUsage().rss;
+  let t = performance.now();
+  const model = await fitGbdt({ X: tr.X, y: tr.y, n: N_TRAIN, p: P, K: 2 }, params, { seed: 0, threads: 2 });
+  const ourFit = (performance.now() - t) / 1000;
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  const matrixMb = tr.X.byteLength / 1048576;
+
+  const te = generate(N_TEST, 2);
+  writeFileSync(join(dir, 'Xte.bin'), Buffer.from(te.X.buffer));
+  writeFileSync(join(dir, 'yte.bin'), Buffer.from(te.y.buffer));
+  const ourAuc = rocAuc(te.y, gbdtPredict(model, te.X, N_TEST, P));
+
+  // ── peers (after our fit: they do not compete for the cores)
+  const py = python(
+    `import sys,time,json,numpy as np
+import xgboost as xgb
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.metrics import roc_auc_score
+P=${P}
+Xtr=np.fromfile(sys.argv[1]).reshape(-1,P); ytr=np.fromfile(sys.argv[2]); Xte=np.fromfile(sys.argv[3]).reshape(-1,P); yte=np.fromfile(sys.argv[4])
+t=time.perf_counter(); m=xgb.XGBClassifier(tree_method='hist',n_estimators=${ROUNDS},max_depth=${DEPTH},learning_rate=${LR},nthread=2,random_state=0).fit(Xtr,ytr); xf=time.perf_counter()-t
+xa=roc_auc_score(yte,m.predict_proba(Xte)[:,1])
+Xall=np.vstack([Xtr,Xte]).astype(np.float32)
+m.predict_proba(Xall[:1000])
+t=time.perf_counter(); m.predict_proba(Xall); xs=time.perf_counter()-t
+t=time.perf_counter(); h=HistGradientBoostingClassifier(max_iter=${ROUNDS},max_depth=${DEPTH},max_leaf_nodes=None,learning_rate=${LR},early_stopping=False,random_state=0).fit(Xtr,ytr); hf=time.perf_counter()-t
+ha=roc_auc_score(yte,h.predict_proba(Xte)[:,1])
+print(json.dumps({"xgb_fit":xf,"xgb_auc":xa,"xgb_score":xs,"hgb_fit":hf,"hgb_auc":ha,"rows":int(Xall.shape[0])}))`,
+    [join(dir, 'Xtr.bin'), join(dir, 'ytr.bin'), join(dir, 'Xte.bin'), join(dir, 'yte.bin')],
+  );
+  console.log(`fit: dictl ${ourFit.toFixed(2)} s (AUC ${ourAuc.toFixed(4)}), xgboost hist nthread=2 ${py.xgb_fit.toFixed(2)} s (AUC ${py.xgb_auc.toFixed(4)}), sklearn HGB ${py.hgb_fit.toFixed(2)} s (AUC ${py.hgb_auc.toFixed(4)})`);
+  console.log(`fit AUC dictl − xgboost = ${(ourAuc - py.xgb_auc).toFixed(4)} (goal ≥ −0.002)`);
+  console.log(`fit peak RSS ${peakMb.toFixed(0)} MB (RSS before the fit ${(rssBefore / 1048576).toFixed(0)} MB, of which the training matrix ${matrixMb.toFixed(0)} MB; goal: peak < 2 × matrix = ${(2 * matrixMb).toFixed(0)} MB)`);
+  console.log(`ratio fit dictl/xgboost: ${f2(ourFit / py.xgb_fit)}x (goal ≤ 1.0); dictl/sklearn HGB: ${f2(ourFit / py.hgb_fit)}x`);
+
+  // ── batch scoring of every row through onnxruntime (float32 features → TreeEnsembleClassifier)
+  const g = new GraphBuilder();
+  const X = g.input('features', 'float', ['N', P]);
+  const out = addTreeEnsemble(g, X, model);
+  g.output('label', out.label);
+  g.output('probabilities', out.probabilities);
+  const bytes = g.build({ graphName: 'gbdt_bench', producerVersion: 'bench' });
+  const session = await ort.InferenceSession.create(bytes);
+  const nAll = N_TRAIN + N_TEST;
+  const F = new Float32Array(nAll * P);
+  F.set(tr.X);
+  F.set(te.X, N_TRAIN * P);
+  const BATCH = 100_000;
+  await session.run({ features: new ort.Tensor('float32', F.subarray(0, 1000 * P), [1000, P]) });
+  t = performance.now();
+  let checksum = 0;
+  for (let s = 0; s < nAll; s += BATCH) {
+    const m = Math.min(BATCH, nAll - s);
+    const r = await session.run({ features: new ort.Tensor('float32', F.subarray(s * P, (s + m) * P), [m, P]) });
+    checksum += r.probabilities.data[1];
+  }
+  const ortScore = (performance.now() - t) / 1000;
+  t = performance.now();
+  const Xall = new Float64Array(nAll * P);
+  Xall.set(tr.X);
+  Xall.set(te.X, N_TRAIN * P);
+  const inproc0 = performance.now();
+  gbdtPredict(model, Xall, nAll, P);
+  const inproc = (performance.now() - inproc0) / 1000;
+  console.log(`score ${nAll} rows: onnxruntime ${ortScore.toFixed(2)} s (batches of ${BATCH}), in process ${inproc.toFixed(2)} s, xgboost predict_proba ${py.xgb_score.toFixed(2)} s (checksum ${checksum.toFixed(3)})`);
+  console.log(`ratio score onnxruntime/xgboost: ${f2(ortScore / py.xgb_score)}x (goal < 1.0)`);
+
+  // ── loading a 300-tree model.json
+  const n3 = Math.min(N_TRAIN, 100_000);
+  const m300 = await fitGbdt({ X: tr.X.subarray(0, n3 * P), y: tr.y.subarray(0, n3), n: n3, p: P, K: 2 }, validateGbdtParams({ max_iter: 300, early_stopping: 'off' }), { seed: 0 });
+  const path = join(dir, 'model.json');
+  writeFileSync(path, JSON.stringify(gbdtToJSON(m300)));
+  let best = Infinity;
+  for (let k = 0; k < 5; k++) {
+    t = performance.now();
+    gbdtFromJSON(JSON.parse(readFileSync(path, 'utf8')));
+    best = Math.min(best, performance.now() - t);
+  }
+  console.log(`load a ${m300.trees.length}-tree model.json (${(readFileSync(path).length / 1048576).toFixed(1)} MB): ${best.toFixed(0)} ms, best of 5 (goal < 100 ms)`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

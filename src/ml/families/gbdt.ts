@@ -1,0 +1,174 @@
+/**
+ * Histogram gradient-boosted trees behind the seam (the engine is src/ml/gbdt). The model record
+ * holds the engine's JSON under `trees.model` and the names of the inputs that are category codes
+ * under `trees.categorical`. Leaf values are stored as float32 values: onnxruntime's tree operators
+ * emit float32, so the in-process margin (base score + Σ leaf values, summed in double) and the
+ * packaged graph's agree to the last bits.
+ */
+import { dataError } from '../../errors.js';
+import type { GraphBuilder, TensorRef } from '../../onnx/builder.js';
+import type { ModelVersion, TreeModelVersion } from '../../types.js';
+import { fitGbdt, gbdtFromJSON, gbdtMargins, gbdtToJSON, GBDT_DEFAULTS, GBDT_SEARCH_SPACE, GbdtInputError, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel, type GbdtParams } from '../gbdt/index.js';
+import type { Task } from '../predict.js';
+import { listNames, scanColumn } from './checks.js';
+import type { FamilyFit, HyperParams, ModelFamily, SearchDim, TrainingData } from './types.js';
+
+const lossFor = (task: Task) => (task === 'regression' ? 'squared_error' : 'log_loss');
+
+function asGbdt(raw: HyperParams, task: Task): GbdtParams {
+  const p = validateGbdtParams({ loss: lossFor(task), ...raw });
+  if (task === 'regression' ? p.loss === 'log_loss' : p.loss !== 'log_loss') throw new RangeError(`loss ${p.loss} does not apply to a ${task} label (use ${task === 'regression' ? 'squared_error, absolute_error or huber' : 'log_loss'})`);
+  return p;
+}
+
+const loaded = new WeakMap<object, GbdtModel>();
+/** The engine model of a record (parsed once per record). */
+export function engineModel(m: ModelVersion): GbdtModel {
+  const t = (m as TreeModelVersion).trees;
+  if (!t || typeof t !== 'object' || !t.model) throw dataError(`model ${m.name}@${m.version} has no trees`);
+  let g = loaded.get(t.model);
+  if (!g) {
+    g = gbdtFromJSON(t.model);
+    loaded.set(t.model, g);
+  }
+  return g;
+}
+
+/** Margin columns of a task: binary and regression 1; multiclass K (a 2-class multiclass label boosts one margin: [0, m]). */
+function marginWidth(m: Pick<ModelVersion, 'task' | 'label'>): number {
+  return m.task === 'multiclass' ? (m.label.classes?.length ?? 0) : 1;
+}
+
+export const gbdtFamily: ModelFamily = {
+  name: 'gbdt',
+  description: 'histogram gradient-boosted trees (leaf-wise, native missing values and categories, early stopping)',
+  tasks: ['binary', 'multiclass', 'regression'],
+  encoding: { numerics: 'raw', categoricals: 'codes', missing: 'native' },
+  paramKeys: [...Object.keys(GBDT_DEFAULTS), 'huber_delta'],
+  defaults: (task) => ({ ...asGbdt({}, task) }) as HyperParams,
+  validateParams: (raw, task) => ({ ...asGbdt(raw, task) }) as HyperParams,
+  searchSpace: () =>
+    Object.entries(GBDT_SEARCH_SPACE).map(([key, d]): SearchDim => {
+      if (d.kind === 'choice') return { key, kind: 'choice', values: [...d.values] };
+      return { key, kind: d.kind === 'log-float' ? 'log' : d.kind, lo: d.min, hi: d.max };
+    }),
+  checkData(d: TrainingData) {
+    const warnings: string[] = [];
+    const empty: string[] = [];
+    const constant: string[] = [];
+    for (let j = 0; j < d.p; j++) {
+      const s = scanColumn(d.X, d.n, d.p, j);
+      if (s.inf > 0) {
+        throw dataError(`feature ${d.names[j]} holds ${s.inf} infinite value${s.inf > 1 ? 's' : ''} (first in training row ${s.firstInf + 1}); trees take missing values but not ±Inf`, 'clip the column or map the infinities to missing in the feature set, and rebuild the features');
+      }
+      if (s.nan === d.n) empty.push(d.names[j]);
+      else if (s.constant) constant.push(d.names[j]);
+    }
+    if (empty.length) warnings.push(`feature${empty.length > 1 ? 's' : ''} missing on every training row (never split on): ${listNames(empty)}`);
+    if (constant.length) warnings.push(`constant feature${constant.length > 1 ? 's' : ''} on the training rows (no information, never split on): ${listNames(constant)}`);
+    return warnings;
+  },
+  async fit(d, params, ctx): Promise<FamilyFit> {
+    const gp = asGbdt(params, d.task);
+    const K = d.task === 'regression' ? 1 : d.K;
+    let model: GbdtModel;
+    try {
+      model = await fitGbdt({ X: d.X, n: d.n, p: d.p, y: d.y, K, sampleWeight: d.sampleWeight, categorical: d.categorical }, gp, { seed: ctx.seed, threads: ctx.threads, onRound: ctx.onProgress });
+    } catch (e) {
+      if (e instanceof GbdtInputError) {
+        const col = e.column !== undefined ? d.names[e.column] : undefined;
+        throw dataError(col !== undefined && !e.message.includes(col) ? `feature ${col}: ${e.message}` : e.message, 'check the feature build (dictl feature show) and the feature set');
+      }
+      throw e;
+    }
+    // leaf values as float32 (see the header): what the packaged graph adds up
+    for (const t of model.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);
+    const catNames = d.names.filter((_, j) => d.categorical[j] === 1);
+    const warnings: string[] = [];
+    const es = model.earlyStopping;
+    return {
+      part: { trees: { categorical: catNames, model: gbdtToJSON(model) as Record<string, unknown> } },
+      params: { ...gp } as HyperParams,
+      convergence: {
+        solver: `gbdt-hist (${model.trees.length} trees${es.enabled ? `, early stopping: best round ${es.bestIter} of ${model.curve.train.length}` : ''})`,
+        iterations: model.nIter,
+        converged: true,
+        gradNorm: 0,
+        warnings,
+      },
+      warnings,
+    };
+  },
+  checkModel(m) {
+    const t = (m as Omit<TreeModelVersion, 'version'>).trees;
+    if (!t || typeof t !== 'object' || !Array.isArray(t.categorical) || !t.model) throw dataError('model draft has no trees');
+    const g = gbdtFromJSON(t.model);
+    const p = m.featureNames?.length ?? -1;
+    if (g.nFeatures !== p) throw dataError(`model draft has trees over ${g.nFeatures} features for ${p} feature names`);
+    for (const c of t.categorical) if (!m.featureNames.includes(c)) throw dataError(`model draft names categorical input ${c}, which is not one of its features`);
+  },
+  margins(m, X, n, p) {
+    const g = engineModel(m);
+    const raw = gbdtMargins(g, X, n, p);
+    const M = marginWidth(m);
+    if (g.treesPerRound === M) return raw;
+    // a 2-class multiclass label: one boosted margin m → softmax([0, m]) = sigmoid(m)
+    const out = new Float64Array(n * M);
+    for (let i = 0; i < n; i++) out[i * M + 1] = raw[i];
+    return out;
+  },
+  onnxMargins(g: GraphBuilder, X: TensorRef, m: ModelVersion): TensorRef {
+    const model = engineModel(m);
+    const T = model.trees.length;
+    const S = model.treesPerRound;
+    const M = marginWidth(m);
+    const ens = onnxTreeEnsembleAttributes(model);
+    const a = ens.attributes as Record<string, number[] | string[] | string | number>;
+    // One regressor target per tree: every tree's leaf value comes out as its own float32 column,
+    // and the margins are summed in double (as in process) instead of inside the float32 operator.
+    const pre = ens.opType === 'TreeEnsembleClassifier' ? 'class_' : 'target_';
+    const treeOf = a[`${pre}treeids`] as number[];
+    const attrs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(a)) {
+      if (k.startsWith('nodes_')) attrs[k] = ens.floatAttributes.includes(k) ? { floats: v as number[] } : v;
+    }
+    attrs.target_ids = treeOf.slice();
+    attrs.target_nodeids = (a[`${pre}nodeids`] as number[]).slice();
+    attrs.target_treeids = treeOf.slice();
+    attrs.target_weights = { floats: (a[`${pre}weights`] as number[]).slice() };
+    attrs.n_targets = T;
+    attrs.aggregate_function = 'SUM';
+    attrs.post_transform = 'NONE';
+    const Xf = g.op('Cast', [X], 'float', X.shape, { to: 1 }, '', 'features_f32');
+    const leaves = g.op('TreeEnsembleRegressor', [Xf], 'float', ['N', T], attrs as never, 'ai.onnx.ml', 'tree_outputs');
+    const ld = g.op('Cast', [leaves], 'double', ['N', T], { to: 11 });
+    // tree t adds to margin column (t mod S), shifted by one for a 2-class multiclass label
+    const shift = M - S;
+    const A = new Array(T * M).fill(0);
+    for (let t = 0; t < T; t++) A[t * M + (t % S) + shift] = 1;
+    const base = new Array(M).fill(0);
+    for (let k = 0; k < S; k++) base[k + shift] = model.baseScore[k];
+    return g.op('Add', [g.op('MatMul', [ld, g.constant('double', A, [T, M])], 'double', ['N', M]), g.constant('double', base, [M])], 'double', ['N', M], {}, '', 'margins');
+  },
+  async explainPart(m) {
+    const g = engineModel(m);
+    if (g.treesPerRound !== marginWidth(m)) throw new RangeError(`its ${marginWidth(m)}-class label is boosted as one margin; TreeSHAP explains one margin per class`);
+    // the trees with their training-row counts (the cover TreeSHAP weighs each side of a split by)
+    return { family: 'trees', trees: { trees: g.trees, treesPerRound: g.treesPerRound, baseScore: g.baseScore } };
+  },
+  summary(m) {
+    const g = engineModel(m);
+    const total = g.importance.reduce((s, v) => s + v, 0);
+    const importance = m.featureNames
+      .map((feature, j) => ({ feature, gain: g.importance[j] ?? 0, share: total > 0 ? (g.importance[j] ?? 0) / total : 0 }))
+      .sort((x, y) => y.gain - x.gain || (x.feature < y.feature ? -1 : 1));
+    const es = g.earlyStopping;
+    const p = m.params;
+    return {
+      headline: `gbdt: ${g.nIter} rounds kept${es.enabled ? ` (early stopping, best round ${es.bestIter} of ${g.curve.train.length})` : ''}, ${g.trees.length} trees, learning_rate=${p.learning_rate}, max_leaf_nodes=${p.max_leaf_nodes}, max_depth=${p.max_depth}`,
+      importance,
+      rounds: g.nIter,
+      curve: { train: g.curve.train, ...(g.curve.validation ? { validation: g.curve.validation } : {}), ...(es.bestIter !== undefined ? { bestIter: es.bestIter } : {}), loss: g.params.loss },
+    };
+  },
+};

@@ -1,0 +1,128 @@
+/**
+ * Histogram building on one or two threads. The fitting thread builds the first half of a node's
+ * features while one worker (started once per fit) builds the rest into the same shared histogram.
+ * Every feature's histogram is summed in row order by exactly one thread, so the fitted model is
+ * byte-identical whatever the thread count. Small nodes (and small data sets) stay on one thread.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { buildHistograms, HIST_STRIDE } from './hist.js';
+
+export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7 } as const;
+
+export interface SharedBuffers {
+  n: number;
+  ctrl: SharedArrayBuffer;
+  bins: SharedArrayBuffer;
+  g: SharedArrayBuffer;
+  h: SharedArrayBuffer;
+  og: SharedArrayBuffer;
+  oh: SharedArrayBuffer;
+  rows: SharedArrayBuffer;
+  hist: SharedArrayBuffer;
+  feats: SharedArrayBuffer;
+}
+
+/** below this many (row × feature) cells a node's histograms are built on the fitting thread alone */
+const PARALLEL_CELLS = 120_000;
+
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const js = join(dirname(here), 'worker.js');
+  if (here.endsWith('.js') && existsSync(js)) return js;
+  // running from TypeScript sources (tests): use the compiled worker
+  return resolve(dirname(here), '../../../dist/src/ml/gbdt/worker.js');
+}
+
+export class HistBuilder {
+  readonly bins: Uint8Array;
+  readonly g: Float64Array;
+  readonly h: Float64Array;
+  readonly og: Float64Array;
+  readonly oh: Float64Array;
+  readonly rows: Int32Array;
+  /** where a node's histograms are built (copied out by the caller) */
+  readonly hist: Float64Array;
+  private readonly feats: Int32Array;
+  private readonly ctrl: Int32Array | null;
+  private worker: Worker | null = null;
+  private seq = 0;
+
+  private constructor(readonly n: number, p: number, threads: number) {
+    const sab = threads > 1;
+    const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+    this.bins = new Uint8Array(buf(n * p));
+    this.g = new Float64Array(buf(n * 8));
+    this.h = new Float64Array(buf(n * 8));
+    this.og = new Float64Array(buf(n * 8));
+    this.oh = new Float64Array(buf(n * 8));
+    this.rows = new Int32Array(buf(n * 4));
+    this.hist = new Float64Array(buf(p * HIST_STRIDE * 8));
+    this.feats = new Int32Array(buf(Math.max(1, p) * 4));
+    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(8 * 4)) : null;
+  }
+
+  /** threads > 1 starts the worker (and waits until it runs). */
+  static async create(n: number, p: number, threads: number): Promise<HistBuilder> {
+    const b = new HistBuilder(n, p, threads);
+    if (threads > 1) {
+      const data: SharedBuffers = {
+        n,
+        ctrl: b.ctrl!.buffer as SharedArrayBuffer,
+        bins: b.bins.buffer as SharedArrayBuffer,
+        g: b.g.buffer as SharedArrayBuffer,
+        h: b.h.buffer as SharedArrayBuffer,
+        og: b.og.buffer as SharedArrayBuffer,
+        oh: b.oh.buffer as SharedArrayBuffer,
+        rows: b.rows.buffer as SharedArrayBuffer,
+        hist: b.hist.buffer as SharedArrayBuffer,
+        feats: b.feats.buffer as SharedArrayBuffer,
+      };
+      const w = new Worker(workerPath(), { workerData: data });
+      b.worker = w;
+      await new Promise<void>((res, rej) => {
+        w.once('online', () => res());
+        w.once('error', rej);
+      });
+      w.on('error', () => {});
+    }
+    return b;
+  }
+
+  /**
+   * Histograms of `feats` for the node rows[start..end) into this.hist. identity: the node is every
+   * row in order (g/h by row); otherwise the caller has gathered og/oh in partition order.
+   */
+  build(feats: Int32Array, start: number, end: number, identity: boolean): void {
+    const m = feats.length;
+    const ctrl = this.ctrl;
+    if (ctrl === null || this.worker === null || (end - start) * m < PARALLEL_CELLS || m < 2) {
+      buildHistograms(this.bins, this.n, feats, 0, m, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
+      return;
+    }
+    const half = m >> 1;
+    this.feats.set(feats);
+    ctrl[CTRL.identity] = identity ? 1 : 0;
+    ctrl[CTRL.fa] = half;
+    ctrl[CTRL.fb] = m;
+    ctrl[CTRL.start] = start;
+    ctrl[CTRL.end] = end;
+    const s = ++this.seq;
+    Atomics.store(ctrl, CTRL.seq, s);
+    Atomics.notify(ctrl, CTRL.seq);
+    buildHistograms(this.bins, this.n, feats, 0, half, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
+    while (Atomics.load(ctrl, CTRL.done) !== s) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done));
+  }
+
+  async close(): Promise<void> {
+    if (this.worker && this.ctrl) {
+      Atomics.store(this.ctrl, CTRL.stop, 1);
+      Atomics.store(this.ctrl, CTRL.seq, ++this.seq);
+      Atomics.notify(this.ctrl, CTRL.seq);
+      await this.worker.terminate();
+      this.worker = null;
+    }
+  }
+}
