@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { churnWorkspace, cli, must, SHARED } from './registry-helpers.js';
@@ -37,6 +37,11 @@ beforeAll(async () => {
   ws = churnWorkspace();
   must(cli(ws.root, ['train', '--features', 'churn', '--name', 'churn-model', '--json']));
   must(cli(ws.root, ['package', 'churn-model@1', '--out', join(out, 'pkg'), '--json']));
+  // a tree model on the same data: raw numerics, categories as codes
+  copyFileSync(join(__dirname, '..', 'features/churn-trees.yaml'), join(ws.root, 'features/churn-trees.yaml'));
+  must(cli(ws.root, ['feature', 'build', 'churn-trees', '--json']));
+  must(cli(ws.root, ['train', '--features', 'churn-trees', '--name', 'churn-trees', '--model', 'gbdt', '--json']));
+  must(cli(ws.root, ['package', 'churn-trees@1', '--out', join(out, 'tpkg'), '--json']));
   // the first 300 rows of the data set, as events
   const lines = readFileSync(join(SHARED, 'datasets/churn.csv'), 'utf8').trim().split('\n');
   const head = lines[0].split(',');
@@ -87,6 +92,27 @@ describe('score --explain', () => {
     // without --explain nothing changes in the output
     const plain = run(['score', '--package', join(out, 'pkg')], readFileSync(join(out, 'events.ndjson'), 'utf8'));
     expect(plain.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(r3.map(({ base: _b, reasons: _r, ...rest }) => rest));
+  });
+
+  it('a gbdt package explains with TreeSHAP: base + Σ contributions is the log-odds of the graph\'s score, to 1e-9, on every event', () => {
+    const r = run(['score', '--package', join(out, 'tpkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    expect(r.code, r.stderr).toBe(0);
+    const res = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(res).toHaveLength(300);
+    const spec = JSON.parse(readFileSync(join(out, 'tpkg', 'explain.json'), 'utf8'));
+    expect(spec.family).toBe('trees');
+    for (const x of res) {
+      const sum = x.base + x.reasons.reduce((s: number, y: { contribution: number }) => s + y.contribution, 0);
+      expect(Math.abs(sum - logit(x.score))).toBeLessThanOrEqual(1e-9);
+    }
+    // the categorical inputs reach the trees as codes; their reasons name the category
+    const cats = res.flatMap((x) => x.reasons.filter((y: { column: string }) => y.column === 'international_plan'));
+    expect(cats.length).toBeGreaterThan(0);
+    for (const c of cats) expect(['yes', 'no']).toContain(c.value);
+    const rep = cli(ws.root, ['evaluate', 'churn-trees@1', '--holdout', '--report', join(out, 'trees.html'), '--json']);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(rep.json.explanation.columns.length).toBe(19);
+    expect(readFileSync(join(out, 'trees.html'), 'utf8')).toContain('Why: contributions per column');
   });
 
   it('files: NDJSON and CSV outputs carry the same reasons as the pipe; an installed package explains without the workspace', () => {
