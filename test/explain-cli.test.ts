@@ -225,6 +225,29 @@ describe('review cases keep their reasons', () => {
   }, 120_000);
 });
 
+describe('the decision log keeps reasons', () => {
+  it('with a challenger, every shadow log entry keeps the champion\'s reasons, the same as its output and its review case', () => {
+    const r = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--output', join(out, 'shadowed.ndjson')]);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = readFileSync(join(out, 'shadowed.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const byKey = new Map(log.map((e: { key: string }) => [e.key, e]));
+    for (const l of lines) {
+      const e = byKey.get(`row:${l.row}`) as { champion: { reasons: unknown; base: number; emitted: string } };
+      expect(e.champion.reasons).toEqual(l.reasons);
+      expect(e.champion.base).toBe(l.base);
+      expect(e.champion.emitted).toBe(l.action);
+    }
+    // without --explain the log still keeps the top reasons (the first of them the same)
+    const again = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'pkg'), '--input', join(out, 'events.ndjson'), '--output', join(out, 'shadowed2.ndjson')]);
+    expect(again.code, again.stderr).toBe(0);
+    const log2 = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const fresh = log2.filter((e: { challenger: { model: string } }) => e.challenger.model === 'churn-model@1');
+    expect(fresh.length).toBe(300);
+    for (const e of fresh) expect(e.champion.reasons).toEqual(lines[Number(e.key.slice(4))].reasons);
+  }, 120_000);
+});
+
 describe('evaluate --report', () => {
   it('adds mean |contribution| per source column and dependence plots; the report renders in headless Chromium', () => {
     const report = join(out, 'report.html');
