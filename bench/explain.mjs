@@ -37,16 +37,7 @@ const NP = Math.max(1000, Math.round(1_000_000 * scale));
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const { rng, NUM, CATS, model: churnModel } = await import('./lib/churn-model.mjs');
 
 const dir = mkdtempSync(join(tmpdir(), 'dictl-bench-explain-'));
 try {
@@ -103,37 +94,9 @@ try {
 
   // ── 2. NDJSON pipe with and without --explain 3
   if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pipe') {
-    const NUM = Array.from({ length: 15 }, (_, i) => `x${i}`);
-    const CATS = [
-      ['state', Array.from({ length: 51 }, (_, i) => `s${String(i).padStart(2, '0')}`)],
-      ['area_code', ['a408', 'a415', 'a510']],
-      ['international_plan', ['no', 'yes']],
-      ['voice_mail_plan', ['no', 'yes']],
-    ];
+    const model = churnModel();
+    const Pn = model.featureNames.length;
     const r = rng(7);
-    const features = [];
-    const outputNames = [];
-    for (const c of NUM) {
-      features.push({ kind: 'numeric', name: c, input: c, steps: [{ op: 'impute', value: 50 + r() }, { op: 'affine', sub: 50 + r(), div: 10 + r() }] });
-      outputNames.push(c);
-    }
-    for (const [c, cats] of CATS) {
-      const outputs = cats.map((v) => `${c}=${v}`);
-      features.push({ kind: 'onehot', name: c, input: c, impute: cats[0], categories: cats, folded: [], otherSlot: false, unknown: 'zeros', outputs });
-      outputNames.push(...outputs);
-    }
-    const Pn = outputNames.length;
-    const model = {
-      kind: 'model', name: 'bench', version: 1, algorithm: 'logistic', task: 'binary',
-      label: { column: 'y', task: 'binary', positive: 'yes', classes: ['no', 'yes'] },
-      featureNames: outputNames, coef: [Array.from({ length: Pn }, () => (r() - 0.5) * 0.6)], intercept: [-1.5], threshold: 0.5,
-      params: {}, convergence: { solver: 'none', iterations: 0, converged: true, gradNorm: 0, warnings: [] }, trainMetrics: {}, seed: 1,
-      pipeline: {
-        inputs: [...NUM.map((name) => ({ name, type: 'number', nullable: true })), ...CATS.map(([name]) => ({ name, type: 'string', nullable: true }))],
-        derived: [], features, outputNames,
-      },
-      lineage: { dataset: 'bench@1', datasetSha256: '', featureSet: { name: 'bench', version: 1, hash: '' }, holdout: '', allowUnconsented: false, dictlVersion: '0', node: process.version },
-    };
     const event = () => {
       const o = {};
       for (const c of NUM) o[c] = Math.round((50 + 20 * (r() - 0.5)) * 100) / 100;

@@ -12,6 +12,7 @@ import { fitSpec, type FitSpec } from '../src/ml/fit.js';
 import { linearScores } from '../src/ml/predict.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { prepare } from './ml-data.js';
+import { seededRng } from '../src/decide/policy.js';
 import { loadRefSet } from './gbdt-data.js';
 import { fitGbdt, gbdtMargins, GBDT_DEFAULTS } from '../src/ml/gbdt/index.js';
 import { fixturePipeline, fixtureRows } from './onnx-fixtures.js';
@@ -53,16 +54,7 @@ function condExpect(t: ShapTree, node: number, x: ArrayLike<number>, inS: (f: nu
 }
 
 /** seeded uniform numbers */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRng;
 
 /**
  * A random tree over p features (features 0..nCat-1 categorical with codes 0..4), grown by sending
