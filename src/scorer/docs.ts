@@ -37,7 +37,7 @@ One ONNX graph (\`model.onnx\`, IR ${m.onnx.irVersion}, opsets ${Object.entries(
 | input.avsc | Avro record schema of one event (validated before scoring) |
 | manifest.json | inputs, outputs, feature order, vocabularies, unknown-value policy, lineage, file hashes |
 | spark_job.py | PySpark Structured Streaming job (Kafka or Redis Streams source, mapInPandas + onnxruntime) |
-
+${m.explain ? '| explain.json | what `dictl score --explain K` needs to give each score its reasons: the fitted pipeline, the model parameters, the training means / tree covers |\n' : ''}
 ## Inputs
 
 One tensor per raw column, shape [N,1]: numbers as double (missing = NaN), strings as string

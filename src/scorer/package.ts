@@ -114,6 +114,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     onnx: { irVersion: 8, opset: { ...ONNX_OPSET }, file: 'model.onnx' },
     versions: { dictl: version, onnxruntime: onnxruntimeVersion() },
     decisionPolicy: opts.decisionPolicy ?? null,
+    ...(opts.explain ? { explain: { file: EXPLAIN_FILE, family: opts.explain.family } } : {}),
   };
   const readme = enc(readmeText({ ...base, files: {} }));
   const spark = enc(sparkJobText());
