@@ -187,7 +187,7 @@ describe('score --explain', () => {
 });
 
 describe('review cases keep their reasons', () => {
-  it('queued cases store the same top reasons the output shows; review list, show and export carry them', () => {
+  it('queued cases store the same top reasons the output shows; review list, show and export carry them', async () => {
     must(cli(ws.root, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.6', '--review-between', '0.2,0.6', '--action-high', 'retain-offer', '--action-low', 'none', '--json']));
     must(cli(ws.root, ['package', 'churn-model@1', '--out', join(out, 'pkg-policy'), '--json']));
     const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--output', join(out, 'decided.ndjson')]);
@@ -216,12 +216,19 @@ describe('review cases keep their reasons', () => {
     expect(showJson.json.reasons).toEqual(first.reasons);
     expect(cli(ws.root, ['review', 'show', 'rv-0000000000000000']).code).toBe(4);
     // export keeps them as columns
-    must(cli(ws.root, ['review', 'resolve', first.reviewId, '--label', 'yes', '--by', 'ana@example.com']));
+    // several cases, so that a reason column holds both numbers and categories
+    const { resolveMany } = await import('../src/review/queue.js');
+    expect(await resolveMany(ws, reviewed.slice(0, 12).map((l, i) => ({ id: l.reviewId, label: i % 2 ? 'yes' : 'no' })), 'ana@example.com')).toBe(12);
+    const values = reviewed.slice(0, 12).flatMap((l) => l.reasons.map((x: { value: unknown }) => typeof x.value));
+    expect(new Set(values)).toEqual(new Set(['number', 'string']));
     const ex = cli(ws.root, ['review', 'export', '--as-dataset', 'reviewed', '--json']);
     expect(ex.code, ex.stderr).toBe(0);
     const schema = cli(ws.root, ['dataset', 'show', ex.json.dataset, '--json']);
     const names = schema.json.columns.map((c: { name: string }) => c.name);
     for (const c of ['review_base', 'review_reason1_column', 'review_reason1_value', 'review_reason1_contribution', 'review_reason5_contribution']) expect(names).toContain(c);
+    expect(schema.json.columns.find((c: { name: string }) => c.name === 'review_reason1_value').type).toBe('string');
+    expect(schema.json.columns.find((c: { name: string }) => c.name === 'review_reason1_contribution').type).toBe('number');
+    expect(schema.json.rows).toBe(12);
   }, 120_000);
 });
 
@@ -268,6 +275,20 @@ describe('evaluate --report', () => {
     expect((dom.stdout.match(/class="pt"/g) ?? []).length).toBe(4000);
     expect((dom.stdout.match(/class="bar"/g) ?? []).length).toBe(15);
   }, 180_000);
+});
+
+describe('explain.json', () => {
+  it('holds the training means of the model inputs exactly (streamed in row order) and rebuilds byte-identically', async () => {
+    const { loadMatrix, resolveFeatureBuild } = await import('../src/features/builds.js');
+    const { columnMeans } = await import('../src/explain/linear.js');
+    const fb = resolveFeatureBuild(ws, 'churn@1');
+    const m = await loadMatrix(fb.parquetPath, 'train');
+    const spec = JSON.parse(readFileSync(join(out, 'pkg', 'explain.json'), 'utf8'));
+    expect(spec.linear.means).toEqual(Array.from(columnMeans(m.X, m.n, m.p)));
+    const before = readFileSync(join(out, 'pkg', 'explain.json'));
+    must(cli(ws.root, ['package', 'churn-model@1', '--out', join(out, 'pkg-again'), '--json']));
+    expect(readFileSync(join(out, 'pkg-again', 'explain.json')).equals(before)).toBe(true);
+  });
 });
 
 describe('the columnar pipeline', () => {

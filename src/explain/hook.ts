@@ -61,8 +61,12 @@ function checkAgainstGraph(task: string, K: number, margins: Float64Array, n: nu
   }
 }
 
-
-export function withExplanations<S extends ScorerShape>(scorer: S, k: number): S & Partial<Explaining> {
+/**
+ * k > 0: every result gets its top k reasons. k = 0 with `forDecisions`: only the reasons review cases
+ * and the shadow log keep (explainOne, explainer); k = 0 without it: the scorer as it is.
+ */
+export function withExplanations<S extends ScorerShape>(scorer: S, k: number, o: { forDecisions?: boolean } = {}): S & Partial<Explaining> {
+  if (k <= 0 && !o.forDecisions) return scorer;
   const explainer = loadExplainer(scorer.dir, scorer.manifest.files);
   if (!explainer) {
     if (k > 0) throw usageError(`the package ${scorer.dir} carries no ${EXPLAIN_FILE}, so it cannot explain its scores`, 'rebuild it with this dictl: dictl package MODEL@VERSION --out DIR');

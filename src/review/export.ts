@@ -129,7 +129,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
       const duck = await openDuck();
       let staged;
       try {
-        staged = await stageRelation(duck, rel, staging, { what: `${cases.length} reviewed cases`, progress: o.progress ?? { phase() {}, tick() {}, log() {}, warn() {}, done() {} }, textColumns: [label.column] });
+        staged = await stageRelation(duck, rel, staging, { what: `${cases.length} reviewed cases`, progress: o.progress ?? { phase() {}, tick() {}, log() {}, warn() {}, done() {} }, textColumns: [label.column, ...Object.keys(reasonCols).filter((c) => c.endsWith('_value'))] });
       } finally {
         duck.close();
       }

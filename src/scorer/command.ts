@@ -71,7 +71,9 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
   const { withDecisions } = await import('../decide/hook.js');
   // reasons ride on each result (--explain K) and on review cases, from the package's explain.json
   const { withExplanations } = await import('../explain/hook.js');
-  const scorer = await withDecisions(withExplanations(await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads }), f.explain ?? 0), {
+  const { packagedPolicy } = await import('../decide/hook.js');
+  const loaded = await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads });
+  const scorer = await withDecisions(withExplanations(loaded, f.explain ?? 0, { forDecisions: !!f.challenger || packagedPolicy(loaded.manifest) !== null }), {
     workspace: (f as { workspace?: string }).workspace,
     redis: f.redis,
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
