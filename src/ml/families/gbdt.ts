@@ -1,12 +1,12 @@
 /**
  * Histogram gradient-boosted trees behind the seam (the engine is src/ml/gbdt). The model record
  * holds the engine's JSON under `trees.model` and the names of the inputs that are category codes
- * under `trees.categorical`. Leaf values are stored as float32 values: onnxruntime's tree operators
- * emit float32, so the in-process margin (base score + Σ leaf values, summed in double) and the
- * packaged graph's agree to the last bits.
+ * under `trees.categorical`. Leaf values are stored as float32 values, so a regression's packaged
+ * graph (one float32 tree output per tree, summed in double) gives the in-process value to the last
+ * bits; classifiers sum their margins in double inside onnxruntime (see onnxMargins).
  */
 import { dataError } from '../../errors.js';
-import type { GraphBuilder, TensorRef } from '../../onnx/builder.js';
+import type { AttrValue, GraphBuilder, TensorRef } from '../../onnx/builder.js';
 import type { ModelVersion, TreeModelVersion } from '../../types.js';
 import { fitGbdt, gbdtFromJSON, gbdtMargins, gbdtToJSON, GBDT_DEFAULTS, GBDT_SEARCH_SPACE, GbdtInputError, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel, type GbdtParams } from '../gbdt/index.js';
 import type { Task } from '../predict.js';
@@ -119,36 +119,51 @@ export const gbdtFamily: ModelFamily = {
   },
   onnxMargins(g: GraphBuilder, X: TensorRef, m: ModelVersion): TensorRef {
     const model = engineModel(m);
-    const T = model.trees.length;
     const S = model.treesPerRound;
     const M = marginWidth(m);
+    const shift = M - S; // a 2-class multiclass label: the one boosted margin is column 1 of [0, m]
+    const Xf = g.op('Cast', [X], 'float', X.shape, { to: 1 }, '', 'features_f32');
+    if (m.task !== 'regression') {
+      // classes: one regressor node with the margins as S targets (no post-transform), weights,
+      // thresholds and base values as double tensors, so onnxruntime sums in double; the comparisons
+      // see the float32 features (float → double is exact). Only the node's float32 output rounds the
+      // margin, which moves a probability by at most ~1e-8.
+      const ens = onnxTreeEnsembleAttributes(model, { double: true });
+      const a = ens.attributes as Record<string, number[] | string[] | string | number>;
+      const dbl = (v: unknown) => ({ doubles: v as number[] });
+      const attrs: Record<string, AttrValue> = {};
+      for (const [k, v] of Object.entries(a)) if (k.startsWith('nodes_')) attrs[k] = ens.doubleTensorAttributes.includes(k) ? dbl(v) : (v as AttrValue);
+      const pre = ens.opType === 'TreeEnsembleClassifier' ? 'class_' : 'target_';
+      attrs.target_treeids = a[`${pre}treeids`] as number[];
+      attrs.target_nodeids = a[`${pre}nodeids`] as number[];
+      attrs.target_ids = a[`${pre}ids`] as number[];
+      attrs.target_weights_as_tensor = dbl(a[`${pre}weights_as_tensor`]);
+      attrs.base_values_as_tensor = dbl(model.baseScore.slice(0, S));
+      attrs.n_targets = S;
+      attrs.aggregate_function = 'SUM';
+      attrs.post_transform = 'NONE';
+      const Xd = g.op('Cast', [Xf], 'double', X.shape, { to: 11 });
+      const z = g.op('Cast', [g.op('TreeEnsembleRegressor', [Xd], 'float', ['N', S], attrs, 'ai.onnx.ml', 'tree_margins')], 'double', ['N', S], { to: 11 }, '', 'margins');
+      if (shift === 0) return z;
+      return g.op('MatMul', [z, g.constant('double', [0, 1], [1, 2])], 'double', ['N', M], {}, '', 'margins');
+    }
+    // values: a float32 sum would be off by ~1e-7 of the value, so every tree is its own regressor
+    // target (its leaf value, float32-exact, comes out unrounded) and the values are summed in double
+    const T = model.trees.length;
     const ens = onnxTreeEnsembleAttributes(model);
     const a = ens.attributes as Record<string, number[] | string[] | string | number>;
-    // One regressor target per tree: every tree's leaf value comes out as its own float32 column,
-    // and the margins are summed in double (as in process) instead of inside the float32 operator.
-    const pre = ens.opType === 'TreeEnsembleClassifier' ? 'class_' : 'target_';
-    const treeOf = a[`${pre}treeids`] as number[];
-    const attrs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(a)) {
-      if (k.startsWith('nodes_')) attrs[k] = ens.floatAttributes.includes(k) ? { floats: v as number[] } : v;
-    }
+    const attrs: Record<string, AttrValue> = {};
+    for (const [k, v] of Object.entries(a)) if (k.startsWith('nodes_')) attrs[k] = ens.floatAttributes.includes(k) ? { floats: v as number[] } : (v as AttrValue);
+    const treeOf = a.target_treeids as number[];
     attrs.target_ids = treeOf.slice();
-    attrs.target_nodeids = (a[`${pre}nodeids`] as number[]).slice();
+    attrs.target_nodeids = (a.target_nodeids as number[]).slice();
     attrs.target_treeids = treeOf.slice();
-    attrs.target_weights = { floats: (a[`${pre}weights`] as number[]).slice() };
+    attrs.target_weights = { floats: (a.target_weights as number[]).slice() };
     attrs.n_targets = T;
     attrs.aggregate_function = 'SUM';
     attrs.post_transform = 'NONE';
-    const Xf = g.op('Cast', [X], 'float', X.shape, { to: 1 }, '', 'features_f32');
-    const leaves = g.op('TreeEnsembleRegressor', [Xf], 'float', ['N', T], attrs as never, 'ai.onnx.ml', 'tree_outputs');
-    const ld = g.op('Cast', [leaves], 'double', ['N', T], { to: 11 });
-    // tree t adds to margin column (t mod S), shifted by one for a 2-class multiclass label
-    const shift = M - S;
-    const A = new Array(T * M).fill(0);
-    for (let t = 0; t < T; t++) A[t * M + (t % S) + shift] = 1;
-    const base = new Array(M).fill(0);
-    for (let k = 0; k < S; k++) base[k + shift] = model.baseScore[k];
-    return g.op('Add', [g.op('MatMul', [ld, g.constant('double', A, [T, M])], 'double', ['N', M]), g.constant('double', base, [M])], 'double', ['N', M], {}, '', 'margins');
+    const leaves = g.op('Cast', [g.op('TreeEnsembleRegressor', [Xf], 'float', ['N', T], attrs, 'ai.onnx.ml', 'tree_outputs')], 'double', ['N', T], { to: 11 });
+    return g.op('Add', [g.op('MatMul', [leaves, g.constant('double', new Array(T).fill(1), [T, 1])], 'double', ['N', 1]), g.constant('double', model.baseScore.slice(0, 1), [1])], 'double', ['N', 1], {}, '', 'values');
   },
   async explainPart(m) {
     const g = engineModel(m);

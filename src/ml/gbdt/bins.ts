@@ -102,19 +102,21 @@ export function binOf(edges: Float64Array, x: number): number {
 }
 
 /**
- * Bins every row of X into a column-major uint8 matrix (bins[f * n + i]), into `out` when given
- * (e.g. a SharedArrayBuffer view). Category codes must be integers in [0, maxBins).
+ * Bins n rows of X (rows idx[0..n) of it, or its first n) into a column-major uint8 matrix
+ * (bins[f * n + i]), into `out` when given (e.g. a SharedArrayBuffer view). Category codes must be
+ * integers in [0, maxBins).
  */
-export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array): Uint8Array {
+export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array, idx: Int32Array | null = null): Uint8Array {
   const bins = out ?? new Uint8Array(n * p);
+  const at = (i: number) => (idx === null ? i : idx[i]) * p;
   for (let f = 0; f < p; f++) {
     const o = f * n;
     if (m.isCat[f]) {
       for (let i = 0; i < n; i++) {
-        const x = X[i * p + f];
+        const x = X[at(i) + f];
         if (x !== x) bins[o + i] = MISSING_BIN;
         else {
-          if (!(Number.isInteger(x) && x >= 0 && x < maxBins)) throw new GbdtInputError(`categorical feature ${f} holds ${x} at row ${i}: codes must be integers in [0, ${maxBins - 1}]`, f);
+          if (!(Number.isInteger(x) && x >= 0 && x < maxBins)) throw new GbdtInputError(`categorical feature ${f} holds ${x} at row ${idx === null ? i : idx[i]}: codes must be integers in [0, ${maxBins - 1}]`, f);
           bins[o + i] = x;
         }
       }
@@ -123,7 +125,7 @@ export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, m
     const e = m.edges[f];
     const ne = e.length;
     for (let i = 0; i < n; i++) {
-      const x = X[i * p + f];
+      const x = X[(idx === null ? i : idx[i]) * p + f];
       if (x !== x) {
         bins[o + i] = MISSING_BIN;
         continue;

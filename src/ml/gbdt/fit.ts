@@ -9,10 +9,11 @@ import { binMatrix, fitBins, MISSING_BIN, type BinMapper } from './bins.js';
 import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';
 import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './index.js';
+import { marginsToPrediction } from './predict.js';
 import { HistBuilder } from './threads.js';
 
 /** below this many training cells (rows × features) the fit runs on one thread */
-const PARALLEL_MIN_CELLS = 2_000_000;
+const PARALLEL_MIN_CELLS = 1_000_000;
 /** the training curve is measured on at most this many training rows (evenly spaced) */
 const CURVE_ROWS = 10_000;
 
@@ -164,20 +165,12 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   const mapper: BinMapper = fitBins(X, p, trainIdx, params.max_bins, data.categorical, seed);
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, availableParallelism()), 2));
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
-  const b = await HistBuilder.create(nT, p, useThreads);
+  const nSub = Math.max(1, Math.round(params.subsample * nT));
+  // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
+  const b = await HistBuilder.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2));
   try {
-    const XT = nV ? (() => {
-      const out = new Float64Array(nT * p);
-      for (let i = 0; i < nT; i++) out.set(X.subarray(trainIdx[i] * p, trainIdx[i] * p + p), i * p);
-      return out;
-    })() : X;
-    binMatrix(XT, nT, p, mapper, params.max_bins, b.bins);
-    let binsV = new Uint8Array(0);
-    if (nV) {
-      const XV = new Float64Array(nV * p);
-      for (let i = 0; i < nV; i++) XV.set(X.subarray(valRows[i] * p, valRows[i] * p + p), i * p);
-      binsV = binMatrix(XV, nV, p, mapper, params.max_bins) as Uint8Array<ArrayBuffer>;
-    }
+    binMatrix(X, nT, p, mapper, params.max_bins, b.bins, nV ? trainIdx : null);
+    const binsV = nV ? binMatrix(X, nV, p, mapper, params.max_bins, undefined, Int32Array.from(valRows)) : new Uint8Array(0);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);
@@ -217,7 +210,6 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
     const trees: GbdtTree[] = [];
     const importance = new Array<number>(p).fill(0);
     const importanceByRound: number[][] = [];
-    const nSub = Math.max(1, Math.round(params.subsample * nT));
     const nCol = Math.max(1, Math.round(params.colsample * p));
     const pool: Float64Array[] = [];
     const tmp = new Int32Array(nT);
@@ -236,14 +228,8 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
       inSample.fill(sub ? 0 : 1);
       if (sub) for (let i = 0; i < nSub; i++) inSample[sub[i]] = 1;
       if (K > 2) {
-        for (let i = 0; i < nT; i++) {
-          const o = i * K;
-          let mx = -Infinity;
-          for (let k = 0; k < K; k++) if (mT[o + k] > mx) mx = mT[o + k];
-          let s = 0;
-          for (let k = 0; k < K; k++) s += prob[o + k] = Math.exp(mT[o + k] - mx);
-          for (let k = 0; k < K; k++) prob[o + k] /= s;
-        }
+        prob.set(mT);
+        marginsToPrediction(K, prob, nT);
       }
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {

@@ -66,9 +66,6 @@ const score = (g: number, h: number, lam: number) => (g * g) / (h + lam);
  * under the leaf constraints.
  */
 export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams): Split | null {
-  const lam = gp.lambda;
-  const msl = gp.minSamplesLeaf;
-  const mh = gp.minHessian;
   let best: Split | null = null;
   let bestGain = 0;
   const order: number[] = [];
@@ -92,53 +89,24 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
     gt += gm;
     ht += hm;
     ct += cm;
-    const parent = score(gt, ht, lam);
+    const tot = { g: gt, h: ht, c: ct, parent: score(gt, ht, gp.lambda) };
     if (!m.isCat[f]) {
       // missing (if any) right; with missing present also the split "every present value left"
-      let gl = 0;
-      let hl = 0;
-      let cl = 0;
-      const last = cm > 0 ? nb - 1 : nb - 2;
-      for (let k = 0; k <= last; k++) {
-        const o = ho + 3 * k;
-        gl += hist[o];
-        hl += hist[o + 1];
-        cl += hist[o + 2];
-        if (cl < msl || hl < mh) continue;
-        const cr = ct - cl;
-        const hr = ht - hl;
-        if (cr < msl || hr < mh) break;
-        const gr = gt - gl;
-        const gain = score(gl, hl, lam) + score(gr, hr, lam) - parent;
-        if (gain > bestGain) {
-          bestGain = gain;
-          best = { gain, feature: f, bin: k, missingLeft: cm > 0 ? false : cl >= cr, cats: null, gl, hl, cl, gr, hr, cr };
-        }
+      let r = scanPrefixes(hist, ho, null, cm > 0 ? nb : nb - 1, 0, 0, 0, tot, gp, bestGain);
+      if (r) {
+        bestGain = r.gain;
+        best = { gain: r.gain, feature: f, bin: r.i, missingLeft: cm > 0 ? false : r.cl >= ct - r.cl, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
       }
       if (cm > 0) {
-        gl = gm;
-        hl = hm;
-        cl = cm;
-        for (let k = 0; k <= nb - 2; k++) {
-          const o = ho + 3 * k;
-          gl += hist[o];
-          hl += hist[o + 1];
-          cl += hist[o + 2];
-          if (cl < msl || hl < mh) continue;
-          const cr = ct - cl;
-          const hr = ht - hl;
-          if (cr < msl || hr < mh) break;
-          const gr = gt - gl;
-          const gain = score(gl, hl, lam) + score(gr, hr, lam) - parent;
-          if (gain > bestGain) {
-            bestGain = gain;
-            best = { gain, feature: f, bin: k, missingLeft: true, cats: null, gl, hl, cl, gr, hr, cr };
-          }
+        r = scanPrefixes(hist, ho, null, nb - 1, gm, hm, cm, tot, gp, bestGain);
+        if (r) {
+          bestGain = r.gain;
+          best = { gain: r.gain, feature: f, bin: r.i, missingLeft: true, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
         }
       }
       continue;
     }
-    // categorical
+    // categorical: order by smoothed gradient/hessian, left sides are prefixes from either end
     order.length = 0;
     for (let b = 0; b < nb; b++) {
       const o = ho + 3 * b;
@@ -154,31 +122,42 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
     const L = order.length;
     if (L < 2) continue;
     order.sort((a, b) => ratio[a] - ratio[b] || a - b);
-    const maxLeft = Math.min(MAX_CAT_LEFT, (L + 1) >> 1);
-    for (let dir = 0; dir < 2; dir++) {
-      let gl = 0;
-      let hl = 0;
-      let cl = 0;
-      for (let i = 0; i < maxLeft && i < L - 1; i++) {
-        const b = order[dir === 0 ? i : L - 1 - i];
-        const o = ho + 3 * b;
-        gl += hist[o];
-        hl += hist[o + 1];
-        cl += hist[o + 2];
-        if (cl < msl || hl < mh) continue;
-        const cr = ct - cl;
-        const hr = ht - hl;
-        if (cr < msl || hr < mh) break;
-        const gr = gt - gl;
-        const gain = score(gl, hl, lam) + score(gr, hr, lam) - parent;
-        if (gain > bestGain) {
-          bestGain = gain;
-          const chosen = dir === 0 ? order.slice(0, i + 1) : order.slice(L - 1 - i);
-          const missIn = chosen.includes(MISSING_BIN);
-          const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
-          best = { gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : cl >= cr, cats, gl, hl, cl, gr, hr, cr };
-        }
-      }
+    const maxLeft = Math.min(MAX_CAT_LEFT, (L + 1) >> 1, L - 1);
+    for (const seq of [order, order.slice().reverse()]) {
+      const r = scanPrefixes(hist, ho, seq, maxLeft, 0, 0, 0, tot, gp, bestGain);
+      if (!r) continue;
+      bestGain = r.gain;
+      const chosen = seq.slice(0, r.i + 1);
+      const missIn = chosen.includes(MISSING_BIN);
+      const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
+      best = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : r.cl >= ct - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
+    }
+  }
+  return best;
+}
+
+/**
+ * Left sides made of the bins seq[0..i] (seq null: bins 0..i) on top of a start (g0, h0, c0); the
+ * prefix with the largest gain above `above` under the leaf constraints, or null.
+ */
+function scanPrefixes(hist: Float64Array, ho: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: { g: number; h: number; c: number; parent: number }, gp: GrowParams, above: number) {
+  let gl = g0;
+  let hl = h0;
+  let cl = c0;
+  let best: { i: number; gain: number; gl: number; hl: number; cl: number } | null = null;
+  for (let i = 0; i < len; i++) {
+    const o = ho + 3 * (seq === null ? i : seq[i]);
+    gl += hist[o];
+    hl += hist[o + 1];
+    cl += hist[o + 2];
+    if (cl < gp.minSamplesLeaf || hl < gp.minHessian) continue;
+    const cr = tot.c - cl;
+    const hr = tot.h - hl;
+    if (cr < gp.minSamplesLeaf || hr < gp.minHessian) break;
+    const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
+    if (gain > above) {
+      above = gain;
+      best = { i, gain, gl, hl, cl };
     }
   }
   return best;

@@ -4,6 +4,8 @@
  * summed in row order, whichever thread builds them and however features are grouped, so the
  * result does not depend on the thread count. Four features share one pass over the rows (one read
  * of the row index and gradients for four updates: ~1.7× faster than one feature per pass here).
+ * The identity loops repeat the partition loops without the row index on purpose: the root pass
+ * over every row is the largest of a tree.
  */
 export const HIST_STRIDE = 256 * 3;
 

@@ -9,6 +9,18 @@
  * missing goes to the child that received more training rows (ties: left). A categorical split
  * sends a row left iff its code is one of the node's `categories`; a code that is not listed
  * (including a category never seen in training) goes right, NaN follows `missingLeft`.
+ *
+ * The fit (fit.ts → grow.ts): quantile bins on the float32 training values (≤ 200,000 sampled rows
+ * place the edges; bins.ts), a column-major uint8 bin matrix with bin 255 for missing values;
+ * per node gradient/hessian/count histograms (hist.ts), the smaller child built and the larger one
+ * the parent minus it; best-first growth; categorical features order their categories (those with
+ * ≥ 10 rows) by Σg/(Σh + 10) and try prefixes from both ends (≤ 32 categories on the left).
+ * Two threads (threads.ts): the fitting thread and one worker started per fit share the bin matrix,
+ * gradients and row partition (SharedArrayBuffer) and each build half of a node's features; a
+ * feature's bins are always summed in row order by one thread, so the model's JSON is
+ * byte-identical with 1 or 2 threads. Early stopping: stop after n_iter_no_change rounds without a
+ * validation loss more than tol below the best, keep the best round's trees. The training curve is
+ * the loss on ≤ 10,000 evenly spaced training rows.
  */
 export type GbdtLoss = 'log_loss' | 'squared_error' | 'absolute_error' | 'huber';
 
@@ -107,7 +119,7 @@ export interface GbdtModel {
 
 export interface FitOptions {
   seed: number;
-  /** threads building histograms (the calling thread included); default: available cores, capped at 2 per fit */
+  /** threads building histograms, the calling thread included: 1 or 2 (more are capped at 2); default min(2, cores). Small fits (< 1M cells) stay on one. */
   threads?: number;
   /** called after every round */
   onRound?(done: number, total: number): void;

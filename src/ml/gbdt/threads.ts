@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, HIST_STRIDE } from './hist.js';
 
-export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7 } as const;
+export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7, failed: 8 } as const;
 
 export interface SharedBuffers {
   n: number;
@@ -24,6 +24,9 @@ export interface SharedBuffers {
   hist: SharedArrayBuffer;
   feats: SharedArrayBuffer;
 }
+
+/** nodes whose histograms were shared with the worker, since the process started (read by tests) */
+export const threadStats = { sharedNodes: 0 };
 
 /** below this many (row × feature) cells a node's histograms are built on the fitting thread alone */
 const PARALLEL_CELLS = 120_000;
@@ -50,23 +53,26 @@ export class HistBuilder {
   private worker: Worker | null = null;
   private seq = 0;
 
-  private constructor(readonly n: number, p: number, threads: number) {
+  private constructor(readonly n: number, p: number, threads: number, gatherMax: number) {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.bins = new Uint8Array(buf(n * p));
     this.g = new Float64Array(buf(n * 8));
     this.h = new Float64Array(buf(n * 8));
-    this.og = new Float64Array(buf(n * 8));
-    this.oh = new Float64Array(buf(n * 8));
+    this.og = new Float64Array(buf(gatherMax * 8));
+    this.oh = new Float64Array(buf(gatherMax * 8));
     this.rows = new Int32Array(buf(n * 4));
     this.hist = new Float64Array(buf(p * HIST_STRIDE * 8));
     this.feats = new Int32Array(buf(Math.max(1, p) * 4));
-    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(8 * 4)) : null;
+    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(16 * 4)) : null;
   }
 
-  /** threads > 1 starts the worker (and waits until it runs). */
-  static async create(n: number, p: number, threads: number): Promise<HistBuilder> {
-    const b = new HistBuilder(n, p, threads);
+  /**
+   * n rows × p features; gatherMax = the most rows of a node whose gradients are gathered (a
+   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it runs.
+   */
+  static async create(n: number, p: number, threads: number, gatherMax: number): Promise<HistBuilder> {
+    const b = new HistBuilder(n, p, threads, Math.max(1, Math.min(n, gatherMax)));
     if (threads > 1) {
       const data: SharedBuffers = {
         n,
@@ -103,6 +109,7 @@ export class HistBuilder {
       return;
     }
     const half = m >> 1;
+    threadStats.sharedNodes++;
     this.feats.set(feats);
     ctrl[CTRL.identity] = identity ? 1 : 0;
     ctrl[CTRL.fa] = half;
@@ -114,6 +121,7 @@ export class HistBuilder {
     Atomics.notify(ctrl, CTRL.seq);
     buildHistograms(this.bins, this.n, feats, 0, half, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
     while (Atomics.load(ctrl, CTRL.done) !== s) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done));
+    if (Atomics.load(ctrl, CTRL.failed) === 1) throw new Error('the histogram worker failed (see its error above)');
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,13 @@ for (;;) {
   seen = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop) === 1) break;
   const identity = ctrl[CTRL.identity] === 1;
-  buildHistograms(bins, d.n, feats, ctrl[CTRL.fa], ctrl[CTRL.fb], rows, ctrl[CTRL.start], ctrl[CTRL.end], identity, identity ? g : og, identity ? h : oh, hist);
+  try {
+    buildHistograms(bins, d.n, feats, ctrl[CTRL.fa], ctrl[CTRL.fb], rows, ctrl[CTRL.start], ctrl[CTRL.end], identity, identity ? g : og, identity ? h : oh, hist);
+  } catch (e) {
+    // the fitting thread waits on `done`: never leave it hanging
+    console.error(e);
+    Atomics.store(ctrl, CTRL.failed, 1);
+  }
   Atomics.store(ctrl, CTRL.done, seen);
   Atomics.notify(ctrl, CTRL.done);
 }
