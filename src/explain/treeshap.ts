@@ -133,6 +133,12 @@ export function packEnsemble(e: ShapEnsemble, nFeatures?: number): PackedEnsembl
   return P;
 }
 
+/** 1/k for the path lengths (multiplications instead of divisions in the per-leaf loops) */
+let INV = Float64Array.from({ length: 64 }, (_, k) => (k === 0 ? Infinity : 1 / k));
+function growInv(n: number): void {
+  if (INV.length < n) INV = Float64Array.from({ length: n }, (_, k) => (k === 0 ? Infinity : 1 / k));
+}
+
 /** the child row x goes to at split node i */
 function goesLeft(P: PackedEnsemble, i: number, x: number): boolean {
   if (Number.isNaN(x)) return P.missingLeft[i] === 1;
@@ -166,6 +172,7 @@ export class TreeShap {
   private po = 0;
   constructor(readonly P: PackedEnsemble) {
     const d = P.maxDepth + 2;
+    growInv(d + 2);
     const size = ((d + 1) * (d + 2)) / 2 + d;
     this.fi = new Int32Array(size);
     this.zf = new Float64Array(size);
@@ -194,10 +201,11 @@ export class TreeShap {
     zf[s + ud] = zero;
     of[s + ud] = one;
     pw[s + ud] = ud === 0 ? 1 : 0;
-    const d1 = ud + 1;
+    const inv = INV[ud + 1];
     for (let i = ud - 1; i >= 0; i--) {
-      pw[s + i + 1] += (one * pw[s + i] * (i + 1)) / d1;
-      pw[s + i] = (zero * pw[s + i] * (ud - i)) / d1;
+      const w = pw[s + i];
+      pw[s + i + 1] += one * w * (i + 1) * inv;
+      pw[s + i] = zero * w * (ud - i) * inv;
     }
   }
 
@@ -207,12 +215,18 @@ export class TreeShap {
     const zero = zf[s + at];
     let next = pw[s + ud];
     const d1 = ud + 1;
-    for (let i = ud - 1; i >= 0; i--) {
-      if (one !== 0) {
+    const inv = INV[d1];
+    if (one !== 0) {
+      const r = d1 / one;
+      for (let i = ud - 1; i >= 0; i--) {
         const tmp = pw[s + i];
-        pw[s + i] = (next * d1) / ((i + 1) * one);
-        next = tmp - (pw[s + i] * zero * (ud - i)) / d1;
-      } else pw[s + i] = (pw[s + i] * d1) / (zero * (ud - i));
+        const w = next * r * INV[i + 1];
+        pw[s + i] = w;
+        next = tmp - w * zero * (ud - i) * inv;
+      }
+    } else {
+      const r = d1 / zero;
+      for (let i = ud - 1; i >= 0; i--) pw[s + i] = pw[s + i] * r * INV[ud - i];
     }
     for (let i = at; i < ud; i++) {
       fi[s + i] = fi[s + i + 1];
@@ -226,16 +240,21 @@ export class TreeShap {
     const zf = this.zf, of = this.of, pw = this.pw;
     const one = of[s + at];
     const zero = zf[s + at];
-    let next = pw[s + ud];
     let total = 0;
     const d1 = ud + 1;
     if (one !== 0) {
+      let next = pw[s + ud];
+      const r = d1 / one;
+      const z = zero * INV[d1];
       for (let i = ud - 1; i >= 0; i--) {
-        const tmp = (next * d1) / ((i + 1) * one);
+        const tmp = next * r * INV[i + 1];
         total += tmp;
-        next = pw[s + i] - (tmp * zero * (ud - i)) / d1;
+        next = pw[s + i] - tmp * z * (ud - i);
       }
-    } else if (zero !== 0) for (let i = ud - 1; i >= 0; i--) total += (pw[s + i] * d1) / (zero * (ud - i));
+    } else if (zero !== 0) {
+      const r = d1 / zero;
+      for (let i = ud - 1; i >= 0; i--) total += pw[s + i] * r * INV[ud - i];
+    }
     return total;
   }
 
