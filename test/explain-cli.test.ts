@@ -129,7 +129,7 @@ describe('score --explain', () => {
     const pipe = run(['score', '--package', join(installed, 'scorer'), '--explain', '3'], readFileSync(join(out, 'events.ndjson'), 'utf8'), cwd);
     expect(pipe.code, pipe.stderr).toBe(0);
     const want = pipe.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const nd = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--output', join(cwd, 'o.ndjson')], undefined, cwd);
+    const nd = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.ndjson')], undefined, cwd);
     expect(nd.code, nd.stderr).toBe(0);
     const got = readFileSync(join(cwd, 'o.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     got.forEach((g, i) => {
@@ -137,7 +137,7 @@ describe('score --explain', () => {
       expect(g.reasons).toEqual(want[i].reasons);
       expect(g.base).toBe(want[i].base);
     });
-    const csv = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--output', join(cwd, 'o.csv')], undefined, cwd);
+    const csv = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.csv')], undefined, cwd);
     expect(csv.code, csv.stderr).toBe(0);
     const rows = readFileSync(join(cwd, 'o.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
     const head = rows[0];
@@ -197,7 +197,7 @@ describe('review cases keep their reasons', () => {
   it('queued cases store the same top reasons the output shows; review list, show and export carry them', async () => {
     must(cli(ws.root, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.6', '--review-between', '0.2,0.6', '--action-high', 'retain-offer', '--action-low', 'none', '--json']));
     must(cli(ws.root, ['package', 'churn-model@1', '--out', join(out, 'pkg-policy'), '--json']));
-    const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--output', join(out, 'decided.ndjson')]);
+    const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'decided.ndjson')]);
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(join(out, 'decided.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const reviewed = lines.filter((l) => l.review === true);
@@ -241,7 +241,7 @@ describe('review cases keep their reasons', () => {
 
 describe('the decision log keeps reasons', () => {
   it('with a challenger, every shadow log entry keeps the champion\'s reasons, the same as its output and its review case', () => {
-    const r = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--output', join(out, 'shadowed.ndjson')]);
+    const r = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed.ndjson')]);
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(join(out, 'shadowed.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const log = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -253,7 +253,7 @@ describe('the decision log keeps reasons', () => {
       expect(e.champion.emitted).toBe(l.action);
     }
     // without --explain the log still keeps the top reasons (the first of them the same)
-    const again = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'pkg'), '--input', join(out, 'events.ndjson'), '--output', join(out, 'shadowed2.ndjson')]);
+    const again = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'pkg'), '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed2.ndjson')]);
     expect(again.code, again.stderr).toBe(0);
     const log2 = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const fresh = log2.filter((e: { challenger: { model: string } }) => e.challenger.model === 'churn-model@1');

@@ -58,7 +58,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   const versions = [...new Set(cases.map((c) => c.modelVersion))].sort((a, b) => a - b);
   const mv = readModelVersion(ws, model, versions[versions.length - 1]);
   const label = mv.label;
-  const negative = label.classes?.find((c) => c !== label.positive) ?? 'no';
+  const negative = label.negative ?? label.classes?.find((c) => c !== label.positive) ?? 'no';
   const inputs = mv.pipeline.inputs;
   // the reasons each case was queued with: review_base, review_reasonI_{column,value,contribution}
   const nReasons = Math.max(0, ...cases.map((c) => c.reasons?.length ?? 0));
