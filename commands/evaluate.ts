@@ -26,6 +26,7 @@ export default class Evaluate extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(Evaluate);
+    this.checkOutputs([['--html', flags.html], ['--scores', flags.scores]]);
     const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
     return this.emit(r, (x) => {
       const e = x.evaluation;
@@ -52,7 +53,7 @@ export default class Evaluate extends DictlCommand {
         const keys = Object.keys(e.segments.groups[0]?.metrics ?? {});
         out.push(`By ${e.segments.column}\n` + renderTable(['segment', 'rows', ...keys], e.segments.groups.map((g) => [g.value, g.n, ...keys.map((k) => g.metrics[k])])));
       }
-      out.push(`Stored: ${x.stored}`);
+      out.push(x.stored ? `Stored: ${x.stored}` : 'Not stored: the registry is read-only');
       if (x.report) out.push(`Report: ${x.report}`);
       if (x.scores) out.push(`Scores: ${x.scores}`);
       return out.join('\n');

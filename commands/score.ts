@@ -52,6 +52,8 @@ export default class Score extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(Score);
+    const dl = flags['dead-letter'];
+    this.checkOutputs([['--out', flags.out], ['--dead-letter', dl && !/^(stream|topic):/.test(dl) ? dl : undefined]], [flags.input ?? '', flags.package]);
     // one naming convention on the command line (--out, --online-store); the scorer's options keep their names
     const r = await scoreCommand({ ...flags, output: flags.out, lookup: flags['online-store'] } as unknown as ScoreFlags, this.progress);
     const human = (x: typeof r) =>

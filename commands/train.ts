@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../src/base.js';
+import { withMemoryBudget } from '../src/io/memory.js';
 import { usageError } from '../src/errors.js';
 import type { Metric } from '../src/ml/fit.js';
 import type { Penalty } from '../src/ml/logistic.js';
@@ -63,9 +64,11 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn-trees --name churn-gbdt --model gbdt --param learning_rate=0.05 --param max_leaf_nodes=15 --param max_iter=300',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1;gbdt.max_leaf_nodes=15,31"',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt" --trials 6',
+    '<%= config.bin %> train --features big --name big-model --memory-limit 4GB',
   ];
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
     model: Flags.string({ description: 'model family: logistic, linear or gbdt (default: logistic for labels with classes, linear for numbers)' }),
@@ -89,7 +92,7 @@ export default class Train extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(Train);
-    const r = await trainModel(
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () => trainModel(
       this.workspace,
       {
         features: flags.features,
@@ -114,7 +117,7 @@ export default class Train extends DictlCommand {
         wait: flags.wait,
       },
       this.progress,
-    );
+    ));
     return this.emit(r, human);
   }
 }

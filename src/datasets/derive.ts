@@ -8,7 +8,7 @@
  * read the parents and nothing else: no files, no ATTACH, no COPY, no extensions.
  */
 
-import { DictlError, usageError, dataError } from '../errors.js';
+import { dataError, DictlError, environmentError, usageError } from '../errors.js';
 import { openDuck, sqlIdent, sqlString } from '../io/duck.js';
 import type { Consent, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
@@ -96,7 +96,7 @@ export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: P
       staged = await stageRelation(duck, '__derived', staging, { what: 'the derived data', progress, naHint: 'filter or coalesce NaN/Infinity in the SQL' });
     } catch (e) {
       if (e instanceof DictlError) throw e;
-      throw dataError(`derive failed: ${condenseDuckError((e as Error).message)}`);
+      throw environmentError(e) ?? dataError(`derive failed: ${condenseDuckError((e as Error).message)}`);
     } finally {
       duck.close();
     }

@@ -10,7 +10,7 @@ import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { withLock, writableDir } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
@@ -46,7 +46,8 @@ export interface EvaluateResult {
   /** the model family's description (trees: rounds kept, importance, loss per round) */
   family: FamilySummary;
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
-  stored: string;
+  /** where the evaluation was stored; null when the registry is read-only (nothing was recorded) */
+  stored: string | null;
   report?: string;
   scores?: string;
   /** with --report: mean |contribution| per source column on the holdout (margin scale), largest first */
@@ -164,7 +165,8 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   }
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
-  await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+  const record = writableDir(ws.registryDir);
+  if (record) await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
     writeJsonAtomic(stored, ev);
     appendAudit(ws, {
       action: 'model.evaluate',
@@ -174,7 +176,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     });
   });
 
-  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: join(stored) };
+  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');

@@ -7,17 +7,21 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DictlError, notFound, usageError } from '../errors.js';
-import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
+import { reservedColumnProblem } from '../datasets/schema.js';
 import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
+import type { DialectName } from '../pipeline/dialect.js';
+import { sparkSelect } from './spark.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from './label.js';
@@ -137,6 +141,11 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
     assertNoPii(ev, [a.key, a.time, ...(a.column !== undefined ? [a.column] : [])], spec.allowPii);
     return { ...a, ds: ev, dataPath: datasetDataPath(ws, ev.name, ev.version) };
   });
+  // datasets registered before such names were refused: never let a data column shadow __label/__split/__row
+  for (const d of [ds, ...aggs.map((a) => a.ds)]) {
+    const reserved = reservedColumnProblem(d.columns.map((c) => c.name));
+    if (reserved) throw new DictlError('data', `${d.ref}: ${reserved}`, { hint: 'register the data again with the column renamed' });
+  }
   checkAggregates(spec, ds.columns, aggs);
   const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
   const aggNames = new Set(aggs.map((a) => a.name));
@@ -356,6 +365,7 @@ export async function buildFeatureSet(
       };
       writeJsonAtomic(join(staging, 'state.json'), build);
       commitDir(staging, finalDir);
+      crashPoint('feature-commit');
       const timings = { fitMs: r.fitMs, writeMs: r.writeMs, totalMs: Date.now() - t0 };
       appendAudit(ws, {
         action: 'feature.build',
@@ -376,8 +386,7 @@ export async function buildFeatureSet(
         timings,
       };
     } catch (e) {
-      const { rmSync } = await import('node:fs');
-      rmSync(staging, { recursive: true, force: true });
+      dropStaging(staging);
       throw e;
     }
   });
@@ -430,8 +439,12 @@ export interface ShowResult {
   sql?: string;
 }
 
-/** The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL. */
-export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean } = {}): ShowResult {
+/**
+ * The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL: DuckDB
+ * over the dataset's data.parquet, or Spark SQL over a table or view named `source` (entity aggregates
+ * read one table per events dataset, named after it).
+ */
+export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean; dialect?: DialectName } = {}): ShowResult {
   const { name, ref } = parseRef('feature set', refText);
   const spec = loadFeatureSet(ws, name);
   const features = spec.features.map((f) => ({
@@ -452,6 +465,11 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
   const out: ShowResult = { name, file: spec.file, source: spec.source, label: spec.label, features, ...(build ? { build } : {}) };
   if (opts.sql) {
     if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
+    if (opts.dialect === 'spark') {
+      const cols = resolveDataset(ws, build.dataset).columns;
+      out.sql = sparkSelect(spec, build, isTemporal(cols, spec.entity?.time), cols.map((c) => c.name));
+      return out;
+    }
     const [dn, dv] = build.dataset.split('@');
     const data = `datasets/${dn}/${dv}/data.parquet`;
     const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;

@@ -12,6 +12,7 @@ import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, Pipeline
 import type { Duck } from '../io/duck.js';
 import { exprColumns, sqlDouble } from '../pipeline/expr.js';
 import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
 
@@ -197,8 +198,14 @@ async function windowQuantiles(
       const lo = lv === 0 || b[2 * j] === null || b[2 * j] === undefined ? -Infinity : Number(b[2 * j]);
       const hi = hv === 1 || b[2 * j + 1] === null || b[2 * j + 1] === undefined ? Infinity : Number(b[2 * j + 1]);
       const inside = [Number.isFinite(lo) ? `${nd.x} >= ${sqlDouble(lo)}` : `${nd.x} IS NOT NULL`, ...(Number.isFinite(hi) ? [`${nd.x} <= ${sqlDouble(hi)}`] : [])];
-      scan.push(Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})::BIGINT AS w${i}_${j}_below` : `0::BIGINT AS w${i}_${j}_below`);
-      scan.push(`list(${nd.x}) FILTER (${inside.join(' AND ')}) AS w${i}_${j}_in`);
+      const below = Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})` : '0';
+      scan.push(`${below}::BIGINT AS w${i}_${j}_below`);
+      // only the two order statistics the quantile needs leave DuckDB (k = floor((n − 1)·q), 1-based in the
+      // sorted window): a window holds ~3% of the rows, too many to hand over as lists on large data
+      const k = `(floor((count(${nd.x}) - 1) * ${q})::BIGINT - (${below})::BIGINT)`;
+      const win = `list_sort(list(${nd.x}) FILTER (${inside.join(' AND ')}))`;
+      // (a negative position would count from the list's end: below the window is a miss, NULL)
+      scan.push(`CASE WHEN ${k} >= 0 THEN [${win}[(${k} + 1)::BIGINT], ${win}[(${k} + 2)::BIGINT]] ELSE [NULL, NULL] END AS w${i}_${j}_in`);
     });
   });
   const r = (await duck.all<Record<string, unknown>>(`SELECT ${scan.join(', ')} FROM ${rel}`))[0];
@@ -213,8 +220,11 @@ async function windowQuantiles(
       return;
     }
     const vals = nd.qs.map((q, j) => {
-      const w = Float64Array.from((r[`w${i}_${j}_in`] as number[] | null) ?? [], Number).sort();
-      return quantileFromWindow(n, num(r[`w${i}_${j}_below`])!, w, q);
+      // x[k] and x[k + 1] (NULL when outside the window): a two-value window starting at k
+      const [a, b] = ((r[`w${i}_${j}_in`] as (number | null)[] | null) ?? [null, null]).map((v) => (v === null || v === undefined ? undefined : Number(v)));
+      const k = Math.floor((n - 1) * q);
+      if (a === undefined) return undefined;
+      return quantileFromWindow(n, k, b === undefined ? [a] : [a, b], q);
     });
     if (vals.every((v) => v !== undefined)) out[nd.alias] = shape(nd, vals as number[]);
     else missed.push(i);
@@ -477,10 +487,10 @@ export async function fitPipeline(
 }
 
 /** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value). */
-export function labelSql(spec: FeatureSetSpec): string {
-  const col = sqlId(spec.label.column);
-  if (spec.label.task === 'binary') return `(CASE WHEN CAST(${col} AS VARCHAR) = ${sqlStr(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)::DOUBLE`;
-  if (spec.label.task === 'multiclass')
-    return `(CASE CAST(${col} AS VARCHAR) ${spec.label.classes!.map((c, i) => `WHEN ${sqlStr(c)} THEN ${i}`).join(' ')} END)::DOUBLE`;
-  return `CAST(${col} AS DOUBLE)`;
+export function labelSql(spec: FeatureSetSpec, d: SqlDialect = duckdb): string {
+  const col = d.id(spec.label.column);
+  const text = d.cast(col, 'VARCHAR');
+  if (spec.label.task === 'binary') return d.cast(`(CASE WHEN ${text} = ${d.str(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)`, 'DOUBLE');
+  if (spec.label.task === 'multiclass') return d.cast(`(CASE ${text} ${spec.label.classes!.map((c, i) => `WHEN ${d.str(c)} THEN ${i}`).join(' ')} END)`, 'DOUBLE');
+  return d.cast(col, 'DOUBLE');
 }

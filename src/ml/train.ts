@@ -54,6 +54,8 @@ export interface TrainProgress {
   phase(label: string): void;
   tick(done: number, total?: number): void;
   warn(msg: string): void;
+  /** a line on stderr even under --json */
+  log?(msg: string): void;
 }
 
 export interface TrainResult {
@@ -157,6 +159,9 @@ export function parseParamFlags(items: string[] | undefined): HyperParams {
 }
 
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
+  // a training matrix larger than the memory budget is streamed from Parquet instead (src/ml/chunked.ts)
+  const outOfCore = await (await import('./chunked.js')).outOfCoreTraining(ws, opts, progress);
+  if (outOfCore) return outOfCore;
   const t0 = performance.now();
   const v = validateTrainOptions(opts);
   validateName('model', opts.name);
@@ -299,22 +304,26 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   progress.phase(`Registering ${opts.name}`);
   const mv = await registerModel(ws, draft, { command: 'train', timings, workers: trials || fam.encoding.numerics === 'raw' ? workers : 1, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);
-  const summary = summarizeFamily(mv);
+  return trainResult(ws, mv, build, { train: m.n, features: m.p }, { warnings, timings, ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, best: cv.best, trials: cv.trials } } : {}) });
+}
+
+/** The command's result for a registered version (shared with the out-of-core trainer, src/ml/chunked.ts). */
+export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: string; version: number }, rows: TrainResult['rows'], r: Pick<TrainResult, 'warnings' | 'timings' | 'cv'>): TrainResult {
   return {
     model: `${mv.name}@${mv.version}`,
     name: mv.name,
     version: mv.version,
     algorithm: mv.algorithm,
-    task,
+    task: mv.task,
     features: `${build.name}@${build.version}`,
-    rows: { train: m.n, features: m.p },
-    params,
-    convergence,
-    trainMetrics,
-    summary,
-    ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, best: cv.best, trials: cv.trials } } : {}),
-    warnings,
-    timings,
+    rows,
+    params: mv.params,
+    convergence: mv.convergence,
+    trainMetrics: mv.trainMetrics,
+    summary: summarizeFamily(mv),
+    ...(r.cv ? { cv: r.cv } : {}),
+    warnings: r.warnings,
+    timings: r.timings,
     path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
   };
 }

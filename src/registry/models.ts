@@ -14,7 +14,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
-import { commitDir, createExclusive, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, createExclusive, dropStaging, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import { familyOf, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
@@ -179,9 +180,10 @@ export async function registerModel(
       writeJsonAtomic(join(staging, 'run.json'), { ...run, registeredAt: new Date().toISOString(), actor, pid: process.pid, version });
       commitDir(staging, finalDir);
     } catch (e) {
-      rmSync(staging, { recursive: true, force: true });
+      dropStaging(staging);
       throw e;
     }
+    crashPoint('model-commit');
     appendAudit(ws, {
       action: 'model.register',
       subject: formatRef(name, version),
@@ -237,6 +239,7 @@ export async function setAlias(
     const r = resolveModel(ws, refText);
     if (r.archived) throw usageError(`${r.ref} is archived; an alias cannot point at it`, `pick another version: dictl model list ${r.model.name}`);
     const prev = writeAliasUnlocked(ws, r.model.name, alias, r.model.version);
+    crashPoint('alias-commit');
     appendAudit(ws, { action: 'model.alias', subject: r.ref, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
     return { model: r.model.name, alias, version: r.model.version, previous: prev };
   });

@@ -328,6 +328,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
   const scanner = scanInputs ? FlatScanner.for(scanInputs) : null;
   let stopping = false;
   let closedOut = false;
+  /** input lines taken so far, blank ones included: error lines name the line of the input */
   let lineNo = 0;
   let pending: Buffer | null = null;
   const chunks: LineChunk[] = [];
@@ -388,6 +389,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       let e = c.nl[c.next];
       if (++c.next === c.nl.length) chunks.shift();
       taken++;
+      const no = ++lineNo;
       if (e > s && c.buf[e - 1] === 13) e--;
       if (scanner && scanner.scan(c.buf, s, e, rows, cols)) {
         at[rows++] = lines++;
@@ -397,7 +399,6 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       const text = c.buf.utf8Slice(s, e);
       if (text.trim() === '') continue;
       const i = lines++;
-      const no = lineNo + i + 1;
       let ev: unknown;
       try {
         ev = JSON.parse(text);
@@ -422,7 +423,6 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       at[rows++] = i;
     }
     queued -= taken;
-    lineNo += lines;
     const res = rows ? await scorer.scoreColumns(named, rows, idKeys(cols.ids, rows)) : null;
     dl?.write(dead);
     if (rows === lines && res && binaryBytes(res)) {
