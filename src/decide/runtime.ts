@@ -8,6 +8,9 @@ import { applyPolicy, applySegmentPolicy, modelCall, seededRng, type Band, type 
 import { caseId, type ReviewCase, type ReviewSink } from '../review/queue.js';
 import type { ChallengerFields } from './shadow.js';
 
+/** the reasons a queued case keeps (asked for only for the cases that go to review) */
+export type ReviewExplanation = Pick<ReviewCase, 'reasons'> & { base: number };
+
 export interface DecisionFields {
   score: number;
   action: string;
@@ -32,7 +35,7 @@ export interface Decider {
    * decides a batch; queued cases accumulate until flush(). `rows` is an array or a getter of row i
    * (called only for the cases that go to review, so columnar callers build no row objects otherwise).
    */
-  decide(rows: Record<string, unknown>[] | ((i: number) => Record<string, unknown>), scores: ArrayLike<number>, keys?: (string | undefined)[], segments?: ArrayLike<number>): DecisionFields[];
+  decide(rows: Record<string, unknown>[] | ((i: number) => Record<string, unknown>), scores: ArrayLike<number>, keys?: (string | undefined)[], segments?: ArrayLike<number>, explain?: (i: number) => ReviewExplanation | null | undefined): DecisionFields[];
   /** writes accumulated review cases to the sink; returns how many */
   flush(): Promise<number>;
   stats(): { decided: number; review: number; sampled: number; byBand: Record<Band, number>; byAction: Record<string, number> };
@@ -74,7 +77,7 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
   };
   return {
     policy,
-    decide(rows, scores, keys, segments) {
+    decide(rows, scores, keys, segments, explain) {
       const out: DecisionFields[] = new Array(scores.length);
       const bySegment = policy.segmentActions !== undefined;
       if (bySegment && !segments) throw usageError(`policy ${policy.model}/policy@${policy.version} is keyed on segments, but the model gives none`);
@@ -108,6 +111,11 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
             at: now(),
           };
           if (c.key === undefined) delete c.key;
+          const e = explain?.(i);
+          if (e) {
+            c.base = e.base;
+            c.reasons = e.reasons;
+          }
           pendingCases.push(c);
         }
         out[i] = f;

@@ -50,6 +50,8 @@ export interface EvaluateResult {
   stored: string | null;
   report?: string;
   scores?: string;
+  /** with --report: mean |contribution| per source column on the holdout (margin scale), largest first */
+  explanation?: { base: number; columns: { column: string; meanAbs: number; mean: number }[] };
 }
 
 export interface EvaluateOptions {
@@ -69,6 +71,8 @@ interface Scored {
   rows: number[];
   y: Float64Array;
   pred: Float64Array;
+  /** the holdout's model inputs (row-major) */
+  X: Float64Array;
 }
 
 /** Loads the holdout matrix of a model's feature build and scores it (no writes). */
@@ -104,7 +108,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     label: m.label,
     ...tables,
   };
-  return { resolved, evaluation, rows: Array.from(mat.rows as ArrayLike<number>), y: mat.y, pred };
+  return { resolved, evaluation, rows: Array.from(mat.rows as ArrayLike<number>), y: mat.y, pred, X: mat.X };
 }
 
 /** Raw values of one dataset column for the given data-row numbers. */
@@ -179,7 +183,12 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');
-    result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model);
+    const { explainHoldout } = await import('../explain/holdout.js');
+    opts.progress?.(`Explaining the holdout of ${cand.resolved.ref}`);
+    const g = await explainHoldout(ws, cand.resolved.model, cand.X, ev.n, (column) => columnValues(ws, cand.resolved.model.lineage.dataset, column, cand.rows));
+    const { explanationSection } = await import('../explain/report.js');
+    if (g) result.explanation = { base: g.base, columns: g.columns };
+    result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model, g ? explanationSection(g) : undefined);
   }
   if (opts.scores) result.scores = await writeScores(opts.scores, cand.resolved.model, cand);
   return result;

@@ -40,7 +40,7 @@ One ONNX graph (\`model.onnx\`, IR ${m.onnx.irVersion}, opsets ${Object.entries(
 | spark_job.py | Spark job: Parquet/CSV batch, Kafka or Redis Streams, scored with mapInPandas + onnxruntime |
 | dictl_scoring.py | the job's scoring (importable without pyspark; ship with \`--py-files\`) |
 | requirements.txt | Python packages the Spark executors need |
-
+${m.explain ? '| explain.json | what `dictl score --explain K` needs to give each score its reasons: the fitted pipeline, the model parameters, the training means / tree covers |\n' : ''}
 ## Inputs
 
 One tensor per raw column, shape [N,1]: numbers as double (missing = NaN), strings as string

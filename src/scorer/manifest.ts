@@ -53,6 +53,8 @@ export interface Manifest {
   versions: { dictl: string; onnxruntime: string };
   /** the decision policy applied to scores, if one is attached (issue 8); null = scores only */
   decisionPolicy: unknown;
+  /** the file `score --explain` reads (absent: the package cannot explain its scores) */
+  explain?: { file: string; family: 'linear' | 'trees' };
   /** sha256 and size of every other file in the package */
   files: Record<string, { sha256: string; bytes: number }>;
 }

@@ -24,6 +24,7 @@ import { makeTar } from './tar.js';
 import { readmeText } from './docs.js';
 import { requirementsText, scoringModuleText, sparkJobText } from './spark.js';
 import { dictlVersion } from '../util/version.js';
+import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 
 
 export function onnxruntimeVersion(): string {
@@ -37,6 +38,8 @@ export function onnxruntimeVersion(): string {
 export interface PackageOptions {
   /** the decision policy to embed (issue 8); null when none */
   decisionPolicy?: unknown;
+  /** what the package needs to explain its scores (explain.json); absent → the package cannot explain */
+  explain?: ExplainSpec;
 }
 
 export interface PackageFiles {
@@ -119,6 +122,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     onnx: { irVersion: 8, opset: { ...ONNX_OPSET }, file: 'model.onnx' },
     versions: { dictl: version, onnxruntime: onnxruntimeVersion() },
     decisionPolicy: opts.decisionPolicy ?? null,
+    ...(opts.explain ? { explain: { file: EXPLAIN_FILE, family: opts.explain.family } } : {}),
   };
   const readme = enc(readmeText({ ...base, files: {} }));
   const spark = enc(sparkJobText());
@@ -130,6 +134,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     ['dictl_scoring.py', enc(scoringModuleText())],
     ['requirements.txt', enc(requirementsText())],
   ];
+  if (opts.explain) others.push([EXPLAIN_FILE, enc(stableStringify(opts.explain))]);
   const files: Manifest['files'] = {};
   for (const [name, b] of others) files[name] = { sha256: sha256(b), bytes: b.length };
   const manifest: Manifest = { ...base, files };
@@ -146,6 +151,9 @@ export interface PackageResult {
   lineageRecord: string | null;
   inputs: number;
   features: number;
+  /** whether the package carries explain.json (score --explain); when not, why */
+  explains: boolean;
+  warnings: string[];
 }
 
 /** Refuses a --out that is not empty and not an earlier dictl package. */
@@ -257,7 +265,9 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
     decisionPolicy = policyForPackage(ws, model.name);
   }
   // build (and validate) everything before taking the lock or writing anything
-  const pkg = buildPackageFiles(model, { decisionPolicy });
+  const { explainSpecFor } = await import('../explain/background.js');
+  const explain = await explainSpecFor(ws, model);
+  const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
   const outAbs = checkOutputPath(ws, out, { flag: '--out', kind: 'dir' });
   if (opts.tar) checkOutputPath(ws, `${outAbs}.tar`, { flag: '--tar' });
   checkPackageFolder(pkg, outAbs, out);
@@ -271,6 +281,8 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
     lineageRecord,
     inputs: model.pipeline.inputs.length,
     features: pkg.manifest.featureOrder.length,
+    explains: explain.spec !== null,
+    warnings: explain.spec === null ? [`the package cannot explain its scores (score --explain): ${explain.why}`] : [],
   });
   // a read-only registry: the model version is immutable, reading it needs no lock; nothing is recorded
   if (!writableDir(ws.registryDir)) return result(writePackage(pkg, outAbs, !!opts.tar), null);

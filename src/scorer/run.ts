@@ -19,6 +19,8 @@ import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type Sc
 import { decisionMembers, packagedPolicy } from '../decide/hook.js';
 import { FlatScanner, type ScanColumns } from './scan.js';
 import type { DecisionFields } from '../decide/runtime.js';
+import { explainCsvCells, explainCsvHeader, explainMembers } from '../explain/render.js';
+import type { BatchExplanations } from '../explain/explainer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -122,7 +124,7 @@ export function resultFields(r: ScoredColumns, j: number): string {
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
   if (r.segment) out += `,"segment":${r.segment[j]}`;
-  return out + decisionMembers(r, j);
+  return out + decisionMembers(r, j) + explainMembers(r, j);
 }
 
 /** the binary result shape binaryBlock writes (what resultFields gives for a binary model) */
@@ -200,6 +202,11 @@ function binaryBlock(r: ScoredColumns, n: number, ids: (string | undefined)[]): 
     buf[o++] = 93; // ]
     const dm = decisionMembers(r, j);
     if (dm) text(dm);
+    const em = explainMembers(r, j);
+    if (em) {
+      room(em.length * 3);
+      o += buf.utf8Write(em, o);
+    }
     room(2);
     buf[o++] = 125; // }
     buf[o++] = 10;
@@ -217,7 +224,7 @@ export function resultLine(s: ScoredRow, id?: unknown): string {
   if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
   if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
   if (s.segment !== undefined) out += `,"segment":${s.segment}`;
-  return out + decisionMembers(s) + '}';
+  return out + decisionMembers(s) + explainMembers(s) + '}';
 }
 
 class Metrics {
@@ -732,9 +739,11 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   try {
     const pol = packagedPolicy(man as never);
     const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
+    const explainK = (scorer as { explainK?: number }).explainK ?? 0;
     if (outCsv) {
       const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
       if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
+      if (explainK) head.push(...explainCsvHeader(explainK));
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
@@ -749,6 +758,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
         if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
+        if (outCsv && explainK) lines[j] += ',' + explainCsvCells((r as { explanations?: BatchExplanations }).explanations?.at(j), explainK, csvField).join(',');
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);

@@ -341,7 +341,13 @@ export function resultJson(r: ResultRecord): string {
   if (r.prediction !== undefined) o.prediction = r.prediction;
   if (r.probabilities !== undefined) o.probabilities = r.probabilities;
   if (r.decision) Object.assign(o, r.decision);
+  if (r.explanation) Object.assign(o, explanationFields(r.explanation));
   return JSON.stringify(o);
+}
+
+/** base, explained_class (multiclass) and reasons of an explained result, as output members */
+function explanationFields(e: NonNullable<ResultRecord['explanation']>): Record<string, unknown> {
+  return e.class === undefined ? { base: e.base, reasons: e.reasons } : { base: e.base, explained_class: e.class, reasons: e.reasons };
 }
 
 export class RedisStreamSink implements Sink {
@@ -379,6 +385,7 @@ export class RedisHashSink implements Sink {
       if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
       // issue 8: the decision (action, band, model and policy versions, review, challenger) as fields too
       for (const [k, v] of Object.entries(x.decision ?? {})) if (v !== undefined && v !== null) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
+      for (const [k, v] of Object.entries(x.explanation ? explanationFields(x.explanation) : {})) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       p.hset(`${this.prefix}${x.eventId}`, ...f);
     }
     const res = await p.exec();

@@ -166,6 +166,12 @@ export const gbdtFamily: ModelFamily = {
     const leaves = g.op('Cast', [g.op('TreeEnsembleRegressor', [Xf], 'float', ['N', T], attrs, 'ai.onnx.ml', 'tree_outputs')], 'double', ['N', T], { to: 11 });
     return g.op('Add', [g.op('MatMul', [leaves, g.constant('double', new Array(T).fill(1), [T, 1])], 'double', ['N', 1]), g.constant('double', model.baseScore.slice(0, 1), [1])], 'double', ['N', 1], {}, '', 'values');
   },
+  async explainPart(m) {
+    const g = engineModel(m);
+    if (g.treesPerRound !== marginWidth(m)) throw new RangeError(`its ${marginWidth(m)}-class label is boosted as one margin; TreeSHAP explains one margin per class`);
+    // the trees with their training-row counts (the cover TreeSHAP weighs each side of a split by)
+    return { family: 'trees', trees: { trees: g.trees, treesPerRound: g.treesPerRound, baseScore: g.baseScore } };
+  },
   summary(m) {
     const g = engineModel(m);
     const total = g.importance.reduce((s, v) => s + v, 0);

@@ -149,6 +149,10 @@ function makeLinearFamily(name: 'logistic' | 'linear', tasks: Task[], descriptio
       for (let j = 0; j < P; j++) for (let k = 0; k < K; k++) W.push(l.coef[k][j]);
       return g.op('Add', [g.op('MatMul', [X, g.constant('double', W, [P, K])], 'double', ['N', K]), g.constant('double', l.intercept, [K])], 'double', ['N', K], {}, '', 'logits');
     },
+    async explainPart(m, means) {
+      const l = m as LinearModelVersion;
+      return { family: 'linear', linear: { coef: l.coef, intercept: l.intercept, means: Array.from(await means()) } };
+    },
     summary(m) {
       const p = m.params;
       return { headline: `${name} regression (${p.penalty}${p.l1_ratio !== null && p.l1_ratio !== undefined ? `, l1_ratio=${p.l1_ratio}` : ''}, C=${p.C})` };
