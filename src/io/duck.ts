@@ -44,7 +44,7 @@ export async function openDuck(opts: { threads?: number; lockdown?: boolean; pro
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   // query progress is tracked only with the progress bar on; dictl draws its own, so DuckDB prints nothing
-  if (opts.progress) await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
+  if (opts.progress) await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false; SET progress_bar_time = 0');
   const duck: Duck = {
     instance,
     conn,
@@ -73,7 +73,7 @@ export async function openDuck(opts: { threads?: number; lockdown?: boolean; pro
  * Reports the rows done / rows to do of whatever query runs on duck's connection, every `everyMs`, until the
  * returned function is called. Needs openDuck({progress: true}); each statement starts its own count.
  */
-export function watchProgress(duck: Duck, onTick: (done: number, total: number) => void, everyMs = 200): () => void {
+export function watchProgress(duck: Duck, onTick: (done: number, total: number) => void, everyMs = Math.max(1, Math.min(200, Number(process.env.DICTL_PROGRESS_MS) || 200))): () => void {
   const timer = setInterval(() => {
     try {
       const p = duck.conn.progress;
