@@ -1,33 +1,32 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
-import { usageError } from '../src/errors.js';
 import { evaluateModel } from '../src/eval/evaluate.js';
 import { bar, fmtNum, renderTable } from '../src/ui/table.js';
 
 export default class Evaluate extends DictlCommand {
   static override summary = 'Score a model on its persisted holdout: AUC, PR AUC, log loss, Brier, F1, confusion, calibration, lift; store the result with the version.';
   static override description =
-    'Uses the test split of the feature build the model was trained on (the persisted holdout). --by repeats the metrics per value of a raw dataset column; --compare scores another model on the same holdout side by side; --report writes a self-contained HTML report with ROC, PR, calibration and lift charts.';
+    'Uses the test split of the feature build the model was trained on (the persisted holdout). --by repeats the metrics per value of a raw dataset column; --compare scores another model on the same holdout side by side; --html writes a self-contained HTML report with ROC, PR, calibration and lift charts.';
   static override examples = [
     '<%= config.bin %> evaluate churn-model@latest --holdout',
     '<%= config.bin %> evaluate churn-model@3 --holdout --by plan',
-    '<%= config.bin %> evaluate churn-model@latest --holdout --compare churn-model@champion --report report.html',
+    '<%= config.bin %> evaluate churn-model@latest --holdout --compare churn-model@champion --html report.html',
     '<%= config.bin %> evaluate churn-model@champion --holdout --json',
   ];
   static override args = { model: Args.string({ description: 'model reference: NAME, NAME@3, NAME@latest, NAME@ALIAS', required: true }) };
   static override flags = {
     ...writeFlags,
-    holdout: Flags.boolean({ description: 'score the persisted holdout the model was trained against (the only mode)', default: false }),
+    holdout: Flags.boolean({ description: 'score the persisted holdout the model was trained against (the default, and the only mode)', default: true }),
     by: Flags.string({ description: 'repeat the metrics per value of this raw dataset column' }),
     compare: Flags.string({ description: 'another model to score on the same holdout, e.g. churn-model@champion' }),
-    report: Flags.string({ description: 'write a self-contained HTML report to this file' }),
+    html: Flags.string({ description: 'write a self-contained HTML report to this file', aliases: ['report'] }),
+    scores: Flags.string({ description: 'write the per-row scores (row, label, score, prediction) to this .csv or .parquet file' }),
     actor: Flags.string({ description: 'who is doing this (default: the OS user)' }),
   };
 
   async run() {
     const { args, flags } = await this.parseCommand(Evaluate);
-    if (!flags.holdout) throw usageError('say what to score: --holdout (the persisted holdout rows)', `dictl evaluate ${args.model} --holdout`);
-    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.report, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
+    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
     return this.emit(r, (x) => {
       const e = x.evaluation;
       const out: string[] = [`${e.model} on holdout ${e.holdout.slice(0, 12)} (${e.n} rows${e.positives !== undefined ? `, ${e.positives} positive` : ''}, feature build ${e.featureBuild})`];
@@ -55,6 +54,7 @@ export default class Evaluate extends DictlCommand {
       }
       out.push(`Stored: ${x.stored}`);
       if (x.report) out.push(`Report: ${x.report}`);
+      if (x.scores) out.push(`Scores: ${x.scores}`);
       return out.join('\n');
     });
   }

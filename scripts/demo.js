@@ -64,7 +64,7 @@ console.log(`
 dictl demo — churn, end to end, in ${ws}
   1 dataset   churn@${reg.version ?? reg.dataset?.version}: ${reg.rows ?? reg.dataset?.rows} rows, sha256 ${(reg.source?.sha256 ?? reg.dataset?.source?.sha256 ?? '').slice(0, 12)}  (${reg._ms} ms)
   2 holdout   ${ho.holdout.hash.slice(0, 12)}: ${ho.holdout.nTest} test / ${ho.holdout.nTrain} train, stratified on churn, seed 42  (${ho._ms} ms)
-  3 features  churn@${fb.version ?? fb.build?.version}: ${JSON.stringify(fb.rows ?? fb.build?.rows ?? '')}  (${fb._ms} ms)
+  3 features  churn@${fb.version ?? fb.build?.version}: ${fb.rows.train} training / ${fb.rows.test} test rows, ${fb.outputs.length} feature columns  (${fb._ms} ms)
   4 train     churn-model@${tr.version ?? tr.model?.version} (tuned over C, 5-fold stratified CV)  (${tr._ms} ms)
   5 evaluate  holdout AUC ${f(m.auc ?? m.roc_auc)}, log loss ${f(m.logloss ?? m.log_loss)}, accuracy ${f(m.accuracy)}  (${ev._ms} ms)
   6 promote   ${pr.promoted ? 'promoted to champion' : 'rejected'} through gate auc>=0.75  (${pr._ms} ms)

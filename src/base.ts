@@ -6,6 +6,7 @@
 import { Command, Flags, Interfaces } from '@oclif/core';
 import { DictlError, EXIT_CODES } from './errors.js';
 import { makeProgress, type Progress } from './ui/progress.js';
+import { parseErrorMessage, usageLine } from './ui/usage.js';
 import { findWorkspace, type Workspace } from './workspace.js';
 
 export const baseFlags = {
@@ -23,7 +24,7 @@ export const writeFlags = {
 export type BaseFlags = Interfaces.InferredFlags<typeof baseFlags>;
 
 export interface ErrorDocument {
-  error: { code: string; exitCode: number; message: string; hint?: string; details?: unknown };
+  error: { code: string; exitCode: number; message: string; hint?: string; usage?: string; details?: unknown };
 }
 
 export abstract class DictlCommand extends Command {
@@ -31,6 +32,7 @@ export abstract class DictlCommand extends Command {
 
   protected jsonMode = false;
   protected debugMode = false;
+  protected quietMode = false;
   protected progress: Progress = makeProgress({ quiet: true });
   private workspaceFlag?: string;
   private ws?: Workspace;
@@ -44,7 +46,8 @@ export abstract class DictlCommand extends Command {
     this.jsonMode = f.json;
     this.debugMode = f.debug;
     this.workspaceFlag = f.workspace;
-    this.progress = makeProgress({ quiet: f.quiet });
+    this.quietMode = f.quiet;
+    this.progress = makeProgress({ quiet: f.quiet, json: f.json });
     return parsed;
   }
 
@@ -85,17 +88,23 @@ export abstract class DictlCommand extends Command {
     let code: number;
     let hint: string | undefined;
     let details: unknown;
+    let usage: string | undefined;
     let message = err?.message ?? String(err);
     if (err instanceof DictlError) {
       kind = err.kind;
       code = err.exitCode;
-      hint = err.hint;
+      // every error says where to look next: the command's help when there is no better hint
+      hint = err.hint ?? (err.kind === 'verdict' ? undefined : `${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.replace(/\s+/g, ' '));
       details = err.details;
-    } else if (err && ('parse' in err || err.name?.includes('Parse') || err.constructor?.name?.includes('Flag') || err.constructor?.name?.includes('Args'))) {
+    } else if (err && ('parse' in err || 'oclif' in err || /^Parsing --/.test(message) || err.name?.includes('Parse') || err.constructor?.name?.includes('Flag') || err.constructor?.name?.includes('Args'))) {
       kind = 'usage';
       code = EXIT_CODES.usage;
-      message = message.split('\n')[0];
-      hint = `see: ${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.trim();
+      message = parseErrorMessage(err as never);
+      const cls = this.constructor as unknown as { args?: Record<string, never>; flags?: Record<string, never> };
+      usage = usageLine(this.config.bin, this.id, cls.args, cls.flags);
+      // the parse did run (and failed): no "did not parse its arguments" warning from oclif after this line
+      (this as unknown as { parsed: boolean }).parsed = true;
+      hint = `${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help`.replace(/\s+/g, ' ');
     } else {
       kind = 'internal';
       code = EXIT_CODES.internal;
@@ -104,10 +113,11 @@ export abstract class DictlCommand extends Command {
     const label = kind.toUpperCase().replace('-', '_');
     const oneLine = message.replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`Error (${label}): ${oneLine}\n`);
+    if (usage) process.stderr.write(`Usage: ${usage}\n`);
     if (hint) process.stderr.write(`Try: ${hint}\n`);
     if (this.debugMode && err?.stack) process.stderr.write(err.stack + '\n');
     if (this.jsonMode) {
-      const doc: ErrorDocument = { error: { code: label, exitCode: code, message: oneLine, hint, details } };
+      const doc: ErrorDocument = { error: { code: label, exitCode: code, message: oneLine, hint, ...(usage ? { usage } : {}), details } };
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
     }
     process.exitCode = code;

@@ -56,6 +56,9 @@ export interface DatasetVersion {
   /** lineage: parent dataset refs and the SQL that derived this one */
   parents: string[];
   sql?: string;
+  /** 1 as registered; each metadata amendment (e.g. `dataset consent`) adds one; the data bytes never change */
+  metadataVersion?: number;
+  amendments?: { metadataVersion: number; at: string; by: string; reason: string; field: 'consent'; from: string; to: string }[];
 }
 
 // ───────────────────────── holdouts ─────────────────────────
@@ -164,6 +167,10 @@ export interface LabelSpec {
   /** binary: the positive class; multiclass: the classes in index order */
   positive?: string;
   classes?: string[];
+  /** binary: the negative class as named in the data (the label column's other value) or by the feature set */
+  negative?: string;
+  /** binary, more than two values in the data: the values grouped under `negative` */
+  negativeGroups?: string[];
 }
 
 /** registry/features/NAME/VERSION/state.json */

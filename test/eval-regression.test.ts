@@ -67,7 +67,7 @@ print(json.dumps({'rmse': mean_squared_error(y,p)**0.5, 'mae': mean_absolute_err
       expect(py.status, py.stderr).toBe(0);
       const sk = JSON.parse(py.stdout);
       for (const k of ['rmse', 'mae', 'r2']) expect(ev.metrics[k]).toBeCloseTo(sk[k], 9);
-    } else console.warn('no /usr/bin/python3 with scikit-learn: skipping the independent metric check');
+    } else throw new Error('no /usr/bin/python3 with scikit-learn for the independent metric check: apt-get install -y python3-sklearn');
 
     // gates in the regression direction
     const p1 = cli(dir, ['model', 'promote', 'age-model@1', '--gate', 'r2>=0.2', '--gate', 'rmse<=champion*1.05', '--json']);

@@ -113,6 +113,6 @@ describe.skipIf(!hasRedis)('online store (real redis-server)', () => {
     expect(Number(await r.hget(`risk:${ids[102]}`, 'score'))).toBe(model(9, 'pro', 40));
     const dead = (await r.xrange('tx:dead', '-', '+')) as [string, string[]][];
     expect(dead.length).toBe(1);
-    expect(dead[0][1]).toEqual(['event_id', ids[101], 'reason', 'field tenure: expected a number, got undefined', 'payload', '{"customer_id":"ghost","amount":1}', 'source', 'redis stream tx (group g, consumer c1)']);
+    expect(dead[0][1]).toEqual(['event_id', ids[101], 'reason', 'entity "ghost" not found in the online store (field tenure: expected a number, got undefined)', 'payload', '{"customer_id":"ghost","amount":1}', 'source', 'redis stream tx (group g, consumer c1)']);
   });
 });

@@ -19,8 +19,8 @@ import { SHARED as SHARED_DIR } from './shared.js';
 export const ROOT = resolve(__dirname, '..');
 export const SHARED = SHARED_DIR;
 
-export function cli(cwd: string, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8' });
+export function cli(cwd: string, args: string[], env: Record<string, string> = {}, input?: string) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8', input, maxBuffer: 1 << 26 });
   let json: any;
   try {
     json = JSON.parse(r.stdout);
@@ -46,6 +46,20 @@ export function chromiumScreenshot(html: string, outDir: string, size = '1200,24
 export function must(r: ReturnType<typeof cli>) {
   if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
   return r;
+}
+
+/**
+ * The README's way in: init --example churn in a new temp folder, register (opt-in), a stratified holdout
+ * (seed 42), the churn feature build and, unless train is false, model NAME@1 (C=1). Returns the folder.
+ */
+export function churnExample(prefix: string, o: { model?: string; train?: boolean } = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  must(cli(tmpdir(), ['init', dir, '--example', 'churn']));
+  must(cli(dir, ['dataset', 'register', 'churn', '--file', 'churn.csv', '--steward', 'ml@example.com', '--consent', 'opt-in']));
+  must(cli(dir, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--stratify', 'churn', '--seed', '42']));
+  must(cli(dir, ['feature', 'build', 'churn']));
+  if (o.train !== false) must(cli(dir, ['train', '--features', 'churn', '--name', o.model ?? 'm', '--c', '1']));
+  return dir;
 }
 
 /** init + churn dataset + reference holdout + churn feature build. */

@@ -134,7 +134,7 @@ describe('scoreCommand flag checks (before anything is loaded)', () => {
   const base: ScoreFlags = { package: '/nowhere', group: 'g', 'batch-size': 10, 'metrics-every': 0, 'block-ms': 10, 'claim-idle-ms': 10 };
   const run = (f: Partial<ScoreFlags>) => scoreCommand({ ...base, ...f }, makeProgress({ quiet: true }));
   it('rejects mixed or incomplete modes with usage errors', async () => {
-    await expect(run({ input: 'a.csv' })).rejects.toMatchObject({ kind: 'usage', message: '--input needs --output FILE (.ndjson or .csv)' });
+    await expect(run({ input: 'a.csv' })).rejects.toMatchObject({ kind: 'usage', message: '--input needs --out FILE (.ndjson or .csv)' });
     await expect(run({ output: 'a.csv' })).rejects.toMatchObject({ kind: 'usage' });
     await expect(run({ redis: 'redis://127.0.0.1:1' })).rejects.toMatchObject({ kind: 'usage', message: '--redis needs --stream KEY' });
     await expect(run({ redis: 'redis://127.0.0.1:1', stream: 's' })).rejects.toMatchObject({ kind: 'usage', message: '--redis needs --out-stream KEY or --out-hash PREFIX' });

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { CONSENTS, parseTags, registerDataset, splitList } from '../../src/datasets/register.js';
-import { renderDatasetVersion } from '../../src/datasets/render.js';
+import { renderRegistered } from '../../src/datasets/render.js';
 import { usageError } from '../../src/errors.js';
 import type { Consent } from '../../src/types.js';
 
@@ -63,6 +63,6 @@ export default class DatasetRegister extends DictlCommand {
       this.progress,
     );
     if (r.existing) this.progress.log(`${flags.file} has the same bytes as ${r.ref}: no new version`);
-    return this.emit(r, (x) => (x.existing ? `Already registered as ${x.ref} (identical source bytes; no new version)` : `Registered ${x.ref}\n` + renderDatasetVersion(x)));
+    return this.emit(r, (x) => (x.existing ? `Already registered as ${x.ref} (identical source bytes; no new version)` : renderRegistered(x)));
   }
 }

@@ -23,7 +23,7 @@ export default class FeatureBuild extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(FeatureBuild);
-    const r = await buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m) });
+    const r = await buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m), ticks: (d, t) => this.progress.tick(d, t) });
     return this.emit(r, (x) =>
       x.unchanged
         ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and holdout (${x.holdout.slice(0, 12)}); nothing written.`

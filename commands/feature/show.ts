@@ -1,3 +1,4 @@
+import { describeLabel } from '../../src/features/label.js';
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showFeatureSet } from '../../src/features/builds.js';
@@ -18,7 +19,7 @@ export default class FeatureShow extends DictlCommand {
     const r = showFeatureSet(this.workspace, args.ref, { sql: flags.sql });
     return this.emit(r, (x) => {
       if (flags.sql) return x.sql!;
-      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; label ${x.label.column} (${x.label.task}${x.label.positive !== undefined ? `, positive "${x.label.positive}"` : ''})`];
+      const lines = [`Feature set ${x.name} (${x.file})`, `  source ${x.source}; label ${describeLabel(x.build?.label ?? x.label)}`];
       lines.push(renderTable(['feature', 'from', 'kind', 'transforms', 'line'], x.features.map((f) => [f.name, f.from, f.kind, f.transforms.join(' → '), f.line])));
       if (x.build) {
         const b = x.build;

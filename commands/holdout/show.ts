@@ -12,6 +12,15 @@ export default class HoldoutShow extends DictlCommand {
     const { args, flags } = await this.parseCommand(HoldoutShow);
     const h = readHoldout(this.workspace, args.hash);
     const out = flags.rows ? h : (({ testRows: _t, ...rest }) => rest)(h);
-    return this.emit(out, (x) => Object.entries(x).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(' ') : v}`).join('\n'));
+    return this.emit(out, (x) => {
+      const how = h.method === 'rows' ? 'test rows from a file' : `${h.method}${h.stratify ? ` on ${h.stratify}` : ''}, fraction ${h.fraction}, seed ${h.seed}`;
+      const lines = [
+        `Holdout ${h.hash.slice(0, 12)} of ${h.dataset} (${how})`,
+        `  ${h.nTest.toLocaleString('en-US')} test rows, ${h.nTrain.toLocaleString('en-US')} training rows, of ${h.nRows.toLocaleString('en-US')}`,
+        `  data sha256 ${h.dataSha256.slice(0, 12)}; full hash ${h.hash}`,
+      ];
+      if ('testRows' in x) lines.push(`  test rows: ${h.testRows.join(' ')}`);
+      return lines.join('\n');
+    });
   }
 }

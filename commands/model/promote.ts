@@ -46,12 +46,16 @@ export default class ModelPromote extends DictlCommand {
     for (const n of r.notices) this.progress.warn(n);
     const reason = `${r.candidate} rejected for @${r.alias}: ${r.failures.length} of ${r.gate.results.length} gate condition(s) failed`;
     return this.emitVerdict(r, r.passed, reason, (x) => {
-      if (x.unchanged) return `${x.candidate} already is @${x.alias}; nothing to do.`;
+      if (x.unchanged && !x.dryRun) return `${x.candidate} already is @${x.alias}; nothing to do.`;
       const head = x.passed
-        ? x.dryRun
+        ? x.unchanged
+          ? `Gate passed (dry run): ${x.candidate} already is @${x.alias} and meets every condition.`
+          : x.dryRun
           ? `Gate passed (dry run): ${x.candidate} would become @${x.alias}${x.baseline ? ` (replacing ${x.baseline})` : ''}.`
           : `Promoted ${x.candidate} to @${x.alias}${x.baseline ? ` (was ${x.baseline})` : ''}.`
-        : `REJECTED: ${x.candidate} stays off @${x.alias}${x.baseline ? ` (${x.baseline} remains)` : ''}${x.dryRun ? ' (dry run)' : ''}.`;
+        : x.unchanged
+          ? `REJECTED (dry run): ${x.candidate} is @${x.alias} but would not pass this gate now.`
+          : `REJECTED: ${x.candidate} stays off @${x.alias}${x.baseline ? ` (${x.baseline} remains)` : ''}${x.dryRun ? ' (dry run)' : ''}.`;
       const table = renderTable(
         ['condition', 'candidate', x.baseline ?? 'champion', 'needed', 'result'],
         x.gate.results.map((c) => [c.condition, fmt(c.candidate), fmt(c.baseline), `${c.op} ${fmt(c.needed)}`, c.passed ? 'pass' : 'FAIL']),

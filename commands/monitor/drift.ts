@@ -33,6 +33,7 @@ export default class MonitorDrift extends DictlCommand {
     if (!(limits.psi > 0)) throw usageError(`--psi-limit must be a positive number, got "${flags['psi-limit']}"`);
     const { runDrift } = await import('../../src/monitor/run.js');
     const { renderTable, fmtNum } = await import('../../src/ui/table.js');
+    const { fmtP } = await import('../../src/ui/format.js');
     let ws;
     try {
       ws = this.workspace;
@@ -45,7 +46,7 @@ export default class MonitorDrift extends DictlCommand {
         `Drift of ${x.rows} live events (${x.input}) against ${x.trainingRows} training rows of ${x.model} (profile from ${x.profileSource})`,
         renderTable(
           ['column', 'type', 'PSI', 'KS', 'KS p', 'JS', 'chi²', 'chi² p', 'missing', 'status', 'why'],
-          x.columns.map((c) => [c.name, c.type, c.psi, c.ks, c.ksP === undefined ? '' : c.ksP.toExponential(2), c.js, c.chi2, c.chi2P === undefined ? '' : c.chi2P.toExponential(2), `${fmtNum((100 * c.nulls) / Math.max(1, c.n), 1)}%`, c.status.toUpperCase(), c.reasons.join('; ')]),
+          x.columns.map((c) => [c.name, c.type, c.psi, c.ks, c.ksP === undefined ? '' : fmtP(c.ksP), c.js, c.chi2, c.chi2P === undefined ? '' : fmtP(c.chi2P), `${fmtNum((100 * c.nulls) / Math.max(1, c.n), 1)}%`, c.status.toUpperCase(), c.reasons.join('; ')]),
         ),
         x.ok ? 'No drift beyond the limits.' : `DRIFT: ${x.drifted.join(', ')}`,
       ].join('\n'),

@@ -31,7 +31,10 @@ export default class ReviewList extends DictlCommand {
       return (
         renderTable(
           ['id', 'model', 'policy', 'score', 'band', 'model says', 'reason', 'label', 'inputs'],
-          x.cases.map((c) => [c.id, `${c.model}@${c.modelVersion}`, `@${c.policyVersion}`, c.score, c.band, c.call, c.reason, c.resolution ? `${c.resolution.label} (${c.resolution.by})` : '', inputs(c.input)]),
+          x.cases.map((c) => {
+            const cls = x.classes[`${c.model}@${c.modelVersion}`] ?? { yes: 'yes', no: 'no' };
+            return [c.id, `${c.model}@${c.modelVersion}`, `@${c.policyVersion}`, c.score, c.band, cls[c.call], c.reason, c.resolution ? `${cls[c.resolution.label]} (${c.resolution.by})` : '', inputs(c.input)];
+          }),
         ) +
         '\n' +
         head

@@ -12,7 +12,7 @@ export function assertConsent(ds: DatasetVersion, allowUnconsented: boolean): { 
   if (consent === 'opt-in' || consent === 'not-required') return { overridden: false };
   if (allowUnconsented) return { overridden: true };
   throw new DictlError('data', `dataset ${ds.ref} has consent "${consent}": it may not be used for training or features`, {
-    hint: `record consent with the steward (${ds.steward}), or pass --allow-unconsented to override (recorded in the lineage)`,
+    hint: `once consent is recorded with the steward (${ds.steward}): dictl dataset consent ${ds.ref} --consent opt-in --reason "..." --actor YOU@example.com; or override with --allow-unconsented at feature build (recorded in the lineage)`,
     details: { dataset: ds.ref, consent, steward: ds.steward },
   });
 }

@@ -8,7 +8,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync 
 import { join, resolve } from 'node:path';
 import { DictlError, dataError, notFound, usageError } from '../errors.js';
 import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
-import { openDuck, sqlIdent, sqlString, type Duck } from '../io/duck.js';
+import { openDuck, sqlIdent, sqlString, watchProgress, type Duck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
 import { appendAudit, defaultActor } from '../registry/audit.js';
 import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
@@ -348,7 +348,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   const name = validateName('dataset', o.name);
   validateMetadata(o);
   const path = resolve(o.file);
-  if (!existsSync(path)) throw notFound(`file ${o.file} does not exist`);
+  if (!existsSync(path)) throw notFound(`file ${o.file} does not exist`, `check the path: it is read relative to the current folder (${process.cwd()})`);
   const st = statSync(path);
   if (!st.isFile()) throw usageError(`${o.file} is not a file`);
   const head = readHead(path, 4096);
@@ -374,7 +374,9 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   }
 
   // 2. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
-  const duck = await openDuck();
+  const duck = await openDuck({ progress: true });
+  // rows read and written, then profiled, of each DuckDB statement, under the current phase
+  const stopTicks = watchProgress(duck, (d, t) => progress.tick(d, t));
   let dup: DatasetVersion | undefined;
   const srcP = sha256File(path).then((h) => {
     dup = existingWithSource(ws, name, h.sha256);
@@ -425,6 +427,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
         throw dataError(`${o.file}: cannot read as ${format.toUpperCase()}: ${condenseDuckError(msg)}`, format === 'csv' ? 'check the delimiter (--delimiter), quoting (--quote) and missing-value markers (--na)' : undefined);
       }
     } finally {
+      stopTicks();
       duck.close();
     }
     const src = await srcP;

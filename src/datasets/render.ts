@@ -38,3 +38,15 @@ export function renderDatasetVersion(m: DatasetVersion & { existing?: boolean; v
   lines.push(renderTable(['column', 'type', 'nullable', 'nulls', 'distinct', 'profile'], rows));
   return lines.join('\n');
 }
+
+/** After `dataset register`: a few lines, not the whole profile (that is `dataset show`). */
+export function renderRegistered(m: DatasetVersion): string {
+  const byType = new Map<string, number>();
+  for (const c of m.columns) byType.set(c.type, (byType.get(c.type) ?? 0) + 1);
+  const withNulls = m.profile.filter((p) => p.nulls > 0).length;
+  return [
+    `Registered ${m.ref}: ${m.rows.toLocaleString('en-US')} rows, ${m.columns.length} columns (${[...byType].map(([t, n]) => `${n} ${t}`).join(', ')})${withNulls ? `; ${withNulls} with missing values` : ''}`,
+    `  steward ${m.steward}, consent ${m.consent}${m.pii.length ? `, PII: ${m.pii.join(', ')}` : ''}; data sha256 ${m.dataSha256.slice(0, 12)}`,
+    `  column profile: dictl dataset show ${m.ref}`,
+  ].join('\n');
+}

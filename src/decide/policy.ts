@@ -12,6 +12,7 @@
  *   autonomous         no review band; only the audit sample (sampleRate) goes to review
  * The audit sample: a share `sampleRate` of automatic (non-review) decisions also goes to review.
  */
+import { fmtThreshold } from '../ui/format.js';
 import { usageError } from '../errors.js';
 
 export type Autonomy = 'shadow' | 'human-in-the-loop' | 'autonomous';
@@ -161,8 +162,9 @@ export function seededRng(seed: number): () => number {
 
 /** One-line description of a policy's bands. */
 export function describePolicy(p: DecisionPolicy): string {
-  const parts = [`score >= ${p.actAbove} → ${p.actions.high}`];
-  if (p.review && p.autonomy !== 'autonomous') parts.push(`${p.review[0]} <= score < ${p.review[1]} → ${p.actions.review} (human review)`);
+  const t = fmtThreshold;
+  const parts = [`score >= ${t(p.actAbove)} → ${p.actions.high}`];
+  if (p.review && p.autonomy !== 'autonomous') parts.push(`${t(p.review[0])} <= score < ${t(p.review[1])} → ${p.actions.review} (human review)`);
   parts.push(`otherwise → ${p.actions.low}`);
   return parts.join('; ');
 }

@@ -39,14 +39,20 @@ export function currentPolicy(ws: Workspace, model: string): DecisionPolicy | un
 }
 
 /** "MODEL" or "MODEL@latest" → newest; "MODEL@3" → policy version 3. */
-export function resolvePolicy(ws: Workspace, refText: string): DecisionPolicy {
-  const { name, ref } = parseRef('model', refText);
+/**
+ * Policy references: MODEL (the current policy), MODEL/policy@N or MODEL/policy@latest. "MODEL@N" names a
+ * model version everywhere else; read as a policy version for one more version, with `onOldForm` told.
+ */
+export function resolvePolicy(ws: Workspace, refText: string, onOldForm?: (msg: string) => void): DecisionPolicy {
+  const m = /^([^/@]+)\/policy(@.+)?$/.exec(refText);
+  if (!m && refText.includes('@')) onOldForm?.(`"${refText}" names a model version elsewhere; a policy version is written ${refText.replace('@', '/policy@')}`);
+  const { name, ref } = parseRef('model', m ? `${m[1]}${m[2] ?? ''}` : refText);
   const versions = policyVersions(ws, name);
   if (versions.length === 0)
     throw notFound(`model "${name}" has no decision policy`, `set one: dictl decide policy set ${name} --owner EMAIL --act-above 0.8 --review-between 0.4,0.8`);
   if (ref === 'latest') return readPolicy(ws, name, versions[versions.length - 1]);
   if (typeof ref === 'number') return readPolicy(ws, name, ref);
-  throw usageError(`policy reference "${refText}" must be MODEL or MODEL@N (a policy version)`);
+  throw usageError(`policy reference "${refText}" must be MODEL or MODEL/policy@N`);
 }
 
 export interface WriteOptions {

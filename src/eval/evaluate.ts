@@ -3,6 +3,7 @@
  * model's feature build), stores the result as the version's evaluation.json (deterministic bytes: no
  * times; the time is in the audit log) and optionally compares with another model on the same holdout.
  */
+import { checkScoresPath, writeScores } from './scores-file.js';
 import { join } from 'node:path';
 import { dataError, usageError } from '../errors.js';
 import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
@@ -47,12 +48,15 @@ export interface EvaluateResult {
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
   stored: string;
   report?: string;
+  scores?: string;
 }
 
 export interface EvaluateOptions {
   by?: string;
   compare?: string;
   report?: string;
+  /** write the per-row holdout scores to this .csv or .parquet file */
+  scores?: string;
   wait?: number;
   actor?: string;
   progress?: (msg: string) => void;
@@ -118,6 +122,7 @@ async function columnValues(ws: Workspace, datasetRef: string, column: string, r
 export const DIRECTIONS: Record<string, boolean> = { ...METRICS };
 
 export async function evaluateModel(ws: Workspace, refText: string, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
+  if (opts.scores) checkScoresPath(opts.scores); // a bad path fails before any work
   const cand = await scoreHoldout(ws, refText, opts.progress);
   const ev = cand.evaluation;
 
@@ -171,5 +176,6 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     const { writeReport } = await import('./report.js');
     result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model);
   }
+  if (opts.scores) result.scores = await writeScores(opts.scores, cand.resolved.model, cand);
   return result;
 }

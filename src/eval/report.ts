@@ -3,6 +3,9 @@
  * no network) with ROC, PR, calibration, lift and gain charts, the metric tables and the lineage.
  * renderReport is pure; writeReport writes it atomically.
  */
+import { describeLabel } from '../features/label.js';
+import { niceTicks, tickLabel } from '../ui/ticks.js';
+import { fmtParams } from '../ui/format.js';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '../io/atomic.js';
 import { summarizeFamily } from '../ml/families/index.js';
@@ -71,17 +74,18 @@ export function lineChart(title: string, xLabel: string, yLabel: string, series:
 export function barChart(title: string, xLabel: string, yLabel: string, categories: string[], series: { name: string; color: string; values: number[] }[], ref?: number): string {
   const pw = W - M.l - M.r;
   const ph = H - M.t - M.b;
-  const max = Math.max(1e-9, ref ?? 0, ...series.flatMap((s) => s.values.filter(Number.isFinite))) * 1.1;
+  // round ticks (1, 2, 3… not 1.1, 2.2, 3.3): the axis ends on the first tick above the tallest bar
+  const ticks = niceTicks(Math.max(1e-9, ref ?? 0, ...series.flatMap((s) => s.values.filter(Number.isFinite))) * 1.05, 5);
+  const max = ticks[ticks.length - 1];
   const sy = (y: number) => M.t + ph - (Math.max(0, y) / max) * ph;
   const gw = pw / Math.max(1, categories.length);
   const bw = (gw * 0.8) / Math.max(1, series.length);
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}">`);
   parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" class="t">${esc(title)}</text>`);
-  for (let k = 0; k <= 4; k++) {
-    const v = (k / 4) * max;
+  for (const v of ticks) {
     parts.push(`<line x1="${M.l}" y1="${sy(v)}" x2="${M.l + pw}" y2="${sy(v)}" class="g"/>`);
-    parts.push(`<text x="${M.l - 6}" y="${sy(v) + 4}" text-anchor="end" class="k">${num(v, 1)}</text>`);
+    parts.push(`<text x="${M.l - 6}" y="${sy(v) + 4}" text-anchor="end" class="k">${tickLabel(v)}</text>`);
   }
   parts.push(`<rect x="${M.l}" y="${M.t}" width="${pw}" height="${ph}" class="f"/>`);
   categories.forEach((c, i) => {
@@ -155,9 +159,11 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
       { name: named(ev), color: C1, points: f(ev), dots },
       ...(baseline?.roc ? [{ name: named(baseline), color: C2, points: f(baseline), dots }] : []),
     ];
+    // with a baseline, a title shows both models' numbers, in legend order
+    const vs = (k: string) => (baseline ? `${num(ev.metrics[k], 3)} vs ${num(baseline.metrics[k], 3)}` : num(ev.metrics[k], 3));
     const charts = [
-      lineChart(`ROC (AUC ${num(ev.metrics.auc, 3)})`, 'false positive rate', 'true positive rate', both((e) => e.roc!.map((p) => [p.fpr, p.tpr])), { diagonal: true }),
-      lineChart(`Precision–recall (AP ${num(ev.metrics.pr_auc, 3)})`, 'recall', 'precision', both((e) => e.pr!.map((p) => [p.recall, p.precision])), { legendBottom: true }),
+      lineChart(`ROC (AUC ${vs('auc')})`, 'false positive rate', 'true positive rate', both((e) => e.roc!.map((p) => [p.fpr, p.tpr])), { diagonal: true }),
+      lineChart(`Precision–recall (AP ${vs('pr_auc')})`, 'recall', 'precision', both((e) => e.pr!.map((p) => [p.recall, p.precision])), { legendBottom: true }),
       lineChart('Calibration (10 bins)', 'mean predicted probability', 'observed positive rate', both((e) => e.calibration!.filter((b) => b.count > 0).map((b) => [b.meanPredicted!, b.observedRate!]), true), { diagonal: true }),
       barChart('Lift by decile', 'decile (highest scores first)', 'lift', ev.lift.map((r) => String(r.decile)), [
         { name: named(ev), color: C1, values: ev.lift.map((r) => r.lift) },
@@ -189,10 +195,10 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     ['dataset', ev.dataset],
     ['feature build', `${ev.featureBuild} (${ev.featureHash.slice(0, 16)})`],
     ['holdout', ev.holdout],
-    ['label', `${ev.label.column}${ev.label.positive !== undefined ? ` = ${ev.label.positive}` : ''}`],
+    ['label', describeLabel(ev.label)],
   ];
   if (model) {
-    lin.push(['algorithm', `${model.algorithm} (${Object.entries(model.params).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`).join(', ')})`]);
+    lin.push(['algorithm', `${model.algorithm} (${fmtParams(model.params, ', ')})`]);
     lin.push(['seed', model.seed]);
     lin.push(['dictl / node', `${model.lineage.dictlVersion} / ${model.lineage.node}`]);
   }

@@ -11,7 +11,7 @@ import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import type { ColumnSchema, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
 import type { Workspace } from '../workspace.js';
-import { association, binEdges, departureZ, wilson, type Association } from './stats.js';
+import { association, benjaminiHochberg, binEdges, departureZ, twoSidedP, wilson, type Association } from './stats.js';
 
 export type Every = 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -41,6 +41,11 @@ export interface Segment {
   lift: number;
   /** departure from the overall rate in standard errors */
   z: number;
+  /** two-sided p-value of z, and its Benjamini–Hochberg q-value across the column's segments */
+  p?: number;
+  q?: number;
+  /** q < 0.05 in a column whose χ² test has p < 0.05: the only segments charts colour */
+  significant?: boolean;
 }
 
 export interface ColumnStory {
@@ -59,6 +64,8 @@ export interface ExploreResult {
   missingTarget: number;
   overall: { n: number; positives: number; rate: number; ci: [number, number] };
   columns: ColumnStory[];
+  /** how segments are called significant: the multiple-comparison guard, in words */
+  multipleComparisons: string;
   /** the segments departing most from the overall rate, across all columns */
   ranking: (Segment & { column: string })[];
   skipped: { column: string; reason: string }[];
@@ -79,6 +86,21 @@ export function choosePositive(values: { v: string; c: number }[], given?: strin
     if (hit) return hit.v;
   }
   return [...values].sort((a, b) => a.c - b.c || a.v.localeCompare(b.v))[0].v;
+}
+
+export const ALPHA = 0.05;
+export const MULTIPLE_COMPARISONS = `Benjamini–Hochberg across each column's segments (q < ${ALPHA}), only in columns whose χ² test has p < ${ALPHA}`;
+
+/** Pure: per-segment p and BH q-values; significant only when the column as a whole differs too. */
+export function markSignificant(c: ColumnStory): ColumnStory {
+  const ps = c.segments.map((s) => twoSidedP(s.z));
+  const qs = benjaminiHochberg(ps);
+  c.segments.forEach((s, i) => {
+    s.p = Number(ps[i].toPrecision(4));
+    s.q = Number(qs[i].toPrecision(4));
+    s.significant = c.association.p < ALPHA && qs[i] < ALPHA;
+  });
+  return c;
 }
 
 function segment(label: string, n: number, k: number, overall: number): Segment {
@@ -184,6 +206,7 @@ export async function explore(ws: Workspace, o: ExploreOptions, progress?: Progr
     if (timeCol) columns.push(await timeStory(d, '__x', '__y', timeCol, every, overall));
     columns.sort((a, b) => a.association.p - b.association.p || b.association.cramersV - a.association.cramersV || a.column.localeCompare(b.column));
     for (const c of columns) c.association = { chi2: r6(c.association.chi2), df: c.association.df, p: Number(c.association.p.toPrecision(4)), cramersV: r6(c.association.cramersV) };
+    for (const c of columns) markSignificant(c);
     const ranking = columns
       .flatMap((c) => c.segments.map((s) => ({ column: c.column, ...s })))
       .sort((a, b) => Math.abs(b.z) - Math.abs(a.z) || a.column.localeCompare(b.column) || a.label.localeCompare(b.label))
@@ -196,6 +219,7 @@ export async function explore(ws: Workspace, o: ExploreOptions, progress?: Progr
       missingTarget: ds.rows - n,
       overall: { n, positives: k, rate: r6(overall), ci: wilson(k, n).map(r6) as [number, number] },
       columns,
+      multipleComparisons: MULTIPLE_COMPARISONS,
       ranking,
       skipped,
     };

@@ -1,10 +1,12 @@
 /** Renderings of an ExploreResult: terminal tables with inline bars, and a self-contained HTML page. Pure. */
+import { fmtP } from '../ui/format.js';
+import { niceTicks, tickLabel } from '../ui/ticks.js';
 import { bar, renderTable } from '../ui/table.js';
 import type { ColumnStory, ExploreResult } from './explore.js';
 
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
 const signed = (x: number, d = 1) => `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(d)} pt`;
-const pFmt = (p: number) => (p < 1e-4 ? 'p < 0.0001' : `p = ${p.toPrecision(2)}`);
+const pFmt = (p: number) => (p < 1e-4 ? 'p < 0.0001' : `p = ${fmtP(p)}`);
 
 export function verdict(c: ColumnStory): string {
   const a = c.association;
@@ -25,11 +27,13 @@ export function renderExploreText(r: ExploreResult): string {
     out.push(`${c.column} (${c.kind === 'bins' ? 'quantile bins' : c.kind === 'time' ? 'by period' : 'categories'}): ${verdict(c)}`);
     out.push(
       renderTable(
-        ['segment', 'rows', 'rate', '', '95% CI', 'vs overall', 'z'],
-        c.segments.map((s) => [s.label, s.n, pct(s.rate), bar(s.rate / (maxRate || 1), 20), `${pct(s.ci[0])}–${pct(s.ci[1])}`, signed(s.diff), s.z.toFixed(1)]),
+        ['segment', 'rows', 'rate', '', '95% CI', 'vs overall', 'z', 'q', ''],
+        c.segments.map((s) => [s.label, s.n, pct(s.rate), bar(s.rate / (maxRate || 1), 20), `${pct(s.ci[0])}–${pct(s.ci[1])}`, signed(s.diff), s.z.toFixed(1), s.q === undefined ? '' : fmtP(s.q), s.significant ? '*' : '']),
       ),
     );
   }
+  out.push('');
+  out.push(`* significant: ${r.multipleComparisons}; q = the Benjamini–Hochberg adjusted p-value`);
   if (r.skipped.length) {
     out.push('');
     for (const s of r.skipped) out.push(`skipped ${s.column}: ${s.reason}`);
@@ -44,19 +48,27 @@ function chart(c: ColumnStory, overall: number, scale: number): string {
   const rowH = 22;
   const left = 190;
   const width = 420;
-  const h = c.segments.length * rowH + 24;
+  const axisY = c.segments.length * rowH + 8;
+  const h = axisY + 50;
   const x = (v: number) => left + (v / scale) * width;
   const parts: string[] = [`<svg width="${left + width + 70}" height="${h}" role="img" aria-label="${esc(c.column)}">`];
   c.segments.forEach((s, i) => {
     const y = 4 + i * rowH;
-    const colour = s.ci[0] > overall ? '#c0392b' : s.ci[1] < overall ? '#2471a3' : '#7f8c8d';
+    const colour = !s.significant ? '#7f8c8d' : s.rate > overall ? '#c0392b' : '#2471a3';
     parts.push(`<text x="${left - 6}" y="${y + 14}" text-anchor="end" font-size="12">${esc(s.label)} (${s.n})</text>`);
     parts.push(`<rect x="${left}" y="${y + 3}" width="${Math.max(0, x(s.rate) - left).toFixed(1)}" height="${rowH - 8}" fill="${colour}" opacity="0.8"><title>${esc(s.label)}: ${pct(s.rate)} of ${s.n} (95% CI ${pct(s.ci[0])}–${pct(s.ci[1])})</title></rect>`);
     parts.push(`<line x1="${x(s.ci[0]).toFixed(1)}" x2="${x(s.ci[1]).toFixed(1)}" y1="${y + rowH / 2}" y2="${y + rowH / 2}" stroke="#222" stroke-width="1.5"/>`);
     parts.push(`<text x="${(x(s.ci[1]) + 4).toFixed(1)}" y="${y + 14}" font-size="11">${pct(s.rate)}</text>`);
   });
-  parts.push(`<line x1="${x(overall).toFixed(1)}" x2="${x(overall).toFixed(1)}" y1="0" y2="${h - 18}" stroke="#000" stroke-dasharray="4 3"/>`);
-  parts.push(`<text x="${x(overall).toFixed(1)}" y="${h - 4}" font-size="11" text-anchor="middle">overall ${pct(overall)}</text>`);
+  // the x axis: the rate, with round percentage ticks
+  parts.push(`<line x1="${left}" x2="${left + width}" y1="${axisY}" y2="${axisY}" stroke="#444"/>`);
+  for (const t of niceTicks(scale, 5).filter((t) => t <= scale + 1e-9)) {
+    parts.push(`<line x1="${x(t).toFixed(1)}" x2="${x(t).toFixed(1)}" y1="${axisY}" y2="${axisY + 4}" stroke="#444"/>`);
+    parts.push(`<text x="${x(t).toFixed(1)}" y="${axisY + 16}" font-size="11" text-anchor="middle">${tickLabel(Number((t * 100).toPrecision(6)))}%</text>`);
+  }
+  parts.push(`<text x="${left + width / 2}" y="${axisY + 46}" font-size="11" text-anchor="middle">rate of the target (bars), 95% interval (whiskers)</text>`);
+  parts.push(`<line x1="${x(overall).toFixed(1)}" x2="${x(overall).toFixed(1)}" y1="0" y2="${axisY}" stroke="#000" stroke-dasharray="4 3"/>`);
+  parts.push(`<text x="${x(overall).toFixed(1)}" y="${axisY + 30}" font-size="11" text-anchor="middle">overall ${pct(overall)}</text>`);
   parts.push('</svg>');
   return parts.join('');
 }
@@ -73,7 +85,7 @@ export function renderExploreHtml(r: ExploreResult): string {
 </head><body>
 <h1>${esc(r.dataset)}: what drives ${esc(r.target)} = ${esc(r.positive)}?</h1>
 <p>Overall rate ${pct(r.overall.rate)} (${r.overall.positives} of ${r.overall.n}; 95% CI ${pct(r.overall.ci[0])}–${pct(r.overall.ci[1])}).
-<span class="note">Bars: red = segment rate above the overall rate with its whole 95% interval, blue = below, grey = not clearly different. Whiskers: 95% Wilson interval.</span></p>
+<span class="note">Bars: red = segment rate significantly above the overall rate, blue = below, grey = not clearly different; significance: ${esc(r.multipleComparisons)}. Whiskers: 95% Wilson interval.</span></p>
 <h2>Segments departing most from the overall rate</h2>
 <table><tr><th>column</th><th>segment</th><th>rows</th><th>rate</th><th>95% CI</th><th>vs overall</th><th>z</th></tr>${rank.join('')}</table>
 ${sections.join('\n')}

@@ -104,3 +104,23 @@ export function binOf(x: number, edges: number[]): number {
   }
   return lo;
 }
+
+/** Two-sided p-value of a standard normal z: P(|Z| ≥ |z|) = P(χ²₁ ≥ z²). */
+export const twoSidedP = (z: number): number => chiSquareP(z * z, 1);
+
+/**
+ * Benjamini–Hochberg adjusted p-values (q-values), in the input order: controls the false discovery rate
+ * across a family of tests (here: the segments of one column).
+ */
+export function benjaminiHochberg(ps: number[]): number[] {
+  const m = ps.length;
+  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0]);
+  const q = new Array<number>(m);
+  let min = 1;
+  for (let r = m - 1; r >= 0; r--) {
+    const [p, i] = order[r];
+    min = Math.min(min, (p * m) / (r + 1));
+    q[i] = min;
+  }
+  return q;
+}

@@ -12,7 +12,7 @@ import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
-import type { DatasetVersion, FeatureBuild, Holdout } from '../types.js';
+import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
@@ -20,6 +20,7 @@ import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
+import { resolveBinaryLabel } from './label.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
@@ -196,7 +197,7 @@ export async function fitAndWrite(
   inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   outPath: string,
   progress: (m: string) => void = () => {},
-): Promise<{ pipeline: FeatureBuild['pipeline']; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
   const { spec, plan } = inp;
   const t0 = Date.now();
   const aggs = inp.aggs ?? [];
@@ -222,9 +223,10 @@ export async function fitAndWrite(
     await duck.run(`CREATE TEMP TABLE __src_aggs AS ${withAggregatesSql(spec, '__src', aggs, inp.temporal ?? false).slice(1, -1)} ORDER BY src.__row`);
   }
   // the split as a bitmap looked up per row: no join, so the scan keeps its row order (no sort before writing)
-  await duck.run(`CREATE TEMP TABLE __split_bits AS SELECT coalesce(bitstring_agg(r, 0, ${nRows - 1}), bitstring('0', ${nRows})) AS b FROM __test_rows`);
+  // (a variable, not a scalar subquery: the same plan, and DuckDB can report the scan's progress)
+  await duck.run(`SET VARIABLE __split_bits = (SELECT coalesce(bitstring_agg(r, 0, ${nRows - 1}), bitstring('0', ${nRows})) FROM __test_rows)`);
   await duck.run(
-    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit((SELECT b FROM __split_bits), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
+    `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit(getvariable('__split_bits'), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
      FROM ${aggs.length ? '__src_aggs' : '__src'} s`,
   );
   // label checks before anything is fitted or written
@@ -241,6 +243,13 @@ export async function fitAndWrite(
     throw new DictlError('data', `label.positive "${spec.label.positive}" never occurs in column "${spec.label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
   }
   if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${spec.label.column}" has ${lc[0].bad} training rows outside label.classes`);
+  // the class names come from the data: the label column's values over all rows
+  let label: LabelSpec = spec.label;
+  if (spec.label.task === 'binary') {
+    const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
+    label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
+    if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
+  }
   if (spec.label.task === 'regression') {
     const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
     if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
@@ -282,13 +291,13 @@ export async function fitAndWrite(
   }
   const train = Number(st.train);
   const test = Number(st.test);
-  return { pipeline, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+  return { pipeline, label, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
 }
 
 export async function buildFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void } = {},
+  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void } = {},
 ): Promise<BuildResult> {
   const t0 = Date.now();
   const progress = opts.progress ?? (() => {});
@@ -316,11 +325,20 @@ export async function buildFeatureSet(
     const finalDir = featureBuildDir(ws, name, version);
     const staging = stagingDirFor(finalDir);
     try {
-      const { withDuck } = await import('../io/duck.js');
+      const { withDuck, watchProgress } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
       progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
-      const r = await withDuck((duck) =>
-        fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress),
+      const r = await withDuck(
+        async (duck) => {
+          // rows done of each fit and write query, under the step the progress callback last named
+          const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+          try {
+            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
+          } finally {
+            stop();
+          }
+        },
+        { progress: Boolean(opts.ticks) },
       );
       const build: FeatureBuild = {
         kind: 'feature-build',
@@ -330,7 +348,7 @@ export async function buildFeatureSet(
         definitionHash: inp.definitionHash,
         dataset: inp.ds.ref,
         holdout: inp.holdout.hash,
-        label: inp.spec.label,
+        label: r.label,
         pipeline: r.pipeline,
         rows: r.rows,
         allowPii: inp.spec.allowPii,
@@ -422,7 +440,8 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
     kind: f.kind,
     transforms: f.transforms.map((t) => {
       const { op, ...o } = t;
-      const kv = Object.entries(o).map(([k, v]) => `${k}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
+      // spelled as in the feature-set file (with_mean, min_frequency), not as stored (withMean)
+      const kv = Object.entries(o).map(([k, v]) => `${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
       return kv.length ? `${op}(${kv.join(', ')})` : op;
     }),
     line: f.line,
@@ -503,10 +522,10 @@ export interface MaterializeResult {
 export async function materializeFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void },
+  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void },
 ): Promise<MaterializeResult> {
   const progress = opts.progress ?? (() => {});
-  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
+  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online-store must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
   const inp = await prepareBuild(ws, name, opts);
   const { spec } = inp;
   if (!spec.entity) throw usageError(`feature set "${name}" has no entity key: add entity: {key: COLUMN, time: COLUMN} to ${spec.file}`);
@@ -515,7 +534,7 @@ export async function materializeFeatureSet(
   const prefix = opts.prefix ?? `${name}:`;
   const aggNames = new Set(inp.aggs.map((a) => a.name));
   const rawInputs = build.pipeline.inputs.map((i) => i.name).filter((n) => !aggNames.has(n) && n !== spec.entity!.key);
-  const { withDuck } = await import('../io/duck.js');
+  const { withDuck, watchProgress } = await import('../io/duck.js');
   const { onlineRowsSql } = await import('./entity.js');
   const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
   const { rows, asOf } = await withDuck(async (duck) => {
@@ -535,11 +554,16 @@ export async function materializeFeatureSet(
     const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;
     progress(`reading the latest values of ${rawInputs.length + inp.aggs.length} inputs per entity${asOfVal ? ` as of ${asOfVal}` : ''}`);
     const sql = onlineRowsSql(spec, '__src', rawInputs, inp.aggs, asOfSql, inp.temporal);
-    return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
-  });
+    const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+    try {
+      return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
+    } finally {
+      stop();
+    }
+  }, { progress: Boolean(opts.ticks) });
   progress(`writing ${rows.length} entities to ${opts.online}`);
   const { writeOnline } = await import('../online/redis.js');
-  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows);
+  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
   await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
     appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
   );

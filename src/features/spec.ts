@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, type Node as YNode, type Document } from 'yaml';
 import { DictlError, notFound } from '../errors.js';
-import type { Expr } from '../types.js';
+import type { ColumnSchema, Expr } from '../types.js';
+import { resolveDataset } from '../datasets/store.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { ExprError, parseExpr } from '../pipeline/expr.js';
@@ -35,6 +36,15 @@ export interface FeatureSpec {
   kind: 'numeric' | 'categorical' | 'interaction';
   line: number;
   where: string; // "features[3]"
+  /** a column selector, replaced by one feature per matching column when the set is loaded against its source */
+  select?: ColumnSelector;
+}
+
+/** `columns: {type: numeric, include: [total_*], exclude: [id]}` or a glob such as `columns: "total_*"`. */
+export interface ColumnSelector {
+  type: 'numeric' | 'string' | 'boolean' | 'any';
+  include: string[];
+  exclude: string[];
 }
 
 export interface AggregateSpec {
@@ -56,7 +66,7 @@ export interface FeatureSetSpec {
   file: string;
   source: string;
   holdout?: string;
-  label: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; classes?: string[] };
+  label: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; negative?: string; classes?: string[] };
   entity?: { key: string; time?: string };
   aggregates: AggregateSpec[];
   features: FeatureSpec[];
@@ -86,7 +96,70 @@ export function loadFeatureSet(ws: Workspace, name: string): FeatureSetSpec {
   if (!existsSync(path) && existsSync(path.replace(/\.yaml$/, '.yml'))) path = path.replace(/\.yaml$/, '.yml');
   if (!existsSync(path)) throw notFound(`feature set "${name}" not found (no ${path})`, 'see: dictl feature list');
   const rel = path.startsWith(ws.root + '/') ? path.slice(ws.root.length + 1) : path;
-  return parseFeatureSet(readFileSync(path, 'utf8'), rel, name);
+  const spec = parseFeatureSet(readFileSync(path, 'utf8'), rel, name);
+  if (!spec.features.some((f) => f.select)) return spec;
+  // selectors match the source dataset's columns: resolved here so every command sees the same features
+  return expandSelectors(spec, resolveDataset(ws, spec.source).columns);
+}
+
+const isGlob = (s: string) => /[*?[]/.test(s);
+
+/** A glob (`*`, `?`, `[abc]`) as an anchored regular expression. */
+export function globRegex(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const j = glob.indexOf(']', i + 1);
+      if (j < 0) re += '\\[';
+      else {
+        re += `[${glob.slice(i + 1, j).replace(/^!/, '^').replace(/\\/g, '\\\\')}]`;
+        i = j;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+const TYPE_MATCH: Record<ColumnSelector['type'], (t: ColumnSchema['type']) => boolean> = {
+  numeric: (t) => t === 'number' || t === 'integer',
+  string: (t) => t === 'string',
+  boolean: (t) => t === 'boolean',
+  any: () => true,
+};
+
+/**
+ * Pure: each selector → one feature per matching column, in the dataset's column order. A selector never
+ * picks the label, the entity key or time, nor a column another feature already names.
+ */
+export function expandSelectors(spec: FeatureSetSpec, columns: ColumnSchema[]): FeatureSetSpec {
+  const named = new Set(spec.features.filter((f) => !f.select).map((f) => f.column).filter((c): c is string => Boolean(c)));
+  const reserved = new Set([spec.label.column, spec.entity?.key, spec.entity?.time].filter((c): c is string => Boolean(c)));
+  const taken = new Set<string>();
+  const features: FeatureSpec[] = [];
+  for (const f of spec.features) {
+    if (!f.select) {
+      features.push(f);
+      continue;
+    }
+    const s = f.select;
+    const inc = s.include.map(globRegex);
+    const exc = s.exclude.map(globRegex);
+    const hit = columns.filter(
+      (c) => TYPE_MATCH[s.type](c.type) && inc.some((r) => r.test(c.name)) && !exc.some((r) => r.test(c.name)) && !reserved.has(c.name) && !named.has(c.name) && !taken.has(c.name),
+    );
+    if (hit.length === 0)
+      throw new DictlError('usage', `${spec.file}:${f.line}: ${f.where} matches no column of ${spec.source} (type ${s.type}, include ${s.include.join(', ')}${s.exclude.length ? `, exclude ${s.exclude.join(', ')}` : ''})`, {
+        hint: `columns: ${columns.map((c) => `${c.name} (${c.type})`).join(', ')}`,
+      });
+    for (const c of hit) {
+      taken.add(c.name);
+      features.push({ name: c.name, column: c.name, transforms: f.transforms, kind: f.kind, line: f.line, where: `${f.where}[${c.name}]` });
+    }
+  }
+  return { ...spec, features };
 }
 
 const normOp = (s: string) => s.trim().toLowerCase().replace(/-/g, '_').replace(/^minmax$/, 'min_max').replace(/^onehot$/, 'one_hot').replace(/^stringindex$/, 'string_index').replace(/^robust_scale$/, 'robust');
@@ -168,9 +241,10 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
   if (!isMap(labelNode)) fail(labelNode, 'label', 'must be a mapping');
   {
     const m = labelNode as unknown as import('yaml').YAMLMap;
-    checkKeys(m, ['column', 'positive', 'classes', 'task'], 'label');
+    checkKeys(m, ['column', 'positive', 'negative', 'classes', 'task'], 'label');
     const column = str(getNode(m, 'column'), 'label.column', { required: true })!;
     const positive = str(getNode(m, 'positive'), 'label.positive');
+    const negative = str(getNode(m, 'negative'), 'label.negative');
     const classesNode = getNode(m, 'classes');
     let classes: string[] | undefined;
     if (classesNode !== undefined) {
@@ -184,7 +258,15 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     if (task === 'binary' && positive === undefined) fail(m, 'label.positive', 'is required for a binary label');
     if (task === 'multiclass' && !classes) fail(m, 'label.classes', 'is required for a multiclass label');
     if (task === 'regression' && (positive !== undefined || classes)) fail(m, 'label', 'a regression label takes no positive or classes');
-    label = { column, task, ...(positive !== undefined && task === 'binary' ? { positive } : {}), ...(classes && task === 'multiclass' ? { classes } : {}) };
+    if (negative !== undefined && task !== 'binary') fail(m, 'label.negative', 'applies to a binary label only');
+    if (negative !== undefined && negative === positive) fail(m, 'label.negative', `is the same value as label.positive ("${positive}")`);
+    label = {
+      column,
+      task,
+      ...(positive !== undefined && task === 'binary' ? { positive } : {}),
+      ...(negative !== undefined ? { negative } : {}),
+      ...(classes && task === 'multiclass' ? { classes } : {}),
+    };
   }
 
   // entity
@@ -257,11 +339,33 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     const line = lineOf(it);
     if (sources[0] === 'columns') {
       const cn = getNode(m, 'columns');
-      if (!isSeq(cn) || cn.items.length === 0) fail(cn, `${w}.columns`, 'must be a non-empty list of column names');
       if (getNode(m, 'name') !== undefined) fail(getNode(m, 'name'), `${w}.name`, 'cannot be given with columns: (each feature is named after its column)');
+      const globList = (node: YNode | undefined, field: string): string[] => {
+        if (node === undefined) return [];
+        if (isScalar(node)) return [str(node, field, { required: true })!];
+        if (!isSeq(node)) fail(node, field, 'must be a list of column names or glob patterns');
+        return (node as import('yaml').YAMLSeq).items.map((x, j) => str(x as YNode, `${field}[${j}]`, { required: true })!);
+      };
+      if (isMap(cn)) {
+        const sm = cn as unknown as import('yaml').YAMLMap;
+        checkKeys(sm, ['type', 'include', 'exclude'], `${w}.columns`);
+        const type = oneOf(getNode(sm, 'type'), `${w}.columns.type`, ['numeric', 'string', 'boolean', 'any'] as const, 'any');
+        const include = globList(getNode(sm, 'include'), `${w}.columns.include`);
+        const exclude = globList(getNode(sm, 'exclude'), `${w}.columns.exclude`);
+        features.push({ name: `${w}.columns`, transforms, kind, line, where: `${w}.columns`, select: { type, include: include.length ? include : ['*'], exclude } });
+        return;
+      }
+      if (isScalar(cn)) {
+        const g = str(cn as YNode, `${w}.columns`, { required: true })!;
+        if (!isGlob(g)) fail(cn, `${w}.columns`, 'must be a list of column names, a glob pattern such as "total_*", or a selector {type: numeric, exclude: [id]}');
+        features.push({ name: `${w}.columns`, transforms, kind, line, where: `${w}.columns`, select: { type: 'any', include: [g], exclude: [] } });
+        return;
+      }
+      if (!isSeq(cn) || cn.items.length === 0) fail(cn, `${w}.columns`, 'must be a non-empty list of column names');
       (cn as import('yaml').YAMLSeq).items.forEach((c, j) => {
         const col = str(c as YNode, `${w}.columns[${j}]`, { required: true })!;
-        features.push({ name: col, column: col, transforms, kind, line: lineOf(c), where: `${w}.columns[${j}]` });
+        if (isGlob(col)) features.push({ name: `${w}.columns[${j}]`, transforms, kind, line: lineOf(c), where: `${w}.columns[${j}]`, select: { type: 'any', include: [col], exclude: [] } });
+        else features.push({ name: col, column: col, transforms, kind, line: lineOf(c), where: `${w}.columns[${j}]` });
       });
       return;
     }

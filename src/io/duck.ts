@@ -21,12 +21,14 @@ function toJs(v: unknown): unknown {
   return v;
 }
 
-export async function openDuck(opts: { threads?: number; lockdown?: boolean } = {}): Promise<Duck> {
+export async function openDuck(opts: { threads?: number; lockdown?: boolean; progress?: boolean } = {}): Promise<Duck> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const config: Record<string, string> = {};
   if (opts.threads) config.threads = String(opts.threads);
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
+  // query progress is tracked only with the progress bar on; dictl draws its own, so DuckDB prints nothing
+  if (opts.progress) await conn.run('SET enable_progress_bar = true; SET enable_progress_bar_print = false');
   const duck: Duck = {
     instance,
     conn,
@@ -51,8 +53,28 @@ export async function openDuck(opts: { threads?: number; lockdown?: boolean } = 
   return duck;
 }
 
+/**
+ * Reports the rows done / rows to do of whatever query runs on duck's connection, every `everyMs`, until the
+ * returned function is called. Needs openDuck({progress: true}); each statement starts its own count.
+ */
+export function watchProgress(duck: Duck, onTick: (done: number, total: number) => void, everyMs = 200): () => void {
+  const timer = setInterval(() => {
+    try {
+      const p = duck.conn.progress;
+      const done = Number(p.rows_processed);
+      // the total is DuckDB's estimate (for CSV, from bytes): never below what is already done
+      const total = Math.max(Number(p.total_rows_to_process), done);
+      if (p.percentage >= 0 && total > 0) onTick(done, total);
+    } catch {
+      clearInterval(timer); // the connection was closed under the watcher
+    }
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
 /** Runs fn with a fresh in-memory DuckDB and always closes it. */
-export async function withDuck<T>(fn: (d: Duck) => Promise<T>, opts?: { threads?: number }): Promise<T> {
+export async function withDuck<T>(fn: (d: Duck) => Promise<T>, opts?: { threads?: number; progress?: boolean }): Promise<T> {
   const d = await openDuck(opts);
   try {
     return await fn(d);

@@ -165,7 +165,8 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   const fb = resolveFeatureBuild(ws, opts.features);
   const build = fb.build;
   const ds = resolveDataset(ws, build.dataset);
-  const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
+  // an override given at feature build is recorded there and carries over: it need not be repeated here
+  const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
   const label = build.label;
   const task = label.task;
   const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;

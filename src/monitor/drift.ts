@@ -8,6 +8,7 @@
  * A column drifts when PSI >= psiLimit, or KS D >= ksLimit with p < alpha (numeric), or JS >= jsLimit
  * (categorical); it warns at half those limits or (categorical) when chi-square p < alpha.
  */
+import { fmtP } from '../ui/format.js';
 import { usageError } from '../errors.js';
 import { chiSquareP } from '../explore/stats.js';
 
@@ -259,8 +260,8 @@ export function compareColumn(profile: ColumnDriftProfile, values: unknown[], li
     const kp = ksPValue(d, profile.n - profile.nulls, xs.length);
     if (p >= limits.psi) bump('drift', `PSI ${r6(p)} >= ${limits.psi}`);
     else if (p >= limits.psi / 2) bump('warn', `PSI ${r6(p)} >= ${limits.psi / 2}`);
-    if (d >= limits.ks && kp < limits.alpha) bump('drift', `KS ${r6(d)} >= ${limits.ks} (p ${kp.toExponential(2)})`);
-    else if (d >= limits.ks / 2 && kp < limits.alpha) bump('warn', `KS ${r6(d)} >= ${limits.ks / 2} (p ${kp.toExponential(2)})`);
+    if (d >= limits.ks && kp < limits.alpha) bump('drift', `KS ${r6(d)} >= ${limits.ks} (p ${fmtP(kp)})`);
+    else if (d >= limits.ks / 2 && kp < limits.alpha) bump('warn', `KS ${r6(d)} >= ${limits.ks / 2} (p ${fmtP(kp)})`);
     return { name: profile.name, type: 'number', n: values.length, nulls, psi: r6(p), ks: r6(d), ksP: kp, status, reasons };
   }
   const counts: Record<string, number> = {};
@@ -275,7 +276,7 @@ export function compareColumn(profile: ColumnDriftProfile, values: unknown[], li
   const unseen = Object.keys(counts).filter((k) => !(k in profile.counts)).sort();
   if (js >= limits.js) bump('drift', `JS ${r6(js)} >= ${limits.js}`);
   else if (js >= limits.js / 2) bump('warn', `JS ${r6(js)} >= ${limits.js / 2}`);
-  if (chi.p < limits.alpha) bump('warn', `chi-square p ${chi.p.toExponential(2)} < ${limits.alpha}`);
+  if (chi.p < limits.alpha) bump('warn', `chi-square p ${fmtP(chi.p)} < ${limits.alpha}`);
   if (unseen.length) reasons.push(`${unseen.length} unseen value(s): ${unseen.slice(0, 3).join(', ')}${unseen.length > 3 ? ', …' : ''}`);
   return { name: profile.name, type: 'string', n: values.length, nulls, js: r6(js), chi2: r6(chi.stat), chi2Df: chi.df, chi2P: chi.p, unseen, status, reasons };
 }

@@ -81,7 +81,7 @@ export async function writeOnline(
   prefix: string,
   entityKey: string,
   rows: Record<string, unknown>[],
-  opts: { chunk?: number; ttlSec?: number } = {},
+  opts: { chunk?: number; ttlSec?: number; onTick?: (done: number, total: number) => void } = {},
 ): Promise<WriteOnlineResult> {
   // validate everything before the first write
   rows.forEach((row, i) => {
@@ -113,6 +113,7 @@ export async function writeOnline(
       }
       const res = await m.exec();
       for (const [err] of res ?? []) if (err) throw err;
+      opts.onTick?.(Math.min(start + chunk, rows.length), rows.length);
     }
     const sf = Object.entries(schema).flat();
     if (sf.length > 0) await r.hset(schemaKey, ...sf);

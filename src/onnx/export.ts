@@ -17,27 +17,16 @@
 import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../types.js';
 import { familyOf } from '../ml/families/index.js';
 import { GraphBuilder, type TensorRef } from './builder.js';
+import { classNames } from '../features/label.js';
+
+// class names in probability-column order live beside the label's other rules
+export { classNames };
 
 export const ONNX_OPSET = { '': 17, 'ai.onnx.ml': 3 } as const;
 const N = 'N';
 
 export interface ExportOptions {
   producerVersion?: string;
-}
-
-/** Class names in probability-column order. Binary: [negative, positive]. */
-export function classNames(model: Pick<ModelVersion, 'task' | 'label'>): string[] {
-  const l = model.label;
-  if (model.task === 'multiclass') {
-    if (!l.classes || l.classes.length < 2) throw new Error(`multiclass model needs label.classes`);
-    return l.classes;
-  }
-  if (model.task === 'binary') {
-    const pos = l.positive ?? (l.classes && l.classes.length === 2 ? l.classes[1] : '1');
-    const neg = l.classes && l.classes.length === 2 ? (l.classes[0] === pos ? l.classes[1] : l.classes[0]) : `not_${pos}`;
-    return [neg, pos];
-  }
-  return [];
 }
 
 /** Index of a string category under a onehot feature: slot index, or -1 for all zeros. */

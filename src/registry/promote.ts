@@ -105,9 +105,16 @@ async function decideAndCommit(
     actor,
     reason: opts.reason ?? null,
   };
-  if (previous === version) {
+  if (previous === version && !opts.dryRun) {
     const gate: GateResult = { passed: true, results: [], failed: [], notices: [`${cand.ref} already is @${alias}`] };
     return { ...base, passed: true, promoted: false, unchanged: true, gate, failures: [], notices: gate.notices, candidateMetrics: {}, baselineMetrics: null };
+  }
+  if (previous === version) {
+    // a dry run always evaluates and reports: the holder of the alias is its own baseline
+    const c = await scoreHoldout(ws, cand.ref, opts.progress);
+    const gate = evaluateGate(conditions, c.evaluation.metrics, c.evaluation.metrics, { requireChampion: opts.requireChampion });
+    const notices = [`${cand.ref} already is @${alias}: the gate was evaluated with it as its own baseline`, ...gate.notices];
+    return { ...base, passed: gate.passed, promoted: false, unchanged: true, gate, failures: gate.failed.map(failureLine), notices, candidateMetrics: c.evaluation.metrics, baselineMetrics: c.evaluation.metrics };
   }
 
   const c = await scoreHoldout(ws, cand.ref, opts.progress);

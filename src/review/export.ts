@@ -40,7 +40,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   const versions = [...new Set(cases.map((c) => c.modelVersion))].sort((a, b) => a - b);
   const mv = readModelVersion(ws, model, versions[versions.length - 1]);
   const label = mv.label;
-  const negative = label.classes?.find((c) => c !== label.positive) ?? 'no';
+  const negative = label.negative ?? label.classes?.find((c) => c !== label.positive) ?? 'no';
   const inputs = mv.pipeline.inputs;
   const reserved = new Set([label.column, 'review_id', 'review_score', 'review_band', 'review_by', 'review_model_version', 'review_policy_version', 'review_source']);
   for (const i of inputs) if (reserved.has(i.name) && i.name !== label.column) throw usageError(`input column "${i.name}" clashes with an export column`);

@@ -11,7 +11,9 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { notFound, usageError, busyError } from '../errors.js';
 import { withLock } from '../io/lock.js';
+import { classNames } from '../features/label.js';
 import { appendAudit } from '../registry/audit.js';
+import { readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
@@ -135,6 +137,8 @@ export interface ReviewListResult {
   pending: number;
   resolved: number;
   cases: CaseWithResolution[];
+  /** per "model@version" of the listed cases: the class names behind the yes/no of a call or a resolution */
+  classes: Record<string, { yes: string; no: string }>;
 }
 
 export function listReviews(ws: Workspace, o: { model?: string; status?: 'pending' | 'resolved' | 'all'; limit?: number } = {}): ReviewListResult {
@@ -145,7 +149,18 @@ export function listReviews(ws: Workspace, o: { model?: string; status?: 'pendin
   const status = o.status ?? 'pending';
   let cases = status === 'pending' ? pending : status === 'resolved' ? resolved : all;
   if (o.limit !== undefined) cases = cases.slice(0, o.limit);
-  return { pending: pending.length, resolved: resolved.length, cases };
+  const classes: ReviewListResult['classes'] = {};
+  for (const c of cases) {
+    const key = `${c.model}@${c.modelVersion}`;
+    if (classes[key]) continue;
+    try {
+      const [no, yes] = classNames(readModelVersion(ws, c.model, c.modelVersion));
+      classes[key] = { yes, no };
+    } catch {
+      classes[key] = { yes: 'yes', no: 'no' }; // the model version is gone (archived folders are kept, so rarely)
+    }
+  }
+  return { pending: pending.length, resolved: resolved.length, cases, classes };
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -55,16 +55,16 @@ export type StreamSummary = {
 
 export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<ScoreSummary | StreamSummary> {
   const streaming = Boolean(f.redis || f.kafka);
-  if (streaming && (f.input || f.output)) throw usageError('--input/--output and --redis/--kafka are different modes: pick one');
+  if (streaming && (f.input || f.output)) throw usageError('--input/--out and --redis/--kafka are different modes: pick one');
   if (f.redis && f.kafka) throw usageError('give --redis or --kafka, not both');
   if (f.redis && !f.stream) throw usageError('--redis needs --stream KEY');
   if (f.kafka && !f.topic) throw usageError('--kafka needs --topic T');
   if (f.redis && !f['out-stream'] && !f['out-hash']) throw usageError('--redis needs --out-stream KEY or --out-hash PREFIX');
   if (f.kafka && !f['out-topic']) throw usageError('--kafka needs --out-topic T2');
-  if (!streaming && f.input && !f.output) throw usageError('--input needs --output FILE (.ndjson or .csv)');
-  if (!streaming && !f.input && f.output) throw usageError('--output needs --input FILE (pipe mode writes to stdout)');
+  if (!streaming && f.input && !f.output) throw usageError('--input needs --out FILE (.ndjson or .csv)');
+  if (!streaming && !f.input && f.output) throw usageError('--out needs --input FILE (pipe mode writes to stdout)');
   if (!streaming && (f.lookup || f.stream || f.topic || f['out-stream'] || f['out-hash'] || f['out-topic']))
-    throw usageError('stream flags (--stream, --topic, --out-*, --lookup) need --redis or --kafka');
+    throw usageError('stream flags (--stream, --topic, --out-*, --online-store) need --redis or --kafka');
   // issue 8: a package carrying a decision policy adds action/band/versions to every result and queues reviews
   const { withDecisions } = await import('../decide/hook.js');
   const scorer = await withDecisions(await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads }), {
@@ -73,6 +73,20 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
     challenger: f.challenger ? await loadScorer(f.challenger, { batchSize: f['batch-size'], threads: f.threads }) : undefined,
   });
+  {
+    // a newer policy saved in the workspace does nothing until the model is packaged again: say so
+    const { packagedPolicy } = await import('../decide/hook.js');
+    const { stalePolicyWarning } = await import('../decide/stale.js');
+    const { findWorkspace } = await import('../workspace.js');
+    let ws;
+    try {
+      ws = findWorkspace((f as { workspace?: string }).workspace);
+    } catch {
+      ws = undefined; // scoring needs no workspace
+    }
+    const w = stalePolicyWarning(ws, scorer.manifest.model.name, packagedPolicy(scorer.manifest as never));
+    if (w) progress.warn(w);
+  }
   try {
     if (streaming) {
       const here = dirname(fileURLToPath(import.meta.url));
@@ -124,7 +138,7 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     }
     const opts = { batchSize: f['batch-size'], deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'], progress };
     if (f.input) {
-      progress.phase(`Scoring ${f.input}`);
+      progress.phase(`Scoring ${f.input}`, { unit: 'events' });
       return await scoreFile(scorer, f.input, f.output!, opts);
     }
     return await scorePipe(scorer, process.stdin, process.stdout, opts);

@@ -66,7 +66,7 @@ same check (manifest.json \`features\`) when calling the graph directly.
 # NDJSON events on stdin → one NDJSON result per line on stdout, in order
 echo '${exampleLine.replace(/'/g, "'\\''")}' | dictl score --package .
 # files (CSV, Parquet or NDJSON in; NDJSON or CSV out), invalid rows to a dead-letter file
-dictl score --package . --input events.csv --output scores.ndjson --dead-letter bad.ndjson
+dictl score --package . --input events.csv --out scores.ndjson --dead-letter bad.ndjson
 # Redis Streams (several processes in one group share the stream); each entry holds the event
 # JSON in a field \`data\` (or one field per input column)
 dictl score --package . --redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1 --out-stream scores

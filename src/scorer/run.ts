@@ -12,6 +12,7 @@ import { extname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { dataError, notFound, usageError } from '../errors.js';
+import { countLines } from '../util/lines.js';
 import type { Progress } from '../ui/progress.js';
 import { tempPathFor } from '../io/atomic.js';
 import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type ScoredRow } from './scorer.js';
@@ -706,7 +707,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   const outExt = extname(outPath).toLowerCase();
   const outCsv = outExt === '.csv';
   if (!outCsv && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
-  if (outPath === inPath) throw usageError('--output must differ from --input');
+  if (outPath === inPath) throw usageError('--out must differ from --input');
   const man = scorer.manifest;
   const classes = man.model.task === 'regression' ? [] : man.model.classes;
   const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
@@ -734,6 +735,8 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
+    // a total for the ETA when progress is shown: lines of a text file (less the CSV header)
+    const total = opts.progress.active && kind !== 'parquet' ? Math.max(0, countLines(inPath) - (kind === 'csv' ? 1 : 0)) : undefined;
     const writeBatch = (res: ScoredColumns | null, at: number[], dead: string[], count: number, t0: number) => {
       const lines = new Array<string>(at.length);
       for (let j = 0; j < at.length; j++) {
@@ -751,7 +754,7 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
       m.dead += dead.length;
       m.batches++;
       m.lat.push(performance.now() - t0);
-      opts.progress.tick(rowNo);
+      opts.progress.tick(rowNo, total);
     };
     if (kind === 'ndjson') {
       const batches = ndjsonBatches(inPath, opts.batchSize);

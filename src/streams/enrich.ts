@@ -20,7 +20,10 @@ export class LookupEnricher implements Enricher {
     }
     if (ids.length === 0) return;
     const found = await this.lookup.getMany(ids);
-    targets.forEach((e, i) => mergeUnder(e.event!, found[i]));
+    targets.forEach((e, i) => {
+      if (found[i] === null) e.lookupMiss = `entity ${JSON.stringify(ids[i])} not found in the online store`;
+      mergeUnder(e.event!, found[i]);
+    });
   }
 
   async close(): Promise<void> {

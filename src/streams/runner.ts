@@ -93,7 +93,8 @@ export async function scoreBatch(
       rows.push(v.row);
       accepted.push(e);
     } else {
-      dead.push({ eventId: e.id, reason: v.reason, payload: e.raw, source: sourceName });
+      // an event that failed only because its entity was not in the online store says so, not which field it lacked
+      dead.push({ eventId: e.id, reason: e.lookupMiss ? `${e.lookupMiss} (${v.reason})` : v.reason, payload: e.raw, source: sourceName });
     }
   }
   const results: ResultRecord[] = [];

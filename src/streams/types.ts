@@ -35,6 +35,8 @@ export interface SourceEvent {
   error?: string;
   /** Kafka message key, passed on to the output topic */
   key?: string;
+  /** set by online-store enrichment when the event's entity has no entry: the reason if the event then fails validation */
+  lookupMiss?: string;
 }
 
 export interface ResultRecord {

@@ -1,50 +1,128 @@
 /**
  * Progress and logs go to stderr only, so stdout stays one JSON document under --json.
- * On a terminal a live line is redrawn; otherwise one line per phase is printed.
+ * On a terminal a live line is redrawn: the phase, then with tick(done, total) the count, percentage, rate
+ * and ETA. Otherwise (a pipe, a CI log) each phase is one line and a long phase adds a plain progress line
+ * every few seconds (DICTL_PROGRESS_MS, default 5000). --quiet silences phases, ticks and logs; --json
+ * silences phases and ticks (logs and warnings still go to stderr).
  */
 export interface Progress {
-  phase(label: string): void;
+  /** a new step; `unit` names what tick() counts (default "rows") */
+  phase(label: string, opts?: { unit?: string }): void;
   tick(done: number, total?: number): void;
   log(msg: string): void;
   warn(msg: string): void;
   done(): void;
+  /** true when phases and ticks are shown (not --quiet or --json): worth counting a total for an ETA */
+  readonly active?: boolean;
 }
 
-export function makeProgress(opts: { quiet?: boolean } = {}): Progress {
-  const tty = Boolean(process.stderr.isTTY);
+export interface ProgressOptions {
+  quiet?: boolean;
+  /** --json: no phase or tick lines */
+  json?: boolean;
+  /** for tests: treat stderr as a terminal or not, a clock, and the plain-line interval */
+  tty?: boolean;
+  now?: () => number;
+  intervalMs?: number;
+  write?: (s: string) => void;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+
+/** "1.2M" style for rates: three significant digits. */
+export function shortCount(n: number): string {
+  const a = Math.abs(n);
+  if (a >= 1e9) return `${(n / 1e9).toPrecision(3)}G`;
+  if (a >= 1e6) return `${(n / 1e6).toPrecision(3)}M`;
+  if (a >= 1e4) return `${(n / 1e3).toPrecision(3)}k`;
+  return a >= 100 ? String(Math.round(n)) : n.toPrecision(3).replace(/\.?0+$/, '');
+}
+
+/** "8 s", "2 min 05 s", "1 h 02 min". */
+export function duration(sec: number): string {
+  if (!Number.isFinite(sec) || sec < 0) return '?';
+  const s = Math.round(sec);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/**
+ * Pure: the progress text after the label, e.g. " 45% 2,250,000/5,000,000 rows · 1.21M rows/s · ETA 2 s".
+ * `elapsedMs` is the time since the count started from `startDone`.
+ */
+export function progressText(done: number, total: number | undefined, unit: string, elapsedMs: number, startDone = 0): string {
+  const rate = elapsedMs > 0 ? ((done - startDone) * 1000) / elapsedMs : 0;
+  const parts: string[] = [];
+  if (total && total > 0) parts.push(`${Math.min(100, Math.floor((100 * done) / total))}% ${int(done)}/${int(total)} ${unit}`);
+  else parts.push(`${int(done)} ${unit}`);
+  if (rate > 0 && elapsedMs >= 500) {
+    parts.push(`${shortCount(rate)} ${unit}/s`);
+    if (total && total > done) parts.push(`ETA ${duration((total - done) / rate)}`);
+  }
+  return ' ' + parts.join(' · ');
+}
+
+export function makeProgress(opts: ProgressOptions = {}): Progress {
+  const tty = opts.tty ?? Boolean(process.stderr.isTTY);
   const quiet = opts.quiet || process.env.DICTL_QUIET === '1';
+  const silentProgress = quiet || Boolean(opts.json);
+  const now = opts.now ?? Date.now;
+  const interval = opts.intervalMs ?? (Number(process.env.DICTL_PROGRESS_MS) || 5000);
+  const write = opts.write ?? ((s: string) => void process.stderr.write(s));
   let label = '';
+  let unit = 'rows';
   let last = 0;
   let live = false;
+  // the count's start: reset when a phase begins or the count goes back (a new query in the same phase)
+  let t0 = 0;
+  let start = 0;
+  let prev = 0;
   const clear = () => {
     if (live) {
-      process.stderr.write('\r\x1b[2K');
+      write('\r\x1b[2K');
       live = false;
     }
   };
   return {
-    phase(l) {
+    active: !silentProgress,
+    phase(l, o) {
       clear();
       label = l;
-      if (!quiet) process.stderr.write(tty ? `${l}…` : `${l}…\n`);
-      live = tty && !quiet;
+      unit = o?.unit ?? 'rows';
+      t0 = now();
+      last = t0;
+      start = 0;
+      prev = 0;
+      if (!silentProgress) write(tty ? `${l}…` : `${l}…\n`);
+      live = tty && !silentProgress;
     },
     tick(done, total) {
-      if (quiet || !tty) return;
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      const pct = total ? ` ${Math.floor((100 * done) / total)}% (${done}/${total})` : ` ${done}`;
-      process.stderr.write(`\r\x1b[2K${label}…${pct}`);
-      live = true;
+      if (silentProgress) return;
+      const t = now();
+      if (done < prev) {
+        t0 = t;
+        start = done;
+      }
+      prev = done;
+      if (tty) {
+        if (t - last < 100) return;
+        last = t;
+        write(`\r\x1b[2K${label}…${progressText(done, total, unit, t - t0, start)}`);
+        live = true;
+      } else {
+        if (t - last < interval) return;
+        last = t;
+        write(`${label}…${progressText(done, total, unit, t - t0, start)}\n`);
+      }
     },
     log(msg) {
       clear();
-      if (!quiet) process.stderr.write(msg + '\n');
+      if (!quiet) write(msg + '\n');
     },
     warn(msg) {
       clear();
-      process.stderr.write(`Warning: ${msg}\n`);
+      write(`Warning: ${msg}\n`);
     },
     done() {
       clear();

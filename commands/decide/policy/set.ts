@@ -55,6 +55,7 @@ export default class PolicySet extends DictlCommand {
       };
     }
     const p = await setPolicy(this.workspace, args.model, spec, { wait: flags.wait, source: flags.file ? 'file' : 'set', reason: flags.note });
-    return this.emit(p, (x) => renderPolicy(x));
+    const { repackageNotice } = await import('../../../src/decide/stale.js');
+    return this.emit(p, (x) => `${renderPolicy(x)}\n${repackageNotice(x.model, x.version)}`);
   }
 }

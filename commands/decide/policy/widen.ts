@@ -11,7 +11,7 @@ export default class PolicyWiden extends DictlCommand {
     ...writeFlags,
     target: Flags.string({ description: 'lower confidence bound of agreement that a moved score range must reach', default: '0.95' }),
     confidence: Flags.string({ description: 'confidence level of the Wilson interval', default: '0.95' }),
-    by: Flags.string({ description: 'who applies it (recorded in the audit log)' }),
+    actor: Flags.string({ description: 'who applies it (recorded in the audit log)', aliases: ['by'] }),
   };
 
   async run() {
@@ -22,7 +22,7 @@ export default class PolicyWiden extends DictlCommand {
     if (!(confidence > 0 && confidence < 1)) throw usageError(`--confidence must be between 0 and 1, got "${flags.confidence}"`);
     const { widenPolicy } = await import('../../../src/decide/earned.js');
     const { renderPolicy, renderTrust } = await import('../../../src/decide/render.js');
-    const r = await widenPolicy(this.workspace, args.model, { target, confidence, wait: flags.wait, actor: flags.by });
+    const r = await widenPolicy(this.workspace, args.model, { target, confidence, wait: flags.wait, actor: flags.actor });
     return this.emitVerdict(r, r.applied, `no change: ${r.trust.reason}`, (x) => (x.applied ? `${renderTrust(x.trust)}\n\nApplied:\n${renderPolicy(x.policy!)}` : renderTrust(x.trust)));
   }
 }
