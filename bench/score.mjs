@@ -27,51 +27,7 @@ const scale = Number(process.env.BENCH_SCALE ?? 1);
 const N = Math.max(1000, Math.round(1_000_000 * scale));
 const fmt = (x) => Math.round(x).toLocaleString('en-US');
 
-// ── a seeded generator (mulberry32) shared by the data and the fitted statistics
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const NUM = Array.from({ length: 15 }, (_, i) => `x${i}`);
-const CATS = [
-  ['state', Array.from({ length: 51 }, (_, i) => `s${String(i).padStart(2, '0')}`)],
-  ['area_code', ['a408', 'a415', 'a510']],
-  ['international_plan', ['no', 'yes']],
-  ['voice_mail_plan', ['no', 'yes']],
-];
-
-function model() {
-  const r = rng(7);
-  const features = [];
-  const outputNames = [];
-  for (const c of NUM) {
-    features.push({ kind: 'numeric', name: c, input: c, steps: [{ op: 'impute', value: 50 + r() }, { op: 'affine', sub: 50 + r(), div: 10 + r() }] });
-    outputNames.push(c);
-  }
-  for (const [c, cats] of CATS) {
-    const outputs = cats.map((v) => `${c}=${v}`);
-    features.push({ kind: 'onehot', name: c, input: c, impute: cats[0], categories: cats, folded: [], otherSlot: false, unknown: 'zeros', outputs });
-    outputNames.push(...outputs);
-  }
-  const P = outputNames.length;
-  return {
-    kind: 'model', name: 'bench', version: 1, algorithm: 'logistic', task: 'binary',
-    label: { column: 'y', task: 'binary', positive: 'yes', classes: ['no', 'yes'] },
-    featureNames: outputNames, coef: [Array.from({ length: P }, () => (r() - 0.5) * 0.6)], intercept: [-1.5], threshold: 0.5,
-    params: {}, convergence: { solver: 'none', iterations: 0, converged: true, gradNorm: 0, warnings: [] }, trainMetrics: {}, seed: 1,
-    pipeline: {
-      inputs: [...NUM.map((name) => ({ name, type: 'number', nullable: true })), ...CATS.map(([name]) => ({ name, type: 'string', nullable: true }))],
-      derived: [], features, outputNames,
-    },
-    lineage: { dataset: 'bench@1', datasetSha256: '', featureSet: { name: 'bench', version: 1, hash: '' }, holdout: '', allowUnconsented: false, dictlVersion: '0', node: process.version },
-  };
-}
+const { rng, NUM, CATS, model } = await import('./lib/churn-model.mjs');
 
 function columns(n) {
   const r = rng(11);

@@ -1,13 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
+import { usageError } from '../src/errors.js';
 import { evaluateModel } from '../src/eval/evaluate.js';
 import { bar, fmtNum, renderTable } from '../src/ui/table.js';
 
 export default class Evaluate extends DictlCommand {
   static override summary = 'Score a model on its persisted holdout: AUC, PR AUC, log loss, Brier, F1, confusion, calibration, lift; store the result with the version.';
   static override description =
-    'Uses the test split of the feature build the model was trained on (the persisted holdout). --by repeats the metrics per value of a raw dataset column; --compare scores another model on the same holdout side by side; --html writes a self-contained HTML report with ROC, PR, calibration and lift charts.';
+    'Uses the test split of the feature build the model was trained on (the persisted holdout). --by repeats the metrics per value of a raw dataset column; --compare scores another model on the same holdout side by side; --html writes a self-contained HTML report with ROC, PR, calibration and lift charts. A segmentation (kmeans) needs no --holdout: it is described by its segments (rows, share, most distinctive columns), and --html charts the sizes and the centre profile.';
   static override examples = [
+    '<%= config.bin %> evaluate segments@1 --html segments.html',
     '<%= config.bin %> evaluate churn-model@latest --holdout',
     '<%= config.bin %> evaluate churn-model@3 --holdout --by plan',
     '<%= config.bin %> evaluate churn-model@latest --holdout --compare churn-model@champion --html report.html',
@@ -26,6 +28,14 @@ export default class Evaluate extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(Evaluate);
+    this.checkOutputs([['--html', flags.html], ['--scores', flags.scores]]);
+    const { resolveModel } = await import('../src/registry/models.js');
+    if (resolveModel(this.workspace, args.model).model.task === 'segmentation') {
+      if (flags.by || flags.compare) throw usageError(`--by and --compare score a label on the holdout; ${args.model} is a segmentation`, `see the segments per value instead: dictl dataset derive NAME --from DATASET --segments ${args.model}, then dictl explore NAME --by segment --target COLUMN`);
+      const { evaluateSegments, segmentTable } = await import('../src/eval/segments.js');
+      const s = evaluateSegments(this.workspace, args.model, { report: flags.html });
+      return this.emit(s, (x) => [`${x.model}: ${x.headline}`, segmentTable(x.segments), ...(x.report ? [`Report: ${x.report}`] : [])].join('\n'));
+    }
     const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
     return this.emit(r, (x) => {
       const e = x.evaluation;
@@ -52,7 +62,7 @@ export default class Evaluate extends DictlCommand {
         const keys = Object.keys(e.segments.groups[0]?.metrics ?? {});
         out.push(`By ${e.segments.column}\n` + renderTable(['segment', 'rows', ...keys], e.segments.groups.map((g) => [g.value, g.n, ...keys.map((k) => g.metrics[k])])));
       }
-      out.push(`Stored: ${x.stored}`);
+      out.push(x.stored ? `Stored: ${x.stored}` : 'Not stored: the registry is read-only');
       if (x.report) out.push(`Report: ${x.report}`);
       if (x.scores) out.push(`Scores: ${x.scores}`);
       return out.join('\n');

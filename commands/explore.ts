@@ -28,6 +28,7 @@ export default class Explore extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(Explore);
+    this.checkOutputs([['--html', flags.html]]);
     const r = await explore(
       this.workspace,
       {

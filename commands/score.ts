@@ -9,6 +9,7 @@ export default class Score extends DictlCommand {
     'Pipe mode (no --input): NDJSON on stdin → one NDJSON line per event on stdout, in order (errors as {"error","line"} lines); the --json summary goes to stderr.',
     'File mode: --input FILE.csv|.parquet|.ndjson --out FILE.ndjson|.csv; stream mode: --redis or --kafka (see the streams flags). In both the --json summary goes to stdout.',
     'SIGINT/SIGTERM stop reading, finish the events already read and print the summary.',
+    'Reasons: --explain K adds to each result "base" (the base value on the margin scale: log-odds for binary models, the value for regression) and "reasons": the K source columns with the largest |contribution|, each {"column","value","contribution"}; with every column listed, base + Σ contribution is the row\'s margin. Linear models: coefficient × (value − training mean), one-hot levels summed back to their column. CSV output gets base, reasonI_column, reasonI_value, reasonI_contribution. Multiclass results explain the predicted class ("explained_class"). Review cases keep their top reasons either way.',
     'Shadow deployment: --challenger DIR scores every event with a second package on the same validated rows. The champion\'s output and action are emitted as usual; the challenger\'s score and the action its policy (else the champion\'s) would take are only logged (registry/shadow/MODEL/log.ndjson, or the Redis stream shadow:MODEL with --redis) and shown under "challenger" in each NDJSON/stream output. Report: dictl decide shadow MODEL.',
   ].join('\n');
   static override examples = [
@@ -19,6 +20,7 @@ export default class Score extends DictlCommand {
     '<%= config.bin %> score --package build/churn-scorer --redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1 --out-stream scores',
     '<%= config.bin %> score --package build/churn-scorer --kafka broker:9092 --topic events --group scorers --out-topic scores',
     '<%= config.bin %> score --package build/churn-v3 --challenger build/churn-v4 --input events.ndjson --out decisions.ndjson',
+    'cat events.ndjson | <%= config.bin %> score --package build/churn-scorer --explain 3',
   ];
   static override flags = {
     package: Flags.string({ char: 'p', description: 'scorer package folder (made by dictl package)', required: true }),
@@ -44,11 +46,14 @@ export default class Score extends DictlCommand {
     'block-ms': Flags.integer({ description: 'longest wait for new stream events per read', default: 1000, min: 1, helpGroup: 'STREAMS' }),
     'max-events': Flags.integer({ description: 'stop after this many events (streams)', min: 1, helpGroup: 'STREAMS' }),
     'idle-exit-ms': Flags.integer({ description: 'stop when no event arrived for this long (streams)', min: 1, helpGroup: 'STREAMS' }),
+    explain: Flags.integer({ description: 'add the top K reasons (source column, value, contribution on the margin scale) and the base value to each result', min: 1, max: 1000 }),
     'claim-idle-ms': Flags.integer({ description: 'claim pending events idle this long from dead consumers', default: 30000, min: 1, helpGroup: 'STREAMS' }),
   };
 
   async run() {
     const { flags } = await this.parseCommand(Score);
+    const dl = flags['dead-letter'];
+    this.checkOutputs([['--out', flags.out], ['--dead-letter', dl && !/^(stream|topic):/.test(dl) ? dl : undefined]], [flags.input ?? '', flags.package]);
     // one naming convention on the command line (--out, --online-store); the scorer's options keep their names
     const r = await scoreCommand({ ...flags, output: flags.out, lookup: flags['online-store'] } as unknown as ScoreFlags, this.progress);
     const human = (x: typeof r) =>

@@ -1,9 +1,11 @@
 import { Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../src/base.js';
+import { withMemoryBudget } from '../src/io/memory.js';
 import { usageError } from '../src/errors.js';
 import type { Metric } from '../src/ml/fit.js';
 import type { Penalty } from '../src/ml/logistic.js';
 import { trainModel, type TrainResult } from '../src/ml/train.js';
+import { humanSeconds, makeProgress } from '../src/ui/progress.js';
 import { renderTable } from '../src/ui/table.js';
 
 function num(name: string, v: string | undefined): number | undefined {
@@ -30,7 +32,7 @@ function human(r: TrainResult): string {
   if (r.cv) {
     const keys = [...new Set(['model', ...r.cv.trials.flatMap((t) => Object.keys(t.params))])].filter((k) => k !== 'model' || r.cv!.trials.some((t) => t.params.model !== undefined));
     const best = JSON.stringify(r.cv.best);
-    lines.push(`  ${r.cv.folds}-fold cross-validation (${r.cv.metric}, seed ${r.cv.seed}); best: ${Object.entries(r.cv.best).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    lines.push(`  ${r.cv.folds}-fold cross-validation (${r.cv.metric}, seed ${r.cv.seed}, feature state ${r.cv.preprocessing === 'per-fold' ? 'refitted per fold' : 'shared by all folds'}); best: ${Object.entries(r.cv.best).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     lines.push(
       renderTable(
         [...keys, `${r.cv.metric} mean ± sd`, ...Array.from({ length: r.cv.folds }, (_, i) => `fold ${i + 1}`), ''],
@@ -43,15 +45,41 @@ function human(r: TrainResult): string {
       ),
     );
   }
-  lines.push(`  time: load ${r.timings.loadMs} ms, search ${r.timings.cvMs} ms, fit ${r.timings.fitMs} ms, total ${r.timings.totalMs} ms`);
+  if (r.segments) {
+    const best = JSON.stringify(r.segments.best);
+    lines.push(`  segments chosen by mean silhouette on ${r.segments.sample} sampled rows; best: ${Object.entries(r.segments.best).filter(([k]) => k === 'k').map(([k, v]) => `${k}=${v}`).join(' ')}`);
+    lines.push(
+      renderTable(
+        ['k', 'n_init', 'inertia', 'silhouette', 'iterations', ''],
+        r.segments.trials.map((t) => [String(t.params.k), String(t.params.n_init), t.inertia.toPrecision(7), t.silhouette === null ? 'n/a' : t.silhouette.toFixed(4), String(t.iterations), JSON.stringify(t.params) === best ? 'best' : '']),
+      ),
+    );
+  }
+  lines.push(`  time: load ${humanSeconds(r.timings.loadMs)}, search ${humanSeconds(r.timings.cvMs)}, fit ${humanSeconds(r.timings.fitMs)}, total ${humanSeconds(r.timings.totalMs)}`);
+
   lines.push(`  ${r.path}`);
   return lines.join('\n');
 }
 
 export default class Train extends DictlCommand {
-  static override summary = 'Train a model (logistic or linear regression, or gradient-boosted trees) on a feature build and register it.';
-  static override description =
-    'Fits on the training rows of the feature build only. --model picks the family: logistic (labels with classes, the default), linear (numeric labels, the default) or gbdt (histogram gradient-boosted trees; missing numbers and string-index codes are taken natively, so a feature set for trees may pass numerics raw and categoricals through string_index). Linear models: C has scikit-learn\'s meaning (loss = C·Σ logloss + penalty, intercept not penalised). gbdt hyper-parameters go in --param KEY=VALUE: loss, learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins, subsample, colsample, early_stopping (auto|on|off), n_iter_no_change, validation_fraction, tol. With --tune, searches a grid or random sample by stratified k-fold cross-validation, across families with a model= axis ("model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"; an unprefixed key applies to every family that has it; gbdt fits of a search stop early), then refits the best configuration on all training rows and records its family. The registered model.json is byte-identical for the same inputs and seed.';
+  static override summary = 'Train a model (logistic or linear regression, gradient-boosted trees, or k-means segments) on a feature build and register it.';
+  static override description = [
+    'Fits on the training rows of the feature build only. --model picks the family: logistic (labels with classes, the default), linear (numeric labels, the default) or gbdt (histogram gradient-boosted trees; missing numbers and string-index codes are taken natively, so a feature set for trees may pass numerics raw and categoricals through string_index). Linear models: C has scikit-learn\'s meaning (loss = C·Σ logloss + penalty, intercept not penalised). gbdt hyper-parameters go in --param KEY=VALUE: loss, learning_rate, max_iter, max_leaf_nodes, max_depth, min_samples_leaf, l2_regularization, max_bins, subsample, colsample, early_stopping (auto|on|off), n_iter_no_change, validation_fraction, tol. With --tune, searches a grid or random sample by stratified k-fold cross-validation, across families with a model= axis ("model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"; an unprefixed key applies to every family that has it; gbdt fits of a search stop early), then refits the best configuration on all training rows and records its family. --model kmeans segments the training rows (a feature set without a label fits on all rows): --k, and --param n_init, max_iter, tol (scikit-learn\'s meanings), silhouette_sample; --tune --grid "kmeans.k=2,3,4,5,6,8" fits each k and keeps the one with the highest mean silhouette on a seeded sample of rows. The registered model.json is byte-identical for the same inputs and seed.',
+    '',
+    'C is the inverse regularisation strength, with scikit-learn\'s meaning for every model (intercept never penalised):',
+    '  binary/multiclass label: logistic regression, C·Σ logloss + penalty — LogisticRegression(C=C)',
+    '  numeric label, --penalty l2: ridge, Ridge(alpha = 1/C)',
+    '  numeric label, --penalty l1: lasso, Lasso(alpha = 1/(C·n)), n = training rows; elasticnet likewise with l1_ratio',
+    '  --penalty none: no penalty (C ignored); ordinary least squares for a numeric label',
+    '',
+    'Linear solvers: binary logistic regression with up to 400 features uses Newton steps (Cholesky; coordinate descent for l1/elasticnet), otherwise L-BFGS (OWL-QN with an l1 part); ridge/OLS a Cholesky solve, lasso coordinate descent. --max-iter caps the iterations of whichever runs. Every pass over the rows runs on all cores (--workers).',
+    '',
+    'Defaults: --c 1, --penalty l2, --max-iter 1000, --tol 1e-4, --seed 42, --threshold 0.5, --folds 5, --metric auc (binary) / logloss (multiclass) / rmse (numeric), --grid with --tune "C=0.001,0.01,0.1,1,10,100,1000" (linear) or "learning_rate=0.05,0.1;max_leaf_nodes=15,31" (gbdt), --model logistic (classes) / linear (numbers), --workers = number of cores.',
+    '',
+    'With --tune, searches a grid (or --trials random configurations) by k-fold cross-validation (stratified for classification) with seeded folds, then refits the best configuration on all training rows. In each fold the feature state (imputation values, scales, quantiles, category lists) is refitted on that fold\'s training rows only, from the raw data of the build — as a scikit-learn Pipeline inside GridSearchCV — so no validation row influences its own preprocessing; the model records this as cv.preprocessing "per-fold" and keeps each training row\'s fold in cv.foldOf. If the feature-set file or its data changed since the build, the folds share the build\'s feature state instead (recorded as "shared", with a warning). Configurations differing only in C are fitted in ascending C, each warm-started from the previous.',
+    '',
+    'Progress on stderr: fits done/total, the current configuration and fold, elapsed time and ETA (redrawn on a terminal, a line every few seconds otherwise; nothing but warnings with --json or --quiet).',
+  ].join('\n');
   static override examples = [
     '<%= config.bin %> train --features churn --name churn-model',
     '<%= config.bin %> train --features churn@2 --name churn-model --c 0.1 --penalty l1 --json',
@@ -63,14 +91,20 @@ export default class Train extends DictlCommand {
     '<%= config.bin %> train --features churn-trees --name churn-gbdt --model gbdt --param learning_rate=0.05 --param max_leaf_nodes=15 --param max_iter=300',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1;gbdt.max_leaf_nodes=15,31"',
     '<%= config.bin %> train --features churn --name churn-model --tune --grid "model=logistic,gbdt" --trials 6',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 6',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --tune --grid "kmeans.k=2,3,4,5,6,8"',
+    '<%= config.bin %> train --features churn-segments --name segments --model kmeans --k 5 --param n_init=20 --param max_iter=500',
+    '<%= config.bin %> train --features big --name big-model --memory-limit 4GB',
   ];
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     features: Flags.string({ description: 'feature build: NAME, NAME@VERSION or NAME@latest', required: true }),
     name: Flags.string({ description: 'model name to register the new version under', required: true }),
-    model: Flags.string({ description: 'model family: logistic, linear or gbdt (default: logistic for labels with classes, linear for numbers)' }),
+    model: Flags.string({ description: 'model family: logistic, linear, gbdt or kmeans (segments; no label needed) (default: logistic for labels with classes, linear for numbers)' }),
+    k: Flags.integer({ description: 'kmeans: number of segments (default 8); with --tune, give --grid "kmeans.k=2,3,4,…" instead' }),
     param: Flags.string({ description: 'a hyper-parameter of the family as KEY=VALUE (repeatable), e.g. --param learning_rate=0.05', multiple: true }),
-    c: Flags.string({ description: 'inverse regularisation strength C (scikit-learn meaning)', default: '1' }),
+    c: Flags.string({ description: 'inverse regularisation strength C: logistic C; ridge alpha = 1/C; lasso alpha = 1/(C·n)', default: '1' }),
     penalty: Flags.string({ description: 'penalty', options: ['l2', 'l1', 'elasticnet', 'none'], default: 'l2' }),
     'l1-ratio': Flags.string({ description: 'elastic-net mixing: 0 = l2 … 1 = l1 (default 0.5)' }),
     'class-weight': Flags.string({ description: '"balanced" or CLASS=WEIGHT,… (e.g. yes=2,no=1)' }),
@@ -82,14 +116,14 @@ export default class Train extends DictlCommand {
     grid: Flags.string({ description: 'search grid, e.g. "C=0.01,0.1,1,10,100;penalty=l1,l2;l1_ratio=0.2,0.8" or "model=logistic,gbdt;logistic.C=0.1,1;gbdt.learning_rate=0.05,0.1"' }),
     trials: Flags.integer({ description: 'random search: number of sampled configurations (C log-uniform; from --grid if given)' }),
     folds: Flags.integer({ description: 'cross-validation folds (stratified for classification)', default: 5 }),
-    metric: Flags.string({ description: 'objective of the search', options: ['auc', 'logloss', 'f1', 'accuracy', 'rmse', 'mae', 'r2'] }),
-    workers: Flags.integer({ description: 'worker threads for the search (default: number of cores)' }),
+    metric: Flags.string({ description: 'objective of the search (default: auc for binary, logloss for multiclass, rmse for numeric labels)', options: ['auc', 'logloss', 'f1', 'accuracy', 'rmse', 'mae', 'r2'] }),
+    workers: Flags.integer({ description: 'threads each fit uses (row blocks; default: number of cores); results do not depend on it' }),
     'allow-unconsented': Flags.boolean({ description: 'train on a dataset whose consent is opt-out/unknown (recorded in the lineage)', default: false }),
   };
 
   async run() {
     const { flags } = await this.parseCommand(Train);
-    const r = await trainModel(
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () => trainModel(
       this.workspace,
       {
         features: flags.features,
@@ -112,9 +146,10 @@ export default class Train extends DictlCommand {
         workers: flags.workers,
         allowUnconsented: flags['allow-unconsented'],
         wait: flags.wait,
+        k: flags.k,
       },
       this.progress,
-    );
+    ));
     return this.emit(r, human);
   }
 }

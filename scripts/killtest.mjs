@@ -5,13 +5,19 @@
  * crash leftovers are allowed and must be cleared by `dictl doctor --repair`, after which doctor must
  * find nothing at all to repair).
  *
+ * Before the random trials, deterministic kills at the worst moments (DICTL_TEST_KILL_AT): between
+ * committing a version and appending its audit entry, for every store (dataset, holdout, feature build,
+ * model, alias), and between the two renames of `package` (old package aside, new one not yet in).
+ * Doctor must name the gap, --repair must record it, and the next `package` must leave a complete
+ * package and no staging folder.
+ *
  *   node scripts/killtest.mjs                 # 50 trials (build dist first: npx tsc -p .)
  *   node scripts/killtest.mjs --trials 5 --seed 3 --json
  *
  * Exit 0 when every trial left a consistent registry; 1 otherwise. Prints one line per trial.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +44,7 @@ if (argv[0] === '--worker') {
 }
 
 const trials = Number(opt('trials', '50'));
+let bad = 0;
 let seed = Number(opt('seed', String(Date.now() % 100000)));
 const json = argv.includes('--json');
 const rand = () => {
@@ -94,6 +101,57 @@ else {
   );
 }
 must(ws, ['model', 'promote', 'churn-model@1', '--gate', 'auc>=0.5']);
+
+/** `dictl doctor --json` in the workspace: its exit and its report (an unreadable answer is an error). */
+function doctorReport() {
+  const d = cli(ws, ['doctor', '--json']);
+  try {
+    return { d, report: JSON.parse(d.stdout) };
+  } catch {
+    return { d, report: { consistent: false, issues: [{ severity: 'error', code: 'doctor-output', message: d.stderr }] } };
+  }
+}
+
+// ── deterministic kills: between commit and audit append of every store, between package's renames ──
+const { runDoctor: doctorOf } = await import(join(ROOT, 'dist/src/registry/doctor.js'));
+const { workspaceAt: wsAt } = await import(join(ROOT, 'dist/src/workspace.js'));
+function runKilledAt(point, cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: ws, encoding: 'utf8', env: { ...process.env, DICTL_QUIET: '1', DICTL_TEST_KILL_AT: point } });
+  return { code: r.status, signal: r.signal, stderr: r.stderr };
+}
+const pkgOut = join(ws, '..', `${ws.split('/').pop()}-pkg`);
+must(ws, ['package', 'churn-model@1', '--out', pkgOut]);
+const pkgManifest = readFileSync(join(pkgOut, 'manifest.json'), 'utf8');
+const points = [
+  { point: 'dataset-commit', expect: 'audit-missing-entry', run: (n) => [process.execPath, [RUN, 'dataset', 'register', `kt${n}`, '--file', join(SHARED, 'datasets/pima.csv'), '--steward', 'ml@example.com']] },
+  { point: 'holdout-commit', expect: 'audit-missing-entry', run: (n) => [process.execPath, [RUN, 'holdout', 'create', 'churn@1', '--fraction', '0.2', '--seed', String(100 + n)]] },
+  { point: 'feature-commit', expect: 'audit-missing-entry', run: (n) => (copyFileSync(join(ROOT, 'features/churn.yaml'), join(ws, `features/kt${n}.yaml`)), [process.execPath, [RUN, 'feature', 'build', `kt${n}`]]) },
+  { point: 'model-commit', expect: 'audit-missing-register', run: () => [process.execPath, [fileURLToPath(import.meta.url), '--worker', ws]] },
+  { point: 'alias-commit', expect: 'audit-missing-alias', run: (n) => [process.execPath, [RUN, 'model', 'alias', 'churn-model@1', `kt${n}`]] },
+  { point: 'package-swap', expect: null, run: () => [process.execPath, [RUN, 'package', 'churn-model@1', '--out', pkgOut]] },
+];
+const pointResults = [];
+for (const [n, p] of points.entries()) {
+  const [cmd, args] = p.run(n);
+  const r = runKilledAt(p.point, cmd, args);
+  const { d, report } = doctorReport();
+  const codes = (report.issues ?? []).filter((i) => i.severity !== 'info').map((i) => i.code);
+  const errors = (report.issues ?? []).filter((i) => i.severity === 'error').map((i) => `${i.code}: ${i.message}`);
+  let extra = true;
+  if (p.point === 'package-swap') {
+    // --out is empty for now; the next run puts the old one back, replaces it, and leaves nothing beside it
+    const aside = readdirSync(dirname(pkgOut)).filter((f) => f.startsWith(`.tmp-${pkgOut.split('/').pop()}.old.`)).length;
+    const again = cli(ws, ['package', 'churn-model@1', '--out', pkgOut]);
+    const left = readdirSync(dirname(pkgOut)).filter((f) => f.startsWith(`.tmp-${pkgOut.split('/').pop()}`));
+    extra = aside === 1 && again.code === 0 && left.length === 0 && readFileSync(join(pkgOut, 'manifest.json'), 'utf8') === pkgManifest;
+  }
+  const repaired = await doctorOf(wsAt(ws), { repair: true, wait: 30, actor: 'killtest' });
+  const after = await doctorOf(wsAt(ws), {});
+  const ok = r.signal === 'SIGKILL' && d.code === 0 && report.consistent === true && errors.length === 0 && (p.expect === null || codes.includes(p.expect)) && extra && repaired.consistent && after.consistent && after.leftovers === 0;
+  if (!ok) bad++;
+  pointResults.push({ point: p.point, killed: r.signal === 'SIGKILL', consistent: report.consistent, leftovers: codes, errors, afterRepair: after.leftovers, ok });
+  log(`kill at ${p.point.padEnd(15)} ${r.signal === 'SIGKILL' ? 'killed' : `exit ${r.code} (not killed!)`}  doctor: ${report.consistent ? 'consistent' : 'INCONSISTENT'} leftovers [${codes.join(', ')}]${ok ? '' : '  ← FAIL'}`);
+}
 
 // ── the operations that get killed ──
 const ops = {
@@ -157,7 +215,6 @@ for (const n of names) {
 const { runDoctor } = await import(join(ROOT, 'dist/src/registry/doctor.js'));
 const { workspaceAt } = await import(join(ROOT, 'dist/src/workspace.js'));
 const results = [];
-let bad = 0;
 for (let t = 1; t <= trials; t++) {
   const name = names[Math.floor(rand() * names.length)];
   // a quarter of the kill points anywhere in the process's life, the rest inside its critical
@@ -165,13 +222,7 @@ for (let t = 1; t <= trials; t++) {
   const lifetime = rand() < 0.25;
   const at = lifetime ? Math.floor(rand() * duration[name] * 1.1) : Math.floor(rand() * Math.max(2, held[name] * 1.1));
   const r = await runOnce(name, lifetime ? { after: at } : { afterLock: at });
-  const d = cli(ws, ['doctor', '--json']);
-  let report;
-  try {
-    report = JSON.parse(d.stdout);
-  } catch {
-    report = { consistent: false, issues: [{ severity: 'error', code: 'doctor-output', message: d.stderr }] };
-  }
+  const { d, report } = doctorReport();
   const errors = (report.issues ?? []).filter((i) => i.severity === 'error');
   const leftovers = (report.issues ?? []).filter((i) => i.severity === 'leftover').map((i) => i.code);
   // repair, then nothing may be left to repair
@@ -195,7 +246,7 @@ const missing = versions.filter((v) => !regs.includes(`churn-model@${v}`));
 if (dupes.length || missing.length) bad++;
 const killed = results.filter((r) => r.killed).length;
 const killedInLock = results.filter((r) => r.inLock).length;
-const summary = { workspace: ws, trials, killed, killedInLock, withLeftovers: results.filter((r) => r.leftovers.length).length, failed: bad, versions: versions.length, duplicateAuditEntries: dupes, versionsWithoutAudit: missing, ops: Object.fromEntries(names.map((n) => [n, results.filter((r) => r.op === n).length])) };
+const summary = { workspace: ws, trials, points: pointResults, killed, killedInLock, withLeftovers: results.filter((r) => r.leftovers.length).length, failed: bad, versions: versions.length, duplicateAuditEntries: dupes, versionsWithoutAudit: missing, ops: Object.fromEntries(names.map((n) => [n, results.filter((r) => r.op === n).length])) };
 if (json) process.stdout.write(JSON.stringify({ summary, results }, null, 2) + '\n');
 else console.log(`${trials} trials, ${killed} killed mid-run (${killedInLock} inside the lock), ${results.filter((r) => r.leftovers.length).length} left crash leftovers (repaired), ${bad} inconsistent; ${versions.length} versions, audit: ${dupes.length} duplicate, ${missing.length} missing register entries`);
 process.exit(bad ? 1 : 0);

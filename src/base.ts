@@ -4,10 +4,11 @@
  * kinds to exit codes: 0 ok, 1 negative verdict, 2 usage, 3 bad data, 4 not found, 5 busy, 70 defect.
  */
 import { Command, Flags, Interfaces } from '@oclif/core';
-import { DictlError, EXIT_CODES } from './errors.js';
+import { DictlError, EXIT_CODES, environmentError } from './errors.js';
 import { makeProgress, type Progress } from './ui/progress.js';
 import { parseErrorMessage, usageLine } from './ui/usage.js';
 import { findWorkspace, type Workspace } from './workspace.js';
+import { checkOutputPaths } from './io/outputs.js';
 
 export const baseFlags = {
   json: Flags.boolean({ description: 'print one JSON document on stdout (logs and progress go to stderr)', default: false, helpGroup: 'GLOBAL' }),
@@ -19,6 +20,13 @@ export const baseFlags = {
 /** Flags of commands that write to the workspace. */
 export const writeFlags = {
   wait: Flags.integer({ description: 'seconds to wait for the workspace lock instead of failing at once (exit 5)', default: 0, min: 0 }),
+};
+
+/** Flags of commands that can run out of core (DuckDB spills; training streams the matrix). */
+export const memoryFlags = {
+  'memory-limit': Flags.string({
+    description: 'memory budget, e.g. 1GB or 4GB (default: memory_limit in dictl.yaml, else none): DuckDB spills beyond it into .dictl-spill/ in the workspace, removed afterwards',
+  }),
 };
 
 export type BaseFlags = Interfaces.InferredFlags<typeof baseFlags>;
@@ -56,6 +64,21 @@ export abstract class DictlCommand extends Command {
     return this.ws;
   }
 
+  /**
+   * Refuses output flags that would write into registry/, datasets/, onto dictl.yaml, under /proc, /sys,
+   * /dev, onto a folder or onto one of `inputs` (src/io/outputs.ts). Commands call it before doing anything.
+   */
+  protected checkOutputs(outs: [flag: string, path: string | undefined, kind?: 'file' | 'dir'][], inputs: string[] = []): void {
+    if (!outs.some(([, p]) => p)) return;
+    let ws: Workspace | undefined;
+    try {
+      ws = this.workspace;
+    } catch {
+      ws = undefined; // outside a workspace (e.g. scoring with a package): only the other checks apply
+    }
+    checkOutputPaths(ws, outs, inputs);
+  }
+
   /** Prints a command's typed result: JSON on stdout under --json, the human rendering otherwise. */
   protected emit<T>(result: T, human: (r: T) => string): T {
     this.progress.done();
@@ -84,6 +107,8 @@ export abstract class DictlCommand extends Command {
     this.progress.done();
     // oclif's own exits (e.g. --help, --version) pass through
     if (err && (err as { code?: string }).code === 'EEXIT') throw err;
+    const env = environmentError(err);
+    if (env) err = Object.assign(env, { stack: err.stack });
     let kind: string;
     let code: number;
     let hint: string | undefined;

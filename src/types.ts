@@ -56,6 +56,8 @@ export interface DatasetVersion {
   /** lineage: parent dataset refs and the SQL that derived this one */
   parents: string[];
   sql?: string;
+  /** model versions whose outputs are columns here (a `segment` column from dataset derive --segments) */
+  models?: string[];
   /** 1 as registered; each metadata amendment (e.g. `dataset consent`) adds one; the data bytes never change */
   metadataVersion?: number;
   amendments?: { metadataVersion: number; at: string; by: string; reason: string; field: 'consent'; from: string; to: string }[];
@@ -182,8 +184,10 @@ export interface FeatureBuild {
   hash: string;
   definitionHash: string;
   dataset: string; // "churn@1"
-  holdout: string; // holdout hash
-  label: LabelSpec;
+  /** holdout hash; null for an unsupervised set fitted on all rows (no holdout named) */
+  holdout: string | null;
+  /** absent for an unsupervised feature set */
+  label?: LabelSpec;
   pipeline: FittedPipeline;
   rows: { train: number; test: number; skipped: number };
   /** allow_pii and consent overrides in effect */
@@ -218,6 +222,12 @@ export interface CvResult {
   metric: string;
   folds: number;
   seed: number;
+  /**
+   * 'per-fold': the feature state (imputation, scaling, categories) was refitted on each fold's
+   * training rows, as a scikit-learn Pipeline inside GridSearchCV; 'shared': fitted once on all
+   * training rows (older models, or when the feature set changed since the build)
+   */
+  preprocessing?: 'per-fold' | 'shared';
   /** fold index (0..k-1) of each training row, in training-row order */
   foldOf: number[];
   trials: CvTrial[];
@@ -230,15 +240,16 @@ export interface CvResult {
  * common ones: the linear families keep `coef`/`intercept` at the top level (the layout model.json
  * always had), trees keep theirs under `trees`.
  */
-export type ModelVersion = LinearModelVersion | TreeModelVersion;
+export type ModelVersion = LinearModelVersion | TreeModelVersion | SegmentModelVersion;
 
 export interface ModelVersionBase {
   kind: 'model';
   name: string;
   version: number;
   algorithm: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  label: LabelSpec;
+  task: 'binary' | 'multiclass' | 'regression' | 'segmentation';
+  /** what a supervised model predicts; absent for a segmentation */
+  label?: LabelSpec;
   featureNames: string[];
   /** binary decision threshold on P(positive) */
   threshold: number;
@@ -252,7 +263,8 @@ export interface ModelVersionBase {
     dataset: string;
     datasetSha256: string;
     featureSet: { name: string; version: number; hash: string };
-    holdout: string;
+    /** null: a segmentation of an unsupervised set fitted on all rows */
+    holdout: string | null;
     allowUnconsented: boolean;
     dictlVersion: string;
     node: string;
@@ -274,5 +286,25 @@ export interface TreeModelVersion extends ModelVersionBase {
     categorical: string[];
     /** gbdtToJSON of the fitted ensemble */
     model: Record<string, unknown>;
+  };
+}
+
+/**
+ * k-means segments: centres in the model's feature space (featureNames order), the fit's figures, and
+ * for each k tried by --tune its inertia and silhouette. No label; task 'segmentation'.
+ */
+export interface SegmentModelVersion extends ModelVersionBase {
+  algorithm: 'kmeans';
+  task: 'segmentation';
+  kmeans: {
+    k: number;
+    /** k rows × featureNames.length */
+    centers: number[][];
+    /** training rows per segment */
+    sizes: number[];
+    inertia: number;
+    /** mean silhouette on the seeded sample of training rows */
+    silhouette: number | null;
+    silhouetteSample: number;
   };
 }

@@ -77,7 +77,8 @@ describe('dictl evaluate --holdout', () => {
     expect(res.compare!.baseline.holdout).toBe(res.evaluation.holdout);
     const html = readFileSync(report, 'utf8');
     for (const s of ['ROC', 'Precision–recall', 'Calibration (10 bins)', 'Lift by decile', 'Cumulative gain', 'Lineage', 'churn-model@2']) expect(html).toContain(s);
-    expect((html.match(/<svg /g) ?? []).length).toBe(5);
+    // five evaluation charts, then the explanation section: the importance bars and four dependence plots
+    expect((html.match(/<svg /g) ?? []).length).toBe(10);
     expect(html).not.toMatch(/<script|<link|src=|@import|url\(/i);
     expect(html.replace(/xmlns="http:\/\/www\.w3\.org\/2000\/svg"/g, '')).not.toMatch(/https?:\/\//);
   });

@@ -17,9 +17,9 @@ const spec = (families = ['logistic']): SearchSpec => ({
 });
 
 describe('the family registry', () => {
-  it('names logistic, linear and gbdt; an unknown family is a usage error listing them', () => {
-    expect(FAMILIES.map((f) => f.name)).toEqual(['logistic', 'linear', 'gbdt']);
-    expect(() => getFamily('forest')).toThrow(/unknown model family "forest" \(families: logistic, linear, gbdt\)/);
+  it('names logistic, linear, gbdt and kmeans; an unknown family is a usage error listing them', () => {
+    expect(FAMILIES.map((f) => f.name)).toEqual(['logistic', 'linear', 'gbdt', 'kmeans']);
+    expect(() => getFamily('forest')).toThrow(/unknown model family "forest" \(families: logistic, linear, gbdt, kmeans\)/);
     expect(() => familyOf({ algorithm: 'svm', name: 'm', version: 3 })).toThrow(/m@3 has algorithm "svm"/);
   });
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chainTrials, parseGrid, sampleTrials } from '../src/ml/cv.js';
-import { crossValidate } from '../src/ml/tune.js';
+import { crossValidate, type SearchProgress } from '../src/ml/tune.js';
+import { makeRng } from '../src/ml/rng.js';
 import { prepare } from './ml-data.js';
 import { SHARED as SHARED_DIR } from './shared.js';
 import { join } from 'node:path';
@@ -62,16 +63,28 @@ describe('CV grid over C picks what sklearn picks (or a C within 0.002 of its be
   }
 });
 
-describe('parallel search', () => {
-  it('gives the same CvResult with 2 worker threads as in-process', async () => {
-    const d = prepare('pima');
+describe('search on the solver threads', () => {
+  it('gives the same CvResult with 1 and 2 threads, and reports every fit', async () => {
+    // large enough (30 000 × 20) for the fits to run on row blocks in worker threads
+    const n = 30_000;
+    const p = 20;
+    const rng = makeRng(5);
+    const X = new Float64Array(n * p).map(() => rng.next() * 2 - 1);
+    const y = new Float64Array(n).map((_, i) => (rng.next() < 1 / (1 + Math.exp(-(X[i * p] - 0.5 * X[i * p + 1]))) ? 1 : 0));
     const grid = parseGrid('C=0.01,0.1,1;penalty=l1,l2', { C: 1, penalty: 'l2' });
-    let ticks = 0;
-    const one = await crossValidate(d.Xtr, d.ytr, d.ntr, d.p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 1 });
-    const two = await crossValidate(d.Xtr, d.ytr, d.ntr, d.p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onProgress: () => ticks++ });
+    const events: SearchProgress[] = [];
+    const ticks: number[] = [];
+    const one = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 1 });
+    const two = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onEvent: (e) => events.push(e), onProgress: (d) => ticks.push(d) });
     expect(two.cv).toEqual(one.cv);
-    expect(ticks).toBe(8); // 4 folds × 2 chains
+    const fits = events.filter((e) => e.step === 'fit');
+    expect(fits.length).toBe(24); // 4 folds × 6 configurations
+    expect(fits.map((e) => e.done)).toEqual(Array.from({ length: 24 }, (_, i) => i + 1));
+    expect(fits.every((e) => e.total === 24 && e.params !== undefined)).toBe(true);
+    expect(ticks).toEqual(fits.map((e) => e.done));
+    expect(events.filter((e) => e.step === 'fold').map((e) => e.fold)).toEqual([0, 1, 2, 3]);
     expect(one.cv.metric).toBe('logloss');
+    expect(one.cv.preprocessing).toBe('shared');
     // logloss: lower is better, so the best trial has the minimum mean
     const means = one.cv.trials.map((t) => t.mean);
     expect(one.cv.trials[one.bestIndex].mean).toBe(Math.min(...means));

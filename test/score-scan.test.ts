@@ -118,10 +118,12 @@ function exact(scorer: Scorer, line: string): { nums: number[]; strs: string[]; 
 
 /** the pipe path as it was before the scanner: JSON.parse + validate per line, scoreColumns per batch */
 async function referencePipe(scorer: Scorer, text: string, batchSize: number): Promise<{ out: string; dead: string[] }> {
-  const lines = text
+  // error lines name the input line, blank lines counted
+  const numbered = text
     .split('\n')
-    .map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l))
-    .filter((l) => l.trim() !== '');
+    .map((l, k) => ({ l: l.endsWith('\r') ? l.slice(0, -1) : l, no: k + 1 }))
+    .filter((x) => x.l.trim() !== '');
+  const lines = numbered.map((x) => x.l);
   const out: string[] = [];
   const dead: string[] = [];
   for (let b = 0; b < lines.length; b += batchSize) {
@@ -131,7 +133,7 @@ async function referencePipe(scorer: Scorer, text: string, batchSize: number): P
     const at: number[] = [];
     const ids: unknown[] = [];
     batch.forEach((l, i) => {
-      const no = b + i + 1;
+      const no = numbered[b + i].no;
       let ev: unknown;
       try {
         ev = JSON.parse(l);

@@ -28,7 +28,7 @@ describe('scorer package + loadScorer', () => {
   afterAll(() => scorer?.close());
 
   it('writes every file with the hashes the manifest records', () => {
-    expect(readdirSync(dir).sort()).toEqual(['README.md', 'input.avsc', 'manifest.json', 'model.onnx', 'spark_job.py']);
+    expect(readdirSync(dir).sort()).toEqual(['README.md', 'dictl_scoring.py', 'input.avsc', 'manifest.json', 'model.onnx', 'requirements.txt', 'spark_job.py']);
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     for (const [name, f] of Object.entries(m.files as Record<string, { sha256: string; bytes: number }>)) {
       const b = readFileSync(join(dir, name));
@@ -52,7 +52,7 @@ describe('scorer package + loadScorer', () => {
     expect(sha256(readFileSync(`${dir}.tar`))).toBe(w.tar!.sha256);
     const list = spawnSync('tar', ['-tf', `${dir}.tar`], { encoding: 'utf8' });
     expect(list.status).toBe(0);
-    expect(list.stdout.trim().split('\n')).toEqual(['pkg/', 'pkg/model.onnx', 'pkg/input.avsc', 'pkg/README.md', 'pkg/spark_job.py', 'pkg/manifest.json']);
+    expect(list.stdout.trim().split('\n')).toEqual(['pkg/', 'pkg/model.onnx', 'pkg/input.avsc', 'pkg/README.md', 'pkg/spark_job.py', 'pkg/dictl_scoring.py', 'pkg/requirements.txt', 'pkg/manifest.json']);
   });
 
   it('scores rows exactly like applyPipeline + predict, in batches', async () => {

@@ -187,8 +187,8 @@ describe('bad input: usage and data errors, nothing written', () => {
     refuse(['--features', 'churn-trees', '--model', 'gbdt', '--param', 'max_bins=300'], 2, /max_bins must be an integer in \[2, 255\], got 300/);
     refuse(['--features', 'churn-trees', '--model', 'gbdt', '--param', 'min_samples_leaf=0'], 2, /min_samples_leaf/);
     refuse(['--features', 'churn-trees', '--model', 'gbdt', '--param', 'bogus=1'], 2, /unknown gbdt parameter bogus/);
-    refuse(['--features', 'churn-trees', '--model', 'forest'], 2, /unknown model family "forest" \(families: logistic, linear, gbdt\)/);
-    refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,forest'], 2, /unknown model family "forest" \(families: logistic, linear, gbdt\)/);
+    refuse(['--features', 'churn-trees', '--model', 'forest'], 2, /unknown model family "forest" \(families: logistic, linear, gbdt, kmeans\)/);
+    refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,forest'], 2, /unknown model family "forest" \(families: logistic, linear, gbdt, kmeans\)/);
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;gbdt.learning_rate=0,0.1'], 2, /gbdt\.learning_rate must be within/);
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;gbdt.C=1'], 2, /gbdt has no parameter C/);
     refuse(['--features', 'churn', '--tune', '--grid', 'model=logistic,gbdt;alpha=1'], 2, /"alpha" is not a parameter of logistic or gbdt/);

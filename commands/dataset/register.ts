@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../../src/base.js';
+import { withMemoryBudget } from '../../src/io/memory.js';
 import { CONSENTS, parseTags, registerDataset, splitList } from '../../src/datasets/register.js';
 import { renderRegistered } from '../../src/datasets/render.js';
 import { usageError } from '../../src/errors.js';
@@ -13,11 +14,13 @@ export default class DatasetRegister extends DictlCommand {
     '<%= config.bin %> dataset register churn --file data/churn.csv --steward data-team@example.com --source "MLC++ churn, via modeldata" --consent opt-in',
     '<%= config.bin %> dataset register credit --file credit.csv --steward risk@example.com --license MIT --consent not-required --tag domain=credit --tag owner=risk',
     '<%= config.bin %> dataset register customers --file customers.parquet --steward crm-team --consent opt-in --pii email,phone --json',
+    '<%= config.bin %> dataset register events --file events.parquet --steward data-team --consent opt-in --memory-limit 1GB',
     '<%= config.bin %> dataset register sales --file sales.txt --delimiter ";" --na NA --type zip=string --steward bi@example.com',
   ];
   static override args = { name: Args.string({ description: 'dataset name (letters, digits, ".", "_", "-")', required: true }) };
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     file: Flags.string({ char: 'f', description: 'CSV (with header) or Parquet file', required: true }),
     steward: Flags.string({ description: 'who answers for this data: an e-mail address or a team id', required: true }),
     source: Flags.string({ description: 'where the data came from' }),
@@ -41,7 +44,7 @@ export default class DatasetRegister extends DictlCommand {
       if (i <= 0) throw usageError(`--type "${t}" is not COL=TYPE`, 'e.g. --type zip=string');
       types[t.slice(0, i)] = t.slice(i + 1);
     }
-    const r = await registerDataset(
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () => registerDataset(
       this.workspace,
       {
         name: args.name,
@@ -61,7 +64,7 @@ export default class DatasetRegister extends DictlCommand {
         wait: flags.wait,
       },
       this.progress,
-    );
+    ));
     if (r.existing) this.progress.log(`${flags.file} has the same bytes as ${r.ref}: no new version`);
     return this.emit(r, (x) => (x.existing ? `Already registered as ${x.ref} (identical source bytes; no new version)` : renderRegistered(x)));
   }

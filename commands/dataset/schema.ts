@@ -18,6 +18,7 @@ export default class DatasetSchema extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(DatasetSchema);
+    this.checkOutputs([['--out', flags.out]]);
     const r = exportSchema(this.workspace, args.ref, flags.format as 'avro' | 'json');
     // a file outside the workspace, chosen by the user: written atomically, no lock needed
     if (flags.out) writeFileAtomic(flags.out, JSON.stringify(r.schema, null, 2) + '\n');

@@ -23,6 +23,7 @@ export default class DatasetValidate extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(DatasetValidate);
+    this.checkOutputs([['--quarantine', flags.quarantine]], [flags.file]);
     this.progress.phase('Validating');
     const r = await validateFile(this.workspace, {
       ref: args.ref,

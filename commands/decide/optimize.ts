@@ -22,6 +22,7 @@ export default class DecideOptimize extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(DecideOptimize);
+    this.checkOutputs([['--html', flags.html]]);
     const { parseCosts } = await import('../../src/decide/optimize.js');
     const costs = parseCosts(flags.cost);
     const capacity = Number(flags['review-capacity']);

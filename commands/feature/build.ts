@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
-import { DictlCommand, writeFlags } from '../../src/base.js';
+import { DictlCommand, memoryFlags, writeFlags } from '../../src/base.js';
+import { withMemoryBudget } from '../../src/io/memory.js';
 import { buildFeatureSet } from '../../src/features/builds.js';
 
 export default class FeatureBuild extends DictlCommand {
@@ -13,22 +14,26 @@ export default class FeatureBuild extends DictlCommand {
     '<%= config.bin %> feature build churn',
     '<%= config.bin %> feature build churn --json',
     '<%= config.bin %> feature build churn --wait 30',
+    '<%= config.bin %> feature build big --memory-limit 1GB',
     '<%= config.bin %> feature build credit --allow-unconsented',
   ];
   static override args = { name: Args.string({ description: 'feature set name (features/NAME.yaml)', required: true }) };
   static override flags = {
     ...writeFlags,
+    ...memoryFlags,
     'allow-unconsented': Flags.boolean({ description: 'use a dataset whose consent is opt-out/unknown (recorded in the build)', default: false }),
   };
 
   async run() {
     const { args, flags } = await this.parseCommand(FeatureBuild);
-    const r = await buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m), ticks: (d, t) => this.progress.tick(d, t) });
+    const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () =>
+      buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m), ticks: (d, t) => this.progress.tick(d, t) }),
+    );
     return this.emit(r, (x) =>
       x.unchanged
-        ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and holdout (${x.holdout.slice(0, 12)}); nothing written.`
+        ? `Unchanged: ${x.ref} already holds this definition, data (${x.dataset}) and ${x.holdout ? `holdout (${x.holdout.slice(0, 12)})` : 'rows (all: no label, no holdout)'}; nothing written.`
         : [
-            `Built ${x.ref} from ${x.dataset} (holdout ${x.holdout.slice(0, 12)})`,
+            `Built ${x.ref} from ${x.dataset} (${x.holdout ? `holdout ${x.holdout.slice(0, 12)}` : 'no label, no holdout: all rows'})`,
             `  rows: ${x.rows.train} train, ${x.rows.test} test${x.rows.skipped ? `, ${x.rows.skipped} skipped` : ''}`,
             `  ${x.outputs.length} output columns: ${x.outputs.slice(0, 8).join(', ')}${x.outputs.length > 8 ? ', …' : ''}`,
             `  ${x.path}`,

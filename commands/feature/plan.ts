@@ -17,7 +17,7 @@ export default class FeaturePlan extends DictlCommand {
         x.action === 'unchanged'
           ? `No change: ${x.name}@${x.nextVersion} already holds this definition, data and holdout.`
           : `Would build ${x.name}@${x.nextVersion}${x.latest ? ` (changed since @${x.latest.version}: ${why.join(', ') || 'build identity'})` : ' (first build)'}`,
-        `  source ${x.dataset}, holdout ${x.holdout.slice(0, 12)}: fit on ${x.trainRows} training rows, ${x.testRows} test rows kept out`,
+        `  source ${x.dataset}, ${x.holdout ? `holdout ${x.holdout.slice(0, 12)}` : 'no holdout (unsupervised)'}: fit on ${x.trainRows} training rows, ${x.testRows} test rows kept out`,
         `  inputs: ${x.inputs.join(', ')}`,
         ...(x.derived.length ? [`  expressions: ${x.derived.join(', ')}`] : []),
         `  ${x.features.length} features (${x.features.filter((f) => f.kind === 'categorical').length} categorical)`,

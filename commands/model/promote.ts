@@ -30,6 +30,7 @@ export default class ModelPromote extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(ModelPromote);
+    this.checkOutputs([['--junit', flags.junit], ['--markdown', flags.markdown]]);
     const r = await promoteModel(this.workspace, args.model, {
       to: flags.to,
       gate: flags.gate,

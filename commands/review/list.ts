@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 
 export default class ReviewList extends DictlCommand {
-  static override summary = 'Cases waiting for human review, with their inputs, score and why they were routed to review.';
+  static override summary = 'Cases waiting for human review, with their inputs, score, why they were routed to review and the top reasons behind the score.';
   static override examples = [
     '<%= config.bin %> review list',
     '<%= config.bin %> review list --model churn-model --limit 20',
@@ -18,6 +18,7 @@ export default class ReviewList extends DictlCommand {
     const { flags } = await this.parseCommand(ReviewList);
     const { listReviews } = await import('../../src/review/queue.js');
     const { renderTable } = await import('../../src/ui/table.js');
+    const { reasonText } = await import('../../src/explain/render.js');
     const r = listReviews(this.workspace, { model: flags.model, status: flags.status as 'pending' | 'resolved' | 'all', limit: flags.limit });
     return this.emit(r, (x) => {
       const head = `${x.pending} pending, ${x.resolved} resolved`;
@@ -30,10 +31,10 @@ export default class ReviewList extends DictlCommand {
       };
       return (
         renderTable(
-          ['id', 'model', 'policy', 'score', 'band', 'model says', 'reason', 'label', 'inputs'],
+          ['id', 'model', 'policy', 'score', 'band', 'model says', 'reason', 'why (top 3)', 'label', 'inputs'],
           x.cases.map((c) => {
             const cls = x.classes[`${c.model}@${c.modelVersion}`] ?? { yes: 'yes', no: 'no' };
-            return [c.id, `${c.model}@${c.modelVersion}`, `@${c.policyVersion}`, c.score, c.band, cls[c.call], c.reason, c.resolution ? `${cls[c.resolution.label]} (${c.resolution.by})` : '', inputs(c.input)];
+            return [c.id, `${c.model}@${c.modelVersion}`, `@${c.policyVersion}`, c.score, c.band, cls[c.call], c.reason, (c.reasons ?? []).slice(0, 3).map(reasonText).join('; '), c.resolution ? `${cls[c.resolution.label]} (${c.resolution.by})` : '', inputs(c.input)];
           }),
         ) +
         '\n' +

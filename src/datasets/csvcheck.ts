@@ -4,7 +4,7 @@
  * that is never closed. Only run when DuckDB has refused a file (its own messages are long and,
  * when sniffing fails, vague), so it favours clarity over speed. Streams the file; no DuckDB.
  */
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 
 export interface CsvProblem {
   kind: 'encoding' | 'ragged' | 'unterminated-quote';
@@ -163,4 +163,51 @@ export function headerProblem(names: string[]): string | undefined {
     seen.set(k, i);
   }
   return undefined;
+}
+
+/** The compression format a file starts with (by magic bytes), or undefined. */
+export function compressionOf(head: Uint8Array): string | undefined {
+  const b = (i: number) => head[i];
+  if (head.length >= 2 && b(0) === 0x1f && b(1) === 0x8b) return 'gzip';
+  if (head.length >= 4 && b(0) === 0x28 && b(1) === 0xb5 && b(2) === 0x2f && b(3) === 0xfd) return 'zstd';
+  if (head.length >= 3 && b(0) === 0x42 && b(1) === 0x5a && b(2) === 0x68) return 'bzip2';
+  if (head.length >= 6 && b(0) === 0xfd && b(1) === 0x37 && b(2) === 0x7a && b(3) === 0x58 && b(4) === 0x5a && b(5) === 0x00) return 'xz';
+  if (head.length >= 4 && b(0) === 0x50 && b(1) === 0x4b && b(2) === 0x03 && b(3) === 0x04) return 'zip';
+  return undefined;
+}
+
+/** Longest header line read (bytes): far above any real header (10,000 columns of 100 characters). */
+export const MAX_HEADER_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The whole header line (up to its newline outside quotes, or the end of the file), however long:
+ * the names are checked on all of it, not on the first few KB. Undefined when it is longer than
+ * MAX_HEADER_BYTES.
+ */
+export function readHeaderLine(path: string, quote = '"'): string | undefined {
+  const Q = quote.charCodeAt(0);
+  const fd = openSync(path, 'r');
+  try {
+    const parts: Buffer[] = [];
+    let total = 0;
+    let inQ = false;
+    const buf = Buffer.alloc(64 * 1024);
+    for (;;) {
+      const got = readSync(fd, buf, 0, buf.length, total);
+      if (got === 0) return Buffer.concat(parts).toString('utf8');
+      for (let i = 0; i < got; i++) {
+        const c = buf[i];
+        if (c === Q) inQ = !inQ;
+        else if (c === 0x0a && !inQ) {
+          parts.push(Buffer.from(buf.subarray(0, i)));
+          return Buffer.concat(parts).toString('utf8');
+        }
+      }
+      parts.push(Buffer.from(buf.subarray(0, got)));
+      total += got;
+      if (total > MAX_HEADER_BYTES) return undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

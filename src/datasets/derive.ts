@@ -8,7 +8,7 @@
  * read the parents and nothing else: no files, no ATTACH, no COPY, no extensions.
  */
 
-import { DictlError, usageError, dataError } from '../errors.js';
+import { dataError, DictlError, environmentError, usageError } from '../errors.js';
 import { openDuck, sqlIdent, sqlString } from '../io/duck.js';
 import type { Consent, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
@@ -17,6 +17,8 @@ import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { condenseDuckError } from './csvcheck.js';
 import { commitStaged, stageRelation, validateMetadata, withStaging, type RegisterResult } from './register.js';
+import { resolveModel } from '../registry/models.js';
+import { addSegmentColumn } from './segments.js';
 import { datasetDataPath, resolveDataset } from './store.js';
 
 export interface DeriveOptions {
@@ -28,6 +30,8 @@ export interface DeriveOptions {
   pii?: string[];
   tags?: Record<string, string>;
   wait?: number;
+  /** a segmentation model (NAME@VERSION): its segment of every result row becomes a `segment` column */
+  segments?: string;
 }
 
 const quiet: Progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
@@ -56,14 +60,17 @@ export function tableNames(parents: Pick<DatasetVersion, 'name' | 'version'>[]):
 export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: Progress = quiet): Promise<RegisterResult> {
   const name = validateName('dataset', o.name);
   if (o.from.length === 0) throw usageError('give at least one parent with --from NAME@VERSION');
-  if (!o.sql.trim()) throw usageError('--sql is empty');
   const parents = o.from.map((r) => resolveDataset(ws, r));
+  if (o.segments !== undefined && !o.sql.trim() && parents.length === 1) o = { ...o, sql: `SELECT * FROM ${sqlIdent(tableNames(parents)[0][0])}` };
+  if (!o.sql.trim()) throw usageError('--sql is empty');
+  const segModel = o.segments !== undefined ? resolveModel(ws, o.segments) : undefined;
+  if (segModel && segModel.model.task !== 'segmentation') throw usageError(`--segments needs a segmentation model; ${segModel.ref} is ${segModel.model.task}`, 'train one: dictl train --features NAME --name segments --model kmeans --k 6');
   const refs = parents.map((p) => p.ref);
   if (new Set(refs).size !== refs.length) throw usageError(`a parent is listed twice: ${refs.join(', ')}`);
   const steward = o.steward ?? parents[0].steward;
   validateMetadata({ steward, tags: o.tags });
   const sql = o.sql.trim().replace(/;\s*$/, '');
-  const identity = hashValue({ parents: parents.map((p) => ({ ref: p.ref, dataSha256: p.dataSha256 })), sql });
+  const identity = hashValue({ parents: parents.map((p) => ({ ref: p.ref, dataSha256: p.dataSha256 })), sql, ...(segModel ? { segments: segModel.ref } : {}) });
 
   return withStaging(ws, name, async (staging) => {
     const duck = await openDuck();
@@ -93,10 +100,11 @@ export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: P
           throw usageError(`--sql may read only its parents (${names.flat().join(', ')}), not files: ${msg}`);
         throw usageError(`--sql failed: ${msg}`, `tables: ${names.flat().join(', ')}`);
       }
+      if (segModel) await addSegmentColumn(duck, '__derived', segModel.model, progress);
       staged = await stageRelation(duck, '__derived', staging, { what: 'the derived data', progress, naHint: 'filter or coalesce NaN/Infinity in the SQL' });
     } catch (e) {
       if (e instanceof DictlError) throw e;
-      throw dataError(`derive failed: ${condenseDuckError((e as Error).message)}`);
+      throw environmentError(e) ?? dataError(`derive failed: ${condenseDuckError((e as Error).message)}`);
     } finally {
       duck.close();
     }
@@ -117,7 +125,8 @@ export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: P
         parents: refs,
         sql,
         license: [...new Set(parents.map((p) => p.license).filter(Boolean))].join(' + ') || undefined,
-        sourceDescription: `derived from ${refs.join(', ')}`,
+        sourceDescription: `derived from ${refs.join(', ')}${segModel ? `, with the segments of ${segModel.ref}` : ''}`,
+        ...(segModel ? { models: [segModel.ref] } : {}),
       },
       { wait: o.wait, action: 'dataset.derive', command: `dataset derive ${name}` },
     );

@@ -24,7 +24,7 @@ export interface LineageNode {
 export interface LineageEdge {
   from: string;
   to: string;
-  relation: 'derived' | 'split' | 'built' | 'trained' | 'tested' | 'packaged';
+  relation: 'derived' | 'split' | 'built' | 'trained' | 'tested' | 'packaged' | 'segmented';
 }
 
 export interface LineageGraph {
@@ -137,6 +137,10 @@ export function buildLineage(reg: Registry, rootRef: string): LineageGraph {
   const seenUp = new Set(up);
   while (up.length) {
     const ref = up.shift()!;
+    for (const mref of byRef.get(ref)?.models ?? []) {
+      addNode({ id: `model:${mref}`, kind: 'model', label: `model ${mref}`, side: 'upstream' });
+      addEdge({ from: `model:${mref}`, to: `dataset:${ref}`, relation: 'segmented' });
+    }
     for (const p of byRef.get(ref)?.parents ?? []) {
       addEdge({ from: dsNode(p, 'upstream'), to: `dataset:${ref}`, relation: 'derived' });
       if (!seenUp.has(p)) {

@@ -1,6 +1,8 @@
 /**
  * Column profiles (type, nulls, distinct, min/max/mean/stddev or top categories) computed by DuckDB
- * in one aggregate pass plus one GROUP BY per text column. Also the checks that need the same pass:
+ * in aggregate passes over batches of columns plus one GROUP BY per text column. Memory is bounded
+ * by the batch sizes, not by the width of the data: an exact count(DISTINCT) holds a hash table per
+ * column and thread (about 2 MB each), so those run a few columns at a time. Also the checks that need the same pass:
  * NaN/Infinity in number columns and text columns that are mostly numbers (mixed types).
  */
 import type { Duck } from '../io/duck.js';
@@ -23,13 +25,29 @@ export interface ProfileScan {
   rows: number;
 }
 
+/** columns per aggregate pass (cheap states: counts, min/max, sums, HyperLogLog sketches) */
+export const PROFILE_BATCH = 256;
+/** columns per exact count(DISTINCT) pass */
+export const EXACT_DISTINCT_BATCH = 16;
+
+/** `sel` expressions for the columns in `items`, run `per` at a time; the results merged into one row. */
+async function batchedRow(duck: Duck, rel: string, items: string[][], per: number, first: string[] = []): Promise<Record<string, unknown>> {
+  const row: Record<string, unknown> = {};
+  for (let i = 0; i < items.length || (i === 0 && first.length); i += per) {
+    const sel = [...(i === 0 ? first : []), ...items.slice(i, i + per).flat()];
+    if (!sel.length) break;
+    Object.assign(row, (await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${rel}`))[0]);
+  }
+  return row;
+}
+
 const num = (v: unknown): number => (typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : typeof v === 'string' ? Number(v) : NaN);
 
 /** Profiles `rel` (a table, view or table function expression usable after FROM). */
 export async function profileRelation(duck: Duck, rel: string, columns: ColumnSchema[], opts: { topK?: number; exactDistinctBelow?: number } = {}): Promise<ProfileScan> {
   const topK = opts.topK ?? TOP_K;
-  const sel: string[] = ['count(*) AS "__rows"'];
-  columns.forEach((c, i) => {
+  const perColumn: string[][] = columns.map((c, i) => {
+    const sel: string[] = [];
     const q = sqlIdent(c.name);
     sel.push(`count(*) - count(${q}) AS "n${i}"`, `approx_count_distinct(${q}) AS "d${i}"`);
     if (c.type === 'number' || c.type === 'integer') {
@@ -41,17 +59,16 @@ export async function profileRelation(duck: Duck, rel: string, columns: ColumnSc
     } else if (c.type === 'string') {
       sel.push(`count(TRY_CAST(${q} AS DOUBLE)) AS "nt${i}"`, `count(*) FILTER (WHERE NOT isfinite(TRY_CAST(${q} AS DOUBLE))) AS "nf${i}"`);
     }
+    return sel;
   });
-  const [row] = await duck.all<Record<string, unknown>>(`SELECT ${sel.join(', ')} FROM ${rel}`);
+  const row = await batchedRow(duck, rel, perColumn, PROFILE_BATCH, ['count(*) AS "__rows"']);
   const rows = num(row.__rows);
   // exact distinct counts where they are cheap (an HLL estimate says the column has few values): one more scan of those columns
   const exactLimit = opts.exactDistinctBelow ?? EXACT_DISTINCT_BELOW;
   const hasTop = (c: ColumnSchema) => c.type === 'string' || c.type === 'boolean';
   // (text columns get theirs from the top-values query below)
   const exactCols = columns.map((c, i) => [c, i] as const).filter(([c, i]) => !hasTop(c) && num(row[`d${i}`]) < exactLimit);
-  const exact = exactCols.length
-    ? (await duck.all<Record<string, unknown>>(`SELECT ${exactCols.map(([c, i]) => `count(DISTINCT ${sqlIdent(c.name)}) AS "d${i}"`).join(', ')} FROM ${rel}`))[0]
-    : {};
+  const exact = exactCols.length ? await batchedRow(duck, rel, exactCols.map(([c, i]) => [`count(DISTINCT ${sqlIdent(c.name)}) AS "d${i}"`]), EXACT_DISTINCT_BATCH) : {};
   const profile: ColumnProfile[] = [];
   const nonFinite: Record<string, number> = {};
   const numericText: Record<string, number> = {};

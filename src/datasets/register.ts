@@ -4,10 +4,11 @@
  * anything becomes visible: the data is read, stored and profiled in a staging folder outside the
  * version folders, and only a clean result is renamed into place under the workspace lock.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DictlError, dataError, notFound, usageError } from '../errors.js';
-import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { DictlError, dataError, environmentError, notFound, usageError } from '../errors.js';
+import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { openDuck, sqlIdent, sqlString, watchProgress, type Duck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
 import { appendAudit, defaultActor } from '../registry/audit.js';
@@ -16,9 +17,11 @@ import type { Progress } from '../ui/progress.js';
 import { sha256File } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, parseHeader } from './csvcheck.js';
+import { compressionOf, condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, MAX_HEADER_BYTES, parseHeader, readHeaderLine } from './csvcheck.js';
+import { readSource } from '../io/snapshot.js';
+import { checkInputFile } from '../io/outputs.js';
 import { profileRelation } from './profile.js';
-import { columnTypeOf, duckTypeForFlag, storedDuckType } from './schema.js';
+import { columnLimitProblem, columnTypeOf, duckTypeForFlag, reservedColumnProblem, storedDuckType } from './schema.js';
 import { datasetDataPath, datasetDir, datasetVersionDir, datasetVersions, readDatasetVersion } from './store.js';
 
 export const CONSENTS: Consent[] = ['opt-in', 'opt-out', 'not-required', 'unknown'];
@@ -148,6 +151,8 @@ export async function stageRelation(
     desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${sqlString(out)})`);
   } else desc = await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${rel}`);
   if (desc.length === 0) throw dataError(`${opts.what} has no columns`);
+  const reserved = reservedColumnProblem(desc.map((d) => d.column_name));
+  if (reserved) throw dataError(`${opts.what}: ${reserved}`, 'rename the column in the source data');
   const seen = new Set<string>();
   for (const d of desc) {
     if (seen.has(d.column_name)) throw dataError(`${opts.what} has two columns named "${d.column_name}"`);
@@ -253,6 +258,7 @@ export async function commitStaged(
     writeJsonAtomic(join(staged.staging, 'meta.json'), meta);
     mkdirSync(datasetDir(ws, name), { recursive: true });
     commitDir(staged.staging, datasetVersionDir(ws, name, version));
+    crashPoint('dataset-commit');
     appendAudit(ws, {
       action: opts.action,
       subject: meta.ref,
@@ -269,7 +275,7 @@ export async function withStaging<T>(ws: Workspace, name: string, fn: (staging: 
   try {
     return await fn(staging);
   } finally {
-    rmSync(staging, { recursive: true, force: true });
+    dropStaging(staging);
   }
 }
 
@@ -347,15 +353,10 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   // 1. everything that needs no data
   const name = validateName('dataset', o.name);
   validateMetadata(o);
-  const path = resolve(o.file);
-  if (!existsSync(path)) throw notFound(`file ${o.file} does not exist`, `check the path: it is read relative to the current folder (${process.cwd()})`);
-  const st = statSync(path);
-  if (!st.isFile()) throw usageError(`${o.file} is not a file`);
-  const head = readHead(path, 4096);
-  const isParquetMagic = head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1';
-  const format = o.format ?? (/\.parquet$/i.test(path) || isParquetMagic ? 'parquet' : 'csv');
-  if (st.size === 0) throw dataError(`${o.file} is empty (0 bytes)`, format === 'parquet' ? 'a Parquet file has at least a header and a footer' : 'a CSV file needs a header line and at least one row');
-  if (format === 'parquet' && !isParquetMagic) throw dataError(`${o.file} is not a Parquet file (no PAR1 magic bytes)`, 'pass --format csv if it is a CSV file');
+  const source = resolve(o.file);
+  if (!existsSync(source)) throw notFound(`file ${o.file} does not exist`, `check the path: it is read relative to the current folder (${process.cwd()})`);
+  checkInputFile(source, o.file);
+  const st = statSync(source);
   const types: Record<string, string> = {};
   for (const [col, t] of Object.entries(o.types ?? {})) {
     const d = duckTypeForFlag(t);
@@ -364,16 +365,47 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   }
   const quote = o.quote ?? '"';
   if (quote.length !== 1) throw usageError(`--quote must be one character, got "${quote}"`);
+
+  // 2. what is read and hashed below is exactly what is stored: a file being written is copied first,
+  //    a file at rest is read in place and refused if it changes before the commit
+  mkdirSync(ws.datasetsDir, { recursive: true });
+  const src = readSource(source, o.file, join(ws.datasetsDir, `${name}.source`), st);
+  try {
+    return await registerRead(ws, o, name, source, src.path, src.check, types, quote, progress);
+  } catch (e) {
+    // a file that changed under the reader can fail in any odd way: say what happened
+    if (!(e instanceof DictlError && /changed while being read/.test(e.message))) src.check();
+    throw e;
+  } finally {
+    src.remove();
+  }
+}
+
+async function registerRead(ws: Workspace, o: RegisterOptions, name: string, source: string, path: string, unchanged: () => void, types: Record<string, string>, quote: string, progress: Progress): Promise<RegisterResult> {
+  const head = readHead(path, 4096);
+  const isParquetMagic = head.length >= 4 && head.subarray(0, 4).toString('latin1') === 'PAR1';
+  const format = o.format ?? (/\.parquet$/i.test(source) || isParquetMagic ? 'parquet' : 'csv');
+  if (head.length === 0) throw dataError(`${o.file} is empty (0 bytes)`, format === 'parquet' ? 'a Parquet file has at least a header and a footer' : 'a CSV file needs a header line and at least one row');
+  const compressed = compressionOf(head);
+  if (compressed) throw dataError(`${o.file} is ${compressed}-compressed, not ${format === 'parquet' ? 'Parquet' : 'CSV'} text`, `decompress it first (e.g. ${compressed === 'gzip' ? 'gunzip -k' : compressed === 'zstd' ? 'zstd -d' : compressed === 'bzip2' ? 'bunzip2 -k' : compressed === 'xz' ? 'unxz -k' : 'unzip'} ${o.file}) and register the result`);
+  if (format === 'parquet' && !isParquetMagic) throw dataError(`${o.file} is not a Parquet file (no PAR1 magic bytes)`, 'pass --format csv if it is a CSV file');
   const headText = head.toString('utf8');
   const delimiter = o.delimiter === undefined ? detectDelimiter(headText.split('\n')[0], quote) : o.delimiter === '\\t' || o.delimiter === 'tab' ? '\t' : o.delimiter;
   if (delimiter.length !== 1) throw usageError(`--delimiter must be one character, got "${delimiter}"`);
   if (format === 'csv') {
-    const names = parseHeader(headText, delimiter, quote);
-    const problem = names && names.length > 1 ? headerProblem(names) : undefined;
+    const line = readHeaderLine(path, quote);
+    if (line === undefined) throw dataError(`${o.file}: the header line is longer than ${MAX_HEADER_BYTES / 1024 / 1024} MB`, 'is this a CSV file with a header line?');
+    const text = (line.charCodeAt(0) === 0xfeff ? line.slice(1) : line).replace(/\r$/, '');
+    if (text.trim() === '') throw dataError(`${o.file}: the header line is empty${headText.trim() === '' ? ' (the file holds only whitespace)' : ''}`, 'the first line must name the columns, e.g. id,age,churn');
+    const names = parseHeader(text + '\n', delimiter, quote) ?? [];
+    const problem = columnLimitProblem(names.length) ?? headerProblem(names) ?? reservedColumnProblem(names.map((n) => n.trim()));
     if (problem) throw dataError(`${o.file}: ${problem}`, 'fix the header line');
+  } else {
+    const problem = await parquetNameProblem(path);
+    if (problem) throw dataError(`${o.file}: ${problem}`, 'rename the column so that names differ ignoring case');
   }
 
-  // 2. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
+  // 3. hash the source while DuckDB reads it; identical bytes → the existing version (the read is interrupted)
   const duck = await openDuck({ progress: true });
   // rows read and written, then profiled, of each DuckDB statement, under the current phase
   const stopTicks = watchProgress(duck, (d, t) => progress.tick(d, t));
@@ -385,7 +417,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
   });
   srcP.catch(() => undefined);
 
-  // 3. read, store and profile in a staging folder
+  // 4. read, store and profile in a staging folder
   return withStaging(ws, name, async (staging) => {
     let staged!: Omit<Staged, 'staging'>;
     try {
@@ -415,8 +447,11 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
         }
       } catch (e) {
         await srcP.catch(() => undefined);
+        unchanged();
         if (dup) return asResult(ws, dup, true);
         if (e instanceof DictlError) throw e;
+        const env = environmentError(e); // a full disk while writing the Parquet file is not bad data
+        if (env) throw env;
         const msg = (e as Error).message ?? String(e);
         const mixed = mixedTypeMessage(msg, names);
         if (mixed) throw dataError(`${o.file}: ${mixed.message}`, mixed.hint);
@@ -431,6 +466,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
       duck.close();
     }
     const src = await srcP;
+    unchanged();
     if (dup) return asResult(ws, dup, true);
     const pii = o.pii ?? [];
     for (const c of pii) if (!staged.columns.some((k) => k.name === c)) throw usageError(`--pii column "${c}" is not a column of ${o.file}`, `columns: ${staged.columns.map((k) => k.name).join(', ')}`);
@@ -440,7 +476,7 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
       name,
       { ...staged, staging },
       {
-        source: { file: path, format, sha256: src.sha256, bytes: src.bytes },
+        source: { file: source, format, sha256: src.sha256, bytes: src.bytes },
         steward: o.steward,
         sourceDescription: o.source,
         license: o.license,
@@ -453,4 +489,38 @@ export async function registerDataset(ws: Workspace, o: RegisterOptions, progres
       { wait: o.wait, action: 'dataset.register', command: `dataset register ${name}` },
     );
   });
+}
+
+/**
+ * Two top-level Parquet columns whose names differ only in case ("A" and "a"): DuckDB's names are
+ * case-insensitive and it would rename the second one ("a_1"), so the file is refused rather than
+ * stored under names it does not have.
+ */
+async function parquetNameProblem(path: string): Promise<string | undefined> {
+  const { withDuck } = await import('../io/duck.js');
+  let rows: { name: string; num_children: number | bigint | null }[];
+  try {
+    rows = await withDuck((d) => d.all<{ name: string; num_children: number | bigint | null }>(`SELECT name, num_children FROM parquet_schema(${sqlString(path)})`));
+  } catch {
+    return undefined; // unreadable: the read below says why
+  }
+  // rows are the schema tree depth first; the root's children are the top-level columns
+  const top: string[] = [];
+  let i = 1;
+  const skip = (): void => {
+    const n = Number(rows[i++]?.num_children ?? 0);
+    for (let k = 0; k < n; k++) skip();
+  };
+  const rootChildren = Number(rows[0]?.num_children ?? 0);
+  for (let k = 0; k < rootChildren && i < rows.length; k++) {
+    top.push(rows[i].name);
+    skip();
+  }
+  const seen = new Map<string, string>();
+  for (const n of top) {
+    const prev = seen.get(n.toLowerCase());
+    if (prev !== undefined) return `the file has two columns "${prev}" and "${n}" (names must differ, ignoring case)`;
+    seen.set(n.toLowerCase(), n);
+  }
+  return columnLimitProblem(top.length) ?? reservedColumnProblem(top);
 }

@@ -7,6 +7,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DictlError, dataError, notFound, usageError } from '../errors.js';
+import { checkInputFile } from '../io/outputs.js';
 import { tempPathFor } from '../io/atomic.js';
 import { openDuck, sqlIdent, sqlString } from '../io/duck.js';
 import type { ColumnSchema, DatasetVersion } from '../types.js';
@@ -88,6 +89,7 @@ export async function validateFile(ws: import('../workspace.js').Workspace, o: V
     if (!ds.columns.some((c) => c.name === r.column)) throw usageError(`--expect "${r.text}": ${ds.ref} has no column "${r.column}"`, `columns: ${ds.columns.map((c) => c.name).join(', ')}`);
   const path = resolve(o.file);
   if (!existsSync(path)) throw notFound(`file ${o.file} does not exist`);
+  checkInputFile(path, o.file);
   if (statSync(path).size === 0) throw dataError(`${o.file} is empty (0 bytes)`);
   if (o.quarantine && resolve(o.quarantine) === path) throw usageError('--quarantine must not be the file being validated');
   const head = readHead(path, 4096);

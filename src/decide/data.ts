@@ -3,6 +3,7 @@
  * in process with the model's fitted pipeline: the inputs of optimize (holdout) and of the drift
  * profile (training rows). Binary models only.
  */
+import { labelOf } from '../ml/families/label.js';
 import { dataError, usageError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
@@ -29,9 +30,10 @@ export async function loadSplitRows(ws: Workspace, model: ModelVersion, split: '
   const { withDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const ds = resolveDataset(ws, model.lineage.dataset);
   if (ds.dataSha256 !== model.lineage.datasetSha256) throw dataError(`dataset ${ds.ref} no longer has the bytes model ${model.name}@${model.version} was trained on`, 'run: dictl doctor');
+  if (!model.lineage.holdout) throw dataError(`model ${model.name}@${model.version} has no holdout`);
   const h = readHoldout(ws, model.lineage.holdout);
   const path = datasetDataPath(ws, ds.name, ds.version);
-  const cols = [...new Set([...model.pipeline.inputs.map((i) => i.name), model.label.column])];
+  const cols = [...new Set([...model.pipeline.inputs.map((i) => i.name), labelOf(model).column])];
   return withDuck(async (duck) => {
     await duck.run('CREATE TEMP TABLE t(r BIGINT)');
     // test rows as a table: a VALUES list in chunks
@@ -64,7 +66,7 @@ export async function scoreSplit(model: ModelVersion, s: SplitRows): Promise<Sco
   const { predictModel } = await import('../ml/families/index.js');
   const { X, n, p } = applyPipeline(model.pipeline, s.rows);
   const scores = predictModel(model, X, n, p);
-  const pos = model.label.positive;
-  const labels = Uint8Array.from(s.rows, (r) => (String(r[model.label.column]) === String(pos) ? 1 : 0));
+  const label = labelOf(model);
+  const labels = Uint8Array.from(s.rows, (r) => (String(r[label.column]) === String(label.positive) ? 1 : 0));
   return { ...s, scores, labels };
 }

@@ -10,7 +10,10 @@
 import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
-import { makeDecider, type Decider, type DecisionFields } from './runtime.js';
+import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
+
+/** reasons a review case keeps when the output asks for none */
+const REVIEW_REASONS = 5;
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
 import type { ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
@@ -82,7 +85,7 @@ interface Shadow {
   scoreRows(rows: Record<string, unknown>[]): Promise<ArrayLike<number> | Error>;
   scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, rowAt: (i: number) => Record<string, unknown>): Promise<ArrayLike<number> | Error>;
   /** entries for the sink (queued until flush) and the `challenger` member of each output */
-  compare(rows: RowsArg, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], keys?: (string | undefined)[]): ChallengerFields[];
+  compare(rows: RowsArg, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], keys?: (string | undefined)[], explain?: (i: number) => ReviewExplanation | null | undefined): ChallengerFields[];
   flush(): Promise<number>;
   close(): void;
 }
@@ -127,7 +130,7 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
         return fail(e);
       }
     },
-    compare(rows, scores, chScores, decisions, keys) {
+    compare(rows, scores, chScores, decisions, keys, explain) {
       const at = new Date().toISOString();
       const out = new Array<ChallengerFields>(scores.length);
       for (let i = 0; i < scores.length; i++) {
@@ -136,6 +139,12 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
         if (d) {
           champ.emitted = d.action;
           if (d.reviewId) champ.reviewId = d.reviewId;
+        }
+        // the log keeps why the champion scored the event so (when its package can explain)
+        const why = explain?.(i);
+        if (why) {
+          champ.base = why.base;
+          champ.reasons = why.reasons;
         }
         const chal = chScores instanceof Error ? failedSide(chRef, chPolicy, chScores.message) : shadowSide(chPolicy, chRef, chScores[i], xm.threshold);
         const input = typeof rows === 'function' ? rows(i) : rows[i];
@@ -159,7 +168,10 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
 }
 
 export async function withDecisions<S extends ScorerShape>(scorer: S, o: DecisionOptions): Promise<S & { decider?: Decider }> {
-  const policy = scorer.manifest.model.task === 'binary' ? packagedPolicy(scorer.manifest) : null;
+  const task = scorer.manifest.model.task;
+  const packaged = packagedPolicy(scorer.manifest);
+  // binary models decide on their score; segmentations on their segment (a policy with segment actions)
+  const policy = task === 'binary' ? packaged : task === 'segmentation' && packaged?.segmentActions ? packaged : null;
   if (!policy && !o.challenger) return scorer;
   let ws: Workspace | undefined;
   const workspace = async (why: string): Promise<Workspace> => {
@@ -194,6 +206,9 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     throw e;
   }
   const inner = scorer.scoreRows.bind(scorer);
+  // review cases keep the reasons of the output (--explain) or, without it, the top reasons of the case
+  const ex = scorer as { explainOne?: (row: Record<string, unknown>, k: number) => ReviewExplanation | null; explainer?: { explainColumns(cols: Record<string, Float64Array | string[]>, n: number, k: number): { at(i: number): ReviewExplanation | null } } };
+  const explainOne = ex.explainOne ? (row: Record<string, unknown>) => ex.explainOne!(row, REVIEW_REASONS) : undefined;
   const wrapped = Object.assign(Object.create(Object.getPrototypeOf(scorer)), scorer) as S & { decider?: Decider };
   if (decider) wrapped.decider = decider;
   const innerClose = scorer.close?.bind(scorer);
@@ -208,8 +223,10 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
   wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
     const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
     const scores = Float64Array.from(scored, (s) => s.score);
-    const d = decider?.decide(rows, scores, keys);
-    const c = shadow?.compare(rows, scores, ch!, d, keys);
+    const segs = task === 'segmentation' ? Int32Array.from(scored, (s) => (s as { segment?: number }).segment ?? -1) : undefined;
+    const why = (i: number) => (scored[i] as { explanation?: ReviewExplanation }).explanation ?? explainOne?.(rows[i]);
+    const d = decider?.decide(rows, scores, keys, segs, why);
+    const c = shadow?.compare(rows, scores, ch!, d, keys, why);
     for (let i = 0; i < scored.length; i++) {
       if (d && c) d[i].challenger = c[i];
       (scored[i] as { decision?: Partial<DecisionFields> }).decision = d ? d[i] : { challenger: c![i] };
@@ -233,8 +250,11 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       };
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
-      const d = decider?.decide(rowAt, scores, keys);
-      const c = shadow?.compare(rowAt, scores, ch!, d, keys);
+      // the output's reasons (--explain), else — when the shadow log records every event — one batch of them
+      const batch = (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations ?? (shadow && ex.explainer ? ex.explainer.explainColumns(cols, n, REVIEW_REASONS) : undefined);
+      const why = (i: number) => batch?.at(i) ?? explainOne?.(rowAt(i));
+      const d = decider?.decide(rowAt, scores, keys, (r as { segment?: Int32Array }).segment, why);
+      const c = shadow?.compare(rowAt, scores, ch!, d, keys, why);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));
       await flush();

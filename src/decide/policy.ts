@@ -43,6 +43,11 @@ export interface DecisionPolicy {
   actions: PolicyActions;
   /** share of automatic decisions sampled into review for audit, 0..1 */
   sampleRate: number;
+  /**
+   * segmentation models: the action per segment id (band "high"); segments not listed get actions.low
+   * (band "low"). The score bands (actAbove, review) then do not apply.
+   */
+  segmentActions?: Record<string, string>;
   /** what created this version */
   source: 'set' | 'file' | 'optimize' | 'widen' | 'promotion';
   /** previous version this one was derived from */
@@ -61,6 +66,7 @@ export interface PolicySpec {
   actions?: Partial<PolicyActions>;
   sampleRate?: number;
   note?: string;
+  segmentActions?: Record<string, string>;
 }
 
 export const DEFAULT_ACTIONS: PolicyActions = { high: 'act', review: 'review', low: 'allow' };
@@ -93,6 +99,19 @@ export function normalizeSpec(spec: PolicySpec): Omit<DecisionPolicy, 'kind' | '
   }
   const sampleRate = prob('sample-rate', spec.sampleRate ?? 0);
   const out: Omit<DecisionPolicy, 'kind' | 'model' | 'version' | 'source'> = { owner: spec.owner, autonomy, actAbove, review, actions, sampleRate };
+  if (spec.segmentActions !== undefined) {
+    const seg: Record<string, string> = {};
+    const keys = Object.keys(spec.segmentActions).sort((a, b) => Number(a) - Number(b));
+    if (keys.length === 0) throw usageError('segment actions are empty', 'e.g. --segment-action 3=outreach');
+    if (review) throw usageError('a policy keyed on segments has no score review band (use --sample-rate for an audit sample)');
+    for (const k of keys) {
+      const v = spec.segmentActions[k];
+      if (!/^(0|[1-9][0-9]*)$/.test(k)) throw usageError(`segment "${k}" must be a segment id (0, 1, 2, …)`);
+      if (typeof v !== 'string' || !ACTION_RE.test(v)) throw usageError(`action for segment ${k} must be a short word (letters, digits, . _ : -), got ${JSON.stringify(v)}`);
+      seg[k] = v;
+    }
+    out.segmentActions = seg;
+  }
   if (spec.note !== undefined) out.note = spec.note;
   return out;
 }
@@ -141,6 +160,15 @@ export function applyPolicy(policy: Pick<DecisionPolicy, 'actAbove' | 'review' |
   return { action: policy.autonomy === 'shadow' ? 'none' : intended, band, intended, review, sampled };
 }
 
+/** A segment policy's decision: the segment's action (band high) or the low action; the audit sample as applyPolicy's. */
+export function applySegmentPolicy(policy: Pick<DecisionPolicy, 'segmentActions' | 'autonomy' | 'actions' | 'sampleRate'>, segment: number, rng: () => number): Decision {
+  const listed = policy.segmentActions?.[String(segment)];
+  const band: Band = listed !== undefined ? 'high' : 'low';
+  const intended = listed ?? policy.actions.low;
+  const sampled = policy.sampleRate > 0 && rng() < policy.sampleRate;
+  return { action: policy.autonomy === 'shadow' ? 'none' : intended, band, intended, review: sampled, sampled };
+}
+
 /** The model's own yes/no call for a score: high → yes, low → no, review band → score >= threshold. */
 export function modelCall(band: Band, score: number, threshold: number): 'yes' | 'no' {
   if (band === 'high') return 'yes';
@@ -162,6 +190,7 @@ export function seededRng(seed: number): () => number {
 
 /** One-line description of a policy's bands. */
 export function describePolicy(p: DecisionPolicy): string {
+  if (p.segmentActions) return [...Object.entries(p.segmentActions).map(([s, a]) => `segment ${s} → ${a}`), `other segments → ${p.actions.low}`].join('; ');
   const t = fmtThreshold;
   const parts = [`score >= ${t(p.actAbove)} → ${p.actions.high}`];
   if (p.review && p.autonomy !== 'autonomous') parts.push(`${t(p.review[0])} <= score < ${t(p.review[1])} → ${p.actions.review} (human review)`);

@@ -3,9 +3,13 @@
  * version and policy version; review-band and audit-sampled cases become ReviewCases for a sink (the
  * workspace file store or a Redis stream). Pure apart from the sink, which the caller flushes.
  */
-import { applyPolicy, modelCall, seededRng, type Band, type DecisionPolicy } from './policy.js';
+import { usageError } from '../errors.js';
+import { applyPolicy, applySegmentPolicy, modelCall, seededRng, type Band, type DecisionPolicy } from './policy.js';
 import { caseId, type ReviewCase, type ReviewSink } from '../review/queue.js';
 import type { ChallengerFields } from './shadow.js';
+
+/** the reasons a queued case keeps (asked for only for the cases that go to review) */
+export type ReviewExplanation = Pick<ReviewCase, 'reasons'> & { base: number };
 
 export interface DecisionFields {
   score: number;
@@ -31,7 +35,7 @@ export interface Decider {
    * decides a batch; queued cases accumulate until flush(). `rows` is an array or a getter of row i
    * (called only for the cases that go to review, so columnar callers build no row objects otherwise).
    */
-  decide(rows: Record<string, unknown>[] | ((i: number) => Record<string, unknown>), scores: ArrayLike<number>, keys?: (string | undefined)[]): DecisionFields[];
+  decide(rows: Record<string, unknown>[] | ((i: number) => Record<string, unknown>), scores: ArrayLike<number>, keys?: (string | undefined)[], segments?: ArrayLike<number>, explain?: (i: number) => ReviewExplanation | null | undefined): DecisionFields[];
   /** writes accumulated review cases to the sink; returns how many */
   flush(): Promise<number>;
   stats(): { decided: number; review: number; sampled: number; byBand: Record<Band, number>; byAction: Record<string, number> };
@@ -73,11 +77,13 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
   };
   return {
     policy,
-    decide(rows, scores, keys) {
+    decide(rows, scores, keys, segments, explain) {
       const out: DecisionFields[] = new Array(scores.length);
+      const bySegment = policy.segmentActions !== undefined;
+      if (bySegment && !segments) throw usageError(`policy ${policy.model}/policy@${policy.version} is keyed on segments, but the model gives none`);
       for (let i = 0; i < scores.length; i++) {
         const score = scores[i];
-        const d = fast ? fastApply(score) : applyPolicy(policy, score, rng);
+        const d = bySegment ? applySegmentPolicy(policy, segments![i], rng) : fast ? fastApply(score) : applyPolicy(policy, score, rng);
         const f: DecisionFields = { score, action: d.action, band: d.band, model: `${o.modelName}@${o.modelVersion}`, modelVersion: o.modelVersion, policyVersion: policy.version, autonomy: policy.autonomy, review: d.review };
         if (policy.autonomy === 'shadow') f.intended = d.intended;
         st.decided++;
@@ -105,6 +111,11 @@ export function makeDecider(policy: DecisionPolicy, o: DeciderOptions): Decider 
             at: now(),
           };
           if (c.key === undefined) delete c.key;
+          const e = explain?.(i);
+          if (e) {
+            c.base = e.base;
+            c.reasons = e.reasons;
+          }
           pendingCases.push(c);
         }
         out[i] = f;

@@ -27,6 +27,9 @@ export interface ShadowSide {
   policy: string | null;
   /** champion only: the action actually emitted (differs from `action` under autonomy shadow) */
   emitted?: string;
+  /** champion only: base value and top reasons of its score (margin scale), when its package can explain */
+  base?: number;
+  reasons?: { column: string; value: unknown; contribution: number }[];
   /** champion only: its review case id when the event went to human review */
   reviewId?: string;
   /** challenger only: why scoring failed */

@@ -10,7 +10,7 @@ import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { withLock, writableDir } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
 import { METRICS } from '../registry/gate.js';
@@ -18,7 +18,7 @@ import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/mo
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { compareMetrics, type MetricDiff } from './curves.js';
-import { scoreTables, segmentLabels, subset, type ScoreTables } from './score.js';
+import { scoreTables, segmentLabels, subset, type ScoreTables, type Task as ScoreTask } from './score.js';
 
 export interface SegmentResult {
   value: string;
@@ -46,9 +46,12 @@ export interface EvaluateResult {
   /** the model family's description (trees: rounds kept, importance, loss per round) */
   family: FamilySummary;
   compare?: { baseline: Evaluation; diffs: MetricDiff[] };
-  stored: string;
+  /** where the evaluation was stored; null when the registry is read-only (nothing was recorded) */
+  stored: string | null;
   report?: string;
   scores?: string;
+  /** with --report: mean |contribution| per source column on the holdout (margin scale), largest first */
+  explanation?: { base: number; columns: { column: string; meanAbs: number; mean: number }[] };
 }
 
 export interface EvaluateOptions {
@@ -68,18 +71,23 @@ interface Scored {
   rows: number[];
   y: Float64Array;
   pred: Float64Array;
+  /** the holdout's model inputs (row-major) */
+  X: Float64Array;
 }
 
 /** Loads the holdout matrix of a model's feature build and scores it (no writes). */
 export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m: string) => void): Promise<Scored> {
   const resolved = resolveModel(ws, refText);
   const m = resolved.model;
+  if (m.task === 'segmentation') throw usageError(`${resolved.ref} is a segmentation (k-means): it has no label to score on a holdout`, `see its segments: dictl model show ${resolved.ref}`);
   const fsRef = `${m.lineage.featureSet.name}@${m.lineage.featureSet.version}`;
+  const holdout = m.lineage.holdout;
+  if (!holdout) throw dataError(`${resolved.ref} has no holdout to score`, 'retrain it on a feature build with a holdout');
   const fb = resolveFeatureBuild(ws, fsRef);
   if (fb.build.hash !== m.lineage.featureSet.hash)
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
-    throw dataError(`feature build ${fsRef} uses holdout ${fb.build.holdout.slice(0, 12)}, but ${resolved.ref} names ${m.lineage.holdout.slice(0, 12)}`, 'run: dictl doctor');
+    throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${holdout.slice(0, 12)}`, 'run: dictl doctor');
   progress?.(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
@@ -87,12 +95,12 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     throw dataError(`feature build ${fsRef} columns differ from the model's features`, 'the model and its feature build disagree: run dictl doctor');
   const pred = predictModel(m, mat.X, mat.n, mat.p);
   const K = outputWidth(m);
-  const tables = scoreTables(m.task, mat.y, pred, { threshold: m.threshold, classes: K });
+  const tables = scoreTables(m.task as ScoreTask, mat.y, pred, { threshold: m.threshold, classes: K });
   const evaluation: Evaluation = {
     kind: 'evaluation',
     model: resolved.ref,
     task: m.task,
-    holdout: m.lineage.holdout,
+    holdout,
     featureBuild: fsRef,
     featureHash: fb.build.hash,
     dataset: m.lineage.dataset,
@@ -100,7 +108,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     label: m.label,
     ...tables,
   };
-  return { resolved, evaluation, rows: Array.from(mat.rows as ArrayLike<number>), y: mat.y, pred };
+  return { resolved, evaluation, rows: Array.from(mat.rows as ArrayLike<number>), y: mat.y, pred, X: mat.X };
 }
 
 /** Raw values of one dataset column for the given data-row numbers. */
@@ -139,7 +147,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     const K = outputWidth(cand.resolved.model);
     const out: SegmentResult[] = [...groups.keys()].sort().map((value) => {
       const s = subset(cand.y, cand.pred, groups.get(value)!, K);
-      const t = scoreTables(ev.task, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
+      const t = scoreTables(ev.task as ScoreTask, s.y, s.pred, { threshold: ev.threshold, classes: K, curves: false });
       const r: SegmentResult = { value, n: t.n, metrics: t.metrics };
       if (t.positives !== undefined) r.positives = t.positives;
       return r;
@@ -160,7 +168,8 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   }
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
-  await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+  const record = writableDir(ws.registryDir);
+  if (record) await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
     writeJsonAtomic(stored, ev);
     appendAudit(ws, {
       action: 'model.evaluate',
@@ -170,11 +179,16 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
     });
   });
 
-  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: join(stored) };
+  const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
     const { writeReport } = await import('./report.js');
-    result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model);
+    const { explainHoldout } = await import('../explain/holdout.js');
+    opts.progress?.(`Explaining the holdout of ${cand.resolved.ref}`);
+    const g = await explainHoldout(ws, cand.resolved.model, cand.X, ev.n, (column) => columnValues(ws, cand.resolved.model.lineage.dataset, column, cand.rows));
+    const { explanationSection } = await import('../explain/report.js');
+    if (g) result.explanation = { base: g.base, columns: g.columns };
+    result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model, g ? explanationSection(g) : undefined);
   }
   if (opts.scores) result.scores = await writeScores(opts.scores, cand.resolved.model, cand);
   return result;

@@ -13,10 +13,10 @@ import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
 import type { Evaluation } from './evaluate.js';
 
-const esc = (s: unknown) =>
+export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
+export const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
 
 export interface Series {
   name: string;
@@ -140,7 +140,7 @@ function familySections(model: ModelVersion): string[] {
 }
 
 /** The whole report as one HTML string. */
-export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: MetricDiff[], model?: ModelVersion): string {
+export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: MetricDiff[], model?: ModelVersion, explanation?: string): string {
   const named = (e: Evaluation) => e.model;
   const sections: string[] = [];
   const metricRows = diffs
@@ -190,12 +190,13 @@ export function renderReport(ev: Evaluation, baseline?: Evaluation, diffs?: Metr
     sections.push(`<h2>By ${esc(ev.segments.column)}</h2>${table(['segment', 'rows', ...keys], ev.segments.groups.map((g) => [g.value, g.n, ...keys.map((k) => g.metrics[k])]))}`);
   }
   if (model) sections.push(...familySections(model));
+  if (explanation) sections.push(explanation);
   const lin: unknown[][] = [
     ['model', ev.model],
     ['dataset', ev.dataset],
     ['feature build', `${ev.featureBuild} (${ev.featureHash.slice(0, 16)})`],
     ['holdout', ev.holdout],
-    ['label', describeLabel(ev.label)],
+    ['label', ev.label ? describeLabel(ev.label) : 'none (segmentation)'],
   ];
   if (model) {
     lin.push(['algorithm', `${model.algorithm} (${fmtParams(model.params, ', ')})`]);
@@ -223,8 +224,8 @@ ${sections.join('\n')}
 `;
 }
 
-export function writeReport(file: string, ev: Evaluation, baseline?: Evaluation, diffs?: MetricDiff[], model?: ModelVersion): string {
+export function writeReport(file: string, ev: Evaluation, baseline?: Evaluation, diffs?: MetricDiff[], model?: ModelVersion, explanation?: string): string {
   const path = resolve(file);
-  writeFileAtomic(path, renderReport(ev, baseline, diffs, model));
+  writeFileAtomic(path, renderReport(ev, baseline, diffs, model, explanation));
   return path;
 }

@@ -7,17 +7,21 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DictlError, notFound, usageError } from '../errors.js';
-import { commitDir, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
+import { reservedColumnProblem } from '../datasets/schema.js';
 import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
 import { exprToString } from '../pipeline/expr.js';
+import type { DialectName } from '../pipeline/dialect.js';
+import { sparkSelect } from './spark.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from './label.js';
@@ -78,8 +82,9 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
     const cnt = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} ${where}`);
     const n = Number(cnt[0].n);
     const p = names.length;
-    const X = new Float64Array(n * p);
-    const y = new Float64Array(n);
+    // shared memory: the solver threads read the matrix without a copy
+    const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
+    const y = new Float64Array(new SharedArrayBuffer(8 * n));
     const rows = new Float64Array(n);
     const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
     let off = 0;
@@ -110,12 +115,35 @@ export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = t
   if (lockConfiguration) await duck.run(`SET lock_configuration = true`);
 }
 
+/** Checks the label column of the training rows (no missing values, the positive class occurs, classes, numbers); returns the row count. */
+async function checkLabelColumn(duck: Duck, label: NonNullable<FeatureSetSpec['label']>): Promise<number> {
+  const lab = sqlId(label.column);
+  const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
+    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
+            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(label.positive!)})` : '0'}::BIGINT AS pos,
+            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
+     FROM __base WHERE __split = 'train'`,
+  );
+  if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
+  if (label.task === 'binary' && Number(lc[0].pos) === 0) {
+    const vals = await duck.all<{ v: string }>(`SELECT DISTINCT CAST(${lab} AS VARCHAR) AS v FROM __base ORDER BY 1 LIMIT 10`);
+    throw new DictlError('data', `label.positive "${label.positive}" never occurs in column "${label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
+  }
+  if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${label.column}" has ${lc[0].bad} training rows outside label.classes`);
+  if (label.task === 'regression') {
+    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
+    if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${label.column}" has non-numeric values`);
+  }
+  return Number(lc[0].n);
+}
+
 // ───────────────────────── build ─────────────────────────
 
 export interface BuildInputs {
   spec: FeatureSetSpec;
   ds: DatasetVersion;
-  holdout: Holdout;
+  /** null: an unsupervised set without a named holdout, fitted on all rows */
+  holdout: Holdout | null;
   plan: PlanInputs;
   definitionHash: string;
   hash: string;
@@ -137,19 +165,31 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
     assertNoPii(ev, [a.key, a.time, ...(a.column !== undefined ? [a.column] : [])], spec.allowPii);
     return { ...a, ds: ev, dataPath: datasetDataPath(ws, ev.name, ev.version) };
   });
+  // datasets registered before such names were refused: never let a data column shadow __label/__split/__row
+  for (const d of [ds, ...aggs.map((a) => a.ds)]) {
+    const reserved = reservedColumnProblem(d.columns.map((c) => c.name));
+    if (reserved) throw new DictlError('data', `${d.ref}: ${reserved}`, { hint: 'register the data again with the column renamed' });
+  }
   checkAggregates(spec, ds.columns, aggs);
   const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
   const aggNames = new Set(aggs.map((a) => a.name));
   assertNoPii(ds, [...plan.inputs.map((i) => i.name).filter((n) => !aggNames.has(n)), ...(spec.entity ? [spec.entity.key, ...(spec.entity.time ? [spec.entity.time] : [])] : [])].filter((n) => !aggNames.has(n)), spec.allowPii);
   const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
+  const stratify = spec.label && spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : '';
   let holdout: Holdout | undefined;
   if (spec.holdout) {
     holdout = readHoldout(ws, spec.holdout);
     if (holdout.dataset !== ds.ref && holdout.dataSha256 !== ds.dataSha256)
-      throw new DictlError('data', `${spec.file}: holdout ${spec.holdout.slice(0, 12)} was made for ${holdout.dataset}, not ${ds.ref}`, { hint: `make one: dictl holdout create ${ds.ref} --fraction 0.2 --stratify ${spec.label.column} --seed 42` });
-  } else holdout = latestHoldoutFor(ws, ds.ref);
-  if (!holdout)
-    throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : ''} --seed 42`);
+      throw new DictlError('data', `${spec.file}: holdout ${spec.holdout.slice(0, 12)} was made for ${holdout.dataset}, not ${ds.ref}`, { hint: `make one: dictl holdout create ${ds.ref} --fraction 0.2${stratify} --seed 42` });
+  } else if (spec.label) holdout = latestHoldoutFor(ws, ds.ref);
+  if (!holdout && !spec.label) {
+    // unsupervised and no holdout named: every row is a training row
+    const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref, events: aggs.map((a) => a.ds.ref) };
+    const definitionHash = hashValue(definition);
+    const hash = hashValue({ definition: definitionHash, data: ds.dataSha256, holdout: null, ...(aggs.length ? { events: aggs.map((a) => a.ds.dataSha256) } : {}) });
+    return { spec, ds, holdout: null, plan, definitionHash, hash, allowUnconsented: opts.allowUnconsented ?? false, aggs, temporal: isTemporal(ds.columns, spec.entity?.time) };
+  }
+  if (!holdout) throw notFound(`no holdout for ${ds.ref}: the test rows must be set aside before features are fitted`, `run: dictl holdout create ${ds.ref} --fraction 0.2${stratify} --seed 42`);
   if (holdout.dataSha256 !== ds.dataSha256) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} was made for different data than ${ds.ref}`);
   if (holdout.nRows !== ds.rows) throw new DictlError('data', `holdout ${holdout.hash.slice(0, 12)} covers ${holdout.nRows} rows, ${ds.ref} has ${ds.rows}`);
   const definition = { ...(spec.definition as Record<string, unknown>), source: ds.ref, events: aggs.map((a) => a.ds.ref) };
@@ -174,7 +214,7 @@ export interface BuildResult {
   hash: string;
   unchanged: boolean;
   dataset: string;
-  holdout: string;
+  holdout: string | null;
   rows: { train: number; test: number; skipped: number };
   outputs: string[];
   path: string;
@@ -192,18 +232,22 @@ export interface BuildResult {
  */
 export const FEATURE_PARQUET_OPTIONS = 'FORMAT parquet, COMPRESSION lz4, DICTIONARY_SIZE_LIMIT 1';
 
-export async function fitAndWrite(
+/**
+ * Stages the raw rows of a build in `duck`: view __base (every source row with __row, __split and the
+ * entity aggregates) with file access limited to the inputs and `extraDirs`. Returns the row count.
+ * Shared by the build and by cross-validation's per-fold refit of the feature state.
+ */
+export async function stageSource(
   duck: Duck,
-  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
-  outPath: string,
+  inp: { spec: FeatureSetSpec; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
+  extraDirs: string[],
   progress: (m: string) => void = () => {},
-): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
-  const { spec, plan } = inp;
-  const t0 = Date.now();
+): Promise<number> {
+  const { spec } = inp;
   const aggs = inp.aggs ?? [];
   // external access is off from here on (a one-way switch); the configuration is locked once the fit,
   // which runs only dictl's own statements and switches to one thread for its sums, is done
-  await lockDown(duck, [dirname(inp.dataPath), dirname(outPath), ...aggs.map((a) => dirname(a.dataPath))], false);
+  await lockDown(duck, [dirname(inp.dataPath), ...extraDirs, ...aggs.map((a) => dirname(a.dataPath))], false);
   await duck.run(`CREATE TEMP TABLE __test_rows (r BIGINT)`);
   if (inp.testRows.length) {
     const app = await duck.conn.createAppender('__test_rows');
@@ -229,33 +273,35 @@ export async function fitAndWrite(
     `CREATE TEMP VIEW __base AS SELECT s.*, CASE WHEN get_bit(getvariable('__split_bits'), s.__row::INTEGER) = 1 THEN 'test' ELSE 'train' END AS __split
      FROM ${aggs.length ? '__src_aggs' : '__src'} s`,
   );
-  // label checks before anything is fitted or written
-  const lab = sqlId(spec.label.column);
-  const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
-    `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
-            ${spec.label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(spec.label.positive!)})` : '0'}::BIGINT AS pos,
-            ${spec.label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${spec.label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
-     FROM __base WHERE __split = 'train'`,
-  );
-  if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${spec.label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
-  if (spec.label.task === 'binary' && Number(lc[0].pos) === 0) {
-    const vals = await duck.all<{ v: string }>(`SELECT DISTINCT CAST(${lab} AS VARCHAR) AS v FROM __base ORDER BY 1 LIMIT 10`);
-    throw new DictlError('data', `label.positive "${spec.label.positive}" never occurs in column "${spec.label.column}" of the training rows (values: ${vals.map((v) => v.v).join(', ')})`, { hint: 'fix label.positive in the feature-set file' });
-  }
-  if (Number(lc[0].bad) > 0) throw new DictlError('data', `label column "${spec.label.column}" has ${lc[0].bad} training rows outside label.classes`);
-  // the class names come from the data: the label column's values over all rows
-  let label: LabelSpec = spec.label;
-  if (spec.label.task === 'binary') {
-    const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
-    label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
-    if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
-  }
-  if (spec.label.task === 'regression') {
-    const bad = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL AND TRY_CAST(${lab} AS DOUBLE) IS NULL`);
-    if (Number(bad[0].n) > 0) throw new DictlError('data', `label column "${spec.label.column}" has non-numeric values`);
-  }
+  return nRows;
+}
 
-  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, Number(lc[0].n));
+export async function fitAndWrite(
+  duck: Duck,
+  inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
+  outPath: string,
+  progress: (m: string) => void = () => {},
+): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec | undefined; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
+  const { spec, plan } = inp;
+  const t0 = Date.now();
+  const aggs = inp.aggs ?? [];
+  const nRows = await stageSource(duck, inp, [dirname(outPath)], progress);
+  // label checks before anything is fitted or written
+  let label: LabelSpec | undefined;
+  let nTrain: number;
+  if (spec.label) {
+    nTrain = await checkLabelColumn(duck, spec.label);
+    // the class names come from the data: the label column's values over all rows
+    label = spec.label;
+    if (spec.label.task === 'binary') {
+      const lab = sqlId(spec.label.column);
+      const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
+      label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
+      if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
+    }
+  } else nTrain = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __base WHERE __split = 'train'`))[0].n);
+
+  const pipeline = await fitPipeline(duck, spec, plan, `(SELECT * FROM __base WHERE __split = 'train')`, progress, nTrain);
   await duck.run('SET lock_configuration = true');
   const t1 = Date.now();
   progress(`writing ${pipeline.outputNames.length} feature columns`);
@@ -327,13 +373,13 @@ export async function buildFeatureSet(
     try {
       const { withDuck, watchProgress } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
-      progress(`building ${name}@${version} from ${inp.ds.ref} (holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows)`);
+      progress(`building ${name}@${version} from ${inp.ds.ref} (${inp.holdout ? `holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows` : `no label, no holdout: all ${inp.ds.rows} rows`})`);
       const r = await withDuck(
         async (duck) => {
           // rows done of each fit and write query, under the step the progress callback last named
           const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
           try {
-            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout.testRows, aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
+            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout?.testRows ?? [], aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
           } finally {
             stop();
           }
@@ -347,8 +393,8 @@ export async function buildFeatureSet(
         hash: inp.hash,
         definitionHash: inp.definitionHash,
         dataset: inp.ds.ref,
-        holdout: inp.holdout.hash,
-        label: r.label,
+        holdout: inp.holdout?.hash ?? null,
+        ...(r.label ? { label: r.label } : {}),
         pipeline: r.pipeline,
         rows: r.rows,
         allowPii: inp.spec.allowPii,
@@ -356,11 +402,12 @@ export async function buildFeatureSet(
       };
       writeJsonAtomic(join(staging, 'state.json'), build);
       commitDir(staging, finalDir);
+      crashPoint('feature-commit');
       const timings = { fitMs: r.fitMs, writeMs: r.writeMs, totalMs: Date.now() - t0 };
       appendAudit(ws, {
         action: 'feature.build',
         subject: `${name}@${version}`,
-        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout.hash, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
+        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout?.hash ?? null, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
       });
       return {
         name,
@@ -369,15 +416,14 @@ export async function buildFeatureSet(
         hash: inp.hash,
         unchanged: false,
         dataset: inp.ds.ref,
-        holdout: inp.holdout.hash,
+        holdout: inp.holdout?.hash ?? null,
         rows: r.rows,
         outputs: r.pipeline.outputNames,
         path: finalDir,
         timings,
       };
     } catch (e) {
-      const { rmSync } = await import('node:fs');
-      rmSync(staging, { recursive: true, force: true });
+      dropStaging(staging);
       throw e;
     }
   });
@@ -430,8 +476,12 @@ export interface ShowResult {
   sql?: string;
 }
 
-/** The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL. */
-export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean } = {}): ShowResult {
+/**
+ * The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL: DuckDB
+ * over the dataset's data.parquet, or Spark SQL over a table or view named `source` (entity aggregates
+ * read one table per events dataset, named after it).
+ */
+export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean; dialect?: DialectName } = {}): ShowResult {
   const { name, ref } = parseRef('feature set', refText);
   const spec = loadFeatureSet(ws, name);
   const features = spec.features.map((f) => ({
@@ -452,6 +502,11 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
   const out: ShowResult = { name, file: spec.file, source: spec.source, label: spec.label, features, ...(build ? { build } : {}) };
   if (opts.sql) {
     if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
+    if (opts.dialect === 'spark') {
+      const cols = resolveDataset(ws, build.dataset).columns;
+      out.sql = sparkSelect(spec, build, isTemporal(cols, spec.entity?.time), cols.map((c) => c.name));
+      return out;
+    }
     const [dn, dv] = build.dataset.split('@');
     const data = `datasets/${dn}/${dv}/data.parquet`;
     const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;
@@ -466,14 +521,15 @@ export interface PlanResult {
   nextVersion: number;
   hash: string;
   dataset: string;
-  holdout: string;
+  /** null: unsupervised, all rows */
+  holdout: string | null;
   trainRows: number;
   testRows: number;
   inputs: string[];
   derived: string[];
   features: { name: string; kind: string; transforms: number }[];
   changes: { definition: boolean; data: boolean; holdout: boolean } | null;
-  latest?: { version: number; hash: string; dataset: string; holdout: string };
+  latest?: { version: number; hash: string; dataset: string; holdout: string | null };
 }
 
 /** What `feature build` would do, without reading data or writing anything. */
@@ -488,13 +544,13 @@ export async function planFeatureSet(ws: Workspace, name: string, opts: { allowU
     nextVersion: existing ? existing.version : (vs[vs.length - 1] ?? 0) + 1,
     hash: inp.hash,
     dataset: inp.ds.ref,
-    holdout: inp.holdout.hash,
-    trainRows: inp.holdout.nTrain,
-    testRows: inp.holdout.nTest,
+    holdout: inp.holdout?.hash ?? null,
+    trainRows: inp.holdout?.nTrain ?? inp.ds.rows,
+    testRows: inp.holdout?.nTest ?? 0,
     inputs: inp.plan.inputs.map((i) => i.name),
     derived: inp.plan.derived.map((d) => d.name),
     features: inp.spec.features.map((f) => ({ name: f.name, kind: f.kind, transforms: f.transforms.length })),
-    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== inp.holdout.hash } : null,
+    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== (inp.holdout?.hash ?? null) } : null,
     ...(latest ? { latest: { version: latest.version, hash: latest.hash, dataset: latest.dataset, holdout: latest.holdout } } : {}),
   };
 }

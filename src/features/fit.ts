@@ -12,6 +12,7 @@ import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, Pipeline
 import type { Duck } from '../io/duck.js';
 import { exprColumns, sqlDouble } from '../pipeline/expr.js';
 import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
 
@@ -51,8 +52,9 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
     if (prev && prev.type !== type) prev.type = 'number';
     else if (!prev) inputs.set(name, { name, type, nullable: cols.get(name)?.nullable ?? true });
   };
-  if (!cols.has(spec.label.column)) throw new DictlError('data', `${spec.file}: label.column: column "${spec.label.column}" is not in ${spec.source} (columns: ${columns.map((c) => c.name).join(', ')})`);
-  if (spec.label.task === 'regression' && !NUMERIC_DUCK.test(cols.get(spec.label.column)!.duckType))
+  const labelColumn = spec.label?.column;
+  if (spec.label && !cols.has(spec.label.column)) throw new DictlError('data', `${spec.file}: label.column: column "${spec.label.column}" is not in ${spec.source} (columns: ${columns.map((c) => c.name).join(', ')})`);
+  if (spec.label?.task === 'regression' && !NUMERIC_DUCK.test(cols.get(spec.label.column)!.duckType))
     throw new DictlError('data', `${spec.file}: label.column: a regression label must be numeric; "${spec.label.column}" is ${cols.get(spec.label.column)!.duckType}`);
   const exprFeatures = new Map(spec.features.filter((f) => f.exprAst).map((f) => [f.name, f]));
   const extra = new Set(extraNumeric);
@@ -74,7 +76,7 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
     if (st === 1) throw featErr(spec, f, `expressions form a cycle: ${[...stack, f.name].join(' → ')}`);
     state.set(f.name, 1);
     for (const ref of exprColumns(f.exprAst!)) {
-      if (ref === spec.label.column) throw featErr(spec, f, `expression reads the label column "${ref}" (that would leak the answer)`);
+      if (ref === labelColumn) throw featErr(spec, f, `expression reads the label column "${ref}" (that would leak the answer)`);
       const dep = exprFeatures.get(ref);
       if (dep) visit(dep, [...stack, f.name]);
       else if (extra.has(ref)) useInput(ref, 'number');
@@ -93,7 +95,7 @@ export function checkAgainstSchema(spec: FeatureSetSpec, columns: ColumnSchema[]
 
   for (const f of spec.features) {
     if (f.column === undefined) continue;
-    if (f.column === spec.label.column) throw featErr(spec, f, `uses the label column "${f.column}" as a feature (that would leak the answer)`);
+    if (f.column === labelColumn) throw featErr(spec, f, `uses the label column "${f.column}" as a feature (that would leak the answer)`);
     const t = typeOf(f.column);
     if (t === undefined) throw featErr(spec, f, `unknown column "${f.column}" (columns of ${spec.source}: ${columns.map((c) => c.name).join(', ')})`);
     if (f.kind === 'categorical') {
@@ -197,8 +199,14 @@ async function windowQuantiles(
       const lo = lv === 0 || b[2 * j] === null || b[2 * j] === undefined ? -Infinity : Number(b[2 * j]);
       const hi = hv === 1 || b[2 * j + 1] === null || b[2 * j + 1] === undefined ? Infinity : Number(b[2 * j + 1]);
       const inside = [Number.isFinite(lo) ? `${nd.x} >= ${sqlDouble(lo)}` : `${nd.x} IS NOT NULL`, ...(Number.isFinite(hi) ? [`${nd.x} <= ${sqlDouble(hi)}`] : [])];
-      scan.push(Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})::BIGINT AS w${i}_${j}_below` : `0::BIGINT AS w${i}_${j}_below`);
-      scan.push(`list(${nd.x}) FILTER (${inside.join(' AND ')}) AS w${i}_${j}_in`);
+      const below = Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})` : '0';
+      scan.push(`${below}::BIGINT AS w${i}_${j}_below`);
+      // only the two order statistics the quantile needs leave DuckDB (k = floor((n − 1)·q), 1-based in the
+      // sorted window): a window holds ~3% of the rows, too many to hand over as lists on large data
+      const k = `(floor((count(${nd.x}) - 1) * ${q})::BIGINT - (${below})::BIGINT)`;
+      const win = `list_sort(list(${nd.x}) FILTER (${inside.join(' AND ')}))`;
+      // (a negative position would count from the list's end: below the window is a miss, NULL)
+      scan.push(`CASE WHEN ${k} >= 0 THEN [${win}[(${k} + 1)::BIGINT], ${win}[(${k} + 2)::BIGINT]] ELSE [NULL, NULL] END AS w${i}_${j}_in`);
     });
   });
   const r = (await duck.all<Record<string, unknown>>(`SELECT ${scan.join(', ')} FROM ${rel}`))[0];
@@ -213,8 +221,11 @@ async function windowQuantiles(
       return;
     }
     const vals = nd.qs.map((q, j) => {
-      const w = Float64Array.from((r[`w${i}_${j}_in`] as number[] | null) ?? [], Number).sort();
-      return quantileFromWindow(n, num(r[`w${i}_${j}_below`])!, w, q);
+      // x[k] and x[k + 1] (NULL when outside the window): a two-value window starting at k
+      const [a, b] = ((r[`w${i}_${j}_in`] as (number | null)[] | null) ?? [null, null]).map((v) => (v === null || v === undefined ? undefined : Number(v)));
+      const k = Math.floor((n - 1) * q);
+      if (a === undefined) return undefined;
+      return quantileFromWindow(n, k, b === undefined ? [a] : [a, b], q);
     });
     if (vals.every((v) => v !== undefined)) out[nd.alias] = shape(nd, vals as number[]);
     else missed.push(i);
@@ -476,11 +487,12 @@ export async function fitPipeline(
   return { inputs: plan.inputs, derived: plan.derived, features, outputNames };
 }
 
-/** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value). */
-export function labelSql(spec: FeatureSetSpec): string {
-  const col = sqlId(spec.label.column);
-  if (spec.label.task === 'binary') return `(CASE WHEN CAST(${col} AS VARCHAR) = ${sqlStr(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)::DOUBLE`;
-  if (spec.label.task === 'multiclass')
-    return `(CASE CAST(${col} AS VARCHAR) ${spec.label.classes!.map((c, i) => `WHEN ${sqlStr(c)} THEN ${i}`).join(' ')} END)::DOUBLE`;
-  return `CAST(${col} AS DOUBLE)`;
+/** SQL of the label as DOUBLE (binary 1/0, multiclass index, regression value; NULL without a label). */
+export function labelSql(spec: FeatureSetSpec, d: SqlDialect = duckdb): string {
+  if (!spec.label) return d.cast('NULL', 'DOUBLE');
+  const col = d.id(spec.label.column);
+  const text = d.cast(col, 'VARCHAR');
+  if (spec.label.task === 'binary') return d.cast(`(CASE WHEN ${text} = ${d.str(spec.label.positive!)} THEN 1.0 ELSE 0.0 END)`, 'DOUBLE');
+  if (spec.label.task === 'multiclass') return d.cast(`(CASE ${text} ${spec.label.classes!.map((c, i) => `WHEN ${d.str(c)} THEN ${i}`).join(' ')} END)`, 'DOUBLE');
+  return d.cast(col, 'DOUBLE');
 }

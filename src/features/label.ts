@@ -47,6 +47,8 @@ export function describeLabel(label: LabelSpec): string {
 /** Class names in probability-column order. Binary: [negative, positive]. */
 export function classNames(model: Pick<ModelVersion, 'task' | 'label'>): string[] {
   const l = model.label;
+  // a segmentation has no label, hence no classes
+  if (!l) return [];
   if (model.task === 'multiclass') {
     if (!l.classes || l.classes.length < 2) throw new Error(`multiclass model needs label.classes`);
     return l.classes;

@@ -66,7 +66,8 @@ export interface FeatureSetSpec {
   file: string;
   source: string;
   holdout?: string;
-  label: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; negative?: string; classes?: string[] };
+  /** absent: an unsupervised feature set (segments); it is fitted on all rows, or on a named holdout's training rows */
+  label?: { column: string; task: 'binary' | 'multiclass' | 'regression'; positive?: string; negative?: string; classes?: string[] };
   entity?: { key: string; time?: string };
   aggregates: AggregateSpec[];
   features: FeatureSpec[];
@@ -136,7 +137,7 @@ const TYPE_MATCH: Record<ColumnSelector['type'], (t: ColumnSchema['type']) => bo
  */
 export function expandSelectors(spec: FeatureSetSpec, columns: ColumnSchema[]): FeatureSetSpec {
   const named = new Set(spec.features.filter((f) => !f.select).map((f) => f.column).filter((c): c is string => Boolean(c)));
-  const reserved = new Set([spec.label.column, spec.entity?.key, spec.entity?.time].filter((c): c is string => Boolean(c)));
+  const reserved = new Set([spec.label?.column, spec.entity?.key, spec.entity?.time].filter((c): c is string => Boolean(c)));
   const taken = new Set<string>();
   const features: FeatureSpec[] = [];
   for (const f of spec.features) {
@@ -181,7 +182,7 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     throw new SpecError('data', `${file}:${line}: YAML: ${e.message.split('\n')[0]}`);
   }
   const root = doc.contents;
-  if (!isMap(root)) fail(root, '(top level)', 'must be a mapping with source, label and features');
+  if (!isMap(root)) fail(root, '(top level)', 'must be a mapping with source, features and (for supervised models) label');
   const rootMap = root as unknown as import('yaml').YAMLMap;
 
   const getNode = (m: import('yaml').YAMLMap, key: string): YNode | undefined => {
@@ -236,10 +237,9 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
   // label
   const labelNode = getNode(rootMap, 'label');
   let label: FeatureSetSpec['label'];
-  if (labelNode === undefined) fail(rootMap, 'label', 'is required');
-  if (isScalar(labelNode)) fail(labelNode, 'label', 'must be a mapping: {column: NAME, positive: VALUE} (or classes: [...] / task: regression)');
-  if (!isMap(labelNode)) fail(labelNode, 'label', 'must be a mapping');
-  {
+  if (labelNode !== undefined && isScalar(labelNode)) fail(labelNode, 'label', 'must be a mapping: {column: NAME, positive: VALUE} (or classes: [...] / task: regression)');
+  if (labelNode !== undefined && !isMap(labelNode)) fail(labelNode, 'label', 'must be a mapping');
+  if (labelNode !== undefined) {
     const m = labelNode as unknown as import('yaml').YAMLMap;
     checkKeys(m, ['column', 'positive', 'negative', 'classes', 'task'], 'label');
     const column = str(getNode(m, 'column'), 'label.column', { required: true })!;
@@ -417,13 +417,13 @@ export function parseFeatureSet(text: string, file: string, name: string): Featu
     name: setName,
     source,
     ...(holdout ? { holdout } : {}),
-    label,
+    ...(label ? { label } : {}),
     ...(entity ? { entity } : {}),
     aggregates: aggregates.map(({ line: _l, ...rest }) => rest),
     features: features.map((f) => ({ name: f.name, column: f.column, expr: f.exprAst, interaction: f.interaction, transforms: f.transforms })),
     allowPii,
   };
-  return { name: setName, file, source, ...(holdout ? { holdout } : {}), label, ...(entity ? { entity } : {}), aggregates, features, allowPii, ...(description ? { description } : {}), definition };
+  return { name: setName, file, source, ...(holdout ? { holdout } : {}), ...(label ? { label } : {}), ...(entity ? { entity } : {}), aggregates, features, allowPii, ...(description ? { description } : {}), definition };
 
   function parseTransforms(node: YNode | undefined, where: string): TransformSpec[] {
     if (node === undefined || (isScalar(node) && node.value === null)) return [];

@@ -4,6 +4,7 @@ import { dataError, notFound, usageError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { sqlIdent, sqlString, withDuck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
+import { crashPoint } from '../io/faults.js';
 import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { stratifiedSplit } from '../ml/rng.js';
@@ -85,6 +86,7 @@ export async function createHoldout(ws: Workspace, datasetRef: string, o: Holdou
   return withLock(ws.registryDir, { wait: o.wait, command: `holdout create ${datasetRef}` }, () => {
     const existing = existsSync(path);
     if (!existing) writeJsonAtomic(path, holdout);
+    crashPoint('holdout-commit');
     writeFileAtomic(latestPointerPath(ws, ds.ref), holdout.hash + '\n');
     if (!existing) appendAudit(ws, { action: 'holdout.create', subject: ds.ref, actor: o.actor, details: { hash: holdout.hash, method: holdout.method, nTest: holdout.nTest } });
     const { testRows: _omit, ...summary } = holdout;

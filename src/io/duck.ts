@@ -21,10 +21,26 @@ function toJs(v: unknown): unknown {
   return v;
 }
 
+export interface DuckDefaults {
+  /** DuckDB memory_limit, e.g. "600MiB" */
+  memoryLimit?: string;
+  /** where DuckDB spills what does not fit */
+  tempDirectory?: string;
+}
+
+let defaults: DuckDefaults = {};
+
+/** Settings every DuckDB opened from now on gets (the command's memory budget: src/io/memory.ts). */
+export function setDuckDefaults(d: DuckDefaults): void {
+  defaults = { ...d };
+}
+
 export async function openDuck(opts: { threads?: number; lockdown?: boolean; progress?: boolean } = {}): Promise<Duck> {
   const { DuckDBInstance } = await import('@duckdb/node-api');
   const config: Record<string, string> = {};
   if (opts.threads) config.threads = String(opts.threads);
+  if (defaults.memoryLimit) config.memory_limit = defaults.memoryLimit;
+  if (defaults.tempDirectory) config.temp_directory = defaults.tempDirectory;
   const instance = await DuckDBInstance.create(':memory:', config);
   const conn = await instance.connect();
   // query progress is tracked only with the progress bar on; dictl draws its own, so DuckDB prints nothing

@@ -1,12 +1,16 @@
 /**
  * The workspace write lock: one file created exclusively, naming the holder (pid, host, command, time).
- * A lock whose pid is dead on this host is stale and is cleared. `wait` seconds > 0 polls instead of
- * failing at once. Read-only commands never take it.
+ * A lock whose pid is dead on this host is stale and is cleared, and so is a lock file that is empty or
+ * does not parse once it is older than UNREADABLE_STALE_MS (dictl writes it complete in one step, so
+ * such a file is debris, e.g. of a full disk under an older version). `wait` seconds > 0 polls instead of
+ * failing at once. `force` clears any holder (a process on another host, a reused pid): only for
+ * `doctor --repair --force`. Read-only commands never take it.
  */
-import { readFileSync, rmSync, renameSync } from 'node:fs';
+import { accessSync, constants, readFileSync, rmSync, renameSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { createExclusive, tempPathFor } from './atomic.js';
+import { onInterrupt } from './interrupt.js';
 import { busyError } from '../errors.js';
 
 export interface LockInfo {
@@ -20,9 +24,19 @@ export interface LockOptions {
   /** seconds to wait for a busy lock; 0 fails at once */
   wait?: number;
   command?: string;
+  /** clear the lock whoever holds it (the caller warns); see `doctor --repair --force` */
+  force?: boolean;
+  /** told about a lock cleared by force */
+  onForced?: (holder: LockInfo | undefined) => void;
 }
 
-function pidAlive(pid: number): boolean {
+/** an unreadable lock file older than this is stale */
+export const UNREADABLE_STALE_MS = 5000;
+/** how many stale locks one acquisition clears before it counts the lock as busy (bounds the loop) */
+const MAX_CLEARS = 10;
+
+/** True when a process with this pid exists on this host. */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -45,13 +59,50 @@ export function isStale(info: LockInfo | undefined): boolean {
   return info.host === hostname() && !pidAlive(info.pid);
 }
 
-function tryClearStale(path: string): void {
+/** Age in ms of the lock file, or undefined when it does not exist. */
+export function lockAge(path: string): number | undefined {
+  try {
+    return Date.now() - statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An unreadable (empty, torn, not JSON) lock file older than UNREADABLE_STALE_MS. */
+export function isUnreadableStale(path: string): boolean {
+  const age = lockAge(path);
+  return age !== undefined && age > UNREADABLE_STALE_MS && readLock(path) === undefined;
+}
+
+/** Moves an unreadable stale lock aside and removes it; false when it changed meanwhile. */
+function clearUnreadable(path: string): boolean {
+  const aside = tempPathFor(path);
+  try {
+    renameSync(path, aside);
+  } catch {
+    return false;
+  }
+  if (readLock(aside) !== undefined) {
+    // a fresh, complete lock replaced it between the check and the move: put it back
+    try {
+      renameSync(aside, path);
+    } catch {
+      /* ignore */
+    }
+    return false;
+  }
+  rmSync(aside, { force: true });
+  return true;
+}
+
+function tryClearStale(path: string, force = false): void {
   const info = readLock(path);
   if (info === undefined) {
-    // half-written or vanished: only clear if it is still unreadable after a moment's grace
+    // unreadable: stale once old enough (dictl writes a lock complete, in one step)
+    if (force || isUnreadableStale(path)) clearUnreadable(path);
     return;
   }
-  if (!isStale(info)) return;
+  if (!force && !isStale(info)) return;
   // move aside atomically so two clearers cannot both remove a fresh lock
   const aside = tempPathFor(path);
   try {
@@ -79,30 +130,29 @@ export async function acquireLock(dir: string, opts: LockOptions = {}): Promise<
   const info: LockInfo = { pid: process.pid, host: hostname(), command: opts.command ?? process.argv.slice(2).join(' '), since: new Date().toISOString() };
   const deadline = Date.now() + Math.max(0, opts.wait ?? 0) * 1000;
   let delay = 10;
-  let unreadableSince: number | undefined;
+  let clears = 0;
   for (;;) {
     if (createExclusive(path, JSON.stringify(info))) {
       let released = false;
-      return () => {
+      const release = () => {
         if (released) return;
         released = true;
+        forget();
         const cur = readLock(path);
         if (cur && cur.pid === process.pid) rmSync(path, { force: true });
       };
+      const forget = onInterrupt(release);
+      return release;
     }
     const holder = readLock(path);
-    if (holder === undefined) {
-      unreadableSince ??= Date.now();
-      if (Date.now() - unreadableSince > 2000) rmSync(path, { force: true }); // a holder that died mid-write
-    } else {
-      unreadableSince = undefined;
-      if (isStale(holder)) {
-        tryClearStale(path);
-        continue;
-      }
+    if (clears < MAX_CLEARS && (opts.force || (holder === undefined ? isUnreadableStale(path) : isStale(holder)))) {
+      clears++;
+      if (opts.force && holder?.pid !== process.pid) opts.onForced?.(holder);
+      tryClearStale(path, opts.force);
+      continue;
     }
     if (Date.now() >= deadline) {
-      const who = holder ? `pid ${holder.pid} on ${holder.host} running "${holder.command}" since ${holder.since}` : 'another process';
+      const who = holder ? `pid ${holder.pid} on ${holder.host} running "${holder.command}" since ${holder.since}` : `a lock file that is still being written or unreadable (${path}; cleared once older than ${UNREADABLE_STALE_MS / 1000} s)`;
       throw busyError(`workspace is locked by ${who}`, 'retry later, or pass --wait SECONDS to wait for it');
     }
     await sleep(delay + Math.floor(Math.random() * delay));
@@ -116,5 +166,21 @@ export async function withLock<T>(dir: string, opts: LockOptions, fn: () => Prom
     return await fn();
   } finally {
     release();
+  }
+}
+
+/**
+ * False when `dir` is on a read-only file system (or not writable by this user). Readers that would
+ * also record something (evaluate stores its result, package its lineage) then only read: committed
+ * versions are immutable and renamed into place whole, so reading them needs no lock.
+ */
+export function writableDir(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EROFS' || code === 'EACCES' || code === 'EPERM') return false;
+    throw e;
   }
 }

@@ -1,11 +1,10 @@
 /**
  * Hyper-parameter search by k-fold cross-validation (stratified for classification), pure parts:
- * parsing --grid, sampling --trials, grouping trials into warm-start chains, running one
- * (fold, chain) task, and summarising fold scores into the CvResult stored with the model.
- * The parallel driver is in tune.ts; the worker in worker.ts runs runFoldChain.
+ * parsing --grid, sampling --trials, grouping trials into warm-start chains, and summarising fold
+ * scores into the CvResult stored with the model. The search itself is in tune.ts.
  */
 import type { CvTrial } from '../types.js';
-import { fitSpec, METRIC_HIGHER_BETTER, scoreFit, subsetRows, type FitSpec, type Metric } from './fit.js';
+import { METRIC_HIGHER_BETTER, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
 import { makeRng } from './rng.js';
 
@@ -107,31 +106,6 @@ export function chainTrials(trials: TrialParams[]): number[][] {
     groups.get(k)!.push(i);
   });
   return [...groups.values()].map((g) => g.sort((a, b) => trials[a].C - trials[b].C || a - b));
-}
-
-export interface ChainResult {
-  scores: number[];
-  iterations: number[];
-  converged: boolean[];
-}
-
-/**
- * Fits every spec of one chain on the rows outside `fold` (warm-starting each from the previous)
- * and scores it on the rows inside. Deterministic for given inputs, whatever thread runs it.
- */
-export function runFoldChain(X: Float64Array, y: Float64Array, foldOf: Int32Array, n: number, p: number, fold: number, specs: FitSpec[], metric: Metric): ChainResult {
-  const tr = subsetRows(X, y, n, p, (i) => foldOf[i] !== fold);
-  const va = subsetRows(X, y, n, p, (i) => foldOf[i] === fold);
-  const res: ChainResult = { scores: [], iterations: [], converged: [] };
-  let init: Float64Array | undefined;
-  for (const spec of specs) {
-    const fit = fitSpec(tr.X, tr.n, p, tr.y, spec, init);
-    init = fit.theta;
-    res.scores.push(scoreFit(fit, va.X, va.n, p, va.y, spec, metric));
-    res.iterations.push(fit.iterations);
-    res.converged.push(fit.converged);
-  }
-  return res;
 }
 
 /** Mean and sample standard deviation (ddof 0, as GridSearchCV's std_test_score). */

@@ -37,12 +37,27 @@ export function sampleWeights(y: Float64Array, n: number, spec: FitSpec): Float6
   return w;
 }
 
-/** Fits logistic (classification) or linear (regression) regression to rows X (n × p). */
-export function fitSpec(X: Float64Array, n: number, p: number, y: Float64Array, spec: FitSpec, init?: Float64Array): LinearFit {
+/**
+ * Fits logistic (classification) or linear (regression) regression to rows X (n × p), or to the
+ * row ranges `rows` of X only ([start, end, …], e.g. a fold's training part).
+ */
+export function fitSpec(X: Float64Array, n: number, p: number, y: Float64Array, spec: FitSpec, init?: Float64Array, rows?: number[]): LinearFit {
   const sampleWeight = sampleWeights(y, n, spec);
   const o = { penalty: spec.penalty, C: spec.C, l1Ratio: spec.l1Ratio, tol: spec.tol, maxIter: spec.maxIter, sampleWeight };
-  if (spec.task === 'regression') return fitLinear(X, n, p, y, o);
-  return fitLogistic(X, n, p, y, spec.task === 'binary' ? 2 : spec.K, { ...o, init });
+  if (spec.task === 'regression') {
+    if (!rows) return fitLinear(X, n, p, y, o);
+    const sub = subsetRows(X, y, n, p, inRanges(rows));
+    return fitLinear(sub.X, sub.n, p, sub.y, { ...o, sampleWeight: sampleWeights(sub.y, sub.n, spec) });
+  }
+  return fitLogistic(X, n, p, y, spec.task === 'binary' ? 2 : spec.K, { ...o, init, rows });
+}
+
+/** Membership test of row ranges [start, end, …] (ascending). */
+function inRanges(r: number[]): (i: number) => boolean {
+  return (i) => {
+    for (let k = 0; k < r.length; k += 2) if (i >= r[k] && i < r[k + 1]) return true;
+    return false;
+  };
 }
 
 export function solverName(spec: Pick<FitSpec, 'task' | 'penalty'>, fit?: { solver?: string }): string {

@@ -4,7 +4,8 @@
  * regression → x·w + b.
  */
 
-export type Task = 'binary' | 'multiclass' | 'regression';
+/** segmentation: an unsupervised family (k-means) — no label, a segment per row */
+export type Task = 'binary' | 'multiclass' | 'regression' | 'segmentation';
 
 export interface LinearModel {
   task: Task;

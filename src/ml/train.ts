@@ -11,13 +11,16 @@ import { DictlError, dataError, usageError } from '../errors.js';
 import { loadMatrix, resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import { validateName } from '../util/names.js';
-import type { ConvergenceInfo, CvResult, LabelSpec, ModelVersion } from '../types.js';
+import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { METRIC_HIGHER_BETTER, sampleWeights, type FitSpec, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
 import { checkLabels, listNames } from './families/checks.js';
 import { crossValidateFamilies } from './families/cv.js';
+import { checkRank, stopCause } from './diagnose.js';
+import { NEWTON_MAX_P } from './logistic.js';
+import { searchDetail } from './tune.js';
 import { parseFamilyGrid, sampleFamilyTrials, type FamilyTrial, type SearchSpec } from './families/grid.js';
 import { defaultFamily, FAMILIES, getFamily, predictModel, summarizeFamily, type FamilySummary, type ModelFamily } from './families/index.js';
 import { isSeparated, linearColumnChecks } from './families/linear.js';
@@ -48,12 +51,17 @@ export interface TrainOptions {
   model?: string;
   /** KEY=VALUE hyper-parameters of the family */
   params?: string[];
+  /** kmeans: number of segments */
+  k?: number;
 }
 
 export interface TrainProgress {
   phase(label: string): void;
   tick(done: number, total?: number): void;
+  count?(done: number, total: number, detail?: string): void;
   warn(msg: string): void;
+  /** a line on stderr even under --json */
+  log?(msg: string): void;
 }
 
 export interface TrainResult {
@@ -69,7 +77,9 @@ export interface TrainResult {
   trainMetrics: Record<string, number>;
   /** the family's description: headline, and for trees rounds kept, importance and the loss curve */
   summary: FamilySummary;
-  cv?: { metric: string; folds: number; seed: number; best: Record<string, number | string>; trials: CvResult['trials'] };
+  cv?: { metric: string; folds: number; seed: number; preprocessing?: CvResult['preprocessing']; best: Record<string, number | string>; trials: CvResult['trials'] };
+  /** kmeans --tune: inertia and silhouette of every configuration, the best by silhouette */
+  segments?: { criterion: 'silhouette'; sample: number; best: HyperParams; trials: { params: HyperParams; inertia: number; silhouette: number | null; iterations: number }[] };
   warnings: string[];
   timings: { loadMs: number; cvMs: number; fitMs: number; totalMs: number };
   path: string;
@@ -156,7 +166,28 @@ export function parseParamFlags(items: string[] | undefined): HyperParams {
   return out;
 }
 
+/** "logistic C=1 penalty=l2" for warnings */
+function trialLabel(t: FamilyTrial): string {
+  return `${t.family} ${Object.entries(t.record).filter(([k]) => k !== 'model').map(([k, x]) => `${k}=${x}`).join(' ')}`.trim();
+}
+
+/** What a trained model records of where it came from. */
+export function trainingLineage(build: FeatureBuild, ds: { dataSha256: string }, allowUnconsented: boolean): ModelVersion['lineage'] {
+  return {
+    dataset: build.dataset,
+    datasetSha256: ds.dataSha256,
+    featureSet: { name: build.name, version: build.version, hash: build.hash },
+    holdout: build.holdout,
+    allowUnconsented,
+    dictlVersion: dictlVersion(),
+    node: process.version,
+  };
+}
+
 export async function trainModel(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult> {
+  // a training matrix larger than the memory budget is streamed from Parquet instead (src/ml/chunked.ts)
+  const outOfCore = await (await import('./chunked.js')).outOfCoreTraining(ws, opts, progress);
+  if (outOfCore) return outOfCore;
   const t0 = performance.now();
   const v = validateTrainOptions(opts);
   validateName('model', opts.name);
@@ -168,6 +199,12 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   // an override given at feature build is recorded there and carries over: it need not be repeated here
   const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
   const label = build.label;
+  if (opts.k !== undefined && opts.model !== undefined && opts.model !== 'kmeans') throw usageError(`--k applies to --model kmeans, not ${opts.model}`);
+  if (opts.model === 'kmeans' || (opts.k !== undefined && opts.model === undefined)) {
+    const { trainSegments } = await import('./segments.js');
+    return trainSegments(ws, opts, progress, fb, fixedParams);
+  }
+  if (!label) throw usageError(`feature set ${build.name}@${build.version} has no label: it can only train segments`, `run: dictl train --features ${build.name}@${build.version} --name NAME --model kmeans --k 6`);
   const task = label.task;
   const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;
   if (task === 'multiclass' && K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
@@ -231,17 +268,23 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
   if (trials) {
     if (m.n < v.folds * 2) throw dataError(`${m.n} training rows are too few for ${v.folds}-fold cross-validation`, 'lower --folds or train without --tune');
     const fams = [...new Set(trials.map((t) => t.family))];
-    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''}${fams.length > 1 ? ` of ${fams.join(', ')}` : ''} × ${v.folds} folds on ${workers} worker${workers > 1 ? 's' : ''}`);
+    progress.phase(`Cross-validating ${trials.length} configuration${trials.length > 1 ? 's' : ''}${fams.length > 1 ? ` of ${fams.join(', ')}` : ''} × ${v.folds} folds on ${workers} thread${workers > 1 ? 's' : ''}`);
     let r;
     try {
-      r = await crossValidateFamilies(data, trials, { folds: v.folds, seed: v.seed, metric, workers, linearBase: baseSpec, onProgress: (d, t) => progress.tick(d, t) });
+      r = await crossValidateFamilies(data, trials, {
+        folds: v.folds, seed: v.seed, metric, workers, linearBase: baseSpec,
+        // the feature state is refitted on each fold's training rows from the build's raw data
+        build: { ws, build, matrix: m, allowUnconsented: opts.allowUnconsented },
+        onEvent: (e) => progress.count?.(e.done, e.total, searchDetail(e)),
+      });
     } catch (e) {
       if (e instanceof DictlError) throw e;
       throw dataError(`cross-validation failed: ${(e as Error).message}`);
     }
     cv = r.cv;
     chosen = trials[r.bestIndex];
-    if (r.unconverged.length) warnings.push(`${r.unconverged.length} of ${trials.length} configurations did not reach --tol ${v.tol} in some fold (iteration cap ${v.maxIter} or precision floor; typical of L1 on nearly collinear features); their CV scores are still reported`);
+    if (r.warning) warnings.push(r.warning);
+    for (const u of r.unconvergedDetail ?? []) warnings.push(`${trialLabel(trials[u.trial])}: the solver stopped before the gradient reached --tol ${v.tol} in ${u.folds} of ${v.folds} folds (${u.reasons.map((x) => stopCause(x, v.maxIter)).join('; ')}); its CV scores are still reported`);
   }
   const tCv = performance.now();
 
@@ -252,6 +295,10 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
       ? `Fitting ${task === 'regression' ? 'linear' : 'logistic'} regression (${cp.penalty}, C=${cp.C}) on ${m.n} rows × ${m.p} features`
       : `Fitting ${fam.name} (${Object.entries(chosen.record).filter(([k]) => k !== 'model').map(([k, x]) => `${k}=${x}`).join(', ') || 'defaults'}) on ${m.n} rows × ${m.p} features`,
   );
+  if (fam.encoding.numerics === 'scaled' && task !== 'multiclass' && m.p <= NEWTON_MAX_P) {
+    const rank = checkRank(m.X, m.n, m.p, m.names, cp.penalty as Penalty, build.pipeline, task);
+    if (rank) warnings.push(rank);
+  }
   const fit = await fam.fit(data, cp, { seed: v.seed, threads: workers, threshold: v.threshold, onProgress: (d, t) => progress.tick(d, t) });
   const tFit = performance.now();
   warnings.push(...fit.warnings);
@@ -284,37 +331,33 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     ...(cv ? { cv } : {}),
     seed: v.seed,
     pipeline: build.pipeline,
-    lineage: {
-      dataset: build.dataset,
-      datasetSha256: ds.dataSha256,
-      featureSet: { name: build.name, version: build.version, hash: build.hash },
-      holdout: build.holdout,
-      allowUnconsented: consent.overridden,
-      dictlVersion: dictlVersion(),
-      node: process.version,
-    },
+    lineage: trainingLineage(build, ds, consent.overridden),
   } as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
   const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: 0 };
   progress.phase(`Registering ${opts.name}`);
   const mv = await registerModel(ws, draft, { command: 'train', timings, workers: trials || fam.encoding.numerics === 'raw' ? workers : 1, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);
-  const summary = summarizeFamily(mv);
+  return trainResult(ws, mv, build, { train: m.n, features: m.p }, { warnings, timings, ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, preprocessing: cv.preprocessing, best: cv.best, trials: cv.trials } } : {}) });
+}
+
+/** The command's result for a registered version (shared with the out-of-core trainer, src/ml/chunked.ts). */
+export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: string; version: number }, rows: TrainResult['rows'], r: Pick<TrainResult, 'warnings' | 'timings' | 'cv'>): TrainResult {
   return {
     model: `${mv.name}@${mv.version}`,
     name: mv.name,
     version: mv.version,
     algorithm: mv.algorithm,
-    task,
+    task: mv.task,
     features: `${build.name}@${build.version}`,
-    rows: { train: m.n, features: m.p },
-    params,
-    convergence,
-    trainMetrics,
-    summary,
-    ...(cv ? { cv: { metric: cv.metric, folds: cv.folds, seed: cv.seed, best: cv.best, trials: cv.trials } } : {}),
-    warnings,
-    timings,
+    rows,
+    params: mv.params,
+    convergence: mv.convergence,
+    trainMetrics: mv.trainMetrics,
+    summary: summarizeFamily(mv),
+    ...(r.cv ? { cv: r.cv } : {}),
+    warnings: r.warnings,
+    timings: r.timings,
     path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
   };
 }

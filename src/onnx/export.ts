@@ -16,6 +16,7 @@
  */
 import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../types.js';
 import { familyOf } from '../ml/families/index.js';
+import { segmentHead } from '../ml/kmeans/onnx.js';
 import { GraphBuilder, type TensorRef } from './builder.js';
 import { classNames } from '../features/label.js';
 
@@ -350,7 +351,12 @@ export function exportOnnx(model: ModelVersion, opts: ExportOptions = {}): Uint8
   const z = familyOf(model).onnxMargins(g, X.shape[1] === names.length ? X : { ...X, shape: [N, names.length] }, model);
   const K = z.shape[1] as number;
   const classes = classNames(model);
-  if (model.task === 'regression') {
+  if (model.task === 'segmentation') {
+    // margins are squared distances to the centres: the nearest is the segment
+    const h = segmentHead(g, z);
+    g.output('segment', h.segment);
+    g.output('distance', h.distance);
+  } else if (model.task === 'regression') {
     if (K !== 1) throw new Error('regression needs one margin');
     g.output('prediction', z);
   } else if (model.task === 'binary') {

@@ -15,6 +15,7 @@
  * Pure: no I/O.
  */
 import type { Expr } from '../types.js';
+import { duckdb, type SqlDialect } from './dialect.js';
 
 export type FnName = Extract<Expr, { t: 'call' }>['fn'];
 
@@ -272,30 +273,25 @@ function ev(e: Expr, get: (name: string) => number | null): number | null {
 }
 
 /** A double literal DuckDB reads back to exactly the same IEEE value (a bare 0.1 would be DECIMAL). */
-export function sqlDouble(v: number): string {
-  if (Number.isNaN(v)) return "'NaN'::DOUBLE";
-  if (v === Infinity) return "'inf'::DOUBLE";
-  if (v === -Infinity) return "'-inf'::DOUBLE";
-  if (Object.is(v, -0)) return "'-0.0'::DOUBLE";
-  return `'${String(v)}'::DOUBLE`;
-}
+export const sqlDouble = (v: number): string => duckdb.dbl(v);
 
 /**
- * Compiles an expression to DuckDB SQL with the same semantics as evalExpr. `col` maps a column name
- * to the SQL of its (already normalised: missing = NULL) value.
+ * Compiles an expression to SQL (DuckDB unless another dialect is given) with the same semantics as
+ * evalExpr. `col` maps a column name to the SQL of its (already normalised: missing = NULL) value.
  */
-export function exprToSql(e: Expr, col: (name: string) => string): string {
-  const s = (x: Expr) => exprToSql(x, col);
+export function exprToSql(e: Expr, col: (name: string) => string, d: SqlDialect = duckdb): string {
+  const s = (x: Expr) => exprToSql(x, col, d);
+  const nan = d.dbl(NaN);
   switch (e.t) {
     case 'num':
-      return sqlDouble(e.v);
+      return d.dbl(e.v);
     case 'col':
       return col(e.name);
     case 'neg':
       return `(-${s(e.e)})`;
     case 'bin':
-      if (e.op === '/') return `(${s(e.l)} / nullif(${s(e.r)}, 0.0::DOUBLE))`;
-      return `nullif(${s(e.l)} ${e.op} ${s(e.r)}, 'NaN'::DOUBLE)`;
+      if (e.op === '/') return `(${s(e.l)} / nullif(${s(e.r)}, ${d.int(0)}))`;
+      return `nullif(${s(e.l)} ${e.op} ${s(e.r)}, ${nan})`;
     case 'call': {
       const a = e.args.map(s);
       switch (e.fn) {
@@ -308,7 +304,7 @@ export function exprToSql(e: Expr, col: (name: string) => string): string {
         case 'ln':
           return `(CASE WHEN ${a[0]} > 0 THEN ln(${a[0]}) END)`;
         case 'log1p':
-          return `(CASE WHEN ${a[0]} > -1 THEN ln(1.0::DOUBLE + ${a[0]}) END)`;
+          return log1pSql(a[0], d);
         case 'sqrt':
           return `(CASE WHEN ${a[0]} >= 0 THEN sqrt(${a[0]}) END)`;
         case 'exp':
@@ -321,6 +317,9 @@ export function exprToSql(e: Expr, col: (name: string) => string): string {
     }
   }
 }
+
+/** log(1 + x), missing for x ≤ -1. */
+export const log1pSql = (x: string, d: SqlDialect = duckdb): string => `(CASE WHEN ${x} > -1 THEN ln(${d.int(1)} + ${x}) END)`;
 
 /** Readable form of an expression (for `feature show`). */
 export function exprToString(e: Expr): string {

@@ -6,45 +6,44 @@
  * the same 0/1 values, at a fraction of the Parquet writer's cost (CAST(x AS DOUBLE) gives 1.0/0.0 back).
  */
 import type { FittedFeature, FittedPipeline, NumericStep } from '../types.js';
-import { exprToSql, sqlDouble } from './expr.js';
+import { dialectOf, duckdb, type DialectName, type SqlDialect } from './dialect.js';
+import { exprToSql, log1pSql } from './expr.js';
 
-export const sqlStr = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-export const sqlId = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+export const sqlStr = duckdb.str;
+export const sqlId = duckdb.id;
 
 /** SQL of a raw column read as a number (missing = NULL, NaN = missing). */
-export const numInput = (col: string) => `nullif(CAST(${sqlId(col)} AS DOUBLE), 'NaN'::DOUBLE)`;
+export const numInput = (col: string, d: SqlDialect = duckdb) => `nullif(${d.cast(d.id(col), 'DOUBLE')}, ${d.dbl(NaN)})`;
 /** SQL of a raw column read as a category (missing = NULL, '' = missing). */
-export const strInput = (col: string) => `nullif(CAST(${sqlId(col)} AS VARCHAR), '')`;
+export const strInput = (col: string, d: SqlDialect = duckdb) => `nullif(${d.cast(d.id(col), 'VARCHAR')}, '')`;
 
-export function stepSql(s: NumericStep, x: string): string {
+export function stepSql(s: NumericStep, x: string, d: SqlDialect = duckdb): string {
   switch (s.op) {
     case 'impute':
-      return `coalesce(${x}, ${sqlDouble(s.value)})`;
+      return `coalesce(${x}, ${d.dbl(s.value)})`;
     case 'affine':
-      return `((${x} - ${sqlDouble(s.sub)}) / ${sqlDouble(s.div)})`;
+      return `((${x} - ${d.dbl(s.sub)}) / ${d.dbl(s.div)})`;
     case 'log1p':
-      return `(CASE WHEN ${x} > -1 THEN ln(1.0::DOUBLE + ${x}) END)`;
+      return log1pSql(x, d);
     case 'clip': {
       const parts: string[] = [];
-      if (s.min !== undefined) parts.push(`WHEN ${x} < ${sqlDouble(s.min)} THEN ${sqlDouble(s.min)}`);
-      if (s.max !== undefined) parts.push(`WHEN ${x} > ${sqlDouble(s.max)} THEN ${sqlDouble(s.max)}`);
+      if (s.min !== undefined) parts.push(`WHEN ${x} < ${d.dbl(s.min)} THEN ${d.dbl(s.min)}`);
+      if (s.max !== undefined) parts.push(`WHEN ${x} > ${d.dbl(s.max)} THEN ${d.dbl(s.max)}`);
       return parts.length ? `(CASE ${parts.join(' ')} ELSE ${x} END)` : x;
     }
     case 'bucketize': {
       const parts = [`WHEN ${x} IS NULL THEN NULL`];
-      for (let i = s.splits.length - 1; i >= 0; i--) parts.push(`WHEN ${x} >= ${sqlDouble(s.splits[i])} THEN ${i + 1}.0::DOUBLE`);
-      return `(CASE ${parts.join(' ')} ELSE 0.0::DOUBLE END)`;
+      for (let i = s.splits.length - 1; i >= 0; i--) parts.push(`WHEN ${x} >= ${d.dbl(s.splits[i])} THEN ${d.int(i + 1)}`);
+      return `(CASE ${parts.join(' ')} ELSE ${d.int(0)} END)`;
     }
   }
 }
 
-export function stepsSql(steps: NumericStep[], x: string): string {
+export function stepsSql(steps: NumericStep[], x: string, d: SqlDialect = duckdb): string {
   let cur = x;
-  for (const s of steps) cur = stepSql(s, cur);
+  for (const s of steps) cur = stepSql(s, cur, d);
   return cur;
 }
-
-const inList = (vals: string[]) => `(${vals.map(sqlStr).join(', ')})`;
 
 export interface CompiledSql {
   /** name → SQL of each derived column, over the raw relation (with earlier derived inlined) */
@@ -58,19 +57,22 @@ export interface CompiledSql {
 export interface CompileOptions {
   /** type of one-hot indicator outputs: 'double' (1.0/0.0, the default) or 'boolean' (true/false) */
   indicators?: 'double' | 'boolean';
+  /** SQL dialect of the text (default duckdb) */
+  dialect?: DialectName;
 }
 
 export function compilePipelineSql(p: FittedPipeline, opts: CompileOptions = {}): CompiledSql {
+  const d = dialectOf(opts.dialect);
   const derivedSql = new Map<string, string>();
   const derived: { name: string; sql: string }[] = [];
-  for (const d of p.derived) {
-    const sql = `nullif(${exprToSql(d.expr, (n) => derivedSql.get(n) ?? numInput(n))}, 'NaN'::DOUBLE)`;
-    derivedSql.set(d.name, sql);
-    derived.push({ name: d.name, sql });
+  for (const x of p.derived) {
+    const sql = `nullif(${exprToSql(x.expr, (n) => derivedSql.get(n) ?? numInput(n, d), d)}, ${d.dbl(NaN)})`;
+    derivedSql.set(x.name, sql);
+    derived.push({ name: x.name, sql });
   }
   const isDerived = (n: string) => derivedSql.has(n);
-  const num = (n: string) => (isDerived(n) ? sqlId(n) : numInput(n));
-  const str = (n: string) => strInput(n);
+  const num = (n: string) => (isDerived(n) ? d.id(n) : numInput(n, d));
+  const str = (n: string) => strInput(n, d);
   const outSql = new Map<string, string>();
   const outputs: { name: string; sql: string }[] = [];
   const keep: string[] = [];
@@ -79,7 +81,7 @@ export function compilePipelineSql(p: FittedPipeline, opts: CompileOptions = {})
     outSql.set(name, sql);
     outputs.push({ name, sql: stored });
   };
-  for (const f of p.features) compileFeatureSql(f, num, str, add, keep, outSql, opts.indicators === 'boolean');
+  for (const f of p.features) compileFeatureSql(f, num, str, add, keep, outSql, opts.indicators === 'boolean', d);
   return { derived, outputs, keep };
 }
 
@@ -91,20 +93,22 @@ function compileFeatureSql(
   keep: string[],
   outSql: Map<string, string>,
   boolIndicators: boolean,
+  d: SqlDialect,
 ): void {
+  const inList = (vals: string[]) => `(${vals.map(d.str).join(', ')})`;
   switch (f.kind) {
     case 'numeric':
-      add(f.name, `CAST(${stepsSql(f.steps, num(f.input))} AS DOUBLE)`);
+      add(f.name, d.cast(stepsSql(f.steps, num(f.input), d), 'DOUBLE'));
       return;
     case 'onehot': {
-      const v = f.impute !== undefined ? `coalesce(${str(f.input)}, ${sqlStr(f.impute)})` : str(f.input);
+      const v = f.impute !== undefined ? `coalesce(${str(f.input)}, ${d.str(f.impute)})` : str(f.input);
       const known = [...f.categories, ...f.folded];
-      const err = `error(${sqlStr(`feature "${f.name}": unknown or missing category (one-hot unknown: error): `)} || coalesce(${v}, 'NULL'))`;
+      const err = d.error(`${d.str(`feature "${f.name}": unknown or missing category (one-hot unknown: error): `)} || coalesce(${v}, 'NULL')`);
       // the indicator as SQL with the given one/zero literals
       const ind = (one: string, zero: string, i: number): string => {
         if (i < f.categories.length) {
           const guard = i === 0 && f.unknown === 'error' ? ` WHEN ${v} IS NULL OR ${v} NOT IN ${inList(known)} THEN ${err}` : '';
-          return `(CASE WHEN ${v} = ${sqlStr(f.categories[i])} THEN ${one}${guard} ELSE ${zero} END)`;
+          return `(CASE WHEN ${v} = ${d.str(f.categories[i])} THEN ${one}${guard} ELSE ${zero} END)`;
         }
         const unk = f.unknown === 'other' ? one : zero;
         const parts: string[] = [`WHEN ${v} IS NULL THEN ${unk}`];
@@ -114,21 +118,21 @@ function compileFeatureSql(
       };
       const n = f.categories.length + (f.otherSlot ? 1 : 0);
       for (let i = 0; i < n; i++) {
-        const dbl = ind('1.0::DOUBLE', '0.0::DOUBLE', i);
+        const dbl = ind(d.int(1), d.int(0), i);
         add(f.outputs[i], dbl, boolIndicators ? ind('true', 'false', i) : dbl);
       }
       return;
     }
     case 'index': {
-      const v = f.impute !== undefined ? `coalesce(${str(f.input)}, ${sqlStr(f.impute)})` : str(f.input);
-      const whens = f.vocabulary.map((c, i) => `WHEN ${sqlStr(c)} THEN ${i}.0::DOUBLE`).join(' ');
+      const v = f.impute !== undefined ? `coalesce(${str(f.input)}, ${d.str(f.impute)})` : str(f.input);
+      const whens = f.vocabulary.map((c, i) => `WHEN ${d.str(c)} THEN ${d.int(i)}`).join(' ');
       let otherwise: string;
-      if (f.unknown === 'keep') otherwise = `${f.vocabulary.length}.0::DOUBLE`;
+      if (f.unknown === 'keep') otherwise = d.int(f.vocabulary.length);
       else if (f.unknown === 'skip') {
         otherwise = 'NULL';
         keep.push(f.vocabulary.length ? `coalesce(${v} IN ${inList(f.vocabulary)}, false)` : 'false');
-      } else otherwise = `error(${sqlStr(`feature "${f.name}": unknown or missing category (string-index handle_invalid: error): `)} || coalesce(${v}, 'NULL'))`;
-      add(f.name, f.vocabulary.length ? `CAST((CASE ${v} ${whens} ELSE ${otherwise} END) AS DOUBLE)` : `CAST(${otherwise} AS DOUBLE)`);
+      } else otherwise = d.error(`${d.str(`feature "${f.name}": unknown or missing category (string-index handle_invalid: error): `)} || coalesce(${v}, 'NULL')`);
+      add(f.name, d.cast(f.vocabulary.length ? `(CASE ${v} ${whens} ELSE ${otherwise} END)` : otherwise, 'DOUBLE'));
       return;
     }
     case 'interaction': {
@@ -147,8 +151,9 @@ function compileFeatureSql(
  */
 export function pipelineSelect(p: FittedPipeline, fromSql: string, passthrough: string[], opts: { where?: string; orderBy?: string } & CompileOptions = {}): string {
   const c = compilePipelineSql(p, opts);
-  const inner = c.derived.length ? `(SELECT *, ${c.derived.map((d) => `${d.sql} AS ${sqlId(d.name)}`).join(', ')} FROM ${fromSql}) AS __d` : `${fromSql} AS __d`;
-  const cols = [...passthrough.map(sqlId), ...c.outputs.map((o) => `${o.sql} AS ${sqlId(o.name)}`)];
+  const id = dialectOf(opts.dialect).id;
+  const inner = c.derived.length ? `(SELECT *, ${c.derived.map((d) => `${d.sql} AS ${id(d.name)}`).join(', ')} FROM ${fromSql} AS __s) AS __d` : `${fromSql} AS __d`;
+  const cols = [...passthrough.map(id), ...c.outputs.map((o) => `${o.sql} AS ${id(o.name)}`)];
   const conds = [...(opts.where ? [opts.where] : []), ...c.keep];
   return `SELECT ${cols.join(',\n  ')}\nFROM ${inner}${conds.length ? `\nWHERE ${conds.join(' AND ')}` : ''}${opts.orderBy ? `\nORDER BY ${opts.orderBy}` : ''}`;
 }

@@ -39,6 +39,8 @@ export function appendAudit(ws: Workspace, e: Omit<AuditEntry, 'ts' | 'pid' | 'a
   try {
     writeSync(fd, JSON.stringify(entry) + '\n');
     fsyncSync(fd);
+  } catch (e) {
+    throw Object.assign(e as Error, { path: auditPath(ws) });
   } finally {
     closeSync(fd);
   }

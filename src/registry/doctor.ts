@@ -16,7 +16,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs
 import { hostname } from 'node:os';
 import { join, relative } from 'node:path';
 import { TMP_MARKER, writeFileAtomic } from '../io/atomic.js';
-import { readLock, isStale, withLock } from '../io/lock.js';
+import { pidAlive, readLock, isStale, isUnreadableStale, withLock, type LockInfo } from '../io/lock.js';
 import { sha256File, hashValue } from '../util/hash.js';
 import { familyOf } from '../ml/families/index.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
@@ -47,15 +47,6 @@ export interface DoctorReport {
 
 const TMP_PID_RE = /\.(\d+)\.[0-9a-f]{8}$/;
 
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function readJson<T>(p: string): { ok: true; value: T } | { ok: false; error: string } {
   try {
     return { ok: true, value: JSON.parse(readFileSync(p, 'utf8')) as T };
@@ -83,8 +74,35 @@ function findTemps(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-export async function runDoctor(ws: Workspace, opts: { repair?: boolean; wait?: number; actor?: string; progress?: (msg: string) => void } = {}): Promise<DoctorReport> {
-  if (opts.repair) return withLock(ws.registryDir, { wait: opts.wait, command: 'doctor --repair' }, () => check(ws, true, opts.actor, opts.progress));
+export async function runDoctor(
+  ws: Workspace,
+  opts: { repair?: boolean; force?: boolean; wait?: number; actor?: string; progress?: (msg: string) => void; warn?: (msg: string) => void } = {},
+): Promise<DoctorReport> {
+  if (opts.repair) {
+    let forced: LockInfo | undefined | null = null;
+    const report = await withLock(
+      ws.registryDir,
+      {
+        wait: opts.wait,
+        command: 'doctor --repair',
+        force: opts.force,
+        onForced: (h) => {
+          forced = h;
+          opts.warn?.(
+            `--force: clearing the workspace lock of ${h ? `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})` : 'an unreadable lock file'}; if that process is in fact still running, its writes may now conflict with others`,
+          );
+        },
+      },
+      () => check(ws, true, opts.actor, opts.progress),
+    );
+    if (forced !== null) {
+      const h = forced as LockInfo | undefined;
+      report.issues.unshift({ severity: 'leftover', code: 'lock-forced', path: 'registry/.lock', message: `lock of ${h ? `pid ${h.pid} on ${h.host} (${h.command})` : 'unknown holder'} cleared by --force`, repaired: true });
+      report.leftovers++;
+      report.repaired++;
+    }
+    return report;
+  }
   return check(ws, false, opts.actor, opts.progress);
 }
 
@@ -100,6 +118,8 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
     issues.push(issue);
   };
   const checked = { datasets: 0, holdouts: 0, featureBuilds: 0, models: 0, aliases: 0, auditEntries: 0 };
+  /** committed versions of the stores checked before the audit log is read: each needs its audit entry */
+  const committed: { kind: string; ref: string; path: string; actions: string[]; entry: () => { action: string; subject: string; details: Record<string, unknown> } }[] = [];
 
   // ── crash leftovers: temp files, staged folders, the lock ──
   progress?.('Looking for leftovers');
@@ -118,10 +138,17 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
     const info = readLock(lockPath);
     if (info && info.pid === process.pid) {
       /* our own (doctor --repair) */
+    } else if (!info && !isUnreadableStale(lockPath)) {
+      issues.push({ severity: 'info', code: 'lock-unreadable', path: rel(lockPath), message: 'the lock file is unreadable; it counts as stale once it is a few seconds old' });
     } else if (isStale(info)) {
       add('leftover', 'stale-lock', lockPath, `stale lock of dead process ${info?.pid ?? '?'} (${info?.command ?? 'unreadable'})`, () => rmSync(lockPath, { force: true }));
     } else if (info) {
-      issues.push({ severity: 'info', code: 'lock-held', path: rel(lockPath), message: `lock held by pid ${info.pid} on ${info.host} (${info.command})${info.host !== hostname() ? ' on another host' : ''}` });
+      issues.push({
+        severity: 'info',
+        code: 'lock-held',
+        path: rel(lockPath),
+        message: `lock held by pid ${info.pid} on ${info.host} (${info.command})${info.host !== hostname() ? ' on another host' : ''}; if that process is gone (another host, a reused pid): dictl doctor --repair --force`,
+      });
     }
   }
 
@@ -151,6 +178,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       const h = await sha256File(data);
       if (h.sha256 !== m.dataSha256) add('error', 'dataset-hash', data, `sha256 ${h.sha256.slice(0, 12)} does not match meta.json ${String(m.dataSha256).slice(0, 12)}`);
       datasetSha.set(`${name}@${v}`, m.dataSha256);
+      committed.push({ kind: 'dataset', ref: `${name}@${v}`, path: join(dir, 'meta.json'), actions: ['dataset.register', 'dataset.derive'], entry: () => ({ action: (m.parents ?? []).length ? 'dataset.derive' : 'dataset.register', subject: `${name}@${v}`, details: { dataSha256: m.dataSha256, rows: m.rows } }) });
     }
   }
 
@@ -181,6 +209,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       if (ds === undefined) add('error', 'holdout-dataset', p, `holdout refers to dataset ${h.dataset}, which does not exist`);
       else if (ds !== h.dataSha256) add('error', 'holdout-dataset-hash', p, `holdout was made from other data than ${h.dataset} holds now`);
       holdouts.add(h.hash);
+      committed.push({ kind: 'holdout', ref: h.hash, path: p, actions: ['holdout.create'], entry: () => ({ action: 'holdout.create', subject: h.dataset, details: { hash: h.hash, method: h.method, nTest: h.nTest } }) });
       holdoutRows.set(h.hash, { dataset: h.dataset, testRows: Array.isArray(h.testRows) ? h.testRows : [] });
     }
     const latestDir = join(holdoutsDir, 'latest');
@@ -225,6 +254,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
       }
       if (b.dataset && !datasetSha.has(b.dataset)) add('error', 'feature-dataset', join(dir, 'state.json'), `feature build refers to dataset ${b.dataset}, which does not exist`);
       builds.set(`${name}@${v}`, b.hash);
+      committed.push({ kind: 'feature build', ref: `${name}@${v}`, path: join(dir, 'state.json'), actions: ['feature.build'], entry: () => ({ action: 'feature.build', subject: `${name}@${v}`, details: { hash: b.hash, dataset: b.dataset, holdout: b.holdout } }) });
     }
   }
 
@@ -257,6 +287,14 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
         writeFileAtomic(tornPath, prev + torn.map((t) => t + '\n').join(''));
         writeFileAtomic(ap, good.map((g) => g + '\n').join(''));
       });
+  }
+  // datasets, holdouts and feature builds: a version committed by a process killed before its audit append
+  const recorded = new Set(audit.map((e) => `${e.action} ${e.action === 'holdout.create' ? String((e.details as { hash?: string } | undefined)?.hash) : e.subject}`));
+  for (const c of committed) {
+    if (c.actions.some((a) => recorded.has(`${a} ${c.ref}`))) continue;
+    add('leftover', 'audit-missing-entry', c.path, `${c.kind} ${c.kind === 'holdout' ? c.ref.slice(0, 12) : c.ref} is committed but its ${c.actions[0]} audit entry was never written`, () =>
+      appendAudit(ws, { ...c.entry(), actor, reason: 'recorded by dictl doctor --repair after a crash', details: { ...c.entry().details, recovered: true } }),
+    );
   }
   const registerSubjects = audit.filter((e) => e.action === 'model.register').map((e) => e.subject);
   const registered = new Set(registerSubjects);
@@ -360,6 +398,10 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
     }
     if (r.value.sha256 !== f.slice(0, -5)) add('error', 'package-hash', p, `package record names sha256 ${String(r.value.sha256).slice(0, 12)}, its file name says ${f.slice(0, 12)}`);
     if (!modelRefExists(ws, r.value.model)) add('error', 'package-model', p, `package was built from ${r.value.model}, which is not in the registry`);
+    else if (!audit.some((e) => e.action === 'model.package' && (e.details as { sha256?: string } | undefined)?.sha256 === r.value.sha256))
+      add('leftover', 'audit-missing-package', p, `package of ${r.value.model} (${String(r.value.sha256).slice(0, 12)}) is recorded but its model.package audit entry was never written`, () =>
+        appendAudit(ws, { action: 'model.package', subject: r.value.model!, actor, reason: 'recorded by dictl doctor --repair after a crash', details: { out: r.value.out, sha256: r.value.sha256, recovered: true } }),
+      );
     const onnx = r.value.out ? join(r.value.out, 'model.onnx') : undefined;
     if (onnx && existsSync(onnx)) {
       const h = await sha256File(onnx);

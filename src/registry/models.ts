@@ -14,7 +14,8 @@
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
-import { commitDir, createExclusive, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, createExclusive, dropStaging, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import { familyOf, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
@@ -167,7 +168,8 @@ export async function registerModel(
   const name = validateName('model', draft.name);
   if (draft.kind !== 'model') throw usageError(`not a model record (kind "${String(draft.kind)}")`);
   familyOf(draft).checkModel(draft);
-  if (!draft.lineage?.holdout || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
+  // a segmentation of an unsupervised feature set fitted on all rows has no holdout
+  if ((!draft.lineage?.holdout && draft.task !== 'segmentation') || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
   const actor = opts.actor ?? defaultActor();
   return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
     const version = allocateVersion(ws, name);
@@ -179,9 +181,10 @@ export async function registerModel(
       writeJsonAtomic(join(staging, 'run.json'), { ...run, registeredAt: new Date().toISOString(), actor, pid: process.pid, version });
       commitDir(staging, finalDir);
     } catch (e) {
-      rmSync(staging, { recursive: true, force: true });
+      dropStaging(staging);
       throw e;
     }
+    crashPoint('model-commit');
     appendAudit(ws, {
       action: 'model.register',
       subject: formatRef(name, version),
@@ -237,6 +240,7 @@ export async function setAlias(
     const r = resolveModel(ws, refText);
     if (r.archived) throw usageError(`${r.ref} is archived; an alias cannot point at it`, `pick another version: dictl model list ${r.model.name}`);
     const prev = writeAliasUnlocked(ws, r.model.name, alias, r.model.version);
+    crashPoint('alias-commit');
     appendAudit(ws, { action: 'model.alias', subject: r.ref, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
     return { model: r.model.name, alias, version: r.model.version, previous: prev };
   });

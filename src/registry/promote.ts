@@ -92,6 +92,8 @@ async function decideAndCommit(
   const cand = resolveModel(ws, refText);
   const { name, version } = cand.model;
   if (cand.archived) throw usageError(`${cand.ref} is archived and cannot be promoted`, `restore it first: dictl model archive ${cand.ref} --restore`);
+  const holdout = cand.model.lineage.holdout;
+  if (holdout === null) throw usageError(`${cand.ref} is a segmentation without a holdout: it has no metrics for a gate`, `point an alias at it instead: dictl model alias ${cand.ref} champion`);
   const previous = readAliases(ws, name)[alias] ?? null;
   const baselineRef = previous === null ? null : `${name}@${previous}`;
 
@@ -100,7 +102,7 @@ async function decideAndCommit(
     alias,
     baseline: baselineRef,
     previous,
-    holdout: cand.model.lineage.holdout,
+    holdout,
     dryRun: Boolean(opts.dryRun),
     actor,
     reason: opts.reason ?? null,

@@ -5,6 +5,7 @@
  * staging/commit path (stageRelation + commitStaged), so it is profiled, hashed and audited like any
  * registered dataset; identical exports reuse the existing version.
  */
+import { labelOf } from '../ml/families/label.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,24 @@ export interface ExportResult {
   path: string;
 }
 
+/** export columns for up to n reasons (values as text: a reason's value may be a number or a category) */
+function reasonColumns(n: number, base: boolean): Record<string, string> {
+  const out: Record<string, string> = base ? { review_base: 'DOUBLE' } : {};
+  for (let i = 1; i <= n; i++) Object.assign(out, { [`review_reason${i}_column`]: 'VARCHAR', [`review_reason${i}_value`]: 'VARCHAR', [`review_reason${i}_contribution`]: 'DOUBLE' });
+  return out;
+}
+
+function reasonCells(c: { base?: number; reasons?: { column: string; value: unknown; contribution: number }[] }, n: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { review_base: c.base ?? null };
+  for (let i = 0; i < n; i++) {
+    const r = c.reasons?.[i];
+    out[`review_reason${i + 1}_column`] = r?.column ?? null;
+    out[`review_reason${i + 1}_value`] = r && r.value !== null && r.value !== undefined ? String(r.value) : null;
+    out[`review_reason${i + 1}_contribution`] = r?.contribution ?? null;
+  }
+  return out;
+}
+
 export async function exportReviews(ws: Workspace, name: string, o: { model?: string; steward?: string; wait?: number; progress?: Progress }): Promise<ExportResult> {
   validateName('dataset', name);
   let model = o.model;
@@ -39,10 +58,13 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   const { readModelVersion } = await import('../registry/models.js');
   const versions = [...new Set(cases.map((c) => c.modelVersion))].sort((a, b) => a - b);
   const mv = readModelVersion(ws, model, versions[versions.length - 1]);
-  const label = mv.label;
+  const label = labelOf(mv);
   const negative = label.negative ?? label.classes?.find((c) => c !== label.positive) ?? 'no';
   const inputs = mv.pipeline.inputs;
-  const reserved = new Set([label.column, 'review_id', 'review_score', 'review_band', 'review_by', 'review_model_version', 'review_policy_version', 'review_source']);
+  // the reasons each case was queued with: review_base, review_reasonI_{column,value,contribution}
+  const nReasons = Math.max(0, ...cases.map((c) => c.reasons?.length ?? 0));
+  const reasonCols = reasonColumns(nReasons, cases.some((c) => c.base !== undefined));
+  const reserved = new Set([label.column, 'review_id', 'review_score', 'review_band', 'review_by', 'review_model_version', 'review_policy_version', 'review_source', ...Object.keys(reasonCols)]);
   for (const i of inputs) if (reserved.has(i.name) && i.name !== label.column) throw usageError(`input column "${i.name}" clashes with an export column`);
   // stable order: by case id, so the same resolutions give the same bytes
   cases.sort((a, b) => (a.id < b.id ? -1 : 1));
@@ -59,6 +81,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
       review_policy_version: c.policyVersion,
       review_source: c.source,
     });
+    if (Object.keys(reasonCols).length) Object.assign(row, reasonCells(c, nReasons));
     return JSON.stringify(row);
   });
   const text = lines.join('\n') + '\n';
@@ -79,6 +102,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
       review_model_version: 'BIGINT',
       review_policy_version: 'BIGINT',
       review_source: 'VARCHAR',
+      ...reasonCols,
     });
     const rel = `read_json(${sqlString(file)}, format = 'newline_delimited', columns = {${Object.entries(colTypes)
       .map(([k, v]) => `${sqlString(k)}: ${sqlString(v)}`)
@@ -106,7 +130,7 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
       const duck = await openDuck();
       let staged;
       try {
-        staged = await stageRelation(duck, rel, staging, { what: `${cases.length} reviewed cases`, progress: o.progress ?? { phase() {}, tick() {}, log() {}, warn() {}, done() {} }, textColumns: [label.column] });
+        staged = await stageRelation(duck, rel, staging, { what: `${cases.length} reviewed cases`, progress: o.progress ?? { phase() {}, tick() {}, log() {}, warn() {}, done() {} }, textColumns: [label.column, ...Object.keys(reasonCols).filter((c) => c.endsWith('_value'))] });
       } finally {
         duck.close();
       }

@@ -18,6 +18,7 @@ import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { Band } from '../decide/policy.js';
+import type { Reason } from '../explain/explainer.js';
 
 export interface ReviewCase {
   id: string;
@@ -39,6 +40,9 @@ export interface ReviewCase {
   /** position in the source (row number, stream entry id) */
   key?: string;
   at: string;
+  /** why the model scored it so: base value (margin scale) and the top reasons by |contribution| */
+  base?: number;
+  reasons?: Reason[];
 }
 
 export interface Resolution {
@@ -161,6 +165,16 @@ export function listReviews(ws: Workspace, o: { model?: string; status?: 'pendin
     }
   }
   return { pending: pending.length, resolved: resolved.length, cases, classes };
+}
+
+/** One case by id, with its resolution if any. */
+export function showReview(ws: Workspace, id: string): CaseWithResolution {
+  if (!/^rv-[0-9a-f]{16}$/.test(id)) throw usageError(`"${id}" is not a review case id`, 'ids look like rv-0123456789abcdef; see: dictl review list');
+  for (const m of reviewModels(ws)) {
+    const c = readCases(ws, m).find((x) => x.id === id);
+    if (c) return c;
+  }
+  throw notFound(`review case ${id} not found`, 'see: dictl review list');
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

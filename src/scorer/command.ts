@@ -37,6 +37,8 @@ export interface ScoreFlags {
   'max-events'?: number;
   'idle-exit-ms'?: number;
   'claim-idle-ms': number;
+  /** top K reasons per result (0 = none) */
+  explain?: number;
 }
 
 export type StreamSummary = {
@@ -67,7 +69,11 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     throw usageError('stream flags (--stream, --topic, --out-*, --online-store) need --redis or --kafka');
   // issue 8: a package carrying a decision policy adds action/band/versions to every result and queues reviews
   const { withDecisions } = await import('../decide/hook.js');
-  const scorer = await withDecisions(await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads }), {
+  // reasons ride on each result (--explain K) and on review cases, from the package's explain.json
+  const { withExplanations } = await import('../explain/hook.js');
+  const { packagedPolicy } = await import('../decide/hook.js');
+  const loaded = await loadScorer(f.package, { batchSize: f['batch-size'], threads: f.threads });
+  const scorer = await withDecisions(withExplanations(loaded, f.explain ?? 0, { forDecisions: !!f.challenger || packagedPolicy(loaded.manifest) !== null }), {
     workspace: (f as { workspace?: string }).workspace,
     redis: f.redis,
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),

@@ -33,7 +33,8 @@ export interface Manifest {
     version: number;
     task: ModelVersion['task'];
     algorithm: ModelVersion['algorithm'];
-    label: LabelSpec;
+    /** absent for a segmentation */
+    label?: LabelSpec;
     /** probability columns, in order (binary: [negative, positive]) */
     classes: string[];
     threshold: number;
@@ -41,7 +42,7 @@ export interface Manifest {
     recordSha256: string;
   };
   inputs: ManifestInput[];
-  outputs: { name: string; type: 'double' | 'string'; shape: (number | string)[]; description: string }[];
+  outputs: { name: string; type: 'double' | 'string' | 'int64'; shape: (number | string)[]; description: string }[];
   /** the model's input vector, in order */
   featureOrder: string[];
   features: ManifestFeature[];
@@ -52,6 +53,8 @@ export interface Manifest {
   versions: { dictl: string; onnxruntime: string };
   /** the decision policy applied to scores, if one is attached (issue 8); null = scores only */
   decisionPolicy: unknown;
+  /** the file `score --explain` reads (absent: the package cannot explain its scores) */
+  explain?: { file: string; family: 'linear' | 'trees' };
   /** sha256 and size of every other file in the package */
   files: Record<string, { sha256: string; bytes: number }>;
 }

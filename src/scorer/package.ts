@@ -1,14 +1,16 @@
 /**
- * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md
- * and spark_job.py — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
+ * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md,
+ * spark_job.py, dictl_scoring.py and requirements.txt — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
  * also DIR.tar (deterministic ustar). The package command records lineage in
  * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
  */
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitDir, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { crashPoint } from '../io/faults.js';
+import { pidAlive, withLock, writableDir } from '../io/lock.js';
+import { checkOutputPath } from '../io/outputs.js';
 import { appendAudit } from '../registry/audit.js';
 import { usageError, dataError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
@@ -19,8 +21,10 @@ import { stableStringify } from '../util/json.js';
 import { avroSchemaForInputs } from './avro.js';
 import type { Manifest, ManifestFeature } from './manifest.js';
 import { makeTar } from './tar.js';
-import { readmeText, sparkJobText } from './docs.js';
+import { readmeText } from './docs.js';
+import { requirementsText, scoringModuleText, sparkJobText } from './spark.js';
 import { dictlVersion } from '../util/version.js';
+import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 
 
 export function onnxruntimeVersion(): string {
@@ -34,6 +38,8 @@ export function onnxruntimeVersion(): string {
 export interface PackageOptions {
   /** the decision policy to embed (issue 8); null when none */
   decisionPolicy?: unknown;
+  /** what the package needs to explain its scores (explain.json); absent → the package cannot explain */
+  explain?: ExplainSpec;
 }
 
 export interface PackageFiles {
@@ -76,9 +82,14 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
   const ref = `${model.name}@${model.version}`;
   const schema = avroSchemaForInputs(`${model.name}_event`, model.pipeline.inputs, `One scoring event for dictl model ${ref}`);
   const classes = classNames(model);
-  const K = model.task === 'regression' ? 1 : classes.length;
+  const K = model.task === 'regression' || model.task === 'segmentation' ? 1 : classes.length;
   const outputs: Manifest['outputs'] =
-    model.task === 'regression'
+    model.task === 'segmentation'
+      ? [
+          { name: 'segment', type: 'int64', shape: ['N', 1], description: 'the nearest segment (centre), 0 … k−1' },
+          { name: 'distance', type: 'double', shape: ['N', 1], description: 'Euclidean distance to that centre, in feature space' },
+        ]
+      : model.task === 'regression'
       ? [{ name: 'prediction', type: 'double', shape: ['N', 1], description: 'the linear prediction' }]
       : [
           { name: 'probabilities', type: 'double', shape: ['N', K], description: `class probabilities in the order of model.classes (${classes.join(', ')})` },
@@ -97,7 +108,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
       version: model.version,
       task: model.task,
       algorithm: model.algorithm,
-      label: model.label,
+      ...(model.label ? { label: model.label } : {}),
       classes,
       threshold: model.threshold,
       recordSha256: sha256(stableStringify(model)),
@@ -111,6 +122,7 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     onnx: { irVersion: 8, opset: { ...ONNX_OPSET }, file: 'model.onnx' },
     versions: { dictl: version, onnxruntime: onnxruntimeVersion() },
     decisionPolicy: opts.decisionPolicy ?? null,
+    ...(opts.explain ? { explain: { file: EXPLAIN_FILE, family: opts.explain.family } } : {}),
   };
   const readme = enc(readmeText({ ...base, files: {} }));
   const spark = enc(sparkJobText());
@@ -119,7 +131,10 @@ export function buildPackageFiles(model: ModelVersion, opts: PackageOptions = {}
     ['input.avsc', avsc],
     ['README.md', readme],
     ['spark_job.py', spark],
+    ['dictl_scoring.py', enc(scoringModuleText())],
+    ['requirements.txt', enc(requirementsText())],
   ];
+  if (opts.explain) others.push([EXPLAIN_FILE, enc(stableStringify(opts.explain))]);
   const files: Manifest['files'] = {};
   for (const [name, b] of others) files[name] = { sha256: sha256(b), bytes: b.length };
   const manifest: Manifest = { ...base, files };
@@ -132,32 +147,102 @@ export interface PackageResult {
   files: { name: string; sha256: string; bytes: number }[];
   onnxSha256: string;
   tar?: { path: string; sha256: string; bytes: number };
-  lineageRecord: string;
+  /** the lineage record in registry/packages/; null when the registry is read-only (package written, nothing recorded) */
+  lineageRecord: string | null;
   inputs: number;
   features: number;
+  /** whether the package carries explain.json (score --explain); when not, why */
+  explains: boolean;
+  warnings: string[];
 }
 
-/** Writes the files into `out` (replacing an earlier package there, never other content). */
+/** Refuses a --out that is not empty and not an earlier dictl package. */
+function checkPackageFolder(pkg: PackageFiles, dir: string, out: string): void {
+  if (!existsSync(dir)) return;
+  if (!statSync(dir).isDirectory()) throw usageError(`--out ${out} exists and is not a folder`);
+  const entries = readdirSync(dir);
+  const ours = new Set([...pkg.files.map(([n]) => n)]);
+  const foreign = entries.filter((e) => !ours.has(e));
+  if (entries.length > 0 && (!entries.includes('manifest.json') || foreign.length > 0))
+    throw usageError(`--out ${out} is not empty and is not a dictl package (${(foreign.length ? foreign : entries).slice(0, 3).join(', ')})`, 'choose an empty or new folder');
+}
+
+/** True when `path` is a ustar archive whose first entry is the folder `base/`: an archive an earlier `package --tar` wrote. */
+function isPackageTar(path: string, base: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const h = Buffer.alloc(512);
+    if (readSync(fd, h, 0, 512, 0) !== 512) return false;
+    const name = h.subarray(0, 100).toString('utf8').replace(/\0[\s\S]*$/, '');
+    return name === `${base}/` && h.subarray(257, 263).toString('latin1') === 'ustar\0' && h[156] === 0x35;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Refuses OUT.tar when it exists and is anything but an archive of an earlier package of the same folder. */
+function checkTarTarget(dir: string): void {
+  const path = `${dir}.tar`;
+  if (!existsSync(path)) return;
+  if (!statSync(path).isFile() || !isPackageTar(path, basename(dir)))
+    throw usageError(`--tar: ${path} exists and is not an archive of an earlier package of ${basename(dir)}; refusing to overwrite it`, 'move the file away, or choose another --out');
+}
+
+const OLD_SUFFIX = '.old';
+
+/**
+ * Staging and set-aside folders of earlier runs beside `dir` whose process is gone: a set-aside old
+ * package is put back when the run died between the two renames (so `dir` is never left empty for
+ * long), everything else is removed.
+ */
+export function cleanPackageLeftovers(dir: string): string[] {
+  const parent = dirname(dir);
+  const prefix = `${TMP_MARKER}${basename(dir)}`;
+  const done: string[] = [];
+  if (!existsSync(parent)) return done;
+  for (const e of readdirSync(parent).sort()) {
+    const m = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(${OLD_SUFFIX.replace('.', '\\.')})?\\.(\\d+)\\.[0-9a-f]{8}$`).exec(e);
+    if (!m) continue;
+    const pid = Number(m[2]);
+    if (pid === process.pid || pidAlive(pid)) continue;
+    const p = join(parent, e);
+    if (m[1] && !existsSync(dir)) renameSync(p, dir);
+    else rmSync(p, { recursive: true, force: true });
+    done.push(p);
+  }
+  return done;
+}
+
+/**
+ * Writes the files into `out`, replacing an earlier package there (never other content) without a
+ * moment where `out` holds a partial package: the new package is staged beside it, the old one is
+ * renamed aside, the new one renamed in, and the old one removed last.
+ */
 export function writePackage(pkg: PackageFiles, out: string, tar: boolean): { tar?: { path: string; sha256: string; bytes: number } } {
   const dir = resolve(out);
-  if (existsSync(dir)) {
-    if (!statSync(dir).isDirectory()) throw usageError(`--out ${out} exists and is not a folder`);
-    const entries = readdirSync(dir);
-    const ours = new Set([...pkg.files.map(([n]) => n)]);
-    const foreign = entries.filter((e) => !ours.has(e));
-    if (entries.length > 0 && (!entries.includes('manifest.json') || foreign.length > 0))
-      throw usageError(`--out ${out} is not empty and is not a dictl package (${(foreign.length ? foreign : entries).slice(0, 3).join(', ')})`, 'choose an empty or new folder');
-  }
-  mkdirSync(dirname(dir), { recursive: true });
+  cleanPackageLeftovers(dir);
+  checkPackageFolder(pkg, dir, out);
+  if (tar) checkTarTarget(dir);
+  ensureDir(dirname(dir));
   const staging = stagingDirFor(dir);
+  let aside: string | undefined;
   try {
     for (const [name, bytes] of pkg.files) writeFileSync(join(staging, name), bytes);
-    if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
+    if (existsSync(dir)) {
+      aside = tempPathFor(dir + OLD_SUFFIX);
+      renameSync(dir, aside);
+    }
+    crashPoint('package-swap');
     commitDir(staging, dir);
   } catch (e) {
-    rmSync(staging, { recursive: true, force: true });
+    dropStaging(staging);
+    if (aside && !existsSync(dir)) renameSync(aside, dir);
     throw e;
   }
+  if (aside) rmSync(aside, { recursive: true, force: true });
   if (!tar) return {};
   const bytes = makeTar(pkg.files, basename(dir));
   const path = `${dir}.tar`;
@@ -180,22 +265,32 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
     decisionPolicy = policyForPackage(ws, model.name);
   }
   // build (and validate) everything before taking the lock or writing anything
-  const pkg = buildPackageFiles(model, { decisionPolicy });
-  const outAbs = resolve(out);
+  const { explainSpecFor } = await import('../explain/background.js');
+  const explain = await explainSpecFor(ws, model);
+  const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
+  const outAbs = checkOutputPath(ws, out, { flag: '--out', kind: 'dir' });
+  if (opts.tar) checkOutputPath(ws, `${outAbs}.tar`, { flag: '--tar' });
+  checkPackageFolder(pkg, outAbs, out);
+  if (opts.tar) checkTarTarget(outAbs);
+  const result = (w: ReturnType<typeof writePackage>, lineageRecord: string | null): PackageResult => ({
+    model: resolved.ref,
+    out: outAbs,
+    files: pkg.files.map(([name, b]) => ({ name, sha256: sha256(b), bytes: b.length })),
+    onnxSha256: pkg.onnxSha256,
+    tar: w.tar,
+    lineageRecord,
+    inputs: model.pipeline.inputs.length,
+    features: pkg.manifest.featureOrder.length,
+    explains: explain.spec !== null,
+    warnings: explain.spec === null ? [`the package cannot explain its scores (score --explain): ${explain.why}`] : [],
+  });
+  // a read-only registry: the model version is immutable, reading it needs no lock; nothing is recorded
+  if (!writableDir(ws.registryDir)) return result(writePackage(pkg, outAbs, !!opts.tar), null);
   return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
     const w = writePackage(pkg, outAbs, !!opts.tar);
     const lineagePath = join(packagesDir(ws), `${pkg.onnxSha256}.json`);
     writeJsonAtomic(lineagePath, { model: resolved.ref, out: outAbs, sha256: pkg.onnxSha256, manifestSha256: sha256(pkg.files[pkg.files.length - 1][1]) });
     appendAudit(ws, { action: 'model.package', subject: resolved.ref, details: { out: outAbs, sha256: pkg.onnxSha256, tar: w.tar?.path ?? null } });
-    return {
-      model: resolved.ref,
-      out: outAbs,
-      files: pkg.files.map(([name, b]) => ({ name, sha256: sha256(b), bytes: b.length })),
-      onnxSha256: pkg.onnxSha256,
-      tar: w.tar,
-      lineageRecord: lineagePath,
-      inputs: model.pipeline.inputs.length,
-      features: pkg.manifest.featureOrder.length,
-    };
+    return result(w, lineagePath);
   });
 }

@@ -19,6 +19,8 @@ import { categoricalChecks, type Check, type Scorer, type ScoredColumns, type Sc
 import { decisionMembers, packagedPolicy } from '../decide/hook.js';
 import { FlatScanner, type ScanColumns } from './scan.js';
 import type { DecisionFields } from '../decide/runtime.js';
+import { explainCsvCells, explainCsvHeader, explainMembers } from '../explain/render.js';
+import type { BatchExplanations } from '../explain/explainer.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';
@@ -121,7 +123,8 @@ export function resultFields(r: ScoredColumns, j: number): string {
     }
   }
   if (r.prediction) out += `,"prediction":${jnum(r.prediction[j])}`;
-  return out + decisionMembers(r, j);
+  if (r.segment) out += `,"segment":${r.segment[j]}`;
+  return out + decisionMembers(r, j) + explainMembers(r, j);
 }
 
 /** the binary result shape binaryBlock writes (what resultFields gives for a binary model) */
@@ -199,6 +202,11 @@ function binaryBlock(r: ScoredColumns, n: number, ids: (string | undefined)[]): 
     buf[o++] = 93; // ]
     const dm = decisionMembers(r, j);
     if (dm) text(dm);
+    const em = explainMembers(r, j);
+    if (em) {
+      room(em.length * 3);
+      o += buf.utf8Write(em, o);
+    }
     room(2);
     buf[o++] = 125; // }
     buf[o++] = 10;
@@ -215,7 +223,8 @@ export function resultLine(s: ScoredRow, id?: unknown): string {
   if (s.label !== undefined) out += `,"label":${JSON.stringify(s.label)}`;
   if (s.probabilities) out += `,"probabilities":[${s.probabilities.map(n).join(',')}]`;
   if (s.prediction !== undefined) out += `,"prediction":${n(s.prediction)}`;
-  return out + decisionMembers(s) + '}';
+  if (s.segment !== undefined) out += `,"segment":${s.segment}`;
+  return out + decisionMembers(s) + explainMembers(s) + '}';
 }
 
 class Metrics {
@@ -321,6 +330,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
   const scanner = scanInputs ? FlatScanner.for(scanInputs) : null;
   let stopping = false;
   let closedOut = false;
+  /** input lines taken so far, blank ones included: error lines name the line of the input */
   let lineNo = 0;
   let pending: Buffer | null = null;
   const chunks: LineChunk[] = [];
@@ -381,6 +391,7 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       let e = c.nl[c.next];
       if (++c.next === c.nl.length) chunks.shift();
       taken++;
+      const no = ++lineNo;
       if (e > s && c.buf[e - 1] === 13) e--;
       if (scanner && scanner.scan(c.buf, s, e, rows, cols)) {
         at[rows++] = lines++;
@@ -390,7 +401,6 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       const text = c.buf.utf8Slice(s, e);
       if (text.trim() === '') continue;
       const i = lines++;
-      const no = lineNo + i + 1;
       let ev: unknown;
       try {
         ev = JSON.parse(text);
@@ -415,7 +425,6 @@ export async function scorePipe(scorer: Scorer, input: Readable, output: Writabl
       at[rows++] = i;
     }
     queued -= taken;
-    lineNo += lines;
     const res = rows ? await scorer.scoreColumns(named, rows, idKeys(cols.ids, rows)) : null;
     dl?.write(dead);
     if (rows === lines && res && binaryBytes(res)) {
@@ -728,10 +737,13 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
   });
   let ok = false;
   try {
-    const hasDecisions = packagedPolicy(man as never) !== null && man.model.task === 'binary';
+    const pol = packagedPolicy(man as never);
+    const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
+    const explainK = (scorer as { explainK?: number }).explainK ?? 0;
     if (outCsv) {
-      const head = man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+      const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
       if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
+      if (explainK) head.push(...explainCsvHeader(explainK));
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
@@ -743,8 +755,10 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
         const r = res!;
         if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
         else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
+        else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
         else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
         if (outCsv && hasDecisions) lines[j] += decisionCsv((r as { decisions?: DecisionFields[] }).decisions?.[j]);
+        if (outCsv && explainK) lines[j] += ',' + explainCsvCells((r as { explanations?: BatchExplanations }).explanations?.at(j), explainK, csvField).join(',');
       }
       if (lines.length) writeSync(fd, lines.join('\n') + '\n');
       dl?.write(dead);

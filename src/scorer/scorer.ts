@@ -15,8 +15,10 @@ import type { AvroRecordSchema } from './avro.js';
 import { FlatScanner, type ScanInput } from './scan.js';
 
 export interface ScoredRow {
-  /** binary: P(positive); multiclass: probability of the predicted class; regression: the prediction */
+  /** binary: P(positive); multiclass: probability of the predicted class; regression: the prediction; segmentation: distance to the centre */
   score: number;
+  /** segmentation: the nearest segment */
+  segment?: number;
   label?: string;
   probabilities?: number[];
   prediction?: number;
@@ -35,6 +37,8 @@ export interface ScoredColumns {
   binary?: boolean;
   label?: string[];
   prediction?: Float64Array;
+  /** segmentation: n segment ids */
+  segment?: Int32Array;
 }
 
 export interface Scorer {
@@ -231,7 +235,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   }
   const batchSize = Math.max(1, opts.batchSize ?? 8192);
   const task = manifest.model.task;
-  const K = task === 'regression' ? 1 : manifest.model.classes.length;
+  const K = task === 'regression' || task === 'segmentation' ? 1 : manifest.model.classes.length;
 
   async function runChunk(cols: Record<string, Float64Array | string[]>, start: number, n: number, out: ScoredColumns): Promise<void> {
     const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
@@ -258,6 +262,13 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     // only the numeric outputs are fetched: the label follows from them in JS exactly as the graph's
     // label output does (binary: P(positive) >= threshold; multiclass: first arg-max), without
     // marshalling N strings out of onnxruntime
+    if (task === 'segmentation') {
+      const res = await session.run(feeds, ['segment', 'distance']);
+      const seg = res.segment.data as BigInt64Array;
+      for (let i = 0; i < n; i++) out.segment![start + i] = Number(seg[i]);
+      out.score.set(res.distance.data as Float64Array, start);
+      return;
+    }
     if (task === 'regression') {
       const res = await session.run(feeds, ['prediction']);
       const p = res.prediction.data as Float64Array;
@@ -293,6 +304,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   async function scoreColumns(cols: Record<string, Float64Array | string[]>, n: number): Promise<ScoredColumns> {
     const out: ScoredColumns = { n, K, binary: task === 'binary', score: new Float64Array(n) };
     if (task === 'regression') out.prediction = new Float64Array(n);
+    else if (task === 'segmentation') out.segment = new Int32Array(n);
     else {
       out.probabilities = new Float64Array(n * K);
       out.label = new Array<string>(n);
@@ -320,6 +332,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     const out = new Array<ScoredRow>(n);
     for (let i = 0; i < n; i++) {
       if (task === 'regression') out[i] = { score: r.score[i], prediction: r.prediction![i] };
+      else if (task === 'segmentation') out[i] = { score: r.score[i], segment: r.segment![i] };
       else out[i] = { score: r.score[i], label: r.label![i], probabilities: Array.from(r.probabilities!.subarray(i * K, i * K + K)) };
     }
     return out;

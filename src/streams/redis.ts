@@ -44,6 +44,40 @@ export async function connectRedis(url: string, name: string): Promise<Redis> {
   return r;
 }
 
+/**
+ * One log line when the server goes away and one when it is back, for a group of connections to the
+ * same server (reader and control connection count as one: the server is down when either is).
+ */
+export function watchConnections(url: string, conns: Redis[], log: (msg: string) => void): () => void {
+  let stopped = false;
+  const shown = url.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
+  const down = new Set<Redis>();
+  let since = 0;
+  let cause = '';
+  for (const c of conns) {
+    c.on('error', (e: Error) => {
+      cause ||= (e as NodeJS.ErrnoException).code ?? e.message;
+    });
+    c.on('close', () => {
+      if (stopped || down.has(c)) return;
+      down.add(c);
+      if (down.size === 1) {
+        since = Date.now();
+        // the cause arrives with the error event just before or after the close: report it on the next tick
+        setImmediate(() => stopped || log(`redis: connection to ${shown} lost${cause ? ` (${cause})` : ''}; retrying until it is back`));
+      }
+    });
+    c.on('ready', () => {
+      if (!down.delete(c) || down.size > 0) return;
+      log(`redis: connection to ${shown} restored after ${((Date.now() - since) / 1000).toFixed(1)} s`);
+      cause = '';
+    });
+  }
+  return () => {
+    stopped = true;
+  };
+}
+
 type XEntry = [id: string, fields: string[] | null];
 
 /** an entry claimed after more deliveries than this is dead-lettered (poison event) */
@@ -128,6 +162,8 @@ export class RedisStreamSource implements Source {
   private nextClaimAt = 0;
   private nClaimed = 0;
   private readClientId?: number;
+  /** stops the connection-state log lines (a deliberate close is not a lost connection) */
+  unwatch: () => void = () => {};
   private readonly claimEveryMs: number;
 
   private constructor(
@@ -142,10 +178,11 @@ export class RedisStreamSource implements Source {
     this.claimEveryMs = Math.max(100, Math.min(claimIdleMs / 2, 10_000));
   }
 
-  static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number): Promise<RedisStreamSource> {
+  static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number, log?: (msg: string) => void): Promise<RedisStreamSource> {
     const reader = await connectRedis(url, `dictl-read-${consumer}`);
     const ctl = await connectRedis(url, `dictl-ctl-${consumer}`);
     const s = new RedisStreamSource(reader, ctl, stream, group, consumer, claimIdleMs);
+    if (log) s.unwatch = watchConnections(url, [reader, ctl], log);
     const refreshId = async () => {
       try {
         s.readClientId = Number(await reader.call('CLIENT', 'ID'));
@@ -292,6 +329,7 @@ export class RedisStreamSource implements Source {
   }
 
   async close(): Promise<void> {
+    this.unwatch();
     this.reader.disconnect();
     await this.ctl.quit().catch(() => this.ctl.disconnect());
   }
@@ -303,7 +341,13 @@ export function resultJson(r: ResultRecord): string {
   if (r.prediction !== undefined) o.prediction = r.prediction;
   if (r.probabilities !== undefined) o.probabilities = r.probabilities;
   if (r.decision) Object.assign(o, r.decision);
+  if (r.explanation) Object.assign(o, explanationFields(r.explanation));
   return JSON.stringify(o);
+}
+
+/** base, explained_class (multiclass) and reasons of an explained result, as output members */
+function explanationFields(e: NonNullable<ResultRecord['explanation']>): Record<string, unknown> {
+  return e.class === undefined ? { base: e.base, reasons: e.reasons } : { base: e.base, explained_class: e.class, reasons: e.reasons };
 }
 
 export class RedisStreamSink implements Sink {
@@ -341,6 +385,7 @@ export class RedisHashSink implements Sink {
       if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
       // issue 8: the decision (action, band, model and policy versions, review, challenger) as fields too
       for (const [k, v] of Object.entries(x.decision ?? {})) if (v !== undefined && v !== null) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
+      for (const [k, v] of Object.entries(x.explanation ? explanationFields(x.explanation) : {})) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       p.hset(`${this.prefix}${x.eventId}`, ...f);
     }
     const res = await p.exec();

@@ -75,7 +75,7 @@ export async function runStream(scorer: ScorerLike, opts: StreamRunOptions, prog
     if (opts.redis) {
       const r = await import('./redis.js');
       r.checkRedisUrl(opts.redis, '--redis');
-      const src = await unreachable(`Redis at ${opts.redis}`, '--redis', () => r.RedisStreamSource.open(opts.redis!, opts.stream!, opts.group, opts.consumer, opts.claimIdleMs));
+      const src = await unreachable(`Redis at ${opts.redis}`, '--redis', () => r.RedisStreamSource.open(opts.redis!, opts.stream!, opts.group, opts.consumer, opts.claimIdleMs, (m) => progress.warn(m)));
       closers.push(() => src.close());
       source = src;
       sink = opts.outHash ? new r.RedisHashSink(src.ctl, opts.outHash) : new r.RedisStreamSink(src.ctl, opts.outStream ?? `${opts.stream}:scored`);

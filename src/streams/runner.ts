@@ -137,6 +137,8 @@ export async function scoreBatch(
         const { score: _s, ...rest } = dec;
         r.decision = rest;
       }
+      const why = (s as { explanation?: ResultRecord['explanation'] | null }).explanation;
+      if (why) r.explanation = why;
       results.push(r);
     }
   }

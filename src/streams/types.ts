@@ -49,6 +49,8 @@ export interface ResultRecord {
   key?: string;
   /** issue 8: action, band, model/policy versions when the package carries a decision policy */
   decision?: Record<string, unknown>;
+  /** dictl score --explain K: base value and top reasons (see src/explain) */
+  explanation?: { base: number; class?: string; reasons: { column: string; value: unknown; contribution: number }[] };
 }
 
 export interface DeadLetter {

@@ -4,11 +4,15 @@
  * and ETA. Otherwise (a pipe, a CI log) each phase is one line and a long phase adds a plain progress line
  * every few seconds (DICTL_PROGRESS_MS, default 5000). --quiet silences phases, ticks and logs; --json
  * silences phases and ticks (logs and warnings still go to stderr).
+ * `count` reports counted work (e.g. fits of a search) with elapsed time and an ETA: redrawn on a
+ * terminal, otherwise a plain line at most every PLAIN_EVERY_MS (and at the end).
  */
 export interface Progress {
   /** a new step; `unit` names what tick() counts (default "rows") */
   phase(label: string, opts?: { unit?: string }): void;
   tick(done: number, total?: number): void;
+  /** done of total units of the current phase, `detail` naming the current one (e.g. "C=1, fold 3/5") */
+  count?(done: number, total: number, detail?: string): void;
   log(msg: string): void;
   warn(msg: string): void;
   done(): void;
@@ -63,6 +67,24 @@ export function progressText(done: number, total: number | undefined, unit: stri
   return ' ' + parts.join(' · ');
 }
 
+/** Seconds for people: 0.4 s, 12.3 s, 4 min 05 s, 1 h 02 min. */
+export function humanSeconds(ms: number): string {
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(Math.floor(s % 60)).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/** The text of a counted-progress line: "12/25 (48%) · detail · 12.3 s elapsed, ETA 13.1 s". */
+export function countLine(done: number, total: number, elapsedMs: number, detail?: string): string {
+  const pct = total > 0 ? Math.floor((100 * done) / total) : 0;
+  const eta = done > 0 && total > done ? `, ETA ${humanSeconds((elapsedMs / done) * (total - done))}` : '';
+  return `${done}/${total} (${pct}%)${detail ? ` · ${detail}` : ''} · ${humanSeconds(elapsedMs)} elapsed${eta}`;
+}
+
+/** Plain (non-terminal) counted-progress lines are at most this often. */
+export const PLAIN_EVERY_MS = 2000;
+
 export function makeProgress(opts: ProgressOptions = {}): Progress {
   const tty = opts.tty ?? Boolean(process.stderr.isTTY);
   const quiet = opts.quiet || process.env.DICTL_QUIET === '1';
@@ -78,6 +100,7 @@ export function makeProgress(opts: ProgressOptions = {}): Progress {
   let t0 = 0;
   let start = 0;
   let prev = 0;
+  let lastPlain = 0;
   const clear = () => {
     if (live) {
       write('\r\x1b[2K');
@@ -94,6 +117,7 @@ export function makeProgress(opts: ProgressOptions = {}): Progress {
       last = t0;
       start = 0;
       prev = 0;
+      lastPlain = 0;
       if (!silentProgress) write(tty ? `${l}…` : `${l}…\n`);
       live = tty && !silentProgress;
     },
@@ -114,6 +138,20 @@ export function makeProgress(opts: ProgressOptions = {}): Progress {
         if (t - last < interval) return;
         last = t;
         write(`${label}…${progressText(done, total, unit, t - t0, start)}\n`);
+      }
+    },
+    count(done, total, detail) {
+      if (silentProgress) return;
+      const t = now();
+      const line = `${label}: ${countLine(done, total, t - t0, detail)}`;
+      if (tty) {
+        if (t - last < 100 && done < total) return;
+        last = t;
+        write(`\r\x1b[2K${line}`);
+        live = true;
+      } else if (t - lastPlain >= PLAIN_EVERY_MS || done === total) {
+        lastPlain = t;
+        write(line + '\n');
       }
     },
     log(msg) {

@@ -2,6 +2,19 @@ import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
 
+/** "3=outreach" items → {"3": "outreach"} */
+function parseSegmentActions(items: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const it of items) {
+    const eq = it.indexOf('=');
+    if (eq <= 0) throw usageError(`--segment-action "${it}" is not SEGMENT=ACTION`, 'e.g. --segment-action 3=outreach');
+    const k = it.slice(0, eq).trim();
+    if (k in out) throw usageError(`--segment-action gives segment ${k} twice`);
+    out[k] = it.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 export default class PolicySet extends DictlCommand {
   static override summary = 'Create a new version of the decision policy of a model: score bands → actions, owned by a named person.';
   static override description =
@@ -11,6 +24,7 @@ export default class PolicySet extends DictlCommand {
     '<%= config.bin %> decide policy set churn-model --owner ana@example.com --act-above 0.8 --review-between 0.4,0.8 --action-high block --action-review review --action-low allow --sample-rate 0.02',
     '<%= config.bin %> decide policy set churn-model --file policy.yaml',
     '<%= config.bin %> decide policy set churn-model --owner ana@example.com --act-above 0.7 --autonomy shadow --json',
+    '<%= config.bin %> decide policy set segments --owner ana@example.com --segment-action 3=outreach --action-low none --autonomy autonomous',
   ];
   static override args = { model: Args.string({ description: 'model name', required: true }) };
   static override flags = {
@@ -24,6 +38,7 @@ export default class PolicySet extends DictlCommand {
     'sample-rate': Flags.string({ description: 'share of automatic decisions sampled into review for audit (0..1)', default: '0' }),
     autonomy: Flags.string({ description: 'shadow | human-in-the-loop | autonomous', default: 'human-in-the-loop', options: ['shadow', 'human-in-the-loop', 'autonomous'] }),
     note: Flags.string({ description: 'why this policy' }),
+    'segment-action': Flags.string({ description: 'segmentation models: SEGMENT=ACTION (repeatable); other segments get --action-low; no score bands', multiple: true, exclusive: ['act-above', 'review-between'] }),
     file: Flags.string({ description: 'read the policy from a YAML file instead of flags', exclusive: ['act-above', 'review-between'] }),
   };
 
@@ -43,10 +58,13 @@ export default class PolicySet extends DictlCommand {
       if (flags.owner) spec.owner = flags.owner;
     } else {
       if (!flags.owner) throw usageError('--owner EMAIL is required', 'every policy has an accountable owner: --owner ana@example.com');
-      if (flags['act-above'] === undefined) throw usageError('--act-above is required (or --file policy.yaml)');
+      const segmentActions = flags['segment-action'] ? parseSegmentActions(flags['segment-action']) : undefined;
+      if (flags['act-above'] === undefined && !segmentActions) throw usageError('--act-above is required (or --segment-action N=ACTION for a segmentation, or --file policy.yaml)');
       spec = {
         owner: flags.owner,
-        actAbove: num('act-above', flags['act-above']),
+        // a segment policy has no score bands: nothing is "above"
+        actAbove: segmentActions ? 1 : num('act-above', flags['act-above']!),
+        ...(segmentActions ? { segmentActions } : {}),
         review: flags['review-between'] ? parseBand(flags['review-between']) : null,
         actions: { high: flags['action-high'], review: flags['action-review'], low: flags['action-low'] },
         sampleRate: num('sample-rate', flags['sample-rate']),

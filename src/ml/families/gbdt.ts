@@ -11,6 +11,7 @@ import type { ModelVersion, TreeModelVersion } from '../../types.js';
 import { fitGbdt, gbdtFromJSON, gbdtMargins, gbdtToJSON, GBDT_DEFAULTS, GBDT_SEARCH_SPACE, GbdtInputError, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel, type GbdtParams } from '../gbdt/index.js';
 import type { Task } from '../predict.js';
 import { listNames, scanColumn } from './checks.js';
+import { labelOf } from './label.js';
 import type { FamilyFit, HyperParams, ModelFamily, SearchDim, TrainingData } from './types.js';
 
 const lossFor = (task: Task) => (task === 'regression' ? 'squared_error' : 'log_loss');
@@ -36,7 +37,7 @@ export function engineModel(m: ModelVersion): GbdtModel {
 
 /** Margin columns of a task: binary and regression 1; multiclass K (a 2-class multiclass label boosts one margin: [0, m]). */
 function marginWidth(m: Pick<ModelVersion, 'task' | 'label'>): number {
-  return m.task === 'multiclass' ? (m.label.classes?.length ?? 0) : 1;
+  return m.task === 'multiclass' ? (labelOf(m).classes?.length ?? 0) : 1;
 }
 
 export const gbdtFamily: ModelFamily = {
@@ -164,6 +165,12 @@ export const gbdtFamily: ModelFamily = {
     attrs.post_transform = 'NONE';
     const leaves = g.op('Cast', [g.op('TreeEnsembleRegressor', [Xf], 'float', ['N', T], attrs, 'ai.onnx.ml', 'tree_outputs')], 'double', ['N', T], { to: 11 });
     return g.op('Add', [g.op('MatMul', [leaves, g.constant('double', new Array(T).fill(1), [T, 1])], 'double', ['N', 1]), g.constant('double', model.baseScore.slice(0, 1), [1])], 'double', ['N', 1], {}, '', 'values');
+  },
+  async explainPart(m) {
+    const g = engineModel(m);
+    if (g.treesPerRound !== marginWidth(m)) throw new RangeError(`its ${marginWidth(m)}-class label is boosted as one margin; TreeSHAP explains one margin per class`);
+    // the trees with their training-row counts (the cover TreeSHAP weighs each side of a split by)
+    return { family: 'trees', trees: { trees: g.trees, treesPerRound: g.treesPerRound, baseScore: g.baseScore } };
   },
   summary(m) {
     const g = engineModel(m);

@@ -5,12 +5,15 @@
  */
 import { dataError, usageError } from '../../errors.js';
 import type { ModelVersion } from '../../types.js';
+import { labelOf } from './label.js';
+import { argminRows } from '../kmeans/kernels.js';
 import { sigmoid, softmaxRows, type Task } from '../predict.js';
 import { gbdtFamily } from './gbdt.js';
+import { kmeansFamily } from './kmeans.js';
 import { linearFamily, logisticFamily } from './linear.js';
 import type { FamilySummary, ModelFamily } from './types.js';
 
-export const FAMILIES: readonly ModelFamily[] = [logisticFamily, linearFamily, gbdtFamily];
+export const FAMILIES: readonly ModelFamily[] = [logisticFamily, linearFamily, gbdtFamily, kmeansFamily];
 
 export const familyNames = (): string[] => FAMILIES.map((f) => f.name);
 
@@ -33,7 +36,7 @@ export function familyOf(m: { algorithm: string; name: string; version?: number 
 
 /** Number of probability columns (multiclass) or 1. */
 export function outputWidth(m: Pick<ModelVersion, 'task' | 'label'>): number {
-  return m.task === 'multiclass' ? (m.label.classes?.length ?? 0) : 1;
+  return m.task === 'multiclass' ? (labelOf(m).classes?.length ?? 0) : 1;
 }
 
 /** Margins → predictions in place: binary σ → P(positive); multiclass softmax rows; regression as is. */
@@ -48,11 +51,12 @@ export function link(task: Task, S: Float64Array, n: number, K: number): Float64
 
 /**
  * binary: P(positive) per row (length n); multiclass: n × K probabilities row-major; regression:
- * predicted values. X is the model's feature matrix (row-major n × featureNames.length).
+ * predicted values; segmentation: the segment (nearest centre) of each row. X is the model's feature matrix (row-major n × featureNames.length).
  */
 export function predictModel(m: ModelVersion, X: Float64Array, n: number, p: number): Float64Array {
   const f = familyOf(m);
   const S = f.margins(m, X, n, p);
+  if (m.task === 'segmentation') return Float64Array.from(argminRows(S, n, S.length / Math.max(n, 1)));
   return link(m.task, S, n, outputWidth(m));
 }
 
@@ -61,3 +65,4 @@ export function summarizeFamily(m: ModelVersion): FamilySummary {
 }
 
 export type { FamilySummary, ModelFamily } from './types.js';
+export { labelOf };

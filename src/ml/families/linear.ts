@@ -10,6 +10,8 @@ import { fitLinear } from '../linear.js';
 import { fitLogistic, type LinearFit, type Penalty } from '../logistic.js';
 import { linearScores, type Task } from '../predict.js';
 import { solverName } from '../fit.js';
+import { stopCause } from '../diagnose.js';
+import { setSolverThreads } from '../parallel.js';
 import { listNames, scanColumn } from './checks.js';
 import type { FamilyFit, HyperParams, ModelFamily, TrainingData } from './types.js';
 
@@ -100,9 +102,16 @@ function makeLinearFamily(name: 'logistic' | 'linear', tasks: Task[], descriptio
     checkData: (d, params) => linearColumnChecks(d.X, d.n, d.p, d.names, asLinear(params).penalty),
     async fit(d, params, ctx): Promise<FamilyFit> {
       const lp = asLinear(params);
-      const fit = fitLinearFamily(d, lp);
+      setSolverThreads(ctx.threads);
+      let fit: LinearFit;
+      try {
+        fit = fitLinearFamily(d, lp);
+      } finally {
+        setSolverThreads(undefined);
+      }
       const warnings: string[] = [];
-      if (nonFinite(fit.coef, fit.intercept)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
+      const what = `the ${solverName({ task: d.task, penalty: lp.penalty }, fit)} fit (${lp.penalty}, C=${lp.C})`;
+      if (nonFinite(fit.coef, fit.intercept)) throw dataError(`${what} produced non-finite coefficients`, 'check the features for extreme values (standardize them) or add a penalty');
       if (d.task === 'binary') {
         const scores = linearScores({ task: d.task, coef: fit.coef, intercept: fit.intercept }, d.X, d.n, d.p);
         if (isSeparated(scores, d.y, d.n)) {
@@ -110,8 +119,7 @@ function makeLinearFamily(name: 'logistic' | 'linear', tasks: Task[], descriptio
           warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${lp.penalty} penalty (C=${lp.C}); probabilities will be overconfident`);
         }
       }
-      if (!fit.converged) warnings.push(`the solver did not converge in ${fit.iterations} iterations (gradient ${fit.gradNorm.toExponential(2)} > tol ${lp.tol}); raise --max-iter or lower --c`);
-      void ctx;
+      if (!fit.converged) warnings.push(`${what} stopped after ${fit.iterations} iterations with gradient ${fit.gradNorm.toExponential(2)} > --tol ${lp.tol}: ${stopCause(fit.reason, lp.max_iter)}`);
       return {
         part: { coef: fit.coef.map((r) => Array.from(r)), intercept: Array.from(fit.intercept) },
         params: { ...lp },
@@ -140,6 +148,10 @@ function makeLinearFamily(name: 'logistic' | 'linear', tasks: Task[], descriptio
       const W: number[] = [];
       for (let j = 0; j < P; j++) for (let k = 0; k < K; k++) W.push(l.coef[k][j]);
       return g.op('Add', [g.op('MatMul', [X, g.constant('double', W, [P, K])], 'double', ['N', K]), g.constant('double', l.intercept, [K])], 'double', ['N', K], {}, '', 'logits');
+    },
+    async explainPart(m, means) {
+      const l = m as LinearModelVersion;
+      return { family: 'linear', linear: { coef: l.coef, intercept: l.intercept, means: Array.from(await means()) } };
     },
     summary(m) {
       const p = m.params;

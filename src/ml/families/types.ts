@@ -6,7 +6,9 @@
  */
 import type { GraphBuilder, TensorRef } from '../../onnx/builder.js';
 import type { ConvergenceInfo, FittedPipeline, ModelVersion } from '../../types.js';
+import type { SegmentProfile } from '../kmeans/profile.js';
 import type { Task } from '../predict.js';
+import type { ExplainPart } from '../../explain/explainer.js';
 
 export type ParamValue = number | string | boolean | null;
 export type HyperParams = Record<string, ParamValue>;
@@ -67,6 +69,8 @@ export interface FamilySummary {
   rounds?: number;
   /** loss per round: training rows and the early-stopping validation rows */
   curve?: { train: number[]; validation?: number[]; bestIter?: number; loss: string };
+  /** segmentations: size, centre and most distinctive columns of each segment */
+  segments?: SegmentProfile[];
 }
 
 /** How a family wants its inputs encoded by the feature set. */
@@ -104,6 +108,13 @@ export interface ModelFamily {
   /** the family's part of the ONNX graph: features X [N,P] double → margins [N,M] double */
   onnxMargins(g: GraphBuilder, X: TensorRef, m: ModelVersion): TensorRef;
   summary(m: ModelVersion): FamilySummary;
+  /**
+   * What exact per-row contributions of the family's margins need beside the feature pipeline (a
+   * package carries it in explain.json, src/explain): linear → coefficients and the training means of
+   * the inputs (read through `means`, only when needed); trees → the trees with their covers. Throws a
+   * RangeError saying why when a model cannot be explained; a family without it cannot explain.
+   */
+  explainPart?(m: ModelVersion, means: () => Promise<Float64Array>): Promise<ExplainPart>;
 }
 
 /** Names of the pipeline outputs that are category codes (string-index features). */

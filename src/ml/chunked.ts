@@ -1,0 +1,357 @@
+/**
+ * Out-of-core training: when the training matrix of a feature build does not fit the command's memory
+ * budget (`--memory-limit`, src/io/memory.ts), logistic regression is fitted without ever holding the
+ * matrix. The L-BFGS / OWL-QN of optim.ts runs unchanged in a worker thread (chunked-worker.ts); every
+ * objective evaluation is one full-batch pass here: the rows are streamed from features.parquet in row
+ * order in fixed batches of BATCH_ROWS, and the objective and gradient of each batch (the same kernels as
+ * the in-memory fit, logistic.ts) are summed. Same inputs → same batches in the same order → the same
+ * model bytes. The data checks run as one DuckDB aggregate; training metrics come from one last pass
+ * that keeps only the labels and the predictions (2 doubles a row).
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { resolveDataset } from '../datasets/store.js';
+import { assertConsent } from '../datasets/policy.js';
+import { DictlError, dataError, usageError } from '../errors.js';
+import { lockDown, resolveFeatureBuild } from '../features/builds.js';
+import type { Duck } from '../io/duck.js';
+import { currentBudget, duckMemoryBytes, type MemoryBudget } from '../io/memory.js';
+import { sqlId, sqlStr } from '../pipeline/sql.js';
+import { registerModel } from '../registry/models.js';
+import type { ConvergenceInfo, LabelSpec, LinearModelVersion, ModelVersion } from '../types.js';
+import { validateName } from '../util/names.js';
+import { dictlVersion } from '../util/version.js';
+import type { Workspace } from '../workspace.js';
+import type { ChunkedWorkerInit } from './chunked-worker.js';
+import { sampleWeights, type FitSpec } from './fit.js';
+import { binaryObjective, multinomialObjective, penaltyStrengths } from './logistic.js';
+import { accuracyMulti, binaryMetrics, logLossMulti } from './metrics.js';
+import type { MinimizeResult } from './optim.js';
+import { predict } from './predict.js';
+import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+
+/** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
+export const BATCH_ROWS = 16_384;
+
+export interface MatrixShape {
+  parquetPath: string;
+  n: number;
+  p: number;
+  names: string[];
+}
+
+/** Bytes the in-memory trainer needs for an n × p build: the matrix, labels, row ids and predictions. */
+export const inMemoryBytes = (n: number, p: number) => n * (p + 3) * 8;
+
+/** Whether an n × p matrix fits what the budget leaves beside DuckDB's share. */
+export const fitsBudget = (n: number, p: number, b: Pick<MemoryBudget, 'bytes'>) => inMemoryBytes(n, p) <= b.bytes - duckMemoryBytes(b);
+
+async function shapeOf(duck: Duck, parquetPath: string): Promise<MatrixShape> {
+  const src = `read_parquet(${sqlStr(parquetPath)})`;
+  const cols = await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`);
+  const names = cols.map((c) => c.column_name).filter((c) => !c.startsWith('__'));
+  const n = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} WHERE __split = 'train'`))[0].n);
+  return { parquetPath, n, p: names.length, names };
+}
+
+async function openOn(parquetPath: string): Promise<Duck> {
+  const { openDuck } = await import('../io/duck.js');
+  const duck = await openDuck();
+  await lockDown(duck, [dirname(parquetPath)]);
+  return duck;
+}
+
+/**
+ * Streams the training rows in batches of BATCH_ROWS (the last one shorter): X row-major m × p, y.
+ * `onRows(done)` after each batch.
+ */
+async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Array, y: Float64Array, m: number, first: number) => void, onRows?: (done: number) => void): Promise<void> {
+  const { readDoubleVector } = await import('../io/duck.js');
+  const { p } = s;
+  const X = new Float64Array(BATCH_ROWS * p);
+  const y = new Float64Array(BATCH_ROWS);
+  const cx = new Float64Array(2048 * p);
+  const cy = new Float64Array(2048);
+  const result = await duck.conn.stream(`SELECT __label::DOUBLE, ${s.names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM read_parquet(${sqlStr(s.parquetPath)}) WHERE __split = 'train'`);
+  let fill = 0;
+  let done = 0;
+  const flush = () => {
+    onBatch(X, y, fill, done);
+    done += fill;
+    fill = 0;
+    onRows?.(done);
+  };
+  let next = result.fetchChunk();
+  for (;;) {
+    const chunk = await next;
+    if (!chunk || chunk.rowCount === 0) break;
+    const m = chunk.rowCount;
+    let big = cx;
+    let bigY = cy;
+    if (m > cy.length) {
+      big = new Float64Array(m * p);
+      bigY = new Float64Array(m);
+    }
+    readDoubleVector(chunk.getColumnVector(0), m, bigY, 0, 1);
+    for (let j = 0; j < p; j++) readDoubleVector(chunk.getColumnVector(j + 1), m, big, j, p);
+    // DuckDB fetches the next chunk while this one is summed
+    next = result.fetchChunk();
+    for (let i = 0; i < m; ) {
+      const take = Math.min(m - i, BATCH_ROWS - fill);
+      X.set(big.subarray(i * p, (i + take) * p), fill * p);
+      y.set(bigY.subarray(i, i + take), fill);
+      fill += take;
+      i += take;
+      if (fill === BATCH_ROWS) flush();
+    }
+  }
+  if (fill > 0) flush();
+  if (done !== s.n) throw new DictlError('internal', `read ${done} training rows from ${s.parquetPath}, expected ${s.n}`);
+}
+
+/** Label and column checks as one aggregate: the same errors and warnings as the in-memory trainer. */
+async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: number, penalty: FitSpec['penalty']): Promise<{ warnings: string[]; classCounts: number[] }> {
+  const src = `read_parquet(${sqlStr(s.parquetPath)})`;
+  const cls = label.task === 'binary' ? [`count(*) FILTER (WHERE __label <= 0.5)::BIGINT AS k0`, `count(*) FILTER (WHERE __label > 0.5)::BIGINT AS k1`] : Array.from({ length: K }, (_, k) => `count(*) FILTER (WHERE __label = ${k})::BIGINT AS k${k}`);
+  const cols = s.names.flatMap((c, j) => {
+    const x = `${sqlId(c)}::DOUBLE`;
+    return [`count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x}))::BIGINT AS bad${j}`, `min(${x}) AS lo${j}`, `max(${x}) AS hi${j}`];
+  });
+  const r = (await duck.all<Record<string, number>>(`SELECT count(*) FILTER (WHERE __label IS NULL OR NOT isfinite(__label))::BIGINT AS nolabel, ${[...cls, ...cols].join(', ')} FROM ${src} WHERE __split = 'train'`))[0];
+  const warnings: string[] = [];
+  if (s.n === 0) throw dataError('the feature build has no training rows', 'check the holdout: every row is on the test side');
+  if (s.p === 0) throw dataError('the feature build has no feature columns', 'add features to the feature set and rebuild it');
+  if (Number(r.nolabel) > 0) throw dataError(`the label ${label.column} is missing (null/NaN) in ${r.nolabel} of ${s.n} training rows`, 'drop or fill rows without a label before building features');
+  const classCounts = Array.from({ length: K }, (_, k) => Number(r[`k${k}`]));
+  if (label.task === 'multiclass' && classCounts.reduce((a, b) => a + b, 0) !== s.n) throw dataError(`label ${label.column} holds class indexes outside 0..${K - 1}`);
+  const present = classCounts.filter((c) => c > 0).length;
+  if (present < 2) throw dataError(`the label ${label.column} has one class in the ${s.n} training rows: nothing to learn`, 'check the label column and the positive class of the feature set');
+  if (label.task === 'multiclass' && present < K) warnings.push(`label ${label.column}: ${K - present} of ${K} classes never occur in the training rows`);
+  const bad = s.names.flatMap((c, j) => (Number(r[`bad${j}`]) > 0 ? [`${c} (${r[`bad${j}`]} missing/non-finite values)`] : []));
+  if (bad.length) throw new DictlError('data', `feature ${bad[0]} would reach the solver as NaN${bad.length > 1 ? `; also ${bad.slice(1, 4).join(', ')}` : ''}`, { hint: 'add an impute step for it in the feature set (or drop it) and rebuild the features', details: { features: bad } });
+  const constant = s.names.filter((_, j) => r[`lo${j}`] === r[`hi${j}`]);
+  if (constant.length) warnings.push(`constant feature${constant.length > 1 ? 's' : ''} on the training rows (no information; coefficient ${penalty === 'none' ? 'not identifiable' : 'held at 0 by the penalty'}): ${constant.slice(0, 6).join(', ')}`);
+  return { warnings, classCounts };
+}
+
+function workerPath(): string {
+  const here = fileURLToPath(import.meta.url);
+  const js = join(dirname(here), 'chunked-worker.js');
+  if (here.endsWith('.js') && existsSync(js)) return js;
+  // from the TypeScript sources (tests): the compiled worker
+  return resolve(dirname(here), '../../dist/src/ml/chunked-worker.js');
+}
+
+export interface ChunkedFit {
+  coef: Float64Array[];
+  intercept: Float64Array;
+  result: MinimizeResult;
+  passes: number;
+}
+
+/**
+ * Fits logistic regression (binary K = 2, multinomial K > 2) with scikit-learn's objective over the
+ * streamed training rows. `classCounts` (weighted the same way) give the starting intercepts.
+ */
+export async function fitLogisticChunked(duck: Duck, s: MatrixShape, spec: FitSpec, classCounts: number[], progress: TrainProgress): Promise<ChunkedFit> {
+  const { p } = s;
+  const K = spec.K;
+  const rows = K === 2 ? 1 : K;
+  const q = p + 1;
+  const d = rows * q;
+  const { l1, l2 } = penaltyStrengths(spec.penalty, spec.C, spec.l1Ratio);
+  // start: the weighted class log-odds (binary) or centred log-priors, zero coefficients
+  const w = classCounts.map((c, k) => c * (spec.classWeight ? spec.classWeight[k] : 1));
+  const tot = w.reduce((a, b) => a + b, 0);
+  const theta0 = new Float64Array(d);
+  if (K === 2) {
+    const pr = Math.min(Math.max(w[1] / tot, 1e-6), 1 - 1e-6);
+    theta0[p] = Math.log(pr / (1 - pr));
+  } else {
+    const lp = w.map((c) => Math.log(Math.max(c / tot, 1e-6)));
+    const mean = lp.reduce((a, b) => a + b, 0) / K;
+    for (let k = 0; k < K; k++) theta0[k * q + p] = lp[k] - mean;
+  }
+  let l1w: Float64Array | undefined;
+  if (l1 > 0) {
+    l1w = new Float64Array(d);
+    for (let k = 0; k < rows; k++) for (let j = 0; j < p; j++) l1w[k * q + j] = l1;
+  }
+  const shared = new SharedArrayBuffer(8 + (2 * d + 1) * 8);
+  const state = new Int32Array(shared, 0, 1);
+  const buf = new Float64Array(shared, 8, 2 * d + 1);
+  const g = new Float64Array(d);
+  // scipy's default relative decrease (factr 1e7), as scikit-learn's lbfgs: each iteration costs a full pass
+  const init: ChunkedWorkerInit = { shared, d, theta0, opts: { gtol: spec.tol, ftol: 1e7 * 2.220446049250313e-16, maxIter: spec.maxIter, ...(l1w ? { l1: l1w } : {}) } };
+  const worker = new Worker(workerPath(), { workerData: init });
+  let passes = 0;
+  let passMs = 0;
+  const t0 = Date.now();
+
+  const evaluate = async () => {
+    const theta = buf.slice(0, d);
+    const grad = new Float64Array(d);
+    let f = 0;
+    await forEachBatch(
+      duck,
+      s,
+      (X, y, m) => {
+        const sw = sampleWeights(y.subarray(0, m), m, spec);
+        const fn = K === 2 ? binaryObjective(X, m, p, y, sw, 0) : multinomialObjective(X, m, p, y, K, sw, 0);
+        f += fn(theta, g);
+        for (let j = 0; j < d; j++) grad[j] += g[j];
+      },
+      (done) => progress.tick(done, s.n),
+    );
+    if (l2 > 0) {
+      let w2 = 0;
+      for (let k = 0; k < rows; k++)
+        for (let j = 0; j < p; j++) {
+          const t = theta[k * q + j];
+          w2 += t * t;
+          grad[k * q + j] += l2 * t;
+        }
+      f += 0.5 * l2 * w2;
+    }
+    passes++;
+    passMs = (Date.now() - t0) / passes;
+    buf.set(grad, d);
+    buf[2 * d] = f;
+  };
+
+  const result = await new Promise<MinimizeResult>((resolveFit, reject) => {
+    let failed = false;
+    worker.on('message', (msg: { kind: string; it?: number; f?: number; g?: number; result?: MinimizeResult }) => {
+      if (msg.kind === 'eval') {
+        evaluate().then(
+          () => {
+            Atomics.store(state, 0, 1);
+            Atomics.notify(state, 0);
+          },
+          (e) => {
+            failed = true;
+            reject(e);
+            Atomics.store(state, 0, 2);
+            Atomics.notify(state, 0);
+          },
+        );
+      } else if (msg.kind === 'iter') {
+        progress.phase(`Out-of-core ${l1w ? 'OWL-QN' : 'L-BFGS'} on ${s.n} rows × ${s.p} features: iteration ${msg.it} (${passes} passes, ${(passMs / 1000).toFixed(1)} s each), objective ${msg.f!.toPrecision(10)}, gradient ${msg.g!.toExponential(2)}`);
+      } else if (msg.kind === 'done') resolveFit(msg.result!);
+    });
+    worker.on('error', (e) => {
+      if (!failed) reject(e);
+    });
+    worker.on('exit', (code) => {
+      if (code !== 0 && !failed) reject(new Error(`the out-of-core minimiser stopped (exit ${code})`));
+    });
+  });
+  await worker.terminate();
+  const coef: Float64Array[] = [];
+  const intercept = new Float64Array(rows);
+  for (let k = 0; k < rows; k++) {
+    coef.push(Float64Array.from(result.theta.subarray(k * q, k * q + p)));
+    intercept[k] = result.theta[k * q + p];
+  }
+  return { coef, intercept, result, passes };
+}
+
+/**
+ * `dictl train` when a memory budget is set and the build's training matrix does not fit it: undefined
+ * when there is no budget or the matrix fits (the in-memory trainer goes on). Logistic regression only.
+ */
+export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult | undefined> {
+  const budget = currentBudget();
+  if (!budget) return undefined;
+  const t0 = performance.now();
+  const v = validateTrainOptions(opts);
+  validateName('model', opts.name);
+  const fb = resolveFeatureBuild(ws, opts.features);
+  const duck = await openOn(fb.parquetPath);
+  try {
+    const s = await shapeOf(duck, fb.parquetPath);
+    if (fitsBudget(s.n, s.p, budget)) return undefined;
+    const gb = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(1)} GB` : `${Math.ceil(x / 1e6)} MB`);
+    const need = `the ${s.n} × ${s.p} training matrix needs ${gb(inMemoryBytes(s.n, s.p))}, more than --memory-limit ${budget.text} leaves beside DuckDB`;
+    const build = fb.build;
+    const label = build.label;
+    if (!label) throw usageError(`${need}, and out-of-core training fits logistic regression only (this feature set has no label)`, 'raise --memory-limit to train segments in memory');
+    const task = label.task;
+    if (task === 'regression' || (opts.model !== undefined && opts.model !== 'logistic')) throw usageError(`${need}, and out-of-core training fits logistic regression only`, `raise --memory-limit to train ${task === 'regression' ? 'a linear regression' : `--model ${opts.model}`} in memory`);
+    if (opts.params?.length) throw usageError(`${need}: out of core, logistic regression takes --c, --penalty and --l1-ratio, not --param`);
+    if (opts.tune) throw usageError(`${need}: cross-validation (--tune) needs the matrix in memory`, 'tune on a sample of the data, then train the chosen parameters here without --tune');
+    const ds = resolveDataset(ws, build.dataset);
+    const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
+    const K = task === 'binary' ? 2 : (label.classes?.length ?? 0);
+    if (K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
+    (progress.log ?? progress.phase)(`Out of core: ${need}; streaming it from ${build.name}@${build.version} in batches of ${BATCH_ROWS} rows`);
+    progress.phase(`Checking the ${s.n} training rows`);
+    const chk = await checkChunked(duck, s, label, K, v.penalty);
+    const warnings = chk.warnings;
+    // "balanced" from the class counts (as scikit-learn: n / (K · n_k)); named weights need no labels
+    const classWeight = opts.classWeight === 'balanced' ? chk.classCounts.map((c) => (c > 0 ? s.n / (K * c) : 0)) : parseClassWeight(opts.classWeight, label, new Float64Array(0), 0, K);
+    const tLoad = performance.now();
+    const spec: FitSpec = { task, K, classWeight, threshold: v.threshold, tol: v.tol, maxIter: v.maxIter, C: v.C, penalty: v.penalty, l1Ratio: opts.l1Ratio ?? 0.5 };
+    const fit = await fitLogisticChunked(duck, s, spec, chk.classCounts, progress);
+    const tFit = performance.now();
+    for (const r of [...fit.coef, fit.intercept]) for (const x of r) if (!Number.isFinite(x)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
+    // training metrics: one more pass keeping the labels and predictions
+    progress.phase(`Scoring the ${s.n} training rows for the training metrics`);
+    const model = { task, coef: fit.coef, intercept: fit.intercept };
+    const y = new Float64Array(s.n);
+    const pred = new Float64Array(s.n * (K === 2 ? 1 : K));
+    let separated = task === 'binary';
+    await forEachBatch(
+      duck,
+      s,
+      (X, yb, m, first) => {
+        const pr = predict(model, X.subarray(0, m * s.p), m, s.p);
+        pred.set(pr, first * (K === 2 ? 1 : K));
+        y.set(yb.subarray(0, m), first);
+        if (separated) for (let i = 0; i < m; i++) if (yb[i] > 0.5 ? pr[i] <= 0.5 : pr[i] >= 0.5) separated = false;
+      },
+      (done) => progress.tick(done, s.n),
+    );
+    if (separated) {
+      if (spec.penalty === 'none') throw dataError('the training rows are perfectly separable: without a penalty the coefficients grow without bound', 'use --penalty l2 (the default) or l1 with a finite --c');
+      warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${spec.penalty} penalty (C=${spec.C}); probabilities will be overconfident`);
+    }
+    const r = fit.result;
+    if (!r.converged) warnings.push(`the solver did not converge in ${r.iterations} iterations (gradient ${r.gradNorm.toExponential(2)} > tol ${v.tol}); raise --max-iter or lower --c`);
+    const trainMetrics = task === 'binary' ? binaryMetrics(y, pred, v.threshold) : { logloss: logLossMulti(y, pred, K), accuracy: accuracyMulti(y, pred, K) };
+    for (const k of Object.keys(trainMetrics)) if (!Number.isFinite(trainMetrics[k])) delete trainMetrics[k];
+    const solver = `${l1Solver(spec) ? 'owlqn' : 'lbfgs'}-out-of-core`;
+    const convergence: ConvergenceInfo = { solver, iterations: r.iterations, converged: r.converged, gradNorm: r.gradNorm, warnings };
+    const params: ModelVersion['params'] = { C: spec.C, penalty: spec.penalty, l1_ratio: spec.penalty === 'elasticnet' ? spec.l1Ratio : null, class_weight: opts.classWeight ?? null, max_iter: v.maxIter, tol: v.tol, tuned: false, metric: null };
+    const draft: Omit<LinearModelVersion, 'version'> = {
+      kind: 'model',
+      name: opts.name,
+      algorithm: 'logistic',
+      task,
+      label,
+      featureNames: s.names,
+      coef: fit.coef.map((x) => Array.from(x)),
+      intercept: Array.from(fit.intercept),
+      threshold: v.threshold,
+      params,
+      convergence,
+      trainMetrics,
+      seed: v.seed,
+      pipeline: build.pipeline,
+      lineage: { dataset: build.dataset, datasetSha256: ds.dataSha256, featureSet: { name: build.name, version: build.version, hash: build.hash }, holdout: build.holdout, allowUnconsented: consent.overridden, dictlVersion: dictlVersion(), node: process.version },
+    };
+    for (const w of warnings) progress.warn(w);
+    const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: 0 };
+    progress.phase(`Registering ${opts.name}`);
+    const run = { command: 'train', timings, workers: 1, rows: s.n, features: s.p, outOfCore: { memoryLimit: budget.text, passes: fit.passes, batchRows: BATCH_ROWS } };
+    const mv = await registerModel(ws, draft, run, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
+    timings.totalMs = Math.round(performance.now() - t0);
+    return trainResult(ws, mv, build, { train: s.n, features: s.p }, { warnings, timings });
+  } finally {
+    duck.close();
+  }
+}
+
+const l1Solver = (spec: FitSpec) => spec.penalty === 'l1' || spec.penalty === 'elasticnet';
