@@ -263,6 +263,38 @@ describe('float32 thresholds', () => {
   });
 });
 
+describe('scoring', () => {
+  test('margins equal a row-by-row walk of every tree, in tree order, for rows with and without missing or extreme values', async () => {
+    const d = data(4000, 4, 21, { missing: 0.05, round: 8 });
+    const m = await fitGbdt({ ...d, K: 2 }, validateGbdtParams({ max_iter: 12, max_depth: 4, min_samples_leaf: 1 }), { seed: 0 });
+    // probes: every threshold itself, its float32 neighbours, ±0, beyond float32 range, infinities, NaN; then the training rows
+    const probes: number[] = [0, -0, 3.5e38, -3.5e38, 1e300, -1e300, Infinity, -Infinity, NaN];
+    for (const t of m.trees)
+      for (let i = 0; i < t.feature.length; i++) {
+        if (t.feature[i] < 0) continue;
+        const thr = t.threshold[i];
+        const up = new Float32Array([thr]);
+        new Int32Array(up.buffer)[0] += thr >= 0 ? 1 : -1;
+        probes.push(thr, up[0], thr + (up[0] - thr) * 0.4);
+      }
+    const rng = makeRng(5);
+    const nP = 600; // more than one block of rows, with a tail that is not a multiple of 4
+    const X = new Float64Array((nP + d.n) * d.p);
+    for (let i = 0; i < nP * d.p; i++) X[i] = probes[rng.int(probes.length)];
+    X.set(d.X, nP * d.p);
+    const n = nP + d.n;
+    const got = gbdtMargins(m, X, n, d.p);
+    let walked = 0;
+    for (let i = 0; i < n; i++) {
+      let z = m.baseScore[0];
+      for (const t of m.trees) z += t.value[leafByValue(t, X, d.p, i)];
+      if (got[i] !== z) throw new Error(`row ${i}: ${got[i]} vs ${z}`);
+      walked++;
+    }
+    expect(walked).toBe(n);
+  });
+});
+
 describe('determinism', () => {
   test('same inputs and seed → byte-identical JSON, with one thread or two (row and feature samples on)', async () => {
     const d = data(40_000, 30, 12, { missing: 0.05 });
