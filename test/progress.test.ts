@@ -72,6 +72,9 @@ describe('progress on real commands (non-TTY stderr)', () => {
     must(cli(dir, ['package', 'm@1', '--out', 'pkg']));
     const s = must(cli(dir, ['score', '--package', 'pkg', '--input', 'big.csv', '--output', 'out.csv'], env));
     expect(s.stderr).toMatch(/^Scoring big\.csv… \d+% [\d,]+\/600,000 events/m);
+    // a Parquet input: the total comes from the file's footer, so there is a percentage (and an ETA)
+    const p = must(cli(dir, ['score', '--package', 'pkg', '--input', 'datasets/big/1/data.parquet', '--out', 'out2.csv'], env));
+    expect(p.stderr).toMatch(/^Scoring \S*data\.parquet… \d+% [\d,]+\/600,000 events/m);
     const q = must(cli(dir, ['score', '--package', 'pkg', '-q'], env, '{"a": 1, "c": "k1"}\n'));
     expect(q.stdout.trim().split('\n')).toHaveLength(1);
     expect(q.stderr).toBe('');

@@ -577,6 +577,12 @@ interface TableBatch {
  * CSV (read as text; numbers parsed with TRY_CAST, unparsable text flagged) or Parquet (typed) through
  * DuckDB in chunks, straight into column arrays: no per-row objects on the happy path.
  */
+/** The row count in a Parquet file's footer (no data read). */
+async function parquetRowCount(path: string): Promise<number> {
+  const { withDuck, sqlString } = await import('../io/duck.js');
+  return withDuck(async (d) => Number((await d.all<{ n: bigint }>(`SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(path)})`))[0].n));
+}
+
 async function* tableBatches(scorer: Scorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
   const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const duck = await openDuck();
@@ -747,8 +753,8 @@ export async function scoreFile(scorer: Scorer, input: string, output: string, o
       writeSync(fd, head.map(csvField).join(',') + '\n');
     }
     let rowNo = 0;
-    // a total for the ETA when progress is shown: lines of a text file (less the CSV header)
-    const total = opts.progress.active && kind !== 'parquet' ? Math.max(0, countLines(inPath) - (kind === 'csv' ? 1 : 0)) : undefined;
+    // a total for the ETA when progress is shown: lines of a text file (less the CSV header), a Parquet file's row count
+    const total = !opts.progress.active ? undefined : kind === 'parquet' ? await parquetRowCount(inPath) : Math.max(0, countLines(inPath) - (kind === 'csv' ? 1 : 0));
     const writeBatch = (res: ScoredColumns | null, at: number[], dead: string[], count: number, t0: number) => {
       const lines = new Array<string>(at.length);
       for (let j = 0; j < at.length; j++) {
