@@ -12,12 +12,10 @@ import { loadMatrix, type resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import type { ModelVersion, SegmentModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { summarizeFamily } from './families/index.js';
 import { kmeansFamily } from './families/kmeans.js';
 import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from './families/types.js';
-import { trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 
 export interface SegmentTrial {
   params: HyperParams;
@@ -119,21 +117,9 @@ export async function trainSegments(ws: Workspace, opts: TrainOptions, progress:
   progress.phase(`Registering ${opts.name}`);
   const mv = await registerModel(ws, draft, { command: 'train', timings, workers: threads, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);
-  return {
-    model: `${mv.name}@${mv.version}`,
-    name: mv.name,
-    version: mv.version,
-    algorithm: mv.algorithm,
-    task: mv.task,
-    features: `${build.name}@${build.version}`,
-    rows: { train: m.n, features: m.p },
-    params,
-    convergence: mv.convergence,
-    trainMetrics,
-    summary: summarizeFamily(mv),
-    ...(tuning ? { segments: { criterion: 'silhouette', sample: tuning.sample, best: tuning.best, trials } } : {}),
+  return trainResult(ws, mv, build, { train: m.n, features: m.p }, {
     warnings,
     timings,
-    path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
-  };
+    ...(tuning ? { segments: { criterion: 'silhouette' as const, sample: tuning.sample, best: tuning.best, trials } } : {}),
+  });
 }

@@ -342,7 +342,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
 }
 
 /** The command's result for a registered version (shared with the out-of-core trainer, src/ml/chunked.ts). */
-export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: string; version: number }, rows: TrainResult['rows'], r: Pick<TrainResult, 'warnings' | 'timings' | 'cv'>): TrainResult {
+export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: string; version: number }, rows: TrainResult['rows'], r: Pick<TrainResult, 'warnings' | 'timings' | 'cv' | 'segments'>): TrainResult {
   return {
     model: `${mv.name}@${mv.version}`,
     name: mv.name,
@@ -356,6 +356,7 @@ export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: stri
     trainMetrics: mv.trainMetrics,
     summary: summarizeFamily(mv),
     ...(r.cv ? { cv: r.cv } : {}),
+    ...(r.segments ? { segments: r.segments } : {}),
     warnings: r.warnings,
     timings: r.timings,
     path: join(ws.registryDir, 'models', mv.name, 'versions', String(mv.version), 'model.json'),
