@@ -3,19 +3,13 @@
  * workers take chunks of rows from a shared counter (so a slower core takes fewer), and every row's
  * result is exactly what the single-threaded treeShap gives (each row is computed by one thread).
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { treeShap, type PackedEnsemble } from './treeshap.js';
+import { workerScript } from '../util/worker-script.js';
 
 function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = join(dirname(here), 'shap-worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  // running from TypeScript sources (tests): the compiled worker
-  return resolve(dirname(here), '../../dist/src/explain/shap-worker.js');
+  return workerScript(import.meta.url, 'shap-worker.js');
 }
 
 function shared(a: Float64Array): Float64Array {

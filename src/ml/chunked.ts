@@ -8,9 +8,7 @@
  * model bytes. The data checks run as one DuckDB aggregate; training metrics come from one last pass
  * that keeps only the labels and the predictions (2 doubles a row).
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveDataset } from '../datasets/store.js';
 import { assertConsent } from '../datasets/policy.js';
@@ -31,6 +29,7 @@ import { accuracyMulti, binaryMetrics, logLossMulti } from './metrics.js';
 import type { MinimizeResult } from './optim.js';
 import { predict } from './predict.js';
 import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { workerScript } from '../util/worker-script.js';
 
 /** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
 export const BATCH_ROWS = 16_384;
@@ -137,11 +136,7 @@ async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: num
 }
 
 function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = join(dirname(here), 'chunked-worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  // from the TypeScript sources (tests): the compiled worker
-  return resolve(dirname(here), '../../dist/src/ml/chunked-worker.js');
+  return workerScript(import.meta.url, 'chunked-worker.js');
 }
 
 export interface ChunkedFit {

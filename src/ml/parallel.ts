@@ -11,12 +11,10 @@
  * and claims chunks with Atomics.add. The calling thread claims too, and at the end computes itself
  * any chunk not yet done, so it never waits for a thread the (shared) machine has not scheduled.
  */
-import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { chunkRows, passWidth, runChunk, type PassKind } from './kernels.js';
+import { workerScript } from '../util/worker-script.js';
 
 /** Below this many matrix entries in a pass, threads cost more than they save. */
 export const PARALLEL_MIN_ENTRIES = 400_000;
@@ -60,11 +58,7 @@ let pool: Pool | undefined;
 let nextSession = 1;
 
 export function kernelWorkerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = join(dirname(here), 'kernel-worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  // running from TypeScript sources (tests): use the compiled worker
-  return resolve(dirname(here), '../../dist/src/ml/kernel-worker.js');
+  return workerScript(import.meta.url, 'kernel-worker.js');
 }
 
 function getPool(extra: number): Pool {

@@ -4,11 +4,9 @@
  * Every feature's histogram is summed in row order by exactly one thread, so the fitted model is
  * byte-identical whatever the thread count. Small nodes (and small data sets) stay on one thread.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, HIST_STRIDE } from './hist.js';
+import { workerScript } from '../../util/worker-script.js';
 
 export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7, failed: 8 } as const;
 
@@ -32,11 +30,7 @@ export const threadStats = { sharedNodes: 0 };
 const PARALLEL_CELLS = 120_000;
 
 function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = join(dirname(here), 'worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  // running from TypeScript sources (tests): use the compiled worker
-  return resolve(dirname(here), '../../../dist/src/ml/gbdt/worker.js');
+  return workerScript(import.meta.url, 'worker.js');
 }
 
 export class HistBuilder {

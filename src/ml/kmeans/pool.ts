@@ -4,11 +4,9 @@
  * counter. Workers start once per fit and wait on an atomic generation counter between commands, so
  * a command costs no message round trip. Results are per block, so who ran a block does not matter.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { runBlock, type KState } from './kernels.js';
+import { workerScript } from '../../util/worker-script.js';
 
 /** control words: generation, command, next block, workers done, failed */
 export const GEN = 0;
@@ -45,11 +43,7 @@ class SerialRunner implements BlockRunner {
 }
 
 function workerPath(): string {
-  const here = fileURLToPath(import.meta.url);
-  const js = join(dirname(here), 'worker.js');
-  if (here.endsWith('.js') && existsSync(js)) return js;
-  // running from TypeScript sources (tests): use the compiled worker
-  return resolve(dirname(here), '../../../dist/src/ml/kmeans/worker.js');
+  return workerScript(import.meta.url, 'worker.js');
 }
 
 class ThreadRunner implements BlockRunner {
