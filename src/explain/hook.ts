@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DictlError, dataError, usageError } from '../errors.js';
+import { sigmoid } from '../ml/predict.js';
 import { sha256 } from '../util/hash.js';
 import { EXPLAIN_FILE, makeExplainer, type BatchExplanations, type ExplainSpec, type Explainer, type Explanation } from './explainer.js';
 
@@ -40,7 +41,6 @@ export function loadExplainer(dir: string, files: Record<string, { sha256: strin
   }
 }
 
-const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
 
 /** the graph's output agrees with the margins the reasons add up to (rows the pipeline rejected are skipped) */
 function checkAgainstGraph(task: string, K: number, margins: Float64Array, n: number, r: { score: ArrayLike<number>; prediction?: ArrayLike<number>; probabilities?: ArrayLike<number> }, ref: string) {
