@@ -26,6 +26,16 @@ if (missing.length) {
   process.exit(1);
 }
 
+// the reference data sets and scikit-learn results the parity tests read: ../shared beside the repo
+// (test/shared.ts resolves the same path), or DICTL_SHARED
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const shared = process.env.DICTL_SHARED ?? join(repo, '..', 'shared');
+if (!existsSync(join(shared, 'datasets', 'churn.csv')) || !existsSync(join(shared, 'reference'))) {
+  console.error(`missing the shared reference data: ${shared} has no datasets/ and reference/ — clone the repo beside shared/ or set DICTL_SHARED=DIR`);
+  console.log('0 passed, 1 failed');
+  process.exit(1);
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'dictl-test-'));
 const out = join(dir, 'results.json');
 const skipLog = join(dir, 'skipped.ndjson');
