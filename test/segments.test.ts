@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetDataPath } from '../src/datasets/store.js';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
@@ -17,6 +18,7 @@ import { readModelVersion } from '../src/registry/models.js';
 import type { SegmentModelVersion } from '../src/types.js';
 import { workspaceAt } from '../src/workspace.js';
 import { cli, must, ROOT, SHARED } from './registry-helpers.js';
+import { startRedis } from './streams-helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -158,6 +160,52 @@ describe('train --model kmeans', () => {
     must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
     const first = JSON.parse(readFileSync(nd, 'utf8').split('\n')[0]);
     expect(first.segment).toBe(ours[0]);
+  });
+
+  it('score emits the segment in every output mode: a Parquet file, the NDJSON pipe and a Redis stream (real redis-server)', async () => {
+    const pkg = join(dir, 'pkg');
+    const ws = workspaceAt(dir);
+    const m = readModelVersion(ws, 'segments', 1) as SegmentModelVersion;
+    const mat = await loadMatrix(resolveFeatureBuild(ws, 'churn-segments@1').parquetPath, 'train');
+    const ours = predictModel(m, mat.X, mat.n, mat.p);
+    // yes/no stay text as in the registered data (DuckDB's CSV sniffer would make them booleans)
+    const churnTyped = `read_csv('${join(SHARED, 'datasets/churn.csv')}', header = true, types = {'international_plan': 'VARCHAR', 'voice_mail_plan': 'VARCHAR', 'churn': 'VARCHAR'})`;
+    // a Parquet input file, every row
+    const pq = join(dir, 'churn.parquet');
+    await withDuck((d) => d.run(`COPY (SELECT * FROM ${churnTyped}) TO '${pq}' (FORMAT parquet)`));
+    const out = join(dir, 'scored-pq.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', pq, '-o', out, '--json']));
+    const fromPq = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).segment);
+    expect(fromPq).toEqual(Array.from(ours));
+    // the pipe: NDJSON rows on stdin, one result per line on stdout
+    const rows = (await withDuck((d) => d.all<Record<string, unknown>>(`SELECT * FROM ${churnTyped} LIMIT 300`))).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+    );
+    const piped = must(cli(dir, ['score', '-p', pkg], {}, rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    expect(piped.stdout.trim().split('\n').map((l) => JSON.parse(l).segment)).toEqual(Array.from(ours.subarray(0, 300)));
+    // a Redis stream in, a Redis stream and hashes out
+    const redis = await startRedis();
+    const r = new Redis(redis.url, { protocol: 2 });
+    try {
+      const ids: string[] = [];
+      for (const row of rows) ids.push((await r.xadd('ev', '*', 'data', JSON.stringify(row)))!);
+      const res = cli(dir, ['score', '-p', pkg, '--redis', redis.url, '--stream', 'ev', '--group', 'g', '--consumer', 'c1', '--out-stream', 'scored', '--batch-size', '64', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout)).toMatchObject({ mode: 'stream', eventsIn: 300, eventsOut: 300 });
+      const fields = (f: string[]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]]));
+      const got = new Map(((await r.xrange('scored', '-', '+')) as [string, string[]][]).map(([, f]) => [fields(f).event_id, JSON.parse(fields(f).data)]));
+      expect(got.size).toBe(300);
+      ids.forEach((id, i) => {
+        expect(got.get(id).segment).toBe(ours[i]);
+        expect(Math.abs(got.get(id).score - Math.sqrt(m.kmeans.centers[ours[i]].reduce((a, c, j) => a + (mat.X[i * mat.p + j] - c) ** 2, 0)))).toBeLessThan(1e-6);
+      });
+      const hashed = cli(dir, ['score', '-p', pkg, '--redis', redis.url, '--stream', 'ev', '--group', 'h', '--consumer', 'c1', '--out-hash', 'seg:', '--batch-size', '64', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+      expect(hashed.code, hashed.stderr).toBe(0);
+      for (const i of [0, 1, 150, 299]) expect(Number(await r.hget(`seg:${ids[i]}`, 'segment'))).toBe(ours[i]);
+    } finally {
+      r.disconnect();
+      await redis.stop();
+    }
   });
 
   it('dataset derive --segments adds the segment of every row (as score assigns it), with the model in the lineage; explore tells the story per segment', async () => {
