@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetDataPath } from '../src/datasets/store.js';
+import { checkPolicyTarget } from '../src/decide/policy.js';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
 import { withDuck } from '../src/io/duck.js';
 import { predictModel } from '../src/ml/families/index.js';
@@ -261,6 +262,46 @@ describe('train --model kmeans', () => {
       const r = cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', ...bad, '--json']);
       expect(r.code).toBe(2);
     }
+  });
+
+  it('a segment policy from a YAML or JSON file; unknown segments, bands on a segmentation and malformed files are refused, nothing written', () => {
+    const yml = join(dir, 'seg-policy.yaml');
+    writeFileSync(yml, 'owner: ana@example.com\nautonomy: autonomous\nsegments:\n  3: outreach\n  5: retain\nactions:\n  low: none\n');
+    const set = must(cli(dir, ['decide', 'policy', 'set', 'segments', '--file', yml, '--json']));
+    expect(set.json).toMatchObject({ version: 2, source: 'file', segmentActions: { '3': 'outreach', '5': 'retain' }, actions: { low: 'none' } });
+    const js = join(dir, 'seg-policy.json');
+    writeFileSync(js, JSON.stringify({ owner: 'ana@example.com', autonomy: 'autonomous', segments: { '1': 'winback' }, actions: { low: 'none' } }));
+    expect(must(cli(dir, ['decide', 'policy', 'set', 'segments', '--file', js, '--json'])).json.segmentActions).toEqual({ '1': 'winback' });
+    const pkg = join(dir, 'pkg-policy-file');
+    must(cli(dir, ['package', 'segments@1', '-o', pkg, '--json']));
+    const nd = join(dir, 'decided-file.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
+    for (const l of readFileSync(nd, 'utf8').trim().split('\n').map((x) => JSON.parse(x))) {
+      expect(l.action).toBe(l.segment === 1 ? 'winback' : 'none');
+      expect(l.policyVersion).toBe(3);
+    }
+    const bad: [string, RegExp][] = [
+      ['segments:\n  6: outreach\n', /segment 6 does not exist: segments@\d+ has 6 segments \(0 … 5\)/],
+      ['segments:\n  two: outreach\n', /segment "two" must be a segment id/],
+      ['segments:\n  3: two words\n', /action for segment 3 must be a short word/],
+      ['segments: [outreach]\n', /segments must be a mapping SEGMENT: ACTION/],
+      ['segments: {}\n', /segment actions are empty/],
+      ['act-above: 0.5\nsegments:\n  3: outreach\n', /has no score bands/],
+      ['act-above: 0.5\n', /segments@\d+ is a segmentation: its score is a distance/],
+    ];
+    for (const [body, msg] of bad) {
+      writeFileSync(yml, `owner: ana@example.com\n${body}`);
+      const r = cli(dir, ['decide', 'policy', 'set', 'segments', '--file', yml, '--json']);
+      expect(r.code, body).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const flag = cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', '--segment-action', '9=outreach', '--json']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/segment 9 does not exist/);
+    expect(existsSync(join(dir, 'registry/policies/segments/4.json'))).toBe(false);
+    expect(() => checkPolicyTarget({ segmentActions: { '0': 'outreach' } }, { ref: 'churn@1', task: 'binary' })).toThrow(/churn@1 is a binary model with no segments/);
+    expect(() => checkPolicyTarget({}, { ref: 'churn@1', task: 'binary' })).not.toThrow();
   });
 
   it('bad k: exit 2, one line, nothing registered', () => {
