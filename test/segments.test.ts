@@ -4,7 +4,7 @@
  * --tune by silhouette, model show, package and score (segment on every row equal to the in-CLI model).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -18,7 +18,7 @@ import { nearestCentres } from '../src/ml/kmeans/kernels.js';
 import { readModelVersion } from '../src/registry/models.js';
 import type { SegmentModelVersion } from '../src/types.js';
 import { workspaceAt } from '../src/workspace.js';
-import { cli, must, ROOT, SHARED } from './registry-helpers.js';
+import { chromiumScreenshot, cli, must, ROOT, SHARED } from './registry-helpers.js';
 import { startRedis } from './streams-helpers.js';
 
 let dir: string;
@@ -113,6 +113,48 @@ describe('train --model kmeans', () => {
     expect(human.stdout).toMatch(/no holdout \(all rows\)/);
   });
 
+  it('segment centres read back in original units: the mean of each segment\'s raw values (standardize and min-max)', async () => {
+    writeFileSync(
+      join(dir, 'features/churn-mm.yaml'),
+      'source: churn@latest\nfeatures:\n  - columns: [total_day_minutes, total_eve_minutes, number_customer_service_calls]\n    transforms:\n      - min_max\n',
+    );
+    must(cli(dir, ['feature', 'build', 'churn-mm', '--json']));
+    must(cli(dir, ['train', '--features', 'churn-mm@1', '--name', 'mm', '--model', 'kmeans', '--k', '3', '--json']));
+    const raw = await withDuck((d) => d.all<Record<string, number>>(`SELECT * FROM read_csv('${join(SHARED, 'datasets/churn.csv')}', header = true)`));
+    const ws = workspaceAt(dir);
+    for (const [model, features] of [
+      ['segments', 'churn-segments'],
+      ['mm', 'churn-mm'],
+    ]) {
+      const m = readModelVersion(ws, model, 1) as SegmentModelVersion;
+      const mat = await loadMatrix(resolveFeatureBuild(ws, `${features}@1`).parquetPath, 'train');
+      const labels = predictModel(m, mat.X, mat.n, mat.p);
+      for (const cmd of [['model', 'show', `${model}@1`], ['evaluate', `${model}@1`]]) {
+        const r = must(cli(dir, [...cmd, '--json']));
+        const segs = (cmd[0] === 'model' ? r.json.family.segments : r.json.segments) as { segment: number; size: number; centre: { feature: string; original?: { input: string; value: number; overall: number } }[]; distinctive: unknown[] }[];
+        expect(segs.map((x) => x.size)).toEqual(m.kmeans.sizes);
+        let checked = 0;
+        for (const sg of segs) {
+          expect(sg.distinctive.length).toBeGreaterThan(0);
+          for (const c of sg.centre) {
+            if (!c.original) continue;
+            const col = raw.map((row) => Number(row[c.original!.input]));
+            const mean = col.reduce((a, v) => a + v, 0) / col.length;
+            const sd = Math.sqrt(col.reduce((a, v) => a + (v - mean) ** 2, 0) / col.length);
+            const inSeg = col.filter((_, i) => labels[i] === sg.segment);
+            const segMean = inSeg.reduce((a, v) => a + v, 0) / inSeg.length;
+            expect(Math.abs(c.original.value - segMean)).toBeLessThan(0.02 * sd);
+            // overall: the size-weighted mean of the centres (the centres are the last update's, the sizes the final assignment's)
+            expect(Math.abs(c.original.overall - mean)).toBeLessThan(0.005 * sd);
+            checked++;
+          }
+        }
+        // every usage column is standardized or min-max scaled: all read back in original units
+        expect(checked).toBe(segs.length * (model === 'mm' ? 3 : 11));
+      }
+    }
+  });
+
   it('evaluate describes the segments and --report charts sizes and the centre profile', () => {
     const html = join(dir, 'seg.html');
     const r = must(cli(dir, ['evaluate', 'segments@1', '--report', html, '--json']));
@@ -125,6 +167,9 @@ describe('train --model kmeans', () => {
     // one heat-map cell per segment and feature, one size bar per segment
     expect(page.match(/<rect x="\d+" y="\d+" width="63" height="23"/g)).toHaveLength(6 * 15);
     expect(page.match(/<title>rows \d: \d+<\/title>/g)).toHaveLength(6);
+    const png = chromiumScreenshot(html, dir);
+    expect(png, 'chromium is needed to render the segment report (apt-get install -y chromium)').not.toBeNull();
+    expect(statSync(png!).size).toBeGreaterThan(20_000);
     const holdout = must(cli(dir, ['evaluate', 'segments@1', '--holdout', '--json']));
     expect(holdout.json.kind).toBe('segmentation');
     const by = cli(dir, ['evaluate', 'segments@1', '--holdout', '--by', 'state', '--json']);
@@ -302,6 +347,36 @@ describe('train --model kmeans', () => {
     expect(existsSync(join(dir, 'registry/policies/segments/4.json'))).toBe(false);
     expect(() => checkPolicyTarget({ segmentActions: { '0': 'outreach' } }, { ref: 'churn@1', task: 'binary' })).toThrow(/churn@1 is a binary model with no segments/);
     expect(() => checkPolicyTarget({}, { ref: 'churn@1', task: 'binary' })).not.toThrow();
+  });
+
+  it('bad data through the CLI: all-identical rows, a missing value, no numeric feature: one clear line, nothing registered', () => {
+    const files: [string, string, string][] = [
+      ['ident', 'a,b\n1,2\n1,2\n1,2\n1,2\n', 'columns: [a, b]'],
+      ['gaps', 'a,b\n1,2\n3,\n5,6\n7,8\n', 'columns: [a, b]'],
+      ['words', 'a,s\n1,x\n2,y\n3,x\n', 'columns: [s]'],
+    ];
+    for (const [name, csv] of files) {
+      writeFileSync(join(dir, `${name}.csv`), csv);
+      must(cli(dir, ['dataset', 'register', name, '--file', join(dir, `${name}.csv`), '--steward', 'ml@example.com', '--consent', 'not-required', '--json']));
+    }
+    for (const [name, , cols] of files) writeFileSync(join(dir, `features/${name}.yaml`), `source: ${name}@latest\nfeatures:\n  - ${cols}\n`);
+    const train = (name: string) => cli(dir, ['train', '--features', name, '--name', `bad-${name}`, '--model', 'kmeans', '--k', '2', '--json']);
+    for (const [name, msg] of [
+      ['ident', /all 4 rows are identical: there is nothing to segment/],
+      ['gaps', /row 1, feature "b" is NaN \(missing\): k-means needs finite numbers/],
+    ] as [string, RegExp][]) {
+      must(cli(dir, ['feature', 'build', name, '--json']));
+      const r = train(name);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, `registry/models/bad-${name}`))).toBe(false);
+    }
+    const words = cli(dir, ['feature', 'build', 'words', '--json']);
+    expect(words.code).toBe(3);
+    expect(words.stderr).toMatch(/a numeric feature needs a number, but "s" is VARCHAR/);
+    expect(train('words').code).not.toBe(0);
+    expect(existsSync(join(dir, 'registry/models/bad-words'))).toBe(false);
   });
 
   it('bad k: exit 2, one line, nothing registered', () => {
