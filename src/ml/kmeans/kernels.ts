@@ -280,27 +280,34 @@ function assignAfterKpp(S: KState, b: number): void {
   blockSums(S, b, r0, r1);
 }
 
+/** Every distance of row i: sets its upper (nearest) and lower (second-nearest) bounds; returns the nearest centre (ties → the lower index). */
+function boundsFromScratch(S: KState, i: number, dist: Float64Array): number {
+  const { X, p, k, centers, upper, lower } = S;
+  sqDists(X, i * p, centers, k, p, dist);
+  let best = -1;
+  let d1 = Infinity;
+  let d2 = Infinity;
+  for (let c = 0; c < k; c++) {
+    const d = dist[c];
+    if (d < d1) {
+      d2 = d1;
+      d1 = d;
+      best = c;
+    } else if (d < d2) d2 = d;
+  }
+  upper[i] = Math.sqrt(d1);
+  lower[i] = Math.sqrt(d2);
+  return best;
+}
+
 function assignFull(S: KState, b: number): void {
-  const { X, n, p, k, centers, labels, upper, lower } = S;
+  const { n, k, labels } = S;
   const r0 = b * S.blockRows;
   const r1 = Math.min(n, r0 + S.blockRows);
   const dist = scratchFor(k);
   let changed = 0;
   for (let i = r0; i < r1; i++) {
-    sqDists(X, i * p, centers, k, p, dist);
-    let best = -1;
-    let d1 = Infinity;
-    let d2 = Infinity;
-    for (let c = 0; c < k; c++) {
-      const d = dist[c];
-      if (d < d1) {
-        d2 = d1;
-        d1 = d;
-        best = c;
-      } else if (d < d2) d2 = d;
-    }
-    upper[i] = Math.sqrt(d1);
-    lower[i] = Math.sqrt(d2);
+    const best = boundsFromScratch(S, i, dist);
     if (best !== labels[i]) changed++;
     labels[i] = best;
   }
@@ -329,20 +336,7 @@ function assignHamerly(S: KState, b: number): void {
     const u = Math.sqrt(sqDist(X, xo, centers, a * p, p));
     upper[i] = u;
     if (u <= m) continue;
-    let best = -1;
-    let d1 = Infinity;
-    let d2 = Infinity;
-    sqDists(X, xo, centers, k, p, dist);
-    for (let c = 0; c < k; c++) {
-      const d = dist[c];
-      if (d < d1) {
-        d2 = d1;
-        d1 = d;
-        best = c;
-      } else if (d < d2) d2 = d;
-    }
-    upper[i] = Math.sqrt(d1);
-    lower[i] = Math.sqrt(d2);
+    const best = boundsFromScratch(S, i, dist);
     if (best !== a) {
       changed++;
       labels[i] = best;
