@@ -1,7 +1,7 @@
 /**
  * The native tree scorer of a gbdt package (src/scorer/trees.ts): a package built from a fitted
  * model (numeric inputs, one with missing values, a string category as codes) scores through
- * loadScorer with its trees walked over two worker threads, and through model.onnx alone; both
+ * loadScorer with its tree walk split between the calling thread and a walker thread, and through model.onnx alone; both
  * equal the CLI's own predictions to 1e-6 on every row, rows sitting exactly on the thresholds
  * included. A package whose explain.json trees disagree with model.onnx fails loudly.
  */
@@ -98,7 +98,7 @@ function columns(ev: Record<string, unknown>[]) {
 
 describe('native tree scorer = the CLI = model.onnx', () => {
   for (const K of [2, 3, 1]) {
-    test(`${K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass'}: two walker threads and the graph alone, within 1e-6 of the CLI on every row`, async () => {
+    test(`${K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass'}: the walk split between two threads, and the graph alone, within 1e-6 of the CLI on every row`, async () => {
       const { model, dir: pkg } = await packaged(`m${K}`, K);
       const { ev, onThreshold } = probe(model, 6000);
       expect(onThreshold).toBeGreaterThan(200);
@@ -107,7 +107,7 @@ describe('native tree scorer = the CLI = model.onnx', () => {
       const cols = columns(ev);
       const W = K === 1 ? 1 : K;
       for (const native of [true, false]) {
-        // batches of 5000: the first one is split between the two threads, the second is a short tail
+        // batches of 5000: the first one is split between the two threads, the second (a short tail) walks on one
         const s = await loadScorer(pkg, { native, threads: 2, batchSize: 5000 });
         try {
           const r = await s.scoreColumns(cols, n);

@@ -1,20 +1,23 @@
 /**
- * A walker thread of the native tree scorer (trees.ts): holds the compiled trees (workerData) and,
- * per job, writes the margins of rows [i0, i1) of the shared feature matrix into the shared margin
- * buffer. One job at a time, answered with one message.
+ * The walker thread of the native tree scorer (trees.ts): holds the compiled trees and the shared
+ * feature and margin buffers (workerData); woken per job through the control words (Atomics), it
+ * claims row blocks of the job beside the calling thread (trees-ctrl.ts) and writes their margins.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { gbdtMarginsInto, type CompiledGbdt } from '../ml/gbdt/predict.js';
+import { claimBlocks, CTRL } from './trees-ctrl.js';
 
-const model = workerData as CompiledGbdt;
-const T = model.treesPerRound;
+const d = workerData as { model: CompiledGbdt; ctrl: SharedArrayBuffer; x: SharedArrayBuffer; out: SharedArrayBuffer };
+const c = new Int32Array(d.ctrl);
+const X = new Float64Array(d.x);
+const out = new Float64Array(d.out);
+const T = d.model.treesPerRound;
 
-parentPort!.on('message', (j: { x: SharedArrayBuffer; out: SharedArrayBuffer; p: number; i0: number; i1: number }) => {
-  try {
-    const m = j.i1 - j.i0;
-    gbdtMarginsInto(model, new Float64Array(j.x, j.i0 * j.p * 8, m * j.p), m, j.p, new Float64Array(j.out, j.i0 * T * 8, m * T));
-    parentPort!.postMessage({ ok: true });
-  } catch (e) {
-    parentPort!.postMessage({ ok: false, error: (e as Error).message });
-  }
-});
+let seen = 0;
+for (;;) {
+  Atomics.wait(c, CTRL.seq, seen);
+  seen = Atomics.load(c, CTRL.seq);
+  if (Atomics.load(c, CTRL.stop) === 1) break;
+  const p = c[CTRL.p];
+  claimBlocks(c, seen, (i0, i1) => gbdtMarginsInto(d.model, X.subarray(i0 * p, i1 * p), i1 - i0, p, out.subarray(i0 * T, i1 * T)));
+}

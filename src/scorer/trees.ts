@@ -1,7 +1,7 @@
 /**
  * The package's native tree scorer: a gradient-boosted tree package scores its rows with the fitted
  * pipeline and the trees it carries in explain.json (the pure TS executors, the same code the CLI's
- * own predictions run), the tree walk split over worker threads, instead of onnxruntime's
+ * own predictions run), the tree walk split between the calling thread and a worker thread, instead of onnxruntime's
  * TreeEnsemble operator (about twice slower on the same trees). model.onnx stays the package's
  * portable graph and the reference: the first batch a scorer sees is also run through it and every
  * one of those rows must agree to 1e-6, else loading fails loudly. A batch holding a row the
@@ -21,6 +21,7 @@ import { applyPipelineColumns } from '../pipeline/columns.js';
 import type { FittedPipeline } from '../types.js';
 import { workerScript } from '../util/worker-script.js';
 import type { Manifest } from './manifest.js';
+import { BLOCK_ROWS, claimBlocks, CTRL, tagOf } from './trees-ctrl.js';
 
 /** what a batch gives, as the graph's outputs: binary/multiclass probabilities n × K, regression values */
 export interface TreeBatch {
@@ -32,9 +33,9 @@ export interface TreeBatch {
 export type InputSlices = Record<string, Float64Array | string[]>;
 
 export interface NativeTrees {
-  /** walker threads (1 = on the calling thread) */
+  /** threads walking a batch: the calling thread and threads − 1 walker threads */
   threads: number;
-  /** the batch's outputs, or null when the graph must score it */
+  /** the batch's outputs (valid until the next run), or null when the graph must score it */
   run(cols: InputSlices, n: number): Promise<TreeBatch | null>;
   close(): void;
 }
@@ -44,53 +45,71 @@ const SPLIT_ROWS = 2048;
 /** rows of the first batch checked against the graph */
 const CHECK_ROWS = 1024;
 
-interface Job {
-  x: SharedArrayBuffer;
-  out: SharedArrayBuffer;
-  p: number;
-  i0: number;
-  i1: number;
-}
+/** a walker thread that does not finish its share within this long is taken for dead */
+const WAIT_MS = 60_000;
 
-/** One walker thread: jobs in order, one at a time. */
+/**
+ * One walker thread over shared buffers sized for `rows` rows: the features (row-major Float64,
+ * p wide) and the margins. A job is signalled through the control words with Atomics (no message
+ * per batch); both threads then claim row blocks of it (trees-ctrl.ts).
+ */
 class Walker {
+  readonly ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
+  readonly x: SharedArrayBuffer;
+  readonly out: SharedArrayBuffer;
+  private seq = 0;
   private w: Worker;
-  private pending: { resolve: () => void; reject: (e: Error) => void } | null = null;
-  private failure: Error | null = null;
 
-  constructor(model: CompiledGbdt) {
-    this.w = new Worker(workerScript(import.meta.url, 'trees-worker.js'), { workerData: model });
-    this.w.unref();
-    this.w.on('message', (m: { ok: boolean; error?: string }) => {
-      const p = this.pending;
-      this.pending = null;
-      this.w.unref();
-      if (!p) return;
-      if (m.ok) p.resolve();
-      else p.reject(new DictlError('internal', `tree scorer thread: ${m.error}`));
+  constructor(model: CompiledGbdt, readonly rows: number, p: number) {
+    this.x = new SharedArrayBuffer(rows * p * 8);
+    this.out = new SharedArrayBuffer(rows * model.treesPerRound * 8);
+    this.w = new Worker(workerScript(import.meta.url, 'trees-worker.js'), { workerData: { model, ctrl: this.ctrl.buffer, x: this.x, out: this.out } });
+    // a thread that dies outside a job (its jobs catch their own errors) fails the next wait
+    this.w.on('error', (e) => {
+      console.error(e);
+      Atomics.store(this.ctrl, CTRL.failed, 1);
     });
-    this.w.on('error', (e) => this.fail(e));
-    this.w.on('exit', (code) => this.fail(new Error(`exited with code ${code}`)));
   }
 
-  private fail(e: Error): void {
-    this.failure ??= new DictlError('internal', `tree scorer thread failed: ${e.message}`);
-    const p = this.pending;
-    this.pending = null;
-    p?.reject(this.failure);
+  async started(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.w.once('online', () => {
+        this.w.unref(); // from now on a waiting walker does not keep the process alive
+        resolve();
+      });
+      this.w.once('exit', (code) => reject(new DictlError('internal', `the tree scorer's walker thread exited at start (code ${code})`)));
+    });
   }
 
-  walk(job: Job): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.pending = { resolve, reject };
-      this.w.ref(); // a job in flight keeps the process alive; an idle walker does not
-      this.w.postMessage(job);
-    });
+  /**
+   * Walks rows [0, n) of the shared buffers: this thread and the walker claim blocks of them until
+   * none is left, then this thread waits for the blocks the walker still holds.
+   */
+  walk(model: CompiledGbdt, p: number, n: number): void {
+    const c = this.ctrl;
+    const s = ++this.seq;
+    c[CTRL.p] = p;
+    c[CTRL.n] = n;
+    Atomics.store(c, CTRL.finished, 0);
+    Atomics.store(c, CTRL.next, tagOf(s) << 16);
+    Atomics.store(c, CTRL.seq, s);
+    Atomics.notify(c, CTRL.seq);
+    const T = model.treesPerRound;
+    const X = new Float64Array(this.x);
+    const out = new Float64Array(this.out);
+    claimBlocks(c, s, (i0, i1) => gbdtMarginsInto(model, X.subarray(i0 * p, i1 * p), i1 - i0, p, out.subarray(i0 * T, i1 * T)));
+    const blocks = Math.ceil(n / BLOCK_ROWS);
+    const t0 = Date.now();
+    for (let f = Atomics.load(c, CTRL.finished); f < blocks; f = Atomics.load(c, CTRL.finished)) {
+      if (Atomics.wait(c, CTRL.finished, f, WAIT_MS) === 'timed-out' && Date.now() - t0 >= WAIT_MS) throw new DictlError('internal', `the tree scorer's walker thread did not finish its rows within ${WAIT_MS / 1000} s`);
+    }
+    if (Atomics.load(c, CTRL.failed) === 1) throw new DictlError('internal', "the tree scorer's walker thread failed (see its error above)");
   }
 
   close(): void {
-    this.failure ??= new DictlError('internal', 'tree scorer closed');
+    Atomics.store(this.ctrl, CTRL.stop, 1);
+    Atomics.store(this.ctrl, CTRL.seq, ++this.seq);
+    Atomics.notify(this.ctrl, CTRL.seq);
     void this.w.terminate();
   }
 }
@@ -114,50 +133,65 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
   if (t.treesPerRound !== (task === 'multiclass' ? K : 1) || spec.featureNames.join('\u0000') !== manifest.featureOrder.join('\u0000')) return null;
   const model = compileGbdt({ nFeatures: p, treesPerRound: t.treesPerRound, baseScore: t.baseScore, trees: t.trees as unknown as GbdtTree[] });
   const threads = Math.max(1, Math.min(opts.threads ?? 2, availableParallelism(), 2));
-  const walkers: Walker[] = [];
   const T = t.treesPerRound;
-  let xBuf = new SharedArrayBuffer(8);
-  let outBuf = new SharedArrayBuffer(8);
+  /** threads > 1: one walker thread beside the calling one, its buffers sized by the largest batch split so far */
+  let walker: Walker | null = null;
+  let local = { x: new Float64Array(0), out: new Float64Array(0) };
   let checked = false;
   let queue: Promise<unknown> = Promise.resolve();
 
+  let bad = new Uint8Array(0);
+  let probs = new Float64Array(0);
+
   async function margins(cols: InputSlices, n: number): Promise<Float64Array | null> {
-    if (xBuf.byteLength < n * p * 8) xBuf = new SharedArrayBuffer(n * p * 8);
-    if (outBuf.byteLength < n * T * 8) outBuf = new SharedArrayBuffer(n * T * 8);
-    const X = new Float64Array(xBuf, 0, n * p);
-    const bad = new Uint8Array(n);
-    applyPipelineColumns(pipeline, cols, n, X, bad);
-    if (bad.includes(1)) return null;
-    const out = new Float64Array(outBuf, 0, n * T);
-    if (threads === 1 || n < SPLIT_ROWS) gbdtMarginsInto(model, X, n, p, out);
-    else {
-      while (walkers.length < threads) walkers.push(new Walker(model));
-      const jobs: Promise<void>[] = [];
-      for (let k = 0; k < threads; k++) {
-        const i0 = Math.floor((n * k) / threads);
-        const i1 = Math.floor((n * (k + 1)) / threads);
-        jobs.push(walkers[k].walk({ x: xBuf, out: outBuf, p, i0, i1 }));
+    const split = threads > 1 && n >= SPLIT_ROWS;
+    let X: Float64Array;
+    let out: Float64Array;
+    if (split) {
+      if (!walker || walker.rows < n) {
+        walker?.close();
+        walker = new Walker(model, n, p);
+        await walker.started();
       }
-      await Promise.all(jobs);
+      X = new Float64Array(walker.x, 0, n * p);
+      out = new Float64Array(walker.out, 0, n * T);
+    } else {
+      if (local.x.length < n * p) local = { x: new Float64Array(n * p), out: new Float64Array(n * T) };
+      X = local.x.subarray(0, n * p);
+      out = local.out.subarray(0, n * T);
     }
+    if (bad.length < n) bad = new Uint8Array(n);
+    const flags = bad.subarray(0, n);
+    flags.fill(0);
+    applyPipelineColumns(pipeline, cols, n, X, flags);
+    if (flags.includes(1)) return null;
+    if (!split) return gbdtMarginsInto(model, X, n, p, out);
+    walker!.walk(model, p, n);
     return out;
   }
 
+  /** the batch's outputs, in buffers reused by the next batch (the caller copies them out first) */
   async function score(cols: InputSlices, n: number): Promise<TreeBatch | null> {
     const m = await margins(cols, n);
     if (m === null) return null;
     let r: TreeBatch;
-    if (task === 'regression') r = { prediction: Float64Array.from(m) };
-    else if (task === 'binary') {
-      // as the graph: [1 − σ(m), σ(m)]
-      const pr = new Float64Array(2 * n);
-      for (let i = 0; i < n; i++) {
-        const s = sigmoid(m[i]);
-        pr[2 * i] = 1 - s;
-        pr[2 * i + 1] = s;
+    if (task === 'regression') r = { prediction: m };
+    else {
+      if (probs.length < n * K) probs = new Float64Array(n * K);
+      const pr = probs.subarray(0, n * K);
+      if (task === 'binary') {
+        // as the graph: [1 − σ(m), σ(m)]
+        for (let i = 0; i < n; i++) {
+          const s = sigmoid(m[i]);
+          pr[2 * i] = 1 - s;
+          pr[2 * i + 1] = s;
+        }
+      } else {
+        pr.set(m);
+        softmaxRows(pr, n, K);
       }
       r = { probabilities: pr };
-    } else r = { probabilities: softmaxRows(Float64Array.from(m), n, K) };
+    }
     if (!checked) {
       await check(cols, n, r);
       checked = true;
@@ -189,8 +223,8 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
       return r;
     },
     close() {
-      for (const w of walkers) w.close();
-      walkers.length = 0;
+      walker?.close();
+      walker = null;
     },
   };
 }

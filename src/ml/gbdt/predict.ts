@@ -277,6 +277,9 @@ export function compileGbdt(model: Pick<GbdtModel, 'nFeatures' | 'treesPerRound'
  * path routed it), so the result does not depend on the blocking, on how rows are split between
  * threads, or on which rows hold missing values.
  */
+/** the float32 copy of a block of rows, reused call after call (one per thread: module state is per thread) */
+let scratch = new Float32Array(0);
+
 export function gbdtMarginsInto(c: CompiledGbdt, X: Float64Array, n: number, p: number, out: Float64Array): Float64Array {
   if (p !== c.nFeatures) throw new RangeError(`the model was fitted on ${c.nFeatures} features, got ${p}`);
   if (X.length < n * p) throw new RangeError(`X holds ${X.length} values, expected ${n} × ${p}`);
@@ -284,7 +287,8 @@ export function gbdtMarginsInto(c: CompiledGbdt, X: Float64Array, n: number, p: 
   if (out.length < n * T) throw new RangeError(`out holds ${out.length} values, expected ${n} × ${T}`);
   const { trees, flat, baseScore } = c;
   for (let i = 0; i < n; i++) for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
-  const xf = new Float32Array(BLOCK * p);
+  if (scratch.length < BLOCK * p) scratch = new Float32Array(BLOCK * p);
+  const xf = scratch;
   const slow: number[] = [];
   for (let b0 = 0; b0 < n; b0 += BLOCK) {
     const b1 = Math.min(n, b0 + BLOCK);
