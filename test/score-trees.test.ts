@@ -3,7 +3,10 @@
  * model (numeric inputs, one with missing values, a string category as codes) scores through
  * loadScorer with its tree walk split between the calling thread and a walker thread, and through model.onnx alone; both
  * equal the CLI's own predictions to 1e-6 on every row, rows sitting exactly on the thresholds
- * included. A package whose explain.json trees disagree with model.onnx fails loudly.
+ * included. A package whose explain.json trees disagree with model.onnx fails loudly. Through the
+ * CLI: a missing value (null, an empty CSV field, a Parquet NULL) is missing for the trees, a NaN or
+ * ±Infinity value (NaN/inf in a CSV, 1e400 in JSON, NaN in a Parquet double) is refused with its
+ * field named and goes to the dead letters.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,8 @@ import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
 import { loadScorer } from '../src/scorer/scorer.js';
 import type { FittedPipeline, ModelVersion } from '../src/types.js';
 import { sha256 } from '../src/util/hash.js';
+import { withDuck, sqlString } from '../src/io/duck.js';
+import { cli } from './decide-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dictl-score-trees-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -146,4 +151,45 @@ describe('native tree scorer = the CLI = model.onnx', () => {
     expect((await g.scoreColumns(columns(ev), ev.length)).n).toBe(3000);
     g.close();
   }, 60_000);
+});
+
+describe('dictl score on a tree package: missing values are scored, NaN/±Infinity values are refused naming the field', () => {
+  test('CSV, NDJSON and Parquet files', async () => {
+    const { model, dir: pkg } = await packaged('bad-input', 2);
+    const good = [
+      { a: 0.5, color: 'red', c: null, d: 1.25 },
+      { a: -1.5, color: null, c: 0.25, d: 3 },
+    ];
+    const { X } = applyPipeline(pipeline, good);
+    const want = predictModel(model, X, 2, 4);
+    const work = mkdtempSync(join(dir, 'cli-'));
+    const check = (r: ReturnType<typeof cli>, out: string, dl: string, bad: { at: number; field: string; v: string }[]) => {
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.json.deadLettered).toBe(bad.length);
+      const scored = readFileSync(join(work, out), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(scored).toHaveLength(2);
+      scored.forEach((o, i) => expect(Math.abs(o.score - want[i])).toBeLessThanOrEqual(1e-6));
+      const dead = readFileSync(join(work, dl), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(dead.map((o) => [o.row, o.reason])).toEqual(bad.map((b) => [b.at, `field "${b.field}": ${b.v} is not a number value (a missing value is null or absent)`]));
+    };
+    // CSV: empty fields are missing; NaN / inf / -Infinity texts are refused
+    writeFileSync(join(work, 'in.csv'), 'a,color,c,d\n0.5,red,,1.25\nNaN,red,0.5,1\n-1.5,,0.25,3\n1,blue,inf,1\n1,blue,0.5,-Infinity\n');
+    check(cli(work, ['score', '--package', pkg, '--input', 'in.csv', '--output', 'csv.ndjson', '--dead-letter', 'csv.dl']), 'csv.ndjson', 'csv.dl', [
+      { at: 1, field: 'a', v: 'NaN' },
+      { at: 3, field: 'c', v: 'Infinity' },
+      { at: 4, field: 'd', v: '-Infinity' },
+    ]);
+    // NDJSON: null is missing; 1e400 is Infinity once parsed
+    const lines = [JSON.stringify(good[0]), '{"a":1e400,"color":"red","c":0.5,"d":1}', JSON.stringify(good[1]), '{"a":1,"color":"red","c":-1e999,"d":1}'];
+    writeFileSync(join(work, 'in.ndjson'), lines.join('\n') + '\n');
+    check(cli(work, ['score', '--package', pkg, '--input', 'in.ndjson', '--output', 'nd.ndjson', '--dead-letter', 'nd.dl']), 'nd.ndjson', 'nd.dl', [
+      { at: 1, field: 'a', v: 'Infinity' },
+      { at: 3, field: 'c', v: '-Infinity' },
+    ]);
+    // Parquet: NULL is missing, a NaN double is refused
+    await withDuck(async (duck) => {
+      await duck.run(`COPY (SELECT * FROM (VALUES (1, 0.5, 'red', NULL::DOUBLE, 1.25), (2, 1.0, 'red', 'NaN'::DOUBLE, 1.0), (3, -1.5, NULL, 0.25, 3.0)) t(i, a, color, c, d) ORDER BY i) TO ${sqlString(join(work, 'in.parquet'))} (FORMAT parquet)`);
+    });
+    check(cli(work, ['score', '--package', pkg, '--input', 'in.parquet', '--output', 'pq.ndjson', '--dead-letter', 'pq.dl']), 'pq.ndjson', 'pq.dl', [{ at: 1, field: 'c', v: 'NaN' }]);
+  }, 120_000);
 });

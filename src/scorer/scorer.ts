@@ -5,7 +5,8 @@
  * (src/streams) build on this API.
  *
  * Missing values: an absent or null nullable field is missing (NaN in the number tensor, '' in the
- * string tensor). A string '' is missing too (imputed, else an unknown category).
+ * string tensor). A string '' is missing too (imputed, else an unknown category). A NaN or ±Infinity
+ * number in an event (1e400 in JSON, NaN/inf in a CSV or Parquet file) is refused with its field named.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,6 +75,9 @@ export interface LoadOptions {
 }
 
 export type Check = (v: unknown) => string | null;
+
+/** NaN and ±Infinity are not values (a missing value is null or absent): the row is refused, as dataset register refuses them */
+export const nonFiniteReason = (field: string, v: number): string => `field "${field}": ${v} is not a number value (a missing value is null or absent)`;
 
 interface InputPlan {
   name: string;
@@ -166,6 +170,7 @@ export async function compileValidation(m: Manifest, schema: AvroRecordSchema): 
         if (v === null) return { ok: false, reason: `field "${p.name}" is null but not nullable` };
         return { ok: false, reason: `field "${p.name}": expected ${p.type}${p.nullable ? ' or null' : ''}, got ${describe(v)}` };
       }
+      if (typeof v === 'number' && !Number.isFinite(v)) return { ok: false, reason: nonFiniteReason(p.name, v) };
       for (const c of p.checks) {
         const r = c(v);
         if (r) return { ok: false, reason: r };
