@@ -27,30 +27,20 @@ export interface Explaining {
   explainOne(row: Record<string, unknown>, k: number): Explanation | null;
 }
 
-/** The package's explain.json, checked against its manifest, or null when it has none (packages made before explanations). */
-export function readExplainSpec(dir: string, files: Record<string, { sha256: string }>): ExplainSpec | null {
+/** The package's explainer, or null when it has no explain.json (packages made before explanations). */
+export function loadExplainer(dir: string, files: Record<string, { sha256: string }>): Explainer | null {
   const p = join(dir, EXPLAIN_FILE);
   if (!existsSync(p)) return null;
   const bytes = readFileSync(p);
   const want = files[EXPLAIN_FILE]?.sha256;
   if (!want || sha256(bytes) !== want) throw dataError(`${p} does not match the package manifest (sha256)`, 'rebuild the package: dictl package MODEL@VERSION --out DIR');
   try {
-    return JSON.parse(bytes.toString('utf8')) as ExplainSpec;
+    return makeExplainer(JSON.parse(bytes.toString('utf8')) as ExplainSpec);
   } catch (e) {
     throw dataError(`${p} is not a valid explainer: ${(e as Error).message}`);
   }
 }
 
-/** The package's explainer, or null when it has no explain.json (packages made before explanations). */
-export function loadExplainer(dir: string, files: Record<string, { sha256: string }>): Explainer | null {
-  const spec = readExplainSpec(dir, files);
-  if (!spec) return null;
-  try {
-    return makeExplainer(spec);
-  } catch (e) {
-    throw dataError(`${join(dir, EXPLAIN_FILE)} is not a valid explainer: ${(e as Error).message}`);
-  }
-}
 
 /** the graph's output agrees with the margins the reasons add up to (rows the pipeline rejected are skipped) */
 function checkAgainstGraph(task: string, K: number, margins: Float64Array, n: number, r: { score: ArrayLike<number>; prediction?: ArrayLike<number>; probabilities?: ArrayLike<number> }, ref: string) {

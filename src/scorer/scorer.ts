@@ -1,7 +1,7 @@
 /**
  * The packaged scorer: loads a package folder (manifest.json, input.avsc, model.onnx), validates
  * events against input.avsc and the categorical policies, and scores rows in vectorised batches with
- * onnxruntime-node (a gradient-boosted tree package: its trees walked natively, trees.ts). The file/pipe paths (src/scorer/run.ts) and the streams engineer's runner
+ * onnxruntime-node. The file/pipe paths (src/scorer/run.ts) and the streams engineer's runner
  * (src/streams) build on this API.
  *
  * Missing values: an absent or null nullable field is missing (NaN in the number tensor, '' in the

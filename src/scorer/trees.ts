@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { DictlError } from '../errors.js';
-import { readExplainSpec } from '../explain/hook.js';
+import { loadExplainer } from '../explain/hook.js';
 import type { GbdtTree } from '../ml/gbdt/index.js';
 import { compileGbdt, gbdtMarginsInto, type CompiledGbdt } from '../ml/gbdt/predict.js';
 import { sigmoid, softmaxRows } from '../ml/predict.js';
@@ -123,7 +123,7 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
   if (manifest.explain?.family !== 'trees' || manifest.model.algorithm !== 'gbdt') return null;
   const task = manifest.model.task;
   if (task !== 'binary' && task !== 'multiclass' && task !== 'regression') return null;
-  const spec = readExplainSpec(dir, manifest.files);
+  const spec = loadExplainer(dir, manifest.files)?.spec;
   if (!spec?.trees) return null;
   const pipeline: FittedPipeline = spec.pipeline;
   const p = pipeline.outputNames.length;
