@@ -36,17 +36,18 @@ function compile(t: GbdtTree): Compiled {
 /** rows per block: every tree runs over a block while its rows of X stay in cache */
 const BLOCK = 512;
 
-/** trees up to this deep are laid out as complete binary trees (heap order; at most 1023 nodes + 1024 leaves each) */
-const HEAP_DEPTH = 10;
+/** trees up to this deep are laid out as complete binary trees (heap order; at most 4095 nodes + 4096 leaves, 64 KB, each) */
+const HEAP_DEPTH = 12;
 
 /**
  * Every numeric tree of a model in one set of flat arrays, for the fast path of gbdtMargins. A tree
- * of depth d ≤ HEAP_DEPTH is a complete tree in heap order (the children of node h are 2h + 1 and
+ * of depth d ≤ HEAP_DEPTH (12) is a complete tree in heap order (the children of node h are 2h + 1 and
  * 2h + 2; a leaf above depth d fills the whole subtree below it with its value), so a step is
  * h = 2h + 1 + (x > threshold) with no child table to read, and after d steps h − (2^d − 1) is the
  * leaf. A deeper tree keeps its own nodes: the children of node k are kids[2k] and kids[2k + 1], a
- * leaf is its own two children, so a row may take `depth` steps without testing for leaves. Eight
- * rows walk a tree side by side (their loads overlap) and the side is taken without a branch.
+ * leaf is its own two children, so a row may take `depth` steps without testing for leaves. In the
+ * heap layout eight rows walk a tree side by side (their loads overlap); the side is taken without
+ * a branch.
  * null when a tree has a categorical split.
  */
 export interface Flat {
@@ -191,45 +192,9 @@ function walkBlock(f: Flat, t: number, xf: Float32Array, m: number, p: number, o
     }
     return;
   }
+  // deeper trees (rare: no max_depth and many leaves) one row at a time through the child table
   const { kids } = f;
   const r = f.node0[t];
-  for (; i + 8 <= m; i += 8) {
-    const o0 = i * p;
-    const o1 = o0 + p;
-    const o2 = o1 + p;
-    const o3 = o2 + p;
-    const o4 = o3 + p;
-    const o5 = o4 + p;
-    const o6 = o5 + p;
-    const o7 = o6 + p;
-    let n0 = r;
-    let n1 = r;
-    let n2 = r;
-    let n3 = r;
-    let n4 = r;
-    let n5 = r;
-    let n6 = r;
-    let n7 = r;
-    for (let s = 0; s < d; s++) {
-      n0 = kids[2 * n0 + (gt(xf[o0 + feature[n0]] > threshold[n0]) | 0)];
-      n1 = kids[2 * n1 + (gt(xf[o1 + feature[n1]] > threshold[n1]) | 0)];
-      n2 = kids[2 * n2 + (gt(xf[o2 + feature[n2]] > threshold[n2]) | 0)];
-      n3 = kids[2 * n3 + (gt(xf[o3 + feature[n3]] > threshold[n3]) | 0)];
-      n4 = kids[2 * n4 + (gt(xf[o4 + feature[n4]] > threshold[n4]) | 0)];
-      n5 = kids[2 * n5 + (gt(xf[o5 + feature[n5]] > threshold[n5]) | 0)];
-      n6 = kids[2 * n6 + (gt(xf[o6 + feature[n6]] > threshold[n6]) | 0)];
-      n7 = kids[2 * n7 + (gt(xf[o7 + feature[n7]] > threshold[n7]) | 0)];
-    }
-    const o = q + i * T;
-    out[o] += value[n0];
-    out[o + T] += value[n1];
-    out[o + 2 * T] += value[n2];
-    out[o + 3 * T] += value[n3];
-    out[o + 4 * T] += value[n4];
-    out[o + 5 * T] += value[n5];
-    out[o + 6 * T] += value[n6];
-    out[o + 7 * T] += value[n7];
-  }
   for (; i < m; i++) {
     const o0 = i * p;
     let n0 = r;
