@@ -193,6 +193,46 @@ describe('score --explain', () => {
   });
 });
 
+describe('a 2-class multiclass label boosted as one margin, with class weights', () => {
+  it('packages explain.json with the weighted covers; each event explains its predicted class: base + Σ = log(p_class / p_other), to 1e-6 of the graph and 1e-9 of the model', () => {
+    const yaml = readFileSync(join(__dirname, '..', 'features/churn-trees.yaml'), 'utf8').replace(/label:\n  column: churn\n  positive: "yes"/, 'label:\n  column: churn\n  classes: ["no", "yes"]');
+    expect(yaml).toContain('classes: ["no", "yes"]');
+    writeFileSync(join(ws.root, 'features/churn-two.yaml'), yaml);
+    must(cli(ws.root, ['feature', 'build', 'churn-two', '--json']));
+    must(cli(ws.root, ['train', '--features', 'churn-two', '--name', 'churn-two', '--model', 'gbdt', '--class-weight', 'yes=3', '--param', 'max_iter=30', '--json']));
+    const pk = cli(ws.root, ['package', 'churn-two@1', '--out', join(out, 'twopkg'), '--json']);
+    expect(pk.code, pk.stderr).toBe(0);
+    expect(pk.json.explains).toBe(true);
+    const tm = resolveModel(ws, 'churn-two@1').model;
+    expect(tm.task).toBe('multiclass');
+    const spec = JSON.parse(readFileSync(join(out, 'twopkg', 'explain.json'), 'utf8'));
+    expect(spec.trees.treesPerRound).toBe(1);
+    // the covers in explain.json are the class-weighted sums: the root's is Σ weights of the rows the tree saw
+    const g = (tm as unknown as { trees: { model: { trees: { count: number[]; cover?: number[] }[] } } }).trees.model;
+    expect(g.trees[0].cover).toBeDefined();
+    expect(spec.trees.trees[0].count).toEqual(g.trees[0].cover);
+    expect(spec.trees.trees[0].count[0]).toBeGreaterThan(g.trees[0].count[0]);
+    const r = run(['score', '--package', join(out, 'twopkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    expect(r.code, r.stderr).toBe(0);
+    const res = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(res).toHaveLength(300);
+    const { X, n, p } = applyPipeline(tm.pipeline, events);
+    const margins = familyOf(tm).margins(tm, X, n, p); // n × 2: [0, m]
+    const seen = new Set<string>();
+    res.forEach((x, i) => {
+      const k = x.explained_class === 'yes' ? 1 : 0;
+      expect(['no', 'yes']).toContain(x.explained_class);
+      seen.add(x.explained_class);
+      // the explained class is the predicted one
+      expect(x.probabilities[k]).toBeGreaterThanOrEqual(x.probabilities[1 - k]);
+      const sum = x.base + x.reasons.reduce((s: number, y: { contribution: number }) => s + y.contribution, 0);
+      expect(Math.abs(sum - (margins[i * 2 + k] - margins[i * 2 + 1 - k]))).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs(sum - Math.log(x.probabilities[k] / x.probabilities[1 - k]))).toBeLessThanOrEqual(1e-6);
+    });
+    expect(seen.size).toBe(2);
+  }, 120_000);
+});
+
 describe('review cases keep their reasons', () => {
   it('queued cases store the same top reasons the output shows; review list, show and export carry them', async () => {
     must(cli(ws.root, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.6', '--review-between', '0.2,0.6', '--action-high', 'retain-offer', '--action-low', 'none', '--json']));
