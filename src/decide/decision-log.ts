@@ -20,6 +20,7 @@ import { dataError } from '../errors.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { Reason } from '../explain/explainer.js';
+import { explainMembers } from '../explain/render.js';
 import type { Band, DecisionPolicy } from './policy.js';
 import type { DecisionFields, ReviewExplanation } from './runtime.js';
 
@@ -44,8 +45,8 @@ export interface DecisionLogEntry {
   /** why: the base value (margin scale) and the top reasons by |contribution| */
   base?: number;
   reasons?: Reason[];
-  /** multiclass: the class the reasons explain */
-  explainedClass?: string;
+  /** multiclass: the class the reasons explain (as in the scorer's outputs) */
+  explained_class?: string;
   /** where the event came from (a file, "stdin", a stream) */
   source: string;
   /** the raw input event the decision was made on */
@@ -80,6 +81,18 @@ export interface DecisionLog {
   stats(): { entries: number; segments: number };
 }
 
+const jnum = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+/** actions repeat: their JSON text is kept */
+const actionText = new Map<string, string>();
+const jtext = (a: string): string => {
+  let t = actionText.get(a);
+  if (t === undefined) {
+    t = JSON.stringify(a);
+    if (actionText.size < 1024) actionText.set(a, t);
+  }
+  return t;
+};
+
 /** The log a scorer writes to: the workspace's, or none (told through warn) when no workspace is found. */
 export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: (msg: string) => void): Promise<DecisionLog | undefined> {
   try {
@@ -100,21 +113,28 @@ export function fileDecisionLog(ws: Workspace, model: string, now: () => string 
   return {
     record(decisions, o) {
       at ??= now();
+      // the line is built as text in the member order of DecisionLogEntry (no entry objects): the
+      // members that repeat across a batch are encoded once
+      const head = `{"at":${JSON.stringify(at)}`;
+      const src = `,"source":${JSON.stringify(o.source)},"input":`;
+      let lastModel = '';
+      let mid = '';
       for (let i = 0; i < decisions.length; i++) {
         const d = decisions[i];
-        const e: DecisionLogEntry = { at, model: d.model, policy: d.policyVersion, autonomy: d.autonomy, score: d.score, band: d.band, action: d.action, review: d.review, source: o.source, input: o.row(i) };
-        const key = o.keys?.[i];
-        if (key !== undefined) e.key = key;
-        if (d.intended !== undefined) e.intended = d.intended;
-        if (d.reviewId !== undefined) e.reviewId = d.reviewId;
-        if (d.sampled) e.sampled = true;
-        const why = o.explain?.(i);
-        if (why) {
-          e.base = why.base;
-          e.reasons = why.reasons;
-          if (why.class !== undefined) e.explainedClass = why.class;
+        const m = d.model + '\u0000' + d.policyVersion + '\u0000' + d.autonomy;
+        if (m !== lastModel) {
+          lastModel = m;
+          mid = `,"model":${JSON.stringify(d.model)},"policy":${d.policyVersion},"autonomy":${JSON.stringify(d.autonomy)},"score":`;
         }
-        lines.push(JSON.stringify(orderEntry(e)));
+        const key = o.keys?.[i];
+        let line = head + (key !== undefined ? `,"key":${JSON.stringify(key)}` : '') + mid + jnum(d.score) + `,"band":"${d.band}","action":${jtext(d.action)}`;
+        if (d.intended !== undefined) line += `,"intended":${jtext(d.intended)}`;
+        line += d.review ? ',"review":true' : ',"review":false';
+        if (d.reviewId !== undefined) line += `,"reviewId":"${d.reviewId}"`;
+        if (d.sampled) line += ',"sampled":true';
+        const why = o.explain?.(i);
+        if (why) line += explainMembers({ explanation: why });
+        lines.push(line + src + JSON.stringify(o.row(i)) + '}');
       }
     },
     async flush() {
@@ -129,24 +149,6 @@ export function fileDecisionLog(ws: Workspace, model: string, now: () => string 
     describe: () => dir,
     stats: () => ({ entries, segments: seq }),
   };
-}
-
-/** a fixed member order, so that lines read the same whatever the order fields were set in */
-function orderEntry(e: DecisionLogEntry): DecisionLogEntry {
-  const { at, key, model, policy, autonomy, score, band, action, intended, review, reviewId, sampled, base, reasons, explainedClass, source, input } = e;
-  const o: Record<string, unknown> = { at };
-  if (key !== undefined) o.key = key;
-  Object.assign(o, { model, policy, autonomy, score, band, action });
-  if (intended !== undefined) o.intended = intended;
-  o.review = review;
-  if (reviewId !== undefined) o.reviewId = reviewId;
-  if (sampled) o.sampled = true;
-  if (base !== undefined) o.base = base;
-  if (reasons !== undefined) o.reasons = reasons;
-  if (explainedClass !== undefined) o.explainedClass = explainedClass;
-  o.source = source;
-  o.input = input;
-  return o as unknown as DecisionLogEntry;
 }
 
 /** Models with a decision log. */
