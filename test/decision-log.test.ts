@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileDecisionLog, readSegment, segmentsOf } from '../src/decide/decision-log.js';
+import { fileDecisionLog, inputsJson, readSegment, segmentsOf } from '../src/decide/decision-log.js';
 import { matcher, queryDecisions } from '../src/decide/decision-query.js';
 import type { DecisionFields } from '../src/decide/runtime.js';
 import { initWorkspace, workspaceAt } from '../src/workspace.js';
@@ -63,6 +63,17 @@ describe('decision log store', () => {
     expect(queryDecisions(ws, { action: 'block' }).matched).toBe(4);
     expect(queryDecisions(ws, { band: 'high', limit: 1 }).entries).toHaveLength(1);
     expect(queryDecisions(ws, { band: 'high', limit: 1 }).matched).toBe(4);
+  });
+
+  it('inputsJson gives the text of JSON.stringify of the row object (missing values null), from the columns', () => {
+    const cols = { a: Float64Array.from([1.5, NaN, -0, 1e21, 0.1 + 0.2]), b: ['x', '', 'q"uo\\te', '\u2028é', 'x'] };
+    const inputs = [{ name: 'b' }, { name: 'a' }, { name: 'gone' }];
+    const j = inputsJson(cols, inputs);
+    for (let i = 0; i < 5; i++) {
+      const row = { b: cols.b[i] === '' ? null : cols.b[i], a: Number.isNaN(cols.a[i]) ? null : cols.a[i], gone: null };
+      expect(j(i)).toBe(JSON.stringify(row));
+    }
+    expect(inputsJson(cols, [])(0)).toBe('{}');
   });
 
   it('errors: not a date, an empty range, --on with --since, a bad --where, an unknown model, an empty log, an edited segment', () => {

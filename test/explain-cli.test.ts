@@ -299,8 +299,11 @@ describe('the decision log keeps reasons', () => {
       const e = q.json.entries.find((x: { source: string }) => x.source === 'stdin');
       expect(e, l.id).toBeDefined();
       expect({ score: e.score, action: e.action, band: e.band, model: e.model, policy: e.policy, review: e.review, reviewId: e.reviewId, base: e.base, reasons: e.reasons }).toEqual({ score: l.score, action: l.action, band: l.band, model: l.model, policy: l.policyVersion, review: l.review, reviewId: l.reviewId, base: l.base, reasons: l.reasons });
+      // the inputs the model was given, every one of them
       const ev = events[Number(l.id.slice(1))];
-      expect(e.input.international_plan).toBe(ev.international_plan);
+      const names = resolveModel(ws, 'churn-model@1').model.pipeline.inputs.map((x) => x.name);
+      expect(Object.keys(e.input)).toEqual(names);
+      for (const c of names) expect(e.input[c]).toEqual(ev[c] ?? null);
       if (lines.indexOf(l) >= 4) break; // a sample through the CLI; the whole log is compared below
     }
     // the whole log of this run, read by the library: every output line once, in order

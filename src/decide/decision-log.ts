@@ -73,7 +73,19 @@ export function writeSegment(ws: Workspace, model: string, at: string, lines: st
 /** What a scorer hands each decided batch to. */
 export interface DecisionLog {
   /** keeps the batch's entries (rows read through `row` only here) until flush() */
-  record(decisions: DecisionFields[], o: { keys?: (string | undefined)[]; row: (i: number) => Record<string, unknown>; explain?: (i: number) => (ReviewExplanation & { class?: string }) | null | undefined; source: string }): void;
+  record(
+    decisions: DecisionFields[],
+    o: {
+      keys?: (string | undefined)[];
+      row: (i: number) => Record<string, unknown>;
+      explain?: (i: number) => (ReviewExplanation & { class?: string }) | null | undefined;
+      source: string;
+      /** columnar callers: row i's input as JSON text (inputsJson), instead of row(i) */
+      rowJson?: (i: number) => string;
+      /** columnar callers: the `,"base":…,"reasons":[…]` members of row i ("" for none), instead of explain(i) */
+      explainJson?: (i: number) => string;
+    },
+  ): void;
   /** writes the kept entries as one segment; returns how many */
   flush(): Promise<number>;
   describe(): string;
@@ -92,6 +104,36 @@ const jtext = (a: string): string => {
   }
   return t;
 };
+
+/** category values repeat: their JSON text is kept, up to a bound */
+const valueText = new Map<string, string>();
+const jstr = (v: string): string => {
+  let t = valueText.get(v);
+  if (t === undefined) {
+    t = JSON.stringify(v);
+    if (valueText.size >= 1 << 16) valueText.clear();
+    valueText.set(v, t);
+  }
+  return t;
+};
+
+/**
+ * Row i of a columnar batch (numbers NaN = missing, strings '' = missing) as the JSON text of its input
+ * object — the same text as JSON.stringify of the row object with missing values null — without row objects.
+ */
+export function inputsJson(cols: Record<string, Float64Array | string[]>, inputs: { name: string }[]): (i: number) => string {
+  if (inputs.length === 0) return () => '{}';
+  const pre = inputs.map((inp, k) => (k ? ',' : '{') + JSON.stringify(inp.name) + ':');
+  const cs = inputs.map((inp) => cols[inp.name] as ArrayLike<number | string> | undefined);
+  return (i) => {
+    let s = '';
+    for (let k = 0; k < cs.length; k++) {
+      const v = cs[k]?.[i];
+      s += pre[k] + (v === undefined || v === '' || (typeof v === 'number' && v !== v) ? 'null' : typeof v === 'number' ? jnum(v) : jstr(v));
+    }
+    return s + '}';
+  };
+}
 
 /** The log a scorer writes to: the workspace's, or none (told through warn) when no workspace is found. */
 export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: (msg: string) => void): Promise<DecisionLog | undefined> {
@@ -132,9 +174,12 @@ export function fileDecisionLog(ws: Workspace, model: string, now: () => string 
         line += d.review ? ',"review":true' : ',"review":false';
         if (d.reviewId !== undefined) line += `,"reviewId":"${d.reviewId}"`;
         if (d.sampled) line += ',"sampled":true';
-        const why = o.explain?.(i);
-        if (why) line += explainMembers({ explanation: why });
-        lines.push(line + src + JSON.stringify(o.row(i)) + '}');
+        if (o.explainJson) line += o.explainJson(i);
+        else {
+          const why = o.explain?.(i);
+          if (why) line += explainMembers({ explanation: why });
+        }
+        lines.push(line + src + (o.rowJson ? o.rowJson(i) : JSON.stringify(o.row(i))) + '}');
       }
     },
     async flush() {

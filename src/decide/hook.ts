@@ -11,7 +11,8 @@ import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
-import { decisionLogFor } from './decision-log.js';
+import { decisionLogFor, inputsJson } from './decision-log.js';
+import { explainMembers } from '../explain/render.js';
 
 /** reasons a review case keeps when the output asks for none */
 const REVIEW_REASONS = 5;
@@ -260,7 +261,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       const batch = (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations ?? ((shadow || log) && ex.explainer ? ex.explainer.explainColumns(cols, n, REVIEW_REASONS) : undefined);
       const why = (i: number) => batch?.at(i) ?? explainOne?.(rowAt(i));
       const d = decider?.decide(rowAt, scores, keys, (r as { segment?: Int32Array }).segment, why);
-      if (d) log?.record(d, { keys, row: rowAt, explain: why, source: o.source });
+      if (d) log?.record(d, { keys, row: rowAt, source: o.source, rowJson: inputsJson(cols, inputs), explainJson: batch ? (i) => explainMembers({ explanations: batch }, i) : undefined, explain: why });
       const c = shadow?.compare(rowAt, scores, ch!, d, keys, why);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));
