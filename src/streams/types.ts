@@ -11,6 +11,8 @@ export interface ScoredRowLike {
   label?: string;
   probabilities?: number[];
   prediction?: number;
+  /** segmentation: the nearest segment */
+  segment?: number;
 }
 
 export interface ScorerLike {
@@ -45,6 +47,8 @@ export interface ResultRecord {
   label?: string;
   prediction?: number;
   probabilities?: number[];
+  /** segmentation: the nearest segment (the score is the distance to its centre) */
+  segment?: number;
   /** Kafka message key of the source event */
   key?: string;
   /** issue 8: action, band, model/policy versions when the package carries a decision policy */
