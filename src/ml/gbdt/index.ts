@@ -92,6 +92,11 @@ export interface GbdtTree {
   gain: number[];
   /** training rows (of this tree's subsample) that reached the node */
   count: number[];
+  /**
+   * with sample or class weights: the sum of the weights of those rows (the cover of the weighted
+   * training data, what TreeSHAP weighs each side of a split by); absent when unweighted (= count)
+   */
+  cover?: number[];
 }
 
 export interface GbdtModel {
@@ -130,7 +135,8 @@ export { GBDT_DEFAULTS, GBDT_SEARCH_SPACE, validateGbdtParams } from './params.j
 export type { SearchDim } from './params.js';
 export { binnedFitBytes, fitGbdt, fitGbdtBinned, gbdtSplit, type BinnedGbdtData } from './fit.js';
 export { binMatrix, binSampleRows, fitBins, type BinMapper } from './bins.js';
-export { gbdtMargins, gbdtPredict } from './predict.js';
+export { compileGbdt, gbdtMargins, gbdtMarginsInto, gbdtPredict } from './predict.js';
+export type { CompiledGbdt } from './predict.js';
 export { gbdtFromJSON, gbdtToJSON } from './serialize.js';
 export { addTreeEnsemble, builderAttributes, onnxTreeEnsembleAttributes } from './onnx.js';
 export type { OnnxTreeEnsemble } from './onnx.js';
