@@ -13,7 +13,7 @@ import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock, writableDir } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../registry/audit.js';
-import { METRICS } from '../registry/gate.js';
+import { GREATER_IS_BETTER } from '../ml/metrics.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
@@ -127,7 +127,7 @@ async function columnValues(ws: Workspace, datasetRef: string, column: string, r
 }
 
 /** The greater-is-better direction of every metric, for comparisons. */
-export const DIRECTIONS: Record<string, boolean> = { ...METRICS };
+export const DIRECTIONS: Readonly<Record<string, boolean>> = GREATER_IS_BETTER;
 
 export async function evaluateModel(ws: Workspace, refText: string, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
   if (opts.scores) checkScoresPath(opts.scores); // a bad path fails before any work
