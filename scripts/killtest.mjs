@@ -236,7 +236,7 @@ for (let t = 1; t <= trials; t++) {
 }
 
 // after everything: every version is intact and registered exactly once in the audit trail
-const { readAudit } = await import(join(ROOT, 'dist/src/registry/audit.js'));
+const { readAudit } = await import(join(ROOT, 'dist/src/io/audit.js'));
 const { modelVersions } = await import(join(ROOT, 'dist/src/registry/models.js'));
 const w = workspaceAt(ws);
 const versions = modelVersions(w, 'churn-model');

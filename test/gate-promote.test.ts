@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { churnWorkspace, cli, must, trainStandIn } from './registry-helpers.js';
-import { readAudit } from '../src/registry/audit.js';
+import { readAudit } from '../src/io/audit.js';
 import { readAliases } from '../src/registry/models.js';
 import { runDoctor } from '../src/registry/doctor.js';
 import { withDuck } from '../src/io/duck.js';

@@ -7,7 +7,7 @@
 import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import type { Consent, DatasetVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { CONSENTS } from './register.js';

@@ -11,7 +11,7 @@ import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/at
 import { crashPoint } from '../io/faults.js';
 import { openDuck, sqlIdent, sqlString, watchProgress, type Duck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
-import { appendAudit, defaultActor } from '../registry/audit.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
 import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
 import { sha256File } from '../util/hash.js';

@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { appendLines, readCases, readLines } from '../review/queue.js';
 import { connectRedis, copyNewEntries } from '../review/redis.js';
 import { validateName } from '../util/names.js';

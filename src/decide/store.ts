@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { appendAudit, readAudit, type AuditEntry } from '../registry/audit.js';
+import { appendAudit, readAudit, type AuditEntry } from '../io/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { normalizeSpec, type DecisionPolicy, type PolicySpec } from './policy.js';

@@ -12,7 +12,7 @@ import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock, writableDir } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { GREATER_IS_BETTER } from '../ml/metrics.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
 import type { ModelVersion } from '../types.js';

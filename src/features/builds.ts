@@ -11,7 +11,7 @@ import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/at
 import { crashPoint } from '../io/faults.js';
 import { withLock } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { reservedColumnProblem } from '../datasets/schema.js';
 import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';

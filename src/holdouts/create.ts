@@ -5,7 +5,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { sqlIdent, sqlString, withDuck } from '../io/duck.js';
 import { withLock } from '../io/lock.js';
 import { crashPoint } from '../io/faults.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { stratifiedSplit } from '../ml/rng.js';
 import type { Holdout } from '../types.js';

@@ -21,7 +21,7 @@ import { sha256File, hashValue } from '../util/hash.js';
 import { familyOf } from '../ml/families/index.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, auditPath, type AuditEntry } from './audit.js';
+import { appendAudit, auditPath, type AuditEntry } from '../io/audit.js';
 import { aliasesDir, claimedVersions, modelVersions, modelsDir, versionDir } from './models.js';
 
 export type Severity = 'error' | 'leftover' | 'info';

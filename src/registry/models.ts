@@ -22,7 +22,7 @@ import type { ModelVersion } from '../types.js';
 import { stableStringify } from '../util/json.js';
 import { formatRef, parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, defaultActor } from './audit.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
 
 /** Alias names with a built-in meaning that cannot be set as aliases. */
 export const RESERVED_ALIASES = new Set(['latest']);

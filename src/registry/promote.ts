@@ -14,7 +14,7 @@ import { scoreHoldout, type Evaluation } from '../eval/evaluate.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, defaultActor } from './audit.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
 import { evaluateGate, failureLine, parseGate, type GateResult } from './gate.js';
 import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from './models.js';
 import { renderJunit, renderMarkdown, type VerdictView } from './verdict.js';

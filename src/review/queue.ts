@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { notFound, usageError, busyError } from '../errors.js';
 import { withLock } from '../io/lock.js';
 import { classNames } from '../features/label.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';

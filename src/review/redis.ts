@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dataError, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { fileReviewSink, modelReviewsDir, readCases, type ReviewCase } from './queue.js';

@@ -11,7 +11,7 @@ import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARK
 import { crashPoint } from '../io/faults.js';
 import { pidAlive, withLock, writableDir } from '../io/lock.js';
 import { checkOutputPath } from '../io/outputs.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { usageError, dataError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
