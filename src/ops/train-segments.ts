@@ -12,9 +12,9 @@ import { loadMatrix, type resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import type { ModelVersion, SegmentModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { kmeansFamily } from './families/kmeans.js';
-import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from './families/types.js';
-import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { kmeansFamily } from '../ml/families/kmeans.js';
+import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from '../ml/families/types.js';
+import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
 import { availableParallelism } from 'node:os';
 
 export interface SegmentTrial {

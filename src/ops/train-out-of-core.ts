@@ -22,13 +22,13 @@ import type { ConvergenceInfo, LabelSpec, LinearModelVersion, ModelVersion } fro
 import { validateName } from '../util/names.js';
 import { dictlVersion } from '../util/version.js';
 import type { Workspace } from '../workspace.js';
-import type { ChunkedWorkerInit } from './chunked-worker.js';
-import { sampleWeights, type FitSpec } from './fit.js';
-import { binaryObjective, multinomialObjective, penaltyStrengths } from './logistic.js';
-import { accuracyMulti, binaryMetrics, logLossMulti } from './metrics.js';
-import type { MinimizeResult } from './optim.js';
-import { predict } from './predict.js';
-import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import type { ChunkedWorkerInit } from '../ml/chunked-worker.js';
+import { sampleWeights, type FitSpec } from '../ml/fit.js';
+import { binaryObjective, multinomialObjective, penaltyStrengths } from '../ml/logistic.js';
+import { accuracyMulti, binaryMetrics, logLossMulti } from '../ml/metrics.js';
+import type { MinimizeResult } from '../ml/optim.js';
+import { predict } from '../ml/predict.js';
+import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
 import { workerScript } from '../util/worker-script.js';
 
 /** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
@@ -136,7 +136,7 @@ async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: num
 }
 
 function workerPath(): string {
-  return workerScript(import.meta.url, 'chunked-worker.js');
+  return workerScript(import.meta.url, '../ml/chunked-worker.js');
 }
 
 export interface ChunkedFit {
