@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
 import { usageError } from '../src/errors.js';
-import { evaluateModel } from '../src/eval/evaluate.js';
+import { evaluateModel } from '../src/ops/evaluate.js';
 import { bar, fmtNum, renderTable } from '../src/ui/table.js';
 
 export default class Evaluate extends DictlCommand {

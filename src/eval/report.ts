@@ -11,7 +11,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { summarizeFamily } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
-import type { Evaluation } from './evaluate.js';
+import type { Evaluation } from './evaluation.js';
 
 export const esc = (s: unknown) =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);

@@ -3,7 +3,7 @@
  * model's feature build), stores the result as the version's evaluation.json (deterministic bytes: no
  * times; the time is in the audit log) and optionally compares with another model on the same holdout.
  */
-import { checkScoresPath, writeScores } from './scores-file.js';
+import { checkScoresPath, writeScores } from '../eval/scores-file.js';
 import { join } from 'node:path';
 import { dataError, usageError } from '../errors.js';
 import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
@@ -15,31 +15,13 @@ import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '
 import { appendAudit } from '../io/audit.js';
 import { GREATER_IS_BETTER } from '../ml/metrics.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
-import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { compareMetrics, type MetricDiff } from './curves.js';
-import { scoreTables, segmentLabels, subset, type ScoreTables, type Task as ScoreTask } from './score.js';
-
-export interface SegmentResult {
-  value: string;
-  n: number;
-  positives?: number;
-  metrics: Record<string, number | null>;
-}
-
-/** registry/models/NAME/versions/N/evaluation.json */
-export interface Evaluation extends ScoreTables {
-  kind: 'evaluation';
-  model: string;
-  task: ModelVersion['task'];
-  holdout: string;
-  featureBuild: string;
-  featureHash: string;
-  dataset: string;
-  threshold: number;
-  label: ModelVersion['label'];
-  segments?: { column: string; groups: SegmentResult[] };
-}
+import { compareMetrics, type MetricDiff } from '../eval/curves.js';
+import { scoreTables, segmentLabels, subset, type Task as ScoreTask } from '../eval/score.js';
+import type { Evaluation, SegmentResult } from '../eval/evaluation.js';
+import { writeReport } from '../eval/report.js';
+import { explainHoldout } from '../explain/holdout.js';
+import { explanationSection } from '../explain/report.js';
 
 export interface EvaluateResult {
   evaluation: Evaluation;
@@ -182,11 +164,8 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
-    const { writeReport } = await import('./report.js');
-    const { explainHoldout } = await import('../explain/holdout.js');
     opts.progress?.(`Explaining the holdout of ${cand.resolved.ref}`);
     const g = await explainHoldout(ws, cand.resolved.model, cand.X, ev.n, (column) => columnValues(ws, cand.resolved.model.lineage.dataset, column, cand.rows));
-    const { explanationSection } = await import('../explain/report.js');
     if (g) result.explanation = { base: g.base, columns: g.columns };
     result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model, g ? explanationSection(g) : undefined);
   }

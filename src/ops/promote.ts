@@ -10,14 +10,16 @@
  */
 import { resolve } from 'node:path';
 import { usageError } from '../errors.js';
-import { scoreHoldout, type Evaluation } from '../eval/evaluate.js';
+import type { Evaluation } from '../eval/evaluation.js';
+import { scoreHoldout } from './evaluate.js';
+import { onPromotion } from '../decide/store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { withLock } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, defaultActor } from '../io/audit.js';
-import { evaluateGate, failureLine, parseGate, type GateResult } from './gate.js';
-import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from './models.js';
-import { renderJunit, renderMarkdown, type VerdictView } from './verdict.js';
+import { evaluateGate, failureLine, parseGate, type GateResult } from '../registry/gate.js';
+import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from '../registry/models.js';
+import { renderJunit, renderMarkdown, type VerdictView } from '../registry/verdict.js';
 
 export interface PromoteOptions {
   to?: string;
@@ -169,7 +171,6 @@ async function decideAndCommit(
   // ── after a promotion (still under the lock): follow-up effects go here, e.g. resetting the model's
   //    decision policy to human-in-the-loop. ──
   if (alias === 'champion') {
-    const { onPromotion } = await import('../decide/store.js');
     const p = onPromotion(ws, name, version, Boolean(opts.keepAutonomy));
     result.policy = p ? { version: p.version, autonomy: p.autonomy, review: p.review } : null;
   }
