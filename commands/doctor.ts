@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
 import { usageError } from '../src/errors.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import { renderTable } from '../src/ui/table.js';
 
 export default class Doctor extends DictlCommand {

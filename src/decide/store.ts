@@ -11,7 +11,9 @@ import { withLock } from '../io/lock.js';
 import { appendAudit, readAudit, type AuditEntry } from '../io/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { normalizeSpec, type DecisionPolicy, type PolicySpec } from './policy.js';
+import { normalizeSpec, type DecisionPolicy, type PolicySpec, parseBand } from './policy.js';
+import { resolveModel } from '../registry/models.js';
+import { parse } from 'yaml';
 
 export const policiesDir = (ws: Workspace) => join(ws.registryDir, 'policies');
 export const modelPoliciesDir = (ws: Workspace, model: string) => join(policiesDir(ws), validateName('model', model));
@@ -84,7 +86,6 @@ export function writePolicyUnlocked(ws: Workspace, model: string, fields: Return
 }
 
 async function modelVersionOf(ws: Workspace, model: string): Promise<number | undefined> {
-  const { resolveModel } = await import('../registry/models.js');
   // the policy is tied to a registered model: refuse unknown names
   const r = resolveModel(ws, `${model}@latest`);
   try {
@@ -188,7 +189,6 @@ export function policyForPackage(ws: Workspace, modelName: string): DecisionPoli
 /** Reads a policy spec from a YAML (or JSON) file: owner, actAbove|act-above, review|review-between, actions, sampleRate|sample-rate, autonomy, note. */
 export async function specFromFile(path: string): Promise<PolicySpec> {
   if (!existsSync(path)) throw notFound(`policy file ${path} does not exist`);
-  const { parse } = await import('yaml');
   let doc: Record<string, unknown>;
   try {
     doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -201,7 +201,6 @@ export async function specFromFile(path: string): Promise<PolicySpec> {
   const band = doc.review ?? doc['review-between'] ?? doc.reviewBetween;
   let review: [number, number] | null = null;
   if (typeof band === 'string') {
-    const { parseBand } = await import('./policy.js');
     review = parseBand(band);
   } else if (Array.isArray(band)) review = [Number(band[0]), Number(band[1])];
   else if (band !== undefined && band !== null) throw usageError(`policy file ${path}: review band must be [FROM, TO] or "FROM,TO"`);

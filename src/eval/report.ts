@@ -12,11 +12,9 @@ import { summarizeFamily } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
 import type { Evaluation } from './evaluation.js';
+import { esc, num } from '../ui/html.js';
 
-export const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-export const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
+export { esc, num };
 
 export interface Series {
   name: string;

@@ -25,7 +25,11 @@ import { sparkSelect } from './spark.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from './label.js';
-import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
+import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate, onlineRowsSql } from './entity.js';
+import { withDuck, readDoubleVector, watchProgress } from '../io/duck.js';
+import { assertConsent, assertNoPii } from '../datasets/policy.js';
+import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
+import { writeOnline } from '../online/redis.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -72,7 +76,6 @@ export interface Matrix {
 /** Reads a features.parquet into a dense matrix (NULL → NaN), in __row order, streaming DuckDB chunks. */
 export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 'all'): Promise<Matrix> {
   if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
-  const { withDuck, readDoubleVector } = await import('../io/duck.js');
   return withDuck(async (duck) => {
     await lockDown(duck, [dirname(parquetPath)]);
     const src = `read_parquet(${sqlStr(parquetPath)})`;
@@ -157,7 +160,6 @@ export interface BuildInputs {
 export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnconsented?: boolean } = {}): Promise<BuildInputs> {
   const spec = loadFeatureSet(ws, name);
   const ds = resolveDataset(ws, spec.source);
-  const { assertConsent, assertNoPii } = await import('../datasets/policy.js');
   assertConsent(ds, opts.allowUnconsented ?? false);
   const aggs: ResolvedAggregate[] = spec.aggregates.map((a) => {
     const ev = resolveDataset(ws, a.events);
@@ -174,7 +176,6 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
   const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
   const aggNames = new Set(aggs.map((a) => a.name));
   assertNoPii(ds, [...plan.inputs.map((i) => i.name).filter((n) => !aggNames.has(n)), ...(spec.entity ? [spec.entity.key, ...(spec.entity.time ? [spec.entity.time] : [])] : [])].filter((n) => !aggNames.has(n)), spec.allowPii);
-  const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
   const stratify = spec.label && spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : '';
   let holdout: Holdout | undefined;
   if (spec.holdout) {
@@ -371,7 +372,6 @@ export async function buildFeatureSet(
     const finalDir = featureBuildDir(ws, name, version);
     const staging = stagingDirFor(finalDir);
     try {
-      const { withDuck, watchProgress } = await import('../io/duck.js');
       const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
       progress(`building ${name}@${version} from ${inp.ds.ref} (${inp.holdout ? `holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows` : `no label, no holdout: all ${inp.ds.rows} rows`})`);
       const r = await withDuck(
@@ -590,8 +590,6 @@ export async function materializeFeatureSet(
   const prefix = opts.prefix ?? `${name}:`;
   const aggNames = new Set(inp.aggs.map((a) => a.name));
   const rawInputs = build.pipeline.inputs.map((i) => i.name).filter((n) => !aggNames.has(n) && n !== spec.entity!.key);
-  const { withDuck, watchProgress } = await import('../io/duck.js');
-  const { onlineRowsSql } = await import('./entity.js');
   const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
   const { rows, asOf } = await withDuck(async (duck) => {
     await lockDown(duck, [dirname(dataPath), ...inp.aggs.map((a) => dirname(a.dataPath))]);
@@ -618,7 +616,6 @@ export async function materializeFeatureSet(
     }
   }, { progress: Boolean(opts.ticks) });
   progress(`writing ${rows.length} entities to ${opts.online}`);
-  const { writeOnline } = await import('../online/redis.js');
   const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
   await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
     appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),

@@ -30,6 +30,7 @@ import type { MinimizeResult } from '../ml/optim.js';
 import { predict } from '../ml/predict.js';
 import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
 import { workerScript } from '../util/worker-script.js';
+import { openDuck, readDoubleVector } from '../io/duck.js';
 
 /** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
 export const BATCH_ROWS = 16_384;
@@ -56,7 +57,6 @@ async function shapeOf(duck: Duck, parquetPath: string): Promise<MatrixShape> {
 }
 
 async function openOn(parquetPath: string): Promise<Duck> {
-  const { openDuck } = await import('../io/duck.js');
   const duck = await openDuck();
   await lockDown(duck, [dirname(parquetPath)]);
   return duck;
@@ -67,7 +67,6 @@ async function openOn(parquetPath: string): Promise<Duck> {
  * `onRows(done)` after each batch.
  */
 async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Array, y: Float64Array, m: number, first: number) => void, onRows?: (done: number) => void): Promise<void> {
-  const { readDoubleVector } = await import('../io/duck.js');
   const { p } = s;
   const X = new Float64Array(BATCH_ROWS * p);
   const y = new Float64Array(BATCH_ROWS);

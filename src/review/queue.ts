@@ -17,7 +17,7 @@ import { readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import type { Band } from '../decide/policy.js';
+import type { Band } from '../types.js';
 import type { Reason } from '../explain/explainer.js';
 
 export interface ReviewCase {

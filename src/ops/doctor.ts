@@ -22,7 +22,8 @@ import { familyOf } from '../ml/families/index.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, auditPath, type AuditEntry } from '../io/audit.js';
-import { aliasesDir, claimedVersions, modelVersions, modelsDir, versionDir } from './models.js';
+import { aliasesDir, claimedVersions, modelVersions, modelsDir, versionDir } from '../registry/models.js';
+import { withDuck, sqlString } from '../io/duck.js';
 
 export type Severity = 'error' | 'leftover' | 'info';
 
@@ -431,7 +432,6 @@ function modelRefExists(ws: Workspace, ref: string | undefined): boolean {
 
 /** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
 async function splitCounts(path: string, testRows: number[]): Promise<{ train: number; test: number; leak: number; stray: number; error?: string }> {
-  const { withDuck, sqlString } = await import('../io/duck.js');
   try {
     return await withDuck(async (d) => {
       const rows = testRows.filter((r) => Number.isSafeInteger(r));

@@ -6,9 +6,9 @@ import { withLock } from '../io/lock.js';
 import { readCases } from '../review/queue.js';
 import type { Workspace } from '../workspace.js';
 import { validateName } from '../util/names.js';
-import { currentPolicy, resolvePolicy, writePolicyUnlocked } from './store.js';
-import { computeTrust, type LabelledCase, type TrustReport } from './trust.js';
-import type { DecisionPolicy } from './policy.js';
+import { currentPolicy, resolvePolicy, writePolicyUnlocked } from '../decide/store.js';
+import { computeTrust, type LabelledCase, type TrustReport } from '../decide/trust.js';
+import type { DecisionPolicy } from '../decide/policy.js';
 
 export interface TrustResult extends TrustReport {
   model: string;

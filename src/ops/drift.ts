@@ -10,7 +10,9 @@ import { dataError, notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Progress } from '../ui/progress.js';
 import type { Workspace } from '../workspace.js';
-import { buildProfile, compareProfile, type DriftLimits, type DriftProfile, type DriftReport } from './drift.js';
+import { buildProfile, compareProfile, type DriftLimits, type DriftProfile, type DriftReport } from '../monitor/drift.js';
+import { resolveModel } from '../registry/models.js';
+import { loadSplitRows } from '../decide/data.js';
 
 export const PROFILE_FILE = 'drift-profile.json';
 
@@ -85,8 +87,6 @@ export async function profileForPackage(dir: string, ws: Workspace | undefined, 
   const pp = join(dir, PROFILE_FILE);
   if (existsSync(pp)) return { profile: JSON.parse(readFileSync(pp, 'utf8')) as DriftProfile, source: 'package', manifest };
   if (!ws) throw notFound(`package ${dir} has no ${PROFILE_FILE} and no workspace was found to compute it`, 'run inside the workspace (or --workspace DIR) once with --save-profile');
-  const { resolveModel } = await import('../registry/models.js');
-  const { loadSplitRows } = await import('../decide/data.js');
   const model = resolveModel(ws, manifest.model.ref).model;
   progress?.phase(`Profiling the training rows of ${manifest.model.ref}`);
   const split = await loadSplitRows(ws, model, 'train');
