@@ -1,4 +1,4 @@
-import { describeLabel } from '../../src/features/label.js';
+import { describeLabel } from '../../src/labels.js';
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';

@@ -3,7 +3,7 @@
  * no network) with ROC, PR, calibration, lift and gain charts, the metric tables and the lineage.
  * renderReport is pure; writeReport writes it atomically.
  */
-import { describeLabel } from '../features/label.js';
+import { describeLabel } from '../labels.js';
 import { niceTicks, tickLabel } from '../ui/ticks.js';
 import { fmtParams } from '../ui/format.js';
 import { resolve } from 'node:path';

@@ -4,7 +4,7 @@
  */
 import { extname, resolve, dirname, join } from 'node:path';
 import { usageError } from '../errors.js';
-import { classNames } from '../features/label.js';
+import { classNames } from '../labels.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelVersion } from '../types.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';

@@ -24,7 +24,7 @@ import type { DialectName } from '../pipeline/dialect.js';
 import { sparkSelect } from './spark.js';
 import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
-import { resolveBinaryLabel } from './label.js';
+import { resolveBinaryLabel } from '../labels.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate, onlineRowsSql } from './entity.js';
 import { withDuck, readDoubleVector, watchProgress } from '../io/duck.js';
 import { assertConsent, assertNoPii } from '../datasets/policy.js';

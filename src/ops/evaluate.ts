@@ -20,7 +20,7 @@ import { compareMetrics, type MetricDiff } from '../eval/curves.js';
 import { scoreTables, segmentLabels, subset, type Task as ScoreTask } from '../eval/score.js';
 import type { Evaluation, SegmentResult } from '../eval/evaluation.js';
 import { writeReport } from '../eval/report.js';
-import { explainHoldout } from '../explain/holdout.js';
+import { explainHoldout } from './explain-holdout.js';
 import { explanationSection } from '../explain/report.js';
 
 export interface EvaluateResult {

@@ -28,7 +28,7 @@ import { binaryObjective, multinomialObjective, penaltyStrengths } from '../ml/l
 import { accuracyMulti, binaryMetrics, logLossMulti } from '../ml/metrics.js';
 import type { MinimizeResult } from '../ml/optim.js';
 import { predict } from '../ml/predict.js';
-import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
+import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/families/training.js';
 import { workerScript } from '../util/worker-script.js';
 import { openDuck, readDoubleVector } from '../io/duck.js';
 

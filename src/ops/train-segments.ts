@@ -14,7 +14,7 @@ import type { ModelVersion, SegmentModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
 import { kmeansFamily } from '../ml/families/kmeans.js';
 import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from '../ml/families/types.js';
-import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
+import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/families/training.js';
 import { availableParallelism } from 'node:os';
 
 export interface SegmentTrial {

@@ -17,14 +17,14 @@ import { sampleWeights, type FitSpec, type Metric } from '../ml/fit.js';
 import type { Penalty } from '../ml/logistic.js';
 import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from '../ml/metrics.js';
 import { checkLabels, listNames } from '../ml/families/checks.js';
-import { crossValidateFamilies } from '../ml/families/cv.js';
+import { crossValidateFamilies } from './cross-validate.js';
 import { checkRank, stopCause } from '../ml/diagnose.js';
 import { NEWTON_MAX_P } from '../ml/logistic.js';
 import { searchDetail } from '../ml/tune.js';
 import { parseFamilyGrid, sampleFamilyTrials, type FamilyTrial, type SearchSpec } from '../ml/families/grid.js';
 import { defaultFamily, FAMILIES, getFamily, predictModel, type ModelFamily } from '../ml/families/index.js';
 import { categoricalOutputs, type HyperParams, type TrainingData } from '../ml/families/types.js';
-import { parseParamFlags, trainResult, trainingLineage, trialLabel, validateTrainOptions, parseClassWeight, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/training.js';
+import { parseParamFlags, trainResult, trainingLineage, trialLabel, validateTrainOptions, parseClassWeight, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/families/training.js';
 import { outOfCoreTraining } from './train-out-of-core.js';
 import { trainSegments } from './train-segments.js';
 

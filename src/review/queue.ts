@@ -11,7 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, rea
 import { join } from 'node:path';
 import { notFound, usageError, busyError } from '../errors.js';
 import { withLock } from '../io/lock.js';
-import { classNames } from '../features/label.js';
+import { classNames } from '../labels.js';
 import { appendAudit } from '../io/audit.js';
 import { readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';

@@ -10,8 +10,8 @@ import { dirname } from 'node:path';
 import { featureBuildVersions, lockDown, resolveFeatureBuild } from '../features/builds.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import type { ExplainSpec } from './explainer.js';
-import { explainSpec } from './spec.js';
+import type { ExplainSpec } from '../explain/explainer.js';
+import { explainSpec } from '../explain/spec.js';
 import { familyOf } from '../ml/families/index.js';
 import { withDuck, readDoubleVector, sqlString, sqlIdent } from '../io/duck.js';
 

@@ -4,18 +4,18 @@
  * Pure; the use case is src/ops/train.ts.
  */
 import { join } from 'node:path';
-import { usageError } from '../errors.js';
-import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../types.js';
-import { dictlVersion } from '../util/version.js';
-import type { Workspace } from '../workspace.js';
-import { METRIC_HIGHER_BETTER, type Metric } from './fit.js';
-import type { Penalty } from './logistic.js';
-import { checkLabels } from './families/checks.js';
-import type { FamilyTrial } from './families/grid.js';
-import type { FamilySummary } from './families/index.js';
-import { summarizeFamily } from './families/index.js';
-import { isSeparated, linearColumnChecks } from './families/linear.js';
-import type { HyperParams } from './families/types.js';
+import { usageError } from '../../errors.js';
+import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../../types.js';
+import { dictlVersion } from '../../util/version.js';
+import type { Workspace } from '../../workspace.js';
+import { METRIC_HIGHER_BETTER, type Metric } from '../fit.js';
+import type { Penalty } from '../logistic.js';
+import { checkLabels } from './checks.js';
+import type { FamilyTrial } from './grid.js';
+import type { FamilySummary } from './index.js';
+import { summarizeFamily } from './index.js';
+import { isSeparated, linearColumnChecks } from './linear.js';
+import type { HyperParams } from './types.js';
 
 export interface TrainOptions {
   features: string;
