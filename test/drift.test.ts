@@ -7,12 +7,11 @@ import {
   chiSquare,
   compareProfile,
   jsDivergence,
-  ksPValue,
-  ksStatistic,
   numericProfile,
   psi,
-  quantileSorted,
 } from '../src/monitor/drift.js';
+import { ksPValue, ksStatistic } from '../src/stats/tests.js';
+import { quantileSorted } from '../src/stats/quantile.js';
 import { seededRng } from '../src/decide/policy.js';
 
 describe('drift statistics (exact values, checked against scipy)', () => {
