@@ -8,7 +8,7 @@ import { makeRng, randomSplit, stratifiedSplit, type Rng } from '../rng.js';
 import { binMatrix, fitBins, MISSING_BIN, type BinMapper } from './bins.js';
 import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';
-import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './index.js';
+import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './types.js';
 import { marginsToPrediction } from './predict.js';
 import { HistBuilder } from './threads.js';
 
