@@ -7,7 +7,7 @@ import { withLock } from '../io/lock.js';
 import { crashPoint } from '../io/faults.js';
 import { appendAudit } from '../io/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
-import { stratifiedSplit } from '../ml/rng.js';
+import { stratifiedSplit } from '../ml/splits.js';
 import type { Holdout } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import type { Workspace } from '../workspace.js';

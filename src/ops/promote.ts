@@ -59,7 +59,7 @@ export interface PromoteResult {
   baselineMetrics: Record<string, number | null> | null;
   junit?: string;
   markdown?: string;
-  /** the decision policy version written by the promotion (issue 8), if the model has a policy */
+  /** the decision policy version written by the promotion, if the model has a policy */
   policy?: { version: number; autonomy: string; review: [number, number] | null } | null;
 }
 

@@ -4,7 +4,7 @@
  * validation part of the training rows.
  */
 import { availableParallelism } from 'node:os';
-import { makeRng, randomSplit, stratifiedSplit, type Rng } from '../rng.js';
+import { makeRng, randomSplit, stratifiedSplit, type Rng } from '../splits.js';
 import { binMatrix, fitBins, MISSING_BIN, type BinMapper } from './bins.js';
 import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';

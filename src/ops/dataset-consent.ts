@@ -10,8 +10,8 @@ import { withLock } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import type { Consent, DatasetVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { CONSENTS } from './register.js';
-import { datasetMetaPath, readDatasetVersion, resolveDataset } from './store.js';
+import { CONSENTS } from '../datasets/register.js';
+import { datasetMetaPath, readDatasetVersion, resolveDataset } from '../datasets/store.js';
 
 export interface ConsentResult {
   dataset: string;
