@@ -27,7 +27,7 @@ import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fi
 import { resolveBinaryLabel } from '../labels.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate, onlineRowsSql } from './entity.js';
 import { withDuck, readDoubleVector, watchProgress } from '../io/duck.js';
-import { assertConsent, assertNoPii } from '../datasets/policy.js';
+import { assertConsent, assertNoPii } from '../datasets/consent.js';
 import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
 import { writeOnline } from '../online/redis.js';
 

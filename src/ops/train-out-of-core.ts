@@ -11,7 +11,7 @@
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveDataset } from '../datasets/store.js';
-import { assertConsent } from '../datasets/policy.js';
+import { assertConsent } from '../datasets/consent.js';
 import { DictlError, dataError, usageError } from '../errors.js';
 import { lockDown, resolveFeatureBuild } from '../features/builds.js';
 import type { Duck } from '../io/duck.js';

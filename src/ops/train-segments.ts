@@ -6,7 +6,7 @@
  * the model. Inertia and silhouette of every configuration are kept in the model record.
  */
 import { resolveDataset } from '../datasets/store.js';
-import { assertConsent } from '../datasets/policy.js';
+import { assertConsent } from '../datasets/consent.js';
 import { usageError } from '../errors.js';
 import { loadMatrix, type resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';

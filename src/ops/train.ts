@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { resolveDataset } from '../datasets/store.js';
-import { assertConsent } from '../datasets/policy.js';
+import { assertConsent } from '../datasets/consent.js';
 import { DictlError, dataError, usageError } from '../errors.js';
 import { loadMatrix, resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
