@@ -10,7 +10,7 @@ import { DictlError, dataError, environmentError, notFound, usageError } from '.
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
 import { openDuck, sqlIdent, sqlString, watchProgress, type Duck, withDuck } from '../io/duck.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { appendAudit, defaultActor } from '../io/audit.js';
 import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
@@ -237,7 +237,7 @@ export async function commitStaged(
   base: Omit<DatasetVersion, 'kind' | 'name' | 'version' | 'ref' | 'createdAt' | 'createdBy' | 'dataSha256' | 'rows' | 'columns' | 'profile'>,
   opts: { wait?: number; action: string; command: string },
 ): Promise<RegisterResult> {
-  return withLock(ws.registryDir, { wait: opts.wait, command: opts.command }, () => {
+  return locked(ws, opts.wait, opts.command, () => {
     const dup = existingWithSource(ws, name, base.source.sha256);
     if (dup) return asResult(ws, dup, true);
     const versions = datasetVersions(ws, name);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { appendAudit, readAudit, type AuditEntry } from '../io/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
@@ -100,7 +100,7 @@ export async function setPolicy(ws: Workspace, model: string, spec: PolicySpec, 
   validateName('model', model);
   const fields = normalizeSpec(spec);
   const modelVersion = await modelVersionOf(ws, model);
-  return withLock(ws.registryDir, { wait: o.wait, command: `decide policy set ${model}` }, () => {
+  return locked(ws, o.wait, `decide policy set ${model}`, () => {
     const cur = currentPolicy(ws, model);
     return writePolicyUnlocked(ws, model, fields, { source: o.source ?? 'set', parent: cur?.version, evidence: o.evidence, modelVersion, reason: o.reason });
   });

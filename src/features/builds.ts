@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { DictlError, notFound, usageError } from '../errors.js';
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { appendAudit } from '../io/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
@@ -364,7 +364,7 @@ export async function buildFeatureSet(
     timings: { fitMs: 0, writeMs: 0, totalMs: Date.now() - t0 },
   });
   if (existing) return unchangedResult(existing);
-  return withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature build ${name}` }, async () => {
+  return locked(ws, opts.wait, `feature build ${name}`, async () => {
     const again = findBuildByHash(ws, name, inp.hash);
     if (again) return unchangedResult(again);
     const versions = featureBuildVersions(ws, name);
@@ -617,7 +617,7 @@ export async function materializeFeatureSet(
   }, { progress: Boolean(opts.ticks) });
   progress(`writing ${rows.length} entities to ${opts.online}`);
   const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
-  await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
+  await locked(ws, opts.wait, `feature materialize ${name}`, () =>
     appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
   );
   return {

@@ -6,7 +6,7 @@
  */
 import { usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import type { Consent, DatasetVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
@@ -29,7 +29,7 @@ export async function amendConsent(ws: Workspace, ref: string, o: { consent: str
   if (!o.reason?.trim()) throw usageError('--reason is empty', 'say why the consent changed, e.g. --reason "opt-in collected in the 2026 renewal (ticket LEGAL-42)"');
   if (!PERSON_RE.test(o.by ?? '')) throw usageError(`--actor "${o.by ?? ''}" is not an e-mail address or a team id`);
   const target = resolveDataset(ws, ref);
-  return withLock(ws.registryDir, { wait: o.wait, command: `dataset consent ${target.ref}` }, () => {
+  return locked(ws, o.wait, `dataset consent ${target.ref}`, () => {
     const ds: DatasetVersion = readDatasetVersion(ws, target.name, target.version);
     const from = ds.consent ?? 'unknown';
     const to = o.consent as Consent;

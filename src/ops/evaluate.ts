@@ -10,7 +10,7 @@ import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock, writableDir } from '../io/lock.js';
+import { writableDir, locked } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import { appendAudit } from '../io/audit.js';
 import { GREATER_IS_BETTER } from '../ml/metrics.js';
@@ -151,7 +151,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
   const record = writableDir(ws.registryDir);
-  if (record) await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+  if (record) await locked(ws, opts.wait, `evaluate ${refText}`, () => {
     writeJsonAtomic(stored, ev);
     appendAudit(ws, {
       action: 'model.evaluate',

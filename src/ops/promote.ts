@@ -14,7 +14,7 @@ import type { Evaluation } from '../eval/evaluation.js';
 import { scoreHoldout } from './evaluate.js';
 import { onPromotion } from '../decide/store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, defaultActor } from '../io/audit.js';
 import { evaluateGate, failureLine, parseGate, type GateResult } from '../registry/gate.js';
@@ -70,7 +70,7 @@ export async function promoteModel(ws: Workspace, refText: string, opts: Promote
   resolveModel(ws, refText); // unknown models fail before the lock
   const actor = opts.actor ?? defaultActor();
   const decide = () => decideAndCommit(ws, refText, alias, conditions, actor, opts);
-  const result = opts.dryRun ? await decide() : await withLock(ws.registryDir, { wait: opts.wait, command: `model promote ${refText} --to ${alias}` }, decide);
+  const result = opts.dryRun ? await decide() : await locked(ws, opts.wait, `model promote ${refText} --to ${alias}`, decide);
   const view: VerdictView = { ...result, results: result.gate.results };
   if (opts.junit) {
     result.junit = resolve(opts.junit);
