@@ -36,7 +36,7 @@ export default class Evaluate extends DictlCommand {
       const s = evaluateSegments(this.workspace, args.model, { report: flags.html });
       return this.emit(s, (x) => [`${x.model}: ${x.headline}`, segmentTable(x.segments), ...(x.report ? [`Report: ${x.report}`] : [])].join('\n'));
     }
-    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
+    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: this.progress });
     return this.emit(r, (x) => {
       const e = x.evaluation;
       const out: string[] = [`${e.model} on holdout ${e.holdout.slice(0, 12)} (${e.n} rows${e.positives !== undefined ? `, ${e.positives} positive` : ''}, feature build ${e.featureBuild})`];

@@ -27,7 +27,7 @@ export default class FeatureBuild extends DictlCommand {
   async run() {
     const { args, flags } = await this.parseCommand(FeatureBuild);
     const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () =>
-      buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m), ticks: (d, t) => this.progress.tick(d, t) }),
+      buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: this.progress }),
     );
     return this.emit(r, (x) =>
       x.unchanged

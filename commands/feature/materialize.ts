@@ -28,8 +28,7 @@ export default class FeatureMaterialize extends DictlCommand {
       asOf: flags['as-of'],
       allowUnconsented: flags['allow-unconsented'],
       wait: flags.wait,
-      progress: (m) => this.progress.phase(m),
-      ticks: (d, t) => this.progress.tick(d, t),
+      progress: this.progress,
     });
     return this.emit(r, (x) =>
       [

@@ -30,6 +30,7 @@ import { withDuck, readDoubleVector, watchProgress } from '../io/duck.js';
 import { assertConsent, assertNoPii } from '../datasets/consent.js';
 import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
 import { writeOnline } from '../online/redis.js';
+import type { Progress } from '../ui/progress.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -344,10 +345,11 @@ export async function fitAndWrite(
 export async function buildFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void } = {},
+  opts: { allowUnconsented?: boolean; wait?: number; progress?: Pick<Progress, 'phase' | 'tick'> } = {},
 ): Promise<BuildResult> {
   const t0 = Date.now();
-  const progress = opts.progress ?? (() => {});
+  const progress = (m: string) => opts.progress?.phase(m);
+  const ticks = opts.progress && ((d: number, t: number) => opts.progress!.tick(d, t));
   const inp = await prepareBuild(ws, name, opts);
   const existing = findBuildByHash(ws, name, inp.hash);
   const unchangedResult = (b: FeatureBuild): BuildResult => ({
@@ -377,14 +379,14 @@ export async function buildFeatureSet(
       const r = await withDuck(
         async (duck) => {
           // rows done of each fit and write query, under the step the progress callback last named
-          const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+          const stop = ticks ? watchProgress(duck, ticks) : () => {};
           try {
             return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout?.testRows ?? [], aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
           } finally {
             stop();
           }
         },
-        { progress: Boolean(opts.ticks) },
+        { progress: Boolean(ticks) },
       );
       const build: FeatureBuild = {
         kind: 'feature-build',
@@ -578,9 +580,10 @@ export interface MaterializeResult {
 export async function materializeFeatureSet(
   ws: Workspace,
   name: string,
-  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void },
+  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: Pick<Progress, 'phase' | 'tick'> },
 ): Promise<MaterializeResult> {
-  const progress = opts.progress ?? (() => {});
+  const progress = (m: string) => opts.progress?.phase(m);
+  const ticks = opts.progress && ((d: number, t: number) => opts.progress!.tick(d, t));
   if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online-store must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
   const inp = await prepareBuild(ws, name, opts);
   const { spec } = inp;
@@ -608,15 +611,15 @@ export async function materializeFeatureSet(
     const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;
     progress(`reading the latest values of ${rawInputs.length + inp.aggs.length} inputs per entity${asOfVal ? ` as of ${asOfVal}` : ''}`);
     const sql = onlineRowsSql(spec, '__src', rawInputs, inp.aggs, asOfSql, inp.temporal);
-    const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
+    const stop = ticks ? watchProgress(duck, ticks) : () => {};
     try {
       return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
     } finally {
       stop();
     }
-  }, { progress: Boolean(opts.ticks) });
+  }, { progress: Boolean(ticks) });
   progress(`writing ${rows.length} entities to ${opts.online}`);
-  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
+  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: ticks });
   await locked(ws, opts.wait, `feature materialize ${name}`, () =>
     appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
   );

@@ -22,6 +22,7 @@ import type { Evaluation, SegmentResult } from '../eval/evaluation.js';
 import { writeReport } from '../eval/report.js';
 import { explainHoldout } from './explain-holdout.js';
 import { explanationSection } from '../explain/report.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface EvaluateResult {
   evaluation: Evaluation;
@@ -44,7 +45,7 @@ export interface EvaluateOptions {
   scores?: string;
   wait?: number;
   actor?: string;
-  progress?: (msg: string) => void;
+  progress?: Progress;
 }
 
 interface Scored {
@@ -58,7 +59,7 @@ interface Scored {
 }
 
 /** Loads the holdout matrix of a model's feature build and scores it (no writes). */
-export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m: string) => void): Promise<Scored> {
+export async function scoreHoldout(ws: Workspace, refText: string, progress?: Progress): Promise<Scored> {
   const resolved = resolveModel(ws, refText);
   const m = resolved.model;
   if (m.task === 'segmentation') throw usageError(`${resolved.ref} is a segmentation (k-means): it has no label to score on a holdout`, `see its segments: dictl model show ${resolved.ref}`);
@@ -70,7 +71,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
     throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${holdout.slice(0, 12)}`, 'run: dictl doctor');
-  progress?.(`Scoring the holdout of ${resolved.ref}`);
+  progress?.phase(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
   if (mat.names.length !== m.featureNames.length || mat.names.some((nm, j) => nm !== m.featureNames[j]))
@@ -117,7 +118,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   const ev = cand.evaluation;
 
   if (opts.by) {
-    opts.progress?.(`Segmenting by ${opts.by}`);
+    opts.progress?.phase(`Segmenting by ${opts.by}`);
     const values = await columnValues(ws, cand.resolved.model.lineage.dataset, opts.by, cand.rows);
     const labels = segmentLabels(values);
     const groups = new Map<string, number[]>();
@@ -164,7 +165,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
-    opts.progress?.(`Explaining the holdout of ${cand.resolved.ref}`);
+    opts.progress?.phase(`Explaining the holdout of ${cand.resolved.ref}`);
     const g = await explainHoldout(ws, cand.resolved.model, cand.X, ev.n, (column) => columnValues(ws, cand.resolved.model.lineage.dataset, column, cand.rows));
     if (g) result.explanation = { base: g.base, columns: g.columns };
     result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model, g ? explanationSection(g) : undefined);

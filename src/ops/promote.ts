@@ -20,6 +20,7 @@ import { appendAudit, defaultActor } from '../io/audit.js';
 import { evaluateGate, failureLine, parseGate, type GateResult } from '../registry/gate.js';
 import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from '../registry/models.js';
 import { renderJunit, renderMarkdown, type VerdictView } from '../registry/verdict.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface PromoteOptions {
   to?: string;
@@ -31,7 +32,7 @@ export interface PromoteOptions {
   junit?: string;
   markdown?: string;
   wait?: number;
-  progress?: (msg: string) => void;
+  progress?: Progress;
   /** keep the decision policy's autonomy on promotion to champion (default: reset to human-in-the-loop) */
   keepAutonomy?: boolean;
 }

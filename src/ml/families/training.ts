@@ -16,6 +16,7 @@ import type { FamilySummary } from './index.js';
 import { summarizeFamily } from './index.js';
 import { isSeparated, linearColumnChecks } from './linear.js';
 import type { HyperParams } from './types.js';
+import type { Progress } from '../../ui/progress.js';
 
 export interface TrainOptions {
   features: string;
@@ -45,14 +46,8 @@ export interface TrainOptions {
   k?: number;
 }
 
-export interface TrainProgress {
-  phase(label: string): void;
-  tick(done: number, total?: number): void;
-  count?(done: number, total: number, detail?: string): void;
-  warn(msg: string): void;
-  /** a line on stderr even under --json */
-  log?(msg: string): void;
-}
+/** What training reports through: the command's Progress (phases, ticks, counts, warnings, log lines). */
+export type TrainProgress = Pick<Progress, 'phase' | 'tick' | 'warn'> & Partial<Pick<Progress, 'count' | 'log'>>;
 
 export interface TrainResult {
   model: string;
