@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, memoryFlags, writeFlags } from '../../src/base.js';
 import { withMemoryBudget } from '../../src/io/memory.js';
-import { buildFeatureSet } from '../../src/features/builds.js';
+import { buildFeatureSet } from '../../src/ops/feature-build.js';
 
 export default class FeatureBuild extends DictlCommand {
   static override summary = 'Fit a feature set on the training rows of its holdout and write the feature matrix (Parquet) and fitted state.';
