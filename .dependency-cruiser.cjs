@@ -5,7 +5,7 @@
 //             registry/gate + verdict, decide/policy + optimize + trust + shadow, eval's score tables,
 //             monitor/drift, explore/stats
 //   stores    datasets/ features/ holdouts/ registry/ decide/ review/ online/ (each owns its layout)
-//   ops       ops/: one file per command use case; scorer/ and streams/ (the score engine)
+//   ops       ops/: one file per command use case; score/, scorer/ and streams/ (the score engine)
 //   commands  commands/, base.ts, hooks/
 //
 // A module may import from its own layer and the layers above it in this list, never from one below;
@@ -15,7 +15,7 @@ const CORE =
   '^src/(ml|pipeline|onnx|explain)/|^src/registry/(gate|verdict)\\.ts$|^src/decide/(policy|optimize|trust|shadow)\\.ts$' +
   '|^src/eval/(curves|evaluation|score)\\.ts$|^src/monitor/drift\\.ts$|^src/explore/stats\\.ts$';
 const STORES = '^src/(datasets|features|holdouts|registry|decide|review|online|eval|explore|monitor|examples)/';
-const OPS = '^src/(ops|scorer|streams)/';
+const OPS = '^src/(ops|score|scorer|streams)/';
 const COMMANDS = '^commands/|^src/base\\.ts$|^src/hooks/';
 
 // The score engine's own file-level cycle (scan.ts builds a Scorer, scorer.ts reads a scan) is being
