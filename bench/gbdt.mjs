@@ -12,7 +12,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitGbdt, gbdtFromJSON, gbdtPredict, gbdtToJSON, validateGbdtParams } from '../dist/src/ml/gbdt/index.js';
 import { rocAuc } from '../dist/src/ml/metrics.js';
-import { makeRng } from '../dist/src/ml/rng.js';
+import { makeRng } from '../dist/src/ml/splits.js';
 import { gbdtFamily } from '../dist/src/ml/families/gbdt.js';
 import { explainSpec } from '../dist/src/explain/spec.js';
 import { buildPackageFiles, writePackage } from '../dist/src/scorer/package.js';

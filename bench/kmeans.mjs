@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fitKMeans } from '../dist/src/ml/kmeans/fit.js';
-import { makeRng } from '../dist/src/ml/rng.js';
+import { makeRng } from '../dist/src/ml/splits.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const N = Math.round(1_000_000 * SCALE);

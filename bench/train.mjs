@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fitLogistic } from '../dist/src/ml/logistic.js';
 import { rocAuc } from '../dist/src/ml/metrics.js';
 import { predict } from '../dist/src/ml/predict.js';
-import { makeRng } from '../dist/src/ml/rng.js';
+import { makeRng } from '../dist/src/ml/splits.js';
 import { crossValidate } from '../dist/src/ml/tune.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
 import { usageError } from '../src/errors.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import { renderTable } from '../src/ui/table.js';
 
 export default class Doctor extends DictlCommand {
@@ -24,7 +24,7 @@ export default class Doctor extends DictlCommand {
   async run() {
     const { flags } = await this.parseCommand(Doctor);
     if (flags.force && !flags.repair) throw usageError('--force only goes with --repair', 'dictl doctor --repair --force');
-    const r = await runDoctor(this.workspace, { repair: flags.repair, force: flags.force, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m), warn: (m) => this.progress.warn(m) });
+    const r = await runDoctor(this.workspace, { repair: flags.repair, force: flags.force, wait: flags.wait, actor: flags.actor, progress: this.progress });
     const reason = `${r.errors} inconsistenc${r.errors === 1 ? 'y' : 'ies'} found (see the list above)`;
     return this.emitVerdict(r, r.consistent, reason, (x) => {
       const c = x.checked;

@@ -1,8 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
 import { usageError } from '../src/errors.js';
-import { evaluateModel } from '../src/eval/evaluate.js';
+import { evaluateModel } from '../src/ops/evaluate.js';
 import { bar, fmtNum, renderTable } from '../src/ui/table.js';
+import { resolveModel } from '../src/registry/models.js';
+import { evaluateSegments, segmentTable } from '../src/eval/segments.js';
 
 export default class Evaluate extends DictlCommand {
   static override summary = 'Score a model on its persisted holdout: AUC, PR AUC, log loss, Brier, F1, confusion, calibration, lift; store the result with the version.';
@@ -29,14 +31,12 @@ export default class Evaluate extends DictlCommand {
   async run() {
     const { args, flags } = await this.parseCommand(Evaluate);
     this.checkOutputs([['--html', flags.html], ['--scores', flags.scores]]);
-    const { resolveModel } = await import('../src/registry/models.js');
     if (resolveModel(this.workspace, args.model).model.task === 'segmentation') {
       if (flags.by || flags.compare) throw usageError(`--by and --compare score a label on the holdout; ${args.model} is a segmentation`, `see the segments per value instead: dictl dataset derive NAME --from DATASET --segments ${args.model}, then dictl explore NAME --by segment --target COLUMN`);
-      const { evaluateSegments, segmentTable } = await import('../src/eval/segments.js');
       const s = evaluateSegments(this.workspace, args.model, { report: flags.html });
       return this.emit(s, (x) => [`${x.model}: ${x.headline}`, segmentTable(x.segments), ...(x.report ? [`Report: ${x.report}`] : [])].join('\n'));
     }
-    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: (m) => this.progress.phase(m) });
+    const r = await evaluateModel(this.workspace, args.model, { by: flags.by, compare: flags.compare, report: flags.html, scores: flags.scores, wait: flags.wait, actor: flags.actor, progress: this.progress });
     return this.emit(r, (x) => {
       const e = x.evaluation;
       const out: string[] = [`${e.model} on holdout ${e.holdout.slice(0, 12)} (${e.n} rows${e.positives !== undefined ? `, ${e.positives} positive` : ''}, feature build ${e.featureBuild})`];

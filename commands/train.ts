@@ -4,7 +4,8 @@ import { withMemoryBudget } from '../src/io/memory.js';
 import { usageError } from '../src/errors.js';
 import type { Metric } from '../src/ml/fit.js';
 import type { Penalty } from '../src/ml/logistic.js';
-import { trainModel, type TrainResult } from '../src/ml/train.js';
+import { trainModel } from '../src/ops/train.js';
+import type { TrainResult } from '../src/ml/families/training.js';
 import { humanSeconds, makeProgress } from '../src/ui/progress.js';
 import { renderTable } from '../src/ui/table.js';
 

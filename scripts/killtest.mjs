@@ -113,7 +113,7 @@ function doctorReport() {
 }
 
 // ── deterministic kills: between commit and audit append of every store, between package's renames ──
-const { runDoctor: doctorOf } = await import(join(ROOT, 'dist/src/registry/doctor.js'));
+const { runDoctor: doctorOf } = await import(join(ROOT, 'dist/src/ops/doctor.js'));
 const { workspaceAt: wsAt } = await import(join(ROOT, 'dist/src/workspace.js'));
 function runKilledAt(point, cmd, args) {
   const r = spawnSync(cmd, args, { cwd: ws, encoding: 'utf8', env: { ...process.env, DICTL_QUIET: '1', DICTL_TEST_KILL_AT: point } });
@@ -212,7 +212,7 @@ for (const n of names) {
   log(`${n}: ${r.ms} ms, lock held ${r.held ?? '?'} ms (exit ${r.code})`);
 }
 
-const { runDoctor } = await import(join(ROOT, 'dist/src/registry/doctor.js'));
+const { runDoctor } = await import(join(ROOT, 'dist/src/ops/doctor.js'));
 const { workspaceAt } = await import(join(ROOT, 'dist/src/workspace.js'));
 const results = [];
 for (let t = 1; t <= trials; t++) {
@@ -236,7 +236,7 @@ for (let t = 1; t <= trials; t++) {
 }
 
 // after everything: every version is intact and registered exactly once in the audit trail
-const { readAudit } = await import(join(ROOT, 'dist/src/registry/audit.js'));
+const { readAudit } = await import(join(ROOT, 'dist/src/io/audit.js'));
 const { modelVersions } = await import(join(ROOT, 'dist/src/registry/models.js'));
 const w = workspaceAt(ws);
 const versions = modelVersions(w, 'churn-model');

@@ -7,6 +7,8 @@
 
 // ───────────────────────── datasets ─────────────────────────
 export type ColumnType = 'number' | 'integer' | 'string' | 'boolean' | 'timestamp' | 'date';
+/** Where a score falls under a decision policy (src/decide/policy.ts). */
+export type Band = 'high' | 'review' | 'low';
 export type Consent = 'opt-in' | 'opt-out' | 'not-required' | 'unknown';
 
 export interface ColumnSchema {

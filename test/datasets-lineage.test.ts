@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveDataset, inheritedConsent, tableNames } from '../src/datasets/derive.js';
+import { deriveDataset, inheritedConsent, tableNames } from '../src/ops/dataset-derive.js';
 import { diffVersions, totalVariation } from '../src/datasets/diff.js';
 import { lineageOf, toDot, toMermaid, toText } from '../src/datasets/lineage.js';
 import { registerDataset } from '../src/datasets/register.js';

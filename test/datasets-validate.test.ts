@@ -6,7 +6,7 @@ import { avroName, avroSchemaFor, jsonSchemaFor } from '../src/datasets/avro.js'
 import { failSql, parseRule } from '../src/datasets/expect.js';
 import { registerDataset } from '../src/datasets/register.js';
 import { validateFile } from '../src/datasets/validate.js';
-import { exportSchema } from '../src/datasets/schemaExport.js';
+import { exportSchema } from '../src/datasets/schema-export.js';
 import { datasetDataPath, resolveDataset } from '../src/datasets/store.js';
 import { withDuck, sqlString } from '../src/io/duck.js';
 import { DictlError } from '../src/errors.js';

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertConsent, assertNoPii } from '../src/datasets/policy.js';
+import { assertConsent, assertNoPii } from '../src/datasets/consent.js';
 import { detectDelimiter, diagnoseCsv, condenseDuckError, headerProblem, parseHeader } from '../src/datasets/csvcheck.js';
 import { columnTypeOf } from '../src/datasets/schema.js';
 import { DictlError } from '../src/errors.js';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { applyPolicy, bandOf, modelCall, normalizeSpec, parseBand, seededRng, type DecisionPolicy } from '../src/decide/policy.js';
 import { evaluateThresholds, optimizeThresholds, parseCosts, type Costs } from '../src/decide/optimize.js';
-import { computeTrust, wilson, zFor, type LabelledCase } from '../src/decide/trust.js';
+import { computeTrust, zFor, type LabelledCase } from '../src/decide/trust.js';
+import { wilson } from '../src/stats/wilson.js';
 import { workspaceAt as workspaceAtDir } from '../src/workspace.js';
 
 const pol = (over: Partial<DecisionPolicy> = {}): DecisionPolicy => ({

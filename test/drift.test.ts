@@ -7,12 +7,11 @@ import {
   chiSquare,
   compareProfile,
   jsDivergence,
-  ksPValue,
-  ksStatistic,
   numericProfile,
   psi,
-  quantileSorted,
 } from '../src/monitor/drift.js';
+import { ksPValue, ksStatistic } from '../src/stats/tests.js';
+import { quantileSorted } from '../src/stats/quantile.js';
 import { seededRng } from '../src/decide/policy.js';
 
 describe('drift statistics (exact values, checked against scipy)', () => {
@@ -87,7 +86,7 @@ describe('drift statistics (exact values, checked against scipy)', () => {
 
 describe('drift on a Redis window', () => {
   it('an unreachable Redis is a one-line not-found error, not a hang or an unhandled ioredis event', async () => {
-    const { readRedisWindow } = await import('../src/monitor/run.js');
+    const { readRedisWindow } = await import('../src/ops/drift.js');
     const { freePort } = await import('./streams-helpers.js');
     const port = await freePort(); // nothing listens there
     await expect(readRedisWindow(`redis://127.0.0.1:${port}`, 'events', 100)).rejects.toMatchObject({ kind: 'not-found', message: expect.stringMatching(/^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: /) });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromiumScreenshot, churnWorkspace, cli, must, SHARED, trainStandIn } from './registry-helpers.js';
 import type { Workspace } from '../src/workspace.js';
-import { evaluateModel, type EvaluateResult } from '../src/eval/evaluate.js';
+import { evaluateModel, type EvaluateResult } from '../src/ops/evaluate.js';
 import { listModels } from '../src/registry/models.js';
 
 let ws: Workspace;

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { benjaminiHochberg, twoSidedP } from '../src/explore/stats.js';
+import { benjaminiHochberg, twoSidedP } from '../src/stats/tests.js';
 import { cli, must } from './registry-helpers.js';
 
 describe('Benjamini–Hochberg (pure)', () => {

@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { association, binEdges, binOf, chiSquareP, departureZ, gammaQ, lnGamma, wilson } from '../src/explore/stats.js';
+import { association, binEdges, binOf, departureZ, wilson } from '../src/explore/stats.js';
+import { chiSquareP, gammaQ, lnGamma } from '../src/stats/tests.js';
 import { choosePositive, explore } from '../src/explore/explore.js';
 import { renderExploreHtml, renderExploreText } from '../src/explore/render.js';
 import { registerDataset } from '../src/datasets/register.js';

@@ -7,7 +7,7 @@ import { parseGrid, sampleTrials } from '../src/ml/cv.js';
 import { parseFamilyGrid, sampleFamilyTrials, type SearchSpec } from '../src/ml/families/grid.js';
 import { FAMILIES, familyOf, getFamily, predictModel } from '../src/ml/families/index.js';
 import { predict } from '../src/ml/predict.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 import type { ModelVersion } from '../src/types.js';
 
 const spec = (families = ['logistic']): SearchSpec => ({

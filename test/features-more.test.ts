@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildFeatureSet, loadMatrix, lockDown, resolveFeatureBuild } from '../src/features/builds.js';
+import { loadMatrix, lockDown, resolveFeatureBuild } from '../src/features/builds.js';
+import { buildFeatureSet } from '../src/ops/feature-build.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { withDuck } from '../src/io/duck.js';
 import { workspaceAt, type Workspace } from '../src/workspace.js';

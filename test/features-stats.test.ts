@@ -9,7 +9,7 @@ import { fitPipeline, checkAgainstSchema } from '../src/features/fit.js';
 import { parseFeatureSet } from '../src/features/spec.js';
 import { withDuck, type Duck } from '../src/io/duck.js';
 import type { NumericStep } from '../src/types.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 const rng = (seed: number) => {

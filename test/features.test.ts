@@ -9,7 +9,10 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fitAndWrite, listFeatureSets, loadMatrix, planFeatureSet, prepareBuild, resolveFeatureBuild, showFeatureSet } from '../src/features/builds.js';
+import { fitAndWrite, loadMatrix, prepareBuild, resolveFeatureBuild } from '../src/features/builds.js';
+import { listFeatureSets } from '../src/ops/feature-list.js';
+import { planFeatureSet } from '../src/ops/feature-plan.js';
+import { showFeatureSet } from '../src/ops/feature-show.js';
 import { stableStringify } from '../src/util/json.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { withDuck } from '../src/io/duck.js';

@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { churnWorkspace, cli, must, trainStandIn } from './registry-helpers.js';
-import { readAudit } from '../src/registry/audit.js';
+import { readAudit } from '../src/io/audit.js';
 import { readAliases } from '../src/registry/models.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import { withDuck } from '../src/io/duck.js';
 import type { Workspace } from '../src/workspace.js';
-import type { PromoteResult } from '../src/registry/promote.js';
+import type { PromoteResult } from '../src/ops/promote.js';
 
 let ws: Workspace;
 const out = mkdtempSync(join(tmpdir(), 'dictl-gate-out-'));

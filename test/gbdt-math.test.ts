@@ -10,7 +10,7 @@ import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '..
 import { buildHistograms, HIST_STRIDE, subtractHistograms } from '../src/ml/gbdt/hist.js';
 import { fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../src/ml/gbdt/index.js';
 import { threadStats } from '../src/ml/gbdt/threads.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 
 function data(n: number, p: number, seed: number, opts: { missing?: number; round?: number } = {}) {
   const rng = makeRng(seed);

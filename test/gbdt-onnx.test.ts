@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { afterAll, describe, expect, test } from 'vitest';
 import { addTreeEnsemble, fitGbdt, gbdtPredict, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel } from '../src/ml/gbdt/index.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 import { GraphBuilder } from '../src/onnx/builder.js';
 
 const P = 4;

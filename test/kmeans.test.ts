@@ -16,7 +16,7 @@ import { nearestCentres } from '../src/ml/kmeans/kernels.js';
 import { kmeansOnnx } from '../src/ml/kmeans/onnx.js';
 import { fitKMeans } from '../src/ml/kmeans/fit.js';
 import { silhouetteSample, silhouetteSamples, silhouetteScore, takeRows } from '../src/ml/kmeans/silhouette.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 import { prepare } from './ml-data.js';
 
 const PY = '/usr/bin/python3';

@@ -3,7 +3,7 @@ import { writeFileSync, readFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classNames, describeLabel, resolveBinaryLabel } from '../src/features/label.js';
+import { classNames, describeLabel, resolveBinaryLabel } from '../src/labels.js';
 import { churnExample, cli, must } from './registry-helpers.js';
 
 describe('resolveBinaryLabel (pure)', () => {

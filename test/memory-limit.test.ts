@@ -1,7 +1,7 @@
 /**
  * --memory-limit / dictl.yaml memory_limit: DuckDB gets the limit and spills inside the workspace (the
  * folder is removed afterwards); training whose matrix exceeds the budget streams the build from
- * Parquet (src/ml/chunked.ts) and gives the in-memory model; bad sizes are usage errors.
+ * Parquet (src/ops/train-out-of-core.ts) and gives the in-memory model; bad sizes are usage errors.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

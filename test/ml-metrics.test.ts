@@ -4,7 +4,7 @@ import {
   accuracy, accuracyMulti, binaryMetrics, brier, confusion, logLoss, logLossMulti, mae, prAuc,
   precisionRecallF1, r2, rmse, rocAuc,
 } from '../src/ml/metrics.js';
-import { makeRng, randomSplit, shuffle, stratifiedKFold, stratifiedSplit } from '../src/ml/rng.js';
+import { makeRng, randomSplit, shuffle, stratifiedKFold, stratifiedSplit } from '../src/ml/splits.js';
 import { predict, sigmoid } from '../src/ml/predict.js';
 
 const y = Float64Array.from([0, 0, 1, 1, 0, 1, 0, 1, 1, 0, 0, 1]);

@@ -7,7 +7,7 @@ import { fitLinear } from '../src/ml/linear.js';
 import { fitLogistic, gramRank } from '../src/ml/logistic.js';
 import { checkRank } from '../src/ml/diagnose.js';
 import { setSolverThreads } from '../src/ml/parallel.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 
 function data(n: number, p: number, seed: number, K = 2) {
   const rng = makeRng(seed);

@@ -7,8 +7,8 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fitLinear } from '../src/ml/linear.js';
 import { fitLogistic, newtonLogistic } from '../src/ml/logistic.js';
-import { makeRng } from '../src/ml/rng.js';
-import { checkTrainingData, isSeparated, parseClassWeight } from '../src/ml/train.js';
+import { makeRng } from '../src/ml/splits.js';
+import { checkTrainingData, isSeparated, parseClassWeight } from '../src/ml/families/training.js';
 import { linearScores } from '../src/ml/predict.js';
 
 function gen(n: number, p: number, seed: number, kind: 'binary' | 'multi' | 'reg') {

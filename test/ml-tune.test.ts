@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { chainTrials, parseGrid, sampleTrials } from '../src/ml/cv.js';
 import { crossValidate, type SearchProgress } from '../src/ml/tune.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 import { prepare } from './ml-data.js';
 import { SHARED as SHARED_DIR } from './shared.js';
 import { join } from 'node:path';

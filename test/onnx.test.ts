@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ort from 'onnxruntime-node';
-import { exportOnnx } from '../src/onnx/export.js';
+import { exportOnnx } from '../src/ml/families/onnx-export.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { predict } from '../src/ml/predict.js';
 import type { FittedPipeline, ModelVersion } from '../src/types.js';

@@ -3,9 +3,9 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { churnWorkspace, cli, must, ROOT } from './registry-helpers.js';
-import { readAudit } from '../src/registry/audit.js';
+import { readAudit } from '../src/io/audit.js';
 import { modelVersions, readAliases } from '../src/registry/models.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import type { ModelVersion } from '../src/types.js';
 
 function runAsync(cwd: string, args: string[]): Promise<{ code: number | null; stderr: string; stdout: string; pid: number }> {

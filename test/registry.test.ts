@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initWorkspace, workspaceAt } from '../src/workspace.js';
 import { archiveModel, listModels, modelJsonPath, registerModel, removeAlias, resolveModel, setAlias } from '../src/registry/models.js';
-import { readAudit } from '../src/registry/audit.js';
+import { readAudit } from '../src/io/audit.js';
 import { queryAudit } from '../src/registry/log.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import type { ModelVersion } from '../src/types.js';
 
 const ROOT = resolve(__dirname, '..');

@@ -9,7 +9,7 @@ import { currentPolicy, onPromotion, policyHistory, policyVersions, readPolicy, 
 import { normalizeSpec, type DecisionPolicy } from '../src/decide/policy.js';
 import { fileReviewSink, listReviews, readCases, resolveReview, type ReviewCase } from '../src/review/queue.js';
 import { makeDecider } from '../src/decide/runtime.js';
-import { readAudit } from '../src/registry/audit.js';
+import { readAudit } from '../src/io/audit.js';
 import { withLock } from '../src/io/lock.js';
 import type { ModelVersion } from '../src/types.js';
 

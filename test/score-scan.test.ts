@@ -15,7 +15,7 @@ import { FlatScanner, type ScanColumns } from '../src/scorer/scan.js';
 import { scorePipe, resultFields } from '../src/scorer/run.js';
 import { makeProgress } from '../src/ui/progress.js';
 import { fixtureModel, strictFixturePipeline } from './onnx-fixtures.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 
 
 function rng(seed: number) {

@@ -16,7 +16,7 @@ import { explainSpec } from '../src/explain/spec.js';
 import { gbdtFamily } from '../src/ml/families/gbdt.js';
 import { predictModel } from '../src/ml/families/index.js';
 import { fitGbdt, gbdtToJSON, validateGbdtParams, type GbdtModel } from '../src/ml/gbdt/index.js';
-import { makeRng } from '../src/ml/rng.js';
+import { makeRng } from '../src/ml/splits.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
 import { loadScorer } from '../src/scorer/scorer.js';

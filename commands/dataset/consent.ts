@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { amendConsent } from '../../src/datasets/consent.js';
+import { amendConsent } from '../../src/ops/dataset-consent.js';
 import { CONSENTS } from '../../src/datasets/register.js';
 
 export default class DatasetConsent extends DictlCommand {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { deriveDataset } from '../../src/datasets/derive.js';
+import { deriveDataset } from '../../src/ops/dataset-derive.js';
 import { parseTags, splitList } from '../../src/datasets/register.js';
 import { renderDatasetVersion } from '../../src/datasets/render.js';
 

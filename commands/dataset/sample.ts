@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
-import { sampleDataset } from '../../src/datasets/sample.js';
+import { sampleDataset } from '../../src/ops/dataset-sample.js';
 import { renderTable } from '../../src/ui/table.js';
 
 export default class DatasetSample extends DictlCommand {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
-import { exportSchema } from '../../src/datasets/schemaExport.js';
+import { exportSchema } from '../../src/datasets/schema-export.js';
 
 export default class DatasetSchema extends DictlCommand {
   static override summary = 'Export a dataset version’s schema as an Avro record schema (nullable → union with null) or JSON Schema.';

@@ -1,6 +1,9 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
+import { parseCosts } from '../../src/decide/optimize.js';
+import { optimizeModel } from '../../src/ops/optimize.js';
+import { renderOptimize } from '../../src/decide/render.js';
 
 export default class DecideOptimize extends DictlCommand {
   static override summary = 'Choose the thresholds that minimise expected cost on the model\'s persisted holdout, within a cap on the share sent to review.';
@@ -23,12 +26,9 @@ export default class DecideOptimize extends DictlCommand {
   async run() {
     const { args, flags } = await this.parseCommand(DecideOptimize);
     this.checkOutputs([['--html', flags.html]]);
-    const { parseCosts } = await import('../../src/decide/optimize.js');
     const costs = parseCosts(flags.cost);
     const capacity = Number(flags['review-capacity']);
     if (!(capacity >= 0 && capacity <= 1)) throw usageError(`--review-capacity must be a share between 0 and 1, got "${flags['review-capacity']}"`);
-    const { optimizeModel } = await import('../../src/decide/run-optimize.js');
-    const { renderOptimize } = await import('../../src/decide/render.js');
     const r = await optimizeModel(this.workspace, args.ref, costs, capacity, { save: flags.save, owner: flags.owner, html: flags.html, wait: flags.wait, progress: this.progress });
     return this.emit(r, (x) => renderOptimize(x));
   }

@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
+import { shadowReportFor } from '../../src/decide/shadow-store.js';
+import { renderShadow } from '../../src/decide/render.js';
 
 export default class DecideShadow extends DictlCommand {
   static override summary = 'Champion vs challenger on the shadow log: action agreement (Wilson interval), confusion of actions, score differences, agreement with human labels.';
@@ -28,8 +30,6 @@ export default class DecideShadow extends DictlCommand {
     const { args, flags } = await this.parseCommand(DecideShadow);
     const confidence = Number(flags.confidence);
     if (!(confidence > 0 && confidence < 1)) throw usageError(`--confidence must be between 0 and 1, got "${flags.confidence}"`);
-    const { shadowReportFor } = await import('../../src/decide/shadow-store.js');
-    const { renderShadow } = await import('../../src/decide/render.js');
     const r = await shadowReportFor(this.workspace, args.model, { challenger: flags.challenger, labels: flags.labels, labelColumn: flags['label-column'], confidence, redis: flags.redis, wait: flags.wait });
     return this.emit(r, renderShadow);
   }

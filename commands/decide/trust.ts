@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
+import { trustFor } from '../../src/ops/earned.js';
+import { renderTrust } from '../../src/decide/render.js';
 
 export default class DecideTrust extends DictlCommand {
   static override summary = 'Agreement between the model\'s calls and human review labels, per band, with confidence intervals; recommends narrowing the review band.';
@@ -22,8 +24,6 @@ export default class DecideTrust extends DictlCommand {
     const confidence = Number(flags.confidence);
     if (!(target > 0 && target < 1)) throw usageError(`--target must be between 0 and 1, got "${flags.target}"`);
     if (!(confidence > 0 && confidence < 1)) throw usageError(`--confidence must be between 0 and 1, got "${flags.confidence}"`);
-    const { trustFor } = await import('../../src/decide/earned.js');
-    const { renderTrust } = await import('../../src/decide/render.js');
     return this.emit(trustFor(this.workspace, args.model, { target, confidence, modelVersion: flags['model-version'] }), (t) => renderTrust(t));
   }
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, memoryFlags, writeFlags } from '../../src/base.js';
 import { withMemoryBudget } from '../../src/io/memory.js';
-import { buildFeatureSet } from '../../src/features/builds.js';
+import { buildFeatureSet } from '../../src/ops/feature-build.js';
 
 export default class FeatureBuild extends DictlCommand {
   static override summary = 'Fit a feature set on the training rows of its holdout and write the feature matrix (Parquet) and fitted state.';
@@ -27,7 +27,7 @@ export default class FeatureBuild extends DictlCommand {
   async run() {
     const { args, flags } = await this.parseCommand(FeatureBuild);
     const r = await withMemoryBudget(this.workspace, flags['memory-limit'], () =>
-      buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: (m) => this.progress.phase(m), ticks: (d, t) => this.progress.tick(d, t) }),
+      buildFeatureSet(this.workspace, args.name, { allowUnconsented: flags['allow-unconsented'], wait: flags.wait, progress: this.progress }),
     );
     return this.emit(r, (x) =>
       x.unchanged

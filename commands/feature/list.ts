@@ -1,5 +1,5 @@
 import { DictlCommand } from '../../src/base.js';
-import { listFeatureSets } from '../../src/features/builds.js';
+import { listFeatureSets } from '../../src/ops/feature-list.js';
 import { renderTable } from '../../src/ui/table.js';
 
 export default class FeatureList extends DictlCommand {

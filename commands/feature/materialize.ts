@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { materializeFeatureSet } from '../../src/features/builds.js';
+import { materializeFeatureSet } from '../../src/ops/feature-materialize.js';
 
 export default class FeatureMaterialize extends DictlCommand {
   static override summary = "Write each entity's latest feature inputs (raw columns and point-in-time aggregates) to Redis hashes for the stream scorer.";
@@ -28,8 +28,7 @@ export default class FeatureMaterialize extends DictlCommand {
       asOf: flags['as-of'],
       allowUnconsented: flags['allow-unconsented'],
       wait: flags.wait,
-      progress: (m) => this.progress.phase(m),
-      ticks: (d, t) => this.progress.tick(d, t),
+      progress: this.progress,
     });
     return this.emit(r, (x) =>
       [

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
-import { planFeatureSet } from '../../src/features/builds.js';
+import { planFeatureSet } from '../../src/ops/feature-plan.js';
 
 export default class FeaturePlan extends DictlCommand {
   static override summary = 'Say what `feature build` would do (new version or no-op, and why), reading no data and writing nothing.';

@@ -1,8 +1,8 @@
-import { describeLabel } from '../../src/features/label.js';
+import { describeLabel } from '../../src/labels.js';
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
-import { showFeatureSet } from '../../src/features/builds.js';
+import { showFeatureSet } from '../../src/ops/feature-show.js';
 import { renderTable } from '../../src/ui/table.js';
 import type { DialectName } from '../../src/pipeline/dialect.js';
 

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { formatGateNumber as fmt } from '../../src/registry/gate.js';
-import { promoteModel } from '../../src/registry/promote.js';
+import { promoteModel } from '../../src/ops/promote.js';
 import { renderTable } from '../../src/ui/table.js';
 
 export default class ModelPromote extends DictlCommand {
@@ -42,7 +42,7 @@ export default class ModelPromote extends DictlCommand {
       markdown: flags.markdown,
       keepAutonomy: flags['keep-autonomy'],
       wait: flags.wait,
-      progress: (m) => this.progress.phase(m),
+      progress: this.progress,
     });
     for (const n of r.notices) this.progress.warn(n);
     const reason = `${r.candidate} rejected for @${r.alias}: ${r.failures.length} of ${r.gate.results.length} gate condition(s) failed`;

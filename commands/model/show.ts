@@ -1,4 +1,4 @@
-import { describeLabel } from '../../src/features/label.js';
+import { describeLabel } from '../../src/labels.js';
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { showModel } from '../../src/registry/models.js';

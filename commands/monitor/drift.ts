@@ -1,6 +1,9 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
+import { runDrift } from '../../src/ops/drift.js';
+import { renderTable, fmtNum } from '../../src/ui/table.js';
+import { fmtP } from '../../src/ui/format.js';
 
 export default class MonitorDrift extends DictlCommand {
   static override summary = 'Compare live input distributions with the training profile (PSI and KS for numbers, chi-square and Jensen–Shannon for categories); exit 1 on drift.';
@@ -31,9 +34,6 @@ export default class MonitorDrift extends DictlCommand {
     };
     const limits = { psi: Number(flags['psi-limit']), ks: num('ks-limit', flags['ks-limit']), js: num('js-limit', flags['js-limit']), alpha: num('alpha', flags.alpha) };
     if (!(limits.psi > 0)) throw usageError(`--psi-limit must be a positive number, got "${flags['psi-limit']}"`);
-    const { runDrift } = await import('../../src/monitor/run.js');
-    const { renderTable, fmtNum } = await import('../../src/ui/table.js');
-    const { fmtP } = await import('../../src/ui/format.js');
     let ws;
     try {
       ws = this.workspace;

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
+import { exportReviews } from '../../src/ops/review-export.js';
 
 export default class ReviewExport extends DictlCommand {
   static override summary = 'Register the human-reviewed cases as a new dataset version, with lineage to the model, policy and source, ready for retraining.';
@@ -17,7 +18,6 @@ export default class ReviewExport extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(ReviewExport);
-    const { exportReviews } = await import('../../src/review/export.js');
     const r = await exportReviews(this.workspace, flags['as-dataset'], { model: flags.model, steward: flags.steward, wait: flags.wait, progress: this.progress });
     return this.emit(r, (x) =>
       [`${x.existing ? 'Unchanged: already registered as' : 'Registered'} ${x.dataset} (${x.rows} reviewed cases of ${x.model})`, `  parents: ${x.parents.join(', ')}`, `  tags:    ${Object.entries(x.tags).map(([k, v]) => `${k}=${v}`).join(' ')}`].join('\n'),

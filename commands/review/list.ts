@@ -1,5 +1,8 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
+import { listReviews } from '../../src/review/queue.js';
+import { renderTable } from '../../src/ui/table.js';
+import { reasonText } from '../../src/explain/render.js';
 
 export default class ReviewList extends DictlCommand {
   static override summary = 'Cases waiting for human review, with their inputs, score, why they were routed to review and the top reasons behind the score.';
@@ -16,9 +19,6 @@ export default class ReviewList extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(ReviewList);
-    const { listReviews } = await import('../../src/review/queue.js');
-    const { renderTable } = await import('../../src/ui/table.js');
-    const { reasonText } = await import('../../src/explain/render.js');
     const r = listReviews(this.workspace, { model: flags.model, status: flags.status as 'pending' | 'resolved' | 'all', limit: flags.limit });
     return this.emit(r, (x) => {
       const head = `${x.pending} pending, ${x.resolved} resolved`;

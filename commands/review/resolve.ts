@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
+import { readFileSync, existsSync } from 'node:fs';
+import * as q from '../../src/review/queue.js';
 
 export default class ReviewResolve extends DictlCommand {
   static override summary = 'Record a human\'s call on a review case (final; recorded in the audit log).';
@@ -20,10 +22,8 @@ export default class ReviewResolve extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(ReviewResolve);
-    const q = await import('../../src/review/queue.js');
     if (flags.file) {
       if (args.id) throw usageError('give either a case ID or --file, not both');
-      const { readFileSync, existsSync } = await import('node:fs');
       if (!existsSync(flags.file)) throw usageError(`--file ${flags.file} does not exist`);
       const items = readFileSync(flags.file, 'utf8')
         .split('\n')

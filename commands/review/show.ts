@@ -1,5 +1,7 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
+import { showReview } from '../../src/review/queue.js';
+import { renderCase } from '../../src/review/render.js';
 
 export default class ReviewShow extends DictlCommand {
   static override summary = 'One review case: its score, band, why it was routed to review, the reasons behind the score, its inputs and resolution.';
@@ -10,8 +12,6 @@ export default class ReviewShow extends DictlCommand {
 
   async run() {
     const { args } = await this.parseCommand(ReviewShow);
-    const { showReview } = await import('../../src/review/queue.js');
-    const { renderCase } = await import('../../src/review/render.js');
     return this.emit(showReview(this.workspace, args.id), renderCase);
   }
 }

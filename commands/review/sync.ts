@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
+import { syncFromRedis } from '../../src/review/redis.js';
 
 export default class ReviewSync extends DictlCommand {
   static override summary = 'Copy review cases queued on a Redis stream (reviews:MODEL, written when scoring from Redis) into the workspace review queue.';
@@ -15,7 +16,6 @@ export default class ReviewSync extends DictlCommand {
 
   async run() {
     const { flags } = await this.parseCommand(ReviewSync);
-    const { syncFromRedis } = await import('../../src/review/redis.js');
     const r = await syncFromRedis(this.workspace, flags.redis, flags.model, { wait: flags.wait });
     return this.emit(r, (x) => `Read ${x.read} entries from ${x.stream}: ${x.added} new review cases, ${x.skipped} already known or unreadable (cursor ${x.cursor})`);
   }

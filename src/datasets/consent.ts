@@ -1,48 +1,30 @@
 /**
- * `dataset consent`: amends the consent of a registered dataset version. The data bytes and their hash do
- * not change (holdouts and feature builds stay valid); meta.json gets a new metadata version with the
- * amendment (who, when, why, from → to), written atomically under the workspace lock, and the audit log
- * records it.
+ * Use only data you may use. Feature building and training call these before touching the data:
+ * consent opt-out/unknown needs an explicit override (recorded by the caller in the lineage), and a
+ * column the steward marked PII is never a feature unless the feature set says allow_pii: true.
  */
-import { usageError } from '../errors.js';
-import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
-import type { Consent, DatasetVersion } from '../types.js';
-import type { Workspace } from '../workspace.js';
-import { CONSENTS } from './register.js';
-import { datasetMetaPath, readDatasetVersion, resolveDataset } from './store.js';
+import { DictlError } from '../errors.js';
+import type { DatasetVersion } from '../types.js';
 
-export interface ConsentResult {
-  dataset: string;
-  from: Consent;
-  to: Consent;
-  metadataVersion: number;
-  unchanged: boolean;
-  dataSha256: string;
+/** Throws a data error (exit 3) on consent opt-out or unknown unless allowUnconsented; says whether it was overridden. */
+export function assertConsent(ds: DatasetVersion, allowUnconsented: boolean): { overridden: boolean } {
+  const consent = ds.consent ?? 'unknown';
+  if (consent === 'opt-in' || consent === 'not-required') return { overridden: false };
+  if (allowUnconsented) return { overridden: true };
+  throw new DictlError('data', `dataset ${ds.ref} has consent "${consent}": it may not be used for training or features`, {
+    hint: `once consent is recorded with the steward (${ds.steward}): dictl dataset consent ${ds.ref} --consent opt-in --reason "..." --actor YOU@example.com; or override with --allow-unconsented at feature build (recorded in the lineage)`,
+    details: { dataset: ds.ref, consent, steward: ds.steward },
+  });
 }
 
-const PERSON_RE = /^([^\s@]+@[^\s@]+\.[^\s@]+|[A-Za-z0-9][A-Za-z0-9._-]*)$/;
-
-export async function amendConsent(ws: Workspace, ref: string, o: { consent: string; reason: string; by: string; wait?: number }): Promise<ConsentResult> {
-  if (!CONSENTS.includes(o.consent as Consent)) throw usageError(`--consent must be one of ${CONSENTS.join(', ')}, got "${o.consent}"`);
-  if (!o.reason?.trim()) throw usageError('--reason is empty', 'say why the consent changed, e.g. --reason "opt-in collected in the 2026 renewal (ticket LEGAL-42)"');
-  if (!PERSON_RE.test(o.by ?? '')) throw usageError(`--actor "${o.by ?? ''}" is not an e-mail address or a team id`);
-  const target = resolveDataset(ws, ref);
-  return withLock(ws.registryDir, { wait: o.wait, command: `dataset consent ${target.ref}` }, () => {
-    const ds: DatasetVersion = readDatasetVersion(ws, target.name, target.version);
-    const from = ds.consent ?? 'unknown';
-    const to = o.consent as Consent;
-    const mv = ds.metadataVersion ?? 1;
-    if (from === to) return { dataset: ds.ref, from, to, metadataVersion: mv, unchanged: true, dataSha256: ds.dataSha256 };
-    const next: DatasetVersion = {
-      ...ds,
-      consent: to,
-      metadataVersion: mv + 1,
-      amendments: [...(ds.amendments ?? []), { metadataVersion: mv + 1, at: new Date().toISOString(), by: o.by, reason: o.reason, field: 'consent', from, to }],
-    };
-    writeJsonAtomic(datasetMetaPath(ws, ds.name, ds.version), next);
-    appendAudit(ws, { action: 'dataset.consent', subject: ds.ref, actor: o.by, reason: o.reason, details: { from, to, metadataVersion: mv + 1, dataSha256: ds.dataSha256 } });
-    return { dataset: ds.ref, from, to, metadataVersion: mv + 1, unchanged: false, dataSha256: ds.dataSha256 };
+/** Throws a data error (exit 3) naming the first PII column among `columns` unless allowPii. */
+export function assertNoPii(ds: DatasetVersion, columns: string[], allowPii: boolean): void {
+  if (allowPii) return;
+  const pii = new Set(ds.pii ?? []);
+  const bad = columns.filter((c) => pii.has(c));
+  if (bad.length === 0) return;
+  throw new DictlError('data', `column "${bad[0]}" of ${ds.ref} is marked PII and may not be used as a feature${bad.length > 1 ? ` (also: ${bad.slice(1).join(', ')})` : ''}`, {
+    hint: 'remove it from the feature set, or set allow_pii: true in the feature set if its use is approved',
+    details: { dataset: ds.ref, columns: bad },
   });
 }

@@ -9,9 +9,9 @@ import { join, resolve } from 'node:path';
 import { DictlError, dataError, environmentError, notFound, usageError } from '../errors.js';
 import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { openDuck, sqlIdent, sqlString, watchProgress, type Duck } from '../io/duck.js';
-import { withLock } from '../io/lock.js';
-import { appendAudit, defaultActor } from '../registry/audit.js';
+import { openDuck, sqlIdent, sqlString, watchProgress, type Duck, withDuck } from '../io/duck.js';
+import { locked } from '../io/lock.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
 import type { ColumnSchema, Consent, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
 import { sha256File } from '../util/hash.js';
@@ -237,7 +237,7 @@ export async function commitStaged(
   base: Omit<DatasetVersion, 'kind' | 'name' | 'version' | 'ref' | 'createdAt' | 'createdBy' | 'dataSha256' | 'rows' | 'columns' | 'profile'>,
   opts: { wait?: number; action: string; command: string },
 ): Promise<RegisterResult> {
-  return withLock(ws.registryDir, { wait: opts.wait, command: opts.command }, () => {
+  return locked(ws, opts.wait, opts.command, () => {
     const dup = existingWithSource(ws, name, base.source.sha256);
     if (dup) return asResult(ws, dup, true);
     const versions = datasetVersions(ws, name);
@@ -497,7 +497,6 @@ async function registerRead(ws: Workspace, o: RegisterOptions, name: string, sou
  * stored under names it does not have.
  */
 async function parquetNameProblem(path: string): Promise<string | undefined> {
-  const { withDuck } = await import('../io/duck.js');
   let rows: { name: string; num_children: number | bigint | null }[];
   try {
     rows = await withDuck((d) => d.all<{ name: string; num_children: number | bigint | null }>(`SELECT name, num_children FROM parquet_schema(${sqlString(path)})`));

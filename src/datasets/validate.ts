@@ -15,6 +15,7 @@ import { csvRelation, HINTS, readHead } from './register.js';
 import { condenseDuckError, detectDelimiter, diagnoseCsv } from './csvcheck.js';
 import { failSql, parseRule, type Rule } from './expect.js';
 import { resolveDataset } from './store.js';
+import type { Workspace } from '../workspace.js';
 
 export interface ValidateOptions {
   ref: string;
@@ -82,7 +83,7 @@ export function schemaChecks(ds: DatasetVersion, present: Set<string>): Check[] 
   return out;
 }
 
-export async function validateFile(ws: import('../workspace.js').Workspace, o: ValidateOptions): Promise<ValidateResult> {
+export async function validateFile(ws: Workspace, o: ValidateOptions): Promise<ValidateResult> {
   const ds = resolveDataset(ws, o.ref);
   const rules: Rule[] = (o.expect ?? []).map(parseRule);
   for (const r of rules)

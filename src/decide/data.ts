@@ -7,6 +7,11 @@ import { labelOf } from '../ml/families/label.js';
 import { dataError, usageError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
+import { resolveDataset, datasetDataPath } from '../datasets/store.js';
+import { readHoldout } from '../holdouts/store.js';
+import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
+import { applyPipeline } from '../pipeline/apply.js';
+import { predictModel } from '../ml/families/index.js';
 
 export interface SplitRows {
   model: string;
@@ -25,9 +30,6 @@ function jsValue(v: unknown): unknown {
 }
 
 export async function loadSplitRows(ws: Workspace, model: ModelVersion, split: 'test' | 'train'): Promise<SplitRows> {
-  const { resolveDataset, datasetDataPath } = await import('../datasets/store.js');
-  const { readHoldout } = await import('../holdouts/store.js');
-  const { withDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const ds = resolveDataset(ws, model.lineage.dataset);
   if (ds.dataSha256 !== model.lineage.datasetSha256) throw dataError(`dataset ${ds.ref} no longer has the bytes model ${model.name}@${model.version} was trained on`, 'run: dictl doctor');
   if (!model.lineage.holdout) throw dataError(`model ${model.name}@${model.version} has no holdout`);
@@ -62,8 +64,6 @@ export interface ScoredSplit extends SplitRows {
 /** Scores rows with the model in process; label 1 when the label column equals the positive class. */
 export async function scoreSplit(model: ModelVersion, s: SplitRows): Promise<ScoredSplit> {
   if (model.task !== 'binary') throw usageError(`decisions need a binary model; ${model.name}@${model.version} is ${model.task}`);
-  const { applyPipeline } = await import('../pipeline/apply.js');
-  const { predictModel } = await import('../ml/families/index.js');
   const { X, n, p } = applyPipeline(model.pipeline, s.rows);
   const scores = predictModel(model, X, n, p);
   const label = labelOf(model);

@@ -14,10 +14,11 @@
  */
 import { fmtThreshold } from '../ui/format.js';
 import { usageError } from '../errors.js';
+import type { Band } from '../types.js';
 
 export type Autonomy = 'shadow' | 'human-in-the-loop' | 'autonomous';
 export const AUTONOMY_LEVELS: Autonomy[] = ['shadow', 'human-in-the-loop', 'autonomous'];
-export type Band = 'high' | 'review' | 'low';
+export type { Band };
 
 export interface PolicyActions {
   high: string;

@@ -11,9 +11,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
-import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
-import { appendLines, readCases, readLines } from '../review/queue.js';
+import { locked } from '../io/lock.js';
+import { appendAudit } from '../io/audit.js';
+import { appendLines, readCases } from '../review/queue.js';
+import { readLog } from '../io/ndjson.js';
 import { connectRedis, copyNewEntries } from '../review/redis.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
@@ -35,7 +36,7 @@ export interface ShadowSink {
 export function readShadow(ws: Workspace, model: string): ShadowEntry[] {
   const seen = new Set<string>();
   const out: ShadowEntry[] = [];
-  for (const e of readLines<ShadowEntry>(shadowLogPath(ws, model))) {
+  for (const e of readLog<ShadowEntry>(shadowLogPath(ws, model))) {
     if (!e || typeof e.id !== 'string' || seen.has(e.id)) continue;
     seen.add(e.id);
     out.push(e);
@@ -75,7 +76,7 @@ export async function syncShadowFromRedis(ws: Workspace, url: string, model: str
   validateName('model', model);
   const client = await connectRedis(url);
   try {
-    return await withLock(ws.registryDir, { wait: o.wait, command: `decide shadow ${model} --redis` }, async () => {
+    return await locked(ws, o.wait, `decide shadow ${model} --redis`, async () => {
       const key = shadowStreamKey(model);
       const r = await copyNewEntries<ShadowEntry>(client, {
         key,

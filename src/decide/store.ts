@@ -7,12 +7,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
-import { appendAudit, readAudit, type AuditEntry } from '../registry/audit.js';
+import { locked } from '../io/lock.js';
+import { appendAudit, readAudit, type AuditEntry } from '../io/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { SegmentModelVersion } from '../types.js';
-import { checkPolicyTarget, normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget } from './policy.js';
+import { checkPolicyTarget, normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget, parseBand } from './policy.js';
+import { resolveModel } from '../registry/models.js';
+import { parse } from 'yaml';
 
 export const policiesDir = (ws: Workspace) => join(ws.registryDir, 'policies');
 export const modelPoliciesDir = (ws: Workspace, model: string) => join(policiesDir(ws), validateName('model', model));
@@ -85,8 +87,7 @@ export function writePolicyUnlocked(ws: Workspace, model: string, fields: Return
 }
 
 /** The version a policy is written for: the champion, else the latest (unknown names are refused). */
-async function modelTargetOf(ws: Workspace, model: string): Promise<PolicyTarget & { version: number }> {
-  const { resolveModel } = await import('../registry/models.js');
+function modelTargetOf(ws: Workspace, model: string): PolicyTarget & { version: number } {
   // the policy is tied to a registered model: refuse unknown names
   let m = resolveModel(ws, `${model}@latest`).model;
   try {
@@ -101,10 +102,10 @@ async function modelTargetOf(ws: Workspace, model: string): Promise<PolicyTarget
 export async function setPolicy(ws: Workspace, model: string, spec: PolicySpec, o: { wait?: number; source?: 'set' | 'file' | 'optimize'; evidence?: Record<string, unknown>; reason?: string } = {}): Promise<DecisionPolicy> {
   validateName('model', model);
   const fields = normalizeSpec(spec);
-  const target = await modelTargetOf(ws, model);
+  const target = modelTargetOf(ws, model);
   checkPolicyTarget(fields, target);
   const modelVersion = target.version;
-  return withLock(ws.registryDir, { wait: o.wait, command: `decide policy set ${model}` }, () => {
+  return locked(ws, o.wait, `decide policy set ${model}`, () => {
     const cur = currentPolicy(ws, model);
     return writePolicyUnlocked(ws, model, fields, { source: o.source ?? 'set', parent: cur?.version, evidence: o.evidence, modelVersion, reason: o.reason });
   });
@@ -196,7 +197,6 @@ export function policyForPackage(ws: Workspace, modelName: string): DecisionPoli
  */
 export async function specFromFile(path: string): Promise<PolicySpec> {
   if (!existsSync(path)) throw notFound(`policy file ${path} does not exist`);
-  const { parse } = await import('yaml');
   let doc: Record<string, unknown>;
   try {
     doc = parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -218,7 +218,6 @@ export async function specFromFile(path: string): Promise<PolicySpec> {
   const band = doc.review ?? doc['review-between'] ?? doc.reviewBetween;
   let review: [number, number] | null = null;
   if (typeof band === 'string') {
-    const { parseBand } = await import('./policy.js');
     review = parseBand(band);
   } else if (Array.isArray(band)) review = [Number(band[0]), Number(band[1])];
   else if (band !== undefined && band !== null) throw usageError(`policy file ${path}: review band must be [FROM, TO] or "FROM,TO"`);

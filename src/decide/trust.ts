@@ -11,6 +11,7 @@
  */
 import { usageError } from '../errors.js';
 import type { Band } from './policy.js';
+import { wilson } from '../stats/wilson.js';
 
 export interface LabelledCase {
   score: number;
@@ -77,17 +78,6 @@ function invNorm(p: number): number {
   }
   q = Math.sqrt(-2 * Math.log(1 - p));
   return -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-}
-
-/** Wilson score interval for k successes out of n (n = 0 → [0, 1]). */
-export function wilson(k: number, n: number, z = 1.959963984540054): { lower: number; upper: number } {
-  if (n === 0) return { lower: 0, upper: 1 };
-  const p = k / n;
-  const z2 = z * z;
-  const denom = 1 + z2 / n;
-  const centre = (p + z2 / (2 * n)) / denom;
-  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
-  return { lower: Math.max(0, centre - half), upper: Math.min(1, centre + half) };
 }
 
 export function agreement(agree: number, n: number, z: number): Agreement {

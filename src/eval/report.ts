@@ -3,7 +3,7 @@
  * no network) with ROC, PR, calibration, lift and gain charts, the metric tables and the lineage.
  * renderReport is pure; writeReport writes it atomically.
  */
-import { describeLabel } from '../features/label.js';
+import { describeLabel } from '../labels.js';
 import { niceTicks, tickLabel } from '../ui/ticks.js';
 import { fmtParams } from '../ui/format.js';
 import { resolve } from 'node:path';
@@ -11,12 +11,10 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { summarizeFamily } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import type { MetricDiff } from './curves.js';
-import type { Evaluation } from './evaluate.js';
+import type { Evaluation } from './evaluation.js';
+import { esc, num } from '../ui/html.js';
 
-export const esc = (s: unknown) =>
-  String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-
-export const num = (v: number | null | undefined, d = 4) => (v === null || v === undefined || !Number.isFinite(v) ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(d));
+export { esc, num };
 
 export interface Series {
   name: string;

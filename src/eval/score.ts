@@ -1,6 +1,6 @@
 /**
  * Pure: from labels and predictions to the evaluation tables, per task. Metric names are the gate's
- * (src/registry/gate.ts METRICS). NaN (e.g. AUC of a one-class segment) becomes null.
+ * (src/ml/metrics.ts GREATER_IS_BETTER). NaN (e.g. AUC of a one-class segment) becomes null.
  */
 import { accuracy, accuracyMulti, brier, confusion, logLoss, logLossMulti, mae, prAuc, precisionRecallF1, r2, rmse, rocAuc, type Confusion } from '../ml/metrics.js';
 import { calibrationTable, expectedCalibrationError, liftTable, orderDesc, prCurve, rocCurve, type CalibrationBin, type LiftRow, type PrPoint, type RocPoint } from './curves.js';

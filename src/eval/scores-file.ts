@@ -2,11 +2,13 @@
  * `evaluate --scores FILE`: the per-row holdout scores — data-row number, the true label, the score and the
  * prediction, with the data's class names — as CSV or Parquet (by extension), written atomically.
  */
-import { extname, resolve } from 'node:path';
+import { extname, resolve, dirname, join } from 'node:path';
 import { usageError } from '../errors.js';
-import { classNames } from '../features/label.js';
+import { classNames } from '../labels.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelVersion } from '../types.js';
+import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
+import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 
 export interface ScoreRows {
   rows: number[];
@@ -50,9 +52,6 @@ export async function writeScores(path: string, model: Pick<ModelVersion, 'task'
     return out;
   }
   // Parquet: the same table typed by DuckDB, through a temp CSV beside the target, renamed into place
-  const { withDuck, sqlString, sqlIdent } = await import('../io/duck.js');
-  const { mkdtempSync, rmSync, writeFileSync, renameSync } = await import('node:fs');
-  const { dirname, join } = await import('node:path');
   const tmp = mkdtempSync(join(dirname(out), '.scores-'));
   try {
     writeFileSync(join(tmp, 's.csv'), csv);

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DictlError, dataError, usageError } from '../errors.js';
-import { sigmoid } from '../ml/predict.js';
+import { sigmoid } from '../stats/sigmoid.js';
 import { sha256 } from '../util/hash.js';
 import { EXPLAIN_FILE, makeExplainer, type BatchExplanations, type ExplainSpec, type Explainer, type Explanation } from './explainer.js';
 

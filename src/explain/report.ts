@@ -3,7 +3,7 @@
  * column and a dependence plot (value against contribution, one dot per holdout row; categories as
  * strips) for the top columns. Hand-drawn SVG like the rest of the report. Pure.
  */
-import { esc, num } from '../eval/report.js';
+import { esc, num } from '../ui/html.js';
 import type { DependenceSeries, GlobalExplanation } from './global.js';
 
 const C1 = '#1f6fb2';

@@ -5,7 +5,7 @@
  * Pure; the family supplies its part through the model-family seam.
  */
 import type { ModelVersion } from '../types.js';
-import { classNames } from '../onnx/export.js';
+import { classNames } from '../labels.js';
 import type { ExplainPart, ExplainSpec } from './explainer.js';
 
 export function explainSpec(model: ModelVersion, part: ExplainPart): ExplainSpec {

@@ -11,7 +11,8 @@ import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import type { ColumnSchema, DatasetVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
 import type { Workspace } from '../workspace.js';
-import { association, benjaminiHochberg, binEdges, departureZ, twoSidedP, wilson, type Association } from './stats.js';
+import { association, binEdges, departureZ, wilson, type Association } from './stats.js';
+import { benjaminiHochberg, twoSidedP } from '../stats/tests.js';
 
 export type Every = 'day' | 'week' | 'month' | 'quarter' | 'year';
 

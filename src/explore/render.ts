@@ -3,6 +3,7 @@ import { fmtP } from '../ui/format.js';
 import { niceTicks, tickLabel } from '../ui/ticks.js';
 import { bar, renderTable } from '../ui/table.js';
 import type { ColumnStory, ExploreResult } from './explore.js';
+import { esc } from '../ui/html.js';
 
 const pct = (x: number, d = 1) => `${(100 * x).toFixed(d)}%`;
 const signed = (x: number, d = 1) => `${x >= 0 ? '+' : '−'}${(100 * Math.abs(x)).toFixed(d)} pt`;
@@ -41,7 +42,6 @@ export function renderExploreText(r: ExploreResult): string {
   return out.join('\n');
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** One horizontal bar chart (inline SVG) per column: rate per segment, its CI as a whisker, the overall rate as a line. */
 function chart(c: ColumnStory, overall: number, scale: number): string {

@@ -4,14 +4,11 @@
  * set returns the existing version. Everything is validated and fitted before anything is written;
  * the version folder is staged and renamed into place under the workspace lock.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DictlError, notFound, usageError } from '../errors.js';
-import { commitDir, dropStaging, stagingDirFor, writeJsonAtomic } from '../io/atomic.js';
-import { crashPoint } from '../io/faults.js';
-import { withLock } from '../io/lock.js';
+import { DictlError, notFound } from '../errors.js';
+import { locked } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
-import { appendAudit } from '../registry/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { reservedColumnProblem } from '../datasets/schema.js';
 import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.js';
@@ -19,13 +16,13 @@ import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
-import { exprToString } from '../pipeline/expr.js';
-import type { DialectName } from '../pipeline/dialect.js';
-import { sparkSelect } from './spark.js';
-import { loadFeatureSet, listFeatureSetFiles, type FeatureSetSpec } from './spec.js';
+import { loadFeatureSet, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
-import { resolveBinaryLabel } from './label.js';
+import { resolveBinaryLabel } from '../labels.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
+import { withDuck, readDoubleVector } from '../io/duck.js';
+import { assertConsent, assertNoPii } from '../datasets/consent.js';
+import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -72,7 +69,6 @@ export interface Matrix {
 /** Reads a features.parquet into a dense matrix (NULL → NaN), in __row order, streaming DuckDB chunks. */
 export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 'all'): Promise<Matrix> {
   if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
-  const { withDuck, readDoubleVector } = await import('../io/duck.js');
   return withDuck(async (duck) => {
     await lockDown(duck, [dirname(parquetPath)]);
     const src = `read_parquet(${sqlStr(parquetPath)})`;
@@ -103,7 +99,6 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
     return { X, n, p, y, rows, names };
   });
 }
-
 
 /** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
 export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = true): Promise<void> {
@@ -157,7 +152,6 @@ export interface BuildInputs {
 export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnconsented?: boolean } = {}): Promise<BuildInputs> {
   const spec = loadFeatureSet(ws, name);
   const ds = resolveDataset(ws, spec.source);
-  const { assertConsent, assertNoPii } = await import('../datasets/policy.js');
   assertConsent(ds, opts.allowUnconsented ?? false);
   const aggs: ResolvedAggregate[] = spec.aggregates.map((a) => {
     const ev = resolveDataset(ws, a.events);
@@ -174,7 +168,6 @@ export async function prepareBuild(ws: Workspace, name: string, opts: { allowUnc
   const plan = checkAgainstSchema(spec, ds.columns, aggs.map((a) => a.name));
   const aggNames = new Set(aggs.map((a) => a.name));
   assertNoPii(ds, [...plan.inputs.map((i) => i.name).filter((n) => !aggNames.has(n)), ...(spec.entity ? [spec.entity.key, ...(spec.entity.time ? [spec.entity.time] : [])] : [])].filter((n) => !aggNames.has(n)), spec.allowPii);
-  const { latestHoldoutFor, readHoldout } = await import('../holdouts/store.js');
   const stratify = spec.label && spec.label.task !== 'regression' ? ` --stratify ${spec.label.column}` : '';
   let holdout: Holdout | undefined;
   if (spec.holdout) {
@@ -205,20 +198,6 @@ export function findBuildByHash(ws: Workspace, name: string, hash: string): Feat
     if (b.hash === hash) return b;
   }
   return undefined;
-}
-
-export interface BuildResult {
-  name: string;
-  version: number;
-  ref: string;
-  hash: string;
-  unchanged: boolean;
-  dataset: string;
-  holdout: string | null;
-  rows: { train: number; test: number; skipped: number };
-  outputs: string[];
-  path: string;
-  timings: { fitMs: number; writeMs: number; totalMs: number };
 }
 
 /**
@@ -338,301 +317,4 @@ export async function fitAndWrite(
   const train = Number(st.train);
   const test = Number(st.test);
   return { pipeline, label, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
-}
-
-export async function buildFeatureSet(
-  ws: Workspace,
-  name: string,
-  opts: { allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void } = {},
-): Promise<BuildResult> {
-  const t0 = Date.now();
-  const progress = opts.progress ?? (() => {});
-  const inp = await prepareBuild(ws, name, opts);
-  const existing = findBuildByHash(ws, name, inp.hash);
-  const unchangedResult = (b: FeatureBuild): BuildResult => ({
-    name,
-    version: b.version,
-    ref: `${name}@${b.version}`,
-    hash: b.hash,
-    unchanged: true,
-    dataset: b.dataset,
-    holdout: b.holdout,
-    rows: b.rows,
-    outputs: b.pipeline.outputNames,
-    path: featureBuildDir(ws, name, b.version),
-    timings: { fitMs: 0, writeMs: 0, totalMs: Date.now() - t0 },
-  });
-  if (existing) return unchangedResult(existing);
-  return withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature build ${name}` }, async () => {
-    const again = findBuildByHash(ws, name, inp.hash);
-    if (again) return unchangedResult(again);
-    const versions = featureBuildVersions(ws, name);
-    const version = (versions[versions.length - 1] ?? 0) + 1;
-    const finalDir = featureBuildDir(ws, name, version);
-    const staging = stagingDirFor(finalDir);
-    try {
-      const { withDuck, watchProgress } = await import('../io/duck.js');
-      const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
-      progress(`building ${name}@${version} from ${inp.ds.ref} (${inp.holdout ? `holdout ${inp.holdout.hash.slice(0, 12)}: ${inp.holdout.nTrain} train / ${inp.holdout.nTest} test rows` : `no label, no holdout: all ${inp.ds.rows} rows`})`);
-      const r = await withDuck(
-        async (duck) => {
-          // rows done of each fit and write query, under the step the progress callback last named
-          const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
-          try {
-            return await fitAndWrite(duck, { spec: inp.spec, plan: inp.plan, dataPath, testRows: inp.holdout?.testRows ?? [], aggs: inp.aggs, temporal: inp.temporal }, join(staging, 'features.parquet'), progress);
-          } finally {
-            stop();
-          }
-        },
-        { progress: Boolean(opts.ticks) },
-      );
-      const build: FeatureBuild = {
-        kind: 'feature-build',
-        name,
-        version,
-        hash: inp.hash,
-        definitionHash: inp.definitionHash,
-        dataset: inp.ds.ref,
-        holdout: inp.holdout?.hash ?? null,
-        ...(r.label ? { label: r.label } : {}),
-        pipeline: r.pipeline,
-        rows: r.rows,
-        allowPii: inp.spec.allowPii,
-        allowUnconsented: inp.allowUnconsented,
-      };
-      writeJsonAtomic(join(staging, 'state.json'), build);
-      commitDir(staging, finalDir);
-      crashPoint('feature-commit');
-      const timings = { fitMs: r.fitMs, writeMs: r.writeMs, totalMs: Date.now() - t0 };
-      appendAudit(ws, {
-        action: 'feature.build',
-        subject: `${name}@${version}`,
-        details: { hash: inp.hash, dataset: inp.ds.ref, holdout: inp.holdout?.hash ?? null, rows: r.rows, outputs: r.pipeline.outputNames.length, allowUnconsented: inp.allowUnconsented, timings },
-      });
-      return {
-        name,
-        version,
-        ref: `${name}@${version}`,
-        hash: inp.hash,
-        unchanged: false,
-        dataset: inp.ds.ref,
-        holdout: inp.holdout?.hash ?? null,
-        rows: r.rows,
-        outputs: r.pipeline.outputNames,
-        path: finalDir,
-        timings,
-      };
-    } catch (e) {
-      dropStaging(staging);
-      throw e;
-    }
-  });
-}
-
-// ───────────────────────── list / show / plan ─────────────────────────
-
-export interface FeatureSetListing {
-  name: string;
-  file: string;
-  source?: string;
-  features?: number;
-  valid: boolean;
-  error?: string;
-  builds: number;
-  latest?: { version: number; dataset: string; outputs: number; rows: FeatureBuild['rows']; hash: string };
-}
-
-export function listFeatureSets(ws: Workspace): FeatureSetListing[] {
-  const names = new Set(listFeatureSetFiles(ws));
-  const built = join(ws.registryDir, 'features');
-  if (existsSync(built)) for (const d of readdirSync(built)) if (statSync(join(built, d)).isDirectory() && featureBuildVersions(ws, d).length) names.add(d);
-  return [...names].sort().map((name) => {
-    const out: FeatureSetListing = { name, file: `features/${name}.yaml`, valid: false, builds: 0 };
-    try {
-      const s = loadFeatureSet(ws, name);
-      out.valid = true;
-      out.source = s.source;
-      out.features = s.features.length;
-    } catch (e) {
-      out.error = (e as Error).message;
-    }
-    const vs = featureBuildVersions(ws, name);
-    out.builds = vs.length;
-    if (vs.length) {
-      const b = readFeatureBuild(ws, name, vs[vs.length - 1]);
-      out.latest = { version: b.version, dataset: b.dataset, outputs: b.pipeline.outputNames.length, rows: b.rows, hash: b.hash };
-    }
-    return out;
-  });
-}
-
-export interface ShowResult {
-  name: string;
-  file: string;
-  source: string;
-  label: FeatureSetSpec['label'];
-  features: { name: string; from: string; kind: string; transforms: string[]; line: number }[];
-  build?: FeatureBuild;
-  sql?: string;
-}
-
-/**
- * The definition, the latest (or given) build's fitted state and, with sql, the compiled SQL: DuckDB
- * over the dataset's data.parquet, or Spark SQL over a table or view named `source` (entity aggregates
- * read one table per events dataset, named after it).
- */
-export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boolean; dialect?: DialectName } = {}): ShowResult {
-  const { name, ref } = parseRef('feature set', refText);
-  const spec = loadFeatureSet(ws, name);
-  const features = spec.features.map((f) => ({
-    name: f.name,
-    from: f.column !== undefined ? `column ${f.column}` : f.exprAst ? `expr ${exprToString(f.exprAst)}` : `interaction ${f.interaction!.join(' × ')}`,
-    kind: f.kind,
-    transforms: f.transforms.map((t) => {
-      const { op, ...o } = t;
-      // spelled as in the feature-set file (with_mean, min_frequency), not as stored (withMean)
-      const kv = Object.entries(o).map(([k, v]) => `${k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()}=${Array.isArray(v) ? `[${v.join(',')}]` : v}`);
-      return kv.length ? `${op}(${kv.join(', ')})` : op;
-    }),
-    line: f.line,
-  }));
-  let build: FeatureBuild | undefined;
-  if (featureBuildVersions(ws, name).length) build = resolveFeatureBuild(ws, typeof ref === 'number' ? `${name}@${ref}` : name).build;
-  else if (typeof ref === 'number') throw notFound(`feature build ${name}@${ref} not found`, `build it: dictl feature build ${name}`);
-  const out: ShowResult = { name, file: spec.file, source: spec.source, label: spec.label, features, ...(build ? { build } : {}) };
-  if (opts.sql) {
-    if (!build) throw usageError(`feature set "${name}" has no build yet: the SQL embeds fitted values`, `build it: dictl feature build ${name}`);
-    if (opts.dialect === 'spark') {
-      const cols = resolveDataset(ws, build.dataset).columns;
-      out.sql = sparkSelect(spec, build, isTemporal(cols, spec.entity?.time), cols.map((c) => c.name));
-      return out;
-    }
-    const [dn, dv] = build.dataset.split('@');
-    const data = `datasets/${dn}/${dv}/data.parquet`;
-    const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;
-    out.sql = pipelineSelect(build.pipeline, from, ['__row', '__label'], { orderBy: '__row' });
-  }
-  return out;
-}
-
-export interface PlanResult {
-  name: string;
-  action: 'create' | 'unchanged';
-  nextVersion: number;
-  hash: string;
-  dataset: string;
-  /** null: unsupervised, all rows */
-  holdout: string | null;
-  trainRows: number;
-  testRows: number;
-  inputs: string[];
-  derived: string[];
-  features: { name: string; kind: string; transforms: number }[];
-  changes: { definition: boolean; data: boolean; holdout: boolean } | null;
-  latest?: { version: number; hash: string; dataset: string; holdout: string | null };
-}
-
-/** What `feature build` would do, without reading data or writing anything. */
-export async function planFeatureSet(ws: Workspace, name: string, opts: { allowUnconsented?: boolean } = {}): Promise<PlanResult> {
-  const inp = await prepareBuild(ws, name, opts);
-  const existing = findBuildByHash(ws, name, inp.hash);
-  const vs = featureBuildVersions(ws, name);
-  const latest = vs.length ? readFeatureBuild(ws, name, vs[vs.length - 1]) : undefined;
-  return {
-    name,
-    action: existing ? 'unchanged' : 'create',
-    nextVersion: existing ? existing.version : (vs[vs.length - 1] ?? 0) + 1,
-    hash: inp.hash,
-    dataset: inp.ds.ref,
-    holdout: inp.holdout?.hash ?? null,
-    trainRows: inp.holdout?.nTrain ?? inp.ds.rows,
-    testRows: inp.holdout?.nTest ?? 0,
-    inputs: inp.plan.inputs.map((i) => i.name),
-    derived: inp.plan.derived.map((d) => d.name),
-    features: inp.spec.features.map((f) => ({ name: f.name, kind: f.kind, transforms: f.transforms.length })),
-    changes: latest ? { definition: latest.definitionHash !== inp.definitionHash, data: latest.dataset !== inp.ds.ref, holdout: latest.holdout !== (inp.holdout?.hash ?? null) } : null,
-    ...(latest ? { latest: { version: latest.version, hash: latest.hash, dataset: latest.dataset, holdout: latest.holdout } } : {}),
-  };
-}
-
-// ───────────────────────── materialize (online store) ─────────────────────────
-
-export interface MaterializeResult {
-  name: string;
-  build: string;
-  online: string;
-  prefix: string;
-  entityKey: string;
-  asOf: string | number | null;
-  entities: number;
-  fields: number;
-  inputs: string[];
-  schemaKey: string;
-}
-
-/**
- * Writes, per entity, the latest values of the pipeline's inputs (raw columns from the latest source
- * row of that entity, and every aggregate as of `asOf`, default the latest time in the data) to Redis
- * hashes `${prefix}${entity}`. Uses the build of the current definition (it must be built).
- */
-export async function materializeFeatureSet(
-  ws: Workspace,
-  name: string,
-  opts: { online: string; prefix?: string; asOf?: string; allowUnconsented?: boolean; wait?: number; progress?: (m: string) => void; ticks?: (done: number, total: number) => void },
-): Promise<MaterializeResult> {
-  const progress = opts.progress ?? (() => {});
-  if (!/^redis:\/\/[^\s/]+(\/\d+)?$/.test(opts.online)) throw usageError(`--online-store must be a redis:// URL such as redis://127.0.0.1:6379, got "${opts.online}"`);
-  const inp = await prepareBuild(ws, name, opts);
-  const { spec } = inp;
-  if (!spec.entity) throw usageError(`feature set "${name}" has no entity key: add entity: {key: COLUMN, time: COLUMN} to ${spec.file}`);
-  const build = findBuildByHash(ws, name, inp.hash);
-  if (!build) throw notFound(`feature set "${name}" changed (or was never built) since its latest build: the online values must match a fitted build`, `run: dictl feature build ${name}`);
-  const prefix = opts.prefix ?? `${name}:`;
-  const aggNames = new Set(inp.aggs.map((a) => a.name));
-  const rawInputs = build.pipeline.inputs.map((i) => i.name).filter((n) => !aggNames.has(n) && n !== spec.entity!.key);
-  const { withDuck, watchProgress } = await import('../io/duck.js');
-  const { onlineRowsSql } = await import('./entity.js');
-  const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
-  const { rows, asOf } = await withDuck(async (duck) => {
-    await lockDown(duck, [dirname(dataPath), ...inp.aggs.map((a) => dirname(a.dataPath))]);
-    await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(dataPath)}, file_row_number = true)`);
-    const timeType = spec.entity!.time ? inp.ds.columns.find((c) => c.name === spec.entity!.time)!.duckType : undefined;
-    let asOfSql = 'NULL';
-    if (opts.asOf !== undefined) {
-      if (!timeType) throw usageError('--as-of needs entity.time in the feature set');
-      asOfSql = `TRY_CAST(${sqlStr(opts.asOf)} AS ${timeType})`;
-      const ok = await duck.all<{ v: unknown }>(`SELECT ${asOfSql} AS v`);
-      if (ok[0].v === null) throw usageError(`--as-of "${opts.asOf}" is not a ${timeType}`);
-    } else if (spec.entity!.time) {
-      const times = [`SELECT max(${sqlId(spec.entity!.time)}) AS t FROM __src`, ...inp.aggs.map((a) => `SELECT max(${sqlId(a.time)}) AS t FROM read_parquet(${sqlStr(a.dataPath)})`)];
-      asOfSql = `(SELECT max(t) FROM (${times.join(' UNION ALL ')}))`;
-    }
-    const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;
-    progress(`reading the latest values of ${rawInputs.length + inp.aggs.length} inputs per entity${asOfVal ? ` as of ${asOfVal}` : ''}`);
-    const sql = onlineRowsSql(spec, '__src', rawInputs, inp.aggs, asOfSql, inp.temporal);
-    const stop = opts.ticks ? watchProgress(duck, opts.ticks) : () => {};
-    try {
-      return { rows: await duck.all<Record<string, unknown>>(sql), asOf: asOfVal };
-    } finally {
-      stop();
-    }
-  }, { progress: Boolean(opts.ticks) });
-  progress(`writing ${rows.length} entities to ${opts.online}`);
-  const { writeOnline } = await import('../online/redis.js');
-  const w = await writeOnline(opts.online, prefix, spec.entity.key, rows, { onTick: opts.ticks });
-  await withLock(ws.registryDir, { wait: opts.wait ?? 0, command: `feature materialize ${name}` }, () =>
-    appendAudit(ws, { action: 'feature.materialize', subject: `${name}@${build.version}`, details: { online: opts.online, prefix, entities: w.keys, fields: w.fields, asOf } }),
-  );
-  return {
-    name,
-    build: `${name}@${build.version}`,
-    online: opts.online,
-    prefix,
-    entityKey: spec.entity.key,
-    asOf,
-    entities: w.keys,
-    fields: w.fields,
-    inputs: [...rawInputs, ...inp.aggs.map((a) => a.name)],
-    schemaKey: w.schemaKey,
-  };
 }

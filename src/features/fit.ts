@@ -11,7 +11,7 @@ import { DictlError } from '../errors.js';
 import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, PipelineInput, Expr } from '../types.js';
 import type { Duck } from '../io/duck.js';
 import { exprColumns, sqlDouble } from '../pipeline/expr.js';
-import { numInput, sqlId, sqlStr, stepsSql, strInput } from '../pipeline/sql.js';
+import { numInput, sqlId, sqlStr, stepsSql, strInput, compilePipelineSql } from '../pipeline/sql.js';
 import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
@@ -284,7 +284,6 @@ export async function fitPipeline(
 ): Promise<FittedPipeline> {
   const derivedNames = new Set(plan.derived.map((d) => d.name));
   // the training relation with derived columns computed
-  const { compilePipelineSql } = await import('../pipeline/sql.js');
   const dsql = compilePipelineSql({ inputs: plan.inputs, derived: plan.derived, features: [], outputNames: [] }).derived;
   const rel = dsql.length ? `(SELECT *, ${dsql.map((d) => `${d.sql} AS ${sqlId(d.name)}`).join(', ')} FROM ${trainRel})` : trainRel;
   const numX = (input: string) => (derivedNames.has(input) ? sqlId(input) : numInput(input));

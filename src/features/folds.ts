@@ -15,6 +15,7 @@ import { foldLayout, sharedMatrixFolds, type FoldData, type FoldLayout, type Fol
 import { pipelineSelect } from '../pipeline/sql.js';
 import { prepareBuild, stageSource } from './builds.js';
 import { fitPipeline } from './fit.js';
+import { openDuck, readDoubleVector } from '../io/duck.js';
 
 export type RefitFolds = { source: FoldSource; reason?: undefined } | { source?: undefined; reason: string };
 
@@ -34,7 +35,6 @@ export async function refitFolds(ws: Workspace, build: FeatureBuild, rowIds: Flo
   if (inp.hash !== build.hash) return { reason: `${inp.spec.file} or its data changed since ${build.name}@${build.version} was built` };
   if (build.pipeline.features.some((f) => f.kind === 'index' && f.unknown === 'skip')) return { reason: 'a string_index with handle_invalid: skip drops rows, which per-fold state would change from fold to fold' };
   const n = layout.order.length;
-  const { openDuck } = await import('../io/duck.js');
   const duck = await openDuck();
   try {
     const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
@@ -78,7 +78,6 @@ export async function refitFolds(ws: Workspace, build: FeatureBuild, rowIds: Flo
 
 /** Streams `sql` (__pos, then p DOUBLE outputs) into a shared row-major n × p matrix at row __pos. */
 async function transformInto(duck: Duck, sql: string, n: number, p: number): Promise<Float64Array> {
-  const { readDoubleVector } = await import('../io/duck.js');
   const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
   const result = await duck.conn.stream(sql);
   let pos = new Float64Array(0);

@@ -3,11 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dataError, notFound, usageError } from '../errors.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { sqlIdent, sqlString, withDuck } from '../io/duck.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { crashPoint } from '../io/faults.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
-import { stratifiedSplit } from '../ml/rng.js';
+import { stratifiedSplit } from '../ml/splits.js';
 import type { Holdout } from '../types.js';
 import { hashValue } from '../util/hash.js';
 import type { Workspace } from '../workspace.js';
@@ -83,7 +83,7 @@ export async function createHoldout(ws: Workspace, datasetRef: string, o: Holdou
   }
   const holdout: Holdout = { ...base, hash: holdoutHash(ds.dataSha256, testRows), nTest: testRows.length, nTrain: ds.rows - testRows.length, testRows };
   const path = holdoutPath(ws, holdout.hash);
-  return withLock(ws.registryDir, { wait: o.wait, command: `holdout create ${datasetRef}` }, () => {
+  return locked(ws, o.wait, `holdout create ${datasetRef}`, () => {
     const existing = existsSync(path);
     if (!existing) writeJsonAtomic(path, holdout);
     crashPoint('holdout-commit');

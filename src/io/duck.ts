@@ -4,8 +4,7 @@
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 
-export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-export const sqlIdent = (s: string): string => `"${s.replace(/"/g, '""')}"`;
+export { sqlIdent, sqlString } from '../util/sql-quote.js';
 
 export interface Duck {
   instance: DuckDBInstance;

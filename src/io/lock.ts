@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { createExclusive, tempPathFor } from './atomic.js';
 import { onInterrupt } from './interrupt.js';
 import { busyError } from '../errors.js';
+import type { Workspace } from '../workspace.js';
 
 export interface LockInfo {
   pid: number;
@@ -167,6 +168,14 @@ export async function withLock<T>(dir: string, opts: LockOptions, fn: () => Prom
   } finally {
     release();
   }
+}
+
+/**
+ * The workspace's writer lock (registry/.lock) around `fn`: every store and use case that writes takes it
+ * this way, with the command's --wait and a description of what holds it (shown to a waiting writer).
+ */
+export function locked<T>(ws: Pick<Workspace, 'registryDir'>, wait: number | undefined, command: string, fn: () => Promise<T> | T): Promise<T> {
+  return withLock(ws.registryDir, { wait: wait ?? 0, command }, fn);
 }
 
 /**

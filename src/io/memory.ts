@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { usageError, DictlError } from '../errors.js';
 import { WORKSPACE_FILE, type Workspace } from '../workspace.js';
 import { setDuckDefaults } from './duck.js';
+import { pidAlive } from './lock.js';
 
 export interface MemoryBudget {
   /** bytes */
@@ -50,20 +51,11 @@ function workspaceDefault(ws: Workspace): string | undefined {
 
 export const spillRoot = (ws: Workspace) => join(ws.root, '.dictl-spill');
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 function removeStaleSpill(root: string): void {
   if (!existsSync(root)) return;
   for (const d of readdirSync(root)) {
     const pid = Number(/^(\d+)-/.exec(d)?.[1]);
-    if (pid && pid !== process.pid && !alive(pid)) rmSync(join(root, d), { recursive: true, force: true });
+    if (pid && pid !== process.pid && !pidAlive(pid)) rmSync(join(root, d), { recursive: true, force: true });
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * The minimiser thread of out-of-core training (src/ml/chunked.ts). It runs the ordinary synchronous
+ * The minimiser thread of out-of-core training (src/ops/train-out-of-core.ts). It runs the ordinary synchronous
  * L-BFGS / OWL-QN of optim.ts; each objective evaluation hands θ to the main thread through shared
  * memory and blocks until the main thread has streamed one full pass over the feature build and
  * written back the objective and gradient.

@@ -6,7 +6,7 @@
 import type { CvTrial } from '../types.js';
 import { METRIC_HIGHER_BETTER, type Metric } from './fit.js';
 import type { Penalty } from './logistic.js';
-import { makeRng } from './rng.js';
+import { makeRng } from './splits.js';
 
 export type TrialParams = { C: number; penalty: Penalty; l1_ratio?: number };
 

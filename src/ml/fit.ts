@@ -5,7 +5,7 @@
  */
 import { fitLinear } from './linear.js';
 import { fitLogistic, type LinearFit, type Penalty } from './logistic.js';
-import { accuracy, accuracyMulti, logLoss, logLossMulti, mae, precisionRecallF1, r2, rmse, rocAuc } from './metrics.js';
+import { GREATER_IS_BETTER, accuracy, accuracyMulti, logLoss, logLossMulti, mae, precisionRecallF1, r2, rmse, rocAuc } from './metrics.js';
 import { predict, type Task } from './predict.js';
 
 export type Metric = 'auc' | 'logloss' | 'f1' | 'accuracy' | 'rmse' | 'mae' | 'r2';
@@ -27,8 +27,8 @@ export interface FitSpec extends FitParams {
   threshold: number;
 }
 
-/** Higher is better for these metrics; lower for the others. */
-export const METRIC_HIGHER_BETTER: Record<Metric, boolean> = { auc: true, f1: true, accuracy: true, r2: true, logloss: false, rmse: false, mae: false };
+/** Higher is better for these metrics; lower for the others (the metrics module's directions). */
+export const METRIC_HIGHER_BETTER: Readonly<Record<Metric, boolean>> = GREATER_IS_BETTER as Record<Metric, boolean>;
 
 export function sampleWeights(y: Float64Array, n: number, spec: FitSpec): Float64Array | undefined {
   if (!spec.classWeight || spec.task === 'regression') return undefined;

@@ -9,6 +9,24 @@
  * Degenerate inputs (one class present for AUC, empty arrays) return NaN rather than throwing.
  */
 
+/**
+ * The direction of every metric dictl reports: true = greater is better. The one place it is said;
+ * the gate, evaluate's comparisons and the tuning/CV selection read it from here.
+ */
+export const GREATER_IS_BETTER: Readonly<Record<string, boolean>> = {
+  auc: true,
+  pr_auc: true,
+  accuracy: true,
+  precision: true,
+  recall: true,
+  f1: true,
+  r2: true,
+  logloss: false,
+  brier: false,
+  rmse: false,
+  mae: false,
+};
+
 export interface Confusion {
   tp: number;
   fp: number;

@@ -3,6 +3,7 @@
  * binary → σ(x·w + b) = P(positive); multiclass → softmax over K linear scores (row-major n×K);
  * regression → x·w + b.
  */
+import { sigmoid } from '../stats/sigmoid.js';
 
 /** segmentation: an unsupervised family (k-means) — no label, a segment per row */
 export type Task = 'binary' | 'multiclass' | 'regression' | 'segmentation';
@@ -14,12 +15,7 @@ export interface LinearModel {
   intercept: number[] | Float64Array;
 }
 
-/** Numerically stable logistic function. */
-export function sigmoid(z: number): number {
-  if (z >= 0) return 1 / (1 + Math.exp(-z));
-  const e = Math.exp(z);
-  return e / (1 + e);
-}
+export { sigmoid };
 
 /** Linear scores: n × K row-major (K = coef.length). */
 export function linearScores(model: LinearModel, X: Float64Array, n: number, p: number): Float64Array {

@@ -10,7 +10,7 @@ import { bestTrial, chainTrials, meanSd, trialRecord, type TrialParams } from '.
 import { fitSpec, scoreFit, type FitSpec, type Metric } from './fit.js';
 import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from './folds.js';
 import { setSolverThreads } from './parallel.js';
-import { stratifiedKFold } from './rng.js';
+import { stratifiedKFold } from './splits.js';
 
 /** Progress of a search: after each fit, and before each fold's preparation (step 'fold'). */
 export interface SearchProgress {

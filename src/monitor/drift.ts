@@ -10,7 +10,8 @@
  */
 import { fmtP } from '../ui/format.js';
 import { usageError } from '../errors.js';
-import { chiSquareP } from '../explore/stats.js';
+import { chiSquareP, ksPValue, ksStatistic } from '../stats/tests.js';
+import { quantileSorted } from '../stats/quantile.js';
 
 export const NULL_CAT = '__null__';
 
@@ -88,15 +89,6 @@ function toNum(v: unknown): number | null {
   return Number.isFinite(x) ? x : null;
 }
 
-/** Linear-interpolated quantile of a sorted array (type 7, as numpy's default). */
-export function quantileSorted(sorted: number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const h = (sorted.length - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(sorted.length - 1, lo + 1);
-  return sorted[lo] + (h - lo) * (sorted[hi] - sorted[lo]);
-}
-
 export function binIndex(edges: number[], x: number): number {
   let lo = 0;
   let hi = edges.length;
@@ -164,38 +156,6 @@ export function psi(expected: number[], actual: number[], eps = 1e-4): number {
     out += (a - e) * Math.log(a / e);
   }
   return out;
-}
-
-/** Two-sample KS statistic D = sup |F_a − F_b| for sorted samples. */
-export function ksStatistic(a: number[], b: number[]): number {
-  let i = 0;
-  let j = 0;
-  let d = 0;
-  while (i < a.length && j < b.length) {
-    const x = Math.min(a[i], b[j]);
-    while (i < a.length && a[i] <= x) i++;
-    while (j < b.length && b[j] <= x) j++;
-    d = Math.max(d, Math.abs(i / a.length - j / b.length));
-  }
-  return d;
-}
-
-/** Asymptotic p-value of the two-sample KS test (Numerical Recipes' Kolmogorov Q with small-n correction). */
-export function ksPValue(d: number, n1: number, n2: number): number {
-  if (n1 === 0 || n2 === 0) return 1;
-  const ne = (n1 * n2) / (n1 + n2);
-  const sq = Math.sqrt(ne);
-  const lambda = (sq + 0.12 + 0.11 / sq) * d;
-  if (lambda < 1e-3) return 1;
-  let sum = 0;
-  let sign = 1;
-  for (let k = 1; k <= 100; k++) {
-    const term = sign * Math.exp(-2 * k * k * lambda * lambda);
-    sum += term;
-    if (Math.abs(term) < 1e-12) break;
-    sign = -sign;
-  }
-  return Math.min(1, Math.max(0, 2 * sum));
 }
 
 /** Survival function of the chi-square distribution (the regularised gamma lives with the other test statistics). */

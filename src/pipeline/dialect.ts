@@ -9,6 +9,7 @@
  * control character is therefore spelled as a concatenation with chr(n), which reads the same in
  * every Spark configuration.
  */
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 
 export type DialectName = 'duckdb' | 'spark';
 export const DIALECTS: readonly DialectName[] = ['duckdb', 'spark'];
@@ -40,8 +41,8 @@ function doubleText(v: number, inf: string): string {
 
 export const duckdb: SqlDialect = {
   name: 'duckdb',
-  id: (s) => `"${s.replace(/"/g, '""')}"`,
-  str: (s) => `'${s.replace(/'/g, "''")}'`,
+  id: sqlIdent,
+  str: sqlString,
   // a bare 0.1 would be DECIMAL in DuckDB
   dbl: (v) => `'${doubleText(v, 'inf')}'::DOUBLE`,
   int: (n) => `${n}.0::DOUBLE`,

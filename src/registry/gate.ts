@@ -11,6 +11,7 @@
  *    when the champion is required.
  */
 import { usageError } from '../errors.js';
+import { GREATER_IS_BETTER } from '../ml/metrics.js';
 
 export type GateOp = '>=' | '>' | '<=' | '<';
 
@@ -45,20 +46,8 @@ export interface GateResult {
   notices: string[];
 }
 
-/** Direction per metric: true = greater is better. */
-export const METRICS: Record<string, boolean> = {
-  auc: true,
-  pr_auc: true,
-  accuracy: true,
-  precision: true,
-  recall: true,
-  f1: true,
-  r2: true,
-  logloss: false,
-  brier: false,
-  rmse: false,
-  mae: false,
-};
+/** Direction per metric (true = greater is better), from the metrics module. */
+export const METRICS: Readonly<Record<string, boolean>> = GREATER_IS_BETTER;
 
 const SYNONYMS: Record<string, string> = {
   roc_auc: 'auc',

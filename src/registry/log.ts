@@ -1,7 +1,7 @@
 /** The audit trail, filtered for `dictl registry log`. Read-only. */
 import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { readAudit, type AuditEntry } from './audit.js';
+import { readAudit, type AuditEntry } from '../io/audit.js';
 
 export interface LogQuery {
   /** subject starts with this (a model or dataset name, or a full ref like churn-model@3) */

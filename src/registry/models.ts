@@ -16,13 +16,13 @@ import { join } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { commitDir, createExclusive, dropStaging, stagingDirFor, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { familyOf, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
 import type { ModelVersion } from '../types.js';
 import { stableStringify } from '../util/json.js';
 import { formatRef, parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, defaultActor } from './audit.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
 
 /** Alias names with a built-in meaning that cannot be set as aliases. */
 export const RESERVED_ALIASES = new Set(['latest']);
@@ -171,7 +171,7 @@ export async function registerModel(
   // a segmentation of an unsupervised feature set fitted on all rows has no holdout
   if ((!draft.lineage?.holdout && draft.task !== 'segmentation') || !draft.lineage?.featureSet) throw dataError('model draft has no lineage (feature set and holdout)');
   const actor = opts.actor ?? defaultActor();
-  return withLock(ws.registryDir, { wait: opts.wait, command: opts.command ?? `model register ${name}` }, () => {
+  return locked(ws, opts.wait, opts.command ?? `model register ${name}`, () => {
     const version = allocateVersion(ws, name);
     const model = { ...draft, version } as ModelVersion;
     const finalDir = versionDir(ws, name, version);
@@ -236,7 +236,7 @@ export async function setAlias(
   opts: { wait?: number; actor?: string; reason?: string } = {},
 ): Promise<AliasResult> {
   checkAliasName(alias);
-  return withLock(ws.registryDir, { wait: opts.wait, command: `model alias ${refText} ${alias}` }, () => {
+  return locked(ws, opts.wait, `model alias ${refText} ${alias}`, () => {
     const r = resolveModel(ws, refText);
     if (r.archived) throw usageError(`${r.ref} is archived; an alias cannot point at it`, `pick another version: dictl model list ${r.model.name}`);
     const prev = writeAliasUnlocked(ws, r.model.name, alias, r.model.version);
@@ -249,7 +249,7 @@ export async function setAlias(
 export async function removeAlias(ws: Workspace, name: string, alias: string, opts: { wait?: number; actor?: string; reason?: string } = {}): Promise<AliasResult> {
   validateName('model', name);
   checkAliasName(alias);
-  return withLock(ws.registryDir, { wait: opts.wait, command: `model alias ${name} --remove ${alias}` }, () => {
+  return locked(ws, opts.wait, `model alias ${name} --remove ${alias}`, () => {
     const prev = readAliases(ws, name)[alias];
     if (prev === undefined) throw notFound(`model "${name}" has no alias "${alias}"`, `see: dictl model show ${name}`);
     rmSync(join(aliasesDir(ws, name), alias), { force: true });
@@ -271,7 +271,7 @@ export async function archiveModel(
   opts: { wait?: number; actor?: string; reason?: string; restore?: boolean } = {},
 ): Promise<ArchiveResult> {
   parseRef('model', refText); // bad names fail before the lock
-  return withLock(ws.registryDir, { wait: opts.wait, command: `model archive ${refText}` }, () => {
+  return locked(ws, opts.wait, `model archive ${refText}`, () => {
     const r = resolveModel(ws, refText);
     const { name, version } = r.model;
     if (opts.restore) {

@@ -7,18 +7,19 @@
  * which readers skip. Case ids are content hashes, so re-scoring the same event does not queue it twice.
  * Resolutions are written under the workspace lock (one resolution per case).
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound, usageError, busyError } from '../errors.js';
-import { withLock } from '../io/lock.js';
-import { classNames } from '../features/label.js';
-import { appendAudit } from '../registry/audit.js';
+import { locked } from '../io/lock.js';
+import { classNames } from '../labels.js';
+import { appendAudit } from '../io/audit.js';
 import { readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import type { Band } from '../decide/policy.js';
+import type { Band } from '../types.js';
 import type { Reason } from '../explain/explainer.js';
+import { readLog } from '../io/ndjson.js';
 
 export interface ReviewCase {
   id: string;
@@ -77,21 +78,6 @@ export function appendLines(path: string, lines: string[]): void {
   }
 }
 
-/** Every parseable line of an NDJSON log (a torn last line is skipped). */
-export function readLines<T>(path: string): T[] {
-  if (!existsSync(path)) return [];
-  const out: T[] = [];
-  for (const line of readFileSync(path, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as T);
-    } catch {
-      /* torn last line */
-    }
-  }
-  return out;
-}
-
 /** A destination for review cases: the workspace file store, or a Redis stream (see redis.ts). */
 export interface ReviewSink {
   add(cases: ReviewCase[]): Promise<void>;
@@ -125,10 +111,10 @@ export interface CaseWithResolution extends ReviewCase {
 /** All cases of a model (first occurrence of each id), with their resolution if any. */
 export function readCases(ws: Workspace, model: string): CaseWithResolution[] {
   const res = new Map<string, Resolution>();
-  for (const r of readLines<Resolution>(resolutionsPath(ws, model))) if (!res.has(r.id)) res.set(r.id, r);
+  for (const r of readLog<Resolution>(resolutionsPath(ws, model))) if (!res.has(r.id)) res.set(r.id, r);
   const seen = new Set<string>();
   const out: CaseWithResolution[] = [];
-  for (const c of readLines<ReviewCase>(queuePath(ws, model))) {
+  for (const c of readLog<ReviewCase>(queuePath(ws, model))) {
     if (seen.has(c.id)) continue;
     seen.add(c.id);
     const r = res.get(c.id);
@@ -190,7 +176,7 @@ export async function resolveReview(ws: Workspace, id: string, o: { label: strin
   if (!/^rv-[0-9a-f]{16}$/.test(id)) throw usageError(`"${id}" is not a review case id`, 'ids look like rv-0123456789abcdef; see: dictl review list');
   if (o.label !== 'yes' && o.label !== 'no') throw usageError(`--label must be yes or no, got "${o.label}"`);
   if (!EMAIL_RE.test(o.by)) throw usageError(`--by must be an email address, got "${o.by}"`);
-  return withLock(ws.registryDir, { wait: o.wait, command: `review resolve ${id}` }, () => {
+  return locked(ws, o.wait, `review resolve ${id}`, () => {
     for (const m of reviewModels(ws)) {
       const c = readCases(ws, m).find((x) => x.id === id);
       if (!c) continue;
@@ -209,7 +195,7 @@ export async function resolveReview(ws: Workspace, id: string, o: { label: strin
 /** Resolves many cases in one lock (used by tests and bulk imports). */
 export async function resolveMany(ws: Workspace, items: { id: string; label: 'yes' | 'no' }[], by: string, o: { wait?: number } = {}): Promise<number> {
   if (!EMAIL_RE.test(by)) throw usageError(`--by must be an email address, got "${by}"`);
-  return withLock(ws.registryDir, { wait: o.wait, command: 'review resolve (bulk)' }, () => {
+  return locked(ws, o.wait, 'review resolve (bulk)', () => {
     let n = 0;
     const at = new Date().toISOString();
     for (const m of reviewModels(ws)) {

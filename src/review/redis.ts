@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { dataError, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
-import { appendAudit } from '../registry/audit.js';
+import { locked } from '../io/lock.js';
+import { appendAudit } from '../io/audit.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { fileReviewSink, modelReviewsDir, readCases, type ReviewCase } from './queue.js';
@@ -99,7 +99,7 @@ export async function syncFromRedis(ws: Workspace, url: string, model: string, o
   validateName('model', model);
   const client = await connectRedis(url);
   try {
-    return await withLock(ws.registryDir, { wait: o.wait, command: `review sync ${model}` }, async () => {
+    return await locked(ws, o.wait, `review sync ${model}`, async () => {
       const key = reviewStreamKey(model);
       const r = await copyNewEntries<ReviewCase>(client, {
         key,

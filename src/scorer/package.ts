@@ -11,11 +11,11 @@ import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARK
 import { crashPoint } from '../io/faults.js';
 import { pidAlive, withLock, writableDir } from '../io/lock.js';
 import { checkOutputPath } from '../io/outputs.js';
-import { appendAudit } from '../registry/audit.js';
+import { appendAudit } from '../io/audit.js';
 import { usageError, dataError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { classNames, exportOnnx, ONNX_OPSET } from '../onnx/export.js';
+import { classNames, exportOnnx, ONNX_OPSET } from '../ml/families/onnx-export.js';
 import { sha256 } from '../util/hash.js';
 import { stableStringify } from '../util/json.js';
 import { avroSchemaForInputs } from './avro.js';
@@ -265,7 +265,7 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
     decisionPolicy = policyForPackage(ws, model.name);
   }
   // build (and validate) everything before taking the lock or writing anything
-  const { explainSpecFor } = await import('../explain/background.js');
+  const { explainSpecFor } = await import('../ops/explain-background.js');
   const explain = await explainSpecFor(ws, model);
   const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
   const outAbs = checkOutputPath(ws, out, { flag: '--out', kind: 'dir' });

@@ -1,5 +1,7 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../../src/base.js';
+import { policyHistory } from '../../../src/decide/store.js';
+import { renderTable } from '../../../src/ui/table.js';
 
 export default class PolicyHistory extends DictlCommand {
   static override summary = 'Every version of a model\'s decision policy, with who changed it, when and why.';
@@ -8,8 +10,6 @@ export default class PolicyHistory extends DictlCommand {
 
   async run() {
     const { args } = await this.parseCommand(PolicyHistory);
-    const { policyHistory } = await import('../../../src/decide/store.js');
-    const { renderTable } = await import('../../../src/ui/table.js');
     return this.emit(policyHistory(this.workspace, args.model), (h) =>
       renderTable(
         ['policy', 'when', 'by', 'source', 'autonomy', 'act above', 'review band', 'owner', 'reason'],

@@ -1,4 +1,6 @@
 import { DictlCommand } from '../../../src/base.js';
+import { listPolicies } from '../../../src/decide/store.js';
+import { renderTable } from '../../../src/ui/table.js';
 
 export default class PolicyList extends DictlCommand {
   static override summary = 'List models with a decision policy and their current version.';
@@ -6,8 +8,6 @@ export default class PolicyList extends DictlCommand {
 
   async run() {
     await this.parseCommand(PolicyList);
-    const { listPolicies } = await import('../../../src/decide/store.js');
-    const { renderTable } = await import('../../../src/ui/table.js');
     const policies = listPolicies(this.workspace);
     return this.emit({ policies }, (r) =>
       r.policies.length === 0

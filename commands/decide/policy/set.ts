@@ -1,6 +1,10 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
+import { setPolicy, specFromFile } from '../../../src/decide/store.js';
+import { parseBand } from '../../../src/decide/policy.js';
+import { renderPolicy } from '../../../src/decide/render.js';
+import { repackageNotice } from '../../../src/decide/stale.js';
 
 /** "3=outreach" items → {"3": "outreach"} */
 function parseSegmentActions(items: string[]): Record<string, string> {
@@ -45,9 +49,6 @@ export default class PolicySet extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(PolicySet);
-    const { setPolicy, specFromFile } = await import('../../../src/decide/store.js');
-    const { parseBand } = await import('../../../src/decide/policy.js');
-    const { renderPolicy } = await import('../../../src/decide/render.js');
     const num = (name: string, v: string) => {
       const x = Number(v);
       if (v.trim() === '' || !Number.isFinite(x)) throw usageError(`--${name} must be a number, got "${v}"`);
@@ -74,7 +75,6 @@ export default class PolicySet extends DictlCommand {
       };
     }
     const p = await setPolicy(this.workspace, args.model, spec, { wait: flags.wait, source: flags.file ? 'file' : 'set', reason: flags.note });
-    const { repackageNotice } = await import('../../../src/decide/stale.js');
     return this.emit(p, (x) => `${renderPolicy(x)}\n${repackageNotice(x.model, x.version)}`);
   }
 }

@@ -1,5 +1,7 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../../src/base.js';
+import { resolvePolicy } from '../../../src/decide/store.js';
+import { renderPolicy } from '../../../src/decide/render.js';
 
 export default class PolicyShow extends DictlCommand {
   static override summary = 'Show the current (or a given) decision policy version of a model.';
@@ -8,8 +10,6 @@ export default class PolicyShow extends DictlCommand {
 
   async run() {
     const { args } = await this.parseCommand(PolicyShow);
-    const { resolvePolicy } = await import('../../../src/decide/store.js');
-    const { renderPolicy } = await import('../../../src/decide/render.js');
     return this.emit(resolvePolicy(this.workspace, args.ref, (m) => this.progress.warn(m)), (p) => renderPolicy(p));
   }
 }

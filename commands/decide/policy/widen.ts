@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
+import { widenPolicy } from '../../../src/ops/earned.js';
+import { renderPolicy, renderTrust } from '../../../src/decide/render.js';
 
 export default class PolicyWiden extends DictlCommand {
   static override summary = 'Narrow the review band (widen autonomy) where reviewed cases show the model agrees with humans, as a new policy version with the evidence.';
@@ -20,8 +22,6 @@ export default class PolicyWiden extends DictlCommand {
     const confidence = Number(flags.confidence);
     if (!(target > 0 && target < 1)) throw usageError(`--target must be between 0 and 1, got "${flags.target}"`);
     if (!(confidence > 0 && confidence < 1)) throw usageError(`--confidence must be between 0 and 1, got "${flags.confidence}"`);
-    const { widenPolicy } = await import('../../../src/decide/earned.js');
-    const { renderPolicy, renderTrust } = await import('../../../src/decide/render.js');
     const r = await widenPolicy(this.workspace, args.model, { target, confidence, wait: flags.wait, actor: flags.actor });
     return this.emitVerdict(r, r.applied, `no change: ${r.trust.reason}`, (x) => (x.applied ? `${renderTrust(x.trust)}\n\nApplied:\n${renderPolicy(x.policy!)}` : renderTrust(x.trust)));
   }

@@ -53,7 +53,7 @@ export async function asDataErrors<T>(names: string[], fn: () => Promise<T>): Pr
   }
 }
 
-/** The family's part of a model record from a fitted engine model (shared with out-of-core training, src/ml/chunked-gbdt.ts). */
+/** The family's part of a model record from a fitted engine model (shared with out-of-core training, src/ops/train-out-of-core-gbdt.ts). */
 export function gbdtFamilyFit(model: GbdtModel, gp: GbdtParams, names: string[], categorical: Uint8Array): FamilyFit {
   // leaf values as float32 (see the header): what the packaged graph adds up
   for (const t of model.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);

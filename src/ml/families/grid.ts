@@ -8,7 +8,7 @@
 import { parseGrid, sampleTrials, trialRecord, type TrialParams } from '../cv.js';
 import type { Penalty } from '../logistic.js';
 import type { Task } from '../predict.js';
-import { makeRng } from '../rng.js';
+import { makeRng } from '../splits.js';
 import { getFamily } from './index.js';
 import type { HyperParams, ModelFamily, ParamValue } from './types.js';
 

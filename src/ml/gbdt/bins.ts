@@ -5,7 +5,7 @@
  * scoring and in onnxruntime. A categorical feature's bin is its code. Missing values go to bin 255.
  */
 import { GbdtInputError } from './errors.js';
-import { makeRng } from '../rng.js';
+import { makeRng } from '../splits.js';
 
 export const MISSING_BIN = 255;
 /** the largest float32: the threshold of a split that sends every present value left and missing right */

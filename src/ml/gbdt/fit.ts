@@ -4,11 +4,11 @@
  * validation part of the training rows.
  */
 import { availableParallelism } from 'node:os';
-import { makeRng, randomSplit, stratifiedSplit, type Rng } from '../rng.js';
+import { makeRng, randomSplit, stratifiedSplit, type Rng } from '../splits.js';
 import { binMatrix, fitBins, MISSING_BIN, type BinMapper } from './bins.js';
 import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';
-import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './index.js';
+import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './types.js';
 import { marginsToPrediction } from './predict.js';
 import { HistBuilder } from './threads.js';
 

@@ -20,7 +20,7 @@
  */
 import { F32_MAX } from './bins.js';
 import type { AttrValue, GraphBuilder, TensorRef } from '../../onnx/builder.js';
-import type { GbdtModel } from './index.js';
+import type { GbdtModel } from './types.js';
 
 export interface OnnxTreeEnsemble {
   opType: 'TreeEnsembleClassifier' | 'TreeEnsembleRegressor';

@@ -1,5 +1,5 @@
 /** Hyper-parameters of the boosting engine: defaults, validation and the search space for random trials. */
-import type { GbdtLoss, GbdtParams } from './index.js';
+import type { GbdtLoss, GbdtParams } from './types.js';
 
 /**
  * Defaults chosen so that a plain fit reaches the holdout AUC of the better of scikit-learn HGB

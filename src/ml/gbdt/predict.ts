@@ -1,5 +1,5 @@
 /** Scoring a fitted model: raw margins per tree slot, then probabilities or values. */
-import type { GbdtModel, GbdtTree } from './index.js';
+import type { GbdtModel, GbdtTree } from './types.js';
 
 /** A tree in typed arrays for scoring; categorical nodes keep a 0/1 table over codes. */
 export interface Compiled {

@@ -4,7 +4,7 @@
  * on (shapes, node links pointing forward so every path ends at a leaf, features in range) and
  * throws a RangeError naming the first fault.
  */
-import type { GbdtModel, GbdtTree } from './index.js';
+import type { GbdtModel, GbdtTree } from './types.js';
 import { validateGbdtParams } from './params.js';
 
 function treeJSON(t: GbdtTree): GbdtTree {

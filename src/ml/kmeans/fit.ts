@@ -12,7 +12,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { dataError, usageError } from '../../errors.js';
-import { makeRng, type Rng } from '../rng.js';
+import { makeRng, type Rng } from '../splits.js';
 import { blockRowsFor, blockSums, CMD_ASSIGN, CMD_FINAL, CMD_KPP, MODE_BOUNDS, MODE_FULL, MODE_KPP, type KState } from './kernels.js';
 import { makeRunner, type BlockRunner } from './pool.js';
 

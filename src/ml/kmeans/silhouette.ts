@@ -7,7 +7,7 @@
  * ascending row order, as scikit-learn's do.
  */
 import { dataError } from '../../errors.js';
-import { makeRng, shuffle } from '../rng.js';
+import { makeRng, shuffle } from '../splits.js';
 
 export function silhouetteSamples(X: Float64Array, n: number, p: number, labels: ArrayLike<number>): Float64Array {
   // relabel to 0..L-1 in sorted label order (LabelEncoder)

@@ -6,17 +6,17 @@
  * search (warm-start chains, fits on row blocks over all cores); every other trial is fitted fold by
  * fold here through its family (the trees use both cores inside each fit).
  */
-import type { Matrix } from '../../features/builds.js';
-import { openBuildFolds } from '../../features/folds.js';
-import type { CvResult, CvTrial, FeatureBuild } from '../../types.js';
-import type { Workspace } from '../../workspace.js';
-import { bestTrial, meanSd, type TrialParams } from '../cv.js';
-import { metricValue, type FitSpec, type Metric } from '../fit.js';
-import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from '../folds.js';
-import { assignFolds, searchFolds, type SearchProgress, type TuneResult } from '../tune.js';
-import type { FamilyTrial } from './grid.js';
-import { getFamily, link } from './index.js';
-import type { TrainingData } from './types.js';
+import type { Matrix } from '../features/builds.js';
+import { openBuildFolds } from '../features/folds.js';
+import type { CvResult, CvTrial, FeatureBuild } from '../types.js';
+import type { Workspace } from '../workspace.js';
+import { bestTrial, meanSd, type TrialParams } from '../ml/cv.js';
+import { metricValue, type FitSpec, type Metric } from '../ml/fit.js';
+import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from '../ml/folds.js';
+import { assignFolds, searchFolds, type SearchProgress, type TuneResult } from '../ml/tune.js';
+import type { FamilyTrial } from '../ml/families/grid.js';
+import { getFamily, link } from '../ml/families/index.js';
+import type { TrainingData } from '../ml/families/types.js';
 
 export interface FamilyCvOptions {
   folds: number;

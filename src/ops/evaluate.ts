@@ -3,43 +3,26 @@
  * model's feature build), stores the result as the version's evaluation.json (deterministic bytes: no
  * times; the time is in the audit log) and optionally compares with another model on the same holdout.
  */
-import { checkScoresPath, writeScores } from './scores-file.js';
+import { checkScoresPath, writeScores } from '../eval/scores-file.js';
 import { join } from 'node:path';
 import { dataError, usageError } from '../errors.js';
 import { resolveFeatureBuild, loadMatrix } from '../features/builds.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { withDuck, sqlString, sqlIdent } from '../io/duck.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { withLock, writableDir } from '../io/lock.js';
+import { writableDir, locked } from '../io/lock.js';
 import { outputWidth, predictModel, summarizeFamily, type FamilySummary } from '../ml/families/index.js';
-import { appendAudit } from '../registry/audit.js';
-import { METRICS } from '../registry/gate.js';
+import { appendAudit } from '../io/audit.js';
+import { GREATER_IS_BETTER } from '../ml/metrics.js';
 import { evaluationPath, resolveModel, type ResolvedModel } from '../registry/models.js';
-import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { compareMetrics, type MetricDiff } from './curves.js';
-import { scoreTables, segmentLabels, subset, type ScoreTables, type Task as ScoreTask } from './score.js';
-
-export interface SegmentResult {
-  value: string;
-  n: number;
-  positives?: number;
-  metrics: Record<string, number | null>;
-}
-
-/** registry/models/NAME/versions/N/evaluation.json */
-export interface Evaluation extends ScoreTables {
-  kind: 'evaluation';
-  model: string;
-  task: ModelVersion['task'];
-  holdout: string;
-  featureBuild: string;
-  featureHash: string;
-  dataset: string;
-  threshold: number;
-  label: ModelVersion['label'];
-  segments?: { column: string; groups: SegmentResult[] };
-}
+import { compareMetrics, type MetricDiff } from '../eval/curves.js';
+import { scoreTables, segmentLabels, subset, type Task as ScoreTask } from '../eval/score.js';
+import type { Evaluation, SegmentResult } from '../eval/evaluation.js';
+import { writeReport } from '../eval/report.js';
+import { explainHoldout } from './explain-holdout.js';
+import { explanationSection } from '../explain/report.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface EvaluateResult {
   evaluation: Evaluation;
@@ -62,7 +45,7 @@ export interface EvaluateOptions {
   scores?: string;
   wait?: number;
   actor?: string;
-  progress?: (msg: string) => void;
+  progress?: Progress;
 }
 
 interface Scored {
@@ -76,7 +59,7 @@ interface Scored {
 }
 
 /** Loads the holdout matrix of a model's feature build and scores it (no writes). */
-export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m: string) => void): Promise<Scored> {
+export async function scoreHoldout(ws: Workspace, refText: string, progress?: Progress): Promise<Scored> {
   const resolved = resolveModel(ws, refText);
   const m = resolved.model;
   if (m.task === 'segmentation') throw usageError(`${resolved.ref} is a segmentation (k-means): it has no label to score on a holdout`, `see its segments: dictl model show ${resolved.ref}`);
@@ -88,7 +71,7 @@ export async function scoreHoldout(ws: Workspace, refText: string, progress?: (m
     throw dataError(`feature build ${fsRef} has hash ${fb.build.hash.slice(0, 12)}, but ${resolved.ref} was trained on ${m.lineage.featureSet.hash.slice(0, 12)}`, 'run: dictl doctor');
   if (fb.build.holdout !== m.lineage.holdout)
     throw dataError(`feature build ${fsRef} uses holdout ${(fb.build.holdout ?? 'none').slice(0, 12)}, but ${resolved.ref} names ${holdout.slice(0, 12)}`, 'run: dictl doctor');
-  progress?.(`Scoring the holdout of ${resolved.ref}`);
+  progress?.phase(`Scoring the holdout of ${resolved.ref}`);
   const mat = await loadMatrix(fb.parquetPath, 'test');
   if (mat.n === 0) throw dataError(`the holdout of ${fsRef} has no rows`, 'check the holdout: dictl holdout show HASH');
   if (mat.names.length !== m.featureNames.length || mat.names.some((nm, j) => nm !== m.featureNames[j]))
@@ -127,7 +110,7 @@ async function columnValues(ws: Workspace, datasetRef: string, column: string, r
 }
 
 /** The greater-is-better direction of every metric, for comparisons. */
-export const DIRECTIONS: Record<string, boolean> = { ...METRICS };
+export const DIRECTIONS: Readonly<Record<string, boolean>> = GREATER_IS_BETTER;
 
 export async function evaluateModel(ws: Workspace, refText: string, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
   if (opts.scores) checkScoresPath(opts.scores); // a bad path fails before any work
@@ -135,7 +118,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   const ev = cand.evaluation;
 
   if (opts.by) {
-    opts.progress?.(`Segmenting by ${opts.by}`);
+    opts.progress?.phase(`Segmenting by ${opts.by}`);
     const values = await columnValues(ws, cand.resolved.model.lineage.dataset, opts.by, cand.rows);
     const labels = segmentLabels(values);
     const groups = new Map<string, number[]>();
@@ -169,7 +152,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);
   const record = writableDir(ws.registryDir);
-  if (record) await withLock(ws.registryDir, { wait: opts.wait, command: `evaluate ${refText}` }, () => {
+  if (record) await locked(ws, opts.wait, `evaluate ${refText}`, () => {
     writeJsonAtomic(stored, ev);
     appendAudit(ws, {
       action: 'model.evaluate',
@@ -182,11 +165,8 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
   const result: EvaluateResult = { evaluation: ev, family: summarizeFamily(cand.resolved.model), stored: record ? join(stored) : null };
   if (compare) result.compare = compare;
   if (opts.report) {
-    const { writeReport } = await import('./report.js');
-    const { explainHoldout } = await import('../explain/holdout.js');
-    opts.progress?.(`Explaining the holdout of ${cand.resolved.ref}`);
+    opts.progress?.phase(`Explaining the holdout of ${cand.resolved.ref}`);
     const g = await explainHoldout(ws, cand.resolved.model, cand.X, ev.n, (column) => columnValues(ws, cand.resolved.model.lineage.dataset, column, cand.rows));
-    const { explanationSection } = await import('../explain/report.js');
     if (g) result.explanation = { base: g.base, columns: g.columns };
     result.report = writeReport(opts.report, ev, compare?.baseline, compare?.diffs, cand.resolved.model, g ? explanationSection(g) : undefined);
   }

@@ -6,15 +6,15 @@
  * the model. Inertia and silhouette of every configuration are kept in the model record.
  */
 import { resolveDataset } from '../datasets/store.js';
-import { assertConsent } from '../datasets/policy.js';
+import { assertConsent } from '../datasets/consent.js';
 import { usageError } from '../errors.js';
 import { loadMatrix, type resolveFeatureBuild } from '../features/builds.js';
 import { registerModel } from '../registry/models.js';
 import type { ModelVersion, SegmentModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { kmeansFamily } from './families/kmeans.js';
-import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from './families/types.js';
-import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { kmeansFamily } from '../ml/families/kmeans.js';
+import { categoricalOutputs, type FamilyFit, type HyperParams, type TrainingData } from '../ml/families/types.js';
+import { trainResult, trainingLineage, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/families/training.js';
 import { availableParallelism } from 'node:os';
 
 export interface SegmentTrial {

@@ -8,7 +8,7 @@
  *  - linear: two passes accumulate the weighted means and the centred Gram matrix row by row in row
  *    order (LinearSums, linear.ts), the in-memory solver solves them: the same coefficients, bit for bit.
  *  - gbdt: the rows are binned in streaming passes into the uint8 matrix the boosting loop works on
- *    (chunked-gbdt.ts), 8× smaller than the doubles.
+ *    (train-out-of-core-gbdt.ts), 8× smaller than the doubles.
  * Same inputs → same batches in the same order → the same model bytes. The data checks run as one
  * DuckDB aggregate; training metrics come from one last pass that keeps only the labels and the
  * predictions.
@@ -16,7 +16,7 @@
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { resolveDataset } from '../datasets/store.js';
-import { assertConsent } from '../datasets/policy.js';
+import { assertConsent } from '../datasets/consent.js';
 import { DictlError, dataError, usageError } from '../errors.js';
 import { lockDown, resolveFeatureBuild } from '../features/builds.js';
 import type { Duck } from '../io/duck.js';
@@ -26,98 +26,34 @@ import { registerModel } from '../registry/models.js';
 import type { ConvergenceInfo, LabelSpec, ModelVersion } from '../types.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import type { ChunkedWorkerInit } from './chunked-worker.js';
-import { listNames } from './families/checks.js';
-import { defaultFamily, getFamily, predictModel } from './families/index.js';
-import type { LinearParams } from './families/linear.js';
-import { categoricalOutputs, type HyperParams } from './families/types.js';
-import { sampleWeights, solverName, type FitSpec } from './fit.js';
-import { binnedFitBytes, type GbdtParams } from './gbdt/index.js';
-import { LinearSums, solveLinear } from './linear.js';
-import { binaryObjective, multinomialObjective, penaltyStrengths } from './logistic.js';
-import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
-import { stopCause } from './diagnose.js';
-import type { MinimizeResult } from './optim.js';
-import { parseClassWeight, parseParamFlags, trainingLineage, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import type { ChunkedWorkerInit } from '../ml/chunked-worker.js';
+import { listNames } from '../ml/families/checks.js';
+import { defaultFamily, getFamily, predictModel } from '../ml/families/index.js';
+import type { LinearParams } from '../ml/families/linear.js';
+import { categoricalOutputs, type HyperParams } from '../ml/families/types.js';
+import { sampleWeights, solverName, type FitSpec } from '../ml/fit.js';
+import { binnedFitBytes, type GbdtParams } from '../ml/gbdt/index.js';
+import { LinearSums, solveLinear } from '../ml/linear.js';
+import { binaryObjective, multinomialObjective, penaltyStrengths } from '../ml/logistic.js';
+import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from '../ml/metrics.js';
+import { stopCause } from '../ml/diagnose.js';
+import type { MinimizeResult } from '../ml/optim.js';
+import { parseClassWeight, parseParamFlags, trainingLineage, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from '../ml/families/training.js';
+import { fitGbdtChunked } from './train-out-of-core-gbdt.js';
 import { workerScript } from '../util/worker-script.js';
-
-/** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
-export const BATCH_ROWS = 16_384;
-
-export interface MatrixShape {
-  parquetPath: string;
-  n: number;
-  p: number;
-  names: string[];
-}
+import { openDuck } from '../io/duck.js';
+import { BATCH_ROWS, forEachBatch, shapeOf, type MatrixShape } from '../io/training-batches.js';
 
 /** Bytes the in-memory trainer needs for an n × p build: the matrix, labels, row ids and predictions. */
 export const inMemoryBytes = (n: number, p: number) => n * (p + 3) * 8;
 
 
-async function shapeOf(duck: Duck, parquetPath: string): Promise<MatrixShape> {
-  const src = `read_parquet(${sqlStr(parquetPath)})`;
-  const cols = await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`);
-  const names = cols.map((c) => c.column_name).filter((c) => !c.startsWith('__'));
-  const n = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} WHERE __split = 'train'`))[0].n);
-  return { parquetPath, n, p: names.length, names };
-}
-
 async function openOn(parquetPath: string, budget?: MemoryBudget): Promise<Duck> {
-  const { openDuck } = await import('../io/duck.js');
   const duck = await openDuck();
   // the trainer's DuckDB only scans and aggregates: a small share, the rest is the fit's
   if (budget) await duck.run(`SET memory_limit = '${Math.floor(oocDuckBytes(budget) / 2 ** 20)}MiB'`);
   await lockDown(duck, [dirname(parquetPath)]);
   return duck;
-}
-
-/**
- * Streams the training rows in batches of BATCH_ROWS (the last one shorter): X row-major m × p, y.
- * `onRows(done)` after each batch.
- */
-export async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Array, y: Float64Array, m: number, first: number) => void | Promise<void>, onRows?: (done: number) => void, opts: { labelsOnly?: boolean } = {}): Promise<void> {
-  const { readDoubleVector } = await import('../io/duck.js');
-  const p = opts.labelsOnly ? 0 : s.p;
-  const X = new Float64Array(BATCH_ROWS * p);
-  const y = new Float64Array(BATCH_ROWS);
-  const cx = new Float64Array(2048 * p);
-  const cy = new Float64Array(2048);
-  const result = await duck.conn.stream(`SELECT __label::DOUBLE${s.names.slice(0, p).map((c) => `, ${sqlId(c)}::DOUBLE`).join('')} FROM read_parquet(${sqlStr(s.parquetPath)}) WHERE __split = 'train'`);
-  let fill = 0;
-  let done = 0;
-  const flush = async () => {
-    await onBatch(X, y, fill, done);
-    done += fill;
-    fill = 0;
-    onRows?.(done);
-  };
-  let next = result.fetchChunk();
-  for (;;) {
-    const chunk = await next;
-    if (!chunk || chunk.rowCount === 0) break;
-    const m = chunk.rowCount;
-    let big = cx;
-    let bigY = cy;
-    if (m > cy.length) {
-      big = new Float64Array(m * p);
-      bigY = new Float64Array(m);
-    }
-    readDoubleVector(chunk.getColumnVector(0), m, bigY, 0, 1);
-    for (let j = 0; j < p; j++) readDoubleVector(chunk.getColumnVector(j + 1), m, big, j, p);
-    // DuckDB fetches the next chunk while this one is summed
-    next = result.fetchChunk();
-    for (let i = 0; i < m; ) {
-      const take = Math.min(m - i, BATCH_ROWS - fill);
-      X.set(big.subarray(i * p, (i + take) * p), fill * p);
-      y.set(bigY.subarray(i, i + take), fill);
-      fill += take;
-      i += take;
-      if (fill === BATCH_ROWS) await flush();
-    }
-  }
-  if (fill > 0) await flush();
-  if (done !== s.n) throw new DictlError('internal', `read ${done} training rows from ${s.parquetPath}, expected ${s.n}`);
 }
 
 /**
@@ -161,7 +97,7 @@ async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: num
 }
 
 function workerPath(): string {
-  return workerScript(import.meta.url, 'chunked-worker.js');
+  return workerScript(import.meta.url, '../ml/chunked-worker.js');
 }
 
 export interface ChunkedFit {
@@ -391,7 +327,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
       };
     } else if (family.name === 'linear') fit = await fitLinearChunked(duck, s, lp!, progress);
     else {
-      const { fitGbdtChunked } = await import('./chunked-gbdt.js');
+      
       fit = await fitGbdtChunked(duck, s, { K, task, params: gbdt!.params, classWeight, categorical, seed: v.seed }, progress);
     }
     const tFit = performance.now();

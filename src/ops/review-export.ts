@@ -14,7 +14,13 @@ import type { Progress } from '../ui/progress.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { readCases, reviewModels } from './queue.js';
+import { readCases, reviewModels } from '../review/queue.js';
+import { readModelVersion } from '../registry/models.js';
+import { withStaging, stageRelation, commitStaged } from '../datasets/register.js';
+import { openDuck, sqlString } from '../io/duck.js';
+import { resolveDataset } from '../datasets/store.js';
+import { currentPolicy } from '../decide/store.js';
+import type { Consent } from '../types.js';
 
 export interface ExportResult {
   dataset: string;
@@ -55,7 +61,6 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   }
   const cases = readCases(ws, model).filter((c) => c.resolution);
   if (cases.length === 0) throw usageError(`no resolved review cases for ${model}`, 'resolve some first: dictl review resolve ID --label yes|no --by EMAIL');
-  const { readModelVersion } = await import('../registry/models.js');
   const versions = [...new Set(cases.map((c) => c.modelVersion))].sort((a, b) => a - b);
   const mv = readModelVersion(ws, model, versions[versions.length - 1]);
   const label = labelOf(mv);
@@ -89,8 +94,6 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
   const file = join(tmp, 'reviews.ndjson');
   writeFileSync(file, text);
   try {
-    const { withStaging, stageRelation, commitStaged } = await import('../datasets/register.js');
-    const { openDuck, sqlString } = await import('../io/duck.js');
     const colTypes: Record<string, string> = {};
     for (const i of inputs) colTypes[i.name] = i.type === 'number' ? 'DOUBLE' : 'VARCHAR';
     Object.assign(colTypes, {
@@ -117,15 +120,14 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
     };
     const parents = [mv.lineage.dataset];
     // consent and PII flags follow the data the inputs came from
-    const { resolveDataset } = await import('../datasets/store.js');
-    let parent: { consent: import('../types.js').Consent; pii: string[] } = { consent: 'unknown', pii: [] };
+    let parent: { consent: Consent; pii: string[] } = { consent: 'unknown', pii: [] };
     try {
       parent = resolveDataset(ws, mv.lineage.dataset);
     } catch {
       /* parent gone: keep unknown */
     }
     const exported = new Set(Object.keys(colTypes));
-    const steward = o.steward ?? (await import('../decide/store.js')).currentPolicy(ws, model)?.owner ?? 'unknown';
+    const steward = o.steward ?? currentPolicy(ws, model)?.owner ?? 'unknown';
     return await withStaging(ws, name, async (staging) => {
       const duck = await openDuck();
       let staged;

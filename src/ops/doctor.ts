@@ -21,8 +21,10 @@ import { sha256File, hashValue } from '../util/hash.js';
 import { familyOf } from '../ml/families/index.js';
 import type { DatasetVersion, FeatureBuild, Holdout, ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, auditPath, type AuditEntry } from './audit.js';
-import { aliasesDir, claimedVersions, modelVersions, modelsDir, versionDir } from './models.js';
+import { appendAudit, auditPath, type AuditEntry } from '../io/audit.js';
+import { aliasesDir, claimedVersions, modelVersions, modelsDir, versionDir } from '../registry/models.js';
+import { withDuck, sqlString } from '../io/duck.js';
+import type { Progress } from '../ui/progress.js';
 
 export type Severity = 'error' | 'leftover' | 'info';
 
@@ -76,7 +78,7 @@ function findTemps(dir: string, out: string[] = []): string[] {
 
 export async function runDoctor(
   ws: Workspace,
-  opts: { repair?: boolean; force?: boolean; wait?: number; actor?: string; progress?: (msg: string) => void; warn?: (msg: string) => void } = {},
+  opts: { repair?: boolean; force?: boolean; wait?: number; actor?: string; progress?: Pick<Progress, 'phase' | 'warn'> } = {},
 ): Promise<DoctorReport> {
   if (opts.repair) {
     let forced: LockInfo | undefined | null = null;
@@ -88,7 +90,7 @@ export async function runDoctor(
         force: opts.force,
         onForced: (h) => {
           forced = h;
-          opts.warn?.(
+          opts.progress?.warn(
             `--force: clearing the workspace lock of ${h ? `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})` : 'an unreadable lock file'}; if that process is in fact still running, its writes may now conflict with others`,
           );
         },
@@ -106,7 +108,7 @@ export async function runDoctor(
   return check(ws, false, opts.actor, opts.progress);
 }
 
-async function check(ws: Workspace, repair: boolean, actor: string | undefined, progress?: (msg: string) => void): Promise<DoctorReport> {
+async function check(ws: Workspace, repair: boolean, actor: string | undefined, progress?: Pick<Progress, 'phase'>): Promise<DoctorReport> {
   const issues: DoctorIssue[] = [];
   const rel = (p: string) => relative(ws.root, p) || '.';
   const add = (severity: Severity, code: string, path: string, message: string, fix?: () => void) => {
@@ -122,7 +124,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   const committed: { kind: string; ref: string; path: string; actions: string[]; entry: () => { action: string; subject: string; details: Record<string, unknown> } }[] = [];
 
   // ── crash leftovers: temp files, staged folders, the lock ──
-  progress?.('Looking for leftovers');
+  progress?.phase('Looking for leftovers');
   for (const p of [...findTemps(ws.datasetsDir), ...findTemps(ws.featuresDir), ...findTemps(ws.registryDir)]) {
     const m = TMP_PID_RE.exec(p);
     const pid = m ? Number(m[1]) : undefined;
@@ -153,7 +155,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── datasets ──
-  progress?.('Verifying datasets');
+  progress?.phase('Verifying datasets');
   const datasetSha = new Map<string, string>();
   for (const name of listDirs(ws.datasetsDir)) {
     for (const v of listDirs(join(ws.datasetsDir, name))) {
@@ -183,7 +185,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── holdouts ──
-  progress?.('Verifying holdouts');
+  progress?.phase('Verifying holdouts');
   const holdoutsDir = join(ws.registryDir, 'holdouts');
   const holdouts = new Set<string>();
   const holdoutRows = new Map<string, { dataset: string; testRows: number[] }>();
@@ -223,7 +225,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── feature builds ──
-  progress?.('Verifying feature builds');
+  progress?.phase('Verifying feature builds');
   const featDir = join(ws.registryDir, 'features');
   const builds = new Map<string, string>();
   for (const name of listDirs(featDir)) {
@@ -259,7 +261,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── audit log ──
-  progress?.('Reading the audit log');
+  progress?.phase('Reading the audit log');
   const audit: AuditEntry[] = [];
   const ap = auditPath(ws);
   if (existsSync(ap)) {
@@ -305,7 +307,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── models ──
-  progress?.('Verifying models');
+  progress?.phase('Verifying models');
   for (const name of listDirs(modelsDir(ws))) {
     const mdir = join(modelsDir(ws), name);
     const versions = modelVersions(ws, name);
@@ -386,7 +388,7 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   }
 
   // ── packages (lineage records of built scorers) and decision policies: their models exist ──
-  progress?.('Verifying packages and policies');
+  progress?.phase('Verifying packages and policies');
   const pkgDir = join(ws.registryDir, 'packages');
   for (const f of existsSync(pkgDir) ? readdirSync(pkgDir).sort() : []) {
     if (f.startsWith('.') || !f.endsWith('.json')) continue;
@@ -431,7 +433,6 @@ function modelRefExists(ws: Workspace, ref: string | undefined): boolean {
 
 /** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
 async function splitCounts(path: string, testRows: number[]): Promise<{ train: number; test: number; leak: number; stray: number; error?: string }> {
-  const { withDuck, sqlString } = await import('../io/duck.js');
   try {
     return await withDuck(async (d) => {
       const rows = testRows.filter((r) => Number.isSafeInteger(r));

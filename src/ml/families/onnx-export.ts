@@ -14,11 +14,11 @@
  * (or index `skip`) policy cannot raise inside ONNX: they score like `zeros`/`keep` there, and the
  * scorer's validation rejects such events before they reach the graph.
  */
-import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../types.js';
-import { familyOf } from '../ml/families/index.js';
-import { segmentHead } from '../ml/kmeans/onnx.js';
-import { GraphBuilder, type TensorRef } from './builder.js';
-import { classNames } from '../features/label.js';
+import type { Expr, FittedFeature, FittedPipeline, IndexFeature, ModelVersion, NumericFeature, NumericStep, OneHotFeature } from '../../types.js';
+import { familyOf } from './index.js';
+import { segmentHead } from '../kmeans/onnx.js';
+import { GraphBuilder, type TensorRef } from '../../onnx/builder.js';
+import { classNames } from '../../labels.js';
 
 // class names in probability-column order live beside the label's other rules
 export { classNames };

@@ -15,11 +15,11 @@ import type { Progress } from '../ui/progress.js';
 import { hashValue } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { condenseDuckError } from './csvcheck.js';
-import { commitStaged, stageRelation, validateMetadata, withStaging, type RegisterResult } from './register.js';
+import { condenseDuckError } from '../datasets/csvcheck.js';
+import { commitStaged, stageRelation, validateMetadata, withStaging, type RegisterResult } from '../datasets/register.js';
 import { resolveModel } from '../registry/models.js';
-import { addSegmentColumn } from './segments.js';
-import { datasetDataPath, resolveDataset } from './store.js';
+import { addSegmentColumn } from './segment-column.js';
+import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 
 export interface DeriveOptions {
   name: string;

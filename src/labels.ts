@@ -4,8 +4,8 @@
  * `negative`. With more than two values and no `negative`, every value but the positive one is grouped
  * under "not_POSITIVE", and the grouped values are recorded so outputs can say so.
  */
-import { DictlError } from '../errors.js';
-import type { LabelSpec, ModelVersion } from '../types.js';
+import { DictlError } from './errors.js';
+import type { LabelSpec, ModelVersion } from './types.js';
 
 export interface LabelValue {
   value: string;

@@ -9,12 +9,12 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Duck } from '../io/duck.js';
-import type { Task } from './predict.js';
-import { sampleWeights } from './fit.js';
-import { binMatrix, binSampleRows, fitBins, fitGbdtBinned, gbdtSplit, type GbdtParams } from './gbdt/index.js';
-import { asDataErrors, gbdtFamilyFit } from './families/gbdt.js';
-import { forEachBatch, type MatrixShape } from './chunked.js';
-import type { TrainProgress } from './train.js';
+import type { Task } from '../ml/predict.js';
+import { sampleWeights } from '../ml/fit.js';
+import { binMatrix, binSampleRows, fitBins, fitGbdtBinned, gbdtSplit, type GbdtParams } from '../ml/gbdt/index.js';
+import { asDataErrors, gbdtFamilyFit } from '../ml/families/gbdt.js';
+import { forEachBatch, type MatrixShape } from '../io/training-batches.js';
+import type { TrainProgress } from '../ml/families/training.js';
 
 export interface ChunkedGbdtSpec {
   task: Task;

@@ -7,6 +7,8 @@ import type { Duck } from '../io/duck.js';
 import { sqlIdent } from '../io/duck.js';
 import type { ModelVersion } from '../types.js';
 import type { Progress } from '../ui/progress.js';
+import { applyPipeline } from '../pipeline/apply.js';
+import { predictModel } from '../ml/families/index.js';
 
 export const SEGMENT_COLUMN = 'segment';
 
@@ -21,8 +23,6 @@ export async function addSegmentColumn(duck: Duck, rel: string, model: ModelVers
   if (missing.length) throw usageError(`the derived data lacks the input column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} of ${ref}`);
   progress.phase(`Assigning the segments of ${ref}`);
   const rows = await duck.all<Record<string, unknown>>(`SELECT ${inputs.map(sqlIdent).join(', ')} FROM ${sqlIdent(rel)} ORDER BY rowid`);
-  const { applyPipeline } = await import('../pipeline/apply.js');
-  const { predictModel } = await import('../ml/families/index.js');
   const { X, n, p } = applyPipeline(model.pipeline, rows);
   const seg = predictModel(model, X, n, p);
   await duck.run(`CREATE TEMP TABLE __segments (rid BIGINT, segment INTEGER)`);

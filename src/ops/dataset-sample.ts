@@ -7,7 +7,7 @@ import { sqlIdent, sqlString, withDuck } from '../io/duck.js';
 import { latestHoldoutFor } from '../holdouts/store.js';
 import { notFound, usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
-import { datasetDataPath, resolveDataset } from './store.js';
+import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 
 export interface SampleOptions {
   rows: number;

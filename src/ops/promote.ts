@@ -10,14 +10,17 @@
  */
 import { resolve } from 'node:path';
 import { usageError } from '../errors.js';
-import { scoreHoldout, type Evaluation } from '../eval/evaluate.js';
+import type { Evaluation } from '../eval/evaluation.js';
+import { scoreHoldout } from './evaluate.js';
+import { onPromotion } from '../decide/store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';
-import { appendAudit, defaultActor } from './audit.js';
-import { evaluateGate, failureLine, parseGate, type GateResult } from './gate.js';
-import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from './models.js';
-import { renderJunit, renderMarkdown, type VerdictView } from './verdict.js';
+import { appendAudit, defaultActor } from '../io/audit.js';
+import { evaluateGate, failureLine, parseGate, type GateResult } from '../registry/gate.js';
+import { checkAliasName, evaluationPath, readAliases, resolveModel, writeAliasUnlocked } from '../registry/models.js';
+import { renderJunit, renderMarkdown, type VerdictView } from '../registry/verdict.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface PromoteOptions {
   to?: string;
@@ -29,7 +32,7 @@ export interface PromoteOptions {
   junit?: string;
   markdown?: string;
   wait?: number;
-  progress?: (msg: string) => void;
+  progress?: Progress;
   /** keep the decision policy's autonomy on promotion to champion (default: reset to human-in-the-loop) */
   keepAutonomy?: boolean;
 }
@@ -57,7 +60,7 @@ export interface PromoteResult {
   baselineMetrics: Record<string, number | null> | null;
   junit?: string;
   markdown?: string;
-  /** the decision policy version written by the promotion (issue 8), if the model has a policy */
+  /** the decision policy version written by the promotion, if the model has a policy */
   policy?: { version: number; autonomy: string; review: [number, number] | null } | null;
 }
 
@@ -68,7 +71,7 @@ export async function promoteModel(ws: Workspace, refText: string, opts: Promote
   resolveModel(ws, refText); // unknown models fail before the lock
   const actor = opts.actor ?? defaultActor();
   const decide = () => decideAndCommit(ws, refText, alias, conditions, actor, opts);
-  const result = opts.dryRun ? await decide() : await withLock(ws.registryDir, { wait: opts.wait, command: `model promote ${refText} --to ${alias}` }, decide);
+  const result = opts.dryRun ? await decide() : await locked(ws, opts.wait, `model promote ${refText} --to ${alias}`, decide);
   const view: VerdictView = { ...result, results: result.gate.results };
   if (opts.junit) {
     result.junit = resolve(opts.junit);
@@ -169,7 +172,6 @@ async function decideAndCommit(
   // ── after a promotion (still under the lock): follow-up effects go here, e.g. resetting the model's
   //    decision policy to human-in-the-loop. ──
   if (alias === 'champion') {
-    const { onPromotion } = await import('../decide/store.js');
     const p = onPromotion(ws, name, version, Boolean(opts.keepAutonomy));
     result.policy = p ? { version: p.version, autonomy: p.autonomy, review: p.review } : null;
   }

@@ -2,10 +2,11 @@
  * The append-only audit log, registry/audit.log: one JSON object per line. Each entry is written with a
  * single O_APPEND write and fsynced, so concurrent writers never interleave or lose lines.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Workspace } from '../workspace.js';
+import { readLog } from './ndjson.js';
 
 export interface AuditEntry {
   ts: string;
@@ -50,15 +51,5 @@ export function appendAudit(ws: Workspace, e: Omit<AuditEntry, 'ts' | 'pid' | 'a
 /** Every complete entry; a torn last line (a crash mid-append) is skipped and reported by doctor. */
 export function readAudit(ws: Workspace): AuditEntry[] {
   const p = auditPath(ws);
-  if (!existsSync(p)) return [];
-  const out: AuditEntry[] = [];
-  for (const line of readFileSync(p, 'utf8').split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      out.push(JSON.parse(line) as AuditEntry);
-    } catch {
-      /* torn line */
-    }
-  }
-  return out;
+  return readLog<AuditEntry>(p);
 }

@@ -10,7 +10,10 @@ import { dataError, notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { Progress } from '../ui/progress.js';
 import type { Workspace } from '../workspace.js';
-import { buildProfile, compareProfile, type DriftLimits, type DriftProfile, type DriftReport } from './drift.js';
+import { buildProfile, compareProfile, type DriftLimits, type DriftProfile, type DriftReport } from '../monitor/drift.js';
+import { resolveModel } from '../registry/models.js';
+import { loadSplitRows } from '../decide/data.js';
+import { readObjects } from '../io/ndjson.js';
 
 export const PROFILE_FILE = 'drift-profile.json';
 
@@ -19,26 +22,6 @@ export interface DriftRun extends DriftReport {
   model: string;
   input: string;
   profileSource: 'package' | 'workspace';
-}
-
-export function readNdjson(path: string, limit?: number): Record<string, unknown>[] {
-  if (!existsSync(path)) throw notFound(`input file ${path} does not exist`);
-  const out: Record<string, unknown>[] = [];
-  const lines = readFileSync(path, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i].trim();
-    if (!l) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(l);
-    } catch {
-      throw dataError(`${path} line ${i + 1} is not JSON`, 'the input is one JSON object per line (NDJSON)');
-    }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw dataError(`${path} line ${i + 1} is not a JSON object`);
-    out.push(v as Record<string, unknown>);
-    if (limit && out.length >= limit) break;
-  }
-  return out;
 }
 
 /** Reads the last `count` entries of a Redis stream (fields as strings; numbers parsed by the profile). */
@@ -85,8 +68,6 @@ export async function profileForPackage(dir: string, ws: Workspace | undefined, 
   const pp = join(dir, PROFILE_FILE);
   if (existsSync(pp)) return { profile: JSON.parse(readFileSync(pp, 'utf8')) as DriftProfile, source: 'package', manifest };
   if (!ws) throw notFound(`package ${dir} has no ${PROFILE_FILE} and no workspace was found to compute it`, 'run inside the workspace (or --workspace DIR) once with --save-profile');
-  const { resolveModel } = await import('../registry/models.js');
-  const { loadSplitRows } = await import('../decide/data.js');
   const model = resolveModel(ws, manifest.model.ref).model;
   progress?.phase(`Profiling the training rows of ${manifest.model.ref}`);
   const split = await loadSplitRows(ws, model, 'train');
@@ -102,7 +83,7 @@ export async function runDrift(
   const { profile, source, manifest } = await profileForPackage(dir, o.ws, o.progress);
   if (o.saveProfile && source === 'workspace') writeJsonAtomic(join(dir, PROFILE_FILE), profile);
   o.progress?.phase('Reading live inputs');
-  const rows = o.input ? readNdjson(o.input) : await readRedisWindow(o.redis ?? 'redis://127.0.0.1:6379', o.stream!, o.count ?? 10000);
+  const rows = o.input ? readObjects(o.input) : await readRedisWindow(o.redis ?? 'redis://127.0.0.1:6379', o.stream!, o.count ?? 10000);
   if (rows.length === 0) throw dataError('no live events to compare', o.input ? `${o.input} is empty` : `stream ${o.stream} is empty`);
   o.progress?.phase('Comparing distributions');
   const r = compareProfile(profile, rows, o.limits);

@@ -10,9 +10,10 @@ import { dirname } from 'node:path';
 import { featureBuildVersions, lockDown, resolveFeatureBuild } from '../features/builds.js';
 import type { ModelVersion } from '../types.js';
 import type { Workspace } from '../workspace.js';
-import type { ExplainSpec } from './explainer.js';
-import { explainSpec } from './spec.js';
+import type { ExplainSpec } from '../explain/explainer.js';
+import { explainSpec } from '../explain/spec.js';
 import { familyOf } from '../ml/families/index.js';
+import { withDuck, readDoubleVector, sqlString, sqlIdent } from '../io/duck.js';
 
 export async function trainingMeans(ws: Workspace, model: ModelVersion): Promise<Float64Array> {
   const fs = model.lineage.featureSet;
@@ -21,7 +22,6 @@ export async function trainingMeans(ws: Workspace, model: ModelVersion): Promise
   if (!existsSync(fb.parquetPath)) throw notFound(`feature matrix ${fb.parquetPath} not found`);
   const names = model.featureNames && model.featureNames.length ? model.featureNames : model.pipeline.outputNames;
   const p = names.length;
-  const { withDuck, readDoubleVector, sqlString, sqlIdent } = await import('../io/duck.js');
   const { sums, n } = await withDuck(async (duck) => {
     await lockDown(duck, [dirname(fb.parquetPath)]);
     const src = `read_parquet(${sqlString(fb.parquetPath)})`;

@@ -8,8 +8,12 @@ import { usageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Progress } from '../ui/progress.js';
 import type { Workspace } from '../workspace.js';
-import { optimizeThresholds, type Costs, type OptimizeResult } from './optimize.js';
-import type { DecisionPolicy, PolicyActions } from './policy.js';
+import { optimizeThresholds, type Costs, type OptimizeResult } from '../decide/optimize.js';
+import type { DecisionPolicy, PolicyActions } from '../decide/policy.js';
+import { resolveModel } from '../registry/models.js';
+import { loadSplitRows, scoreSplit } from '../decide/data.js';
+import { currentPolicy, setPolicy } from '../decide/store.js';
+import { esc } from '../ui/html.js';
 
 export interface OptimizeRun extends OptimizeResult {
   model: string;
@@ -26,9 +30,6 @@ export async function optimizeModel(
   capacity: number,
   o: { save?: boolean; owner?: string; actions?: Partial<PolicyActions>; sampleRate?: number; html?: string; wait?: number; progress?: Progress } = {},
 ): Promise<OptimizeRun> {
-  const { resolveModel } = await import('../registry/models.js');
-  const { loadSplitRows, scoreSplit } = await import('./data.js');
-  const { currentPolicy, setPolicy } = await import('./store.js');
   const resolved = resolveModel(ws, refText);
   const model = resolved.model;
   const cur = currentPolicy(ws, model.name);
@@ -83,7 +84,6 @@ function htmlReport(r: OptimizeRun): string {
     ...yTicks.map((c) => `<line x1="${pad}" y1="${y(c).toFixed(1)}" x2="${W - right}" y2="${y(c).toFixed(1)}" stroke="#ddd"/><text x="${pad - 6}" y="${(y(c) + 4).toFixed(1)}" text-anchor="end" font-size="11">${tickLabel(c)}</text>`),
   ].join('\n');
   const line = (k: 'costNoReview' | 'costWithReview') => r.curve.map((c, i) => `${i ? 'L' : 'M'}${x(c.actAbove).toFixed(1)},${y(c[k]).toFixed(1)}`).join(' ');
-  const esc = (s: string) => s.replace(/[&<>"]/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[ch]!);
   const rows = r.curve.map((c) => `<tr><td>${c.actAbove}</td><td>${(c.reviewShare * 100).toFixed(1)}%</td><td>${c.costNoReview.toFixed(4)}</td><td>${c.costWithReview.toFixed(4)}</td></tr>`).join('');
   return `<!doctype html><html><head><meta charset="utf-8"><title>dictl decide optimize ${esc(r.model)}</title>
 <style>body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:right}</style></head><body>

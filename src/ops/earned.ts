@@ -2,13 +2,13 @@
  * Earned autonomy, the I/O side: trust from the review queue of a model and `decide policy widen`,
  * which applies the recommendation as a new policy version recorded with its evidence.
  */
-import { withLock } from '../io/lock.js';
+import { locked } from '../io/lock.js';
 import { readCases } from '../review/queue.js';
 import type { Workspace } from '../workspace.js';
 import { validateName } from '../util/names.js';
-import { currentPolicy, resolvePolicy, writePolicyUnlocked } from './store.js';
-import { computeTrust, type LabelledCase, type TrustReport } from './trust.js';
-import type { DecisionPolicy } from './policy.js';
+import { currentPolicy, resolvePolicy, writePolicyUnlocked } from '../decide/store.js';
+import { computeTrust, type LabelledCase, type TrustReport } from '../decide/trust.js';
+import type { DecisionPolicy } from '../decide/policy.js';
 
 export interface TrustResult extends TrustReport {
   model: string;
@@ -43,7 +43,7 @@ export interface WidenResult {
 }
 
 export async function widenPolicy(ws: Workspace, model: string, o: { target: number; confidence?: number; wait?: number; actor?: string }): Promise<WidenResult> {
-  return withLock(ws.registryDir, { wait: o.wait, command: `decide policy widen ${model}` }, () => {
+  return locked(ws, o.wait, `decide policy widen ${model}`, () => {
     const trust = trustFor(ws, model, o);
     const cur = currentPolicy(ws, model)!;
     if (!trust.recommendation) return { model, applied: false, previous: cur.version, trust };

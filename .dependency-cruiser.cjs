@@ -1,0 +1,85 @@
+// The layering rule, checked by `npm test` (scripts/layers.mjs) over src/ and commands/:
+//
+//   base      util/ io/ ui/ stats/ types.ts errors.ts workspace.ts labels.ts
+//   core      pure: ml/ pipeline/ onnx/ explain/ (math, metrics, spec → SQL, ONNX, explanations),
+//             registry/gate + verdict, decide/policy + optimize + trust + shadow, eval's score tables,
+//             monitor/drift, explore/stats
+//   stores    datasets/ features/ holdouts/ registry/ decide/ review/ online/ (each owns its layout)
+//   ops       ops/: one file per command use case; score/, scorer/ and streams/ (the score engine)
+//   commands  commands/, base.ts, hooks/
+//
+// A module may import from its own layer and the layers above it in this list, never from one below;
+// no import cycle between modules or between folders. Type-only imports and import() count as imports.
+const BASE = '^src/(util|io|ui|stats)/|^src/(types|errors|workspace|labels)\\.ts$';
+const CORE =
+  '^src/(ml|pipeline|onnx|explain)/|^src/registry/(gate|verdict)\\.ts$|^src/decide/(policy|optimize|trust|shadow)\\.ts$' +
+  '|^src/eval/(curves|evaluation|score)\\.ts$|^src/monitor/drift\\.ts$|^src/explore/stats\\.ts$';
+const STORES = '^src/(datasets|features|holdouts|registry|decide|review|online|eval|explore|monitor|examples)/';
+const OPS = '^src/(ops|score|scorer|streams)/';
+const COMMANDS = '^commands/|^src/base\\.ts$|^src/hooks/';
+
+// The score engine's own file-level cycle (scan.ts builds a Scorer, scorer.ts reads a scan) is being
+// reworked on the score-engine branch; it is the one exception.
+const KNOWN_CYCLES = '^src/scorer/(scan|scorer)\\.ts$';
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-cycle',
+      severity: 'error',
+      comment: 'an import cycle between modules (type-only and import() included)',
+      from: { pathNot: KNOWN_CYCLES },
+      to: { circular: true },
+    },
+    {
+      name: 'no-folder-cycle',
+      severity: 'error',
+      comment: 'folders import each other (directly or around a loop)',
+      scope: 'folder',
+      from: { pathNot: '^src/scorer' },
+      to: { circular: true },
+    },
+    {
+      name: 'base-imports-base',
+      severity: 'error',
+      comment: 'util, io, ui, stats and the top-level types sit under everything: they import only each other',
+      from: { path: BASE },
+      to: { path: '^(src|commands)/', pathNot: BASE },
+    },
+    {
+      name: 'core-is-pure',
+      severity: 'error',
+      comment: 'the pure core (math, metrics, spec → SQL, ONNX, explanations, policies, gate) reads no store and runs no use case',
+      from: { path: CORE },
+      to: { path: `${STORES}|${OPS}|${COMMANDS}`, pathNot: `${CORE}|${BASE}` },
+    },
+    {
+      name: 'stores-below-ops',
+      severity: 'error',
+      comment: 'a store (datasets, features, holdouts, registry, decisions, reviews) calls no use case and no command',
+      from: { path: STORES, pathNot: CORE },
+      to: { path: `${OPS}|${COMMANDS}` },
+    },
+    {
+      name: 'ops-below-commands',
+      severity: 'error',
+      comment: 'use cases know nothing of the CLI (oclif, flags, rendering of a command)',
+      from: { path: OPS },
+      to: { path: COMMANDS },
+    },
+    {
+      name: 'commands-are-leaves',
+      severity: 'error',
+      comment: 'nothing imports a command',
+      from: {},
+      to: { path: '^commands/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '^dist/|\\.py$' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.js', '.mjs', '.json'] },
+  },
+};
