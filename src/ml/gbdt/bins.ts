@@ -27,65 +27,90 @@ function midpoint32(a: number, b: number): number {
   return m >= b || m < a ? a : m;
 }
 
+/** features whose sampled values are read in one pass over the sampled rows (a row's values share cache lines) */
+const FEATURE_GROUP = 8;
+
+/**
+ * A seeded sample of k of the n entries of `rows`, in their order (selection sampling: one pass,
+ * no copy of the rows).
+ */
+function sampleInOrder(rows: Int32Array, k: number, seed: number): Int32Array {
+  const n = rows.length;
+  if (k >= n) return rows;
+  const rng = makeRng(seed ^ 0x5bd1e995);
+  const out = new Int32Array(k);
+  let m = 0;
+  for (let i = 0; i < n && m < k; i++) if (rng.next() * (n - i) < k - m) out[m++] = rows[i];
+  return out;
+}
+
 /** Fits the edges on `rows` of row-major X (n × p). */
 export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: number, categorical: Uint8Array | undefined, seed: number): BinMapper {
-  let sample = rows;
-  if (rows.length > BIN_SAMPLE) {
-    const idx = Int32Array.from(rows);
-    const rng = makeRng(seed ^ 0x5bd1e995);
-    for (let i = 0; i < BIN_SAMPLE; i++) {
-      const j = i + rng.int(idx.length - i);
-      const t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
-    }
-    sample = idx.subarray(0, BIN_SAMPLE).sort();
-  }
-  const edges: Float64Array[] = [];
+  const sample = sampleInOrder(rows, BIN_SAMPLE, seed);
+  const S = sample.length;
+  const edges: Float64Array[] = new Array(p);
   const nBins = new Int32Array(p);
   const isCat = new Uint8Array(p);
-  const col = new Float64Array(sample.length);
-  for (let f = 0; f < p; f++) {
-    if (categorical && categorical[f]) {
-      isCat[f] = 1;
-      let mx = -1;
-      for (let i = 0; i < rows.length; i++) {
-        const x = X[rows[i] * p + f];
-        if (x === x && x > mx) mx = x;
+  // the float32 values of a group of features over the sampled rows, one column per feature
+  const group = Math.min(FEATURE_GROUP, p);
+  const cols = new Float32Array(group * S);
+  const present = new Int32Array(group);
+  for (let f0 = 0; f0 < p; f0 += group) {
+    const f1 = Math.min(p, f0 + group);
+    present.fill(0);
+    for (let i = 0; i < S; i++) {
+      const o = sample[i] * p;
+      for (let f = f0; f < f1; f++) {
+        const x = X[o + f];
+        if (x === x) {
+          const c = f - f0;
+          cols[c * S + present[c]++] = x;
+        }
       }
-      nBins[f] = Math.max(1, mx + 1);
-      edges.push(new Float64Array(0));
-      continue;
     }
-    let m = 0;
-    for (let i = 0; i < sample.length; i++) {
-      const x = X[sample[i] * p + f];
-      if (x === x) col[m++] = Math.fround(x);
-    }
-    const v = col.subarray(0, m).sort();
-    // distinct values
-    let d = 0;
-    const distinct: number[] = [];
-    for (let i = 0; i < m; i++) if (i === 0 || v[i] !== v[i - 1]) (distinct[d++] = v[i]);
-    const e: number[] = [];
-    if (d <= maxBins) {
-      for (let i = 0; i + 1 < d; i++) e.push(midpoint32(distinct[i], distinct[i + 1]));
-    } else {
-      // percentiles (midpoint interpolation) at 1/maxBins … (maxBins−1)/maxBins, as float32, deduplicated
-      for (let q = 1; q < maxBins; q++) {
-        const pos = (q / maxBins) * (m - 1);
-        const lo = Math.floor(pos);
-        const hi = Math.ceil(pos);
-        const t = v[lo] === v[hi] ? v[lo] : midpoint32(v[lo], v[hi]);
-        if (e.length === 0 || t > e[e.length - 1]) e.push(t);
+    for (let f = f0; f < f1; f++) {
+      if (categorical && categorical[f]) {
+        isCat[f] = 1;
+        let mx = -1;
+        for (let i = 0; i < rows.length; i++) {
+          const x = X[rows[i] * p + f];
+          if (x === x && x > mx) mx = x;
+        }
+        nBins[f] = Math.max(1, mx + 1);
+        edges[f] = new Float64Array(0);
+        continue;
       }
-      // the top edge must leave something in the last bin
-      while (e.length > 0 && e[e.length - 1] >= v[m - 1]) e.pop();
+      const c = f - f0;
+      const e = quantileEdges(cols.subarray(c * S, c * S + present[c]).sort(), maxBins);
+      edges[f] = e;
+      nBins[f] = e.length + 1;
     }
-    edges.push(Float64Array.from(e));
-    nBins[f] = e.length + 1;
   }
   return { edges, nBins, isCat };
+}
+
+/** The float32 upper edges of the bins of sorted float32 values v (NaN-free). */
+function quantileEdges(v: Float32Array, maxBins: number): Float64Array {
+  const m = v.length;
+  let d = 0;
+  for (let i = 0; i < m; i++) if (i === 0 || v[i] !== v[i - 1]) d++;
+  const e: number[] = [];
+  if (d <= maxBins) {
+    // every distinct value its own bin: edges at the midpoints
+    for (let i = 1; i < m; i++) if (v[i] !== v[i - 1]) e.push(midpoint32(v[i - 1], v[i]));
+  } else {
+    // percentiles (midpoint interpolation) at 1/maxBins … (maxBins−1)/maxBins, as float32, deduplicated
+    for (let q = 1; q < maxBins; q++) {
+      const pos = (q / maxBins) * (m - 1);
+      const lo = Math.floor(pos);
+      const hi = Math.ceil(pos);
+      const t = v[lo] === v[hi] ? v[lo] : midpoint32(v[lo], v[hi]);
+      if (e.length === 0 || t > e[e.length - 1]) e.push(t);
+    }
+    // the top edge must leave something in the last bin
+    while (e.length > 0 && e[e.length - 1] >= v[m - 1]) e.pop();
+  }
+  return Float64Array.from(e);
 }
 
 /** bin index of a present numeric value */
@@ -101,6 +126,9 @@ export function binOf(edges: Float64Array, x: number): number {
   return lo;
 }
 
+/** rows binned together: their values of X stay in cache while every feature is binned */
+const BIN_BLOCK = 2048;
+
 /**
  * Bins n rows of X (rows idx[0..n) of it, or its first n) into a column-major uint8 matrix
  * (bins[f * n + i]), into `out` when given (e.g. a SharedArrayBuffer view). Category codes must be
@@ -108,37 +136,39 @@ export function binOf(edges: Float64Array, x: number): number {
  */
 export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array, idx: Int32Array | null = null): Uint8Array {
   const bins = out ?? new Uint8Array(n * p);
-  const at = (i: number) => (idx === null ? i : idx[i]) * p;
-  for (let f = 0; f < p; f++) {
-    const o = f * n;
-    if (m.isCat[f]) {
-      for (let i = 0; i < n; i++) {
-        const x = X[at(i) + f];
-        if (x !== x) bins[o + i] = MISSING_BIN;
-        else {
-          if (!(Number.isInteger(x) && x >= 0 && x < maxBins)) throw new GbdtInputError(`categorical feature ${f} holds ${x} at row ${idx === null ? i : idx[i]}: codes must be integers in [0, ${maxBins - 1}]`, f);
-          bins[o + i] = x;
+  for (let i0 = 0; i0 < n; i0 += BIN_BLOCK) {
+    const i1 = Math.min(n, i0 + BIN_BLOCK);
+    for (let f = 0; f < p; f++) {
+      const o = f * n;
+      if (m.isCat[f]) {
+        for (let i = i0; i < i1; i++) {
+          const x = X[(idx === null ? i : idx[i]) * p + f];
+          if (x !== x) bins[o + i] = MISSING_BIN;
+          else {
+            if (!(Number.isInteger(x) && x >= 0 && x < maxBins)) throw new GbdtInputError(`categorical feature ${f} holds ${x} at row ${idx === null ? i : idx[i]}: codes must be integers in [0, ${maxBins - 1}]`, f);
+            bins[o + i] = x;
+          }
         }
-      }
-      continue;
-    }
-    const e = m.edges[f];
-    const ne = e.length;
-    for (let i = 0; i < n; i++) {
-      const x = X[(idx === null ? i : idx[i]) * p + f];
-      if (x !== x) {
-        bins[o + i] = MISSING_BIN;
         continue;
       }
-      const v = Math.fround(x);
-      let lo = 0;
-      let hi = ne;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (v <= e[mid]) hi = mid;
-        else lo = mid + 1;
+      const e = m.edges[f];
+      const ne = e.length;
+      for (let i = i0; i < i1; i++) {
+        const x = X[(idx === null ? i : idx[i]) * p + f];
+        if (x !== x) {
+          bins[o + i] = MISSING_BIN;
+          continue;
+        }
+        const v = Math.fround(x);
+        let lo = 0;
+        let hi = ne;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (v <= e[mid]) hi = mid;
+          else lo = mid + 1;
+        }
+        bins[o + i] = lo;
       }
-      bins[o + i] = lo;
     }
   }
   return bins;
