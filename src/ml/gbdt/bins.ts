@@ -55,6 +55,7 @@ export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: n
   const group = Math.min(FEATURE_GROUP, p);
   const cols = new Float32Array(group * S);
   const present = new Int32Array(group);
+  const scratch = new Uint32Array(S);
   for (let f0 = 0; f0 < p; f0 += group) {
     const f1 = Math.min(p, f0 + group);
     present.fill(0);
@@ -81,12 +82,52 @@ export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: n
         continue;
       }
       const c = f - f0;
-      const e = quantileEdges(cols.subarray(c * S, c * S + present[c]).sort(), maxBins);
+      const e = quantileEdges(sortFloat32(cols.subarray(c * S, c * S + present[c]), scratch), maxBins);
       edges[f] = e;
       nBins[f] = e.length + 1;
     }
   }
   return { edges, nBins, isCat };
+}
+
+/**
+ * Sorts NaN-free float32 values in place in ascending order (−0 before +0, as TypedArray sort):
+ * an LSD radix sort on order-preserving keys of their bits, ~10× faster than the comparison sort.
+ */
+function sortFloat32(v: Float32Array, scratch: Uint32Array): Float32Array {
+  const n = v.length;
+  const a = new Uint32Array(v.buffer, v.byteOffset, n);
+  const b = scratch;
+  // negative: flip every bit; positive: flip the sign bit
+  for (let i = 0; i < n; i++) {
+    const u = a[i];
+    a[i] = u & 0x80000000 ? ~u : u | 0x80000000;
+  }
+  const count = new Int32Array(256);
+  let src = a;
+  let dst = b;
+  for (let shift = 0; shift < 32; shift += 8) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[i] >>> shift) & 255]++;
+    for (let d = 0, acc = 0; d < 256; d++) {
+      const c = count[d];
+      count[d] = acc;
+      acc += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const u = src[i];
+      dst[count[(u >>> shift) & 255]++] = u;
+    }
+    const t = src;
+    src = dst;
+    dst = t;
+  }
+  // four passes: the keys are back in a
+  for (let i = 0; i < n; i++) {
+    const u = a[i];
+    a[i] = u & 0x80000000 ? u & 0x7fffffff : ~u;
+  }
+  return v;
 }
 
 /** The float32 upper edges of the bins of sorted float32 values v (NaN-free). */
@@ -136,6 +177,11 @@ const BIN_BLOCK = 2048;
  */
 export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array, idx: Int32Array | null = null): Uint8Array {
   const bins = out ?? new Uint8Array(n * p);
+  const padded = m.edges.map((e) => {
+    const a = new Float64Array(256).fill(Infinity);
+    a.set(e);
+    return a;
+  });
   for (let i0 = 0; i0 < n; i0 += BIN_BLOCK) {
     const i1 = Math.min(n, i0 + BIN_BLOCK);
     for (let f = 0; f < p; f++) {
@@ -151,8 +197,8 @@ export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, m
         }
         continue;
       }
-      const e = m.edges[f];
-      const ne = e.length;
+      // branch-free binary search over the edges padded to 256 with +∞: lo = the number of edges < v
+      const e = padded[f];
       for (let i = i0; i < i1; i++) {
         const x = X[(idx === null ? i : idx[i]) * p + f];
         if (x !== x) {
@@ -161,12 +207,14 @@ export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, m
         }
         const v = Math.fround(x);
         let lo = 0;
-        let hi = ne;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if (v <= e[mid]) hi = mid;
-          else lo = mid + 1;
-        }
+        lo += 128 & -(e[lo + 127] < v);
+        lo += 64 & -(e[lo + 63] < v);
+        lo += 32 & -(e[lo + 31] < v);
+        lo += 16 & -(e[lo + 15] < v);
+        lo += 8 & -(e[lo + 7] < v);
+        lo += 4 & -(e[lo + 3] < v);
+        lo += 2 & -(e[lo + 1] < v);
+        lo += 1 & -(e[lo] < v);
         bins[o + i] = lo;
       }
     }
