@@ -170,7 +170,7 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
   const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K });
   try {
-    binMatrix(X, nT, p, mapper, params.max_bins, b.bins, nV ? trainIdx : null);
+    binMatrix(X, nT, p, mapper, params.max_bins, b.bufs.bins, nV ? trainIdx : null);
     const binsV = nV ? binMatrix(X, nV, p, mapper, params.max_bins, undefined, Int32Array.from(valRows)) : new Uint8Array(0);
 
     // ── initial margins
@@ -190,7 +190,7 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
       for (let i = 0; i < nT; i++) s += (wT ? wT[i] : 1) * yT[i];
       baseScore[0] = s / wsum;
     } else baseScore[0] = weightedQuantile(yT, wT, 0.5);
-    const mT = b.m;
+    const mT = b.bufs.m;
     const mV = new Float64Array(nV * T);
     for (let i = 0; i < nT; i++) for (let k = 0; k < T; k++) mT[i * T + k] = baseScore[k];
     for (let i = 0; i < nV; i++) for (let k = 0; k < T; k++) mV[i * T + k] = baseScore[k];
@@ -213,10 +213,10 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
     const importanceByRound: number[][] = [];
     const nCol = Math.max(1, Math.round(params.colsample * p));
     const pool: Float64Array[] = [];
-    const prob = b.prob;
+    const prob = b.bufs.prob;
     const lossKind = params.loss === 'log_loss' ? (K === 2 ? LOSS.binary : LOSS.softmax) : params.loss === 'squared_error' ? LOSS.squared : params.loss === 'absolute_error' ? LOSS.absolute : LOSS.huber;
     const inSample = new Uint8Array(nT);
-    const { rows } = b;
+    const { rows } = b.bufs;
     let bestIter = 0;
     let bestLoss = Infinity;
     let rounds = 0;
@@ -259,7 +259,7 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
           const v = t.value[lf.node];
           for (let i = lf.start; i < lf.end; i++) mT[rows[i] * T + k] += v;
         }
-        if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bins, nT, i)];
+        if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bufs.bins, nT, i)];
         for (let i = 0; i < nV; i++) mV[i * T + k] += t.value[leafOfBinned(t, binsV, nV, i)];
         for (let nd = 0; nd < t.feature.length; nd++) if (t.feature[nd] >= 0) roundImp[t.feature[nd]] += t.gain[nd];
         trees.push(toPublicTree(t));

@@ -179,8 +179,8 @@ interface Candidate {
  */
 export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[]): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
-  const { g, h, rows, left } = b;
-  const histSize = b.hist.length;
+  const { g, h, rows, left } = b.bufs;
+  const histSize = b.bufs.hist.length;
   const take = (): Float64Array => pool.pop() ?? new Float64Array(histSize);
   const addNode = (gs: number, hs: number, c: number): number => {
     const id = t.feature.length;
@@ -203,7 +203,7 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
     if (!identity) b.gather(start, end);
     b.build(feats, start, end, identity);
     const out = take();
-    const src = b.hist;
+    const src = b.bufs.hist;
     for (let q = 0; q < feats.length; q++) {
       const o = feats[q] * HIST_STRIDE;
       out.set(src.subarray(o, o + HIST_STRIDE), o);
