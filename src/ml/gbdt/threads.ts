@@ -20,7 +20,7 @@ import { workerScript } from '../../util/worker-script.js';
  * Control words. next = (chunks of the job) << 12 | (next chunk to take); done = chunks finished.
  * A thread reads a job's arguments only after taking one of its chunks, when the job cannot change.
  */
-export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, arg: 8 } as const;
+export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
 export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4 } as const;
 /** most chunks of one job (12 bits of the next word) */
@@ -59,8 +59,8 @@ export interface Buffers {
 type Shared<B> = { [k in keyof B]: B[k] extends number ? number : B[k] extends null ? null : SharedArrayBuffer };
 export type SharedBuffers = Shared<Omit<Buffers, 'n' | 'T' | 'K' | 'w'>> & { n: number; T: number; K: number; w: SharedArrayBuffer | null; ctrl: SharedArrayBuffer };
 
-/** nodes whose histograms were shared with the worker, since the process started (read by tests) */
-export const threadStats = { sharedNodes: 0 };
+/** since the process started (read by tests): nodes whose histograms were offered to the worker, chunks it ran */
+export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 
 /** below this many (row × feature) cells a node's histograms are built on the fitting thread alone */
 const PARALLEL_CELLS = 120_000;
@@ -266,6 +266,7 @@ export class FitThreads {
 
   async close(): Promise<void> {
     if (this.worker) {
+      threadStats.workerChunks += Atomics.load(this.ctrl, CTRL.workerChunks);
       Atomics.store(this.ctrl, CTRL.stop, 1);
       Atomics.store(this.ctrl, CTRL.seq, ++this.seq);
       Atomics.notify(this.ctrl, CTRL.seq);

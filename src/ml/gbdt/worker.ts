@@ -36,7 +36,7 @@ for (;;) {
   seen = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop) === 1) break;
   try {
-    takeChunks(b, ctrl);
+    Atomics.add(ctrl, CTRL.workerChunks, takeChunks(b, ctrl));
   } catch (e) {
     // the fitting thread waits for every chunk to be done: never leave it hanging
     console.error(e);
