@@ -11,6 +11,8 @@ import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
+import { decisionLogFor, inputsJson } from './decision-log.js';
+import { explainMembers } from '../explain/render.js';
 
 /** reasons a review case keeps when the output asks for none */
 const REVIEW_REASONS = 5;
@@ -39,6 +41,8 @@ export interface DecisionOptions {
    * in each output line, never acted on
    */
   challenger?: ScorerShape;
+  /** told when decisions cannot be logged (no workspace) */
+  onWarn?: (msg: string) => void;
 }
 
 export function packagedPolicy(m: ScorerShape['manifest']): DecisionPolicy | null {
@@ -198,6 +202,8 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     const m = scorer.manifest.model;
     decider = makeDecider(policy, { modelName: m.name, modelVersion: m.version, threshold: m.threshold, seed: o.seed ?? 0, source: o.source, sink });
   }
+  // every decision (with its reasons) goes to the workspace's decision log, written before the outputs
+  const log = policy ? await decisionLogFor(policy.model, workspace, o.onWarn) : undefined;
   let shadow: Shadow | undefined;
   try {
     shadow = o.challenger ? await makeShadow(scorer, o.challenger, policy, o, workspace) : undefined;
@@ -218,7 +224,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     (sink as { close?: () => void } | undefined)?.close?.();
   };
   const flush = async () => {
-    await Promise.all([decider?.flush(), shadow?.flush()]);
+    await Promise.all([decider?.flush(), shadow?.flush(), log?.flush()]);
   };
   wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
     const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
@@ -226,6 +232,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     const segs = task === 'segmentation' ? Int32Array.from(scored, (s) => (s as { segment?: number }).segment ?? -1) : undefined;
     const why = (i: number) => (scored[i] as { explanation?: ReviewExplanation }).explanation ?? explainOne?.(rows[i]);
     const d = decider?.decide(rows, scores, keys, segs, why);
+    if (d) log?.record(d, { keys, row: (i) => rows[i], explain: why, source: o.source });
     const c = shadow?.compare(rows, scores, ch!, d, keys, why);
     for (let i = 0; i < scored.length; i++) {
       if (d && c) d[i].challenger = c[i];
@@ -251,9 +258,10 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
       const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
       const scores = r.score.subarray(0, n);
       // the output's reasons (--explain), else — when the shadow log records every event — one batch of them
-      const batch = (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations ?? (shadow && ex.explainer ? ex.explainer.explainColumns(cols, n, REVIEW_REASONS) : undefined);
+      const batch = (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations ?? ((shadow || log) && ex.explainer ? ex.explainer.explainColumns(cols, n, REVIEW_REASONS) : undefined);
       const why = (i: number) => batch?.at(i) ?? explainOne?.(rowAt(i));
       const d = decider?.decide(rowAt, scores, keys, (r as { segment?: Int32Array }).segment, why);
+      if (d) log?.record(d, { keys, row: rowAt, source: o.source, rowJson: inputsJson(cols, inputs), explainJson: batch ? (i) => explainMembers({ explanations: batch }, i) : undefined, explain: why });
       const c = shadow?.compare(rowAt, scores, ch!, d, keys, why);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
       (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));

@@ -78,6 +78,7 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
     redis: f.redis,
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
     challenger: f.challenger ? await loadScorer(f.challenger, { batchSize: f['batch-size'], threads: f.threads }) : undefined,
+    onWarn: (m) => progress.warn(m),
   });
   {
     // a newer policy saved in the workspace does nothing until the model is packaged again: say so

@@ -94,6 +94,11 @@ export interface GbdtTree {
   gain: number[];
   /** training rows (of this tree's subsample) that reached the node */
   count: number[];
+  /**
+   * with sample or class weights: the sum of the weights of those rows (the cover of the weighted
+   * training data, what TreeSHAP weighs each side of a split by); absent when unweighted (= count)
+   */
+  cover?: number[];
 }
 
 export interface GbdtModel {
