@@ -9,7 +9,8 @@ import { binMatrix, fitBins, MISSING_BIN } from '../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../src/ml/gbdt/grow.js';
 import { buildHistograms, HIST_STRIDE, subtractHistograms } from '../src/ml/gbdt/hist.js';
 import { fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../src/ml/gbdt/index.js';
-import { threadStats } from '../src/ml/gbdt/threads.js';
+import { FitThreads, threadStats } from '../src/ml/gbdt/threads.js';
+import { LOSS } from '../src/ml/gbdt/kernels.js';
 import { makeRng } from '../src/ml/splits.js';
 
 function data(n: number, p: number, seed: number, opts: { missing?: number; round?: number } = {}) {
@@ -37,15 +38,15 @@ const gp = (o: Partial<GrowParams> = {}): GrowParams => ({ maxLeaves: null, maxD
 function binned(d: { X: Float64Array; y: Float64Array; n: number; p: number }, cat?: Uint8Array) {
   const mapper = fitBins(d.X, d.p, all(d.n), 255, cat, 0);
   const bins = binMatrix(d.X, d.n, d.p, mapper, 255);
-  const g = Float64Array.from(d.y, (v) => 0.5 - v);
-  const h = new Float64Array(d.n).fill(0.25);
+  const g = Float32Array.from(d.y, (v) => 0.5 - v);
+  const h = new Float32Array(d.n).fill(0.25);
   return { mapper, bins, g, h };
 }
 
-function histOf(bins: Uint8Array, n: number, p: number, rows: number[], g: Float64Array, h: Float64Array): Float64Array {
+function histOf(bins: Uint8Array, n: number, p: number, rows: number[], g: Float32Array, h: Float32Array): Float64Array {
   const hist = new Float64Array(p * HIST_STRIDE);
   const r = Int32Array.from(rows);
-  buildHistograms(bins, n, all(p), 0, p, r, 0, r.length, false, Float64Array.from(rows, (i) => g[i]), Float64Array.from(rows, (i) => h[i]), hist);
+  buildHistograms(bins, n, all(p), 0, p, r, 0, r.length, false, Float32Array.from(rows, (i) => g[i]), Float32Array.from(rows, (i) => h[i]), hist);
   return hist;
 }
 
@@ -307,14 +308,61 @@ describe('scoring', () => {
   });
 });
 
+describe('the two threads', () => {
+  test('chunked passes on two threads equal one pass: stable partition, gather, gradients, histograms', async () => {
+    const n = 60_000; // several chunks at the root, two below
+    const p = 6;
+    const rng = makeRng(3);
+    const y = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
+    const runs = [];
+    for (const threads of [1, 2]) {
+      const t = await FitThreads.create(n, p, threads, n, { y, w: null, T: 1, K: 2 });
+      try {
+        const b = t.bufs;
+        const r2 = makeRng(4);
+        for (let i = 0; i < n * p; i++) b.bins[i] = r2.next() < 0.05 ? MISSING_BIN : r2.int(40);
+        for (let i = 0; i < n; i++) b.m[i] = r2.next() * 4 - 2;
+        t.gradients(LOSS.binary, 0, 1);
+        for (let i = 0; i < n; i++) b.rows[i] = i;
+        // split the root on feature 2 (bins ≤ 17 and missing left), then its right side on feature 4
+        for (let v = 0; v < 256; v++) b.left[v] = v <= 17 || v === MISSING_BIN ? 1 : 0;
+        const mid = t.partition(2, 0, n);
+        for (let v = 0; v < 256; v++) b.left[v] = v % 3 === 0 ? 1 : 0;
+        const mid2 = t.partition(4, mid, n);
+        t.gather(mid, n);
+        t.build(all(p), mid, n, false);
+        const node = Array.from(b.rows.subarray(mid, n));
+        // the node's histograms against a direct build from its rows
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h));
+        expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
+        runs.push({ mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
+        // against a direct stable partition
+        const direct = Array.from({ length: n }, (_, i) => i);
+        const l1 = direct.filter((r) => b.bins[2 * n + r] <= 17 || b.bins[2 * n + r] === MISSING_BIN);
+        const r1 = direct.filter((r) => !(b.bins[2 * n + r] <= 17 || b.bins[2 * n + r] === MISSING_BIN));
+        const l2 = r1.filter((r) => b.bins[4 * n + r] % 3 === 0);
+        const r22 = r1.filter((r) => b.bins[4 * n + r] % 3 !== 0);
+        expect(mid).toBe(l1.length);
+        expect(mid2).toBe(l1.length + l2.length);
+        expect(Array.from(b.rows)).toEqual([...l1, ...l2, ...r22]);
+        expect(b.g[7]).toBe(Math.fround(1 / (1 + Math.exp(-b.m[7])) - y[7]));
+      } finally {
+        await t.close();
+      }
+    }
+    expect(runs[1]).toEqual(runs[0]);
+  });
+});
+
 describe('determinism', () => {
   test('same inputs and seed → byte-identical JSON, with one thread or two (row and feature samples on)', async () => {
     const d = data(40_000, 30, 12, { missing: 0.05 });
     const params = validateGbdtParams({ max_iter: 4, subsample: 0.8, colsample: 0.7, max_leaf_nodes: 31, max_depth: null });
     const one = JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 5, threads: 1 })));
-    const before = threadStats.sharedNodes;
+    const before = { ...threadStats };
     const two = JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 5, threads: 2 })));
-    expect(threadStats.sharedNodes).toBeGreaterThan(before); // the worker did build histograms
+    expect(threadStats.sharedNodes).toBeGreaterThan(before.sharedNodes); // histograms were offered to the worker
+    expect(threadStats.workerChunks).toBeGreaterThan(before.workerChunks); // and it ran some of the work
     expect(two).toBe(one);
     const other = JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 6, threads: 1 })));
     expect(other).not.toBe(one);

@@ -10,7 +10,8 @@ import { GbdtInputError } from './errors.js';
 import { growTree, leafOfBinned, type BuiltTree, type GrowParams } from './grow.js';
 import type { FitOptions, GbdtData, GbdtModel, GbdtParams, GbdtTree } from './types.js';
 import { marginsToPrediction } from './predict.js';
-import { HistBuilder } from './threads.js';
+import { LOSS } from './kernels.js';
+import { FitThreads } from './threads.js';
 
 /** below this many training cells (rows × features) the fit runs on one thread */
 const PARALLEL_MIN_CELLS = 1_000_000;
@@ -230,10 +231,10 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const nSub = Math.max(1, Math.round(params.subsample * nT));
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
-  const b = await HistBuilder.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2));
+  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K });
   try {
     const binsV = new Uint8Array(nV * p);
-    await fill(b.bins, binsV);
+    await fill(b.bufs.bins, binsV);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);
@@ -252,7 +253,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       for (let i = 0; i < nT; i++) s += (wT ? wT[i] : 1) * yT[i];
       baseScore[0] = s / wsum;
     } else baseScore[0] = weightedQuantile(yT, wT, 0.5);
-    const mT = new Float64Array(nT * T);
+    const mT = b.bufs.m;
     const mV = new Float64Array(nV * T);
     for (let i = 0; i < nT; i++) for (let k = 0; k < T; k++) mT[i * T + k] = baseScore[k];
     for (let i = 0; i < nV; i++) for (let k = 0; k < T; k++) mV[i * T + k] = baseScore[k];
@@ -275,10 +276,10 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
     const importanceByRound: number[][] = [];
     const nCol = Math.max(1, Math.round(params.colsample * p));
     const pool: Float64Array[] = [];
-    const tmp = new Int32Array(nT);
-    const prob = new Float64Array(K > 2 ? nT * K : 0);
+    const prob = b.bufs.prob;
+    const lossKind = params.loss === 'log_loss' ? (K === 2 ? LOSS.binary : LOSS.softmax) : params.loss === 'squared_error' ? LOSS.squared : params.loss === 'absolute_error' ? LOSS.absolute : LOSS.huber;
     const inSample = new Uint8Array(nT);
-    const { g, h, rows } = b;
+    const { rows } = b.bufs;
     let bestIter = 0;
     let bestLoss = Infinity;
     let rounds = 0;
@@ -297,31 +298,10 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {
         // gradients and hessians (weighted)
-        if (params.loss === 'log_loss' && K === 2) {
-          for (let i = 0; i < nT; i++) {
-            const pr = 1 / (1 + Math.exp(-mT[i]));
-            const wi = w ? w[i] : 1;
-            g[i] = wi * (pr - y[i]);
-            h[i] = wi * Math.max(pr * (1 - pr), 1e-16);
-          }
-        } else if (params.loss === 'log_loss') {
-          for (let i = 0; i < nT; i++) {
-            const pr = prob[i * K + k];
-            const wi = w ? w[i] : 1;
-            g[i] = wi * (pr - (y[i] === k ? 1 : 0));
-            h[i] = wi * Math.max(pr * (1 - pr), 1e-16);
-          }
-        } else {
-          for (let i = 0; i < nT; i++) {
-            const r = mT[i] - y[i];
-            const wi = w ? w[i] : 1;
-            g[i] = wi * (params.loss === 'squared_error' ? r : params.loss === 'absolute_error' ? Math.sign(r) : Math.abs(r) <= delta ? r : delta * Math.sign(r));
-            h[i] = wi;
-          }
-        }
+        b.gradients(lossKind, k, delta);
         if (sub) rows.set(sub);
         else for (let i = 0; i < nT; i++) rows[i] = i;
-        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool, tmp);
+        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool);
         if (params.loss === 'absolute_error') {
           // leaf values: the weighted median of the residuals of the leaf's rows (as scikit-learn)
           for (const lf of t.leaves) {
@@ -342,7 +322,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
           const v = t.value[lf.node];
           for (let i = lf.start; i < lf.end; i++) mT[rows[i] * T + k] += v;
         }
-        if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bins, nT, i)];
+        if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bufs.bins, nT, i)];
         for (let i = 0; i < nV; i++) mV[i * T + k] += t.value[leafOfBinned(t, binsV, nV, i)];
         for (let nd = 0; nd < t.feature.length; nd++) if (t.feature[nd] >= 0) roundImp[t.feature[nd]] += t.gain[nd];
         trees.push(toPublicTree(t, w ? weightedCover(t, rows, w) : undefined));

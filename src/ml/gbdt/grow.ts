@@ -7,7 +7,7 @@
  */
 import { F32_MAX, MISSING_BIN, type BinMapper } from './bins.js';
 import { HIST_STRIDE, subtractHistograms } from './hist.js';
-import type { HistBuilder } from './threads.js';
+import type { FitThreads } from './threads.js';
 
 /** categories with fewer rows than this take no part in ordering (they stay on the right) */
 export const CAT_MIN_SUPPORT = 10;
@@ -177,10 +177,10 @@ interface Candidate {
  * reordered in place; `identityRoot` = those rows are 0..n−1 in order (no gather for the root).
  * Leaf values are the Newton step −G/(H+λ) times the learning rate.
  */
-export function growTree(b: HistBuilder, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[], tmp: Int32Array): BuiltTree {
+export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[]): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
-  const { g, h, og, oh, rows, bins, n } = b;
-  const histSize = b.hist.length;
+  const { g, h, rows, left } = b.bufs;
+  const histSize = b.bufs.hist.length;
   const take = (): Float64Array => pool.pop() ?? new Float64Array(histSize);
   const addNode = (gs: number, hs: number, c: number): number => {
     const id = t.feature.length;
@@ -200,16 +200,10 @@ export function growTree(b: HistBuilder, nRows: number, identityRoot: boolean, f
   const canSplit = (depth: number, count: number, leaves: number) =>
     (gp.maxDepth === null || depth < gp.maxDepth) && count >= 2 * gp.minSamplesLeaf && (gp.maxLeaves === null || leaves < gp.maxLeaves);
   const histOf = (start: number, end: number, identity: boolean): Float64Array => {
-    if (!identity) {
-      for (let i = start, j = 0; i < end; i++, j++) {
-        const r = rows[i];
-        og[j] = g[r];
-        oh[j] = h[r];
-      }
-    }
+    if (!identity) b.gather(start, end);
     b.build(feats, start, end, identity);
     const out = take();
-    const src = b.hist;
+    const src = b.bufs.hist;
     for (let q = 0; q < feats.length; q++) {
       const o = feats[q] * HIST_STRIDE;
       out.set(src.subarray(o, o + HIST_STRIDE), o);
@@ -243,34 +237,22 @@ export function growTree(b: HistBuilder, nRows: number, identityRoot: boolean, f
     const s = c.split!;
     const id = c.node;
     // route the node's rows (stable partition: left rows first, both sides in their old order)
-    const col = bins.subarray(s.feature * n, (s.feature + 1) * n);
     const ml = s.missingLeft;
-    let l = c.start;
-    let rcount = 0;
     if (s.cats === null) {
       const kb = s.bin;
-      for (let i = c.start; i < c.end; i++) {
-        const r = rows[i];
-        const v = col[r];
-        if (v === MISSING_BIN ? ml : v <= kb) rows[l++] = r;
-        else tmp[rcount++] = r;
-      }
+      for (let v = 0; v < 256; v++) left[v] = v <= kb ? 1 : 0;
+      left[MISSING_BIN] = ml ? 1 : 0;
       t.threshold[id] = kb >= m.nBins[s.feature] - 1 ? F32_MAX : m.edges[s.feature][kb];
       t.bin[id] = kb;
     } else {
       const mask = new Uint8Array(256);
       for (const cat of s.cats) mask[cat] = 1;
       if (ml) mask[MISSING_BIN] = 1;
-      for (let i = c.start; i < c.end; i++) {
-        const r = rows[i];
-        if (mask[col[r]] === 1) rows[l++] = r;
-        else tmp[rcount++] = r;
-      }
+      left.set(mask);
       t.cats[id] = s.cats;
       t.catMask[id] = mask;
     }
-    rows.set(tmp.subarray(0, rcount), l);
-    const mid = l;
+    const mid = b.partition(s.feature, c.start, c.end);
     t.feature[id] = s.feature;
     t.missingLeft[id] = ml ? 1 : 0;
     t.gain[id] = s.gain;

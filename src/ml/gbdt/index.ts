@@ -16,9 +16,11 @@
  * the parent minus it; best-first growth; categorical features order their categories (those with
  * ≥ 10 rows) by Σg/(Σh + 10) and try prefixes from both ends (≤ 32 categories on the left).
  * Two threads (threads.ts): the fitting thread and one worker started per fit share the bin matrix,
- * gradients and row partition (SharedArrayBuffer) and each build half of a node's features; a
- * feature's bins are always summed in row order by one thread, so the model's JSON is
- * byte-identical with 1 or 2 threads. Early stopping: stop after n_iter_no_change rounds without a
+ * labels, margins, float32 gradients and the row partition (SharedArrayBuffer) and take chunks of
+ * every large pass from a shared counter: blocks of rows for gradients, a node's partition (blocks
+ * partitioned on their own, then joined in order) and gather, groups of four features for
+ * histograms. A feature's bins are always summed in row order by one thread, so the model's JSON
+ * is byte-identical with 1 or 2 threads. Early stopping: stop after n_iter_no_change rounds without a
  * validation loss more than tol below the best, keep the best round's trees. The training curve is
  * the loss on ≤ 10,000 evenly spaced training rows.
  */

@@ -1,125 +1,272 @@
 /**
- * Histogram building on one or two threads. The fitting thread builds the first half of a node's
- * features while one worker (started once per fit) builds the rest into the same shared histogram.
- * Every feature's histogram is summed in row order by exactly one thread, so the fitted model is
- * byte-identical whatever the thread count. Small nodes (and small data sets) stay on one thread.
+ * The fit's buffers and its second thread. The fitting thread and one worker (started once per fit)
+ * share the bin matrix, labels, margins, gradients and the row partition (SharedArrayBuffers, no
+ * copies per node). Every large pass is cut into chunks that the two threads take from a shared
+ * counter until none is left: gradients and a node's gather by blocks of rows, a node's partition by
+ * blocks of rows (each block partitioned on its own, the blocks then joined in order: the one
+ * stable partition), histograms by groups of four features (every feature's bins summed in row
+ * order by one thread). Which thread runs a chunk changes no byte, so the fitted model is
+ * byte-identical whatever the thread count; and a thread that the machine's other work holds back
+ * only takes fewer chunks instead of stalling the other. Small nodes (and small data sets) stay on
+ * the fitting thread. Jobs are signalled through an Int32Array with Atomics (no message per node;
+ * the idle worker sleeps in Atomics.wait).
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, HIST_STRIDE } from './hist.js';
+import { gather, gradients, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 
-export const CTRL = { seq: 0, done: 1, stop: 2, identity: 3, fa: 4, fb: 5, start: 6, end: 7, failed: 8 } as const;
+/**
+ * Control words. next = (chunks of the job) << 12 | (next chunk to take); done = chunks finished.
+ * A thread reads a job's arguments only after taking one of its chunks, when the job cannot change.
+ */
+export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
+const CTRL_WORDS = 16;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4 } as const;
+/** most chunks of one job (12 bits of the next word) */
+const MAX_CHUNKS = 4095;
 
-export interface SharedBuffers {
+/** The buffers both threads work on. */
+export interface Buffers {
   n: number;
-  ctrl: SharedArrayBuffer;
-  bins: SharedArrayBuffer;
-  g: SharedArrayBuffer;
-  h: SharedArrayBuffer;
-  og: SharedArrayBuffer;
-  oh: SharedArrayBuffer;
-  rows: SharedArrayBuffer;
-  hist: SharedArrayBuffer;
-  feats: SharedArrayBuffer;
+  bins: Uint8Array;
+  g: Float32Array;
+  h: Float32Array;
+  og: Float32Array;
+  oh: Float32Array;
+  rows: Int32Array;
+  /** the right sides of a partition's blocks, before they join the left sides */
+  tmp: Int32Array;
+  /** where a node's histograms are built (copied out by the caller) */
+  hist: Float64Array;
+  /** the features of the node being histogrammed */
+  feats: Int32Array;
+  /** per bin of the feature being split: 1 = the row goes left */
+  left: Uint8Array;
+  /** per partition block: its rows that went left */
+  lefts: Int32Array;
+  y: Float64Array;
+  w: Float64Array | null;
+  /** margins, n × T */
+  m: Float64Array;
+  /** softmax class probabilities, n × K (empty otherwise) */
+  prob: Float64Array;
+  T: number;
+  K: number;
+  delta: Float64Array;
 }
 
-/** nodes whose histograms were shared with the worker, since the process started (read by tests) */
-export const threadStats = { sharedNodes: 0 };
+type Shared<B> = { [k in keyof B]: B[k] extends number ? number : B[k] extends null ? null : SharedArrayBuffer };
+export type SharedBuffers = Shared<Omit<Buffers, 'n' | 'T' | 'K' | 'w'>> & { n: number; T: number; K: number; w: SharedArrayBuffer | null; ctrl: SharedArrayBuffer };
+
+/** since the process started (read by tests): nodes whose histograms were offered to the worker, chunks it ran */
+export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 
 /** below this many (row × feature) cells a node's histograms are built on the fitting thread alone */
 const PARALLEL_CELLS = 120_000;
+/** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
+const PARALLEL_ROWS = 16_384;
+/** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
+const CHUNK_ROWS = 16_384;
 
-function workerPath(): string {
-  return workerScript(import.meta.url, 'worker.js');
+/** chunk i of a row range [s, e) cut into `count` near-equal blocks */
+function block(s: number, e: number, count: number, i: number): number {
+  return s + Math.floor(((e - s) * i) / count);
 }
 
-export class HistBuilder {
-  readonly bins: Uint8Array;
-  readonly g: Float64Array;
-  readonly h: Float64Array;
-  readonly og: Float64Array;
-  readonly oh: Float64Array;
-  readonly rows: Int32Array;
-  /** where a node's histograms are built (copied out by the caller) */
-  readonly hist: Float64Array;
-  private readonly feats: Int32Array;
-  private readonly ctrl: Int32Array | null;
+/**
+ * Runs chunk i of the job described by the control words (the same code on either thread).
+ * hist: features [arg4·i, arg4·(i+1)) of feats; the row passes: block i of [arg1, arg2) in arg0 blocks.
+ */
+export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
+  const a = CTRL.arg;
+  const job = ctrl[CTRL.job];
+  if (job === JOB.hist) {
+    const identity = ctrl[a] === 1;
+    const m = ctrl[a + 1];
+    const per = ctrl[a + 4];
+    buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist);
+    return;
+  }
+  const count = ctrl[a];
+  const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
+  const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
+  if (job === JOB.gradients) gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  else if (job === JOB.partition) b.lefts[i] = partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
+  else if (job === JOB.gather) gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
+}
+
+/** Takes and runs chunks of the current job until none is left; returns how many it ran. */
+export function takeChunks(b: Buffers, ctrl: Int32Array): number {
+  let ran = 0;
+  for (;;) {
+    const c = Atomics.load(ctrl, CTRL.next);
+    const i = c & 0xfff;
+    if (i >= c >>> 12) return ran;
+    if (Atomics.compareExchange(ctrl, CTRL.next, c, c + 1) !== c) continue;
+    runChunk(b, ctrl, i);
+    ran++;
+    Atomics.add(ctrl, CTRL.done, 1);
+    Atomics.notify(ctrl, CTRL.done);
+  }
+}
+
+export interface Labels {
+  y: Float64Array;
+  w: Float64Array | null;
+  /** margin slots per row (1, or K for softmax) */
+  T: number;
+  K: number;
+}
+
+export class FitThreads {
+  readonly bufs: Buffers;
+  private readonly ctrl: Int32Array;
   private worker: Worker | null = null;
   private seq = 0;
 
-  private constructor(readonly n: number, p: number, threads: number, gatherMax: number) {
+  private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels) {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    this.bins = new Uint8Array(buf(n * p));
-    this.g = new Float64Array(buf(n * 8));
-    this.h = new Float64Array(buf(n * 8));
-    this.og = new Float64Array(buf(gatherMax * 8));
-    this.oh = new Float64Array(buf(gatherMax * 8));
-    this.rows = new Int32Array(buf(n * 4));
-    this.hist = new Float64Array(buf(p * HIST_STRIDE * 8));
-    this.feats = new Int32Array(buf(Math.max(1, p) * 4));
-    this.ctrl = sab ? new Int32Array(new SharedArrayBuffer(16 * 4)) : null;
+    // the worker reads labels and weights: shared copies when it runs, the caller's arrays otherwise
+    const copy = (a: Float64Array) => {
+      if (!sab) return a;
+      const out = new Float64Array(buf(a.byteLength));
+      out.set(a);
+      return out;
+    };
+    this.bufs = {
+      n,
+      bins: new Uint8Array(buf(n * p)),
+      g: new Float32Array(buf(n * 4)),
+      h: new Float32Array(buf(n * 4)),
+      og: new Float32Array(buf(gatherMax * 4)),
+      oh: new Float32Array(buf(gatherMax * 4)),
+      rows: new Int32Array(buf(n * 4)),
+      tmp: new Int32Array(buf(n * 4)),
+      hist: new Float64Array(buf(p * HIST_STRIDE * 8)),
+      feats: new Int32Array(buf(Math.max(1, p) * 4)),
+      left: new Uint8Array(buf(256)),
+      lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
+      y: copy(labels.y),
+      w: labels.w === null ? null : copy(labels.w),
+      m: new Float64Array(buf(n * labels.T * 8)),
+      prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
+      T: labels.T,
+      K: labels.K,
+      delta: new Float64Array(buf(8)),
+    };
+    this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
   }
 
   /**
    * n rows × p features; gatherMax = the most rows of a node whose gradients are gathered (a
    * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it runs.
    */
-  static async create(n: number, p: number, threads: number, gatherMax: number): Promise<HistBuilder> {
-    const b = new HistBuilder(n, p, threads, Math.max(1, Math.min(n, gatherMax)));
+  static async create(n: number, p: number, threads: number, gatherMax: number, labels: Labels): Promise<FitThreads> {
+    const t = new FitThreads(n, p, threads, Math.max(1, Math.min(n, gatherMax)), labels);
     if (threads > 1) {
+      const b = t.bufs;
+      const sh = (a: { buffer: ArrayBufferLike }) => a.buffer as SharedArrayBuffer;
       const data: SharedBuffers = {
-        n,
-        ctrl: b.ctrl!.buffer as SharedArrayBuffer,
-        bins: b.bins.buffer as SharedArrayBuffer,
-        g: b.g.buffer as SharedArrayBuffer,
-        h: b.h.buffer as SharedArrayBuffer,
-        og: b.og.buffer as SharedArrayBuffer,
-        oh: b.oh.buffer as SharedArrayBuffer,
-        rows: b.rows.buffer as SharedArrayBuffer,
-        hist: b.hist.buffer as SharedArrayBuffer,
-        feats: b.feats.buffer as SharedArrayBuffer,
+        n, T: b.T, K: b.K, ctrl: sh(t.ctrl),
+        bins: sh(b.bins), g: sh(b.g), h: sh(b.h), og: sh(b.og), oh: sh(b.oh), rows: sh(b.rows), tmp: sh(b.tmp),
+        hist: sh(b.hist), feats: sh(b.feats), left: sh(b.left), lefts: sh(b.lefts),
+        y: sh(b.y), w: b.w === null ? null : sh(b.w), m: sh(b.m), prob: sh(b.prob), delta: sh(b.delta),
       };
-      const w = new Worker(workerPath(), { workerData: data });
-      b.worker = w;
+      const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
+      t.worker = w;
       await new Promise<void>((res, rej) => {
         w.once('online', () => res());
         w.once('error', rej);
       });
       w.on('error', () => {});
     }
-    return b;
+    return t;
   }
 
   /**
-   * Histograms of `feats` for the node rows[start..end) into this.hist. identity: the node is every
-   * row in order (g/h by row); otherwise the caller has gathered og/oh in partition order.
+   * Runs a job of `chunks` chunks: on this thread alone (shared = false), or offered to the worker
+   * too, this thread taking chunks until none is left and then waiting for the worker's last one.
+   */
+  private run(job: number, args: number[], chunks: number, shared: boolean): void {
+    const c = this.ctrl;
+    c[CTRL.job] = job;
+    for (let i = 0; i < args.length; i++) c[CTRL.arg + i] = args[i];
+    Atomics.store(c, CTRL.done, 0);
+    Atomics.store(c, CTRL.next, chunks << 12);
+    if (shared && this.worker !== null) {
+      Atomics.store(c, CTRL.seq, ++this.seq);
+      Atomics.notify(c, CTRL.seq);
+    }
+    takeChunks(this.bufs, c);
+    for (;;) {
+      const d = Atomics.load(c, CTRL.done);
+      if (d >= chunks) break;
+      Atomics.wait(c, CTRL.done, d);
+    }
+    if (Atomics.load(c, CTRL.failed) === 1) throw new Error('the fit\'s worker thread failed (see its error above)');
+  }
+
+  private rowChunks(rows: number): number {
+    return this.worker === null || rows < PARALLEL_ROWS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.ceil(rows / CHUNK_ROWS)));
+  }
+
+  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts) */
+  gradients(loss: number, k: number, delta: number): void {
+    this.bufs.delta[0] = delta;
+    const chunks = this.rowChunks(this.n);
+    this.run(JOB.gradients, [chunks, 0, this.n, loss, k], chunks, chunks > 1);
+  }
+
+  /**
+   * Stable partition of the node rows[s..e) by bufs.left over the bins of `feature`: left rows
+   * first, both sides in their old order; returns where the right side starts.
+   */
+  partition(feature: number, s: number, e: number): number {
+    const { rows, tmp, lefts } = this.bufs;
+    const chunks = this.rowChunks(e - s);
+    this.run(JOB.partition, [chunks, s, e, feature * this.n], chunks, chunks > 1);
+    // join: every block's left rows in block order, then every block's right rows
+    let at = s;
+    for (let i = 0; i < chunks; i++) {
+      const a = block(s, e, chunks, i);
+      rows.copyWithin(at, a, a + lefts[i]);
+      at += lefts[i];
+    }
+    const mid = at;
+    for (let i = 0; i < chunks; i++) {
+      const a = block(s, e, chunks, i);
+      const r = block(s, e, chunks, i + 1) - a - lefts[i];
+      rows.set(tmp.subarray(a, a + r), at);
+      at += r;
+    }
+    return mid;
+  }
+
+  /** og/oh[0..e−s) = the gradients of the node rows[s..e) in partition order */
+  gather(s: number, e: number): void {
+    const chunks = this.rowChunks(e - s);
+    this.run(JOB.gather, [chunks, s, e, s], chunks, chunks > 1);
+  }
+
+  /**
+   * Histograms of `feats` for the node rows[start..end) into bufs.hist. identity: the node is every
+   * row in order (g/h by row); otherwise og/oh hold its gradients in partition order (gather).
    */
   build(feats: Int32Array, start: number, end: number, identity: boolean): void {
     const m = feats.length;
-    const ctrl = this.ctrl;
-    if (ctrl === null || this.worker === null || (end - start) * m < PARALLEL_CELLS || m < 2) {
-      buildHistograms(this.bins, this.n, feats, 0, m, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
-      return;
-    }
-    const half = m >> 1;
-    threadStats.sharedNodes++;
-    this.feats.set(feats);
-    ctrl[CTRL.identity] = identity ? 1 : 0;
-    ctrl[CTRL.fa] = half;
-    ctrl[CTRL.fb] = m;
-    ctrl[CTRL.start] = start;
-    ctrl[CTRL.end] = end;
-    const s = ++this.seq;
-    Atomics.store(ctrl, CTRL.seq, s);
-    Atomics.notify(ctrl, CTRL.seq);
-    buildHistograms(this.bins, this.n, feats, 0, half, this.rows, start, end, identity, identity ? this.g : this.og, identity ? this.h : this.oh, this.hist);
-    while (Atomics.load(ctrl, CTRL.done) !== s) Atomics.wait(ctrl, CTRL.done, Atomics.load(ctrl, CTRL.done));
-    if (Atomics.load(ctrl, CTRL.failed) === 1) throw new Error('the histogram worker failed (see its error above)');
+    this.bufs.feats.set(feats);
+    const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
+    if (shared) threadStats.sharedNodes++;
+    // chunks of four features (a single-thread pass takes them all at once)
+    const per = shared ? 4 : m;
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per], Math.ceil(m / per), shared);
   }
 
   async close(): Promise<void> {
-    if (this.worker && this.ctrl) {
+    if (this.worker) {
+      threadStats.workerChunks += Atomics.load(this.ctrl, CTRL.workerChunks);
       Atomics.store(this.ctrl, CTRL.stop, 1);
       Atomics.store(this.ctrl, CTRL.seq, ++this.seq);
       Atomics.notify(this.ctrl, CTRL.seq);

@@ -1,36 +1,47 @@
 /**
- * Histogram worker: shares the bin matrix, gradients, row partition and an output histogram with the
- * fitting thread (SharedArrayBuffers, no copies), and builds the histograms of the features it is
- * given for each node. Jobs are signalled through an Int32Array with Atomics (no message per node).
+ * The fit's worker thread: shares the bin matrix, labels, margins, gradients, row partition and an
+ * output histogram with the fitting thread (SharedArrayBuffers, no copies), wakes when a job is
+ * posted and takes its chunks alongside the fitting thread (threads.ts).
  */
 import { workerData } from 'node:worker_threads';
-import { buildHistograms } from './hist.js';
-import { CTRL, type SharedBuffers } from './threads.js';
+import { CTRL, takeChunks, type Buffers, type SharedBuffers } from './threads.js';
 
 const d = workerData as SharedBuffers;
 const ctrl = new Int32Array(d.ctrl);
-const bins = new Uint8Array(d.bins);
-const g = new Float64Array(d.g);
-const h = new Float64Array(d.h);
-const og = new Float64Array(d.og);
-const oh = new Float64Array(d.oh);
-const rows = new Int32Array(d.rows);
-const hist = new Float64Array(d.hist);
-const feats = new Int32Array(d.feats);
+const b: Buffers = {
+  n: d.n,
+  T: d.T,
+  K: d.K,
+  bins: new Uint8Array(d.bins),
+  g: new Float32Array(d.g),
+  h: new Float32Array(d.h),
+  og: new Float32Array(d.og),
+  oh: new Float32Array(d.oh),
+  rows: new Int32Array(d.rows),
+  tmp: new Int32Array(d.tmp),
+  hist: new Float64Array(d.hist),
+  feats: new Int32Array(d.feats),
+  left: new Uint8Array(d.left),
+  lefts: new Int32Array(d.lefts),
+  y: new Float64Array(d.y),
+  w: d.w === null ? null : new Float64Array(d.w),
+  m: new Float64Array(d.m),
+  prob: new Float64Array(d.prob),
+  delta: new Float64Array(d.delta),
+};
 
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, CTRL.seq, seen);
   seen = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop) === 1) break;
-  const identity = ctrl[CTRL.identity] === 1;
   try {
-    buildHistograms(bins, d.n, feats, ctrl[CTRL.fa], ctrl[CTRL.fb], rows, ctrl[CTRL.start], ctrl[CTRL.end], identity, identity ? g : og, identity ? h : oh, hist);
+    Atomics.add(ctrl, CTRL.workerChunks, takeChunks(b, ctrl));
   } catch (e) {
-    // the fitting thread waits on `done`: never leave it hanging
+    // the fitting thread waits for every chunk to be done: never leave it hanging
     console.error(e);
     Atomics.store(ctrl, CTRL.failed, 1);
+    Atomics.store(ctrl, CTRL.done, 1 << 30);
+    Atomics.notify(ctrl, CTRL.done);
   }
-  Atomics.store(ctrl, CTRL.done, seen);
-  Atomics.notify(ctrl, CTRL.done);
 }

@@ -1,0 +1,69 @@
+/**
+ * The per-row passes of the fit besides histograms, written so that either thread can run one on a
+ * block of rows: gradients and hessians of the loss, the stable partition of a node's rows by a
+ * split, and the gather of a node's gradients in partition order. Each writes only its own block,
+ * so splitting the rows between threads gives the same bytes as one pass.
+ */
+
+/** loss kinds of the gradient pass */
+export const LOSS = { binary: 0, softmax: 1, squared: 2, absolute: 3, huber: 4 } as const;
+
+/**
+ * Gradients and (weighted) hessians of rows [a, b) as float32. Margins m are n × T (slot k);
+ * softmax reads the class probabilities prob (n × K) instead.
+ */
+export function gradients(
+  loss: number, y: Float64Array, w: Float64Array | null, m: Float64Array, T: number, k: number,
+  prob: Float64Array, K: number, delta: number, g: Float32Array, h: Float32Array, a: number, b: number,
+): void {
+  if (loss === LOSS.binary) {
+    for (let i = a; i < b; i++) {
+      const pr = 1 / (1 + Math.exp(-m[i]));
+      const wi = w === null ? 1 : w[i];
+      g[i] = wi * (pr - y[i]);
+      h[i] = wi * Math.max(pr * (1 - pr), 1e-16);
+    }
+  } else if (loss === LOSS.softmax) {
+    for (let i = a; i < b; i++) {
+      const pr = prob[i * K + k];
+      const wi = w === null ? 1 : w[i];
+      g[i] = wi * (pr - (y[i] === k ? 1 : 0));
+      h[i] = wi * Math.max(pr * (1 - pr), 1e-16);
+    }
+  } else {
+    for (let i = a; i < b; i++) {
+      const r = m[i * T + k] - y[i];
+      const wi = w === null ? 1 : w[i];
+      g[i] = wi * (loss === LOSS.squared ? r : loss === LOSS.absolute ? Math.sign(r) : Math.abs(r) <= delta ? r : delta * Math.sign(r));
+      h[i] = wi;
+    }
+  }
+}
+
+/**
+ * Stable partition of rows[a..b) by left[bins[col + r]] (1 = left): the left rows are compacted to
+ * rows[a..a+l), the right rows written to tmp[a..b−l), both in their old order; returns l.
+ * Branch-free: every row is written to both sides and only one cursor moves.
+ */
+export function partitionBlock(rows: Int32Array, tmp: Int32Array, bins: Uint8Array, col: number, left: Uint8Array, a: number, b: number): number {
+  let l = a;
+  let r = a;
+  for (let i = a; i < b; i++) {
+    const row = rows[i];
+    const goLeft = left[bins[col + row]];
+    rows[l] = row;
+    tmp[r] = row;
+    l += goLeft;
+    r += 1 - goLeft;
+  }
+  return l - a;
+}
+
+/** og/oh[i − base] = g/h[rows[i]] for i in [a, b): a node's gradients in partition order */
+export function gather(rows: Int32Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, a: number, b: number, base: number): void {
+  for (let i = a; i < b; i++) {
+    const r = rows[i];
+    og[i - base] = g[r];
+    oh[i - base] = h[r];
+  }
+}
