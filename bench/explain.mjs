@@ -24,11 +24,12 @@ const { packEnsemble } = await imp('explain/treeshap.js');
 const { treeShapParallel } = await imp('explain/parallel.js');
 const { explainSpec } = await imp('explain/spec.js');
 const { columnMeans } = await imp('explain/linear.js');
-const { withExplanations } = await imp('explain/hook.js');
+const { explainStage } = await imp('explain/stage.js');
+const { ScoreEngine } = await imp('score/engine.js');
 const { applyPipeline } = await imp('pipeline/apply.js');
 const { buildPackageFiles, writePackage } = await imp('scorer/package.js');
 const { loadScorer } = await imp('scorer/scorer.js');
-const { scorePipe } = await imp('scorer/run.js');
+const { scorePipe } = await imp('score/pipe.js');
 const { makeProgress } = await imp('ui/progress.js');
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -124,7 +125,8 @@ try {
     }
     if (buf) chunks.push(buf);
     const plain = await loadScorer(join(dir, 'pkg'), { batchSize: 16384 });
-    const explained = withExplanations(await loadScorer(join(dir, 'pkg'), { batchSize: 16384 }), 3);
+    const loaded = await loadScorer(join(dir, 'pkg'), { batchSize: 16384 });
+    const explained = new ScoreEngine(loaded, { explain: explainStage(loaded, 3) });
     const run = async (scorer) => {
       let bytes = 0;
       const sink = new Writable({

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand } from '../src/base.js';
-import { scoreCommand, type ScoreFlags } from '../src/scorer/command.js';
+import { scoreCommand } from '../src/score/score.js';
 
 export default class Score extends DictlCommand {
   static override summary = 'Score events with a scorer package: files, NDJSON pipes, Redis Streams or Kafka.';
@@ -54,8 +54,8 @@ export default class Score extends DictlCommand {
     const { flags } = await this.parseCommand(Score);
     const dl = flags['dead-letter'];
     this.checkOutputs([['--out', flags.out], ['--dead-letter', dl && !/^(stream|topic):/.test(dl) ? dl : undefined]], [flags.input ?? '', flags.package]);
-    // one naming convention on the command line (--out, --online-store); the scorer's options keep their names
-    const r = await scoreCommand({ ...flags, output: flags.out, lookup: flags['online-store'] } as unknown as ScoreFlags, this.progress);
+    // one naming convention on the command line (--out, --online-store); the request keeps the scorer's names
+    const r = await scoreCommand({ ...flags, output: flags.out, lookup: flags['online-store'] }, this.progress);
     const human = (x: typeof r) =>
       `Scored ${x.eventsOut} of ${x.eventsIn} events with ${x.model} (${x.deadLettered} dead-lettered) in ${(x.durationMs / 1000).toFixed(2)} s, ${x.eventsPerSec}/s; batch p50 ${x.latencyMs.p50} ms, p99 ${x.latencyMs.p99} ms` +
       ('output' in x && x.output ? ` → ${x.output}` : '');

@@ -1,0 +1,130 @@
+/**
+ * The score engine: the packaged model and the stages after it, run in one order on every batch —
+ * score (the challenger beside it) → explain → decide. Explain comes before decide because a review
+ * case keeps the reasons the output shows. Each stage's result lands on the batch as a typed member
+ * (`explanations`, `decisions`); the encoders read them from there. Pipes, files and streams all score
+ * through an engine; with no stage asked for it only passes the batch on.
+ */
+import { columnInputs, rowInputs, type BatchInputs, type ScoredColumns, type ScoredRow, type Scorer } from '../scorer/scorer.js';
+import { loadScorer } from '../scorer/scorer.js';
+import type { DecisionFields } from '../decide/runtime.js';
+import type { DecisionStage } from '../decide/stage.js';
+import type { BatchExplanations, Explanation } from '../explain/explainer.js';
+import type { ExplainStage } from '../explain/stage.js';
+import type { ScoreCommon } from './request.js';
+
+/** A scored batch as the encoders see it: the model's columns and what the stages added. */
+export interface ScoredBatch extends ScoredColumns {
+  /** per row: base value and top reasons (--explain K) */
+  explanations?: BatchExplanations;
+  /** per row: the decision (and the challenger's side) when the package carries a policy or a challenger runs */
+  decisions?: Partial<DecisionFields>[];
+}
+
+/** A scored row with what the stages added (the stream runner's results). */
+export interface EngineRow extends ScoredRow {
+  explanation?: Explanation | null;
+  decision?: Partial<DecisionFields>;
+}
+
+/** What the file, pipe and Arrow loops score with: a Scorer whose batches may carry the stages' members (a ScoreEngine, or a bare packaged scorer). */
+export type BatchScorer = Pick<Scorer, 'manifest' | 'dir' | 'validate' | 'scanInputs'> & {
+  scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<ScoredBatch>;
+};
+
+export interface Stages {
+  explain?: ExplainStage;
+  decide?: DecisionStage;
+}
+
+export class ScoreEngine implements Scorer {
+  readonly manifest: Scorer['manifest'];
+  readonly dir: string;
+  readonly scanInputs: Scorer['scanInputs'];
+  readonly validate: Scorer['validate'];
+  /** reasons per result (0 = none) */
+  readonly explainK: number;
+  constructor(
+    readonly scorer: Scorer,
+    readonly stages: Stages = {},
+  ) {
+    this.manifest = scorer.manifest;
+    this.dir = scorer.dir;
+    this.scanInputs = scorer.scanInputs;
+    this.validate = scorer.validate.bind(scorer);
+    this.explainK = stages.explain?.k ?? 0;
+  }
+
+  /** Scores a batch of columns and runs the stages on it. */
+  async scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<ScoredBatch> {
+    const { explain, decide } = this.stages;
+    if (!explain && !decide) return this.scorer.scoreColumns(cols, n, keys);
+    const inputs = columnInputs(this.manifest.inputs ?? [], cols, n, keys);
+    const side = decide?.alongside(inputs);
+    const batch: ScoredBatch = await this.scorer.scoreColumns(cols, n, keys);
+    await this.after(batch, inputs, side);
+    return batch;
+  }
+
+  /** Scores row objects and runs the stages on them (the stream runner's path). */
+  async scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<EngineRow[]> {
+    const { explain, decide } = this.stages;
+    if (!explain && !decide) return this.scorer.scoreRows(rows, keys);
+    const inputs = rowInputs(rows, keys);
+    const side = decide?.alongside(inputs);
+    const out: EngineRow[] = await this.scorer.scoreRows(rows, keys);
+    const task = this.manifest.model.task;
+    const view: ScoredBatch = {
+      n: out.length,
+      K: 0,
+      score: Float64Array.from(out, (s) => s.score),
+      segment: task === 'segmentation' ? Int32Array.from(out, (s) => s.segment ?? -1) : undefined,
+      probabilities: task === 'multiclass' ? Float64Array.from(out.flatMap((s) => s.probabilities ?? [])) : undefined,
+    };
+    await this.after(view, inputs, side);
+    for (let i = 0; i < out.length; i++) {
+      if (view.explanations) out[i].explanation = view.explanations.at(i);
+      if (view.decisions) out[i].decision = view.decisions[i];
+    }
+    return out;
+  }
+
+  private async after(batch: ScoredBatch, inputs: BatchInputs, side: Promise<ArrayLike<number> | Error> | undefined): Promise<void> {
+    const { explain, decide } = this.stages;
+    if (explain) batch.explanations = explain.explain(inputs, batch);
+    if (decide) batch.decisions = await decide.decide(inputs, batch, batch.explanations, await side);
+  }
+
+  close(): void {
+    this.scorer.close();
+    this.stages.decide?.close();
+  }
+}
+
+/** The stages a request asks for, around a loaded scorer. */
+export async function engineFor(scorer: Scorer, r: Pick<ScoreCommon, 'explain' | 'workspace' | 'source'> & { redis?: string; challenger?: Scorer }): Promise<ScoreEngine> {
+  const { packagedPolicy, decisionStage } = await import('../decide/stage.js');
+  const { explainStage, packageExplainer } = await import('../explain/stage.js');
+  // reasons ride on each result (--explain K) and on review cases and shadow entries, from the package's explain.json
+  const reviews = !!r.challenger || packagedPolicy(scorer.manifest) !== null;
+  const explainer = r.explain > 0 || reviews ? packageExplainer(scorer, r.explain > 0) : null;
+  const stages: Stages = {};
+  if (r.explain > 0) stages.explain = explainStage(scorer, r.explain, explainer!);
+  const decide = await decisionStage(scorer, { workspace: r.workspace, redis: r.redis, source: r.source, challenger: r.challenger, explainer });
+  if (decide) stages.decide = decide;
+  return new ScoreEngine(scorer, stages);
+}
+
+/** Loads the request's package (and challenger) and builds its engine. */
+export async function openEngine(r: ScoreCommon & { url?: string; mode: string }): Promise<ScoreEngine> {
+  const scorer = await loadScorer(r.package, { batchSize: r.batchSize, threads: r.threads });
+  let challenger: Scorer | undefined;
+  try {
+    challenger = r.challenger ? await loadScorer(r.challenger, { batchSize: r.batchSize, threads: r.threads }) : undefined;
+    return await engineFor(scorer, { ...r, redis: r.mode === 'redis' ? r.url : undefined, challenger });
+  } catch (e) {
+    scorer.close();
+    challenger?.close();
+    throw e;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The one function `dictl score` calls: the flags become a ScoreRequest (checked once, before
+ * anything loads), the package becomes a ScoreEngine, and the request's mode picks the loop that
+ * feeds it — an NDJSON pipe, a file, or a Redis/Kafka stream (loaded only when asked for).
+ */
+import type { Progress } from '../ui/progress.js';
+import { openEngine, type ScoreEngine } from './engine.js';
+import { scoreRequest, type ScoreFlags, type ScoreRequest } from './request.js';
+import type { ScoreSummary } from './metrics.js';
+
+export type { ScoreFlags } from './request.js';
+
+export type StreamSummary = {
+  mode: 'stream';
+  package: string;
+  model: string;
+  eventsIn: number;
+  eventsOut: number;
+  deadLettered: number;
+  claimed: number;
+  batches: number;
+  latencyMs: { p50: number; p99: number };
+  durationMs: number;
+  eventsPerSec: number;
+};
+
+export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<ScoreSummary | StreamSummary> {
+  return runScore(scoreRequest(f), progress);
+}
+
+export async function runScore(req: ScoreRequest, progress: Progress): Promise<ScoreSummary | StreamSummary> {
+  const engine = await openEngine(req);
+  try {
+    const stale = await stalePolicy(engine, req.workspace);
+    if (stale) progress.warn(stale);
+    const opts = { batchSize: req.batchSize, explainK: engine.explainK, progress };
+    switch (req.mode) {
+      case 'file': {
+        const { scoreFile } = await import('./file.js');
+        progress.phase(`Scoring ${req.input}`, { unit: 'events' });
+        return await scoreFile(engine, req.input, req.output, { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery });
+      }
+      case 'pipe': {
+        const { scorePipe } = await import('./pipe.js');
+        return await scorePipe(engine, process.stdin, process.stdout, { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery });
+      }
+      default: {
+        const { runStream } = await import('../streams/run-stream.js');
+        const r = await runStream(engine, req, progress);
+        return {
+          ...r,
+          mode: 'stream',
+          package: engine.dir,
+          model: engine.manifest.model.ref,
+          eventsPerSec: Math.round(r.eventsIn / Math.max(r.durationMs / 1000, 1e-9)),
+        };
+      }
+    }
+  } finally {
+    engine.close();
+  }
+}
+
+/** A newer policy saved in the workspace does nothing until the model is packaged again: the warning, if so. */
+async function stalePolicy(engine: ScoreEngine, workspace: string | undefined): Promise<string | null> {
+  const { packagedPolicy } = await import('../decide/stage.js');
+  const { stalePolicyWarning } = await import('../decide/stale.js');
+  const { findWorkspace } = await import('../workspace.js');
+  let ws;
+  try {
+    ws = findWorkspace(workspace);
+  } catch {
+    ws = undefined; // scoring needs no workspace
+  }
+  return stalePolicyWarning(ws, engine.manifest.model.name, packagedPolicy(engine.manifest)) ?? null;
+}
