@@ -14,6 +14,8 @@ export interface ScoreFlags {
   challenger?: string;
   input?: string;
   output?: string;
+  /** pipe mode's wire format (default ndjson) */
+  format?: string;
   'dead-letter'?: string;
   'batch-size': number;
   'metrics-every': number;
@@ -54,7 +56,7 @@ export interface ScoreCommon {
 
 export interface PipeRequest extends ScoreCommon {
   mode: 'pipe';
-  format: 'ndjson';
+  format: 'ndjson' | 'arrow';
   deadLetter?: string;
   metricsEvery: number;
 }
@@ -195,6 +197,10 @@ export function scoreRequest(f: ScoreFlags): ScoreRequest {
   if (!streaming && !f.input && f.output) throw usageError('--out needs --input FILE (pipe mode writes to stdout)');
   if (!streaming && (f.lookup || f.stream || f.topic || f['out-stream'] || f['out-hash'] || f['out-topic']))
     throw usageError('stream flags (--stream, --topic, --out-*, --online-store) need --redis or --kafka');
+  const format = f.format ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'arrow') throw usageError(`--format must be ndjson or arrow, got "${format}"`);
+  if (format === 'arrow' && (streaming || f.input)) throw usageError('--format arrow is for pipes: Arrow IPC stream on stdin → Arrow IPC stream on stdout', 'drop --input/--redis/--kafka, or --format');
+  if (format === 'arrow' && f.challenger) throw usageError('--format arrow does not carry the challenger column yet', 'score the shadow run as NDJSON');
   const common: ScoreCommon = {
     package: f.package,
     challenger: f.challenger,
@@ -229,5 +235,5 @@ export function scoreRequest(f: ScoreFlags): ScoreRequest {
     return { ...common, ...s };
   }
   if (f.input) return { ...common, mode: 'file', input: f.input, output: f.output!, deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'] };
-  return { ...common, mode: 'pipe', format: 'ndjson', deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'] };
+  return { ...common, mode: 'pipe', format, deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'] };
 }

@@ -1,7 +1,7 @@
 /**
  * The one function `dictl score` calls: the flags become a ScoreRequest (checked once, before
  * anything loads), the package becomes a ScoreEngine, and the request's mode picks the loop that
- * feeds it — an NDJSON pipe, a file, or a Redis/Kafka stream (loaded only when asked for).
+ * feeds it — a pipe (NDJSON or Arrow IPC), a file, or a Redis/Kafka stream (loaded only when asked for).
  */
 import type { Progress } from '../ui/progress.js';
 import { openEngine, type ScoreEngine } from './engine.js';
@@ -41,8 +41,13 @@ export async function runScore(req: ScoreRequest, progress: Progress): Promise<S
         return await scoreFile(engine, req.input, req.output, { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery });
       }
       case 'pipe': {
+        const pipeOpts = { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery };
+        if (req.format === 'arrow') {
+          const { scoreArrowPipe } = await import('./arrow.js');
+          return await scoreArrowPipe(engine, process.stdin, process.stdout, pipeOpts);
+        }
         const { scorePipe } = await import('./pipe.js');
-        return await scorePipe(engine, process.stdin, process.stdout, { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery });
+        return await scorePipe(engine, process.stdin, process.stdout, pipeOpts);
       }
       default: {
         const { runStream } = await import('../streams/run-stream.js');
