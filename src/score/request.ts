@@ -107,13 +107,11 @@ export type StreamRequest = RedisRequest | KafkaRequest;
 export type ScoreRequest = PipeRequest | FileRequest | (ScoreCommon & RedisRequest) | (ScoreCommon & KafkaRequest);
 
 /** The stream options in camelCase (what library callers and tests give runStream via streamRequest). */
-export interface StreamRunOptions {
+export type StreamRunOptions = Omit<StreamCommon, 'lookup'> & {
   redis?: string;
   kafka?: string;
   stream?: string;
   topic?: string;
-  group: string;
-  consumer: string;
   outStream?: string;
   outHash?: string;
   outTopic?: string;
@@ -121,13 +119,7 @@ export interface StreamRunOptions {
   lookup?: string;
   lookupPrefix?: string;
   entityKey?: string;
-  batchSize: number;
-  blockMs: number;
-  maxEvents?: number;
-  idleExitMs?: number;
-  metricsEverySec: number;
-  claimIdleMs: number;
-}
+};
 
 /**
  * Checks stream options and fills the defaults: Redis results go to `${stream}:scored` unless an

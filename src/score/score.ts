@@ -7,22 +7,12 @@ import type { Progress } from '../ui/progress.js';
 import { openEngine, type ScoreEngine } from './engine.js';
 import { scoreRequest, type ScoreFlags, type ScoreRequest } from './request.js';
 import type { ScoreSummary } from './metrics.js';
+import type { StreamRunSummary } from '../streams/run-stream.js';
 
 export type { ScoreFlags } from './request.js';
 
-export type StreamSummary = {
-  mode: 'stream';
-  package: string;
-  model: string;
-  eventsIn: number;
-  eventsOut: number;
-  deadLettered: number;
-  claimed: number;
-  batches: number;
-  latencyMs: { p50: number; p99: number };
-  durationMs: number;
-  eventsPerSec: number;
-};
+/** A stream run's summary with the package it scored with. */
+export type StreamSummary = StreamRunSummary & { mode: 'stream'; package: string; model: string; eventsPerSec: number };
 
 export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<ScoreSummary | StreamSummary> {
   return runScore(scoreRequest(f), progress);
