@@ -61,7 +61,7 @@ if (!isMainThread) {
   const RATE = 10_000;
 
   const { runStream } = await import('../dist/src/streams/run-stream.js');
-  const { streamRequest } = await import('../dist/src/score/request.js');
+  const { streamRequest } = await import('../dist/src/streams/request.js');
   const { runPipeline } = await import('../dist/src/streams/runner.js');
   const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink, RedisBatchCommitter } = await import('../dist/src/streams/redis-streams.js');
 

@@ -2,7 +2,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStream, type ScorerLike } from '../src/streams/run-stream.js';
-import { streamRequest } from '../src/score/request.js';
+import { streamRequest } from '../src/streams/request.js';
 import type { Progress } from '../src/ui/progress.js';
 import { logistic, startRedis, type TestRedis } from './streams-helpers.js';
 

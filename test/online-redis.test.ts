@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineLookup, SCHEMA_SUFFIX, writeOnline } from '../src/online/redis.js';
 import { runStream } from '../src/streams/run-stream.js';
-import { streamRequest } from '../src/score/request.js';
+import { streamRequest } from '../src/streams/request.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
 import { hasRedis, startRedis, type TestRedis } from './streams-helpers.js';

@@ -80,7 +80,7 @@ export function writeWorker(dir: string): string {
   writeFileSync(
     file,
     `import { runStream } from ${JSON.stringify(join(dist, 'streams/run-stream.js'))};
-import { streamRequest } from ${JSON.stringify(join(dist, 'score/request.js'))};
+import { streamRequest } from ${JSON.stringify(join(dist, 'streams/request.js'))};
 import { makeProgress } from ${JSON.stringify(join(dist, 'ui/progress.js'))};
 const opts = JSON.parse(process.argv[2]);
 const delay = Number(process.env.SCORE_DELAY_MS || 0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStream as runStreamRequest } from '../src/streams/run-stream.js';
-import { streamRequest, type StreamRunOptions } from '../src/score/request.js';
+import { streamRequest, type StreamRunOptions } from '../src/streams/request.js';
 import { RedisBatchCommitter, xaddOnce } from '../src/streams/redis-streams.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';

@@ -12,7 +12,7 @@ import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '..
 import { PushPullQueue } from '../src/streams/kafka-queue.js';
 import { kafkaEvent, makeEachBatch } from '../src/streams/kafka.js';
 import { runStream } from '../src/streams/run-stream.js';
-import { streamRequest as checkStreamOptions, type StreamRunOptions } from '../src/score/request.js';
+import { streamRequest as checkStreamOptions, type StreamRunOptions } from '../src/streams/request.js';
 import { freePort } from './streams-helpers.js';
 import { mergeUnder, decodeValue, inferSchema, encodeValue } from '../src/online/redis.js';
 import type { ScorerLike, SourceEvent } from '../src/streams/types.js';

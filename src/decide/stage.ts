@@ -13,8 +13,7 @@ import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
 import { openRedis, type Redis } from '../io/redis.js';
-import type { BatchInputs, Scorer } from '../scorer/scorer.js';
-import type { Manifest } from '../scorer/manifest.js';
+import type { BatchInputs } from '../pipeline/batch.js';
 import type { Explainer } from '../explain/explainer.js';
 import type { ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
@@ -22,8 +21,10 @@ import { challengerFields, challengerInputProblems, failedSide, shadowId, shadow
 /** reasons a review case keeps when the output asks for none */
 const REVIEW_REASONS = 5;
 
-/** What the stage needs of a scorer (the champion and the challenger). */
-type StageScorer = Pick<Scorer, 'manifest' | 'scoreRows' | 'scoreColumns' | 'close'>;
+/** A scorer package as the stage reads its manifest: the model, its policy and its inputs (the champion's and the challenger's). */
+export interface DecidedPackage {
+  manifest: { model: { name: string; version: number; threshold: number; task: string }; decisionPolicy?: unknown; inputs?: { name: string; type: string }[] };
+}
 
 export interface DecisionOptions {
   /** workspace flag / env, for the file review queue and the shadow log */
@@ -38,12 +39,12 @@ export interface DecisionOptions {
    * and the action its policy (else the champion's) would take are logged and shown under `challenger`
    * in each output line, never acted on
    */
-  challenger?: StageScorer;
+  challenger?: DecidedPackage;
   /** the package's explainer: review cases and shadow entries keep the top reasons */
   explainer?: Explainer | null;
 }
 
-export function packagedPolicy(m: Pick<Manifest, 'decisionPolicy'>): DecisionPolicy | null {
+export function packagedPolicy(m: { decisionPolicy?: unknown }): DecisionPolicy | null {
   const p = m.decisionPolicy as DecisionPolicy | null | undefined;
   return p && typeof p === 'object' && p.kind === 'decision-policy' ? p : null;
 }
@@ -75,17 +76,15 @@ export function redisShadowSink(url: string, model: string): ShadowSink & { clos
   return redisJsonStream<ShadowEntry>(url, `shadow:${model}`, 'entry'); // = shadowStreamKey in shadow-store.ts
 }
 
-/** The challenger beside the champion: scores a batch, builds the shadow entries and the output members. */
+/** The challenger beside the champion: builds the shadow entries and the output members of a batch both scored. */
 interface Shadow {
-  /** challenger scores of a batch, or the error it failed with (never thrown: the champion goes on) */
-  score(inputs: BatchInputs): Promise<ArrayLike<number> | Error>;
   /** entries for the sink (queued until flush) and the `challenger` member of each output */
   compare(inputs: BatchInputs, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], explain?: (i: number) => ReviewExplanation | null | undefined): ChallengerFields[];
   flush(): Promise<number>;
   close(): void;
 }
 
-async function makeShadow(champion: StageScorer, ch: StageScorer, policy: DecisionPolicy | null, o: DecisionOptions, workspace: (why: string) => Promise<Workspace>): Promise<Shadow> {
+async function makeShadow(champion: DecidedPackage, ch: DecidedPackage, policy: DecisionPolicy | null, o: DecisionOptions, workspace: (why: string) => Promise<Workspace>): Promise<Shadow> {
   const cm = champion.manifest.model;
   const xm = ch.manifest.model;
   if (cm.task !== 'binary' || xm.task !== 'binary')
@@ -108,16 +107,7 @@ async function makeShadow(champion: StageScorer, ch: StageScorer, policy: Decisi
     sink = fileShadowSink(await workspace(`--challenger logs both models to the workspace's shadow log (registry/shadow/${cm.name}), but no workspace was found`), cm.name);
   }
   const pending: ShadowEntry[] = [];
-  const fail = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
   return {
-    async score(inputs) {
-      try {
-        if (inputs.cols) return (await ch.scoreColumns(inputs.cols, inputs.n)).score.subarray(0, inputs.n);
-        return (await ch.scoreRows(inputs.rows ?? Array.from({ length: inputs.n }, (_, i) => inputs.row(i)))).map((s) => s.score);
-      } catch (e) {
-        return fail(e);
-      }
-    },
     compare(inputs, scores, chScores, decisions, explain) {
       const keys = inputs.keys;
       const at = new Date().toISOString();
@@ -150,7 +140,6 @@ async function makeShadow(champion: StageScorer, ch: StageScorer, policy: Decisi
       return n;
     },
     close() {
-      ch.close?.();
       sink.close?.();
     },
   };
@@ -159,18 +148,17 @@ async function makeShadow(champion: StageScorer, ch: StageScorer, policy: Decisi
 /** The decisions (and challenger members) of one scored batch. */
 export interface DecisionStage {
   decider?: Decider;
-  /** started beside the champion's run: the challenger's scores of the batch */
-  alongside(inputs: BatchInputs): Promise<ArrayLike<number> | Error> | undefined;
   /**
    * decides the batch (binary models on their scores, segmentations on their segments), compares the
-   * challenger, and writes the queued review cases and shadow entries before it returns
+   * challenger's scores of the same rows (or the error it failed with), and writes the queued review
+   * cases and shadow entries before it returns
    */
   decide(inputs: BatchInputs, scored: { score: Float64Array; segment?: ArrayLike<number> }, reasons: { at(i: number): ReviewExplanation | null } | undefined, challenger: ArrayLike<number> | Error | undefined): Promise<Partial<DecisionFields>[]>;
   close(): void;
 }
 
 /** The decision stage of a scorer's package, or null when it has no policy to apply and no challenger. */
-export async function decisionStage(scorer: StageScorer, o: DecisionOptions): Promise<DecisionStage | null> {
+export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions): Promise<DecisionStage | null> {
   const task = scorer.manifest.model.task;
   const packaged = packagedPolicy(scorer.manifest);
   // binary models decide on their score; segmentations on their segment (a policy with segment actions)
@@ -213,7 +201,6 @@ export async function decisionStage(scorer: StageScorer, o: DecisionOptions): Pr
   const explainOne = explainer ? (row: Record<string, unknown>) => explainer.explainRows(() => row, 1, REVIEW_REASONS).at(0) : undefined;
   return {
     decider,
-    alongside: (inputs) => shadow?.score(inputs),
     async decide(inputs, scored, reasons, ch) {
       const n = inputs.n;
       const scores = scored.score.length === n ? scored.score : scored.score.subarray(0, n);
@@ -237,8 +224,8 @@ export async function decisionStage(scorer: StageScorer, o: DecisionOptions): Pr
  * The decision fields as JSON members to splice into an output line ("" when none): of a scored row
  * (`decision`), or of row j of a columnar result (`decisions[j]`).
  */
-export function decisionMembers(s: { decision?: Partial<DecisionFields> } | { decisions?: Partial<DecisionFields>[] }, j?: number): string {
-  const d = 'decisions' in s ? s.decisions?.[j!] : 'decision' in s ? s.decision : undefined;
+export function decisionMembers(s: { decision?: Partial<DecisionFields>; decisions?: Partial<DecisionFields>[] }, j?: number): string {
+  const d = j === undefined ? s.decision : s.decisions?.[j];
   if (!d) return '';
   const { score: _s, ...rest } = d;
   return ',' + JSON.stringify(rest).slice(1, -1);

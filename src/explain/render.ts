@@ -53,9 +53,9 @@ function batchMembers(b: BatchExplanations, j: number): string {
 }
 
 /** `,"base":…,"reasons":[…]` of a scored row (`explanation`) or of row j of a columnar result (`explanations`); "" when none */
-export function explainMembers(s: { explanation?: Explanation | null } | { explanations?: BatchExplanations }, j?: number): string {
-  if ('explanations' in s) return s.explanations ? batchMembers(s.explanations, j!) : '';
-  const e = 'explanation' in s ? s.explanation : undefined;
+export function explainMembers(s: { explanation?: Explanation | null; explanations?: BatchExplanations }, j?: number): string {
+  if (j !== undefined) return s.explanations ? batchMembers(s.explanations, j) : '';
+  const e = s.explanation;
   if (!e) return '';
   let out = `,"base":${jnum(e.base)}`;
   if (e.class !== undefined) out += `,"explained_class":${JSON.stringify(e.class)}`;

@@ -12,7 +12,7 @@ import { DictlError, dataError, usageError } from '../errors.js';
 import { sigmoid } from '../ml/predict.js';
 import { sha256 } from '../util/hash.js';
 import { EXPLAIN_FILE, makeExplainer, type BatchExplanations, type ExplainSpec, type Explainer } from './explainer.js';
-import type { BatchInputs, Scorer } from '../scorer/scorer.js';
+import type { BatchInputs } from '../pipeline/batch.js';
 
 
 /** The package's explainer, or null when it has no explain.json (packages made before explanations). */
@@ -56,17 +56,23 @@ export interface ExplainStage {
   explain(inputs: BatchInputs, scored: { score: ArrayLike<number>; prediction?: ArrayLike<number>; probabilities?: ArrayLike<number> }): BatchExplanations;
 }
 
+/** A package folder as the stage reads it: where it is, its files' hashes, the model it holds. */
+export interface ExplainedPackage {
+  dir: string;
+  manifest: { model: { ref: string; task: string }; files: Record<string, { sha256: string }> };
+}
+
 /** The package's explainer when it carries one; with `required`, a usage error when it does not. */
-export function packageExplainer(scorer: Pick<Scorer, 'dir' | 'manifest'>, required: boolean): Explainer | null {
-  const explainer = loadExplainer(scorer.dir, scorer.manifest.files);
-  if (!explainer && required) throw usageError(`the package ${scorer.dir} carries no ${EXPLAIN_FILE}, so it cannot explain its scores`, 'rebuild it with this dictl: dictl package MODEL@VERSION --out DIR');
+export function packageExplainer(pkg: ExplainedPackage, required: boolean): Explainer | null {
+  const explainer = loadExplainer(pkg.dir, pkg.manifest.files);
+  if (!explainer && required) throw usageError(`the package ${pkg.dir} carries no ${EXPLAIN_FILE}, so it cannot explain its scores`, 'rebuild it with this dictl: dictl package MODEL@VERSION --out DIR');
   return explainer;
 }
 
 /** Every result gets its base value and top k reasons (k ≥ 1), from the package's explain.json. */
-export function explainStage(scorer: Pick<Scorer, 'dir' | 'manifest'>, k: number, explainer = packageExplainer(scorer, true)!): ExplainStage {
-  const ref = scorer.manifest.model.ref;
-  const task = scorer.manifest.model.task;
+export function explainStage(pkg: ExplainedPackage, k: number, explainer = packageExplainer(pkg, true)!): ExplainStage {
+  const ref = pkg.manifest.model.ref;
+  const task = pkg.manifest.model.task;
   const K = explainer.K;
   return {
     explainer,

@@ -5,12 +5,12 @@
  * (`explanations`, `decisions`); the encoders read them from there. Pipes, files and streams all score
  * through an engine; with no stage asked for it only passes the batch on.
  */
-import { columnInputs, rowInputs, type BatchInputs, type ScoredColumns, type ScoredRow, type Scorer } from '../scorer/scorer.js';
-import { loadScorer } from '../scorer/scorer.js';
+import { loadScorer, type ScoredColumns, type ScoredRow, type Scorer } from '../scorer/scorer.js';
+import { columnInputs, rowInputs, type BatchInputs } from '../pipeline/batch.js';
 import type { DecisionFields } from '../decide/runtime.js';
-import type { DecisionStage } from '../decide/stage.js';
+import { decisionStage, packagedPolicy, type DecisionStage } from '../decide/stage.js';
 import type { BatchExplanations, Explanation } from '../explain/explainer.js';
-import type { ExplainStage } from '../explain/stage.js';
+import { explainStage, packageExplainer, type ExplainStage } from '../explain/stage.js';
 import type { ScoreCommon } from './request.js';
 
 /** A scored batch as the encoders see it: the model's columns and what the stages added. */
@@ -35,6 +35,8 @@ export type BatchScorer = Pick<Scorer, 'manifest' | 'dir' | 'validate' | 'scanIn
 export interface Stages {
   explain?: ExplainStage;
   decide?: DecisionStage;
+  /** a second package scored on the same rows beside the model; its scores go to the decision stage's shadow log */
+  challenger?: Scorer;
 }
 
 export class ScoreEngine implements Scorer {
@@ -60,7 +62,7 @@ export class ScoreEngine implements Scorer {
     const { explain, decide } = this.stages;
     if (!explain && !decide) return this.scorer.scoreColumns(cols, n, keys);
     const inputs = columnInputs(this.manifest.inputs ?? [], cols, n, keys);
-    const side = decide?.alongside(inputs);
+    const side = this.challengerScores(inputs);
     const batch: ScoredBatch = await this.scorer.scoreColumns(cols, n, keys);
     await this.after(batch, inputs, side);
     return batch;
@@ -71,7 +73,7 @@ export class ScoreEngine implements Scorer {
     const { explain, decide } = this.stages;
     if (!explain && !decide) return this.scorer.scoreRows(rows, keys);
     const inputs = rowInputs(rows, keys);
-    const side = decide?.alongside(inputs);
+    const side = this.challengerScores(inputs);
     const out: EngineRow[] = await this.scorer.scoreRows(rows, keys);
     const task = this.manifest.model.task;
     const view: ScoredBatch = {
@@ -89,6 +91,21 @@ export class ScoreEngine implements Scorer {
     return out;
   }
 
+  /** the challenger's scores of the batch, or the error it failed with (never thrown: the champion goes on) */
+  private challengerScores(inputs: BatchInputs): Promise<ArrayLike<number> | Error> | undefined {
+    const ch = this.stages.challenger;
+    if (!ch) return undefined;
+    const run = async () => {
+      try {
+        if (inputs.cols) return (await ch.scoreColumns(inputs.cols, inputs.n)).score.subarray(0, inputs.n);
+        return (await ch.scoreRows(inputs.rows ?? Array.from({ length: inputs.n }, (_, i) => inputs.row(i)))).map((s) => s.score);
+      } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+      }
+    };
+    return run();
+  }
+
   private async after(batch: ScoredBatch, inputs: BatchInputs, side: Promise<ArrayLike<number> | Error> | undefined): Promise<void> {
     const { explain, decide } = this.stages;
     if (explain) batch.explanations = explain.explain(inputs, batch);
@@ -97,14 +114,13 @@ export class ScoreEngine implements Scorer {
 
   close(): void {
     this.scorer.close();
+    this.stages.challenger?.close();
     this.stages.decide?.close();
   }
 }
 
 /** The stages a request asks for, around a loaded scorer. */
 export async function engineFor(scorer: Scorer, r: Pick<ScoreCommon, 'explain' | 'workspace' | 'source'> & { redis?: string; challenger?: Scorer }): Promise<ScoreEngine> {
-  const { packagedPolicy, decisionStage } = await import('../decide/stage.js');
-  const { explainStage, packageExplainer } = await import('../explain/stage.js');
   // reasons ride on each result (--explain K) and on review cases and shadow entries, from the package's explain.json
   const reviews = !!r.challenger || packagedPolicy(scorer.manifest) !== null;
   const explainer = r.explain > 0 || reviews ? packageExplainer(scorer, r.explain > 0) : null;
@@ -112,6 +128,7 @@ export async function engineFor(scorer: Scorer, r: Pick<ScoreCommon, 'explain' |
   if (r.explain > 0) stages.explain = explainStage(scorer, r.explain, explainer!);
   const decide = await decisionStage(scorer, { workspace: r.workspace, redis: r.redis, source: r.source, challenger: r.challenger, explainer });
   if (decide) stages.decide = decide;
+  if (r.challenger) stages.challenger = r.challenger;
   return new ScoreEngine(scorer, stages);
 }
 

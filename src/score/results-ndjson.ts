@@ -79,6 +79,8 @@ export function binaryBlock(r: ScoredBatch, n: number, ids: (string | undefined)
   };
   const labels = r.label!;
   const probs = r.probabilities!;
+  const decided = r.decisions !== undefined;
+  const explained = r.explanations !== undefined;
   for (let j = 0; j < n; j++) {
     room(64);
     const id = ids[j];
@@ -107,9 +109,9 @@ export function binaryBlock(r: ScoredBatch, n: number, ids: (string | undefined)
     buf[o++] = 44; // ,
     text(score);
     buf[o++] = 93; // ]
-    const dm = decisionMembers(r, j);
+    const dm = decided ? decisionMembers(r, j) : '';
     if (dm) text(dm);
-    const em = explainMembers(r, j);
+    const em = explained ? explainMembers(r, j) : '';
     if (em) {
       room(em.length * 3);
       o += buf.utf8Write(em, o);

@@ -4,7 +4,12 @@
  * feeds it — a pipe (NDJSON or Arrow IPC), a file, or a Redis/Kafka stream (loaded only when asked for).
  */
 import type { Progress } from '../ui/progress.js';
+import { packagedPolicy } from '../decide/stage.js';
+import { stalePolicyWarning } from '../decide/stale.js';
+import { findWorkspace } from '../workspace.js';
 import { openEngine, type ScoreEngine } from './engine.js';
+import { scoreFile } from './file.js';
+import { scorePipe } from './pipe.js';
 import { scoreRequest, type ScoreFlags, type ScoreRequest } from './request.js';
 import type { ScoreSummary } from './metrics.js';
 import type { StreamRunSummary } from '../streams/run-stream.js';
@@ -21,12 +26,11 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
 export async function runScore(req: ScoreRequest, progress: Progress): Promise<ScoreSummary | StreamSummary> {
   const engine = await openEngine(req);
   try {
-    const stale = await stalePolicy(engine, req.workspace);
+    const stale = stalePolicy(engine, req.workspace);
     if (stale) progress.warn(stale);
     const opts = { batchSize: req.batchSize, explainK: engine.explainK, progress };
     switch (req.mode) {
       case 'file': {
-        const { scoreFile } = await import('./file.js');
         progress.phase(`Scoring ${req.input}`, { unit: 'events' });
         return await scoreFile(engine, req.input, req.output, { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery });
       }
@@ -36,7 +40,6 @@ export async function runScore(req: ScoreRequest, progress: Progress): Promise<S
           const { scoreArrowPipe } = await import('./arrow.js');
           return await scoreArrowPipe(engine, process.stdin, process.stdout, pipeOpts);
         }
-        const { scorePipe } = await import('./pipe.js');
         return await scorePipe(engine, process.stdin, process.stdout, pipeOpts);
       }
       default: {
@@ -57,10 +60,7 @@ export async function runScore(req: ScoreRequest, progress: Progress): Promise<S
 }
 
 /** A newer policy saved in the workspace does nothing until the model is packaged again: the warning, if so. */
-async function stalePolicy(engine: ScoreEngine, workspace: string | undefined): Promise<string | null> {
-  const { packagedPolicy } = await import('../decide/stage.js');
-  const { stalePolicyWarning } = await import('../decide/stale.js');
-  const { findWorkspace } = await import('../workspace.js');
+function stalePolicy(engine: ScoreEngine, workspace: string | undefined): string | null {
   let ws;
   try {
     ws = findWorkspace(workspace);

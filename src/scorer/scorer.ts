@@ -40,43 +40,6 @@ export interface ScoredColumns {
   segment?: Int32Array;
 }
 
-/**
- * One batch of validated inputs as the stages after the model see it (decisions, reasons, the
- * challenger): the columns when the batch was scored column-wise, else the row objects.
- */
-export interface BatchInputs {
-  n: number;
-  /** row i as an object (built on demand from the columns: NaN and '' become null) */
-  row(i: number): Record<string, unknown>;
-  cols?: Record<string, Float64Array | string[]>;
-  rows?: Record<string, unknown>[];
-  /** per row: what identifies the event (see Scorer.scoreRows) */
-  keys?: (string | undefined)[];
-}
-
-/** The batch inputs of columns (numbers NaN = missing, strings '' = missing). */
-export function columnInputs(inputs: { name: string }[], cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): BatchInputs {
-  return {
-    n,
-    cols,
-    keys,
-    row(i) {
-      const o: Record<string, unknown> = {};
-      for (const inp of inputs) {
-        const c = cols[inp.name];
-        const v = c ? c[i] : undefined;
-        o[inp.name] = v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
-      }
-      return o;
-    },
-  };
-}
-
-/** The batch inputs of row objects. */
-export function rowInputs(rows: Record<string, unknown>[], keys?: (string | undefined)[]): BatchInputs {
-  return { n: rows.length, rows, keys, row: (i) => rows[i] };
-}
-
 /** The one scorer contract: a packaged model (loadScorer) and the score engine around it (src/score/engine.ts). */
 export interface Scorer {
   manifest: Manifest;

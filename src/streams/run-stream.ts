@@ -1,12 +1,12 @@
 /**
  * A Redis or Kafka run of `dictl score`: opens the source, sinks and optional online-store enrichment
- * a StreamRequest names (checked and defaulted by src/score/request.ts), runs the generic runner
+ * a StreamRequest names (checked and defaulted by streamRequest, request.ts), runs the generic runner
  * until maxEvents / idleExitMs / SIGINT / SIGTERM, and returns the summary.
  * SIGINT/SIGTERM: stop reading, finish and ack the batch in flight, return; a second signal exits at once.
  */
 import { DictlError, notFound } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
-import type { StreamRequest } from '../score/request.js';
+import type { StreamRequest } from './request.js';
 import { runPipeline, type PipelineSummary, type RunControl } from './runner.js';
 import { FileDeadLetterSink } from './deadletter.js';
 import type { BatchCommitter, DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
