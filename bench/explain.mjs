@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of explanations. Run after `npm run build`: node bench/explain.mjs
 // BENCH_SCALE=0.1 shrinks the sizes (default 200,000 rows for TreeSHAP, 1,000,000 events for the pipe);
-// BENCH_ONLY=treeshap or BENCH_ONLY=pipe runs one part.
+// BENCH_ONLY=treeshap, BENCH_ONLY=pipe (2 and 3) or BENCH_ONLY=log (3) runs a part.
 //
 // 1. TreeSHAP: an xgboost model (100 trees, depth 6, hist, nthread=2) trained by /usr/bin/python3 on
 //    200k generated rows (20 numeric inputs, 5% missing), explained by xgboost's own
@@ -10,6 +10,9 @@
 //    contributions of both are compared (xgboost computes in float32).
 // 2. NDJSON pipe on a logistic model (the churn-shaped pipeline of bench/score.mjs): events/s with
 //    `--explain 3` against the same pipe without it, alternating runs. Goal ≥ 50%.
+// 3. The decision log's cost (BENCH_ONLY=log): the same pipe (a quarter of the events) through an
+//    autonomous policy, every decision logged with its reasons against the same decisions unlogged,
+//    with --explain 3 (the log keeps the output's reasons) and without (it explains the top 5 itself).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
@@ -30,6 +33,8 @@ const { applyPipeline } = await imp('pipeline/apply.js');
 const { buildPackageFiles, writePackage } = await imp('scorer/package.js');
 const { loadScorer } = await imp('scorer/scorer.js');
 const { scorePipe } = await imp('score/pipe.js');
+const { engineFor } = await imp('score/engine.js');
+const { initWorkspace } = await imp('workspace.js');
 const { makeProgress } = await imp('ui/progress.js');
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -99,7 +104,7 @@ try {
   }
 
   // ── 2. NDJSON pipe with and without --explain 3
-  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pipe') {
+  if (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'pipe' || process.env.BENCH_ONLY === 'log') {
     const model = churnModel();
     const Pn = model.featureNames.length;
     const r = rng(7);
@@ -141,6 +146,8 @@ try {
       const c = process.cpuUsage(c0);
       return { rate: NP / ((performance.now() - t) / 1000), cpuRate: NP / ((c.user + c.system) / 1e6), bytes, out: s.eventsOut };
     };
+    const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
+    if (process.env.BENCH_ONLY !== 'log') {
     console.log(`bench/explain: NDJSON pipe, ${fmt(NP)} events, logistic model with ${Pn} inputs from ${NUM.length + CATS.length} columns; load ${load()}`);
     await run(plain);
     await run(explained);
@@ -156,10 +163,54 @@ try {
       rounds.explainedCpu.push(b.cpuRate);
       console.log(`  round ${k + 1}: without ${fmt(a.rate)} events/s (${fmt(a.cpuRate)}/CPU-s, ${fmt(a.bytes)} bytes), --explain 3 ${fmt(b.rate)} events/s (${fmt(b.cpuRate)}/CPU-s, ${fmt(b.bytes)} bytes)`);
     }
-    const med = (a) => [...a].sort((x, y) => x - y)[a.length >> 1];
     console.log(`ratio pipe-explain: --explain 3 keeps ${((100 * med(rounds.explained)) / med(rounds.plain)).toFixed(1)}% of the pipe's throughput by wall time (medians ${fmt(med(rounds.explained))} vs ${fmt(med(rounds.plain))} events/s), ${((100 * med(rounds.explainedCpu)) / med(rounds.plainCpu)).toFixed(1)}% by CPU time (goal ≥ 50%); load ${load()}`);
     plain.close();
     explained.close();
+    }
+
+    // ── 3. the decision log's cost: a policy package on the same pipe, every decision logged with its
+    //    reasons (one atomic segment per batch) against the same decisions unlogged (no workspace)
+    {
+      const ND = Math.max(1000, Math.round(NP / 4));
+      const dchunks = chunks.slice(0, Math.ceil((chunks.length * ND) / NP));
+      const nd = dchunks.reduce((a, c) => a + c.split('\n').length - 1, 0);
+      const policy = { kind: 'decision-policy', model: model.name, version: 1, owner: 'ana@example.com', autonomy: 'autonomous', actAbove: 0.8, review: null, actions: { high: 'retain-offer', review: 'review', low: 'none' }, sampleRate: 0, source: 'set' };
+      writePackage(buildPackageFiles(model, { decisionPolicy: policy, explain: explainSpec(model, { family: 'linear', linear: { coef: model.coef, intercept: model.intercept, means: Array.from(columnMeans(m.X, m.n, m.p)) } }) }), join(dir, 'dpkg'), false);
+      initWorkspace(join(dir, 'ws'));
+      const arms = {};
+      for (const k of [0, 3])
+        for (const logged of [false, true]) {
+          const loaded = await loadScorer(join(dir, 'dpkg'), { batchSize: 16384 });
+          arms[`${k ? '--explain 3' : 'no --explain'}, ${logged ? 'logged' : 'not logged'}`] = await engineFor(loaded, { explain: k, workspace: logged ? join(dir, 'ws') : join(dir, 'no-workspace'), source: 'stdin', onWarn: () => {} });
+        }
+      const runD = async (scorer) => {
+        const sink = new Writable({ write: (_c, _e, cb) => cb() });
+        const t = performance.now();
+        const c0 = process.cpuUsage();
+        await scorePipe(scorer, Readable.from(dchunks, { objectMode: false }), sink, { batchSize: 8192, metricsEvery: 0, progress: makeProgress({ quiet: true }) });
+        const c = process.cpuUsage(c0);
+        return { rate: nd / ((performance.now() - t) / 1000), cpuRate: nd / ((c.user + c.system) / 1e6) };
+      };
+      console.log(`bench/explain: decision log, NDJSON pipe of ${fmt(nd)} events through an autonomous policy; load ${load()}`);
+      const got = Object.fromEntries(Object.keys(arms).map((a) => [a, { rate: [], cpu: [] }]));
+      for (const a of Object.keys(arms)) await runD(arms[a]);
+      for (let k = 0; k < 3; k++)
+        for (const a of Object.keys(arms)) {
+          const x = await runD(arms[a]);
+          got[a].rate.push(x.rate);
+          got[a].cpu.push(x.cpuRate);
+        }
+      for (const a of Object.keys(arms)) console.log(`  ${a}: median ${fmt(med(got[a].rate))} events/s (${fmt(med(got[a].cpu))}/CPU-s)`);
+      const { readdirSync } = await import('node:fs');
+      const segs = readdirSync(join(dir, 'ws/registry/decisions', model.name), { recursive: true }).filter((f) => String(f).endsWith('.ndjson')).length;
+      for (const k of ['--explain 3', 'no --explain']) {
+        const on = got[`${k}, logged`];
+        const off = got[`${k}, not logged`];
+        console.log(`ratio decision-log (${k}): logging keeps ${((100 * med(on.rate)) / med(off.rate)).toFixed(1)}% of the unlogged decisions' throughput by wall time, ${((100 * med(on.cpu)) / med(off.cpu)).toFixed(1)}% by CPU time (${segs} segments written in all)`);
+      }
+      console.log(`  load ${load()}`);
+      for (const a of Object.values(arms)) a.close?.();
+    }
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });

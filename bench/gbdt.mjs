@@ -4,8 +4,8 @@
 //   BENCH_SCALE=0.1 node bench/gbdt.mjs    (a tenth of the rows, for a quick check)
 // Data: seeded Gaussian features, a nonlinear signal (interactions, thresholds, a sine, |x|) on 12
 // of them, labels drawn from the logistic of it. Holdout 200,000 rows. Batch scoring: the 1,000,000
-// rows (training + holdout) through onnxruntime (the trees as a scorer package's graph holds them) and
-// in process (the engine's predict) against xgboost predict_proba. Also: loading a 300-tree model.json, and the fit's peak RSS.
+// rows (training + holdout) through a scorer package of the model (its scorer: native trees, and
+// model.onnx in onnxruntime) and in process (the engine's predict) against xgboost predict_proba. Also: loading a 300-tree model.json, and the fit's peak RSS.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -14,7 +14,9 @@ import { fitGbdt, gbdtFromJSON, gbdtPredict, gbdtToJSON, validateGbdtParams } fr
 import { rocAuc } from '../dist/src/ml/metrics.js';
 import { makeRng } from '../dist/src/ml/rng.js';
 import { gbdtFamily } from '../dist/src/ml/families/gbdt.js';
-import { GraphBuilder } from '../dist/src/onnx/builder.js';
+import { explainSpec } from '../dist/src/explain/spec.js';
+import { buildPackageFiles, writePackage } from '../dist/src/scorer/package.js';
+import { loadScorer } from '../dist/src/scorer/scorer.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? 1);
 const P = 30;
@@ -95,46 +97,67 @@ print(json.dumps({"xgb_fit":xf,"xgb_fit_cpu":xc,"xgb_score_cpu":xsc,"hgb_fit_cpu
   console.log(`fit peak RSS ${peakMb.toFixed(0)} MB (RSS before the fit ${(rssBefore / 1048576).toFixed(0)} MB, of which the training matrix ${matrixMb.toFixed(0)} MB; the fit added ${(peakMb - rssBefore / 1048576).toFixed(0)} MB; goal: peak < 2 × matrix = ${(2 * matrixMb).toFixed(0)} MB)`);
   console.log(`ratio fit dictl/xgboost: wall ${f2(ourFit / py.xgb_fit)}x (goal ≤ 1.0), CPU ${f2(cpuFit / py.xgb_fit_cpu)}x; dictl/sklearn HGB: wall ${f2(ourFit / py.hgb_fit)}x, CPU ${f2(cpuFit / py.hgb_fit_cpu)}x`);
 
-  // ── batch scoring of every row through onnxruntime, with the model part of a scorer package's graph
-  // (the gbdt family's margins: a double-summing TreeEnsembleRegressor over the float32 features, then
-  // the logistic), fed as one [N, P] double tensor (the package's per-column inputs and feature steps
-  // are left out: they are not the trees' cost)
-  const g = new GraphBuilder();
-  const X = g.input('features', 'double', ['N', P]);
-  const record = { name: 'bench', version: 1, task: 'binary', label: { classes: ['0', '1'] }, trees: { model: gbdtToJSON(model) } };
-  const z = gbdtFamily.onnxMargins(g, X, record);
-  g.output('probabilities', g.op('Sigmoid', [z], 'double', ['N', 1]));
-  const bytes = g.build({ graphName: 'gbdt_bench', producerVersion: 'bench' });
-  const { default: ort } = await import('onnxruntime-node'); // loaded after the fit: not part of its memory
-  // two threads as xgboost's; no spinning (on a shared machine spinning threads only burn the other users' CPU)
-  const session = await ort.InferenceSession.create(bytes, { graphOptimizationLevel: 'all', intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' } } } });
+  // ── batch scoring of every row through a scorer package built from the model (30 numeric inputs
+  // passed raw, explain.json, model.onnx): the package's own scorer (loadScorer → scoreColumns, as
+  // `dictl score` runs it, batches of the CLI's default 4096 rows) on its own per-column inputs,
+  // natively (the trees walked over 2 worker threads) and through model.onnx alone (onnxruntime, 2
+  // intra-op threads); and the engine's one-thread walker on the [N, P] matrix
+  const names = Array.from({ length: P }, (_, j) => `x${j}`);
+  for (const t of model.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]); // as the family stores them
+  const record = {
+    kind: 'model', name: 'bench', version: 1, algorithm: 'gbdt', task: 'binary',
+    label: { column: 'y', task: 'binary', positive: '1', classes: ['0', '1'] }, featureNames: names, threshold: 0.5,
+    params: {}, convergence: { solver: 'gbdt-hist', iterations: model.nIter, converged: true, gradNorm: 0, warnings: [] }, trainMetrics: {}, seed: 0,
+    pipeline: { inputs: names.map((name) => ({ name, type: 'number', nullable: true })), derived: [], features: names.map((name) => ({ kind: 'numeric', name, input: name, steps: [] })), outputNames: names },
+    trees: { categorical: [], model: gbdtToJSON(model) },
+    lineage: { dataset: 'bench@1', datasetSha256: '', featureSet: { name: 'bench', version: 1, hash: '' }, holdout: '', allowUnconsented: false, dictlVersion: '0', node: process.version },
+  };
+  const pkgDir = join(dir, 'pkg');
+  writePackage(buildPackageFiles(record, { explain: explainSpec(record, await gbdtFamily.explainPart(record, async () => new Float64Array(0))) }), pkgDir, false);
   const nAll = N_TRAIN + N_TEST;
+  const cols = {};
+  names.forEach((name, j) => {
+    const c = new Float64Array(nAll);
+    for (let i = 0; i < N_TRAIN; i++) c[i] = tr.X[i * P + j];
+    for (let i = 0; i < N_TEST; i++) c[N_TRAIN + i] = te.X[i * P + j];
+    cols[name] = c;
+  });
+  const BATCH = 4096;
+  const timeScorer = async (native) => {
+    const s = await loadScorer(pkgDir, { native, threads: 2, batchSize: BATCH });
+    try {
+      const warm = {};
+      for (const k of names) warm[k] = cols[k].subarray(0, 4096);
+      await s.scoreColumns(warm, 4096); // the first batch (and the native scorer's check against model.onnx) before the clock
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      const r = await s.scoreColumns(cols, nAll);
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(c0);
+      return { wall, cpu: (c.user + c.system) / 1e6, score: r.score };
+    } finally {
+      s.close();
+    }
+  };
+  const nat = await timeScorer(true);
+  const onnx = await timeScorer(false);
+  let sc0 = process.cpuUsage();
+  const inproc0 = performance.now();
   const Xall = new Float64Array(nAll * P);
   Xall.set(tr.X);
   Xall.set(te.X, N_TRAIN * P);
-  const BATCH = 100_000;
-  await session.run({ features: new ort.Tensor('float64', Xall.subarray(0, 1000 * P), [1000, P]) });
-  let sc0 = process.cpuUsage();
-  t = performance.now();
-  const ortP = new Float64Array(nAll);
-  for (let s = 0; s < nAll; s += BATCH) {
-    const m = Math.min(BATCH, nAll - s);
-    const r = await session.run({ features: new ort.Tensor('float64', Xall.subarray(s * P, (s + m) * P), [m, P]) });
-    ortP.set(r.probabilities.data, s);
-  }
-  const ortScore = (performance.now() - t) / 1000;
-  let scD = process.cpuUsage(sc0);
-  const ortCpu = (scD.user + scD.system) / 1e6;
-  sc0 = process.cpuUsage();
-  const inproc0 = performance.now();
   const jsP = gbdtPredict(model, Xall, nAll, P);
   const inproc = (performance.now() - inproc0) / 1000;
-  scD = process.cpuUsage(sc0);
+  const scD = process.cpuUsage(sc0);
   const inprocCpu = (scD.user + scD.system) / 1e6;
-  let maxDiff = 0;
-  for (let i = 0; i < nAll; i++) maxDiff = Math.max(maxDiff, Math.abs(ortP[i] - jsP[i]));
-  console.log(`score ${nAll} rows: onnxruntime ${ortScore.toFixed(2)} s (CPU ${ortCpu.toFixed(2)} s, batches of ${BATCH}), in process ${inproc.toFixed(2)} s (CPU ${inprocCpu.toFixed(2)} s), xgboost predict_proba ${py.xgb_score.toFixed(2)} s (CPU ${py.xgb_score_cpu.toFixed(2)} s); onnxruntime vs in process: max |Δp| ${maxDiff.toExponential(1)}`);
-  console.log(`ratio score onnxruntime/xgboost: wall ${f2(ortScore / py.xgb_score)}x (goal < 1.0), CPU ${f2(ortCpu / py.xgb_score_cpu)}x; in process/xgboost: wall ${f2(inproc / py.xgb_score)}x, CPU ${f2(inprocCpu / py.xgb_score_cpu)}x`);
+  let dNat = 0;
+  let dOnnx = 0;
+  for (let i = 0; i < nAll; i++) {
+    dNat = Math.max(dNat, Math.abs(nat.score[i] - jsP[i]));
+    dOnnx = Math.max(dOnnx, Math.abs(onnx.score[i] - jsP[i]));
+  }
+  console.log(`score ${nAll} rows through the package (batches of ${BATCH}): native trees, 2 threads ${nat.wall.toFixed(2)} s (CPU ${nat.cpu.toFixed(2)} s), model.onnx in onnxruntime ${onnx.wall.toFixed(2)} s (CPU ${onnx.cpu.toFixed(2)} s); in process, one thread, on the matrix ${inproc.toFixed(2)} s (CPU ${inprocCpu.toFixed(2)} s); xgboost predict_proba nthread=2 ${py.xgb_score.toFixed(2)} s (CPU ${py.xgb_score_cpu.toFixed(2)} s); max |Δp| vs in process: native ${dNat.toExponential(1)}, onnxruntime ${dOnnx.toExponential(1)}`);
+  console.log(`ratio score package(native)/xgboost: wall ${f2(nat.wall / py.xgb_score)}x (goal < 1.0), CPU ${f2(nat.cpu / py.xgb_score_cpu)}x; package(onnxruntime)/xgboost: wall ${f2(onnx.wall / py.xgb_score)}x, CPU ${f2(onnx.cpu / py.xgb_score_cpu)}x; in process/xgboost: wall ${f2(inproc / py.xgb_score)}x, CPU ${f2(inprocCpu / py.xgb_score_cpu)}x`);
 
   // ── loading a 300-tree model.json
   const n3 = Math.min(N_TRAIN, 100_000);

@@ -33,7 +33,7 @@ export default class Score extends DictlCommand {
     'dead-letter': Flags.string({ description: 'NDJSON file (or stream:KEY with --redis) receiving invalid events with reason and payload' }),
     'batch-size': Flags.integer({ description: 'events per scoring batch', default: 4096, min: 1, max: 1_000_000 }),
     'metrics-every': Flags.integer({ description: 'seconds between metrics lines on stderr (0 = none)', default: 10, min: 0 }),
-    threads: Flags.integer({ description: 'onnxruntime intra-op threads (default: onnxruntime decides)', min: 1 }),
+    threads: Flags.integer({ description: 'onnxruntime intra-op threads (default: onnxruntime decides); a tree package: threads walking its trees (default 2)', min: 1 }),
     redis: Flags.string({ description: 'Redis URL to read a stream from, e.g. redis://127.0.0.1:6379', helpGroup: 'STREAMS' }),
     stream: Flags.string({ description: 'Redis stream key to read', helpGroup: 'STREAMS' }),
     group: Flags.string({ description: 'consumer group', default: 'dictl-scorers', helpGroup: 'STREAMS' }),

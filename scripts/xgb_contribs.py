@@ -1,7 +1,7 @@
 """Trains an xgboost model on a matrix dictl hands over and returns what the TreeSHAP checks compare with.
 
 usage: xgb_contribs.py DIR   (DIR/spec.json: {n, p, objective, num_class?, rounds, depth, seed, nthread, time?};
-DIR/X.f64, DIR/y.f64: row-major float64, NaN = missing). Writes DIR/model.json (xgboost's JSON model),
+DIR/X.f64, DIR/y.f64: row-major float64, NaN = missing; with "weights": true, DIR/w.f64 the sample weights). Writes DIR/model.json (xgboost's JSON model),
 DIR/contribs.f64 (pred_contribs=True: n x (p+1), or n x K x (p+1)), DIR/margin.f64 (output_margin) and
 DIR/out.json ({seconds, cpu_seconds}: wall and process CPU time of predict(pred_contribs=True)).
 """
@@ -18,7 +18,8 @@ params = {"objective": spec["objective"], "max_depth": spec["depth"], "eta": spe
           "nthread": spec["nthread"], "tree_method": "hist"}
 if "num_class" in spec:
     params["num_class"] = spec["num_class"]
-dm = xgb.DMatrix(X, label=y, missing=np.nan, nthread=spec["nthread"])
+w = np.fromfile(f"{d}/w.f64", dtype=np.float64) if spec.get("weights") else None
+dm = xgb.DMatrix(X, label=y, weight=w, missing=np.nan, nthread=spec["nthread"])
 bst = xgb.train(params, dm, num_boost_round=spec["rounds"])
 bst.save_model(f"{d}/model.json")
 xs = X[: spec.get("explain_rows", n)]

@@ -19,6 +19,7 @@ import { makeExplainer } from '../src/explain/explainer.js';
 import { loadScorer } from '../src/scorer/scorer.js';
 import { explainStage } from '../src/explain/stage.js';
 import { ScoreEngine } from '../src/score/engine.js';
+import { queryDecisions } from '../src/decide/decision-query.js';
 import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '../src/streams/memory.js';
 import { runPipeline } from '../src/streams/runner.js';
 import { fixturePipeline, fixtureRows, strictFixturePipeline } from './onnx-fixtures.js';
@@ -195,6 +196,46 @@ describe('score --explain', () => {
   });
 });
 
+describe('a 2-class multiclass label boosted as one margin, with class weights', () => {
+  it('packages explain.json with the weighted covers; each event explains its predicted class: base + Σ = log(p_class / p_other), to 1e-6 of the graph and 1e-9 of the model', () => {
+    const yaml = readFileSync(join(__dirname, '..', 'features/churn-trees.yaml'), 'utf8').replace(/label:\n  column: churn\n  positive: "yes"/, 'label:\n  column: churn\n  classes: ["no", "yes"]');
+    expect(yaml).toContain('classes: ["no", "yes"]');
+    writeFileSync(join(ws.root, 'features/churn-two.yaml'), yaml);
+    must(cli(ws.root, ['feature', 'build', 'churn-two', '--json']));
+    must(cli(ws.root, ['train', '--features', 'churn-two', '--name', 'churn-two', '--model', 'gbdt', '--class-weight', 'yes=3', '--param', 'max_iter=30', '--json']));
+    const pk = cli(ws.root, ['package', 'churn-two@1', '--out', join(out, 'twopkg'), '--json']);
+    expect(pk.code, pk.stderr).toBe(0);
+    expect(pk.json.explains).toBe(true);
+    const tm = resolveModel(ws, 'churn-two@1').model;
+    expect(tm.task).toBe('multiclass');
+    const spec = JSON.parse(readFileSync(join(out, 'twopkg', 'explain.json'), 'utf8'));
+    expect(spec.trees.treesPerRound).toBe(1);
+    // the covers in explain.json are the class-weighted sums: the root's is Σ weights of the rows the tree saw
+    const g = (tm as unknown as { trees: { model: { trees: { count: number[]; cover?: number[] }[] } } }).trees.model;
+    expect(g.trees[0].cover).toBeDefined();
+    expect(spec.trees.trees[0].count).toEqual(g.trees[0].cover);
+    expect(spec.trees.trees[0].count[0]).toBeGreaterThan(g.trees[0].count[0]);
+    const r = run(['score', '--package', join(out, 'twopkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    expect(r.code, r.stderr).toBe(0);
+    const res = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(res).toHaveLength(300);
+    const { X, n, p } = applyPipeline(tm.pipeline, events);
+    const margins = familyOf(tm).margins(tm, X, n, p); // n × 2: [0, m]
+    const seen = new Set<string>();
+    res.forEach((x, i) => {
+      const k = x.explained_class === 'yes' ? 1 : 0;
+      expect(['no', 'yes']).toContain(x.explained_class);
+      seen.add(x.explained_class);
+      // the explained class is the predicted one
+      expect(x.probabilities[k]).toBeGreaterThanOrEqual(x.probabilities[1 - k]);
+      const sum = x.base + x.reasons.reduce((s: number, y: { contribution: number }) => s + y.contribution, 0);
+      expect(Math.abs(sum - (margins[i * 2 + k] - margins[i * 2 + 1 - k]))).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs(sum - Math.log(x.probabilities[k] / x.probabilities[1 - k]))).toBeLessThanOrEqual(1e-6);
+    });
+    expect(seen.size).toBe(2);
+  }, 120_000);
+});
+
 describe('review cases keep their reasons', () => {
   it('queued cases store the same top reasons the output shows; review list, show and export carry them', async () => {
     must(cli(ws.root, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.6', '--review-between', '0.2,0.6', '--action-high', 'retain-offer', '--action-low', 'none', '--json']));
@@ -242,6 +283,55 @@ describe('review cases keep their reasons', () => {
 });
 
 describe('the decision log keeps reasons', () => {
+  it('every decision of a policy package is in the registry\'s decision log with the output\'s reasons; decide log finds it by key, input and day', () => {
+    // pipe events keyed by their id member, as an audit would ask: "why was e17 decided so, on that day?"
+    const before = cli(ws.root, ['decide', 'log', 'churn-model', '--json']);
+    const already = before.code === 0 ? before.json.matched : 0;
+    const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '3', '--batch-size', '64'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(300);
+    const all = cli(ws.root, ['decide', 'log', 'churn-model', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(all.json.matched).toBe(already + 300);
+    const day = new Date().toISOString().slice(0, 10);
+    for (const l of lines) {
+      const q = cli(ws.root, ['decide', 'log', 'churn-model', '--key', l.id, '--on', day, '--json']);
+      expect(q.code, q.stderr).toBe(0);
+      const e = q.json.entries.find((x: { source: string }) => x.source === 'stdin');
+      expect(e, l.id).toBeDefined();
+      expect({ score: e.score, action: e.action, band: e.band, model: e.model, policy: e.policy, review: e.review, reviewId: e.reviewId, base: e.base, reasons: e.reasons }).toEqual({ score: l.score, action: l.action, band: l.band, model: l.model, policy: l.policyVersion, review: l.review, reviewId: l.reviewId, base: l.base, reasons: l.reasons });
+      // the inputs the model was given, every one of them
+      const ev = events[Number(l.id.slice(1))];
+      const names = resolveModel(ws, 'churn-model@1').model.pipeline.inputs.map((x) => x.name);
+      expect(Object.keys(e.input)).toEqual(names);
+      for (const c of names) expect(e.input[c]).toEqual(ev[c] ?? null);
+      if (lines.indexOf(l) >= 4) break; // a sample through the CLI; the whole log is compared below
+    }
+    // the whole log of this run, read by the library: every output line once, in order
+    const mine = queryDecisions(ws, { model: 'churn-model' }).entries.filter((e) => e.source === 'stdin' && e.key?.startsWith('e'));
+    expect(mine.map((e) => e.key)).toEqual(lines.map((l) => l.id));
+    for (let i = 0; i < lines.length; i++) expect(mine[i].reasons).toEqual(lines[i].reasons);
+    // a segment per batch of 64, none of them a temp file
+    expect(all.json.segments).toBeGreaterThanOrEqual(5);
+    // the range is honoured: nothing before today, nothing from tomorrow on
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    expect(cli(ws.root, ['decide', 'log', 'churn-model', '--since', tomorrow, '--json']).json.matched).toBe(0);
+    expect(cli(ws.root, ['decide', 'log', 'churn-model', '--until', day, '--json']).json.matched).toBe(0);
+    const ks = cli(ws.root, ['decide', 'log', '--where', 'international_plan=yes', '--key', 'e0', '--json']);
+    expect(ks.json.entries.every((e: { input: { international_plan: string } }) => e.input.international_plan === 'yes')).toBe(true);
+    // the human table shows the reasons
+    const human = cli(ws.root, ['decide', 'log', 'churn-model', '--key', 'e1']);
+    expect(human.stdout).toMatch(/why \(top 3\)/);
+    expect(human.stdout).toContain(`${lines[1].reasons[0].column} = ${lines[1].reasons[0].value}:`);
+    // clear errors
+    const bad = cli(ws.root, ['decide', 'log', 'churn-model', '--since', 'yesterday', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json.error.message).toMatch(/--since "yesterday" is not an ISO date or time/);
+    expect(cli(ws.root, ['decide', 'log', 'no-such-model']).code).toBe(4);
+    expect(cli(ws.root, ['decide', 'log', '--where', 'nocolon']).code).toBe(2);
+  }, 180_000);
+
   it('with a challenger, every shadow log entry keeps the champion\'s reasons, the same as its output and its review case', () => {
     const r = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed.ndjson')]);
     expect(r.code, r.stderr).toBe(0);

@@ -15,6 +15,7 @@ import { prepare } from './ml-data.js';
 import { seededRng } from '../src/decide/policy.js';
 import { loadRefSet } from './gbdt-data.js';
 import { fitGbdt, gbdtMargins, GBDT_DEFAULTS } from '../src/ml/gbdt/index.js';
+import { gbdtFromJSON, gbdtToJSON } from '../src/ml/gbdt/serialize.js';
 import { fixturePipeline, fixtureRows } from './onnx-fixtures.js';
 
 const SETS = ['churn', 'credit', 'breast_cancer', 'pima'];
@@ -196,6 +197,106 @@ describe('TreeSHAP on gbdt models trained by dictl', () => {
   }, 120_000);
 });
 
+describe('TreeSHAP on weighted fits: the cover is the weighted training data\'s', () => {
+  /** each node's sum of weights over the training rows routed to it (the definition, by brute force) */
+  function routedCover(t: ShapTree, X: Float64Array, n: number, p: number, w: Float64Array): number[] {
+    const c = new Array<number>(t.feature.length).fill(0);
+    for (let i = 0; i < n; i++) {
+      let node = 0;
+      for (;;) {
+        c[node] += w[i];
+        const l = t.left[node];
+        if (l < 0) break;
+        const xv = X[i * p + t.feature[node]];
+        const cats = t.categories?.[node];
+        const goLeft = Number.isNaN(xv) ? !!t.missingLeft[node] : cats && cats.length ? Array.from(cats).includes(xv) : Math.fround(xv) <= t.threshold[node];
+        node = goLeft ? l : t.right[node];
+      }
+    }
+    return c;
+  }
+
+  it.each(['pima', 'credit'])('%s: class-weighted fit — covers are the routed weight sums, local accuracy on every row, brute-force Shapley values (pima: 8 inputs) to 1e-9', async (name) => {
+    const d = loadRefSet(name);
+    const p = d.p;
+    // class weights as train --class-weight gives them (yes=4), and a few rows weighted by hand
+    const w = Float64Array.from(d.ytr, (v, i) => (v === 1 ? 4 : 1) * (i % 7 === 0 ? 2.5 : 1));
+    const model = await fitGbdt({ X: d.Xtr, n: d.ntr, p, y: d.ytr, K: 2, categorical: d.categorical, sampleWeight: w }, { ...GBDT_DEFAULTS, max_iter: 15, early_stopping: 'off' }, { seed: 2, threads: 1 });
+    let differs = false;
+    for (const t of model.trees) {
+      expect(t.cover).toBeDefined();
+      const want = routedCover(t, d.Xtr, d.ntr, p, w);
+      for (let i = 0; i < want.length; i++) expect(Math.abs(t.cover![i] - want[i])).toBeLessThanOrEqual(1e-9 * want[0]);
+      if (t.cover!.some((c, i) => Math.abs(c / t.cover![0] - t.count[i] / t.count[0]) > 1e-3)) differs = true;
+    }
+    // the weights move the covers away from the row counts (else this test could not tell them apart)
+    expect(differs).toBe(true);
+    // the explainer's trees: count = the weighted cover (as the gbdt family hands them over)
+    const ens = { trees: model.trees.map(({ cover, ...t }) => ({ ...t, count: cover! })), treesPerRound: 1, baseScore: model.baseScore };
+    const P = packEnsemble(ens, p);
+    const X = Float64Array.from([...d.Xtr, ...d.Xte]);
+    const n = d.ntr + d.nte;
+    const { phi, base } = treeShap(P, X, n, p);
+    const M = gbdtMargins(model, X, n, p);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      let s = base[0];
+      for (let j = 0; j < p; j++) s += phi[i * p + j];
+      worst = Math.max(worst, Math.abs(s - M[i]));
+    }
+    expect(worst).toBeLessThanOrEqual(1e-9);
+    // base = the weighted mean margin over the training rows (path-dependent: Σ_leaves cover·value / root cover)
+    let wm = 0;
+    let ws = 0;
+    const Mt = gbdtMargins(model, d.Xtr, d.ntr, p);
+    for (let i = 0; i < d.ntr; i++) {
+      wm += w[i] * Mt[i];
+      ws += w[i];
+    }
+    expect(Math.abs(base[0] - wm / ws)).toBeLessThanOrEqual(1e-9);
+    if (p <= 8) {
+      for (let i = 0; i < 15; i++) {
+        const x = d.Xte.subarray(i * p, i * p + p);
+        const want = shapley(p, (mask) => model.baseScore[0] + ens.trees.reduce((s, t) => s + condExpect(t, 0, x, (f) => (mask & (1 << f)) !== 0), 0));
+        for (let j = 0; j < p; j++) expect(Math.abs(phi[(d.ntr + i) * p + j] - want[j])).toBeLessThanOrEqual(1e-9);
+      }
+    }
+  }, 120_000);
+
+  it('unweighted fits record no cover (the model file is unchanged); a weighted model round-trips through model.json', async () => {
+    const d = loadRefSet('pima');
+    const plain = await fitGbdt({ X: d.Xtr, n: d.ntr, p: d.p, y: d.ytr, K: 2, categorical: d.categorical }, { ...GBDT_DEFAULTS, max_iter: 3, early_stopping: 'off' }, { seed: 2, threads: 1 });
+    expect(plain.trees.every((t) => t.cover === undefined)).toBe(true);
+    const w = Float64Array.from(d.ytr, (v) => (v === 1 ? 3 : 1));
+    const weighted = await fitGbdt({ X: d.Xtr, n: d.ntr, p: d.p, y: d.ytr, K: 2, categorical: d.categorical, sampleWeight: w }, { ...GBDT_DEFAULTS, max_iter: 3, early_stopping: 'off' }, { seed: 2, threads: 1 });
+    const back = gbdtFromJSON(JSON.parse(JSON.stringify(gbdtToJSON(weighted))));
+    expect(back.trees.map((t) => t.cover)).toEqual(weighted.trees.map((t) => t.cover));
+    const bad = JSON.parse(JSON.stringify(gbdtToJSON(weighted)));
+    bad.trees[0].cover = bad.trees[0].cover.slice(1);
+    expect(() => gbdtFromJSON(bad)).toThrow(/cover/);
+  });
+
+  it('against xgboost with sample weights (squared error: its hessian cover is the weight sum): contributions to 1e-6 of xgboost\'s pred_contribs', () => {
+    const d = prepare('pima');
+    const n = d.ntr;
+    const p = d.p;
+    const y = Float64Array.from({ length: n }, (_, i) => d.Xtr[i * p] * 2 + d.ytr[i] * 3 - d.Xtr[i * p + 1]);
+    const w = Float64Array.from({ length: n }, (_, i) => (d.ytr[i] === 1 ? 5 : 1) * (1 + (i % 3)));
+    const xg = runXgb(d.Xtr, y, n, p, { objective: 'reg:squarederror', rounds: 15, depth: 4, weights: true }, w);
+    // the xgboost model's covers are the weight sums, not the row counts
+    const root = xg.model.trees[0].count[0];
+    expect(Math.abs(root - w.reduce((a, b) => a + b, 0))).toBeLessThanOrEqual(1e-3 * root);
+    const P = packEnsemble(xg.model, p);
+    const { phi, base } = treeShap(P, d.Xtr, n, p);
+    let worst = 0;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < p; j++) worst = Math.max(worst, Math.abs(phi[i * p + j] - xg.contribs[i * (p + 1) + j]));
+      worst = Math.max(worst, Math.abs(base[0] - xg.contribs[i * (p + 1) + p]));
+    }
+    expect(worst).toBeLessThanOrEqual(1e-6);
+  }, 60_000);
+});
+
 describe('exactness on real models with 8 inputs (pima): brute-force Shapley values', () => {
   it('a dictl gbdt model: TreeSHAP equals the Shapley values of the path-dependent expectation, to 1e-9', async () => {
     const d = loadRefSet('pima');
@@ -242,9 +343,10 @@ describe('exactness on real models with 8 inputs (pima): brute-force Shapley val
 const PY = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', 'scripts', 'xgb_contribs.py');
 
-function runXgb(X: Float64Array, y: Float64Array, n: number, p: number, spec: Record<string, unknown>) {
+function runXgb(X: Float64Array, y: Float64Array, n: number, p: number, spec: Record<string, unknown>, weights?: Float64Array) {
   const dir = mkdtempSync(join(tmpdir(), 'dictl-xgb-'));
   try {
+    if (weights) writeFileSync(join(dir, 'w.f64'), new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
     writeFileSync(join(dir, 'X.f64'), new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
     writeFileSync(join(dir, 'y.f64'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ n, p, seed: 0, nthread: 1, ...spec }));

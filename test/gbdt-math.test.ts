@@ -264,9 +264,21 @@ describe('float32 thresholds', () => {
 });
 
 describe('scoring', () => {
-  test('margins equal a row-by-row walk of every tree, in tree order, for rows with and without missing or extreme values', async () => {
+  // shallow trees walk as complete trees in heap order, trees deeper than 12 through their own child table
+  test.each([
+    ['shallow', { max_iter: 12, max_depth: 4, min_samples_leaf: 1 }],
+    ['deep', { max_iter: 6, max_depth: null, max_leaf_nodes: 1000, min_samples_leaf: 1 }],
+  ] as const)('margins equal a row-by-row walk of every tree, in tree order, for rows with and without missing or extreme values (%s trees)', async (kind, params) => {
     const d = data(4000, 4, 21, { missing: 0.05, round: 8 });
-    const m = await fitGbdt({ ...d, K: 2 }, validateGbdtParams({ max_iter: 12, max_depth: 4, min_samples_leaf: 1 }), { seed: 0 });
+    const m = await fitGbdt({ ...d, K: 2 }, validateGbdtParams(params), { seed: 0 });
+    const depthOf = (t: GbdtTree) => {
+      const at = new Array<number>(t.feature.length).fill(0);
+      for (let i = 0; i < t.feature.length; i++) if (t.feature[i] >= 0) at[t.left[i]] = at[t.right[i]] = at[i] + 1;
+      return Math.max(...at);
+    };
+    const deepest = Math.max(...m.trees.map(depthOf));
+    if (kind === 'deep') expect(deepest).toBeGreaterThan(12);
+    else expect(deepest).toBeLessThanOrEqual(12);
     // probes: every threshold itself, its float32 neighbours, ±0, beyond float32 range, infinities, NaN; then the training rows
     const probes: number[] = [0, -0, 3.5e38, -3.5e38, 1e300, -1e300, Infinity, -Infinity, NaN];
     for (const t of m.trees)

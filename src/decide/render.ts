@@ -4,6 +4,8 @@ import { describePolicy, type DecisionPolicy } from './policy.js';
 import type { OptimizeResult } from './optimize.js';
 import type { TrustReport } from './trust.js';
 import type { ShadowReport } from './shadow.js';
+import type { DecisionQueryResult } from './decision-query.js';
+import { reasonText } from '../explain/render.js';
 
 export function renderPolicy(p: DecisionPolicy): string {
   const lines = [
@@ -87,4 +89,18 @@ export function renderShadow(r: ShadowReport & { log: string; synced?: { stream:
       `right by both ${l.both}, only champion ${l.onlyChampion}, only challenger ${l.onlyChallenger}, neither ${l.neither}`,
     );
   return lines.join('\n');
+}
+
+export function renderDecisionLog(r: DecisionQueryResult): string {
+  const range = `${r.since ?? 'the start'} to ${r.until ?? 'now'}`;
+  const head = `${r.matched} decision${r.matched === 1 ? '' : 's'} of ${r.models.join(', ')} from ${range}${r.entries.length < r.matched ? ` (the first ${r.entries.length} shown)` : ''}`;
+  if (r.entries.length === 0) return head;
+  return (
+    renderTable(
+      ['at', 'key', 'model', 'policy', 'score', 'band', 'action', 'why (top 3)'],
+      r.entries.map((e) => [e.at, e.key ?? '', e.model, `@${e.policy}`, e.score, e.band, e.intended !== undefined && e.intended !== e.action ? `${e.action} (intended ${e.intended})` : e.action, (e.reasons ?? []).slice(0, 3).map(reasonText).join('; ')]),
+    ) +
+    '\n' +
+    head
+  );
 }

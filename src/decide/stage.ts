@@ -11,10 +11,12 @@ import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
+import { decisionLogFor, inputsJson } from './decision-log.js';
+import { explainMembers } from '../explain/render.js';
+import type { BatchExplanations, Explainer } from '../explain/explainer.js';
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
 import { openRedis, type Redis } from '../io/redis.js';
 import type { BatchInputs } from '../pipeline/batch.js';
-import type { Explainer } from '../explain/explainer.js';
 import type { ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
 
@@ -42,6 +44,8 @@ export interface DecisionOptions {
   challenger?: DecidedPackage;
   /** the package's explainer: review cases and shadow entries keep the top reasons */
   explainer?: Explainer | null;
+  /** told when decisions cannot be logged (no workspace) */
+  onWarn?: (msg: string) => void;
 }
 
 export function packagedPolicy(m: { decisionPolicy?: unknown }): DecisionPolicy | null {
@@ -153,7 +157,7 @@ export interface DecisionStage {
    * challenger's scores of the same rows (or the error it failed with), and writes the queued review
    * cases and shadow entries before it returns
    */
-  decide(inputs: BatchInputs, scored: { score: Float64Array; segment?: ArrayLike<number> }, reasons: { at(i: number): ReviewExplanation | null } | undefined, challenger: ArrayLike<number> | Error | undefined): Promise<Partial<DecisionFields>[]>;
+  decide(inputs: BatchInputs, scored: { score: Float64Array; segment?: ArrayLike<number> }, reasons: BatchExplanations | undefined, challenger: ArrayLike<number> | Error | undefined): Promise<Partial<DecisionFields>[]>;
   close(): void;
 }
 
@@ -189,6 +193,8 @@ export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions):
     const m = scorer.manifest.model;
     decider = makeDecider(policy, { modelName: m.name, modelVersion: m.version, threshold: m.threshold, seed: o.seed ?? 0, source: o.source, sink });
   }
+  // every decision (with its reasons) goes to the workspace's decision log, written before the outputs
+  const log = policy ? await decisionLogFor(policy.model, workspace, o.onWarn) : undefined;
   let shadow: Shadow | undefined;
   try {
     shadow = o.challenger ? await makeShadow(scorer, o.challenger, policy, o, workspace) : undefined;
@@ -204,13 +210,20 @@ export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions):
     async decide(inputs, scored, reasons, ch) {
       const n = inputs.n;
       const scores = scored.score.length === n ? scored.score : scored.score.subarray(0, n);
-      // the output's reasons (--explain), else — when the shadow log records every event of a columnar batch — one batch of them
-      const batch = reasons ?? (shadow && explainer && inputs.cols ? explainer.explainColumns(inputs.cols, n, REVIEW_REASONS) : undefined);
+      // the output's reasons (--explain), else — when the shadow or decision log records every event of a columnar batch — one batch of them
+      const batch = reasons ?? ((shadow || log) && explainer && inputs.cols ? explainer.explainColumns(inputs.cols, n, REVIEW_REASONS) : undefined);
       const why = (i: number) => batch?.at(i) ?? explainOne?.(inputs.row(i));
       const d = decider?.decide(inputs.rows ?? inputs.row, scores, inputs.keys, task === 'segmentation' ? scored.segment : undefined, why);
+      if (d)
+        log?.record(
+          d,
+          inputs.cols
+            ? { keys: inputs.keys, row: inputs.row, source: o.source, rowJson: inputsJson(inputs.cols, scorer.manifest.inputs ?? []), explainJson: batch ? (i) => explainMembers({ explanations: batch }, i) : undefined, explain: why }
+            : { keys: inputs.keys, row: inputs.row, explain: why, source: o.source },
+        );
       const c = shadow?.compare(inputs, scores, ch!, d, why);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
-      await Promise.all([decider?.flush(), shadow?.flush()]);
+      await Promise.all([decider?.flush(), shadow?.flush(), log?.flush()]);
       return d ?? c!.map((challenger) => ({ challenger }));
     },
     close() {

@@ -174,7 +174,27 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
     base = Float64Array.from(P.expected);
     const shap = new TreeShap(P);
     const phi = new Float64Array(K * p);
-    rowFn = (x, xo, M, mo, pick, col, co) => {
+    if (spec.task === 'multiclass' && spec.classes.length === 2 && P.K === 1) {
+      // a 2-class label boosted as one margin m: the graph's margins are [0, m]. Class 1's log-odds
+      // against class 0 is m, class 0's is −m, so the explained (predicted) class gets ±TreeSHAP of m
+      // (base ±E[m]); base + Σ contributions = its margin minus the other class's.
+      K = 2;
+      const e = P.expected[0];
+      base = Float64Array.from([-e, e]);
+      rowFn = (x, xo, M, mo, pick, col, co) => {
+        phi.fill(0);
+        shap.explain(x, xo, phi, 0);
+        let s = e;
+        for (let j = 0; j < p; j++) s += phi[j];
+        M[mo] = 0;
+        M[mo + 1] = s;
+        const k = pick ? argmax(M, mo) : 0;
+        const sign = k === 1 ? 1 : -1;
+        for (let c = 0; c < C; c++) col[co + c] = 0;
+        for (let j = 0; j < p; j++) col[co + of[j]] += sign * phi[j];
+        return k;
+      };
+    } else rowFn = (x, xo, M, mo, pick, col, co) => {
       phi.fill(0);
       shap.explain(x, xo, phi, 0);
       for (let k = 0; k < K; k++) {

@@ -120,25 +120,25 @@ export class ScoreEngine implements Scorer {
 }
 
 /** The stages a request asks for, around a loaded scorer. */
-export async function engineFor(scorer: Scorer, r: Pick<ScoreCommon, 'explain' | 'workspace' | 'source'> & { redis?: string; challenger?: Scorer }): Promise<ScoreEngine> {
+export async function engineFor(scorer: Scorer, r: Pick<ScoreCommon, 'explain' | 'workspace' | 'source'> & { redis?: string; challenger?: Scorer; onWarn?: (msg: string) => void }): Promise<ScoreEngine> {
   // reasons ride on each result (--explain K) and on review cases and shadow entries, from the package's explain.json
   const reviews = !!r.challenger || packagedPolicy(scorer.manifest) !== null;
   const explainer = r.explain > 0 || reviews ? packageExplainer(scorer, r.explain > 0) : null;
   const stages: Stages = {};
   if (r.explain > 0) stages.explain = explainStage(scorer, r.explain, explainer!);
-  const decide = await decisionStage(scorer, { workspace: r.workspace, redis: r.redis, source: r.source, challenger: r.challenger, explainer });
+  const decide = await decisionStage(scorer, { workspace: r.workspace, redis: r.redis, source: r.source, challenger: r.challenger, explainer, onWarn: r.onWarn });
   if (decide) stages.decide = decide;
   if (r.challenger) stages.challenger = r.challenger;
   return new ScoreEngine(scorer, stages);
 }
 
 /** Loads the request's package (and challenger) and builds its engine. */
-export async function openEngine(r: ScoreCommon & { url?: string; mode: string }): Promise<ScoreEngine> {
+export async function openEngine(r: ScoreCommon & { url?: string; mode: string }, onWarn?: (msg: string) => void): Promise<ScoreEngine> {
   const scorer = await loadScorer(r.package, { batchSize: r.batchSize, threads: r.threads });
   let challenger: Scorer | undefined;
   try {
     challenger = r.challenger ? await loadScorer(r.challenger, { batchSize: r.batchSize, threads: r.threads }) : undefined;
-    return await engineFor(scorer, { ...r, redis: r.mode === 'redis' ? r.url : undefined, challenger });
+    return await engineFor(scorer, { ...r, redis: r.mode === 'redis' ? r.url : undefined, challenger, onWarn });
   } catch (e) {
     scorer.close();
     challenger?.close();

@@ -11,6 +11,7 @@ import { dataError, notFound, usageError } from '../errors.js';
 import { countLines } from '../util/lines.js';
 import { tempPathFor } from '../io/atomic.js';
 import { DeadLetterFile } from '../io/dead-letter.js';
+import { nonFiniteReason } from '../scorer/scorer.js';
 import { packagedPolicy } from '../decide/stage.js';
 import { explainCsvCells, explainCsvHeader } from '../explain/render.js';
 import type { BatchScorer, ScoredBatch } from './engine.js';
@@ -99,11 +100,16 @@ async function* tableBatches(scorer: BatchScorer, path: string, kind: 'csv' | 'p
       const c = sqlIdent(i.name);
       const t = types.get(i.name)!;
       if (i.type === 'number') {
-        if (numeric(t)) sel.push(`coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE)`);
-        else {
+        // a NaN/±Infinity value is refused (nonFiniteReason), not taken for missing: missing is NULL / an empty field
+        const refuse = (x: string) => `WHEN NOT isfinite(${x}) THEN CASE WHEN isnan(${x}) THEN ${sqlString(nonFiniteReason(i.name, NaN))} WHEN ${x} > 0 THEN ${sqlString(nonFiniteReason(i.name, Infinity))} ELSE ${sqlString(nonFiniteReason(i.name, -Infinity))} END`;
+        if (numeric(t)) {
+          sel.push(`coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE)`);
+          if (/^(DOUBLE|FLOAT|REAL)/.test(t)) badCases.push(refuse(`CAST(${c} AS DOUBLE)`));
+        } else {
           const txt = `trim(CAST(${c} AS VARCHAR))`;
           sel.push(`coalesce(TRY_CAST(${txt} AS DOUBLE), 'NaN'::DOUBLE)`);
           badCases.push(`WHEN ${c} IS NOT NULL AND ${txt} <> '' AND TRY_CAST(${txt} AS DOUBLE) IS NULL THEN ${sqlString(`field "${i.name}": expected number${i.nullable ? ' or null' : ''}, got string `)} || to_json(CAST(${c} AS VARCHAR))`);
+          badCases.push(refuse(`TRY_CAST(${txt} AS DOUBLE)`));
         }
         if (!i.nullable) badCases.push(`WHEN ${c} IS NULL OR trim(CAST(${c} AS VARCHAR)) = '' THEN ${sqlString(`missing field "${i.name}"`)}`);
       } else {

@@ -24,7 +24,7 @@ export async function scoreCommand(f: ScoreFlags, progress: Progress): Promise<S
 }
 
 export async function runScore(req: ScoreRequest, progress: Progress): Promise<ScoreSummary | StreamSummary> {
-  const engine = await openEngine(req);
+  const engine = await openEngine(req, (m) => progress.warn(m));
   try {
     const stale = stalePolicy(engine, req.workspace);
     if (stale) progress.warn(stale);

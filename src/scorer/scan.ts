@@ -352,6 +352,7 @@ export class FlatScanner {
     } else {
       this.num = Number(b.latin1Slice(s, p));
       this.plainInt = false;
+      if (!Number.isFinite(this.num)) return -1; // 1e400: validate() refuses it with its reason
     }
     return p;
   }

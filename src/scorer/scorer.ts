@@ -4,7 +4,8 @@
  * onnxruntime-node. The score engine (src/score) and the stream runner (src/streams) build on this API.
  *
  * Missing values: an absent or null nullable field is missing (NaN in the number tensor, '' in the
- * string tensor). A string '' is missing too (imputed, else an unknown category).
+ * string tensor). A string '' is missing too (imputed, else an unknown category). A NaN or ±Infinity
+ * number in an event (1e400 in JSON, NaN/inf in a CSV or Parquet file) is refused with its field named.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { dataError, notFound } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { AvroRecordSchema } from './avro.js';
 import { FlatScanner, type ScanInput } from './scan.js';
+import { nativeTrees, type InputSlices } from './trees.js';
 
 export interface ScoredRow {
   /** binary: P(positive); multiclass: probability of the predicted class; regression: the prediction; segmentation: distance to the centre */
@@ -64,13 +66,18 @@ export interface Scorer {
 export interface LoadOptions {
   /** rows per onnxruntime run (default 8192) */
   batchSize?: number;
-  /** onnxruntime intra-op threads (default: onnxruntime's choice) */
+  /** onnxruntime intra-op threads (default: onnxruntime's choice); a tree package's walker threads (default 2) */
   threads?: number;
   /** feed string inputs as int32 codes through the rewritten graph (src/scorer/codes.ts); default true */
   coded?: boolean;
+  /** a gradient-boosted tree package walks its trees natively (src/scorer/trees.ts); false: onnxruntime scores every batch. Default true */
+  native?: boolean;
 }
 
 export type Check = (v: unknown) => string | null;
+
+/** NaN and ±Infinity are not values (a missing value is null or absent): the row is refused, as dataset register refuses them */
+export const nonFiniteReason = (field: string, v: number): string => `field "${field}": ${v} is not a number value (a missing value is null or absent)`;
 
 interface InputPlan {
   name: string;
@@ -163,6 +170,7 @@ export async function compileValidation(m: Manifest, schema: AvroRecordSchema): 
         if (v === null) return { ok: false, reason: `field "${p.name}" is null but not nullable` };
         return { ok: false, reason: `field "${p.name}": expected ${p.type}${p.nullable ? ' or null' : ''}, got ${describe(v)}` };
       }
+      if (typeof v === 'number' && !Number.isFinite(v)) return { ok: false, reason: nonFiniteReason(p.name, v) };
       for (const c of p.checks) {
         const r = c(v);
         if (r) return { ok: false, reason: r };
@@ -237,26 +245,42 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   const task = manifest.model.task;
   const K = task === 'regression' || task === 'segmentation' ? 1 : manifest.model.classes.length;
 
-  async function runChunk(cols: Record<string, Float64Array | string[]>, start: number, n: number, out: ScoredColumns): Promise<void> {
-    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+  /** a batch's inputs as the graph takes them: numbers Float64Array (NaN = missing), strings string[] ('' = missing) */
+  function inputSlices(cols: Record<string, Float64Array | string[]>, start: number, n: number): InputSlices {
+    const raw: InputSlices = {};
     for (const inp of manifest.inputs) {
       const c = cols[inp.name];
       if (!c) throw dataError(`missing input column "${inp.name}"`);
       if (inp.type === 'number') {
         const a = c instanceof Float64Array ? c : Float64Array.from(c as string[], num);
-        feeds[inp.name] = new ort.Tensor('float64', start === 0 && a.length === n ? a : a.subarray(start, start + n), [n, 1]);
+        raw[inp.name] = start === 0 && a.length === n ? a : a.subarray(start, start + n);
       } else {
         const a = Array.isArray(c) ? c : Array.from(c as Float64Array, (x) => (Number.isNaN(x) ? '' : String(x)));
+        raw[inp.name] = start === 0 && a.length === n ? a : a.slice(start, start + n);
+      }
+    }
+    return raw;
+  }
+
+  /** the numeric outputs of model.onnx for a batch */
+  type Outputs = { probabilities?: Float64Array; prediction?: Float64Array; segment?: BigInt64Array; distance?: Float64Array };
+  async function runGraph(raw: InputSlices, n: number): Promise<Outputs> {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const inp of manifest.inputs) {
+      const c = raw[inp.name];
+      if (inp.type === 'number') feeds[inp.name] = new ort.Tensor('float64', c as Float64Array, [n, 1]);
+      else {
+        const a = c as string[];
         const book = codes?.get(inp.name);
         if (book) {
           const miss = book.get('') ?? -1;
           const out = new Int32Array(n);
           for (let i = 0; i < n; i++) {
-            const v = a[start + i];
+            const v = a[i];
             out[i] = v === '' || v === null || v === undefined ? miss : (book.get(v) ?? -1);
           }
           feeds[inp.name] = new ort.Tensor('int32', out, [n, 1]);
-        } else feeds[inp.name] = new ort.Tensor('string', start === 0 && a.length === n ? a : a.slice(start, start + n), [n, 1]);
+        } else feeds[inp.name] = new ort.Tensor('string', a, [n, 1]);
       }
     }
     // only the numeric outputs are fetched: the label follows from them in JS exactly as the graph's
@@ -264,20 +288,31 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     // marshalling N strings out of onnxruntime
     if (task === 'segmentation') {
       const res = await session.run(feeds, ['segment', 'distance']);
-      const seg = res.segment.data as BigInt64Array;
+      return { segment: res.segment.data as BigInt64Array, distance: res.distance.data as Float64Array };
+    }
+    if (task === 'regression') return { prediction: (await session.run(feeds, ['prediction'])).prediction.data as Float64Array };
+    return { probabilities: (await session.run(feeds, ['probabilities'])).probabilities.data as Float64Array };
+  }
+
+  // ── native tree scorer (src/scorer/trees.ts): the one dispatch point; null = the graph scores every batch
+  const trees = nativeTrees(dir, manifest, runGraph, { threads: opts.threads, native: opts.native });
+
+  async function runChunk(cols: Record<string, Float64Array | string[]>, start: number, n: number, out: ScoredColumns): Promise<void> {
+    const raw = inputSlices(cols, start, n);
+    const res: Outputs = (trees && (await trees.run(raw, n))) || (await runGraph(raw, n));
+    if (task === 'segmentation') {
+      const seg = res.segment!;
       for (let i = 0; i < n; i++) out.segment![start + i] = Number(seg[i]);
-      out.score.set(res.distance.data as Float64Array, start);
+      out.score.set(res.distance!, start);
       return;
     }
     if (task === 'regression') {
-      const res = await session.run(feeds, ['prediction']);
-      const p = res.prediction.data as Float64Array;
+      const p = res.prediction!;
       out.prediction!.set(p, start);
       out.score.set(p, start);
       return;
     }
-    const res = await session.run(feeds, ['probabilities']);
-    const probs = res.probabilities.data as Float64Array;
+    const probs = res.probabilities!;
     out.probabilities!.set(probs, start * K);
     const classes = manifest.model.classes;
     if (task === 'binary') {
@@ -349,6 +384,7 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
     close() {
       if (closed) return;
       closed = true;
+      trees?.close();
       void session.release?.();
     },
   };

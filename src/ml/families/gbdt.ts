@@ -168,9 +168,12 @@ export const gbdtFamily: ModelFamily = {
   },
   async explainPart(m) {
     const g = engineModel(m);
-    if (g.treesPerRound !== marginWidth(m)) throw new RangeError(`its ${marginWidth(m)}-class label is boosted as one margin; TreeSHAP explains one margin per class`);
-    // the trees with their training-row counts (the cover TreeSHAP weighs each side of a split by)
-    return { family: 'trees', trees: { trees: g.trees, treesPerRound: g.treesPerRound, baseScore: g.baseScore } };
+    // a 2-class multiclass label boosts one margin (treesPerRound 1 under 2 classes): the explainer
+    // gives the predicted class's log-odds against the other. The cover TreeSHAP weighs each side of a
+    // split by is the weighted training data's: the sum of the sample/class weights of the rows that
+    // reached the node when the fit was weighted, their count otherwise.
+    const trees = g.trees.map(({ cover, ...t }) => (cover ? { ...t, count: cover } : t));
+    return { family: 'trees', trees: { trees, treesPerRound: g.treesPerRound, baseScore: g.baseScore } };
   },
   summary(m) {
     const g = engineModel(m);

@@ -97,7 +97,22 @@ function meanLoss(loss: GbdtParams['loss'], K: number, delta: number, y: Float64
   return ws > 0 ? s / ws : 0;
 }
 
-function toPublicTree(t: BuiltTree): GbdtTree {
+/**
+ * The weighted cover of a grown tree: per node the sum of the weights of the rows that reached it (its
+ * leaves' row ranges in `rows`, summed up the tree; children follow their parent).
+ */
+function weightedCover(t: BuiltTree, rows: Int32Array, w: Float64Array): number[] {
+  const c = new Array<number>(t.feature.length).fill(0);
+  for (const lf of t.leaves) {
+    let s = 0;
+    for (let i = lf.start; i < lf.end; i++) s += w[rows[i]];
+    c[lf.node] = s;
+  }
+  for (let nd = c.length - 1; nd >= 0; nd--) if (t.left[nd] >= 0) c[nd] = c[t.left[nd]] + c[t.right[nd]];
+  return c;
+}
+
+function toPublicTree(t: BuiltTree, cover?: number[]): GbdtTree {
   const out: GbdtTree = {
     feature: t.feature,
     threshold: t.threshold,
@@ -109,6 +124,7 @@ function toPublicTree(t: BuiltTree): GbdtTree {
     count: t.count,
   };
   if (t.cats.some((c) => c !== null)) out.categories = t.cats;
+  if (cover) out.cover = cover;
   return out;
 }
 
@@ -282,7 +298,7 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
         if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bins, nT, i)];
         for (let i = 0; i < nV; i++) mV[i * T + k] += t.value[leafOfBinned(t, binsV, nV, i)];
         for (let nd = 0; nd < t.feature.length; nd++) if (t.feature[nd] >= 0) roundImp[t.feature[nd]] += t.gain[nd];
-        trees.push(toPublicTree(t));
+        trees.push(toPublicTree(t, w ? weightedCover(t, rows, w) : undefined));
       }
       importanceByRound.push(roundImp);
       rounds = it + 1;

@@ -92,6 +92,11 @@ export interface GbdtTree {
   gain: number[];
   /** training rows (of this tree's subsample) that reached the node */
   count: number[];
+  /**
+   * with sample or class weights: the sum of the weights of those rows (the cover of the weighted
+   * training data, what TreeSHAP weighs each side of a split by); absent when unweighted (= count)
+   */
+  cover?: number[];
 }
 
 export interface GbdtModel {
@@ -129,7 +134,8 @@ export { GbdtInputError } from './errors.js';
 export { GBDT_DEFAULTS, GBDT_SEARCH_SPACE, validateGbdtParams } from './params.js';
 export type { SearchDim } from './params.js';
 export { fitGbdt } from './fit.js';
-export { gbdtMargins, gbdtPredict } from './predict.js';
+export { compileGbdt, gbdtMargins, gbdtMarginsInto, gbdtPredict } from './predict.js';
+export type { CompiledGbdt } from './predict.js';
 export { gbdtFromJSON, gbdtToJSON } from './serialize.js';
 export { addTreeEnsemble, builderAttributes, onnxTreeEnsembleAttributes } from './onnx.js';
 export type { OnnxTreeEnsemble } from './onnx.js';

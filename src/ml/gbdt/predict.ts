@@ -2,7 +2,7 @@
 import type { GbdtModel, GbdtTree } from './index.js';
 
 /** A tree in typed arrays for scoring; categorical nodes keep a 0/1 table over codes. */
-interface Compiled {
+export interface Compiled {
   feature: Int32Array;
   threshold: Float64Array;
   missingLeft: Uint8Array;
@@ -36,94 +36,169 @@ function compile(t: GbdtTree): Compiled {
 /** rows per block: every tree runs over a block while its rows of X stay in cache */
 const BLOCK = 512;
 
+/** trees up to this deep are laid out as complete binary trees (heap order; at most 4095 nodes + 4096 leaves, 64 KB, each) */
+const HEAP_DEPTH = 12;
+
 /**
- * Every numeric tree of a model in one set of flat arrays, for the fast path of gbdtMargins: the
- * children of node k are kids[2k] (left) and kids[2k + 1] (right); a leaf is its own two children,
- * so a row may take `depth` steps through any tree without testing for leaves, and four rows walk
- * a tree side by side (their loads overlap). null when a tree has a categorical split.
+ * Every numeric tree of a model in one set of flat arrays, for the fast path of gbdtMargins. A tree
+ * of depth d ≤ HEAP_DEPTH (12) is a complete tree in heap order (the children of node h are 2h + 1 and
+ * 2h + 2; a leaf above depth d fills the whole subtree below it with its value), so a step is
+ * h = 2h + 1 + (x > threshold) with no child table to read, and after d steps h − (2^d − 1) is the
+ * leaf. A deeper tree keeps its own nodes: the children of node k are kids[2k] and kids[2k + 1], a
+ * leaf is its own two children, so a row may take `depth` steps without testing for leaves. In the
+ * heap layout eight rows walk a tree side by side (their loads overlap); the side is taken without
+ * a branch.
+ * null when a tree has a categorical split.
  */
-interface Flat {
-  root: Int32Array;
+export interface Flat {
   depth: Int32Array;
+  /** 1: heap layout */
+  heap: Uint8Array;
+  /** where the tree's nodes start in feature / threshold (and kids) */
+  node0: Int32Array;
+  /** heap layout: where its 2^d leaves start in value; kids layout: value is indexed by node */
+  leaf0: Int32Array;
   feature: Int32Array;
   threshold: Float32Array;
   kids: Int32Array;
   value: Float64Array;
 }
 
-function flatten(trees: GbdtTree[]): Flat | null {
-  let total = 0;
-  for (const t of trees) {
-    if (t.categories && t.categories.some((c) => c !== null)) return null;
-    total += t.feature.length;
+function treeDepth(t: GbdtTree): number {
+  const d = new Int32Array(t.feature.length);
+  let deepest = 0;
+  for (let i = 0; i < t.feature.length; i++) {
+    if (t.feature[i] < 0) deepest = Math.max(deepest, d[i]);
+    else d[t.left[i]] = d[t.right[i]] = d[i] + 1;
   }
-  const f: Flat = { root: new Int32Array(trees.length), depth: new Int32Array(trees.length), feature: new Int32Array(total), threshold: new Float32Array(total), kids: new Int32Array(2 * total), value: new Float64Array(total) };
-  let o = 0;
+  return deepest;
+}
+
+function flatten(trees: GbdtTree[]): Flat | null {
+  if (trees.some((t) => t.categories && t.categories.some((c) => c !== null))) return null;
+  const T = trees.length;
+  const f = { depth: new Int32Array(T), heap: new Uint8Array(T), node0: new Int32Array(T), leaf0: new Int32Array(T) };
+  let nodes = 0;
+  let leaves = 0;
   trees.forEach((t, k) => {
-    f.root[k] = o;
-    const d = new Int32Array(t.feature.length);
-    let deepest = 0;
+    const d = treeDepth(t);
+    f.depth[k] = d;
+    f.heap[k] = d <= HEAP_DEPTH ? 1 : 0;
+    f.node0[k] = nodes;
+    nodes += f.heap[k] ? (1 << d) - 1 : t.feature.length;
+    if (f.heap[k]) leaves += 1 << d;
+  });
+  const feature = new Int32Array(nodes);
+  const threshold = new Float32Array(nodes);
+  const kids = new Int32Array(2 * nodes);
+  const value = new Float64Array(nodes + leaves);
+  let nextLeaf = nodes;
+  trees.forEach((t, k) => {
+    const o = f.node0[k];
+    const d = f.depth[k];
+    if (f.heap[k]) {
+      f.leaf0[k] = nextLeaf;
+      nextLeaf += 1 << d;
+      // node `src` of the tree at heap position h (depth `at`)
+      const place = (src: number, h: number, at: number): void => {
+        if (at === d) {
+          value[f.leaf0[k] + h - ((1 << d) - 1)] = t.value[src];
+          return;
+        }
+        const leaf = t.feature[src] < 0;
+        if (!leaf) {
+          feature[o + h] = t.feature[src];
+          threshold[o + h] = t.threshold[src]; // float32: x (float32) > it is Math.fround(x) > threshold exactly
+        }
+        place(leaf ? src : t.left[src], 2 * h + 1, at + 1);
+        place(leaf ? src : t.right[src], 2 * h + 2, at + 1);
+      };
+      place(0, 0, 0);
+      return;
+    }
     for (let i = 0; i < t.feature.length; i++) {
       const a = o + i;
       if (t.feature[i] < 0) {
-        f.kids[2 * a] = a;
-        f.kids[2 * a + 1] = a;
-        f.value[a] = t.value[i];
-        deepest = Math.max(deepest, d[i]);
+        kids[2 * a] = kids[2 * a + 1] = a;
+        value[a] = t.value[i];
       } else {
-        f.feature[a] = t.feature[i];
-        // float32 threshold; x (float32) <= it is Math.fround(x) <= threshold exactly
-        f.threshold[a] = t.threshold[i];
-        f.kids[2 * a] = o + t.left[i];
-        f.kids[2 * a + 1] = o + t.right[i];
-        d[t.left[i]] = d[i] + 1;
-        d[t.right[i]] = d[i] + 1;
+        feature[a] = t.feature[i];
+        threshold[a] = t.threshold[i];
+        kids[2 * a] = o + t.left[i];
+        kids[2 * a + 1] = o + t.right[i];
       }
     }
-    f.depth[k] = deepest;
-    o += t.feature.length;
   });
-  return f;
+  return { ...f, feature, threshold, kids, value };
 }
 
 /**
- * The side without a branch (a mispredicted branch per step costs ~3× the walk): for finite float32
- * x and threshold, d = threshold − x is exact in sign (zero iff equal) and |d| < 2^129, so
- * floor(d · 2^-130) is −1 when x > threshold (right) and 0 (or −0) otherwise (left).
+ * Tree t of `f` over the m float32 rows of xf (p apart, every value finite): out[q + i·T] += the
+ * row's leaf value. `(x > thr) | 0` compiles to a flag, not a branch (a mispredicted branch per step
+ * costs ~3× the walk).
  */
-const SIDE = 2 ** -130;
+/** a comparison as 0/1 for the index arithmetic (JS adds booleans as numbers; this says so to the type checker) */
+const gt = (c: boolean): number => c as unknown as number;
 
-/** Tree t of `f` over the m float32 rows of xf (p apart): out[q + i·T] += the row's leaf value. */
 function walkBlock(f: Flat, t: number, xf: Float32Array, m: number, p: number, out: Float64Array, q: number, T: number): void {
-  const { feature, threshold, kids, value } = f;
-  const r = f.root[t];
+  const { feature, threshold, value } = f;
   const d = f.depth[t];
   let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const o0 = i * p;
-    const o1 = o0 + p;
-    const o2 = o1 + p;
-    const o3 = o2 + p;
-    let n0 = r;
-    let n1 = r;
-    let n2 = r;
-    let n3 = r;
-    for (let s = 0; s < d; s++) {
-      n0 = kids[2 * n0 - Math.floor((threshold[n0] - xf[o0 + feature[n0]]) * SIDE)];
-      n1 = kids[2 * n1 - Math.floor((threshold[n1] - xf[o1 + feature[n1]]) * SIDE)];
-      n2 = kids[2 * n2 - Math.floor((threshold[n2] - xf[o2 + feature[n2]]) * SIDE)];
-      n3 = kids[2 * n3 - Math.floor((threshold[n3] - xf[o3 + feature[n3]]) * SIDE)];
+  if (f.heap[t] === 1) {
+    const b = f.node0[t];
+    const L = f.leaf0[t] - ((1 << d) - 1);
+    for (; i + 8 <= m; i += 8) {
+      const o0 = i * p;
+      const o1 = o0 + p;
+      const o2 = o1 + p;
+      const o3 = o2 + p;
+      const o4 = o3 + p;
+      const o5 = o4 + p;
+      const o6 = o5 + p;
+      const o7 = o6 + p;
+      let h0 = 0;
+      let h1 = 0;
+      let h2 = 0;
+      let h3 = 0;
+      let h4 = 0;
+      let h5 = 0;
+      let h6 = 0;
+      let h7 = 0;
+      for (let s = 0; s < d; s++) {
+        h0 = 2 * h0 + 1 + (gt(xf[o0 + feature[b + h0]] > threshold[b + h0]) | 0);
+        h1 = 2 * h1 + 1 + (gt(xf[o1 + feature[b + h1]] > threshold[b + h1]) | 0);
+        h2 = 2 * h2 + 1 + (gt(xf[o2 + feature[b + h2]] > threshold[b + h2]) | 0);
+        h3 = 2 * h3 + 1 + (gt(xf[o3 + feature[b + h3]] > threshold[b + h3]) | 0);
+        h4 = 2 * h4 + 1 + (gt(xf[o4 + feature[b + h4]] > threshold[b + h4]) | 0);
+        h5 = 2 * h5 + 1 + (gt(xf[o5 + feature[b + h5]] > threshold[b + h5]) | 0);
+        h6 = 2 * h6 + 1 + (gt(xf[o6 + feature[b + h6]] > threshold[b + h6]) | 0);
+        h7 = 2 * h7 + 1 + (gt(xf[o7 + feature[b + h7]] > threshold[b + h7]) | 0);
+      }
+      const o = q + i * T;
+      out[o] += value[L + h0];
+      out[o + T] += value[L + h1];
+      out[o + 2 * T] += value[L + h2];
+      out[o + 3 * T] += value[L + h3];
+      out[o + 4 * T] += value[L + h4];
+      out[o + 5 * T] += value[L + h5];
+      out[o + 6 * T] += value[L + h6];
+      out[o + 7 * T] += value[L + h7];
     }
-    const o = q + i * T;
-    out[o] += value[n0];
-    out[o + T] += value[n1];
-    out[o + 2 * T] += value[n2];
-    out[o + 3 * T] += value[n3];
+    for (; i < m; i++) {
+      const o0 = i * p;
+      let h0 = 0;
+      for (let s = 0; s < d; s++) h0 = 2 * h0 + 1 + (gt(xf[o0 + feature[b + h0]] > threshold[b + h0]) | 0);
+      out[q + i * T] += value[L + h0];
+    }
+    return;
   }
+  // deeper trees (rare: no max_depth and many leaves) one row at a time through the child table
+  const { kids } = f;
+  const r = f.node0[t];
   for (; i < m; i++) {
     const o0 = i * p;
     let n0 = r;
-    for (let s = 0; s < d; s++) n0 = kids[2 * n0 - Math.floor((threshold[n0] - xf[o0 + feature[n0]]) * SIDE)];
+    for (let s = 0; s < d; s++) n0 = kids[2 * n0 + (gt(xf[o0 + feature[n0]] > threshold[n0]) | 0)];
     out[q + i * T] += value[n0];
   }
 }
@@ -145,22 +220,40 @@ function leafValue(c: Compiled, X: Float64Array, base: number): number {
   return value[node];
 }
 
+/** A model ready to score: its trees compiled once, reused batch after batch (and sent to score workers). */
+export interface CompiledGbdt {
+  nFeatures: number;
+  treesPerRound: number;
+  baseScore: number[];
+  trees: Compiled[];
+  /** every tree in flat arrays (null when some tree has a categorical split: the general routing only) */
+  flat: Flat | null;
+}
+
+export function compileGbdt(model: Pick<GbdtModel, 'nFeatures' | 'treesPerRound' | 'baseScore' | 'trees'>): CompiledGbdt {
+  return { nFeatures: model.nFeatures, treesPerRound: model.treesPerRound, baseScore: model.baseScore.slice(), trees: model.trees.map(compile), flat: flatten(model.trees) };
+}
+
 /**
- * n × treesPerRound raw margins: log-odds (binary), softmax logits (multiclass) or values
- * (regression). Routing as in the module header of index.ts: NaN → missingLeft; categorical →
- * left iff the code is listed; numeric → left iff Math.fround(x) <= threshold. Each row's margin
- * adds the trees' values in tree order (whichever path routed it), so the result does not depend
- * on the blocking or on which rows hold missing values.
+ * Writes the n × treesPerRound raw margins of rows X (row-major, p = nFeatures) into out: log-odds
+ * (binary), softmax logits (multiclass) or values (regression). Routing as in the module header of
+ * index.ts: NaN → missingLeft; categorical → left iff the code is listed; numeric → left iff
+ * Math.fround(x) <= threshold. Each row's margin adds the trees' values in tree order (whichever
+ * path routed it), so the result does not depend on the blocking, on how rows are split between
+ * threads, or on which rows hold missing values.
  */
-export function gbdtMargins(model: GbdtModel, X: Float64Array, n: number, p: number): Float64Array {
-  if (p !== model.nFeatures) throw new RangeError(`the model was fitted on ${model.nFeatures} features, got ${p}`);
+/** the float32 copy of a block of rows, reused call after call (one per thread: module state is per thread) */
+let scratch = new Float32Array(0);
+
+export function gbdtMarginsInto(c: CompiledGbdt, X: Float64Array, n: number, p: number, out: Float64Array): Float64Array {
+  if (p !== c.nFeatures) throw new RangeError(`the model was fitted on ${c.nFeatures} features, got ${p}`);
   if (X.length < n * p) throw new RangeError(`X holds ${X.length} values, expected ${n} × ${p}`);
-  const T = model.treesPerRound;
-  const out = new Float64Array(n * T);
-  for (let i = 0; i < n; i++) for (let k = 0; k < T; k++) out[i * T + k] = model.baseScore[k];
-  const trees = model.trees.map(compile);
-  const flat = flatten(model.trees);
-  const xf = new Float32Array(BLOCK * p);
+  const T = c.treesPerRound;
+  if (out.length < n * T) throw new RangeError(`out holds ${out.length} values, expected ${n} × ${T}`);
+  const { trees, flat, baseScore } = c;
+  for (let i = 0; i < n; i++) for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
+  if (scratch.length < BLOCK * p) scratch = new Float32Array(BLOCK * p);
+  const xf = scratch;
   const slow: number[] = [];
   for (let b0 = 0; b0 < n; b0 += BLOCK) {
     const b1 = Math.min(n, b0 + BLOCK);
@@ -186,11 +279,17 @@ export function gbdtMargins(model: GbdtModel, X: Float64Array, n: number, p: num
     }
     for (let t = 0; t < trees.length; t++) walkBlock(flat, t, xf, b1 - b0, p, out, b0 * T + (t % T), T);
     for (const i of slow) {
-      for (let k = 0; k < T; k++) out[i * T + k] = model.baseScore[k];
+      for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
       for (let t = 0; t < trees.length; t++) out[i * T + (t % T)] += leafValue(trees[t], X, i * p);
     }
   }
   return out;
+}
+
+/** n × treesPerRound raw margins (gbdtMarginsInto on a fresh array). */
+export function gbdtMargins(model: GbdtModel, X: Float64Array, n: number, p: number): Float64Array {
+  if (p !== model.nFeatures) throw new RangeError(`the model was fitted on ${model.nFeatures} features, got ${p}`);
+  return gbdtMarginsInto(compileGbdt(model), X, n, p, new Float64Array(n * model.treesPerRound));
 }
 
 /** In place: margins → probabilities (binary: P(class 1), length n; multiclass: n × K softmax); regression unchanged. */

@@ -10,6 +10,7 @@ import { validateGbdtParams } from './params.js';
 function treeJSON(t: GbdtTree): GbdtTree {
   const o: GbdtTree = { feature: t.feature, threshold: t.threshold, missingLeft: t.missingLeft, left: t.left, right: t.right, value: t.value, gain: t.gain, count: t.count };
   if (t.categories) o.categories = t.categories;
+  if (t.cover) o.cover = t.cover;
   return o;
 }
 
@@ -64,6 +65,10 @@ function checkTree(o: unknown, where: string, p: number): GbdtTree {
     if (!Array.isArray(o.categories) || o.categories.length !== m) throw new RangeError(`${where}.categories must be an array of ${m} entries`);
     cats = o.categories.map((c, i) => (c === null ? null : numArray(c, `${where}.categories[${i}]`).map((x) => int(x, `${where}.categories[${i}] code`, 0))));
     t.categories = cats;
+  }
+  if (o.cover !== undefined) {
+    t.cover = numArray(o.cover, `${where}.cover`, m);
+    for (let i = 0; i < m; i++) if (!(t.cover[i] >= 0)) throw new RangeError(`${where}.cover[${i}] must be ≥ 0`);
   }
   for (let i = 0; i < m; i++) {
     const f = feature[i];

@@ -1,0 +1,254 @@
+/**
+ * The decision log: every decision a scorer makes under a packaged policy, with its reasons, in the
+ * registry, so that an audit answers "why was this event decided so, on that day?" from it alone.
+ *
+ *   registry/decisions/MODEL/YYYY-MM-DD/TIME-PID-SEQ.ndjson   one segment per scored batch
+ *
+ * A segment holds one DecisionLogEntry per line, all decided at the same moment (TIME, in UTC, as
+ * 20260503T142233123Z; the day folder is its date). Segments are written whole and atomically (a temp
+ * file in the same folder, fsync, rename, fsync of the folder: io/atomic.ts), never appended to or
+ * rewritten, so concurrent scorers need no lock (each names its own files: its pid and a sequence) and a
+ * crash leaves either a complete segment or none (a leftover `.tmp-` file, which readers ignore and
+ * `dictl doctor --repair` removes). The batch's segment is written before its outputs are released, so
+ * an emitted decision is a logged one. Queries skip days and segments outside the asked time range by
+ * their names.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic, TMP_MARKER } from '../io/atomic.js';
+import { dataError } from '../errors.js';
+import { validateName } from '../util/names.js';
+import type { Workspace } from '../workspace.js';
+import type { Reason } from '../explain/explainer.js';
+import { explainMembers } from '../explain/render.js';
+import type { Band, DecisionPolicy } from './policy.js';
+import type { DecisionFields, ReviewExplanation } from './runtime.js';
+
+export interface DecisionLogEntry {
+  /** when the decision was made (ISO, UTC) */
+  at: string;
+  /** the event's key: its `id` member on pipes, `row:N` for files, the stream entry id or offset */
+  key?: string;
+  /** the model that scored it, NAME@VERSION */
+  model: string;
+  policy: number;
+  autonomy: DecisionPolicy['autonomy'];
+  score: number;
+  band: Band;
+  /** the action emitted */
+  action: string;
+  /** shadow autonomy: the action that would have been taken */
+  intended?: string;
+  review: boolean;
+  reviewId?: string;
+  sampled?: true;
+  /** why: the base value (margin scale) and the top reasons by |contribution| */
+  base?: number;
+  reasons?: Reason[];
+  /** multiclass: the class the reasons explain (as in the scorer's outputs) */
+  explained_class?: string;
+  /** where the event came from (a file, "stdin", a stream) */
+  source: string;
+  /** the raw input event the decision was made on */
+  input: Record<string, unknown>;
+}
+
+export const decisionsDir = (ws: Workspace) => join(ws.registryDir, 'decisions');
+export const modelDecisionsDir = (ws: Workspace, model: string) => join(decisionsDir(ws), validateName('model', model));
+
+const SEGMENT_RE = /^(\d{8}T\d{9}Z)-\d+-\d+\.ndjson$/;
+const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** 2026-05-03T14:22:33.123Z → 20260503T142233123Z (sorts as the time does) */
+export const compactTime = (iso: string) => iso.replace(/[-:.]/g, '');
+const timeOfCompact = (c: string) => Date.parse(`${c.slice(0, 4)}-${c.slice(4, 6)}-${c.slice(6, 11)}:${c.slice(11, 13)}:${c.slice(13, 15)}.${c.slice(15, 18)}Z`);
+
+/** Writes one segment (whole, atomically) of entries decided at `at`; returns its path. */
+export function writeSegment(ws: Workspace, model: string, at: string, lines: string[], seq: number): string {
+  const path = join(modelDecisionsDir(ws, model), at.slice(0, 10), `${compactTime(at)}-${process.pid}-${seq}.ndjson`);
+  writeFileAtomic(path, lines.join('\n') + '\n');
+  return path;
+}
+
+/** What a scorer hands each decided batch to. */
+export interface DecisionLog {
+  /** keeps the batch's entries (rows read through `row` only here) until flush() */
+  record(
+    decisions: DecisionFields[],
+    o: {
+      keys?: (string | undefined)[];
+      row: (i: number) => Record<string, unknown>;
+      explain?: (i: number) => (ReviewExplanation & { class?: string }) | null | undefined;
+      source: string;
+      /** columnar callers: row i's input as JSON text (inputsJson), instead of row(i) */
+      rowJson?: (i: number) => string;
+      /** columnar callers: the `,"base":…,"reasons":[…]` members of row i ("" for none), instead of explain(i) */
+      explainJson?: (i: number) => string;
+    },
+  ): void;
+  /** writes the kept entries as one segment; returns how many */
+  flush(): Promise<number>;
+  describe(): string;
+  /** entries and segments written so far */
+  stats(): { entries: number; segments: number };
+}
+
+const jnum = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+/** actions repeat: their JSON text is kept */
+const actionText = new Map<string, string>();
+const jtext = (a: string): string => {
+  let t = actionText.get(a);
+  if (t === undefined) {
+    t = JSON.stringify(a);
+    if (actionText.size < 1024) actionText.set(a, t);
+  }
+  return t;
+};
+
+/** category values repeat: their JSON text is kept, up to a bound */
+const valueText = new Map<string, string>();
+const jstr = (v: string): string => {
+  let t = valueText.get(v);
+  if (t === undefined) {
+    t = JSON.stringify(v);
+    if (valueText.size >= 1 << 16) valueText.clear();
+    valueText.set(v, t);
+  }
+  return t;
+};
+
+/**
+ * Row i of a columnar batch (numbers NaN = missing, strings '' = missing) as the JSON text of its input
+ * object — the same text as JSON.stringify of the row object with missing values null — without row objects.
+ */
+export function inputsJson(cols: Record<string, Float64Array | string[]>, inputs: { name: string }[]): (i: number) => string {
+  if (inputs.length === 0) return () => '{}';
+  const pre = inputs.map((inp, k) => (k ? ',' : '{') + JSON.stringify(inp.name) + ':');
+  const cs = inputs.map((inp) => cols[inp.name] as ArrayLike<number | string> | undefined);
+  return (i) => {
+    let s = '';
+    for (let k = 0; k < cs.length; k++) {
+      const v = cs[k]?.[i];
+      s += pre[k] + (v === undefined || v === '' || (typeof v === 'number' && v !== v) ? 'null' : typeof v === 'number' ? jnum(v) : jstr(v));
+    }
+    return s + '}';
+  };
+}
+
+/** The log a scorer writes to: the workspace's, or none (told through warn) when no workspace is found. */
+export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: (msg: string) => void): Promise<DecisionLog | undefined> {
+  try {
+    return fileDecisionLog(await workspace('no workspace'), model);
+  } catch {
+    warn?.(`the decisions of ${model} are not logged: no workspace was found for the decision log (run inside the workspace or pass --workspace DIR)`);
+    return undefined;
+  }
+}
+
+/** The file log of one model in a workspace. */
+export function fileDecisionLog(ws: Workspace, model: string, now: () => string = () => new Date().toISOString()): DecisionLog {
+  const dir = modelDecisionsDir(ws, model);
+  let lines: string[] = [];
+  let at: string | undefined;
+  let seq = 0;
+  let entries = 0;
+  return {
+    record(decisions, o) {
+      at ??= now();
+      // the line is built as text in the member order of DecisionLogEntry (no entry objects): the
+      // members that repeat across a batch are encoded once
+      const head = `{"at":${JSON.stringify(at)}`;
+      const src = `,"source":${JSON.stringify(o.source)},"input":`;
+      let lastModel = '';
+      let mid = '';
+      for (let i = 0; i < decisions.length; i++) {
+        const d = decisions[i];
+        const m = d.model + '\u0000' + d.policyVersion + '\u0000' + d.autonomy;
+        if (m !== lastModel) {
+          lastModel = m;
+          mid = `,"model":${JSON.stringify(d.model)},"policy":${d.policyVersion},"autonomy":${JSON.stringify(d.autonomy)},"score":`;
+        }
+        const key = o.keys?.[i];
+        let line = head + (key !== undefined ? `,"key":${JSON.stringify(key)}` : '') + mid + jnum(d.score) + `,"band":"${d.band}","action":${jtext(d.action)}`;
+        if (d.intended !== undefined) line += `,"intended":${jtext(d.intended)}`;
+        line += d.review ? ',"review":true' : ',"review":false';
+        if (d.reviewId !== undefined) line += `,"reviewId":"${d.reviewId}"`;
+        if (d.sampled) line += ',"sampled":true';
+        if (o.explainJson) line += o.explainJson(i);
+        else {
+          const why = o.explain?.(i);
+          if (why) line += explainMembers({ explanation: why });
+        }
+        lines.push(line + src + (o.rowJson ? o.rowJson(i) : JSON.stringify(o.row(i))) + '}');
+      }
+    },
+    async flush() {
+      const n = lines.length;
+      if (n === 0 || at === undefined) return 0;
+      writeSegment(ws, model, at, lines, seq++);
+      entries += n;
+      lines = [];
+      at = undefined;
+      return n;
+    },
+    describe: () => dir,
+    stats: () => ({ entries, segments: seq }),
+  };
+}
+
+/** Models with a decision log. */
+export function loggedModels(ws: Workspace): string[] {
+  const dir = decisionsDir(ws);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+}
+
+export interface SegmentRef {
+  path: string;
+  /** ms since the epoch of the segment's decisions */
+  time: number;
+}
+
+/**
+ * The segments of a model decided in [from, to) (ms; either may be open), oldest first. Temp files of
+ * writes in progress (or of a crash) and foreign files are not segments.
+ */
+export function segmentsOf(ws: Workspace, model: string, from = -Infinity, to = Infinity): SegmentRef[] {
+  const dir = modelDecisionsDir(ws, model);
+  if (!existsSync(dir)) return [];
+  const day = (ms: number) => (Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 10) : undefined);
+  const first = day(from);
+  const last = day(to);
+  const out: SegmentRef[] = [];
+  for (const d of readdirSync(dir).filter((x) => DAY_RE.test(x)).sort()) {
+    if ((first && d < first) || (last && d > last)) continue;
+    for (const f of readdirSync(join(dir, d))) {
+      if (f.startsWith(TMP_MARKER)) continue;
+      const m = SEGMENT_RE.exec(f);
+      if (!m) continue;
+      const time = timeOfCompact(m[1]);
+      if (time >= from && time < to) out.push({ path: join(dir, d, f), time });
+    }
+  }
+  return out.sort((a, b) => a.time - b.time || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The entries of one segment (written whole, so every line parses; a line that does not is reported). */
+export function readSegment(path: string): DecisionLogEntry[] {
+  const text = readFileSync(path, 'utf8');
+  const out: DecisionLogEntry[] = [];
+  let line = 0;
+  for (const l of text.split('\n')) {
+    line++;
+    if (!l) continue;
+    try {
+      out.push(JSON.parse(l) as DecisionLogEntry);
+    } catch {
+      throw dataError(`decision log segment ${path} line ${line} does not parse: the file was changed after it was written`, 'segments are written whole and never edited; restore it from a backup');
+    }
+  }
+  return out;
+}
