@@ -8,6 +8,8 @@
 //   train: `train` logistic on that 50M × 30 build (40M training rows: the matrix alone is ~10 GB)
 //          under --memory-limit 4GB; goal: completes, test AUC equal to an in-memory fit on a 5M-row
 //          subsample of the training rows ± 0.002; peak RSS printed.
+// BENCH_OOC_DIR=DIR (a folder kept by BENCH_KEEP=1) skips generating and building and runs the train half on
+// the workspace in it.
 // BENCH_SCALE=0.1 shrinks rows and both budgets by the same factor (the RSS goal applies at scale 1).
 // Run: npm run build && BENCH=ooc npm run bench     (the full size needs ~15 GB of free disk)
 import { spawnSync } from 'node:child_process';
@@ -27,7 +29,8 @@ const SUB = Math.max(2_000, Math.round(5_000_000 * SCALE));
 const mb = (x) => `${Math.max(64, Math.round(x))}MB`;
 const BUILD_LIMIT = mb(1000 * SCALE);
 const TRAIN_LIMIT = mb(4000 * SCALE);
-const dir = mkdtempSync(join(tmpdir(), 'dictl-bench-ooc-'));
+const resume = process.env.BENCH_OOC_DIR;
+const dir = resume ? resolve(resume) : mkdtempSync(join(tmpdir(), 'dictl-bench-ooc-'));
 const ws = join(dir, 'ws');
 const sec = (ms) => (ms / 1000).toFixed(1) + ' s';
 const gb = (kb) => (kb / 1024 / 1024).toFixed(2) + ' GB';
@@ -59,11 +62,16 @@ const sha256File = (p) =>
     createReadStream(p).on('data', (b) => h.update(b)).on('end', () => res(h.digest('hex'))).on('error', rej);
   });
 
+const buildDir = join(ws, 'registry/features/bench/1');
+let t = Date.now();
+let same = true;
+let rssOk = true;
+if (!resume) {
 // ── generate (deterministic): a logistic label of the numerics and both categoricals
 const C0 = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
 const C1 = Array.from({ length: 12 }, (_, k) => `s${String(k).padStart(2, '0')}`);
 const dataPath = join(dir, 'data.parquet');
-let t = Date.now();
+t = Date.now();
 await withDuck(async (d) => {
   await d.run(`SET memory_limit = '2GB'`);
   await d.run(`SET preserve_insertion_order = true`);
@@ -101,20 +109,21 @@ features:
 
 // ── build: in memory, then under the limit (same definition, data and holdout → must be the same bytes)
 const mem = dictl(['feature', 'build', 'bench']);
-const buildDir = join(ws, 'registry/features/bench/1');
 const memDir = join(dir, 'in-memory-build');
 renameSync(buildDir, memDir);
 const lim = dictl(['feature', 'build', 'bench', '--memory-limit', BUILD_LIMIT]);
 const outputs = lim.json.outputs.length;
 console.log(`feature build in memory:                ${sec(mem.ms)}, peak RSS ${gb(mem.rssKb)}`);
 console.log(`feature build under --memory-limit ${BUILD_LIMIT}: ${sec(lim.ms)}, peak RSS ${gb(lim.rssKb)} (${outputs} outputs, ${lim.json.rows.train} train / ${lim.json.rows.test} test rows)`);
-const same =
+same =
   JSON.stringify(JSON.parse(readFileSync(join(memDir, 'state.json'), 'utf8')).pipeline) === JSON.stringify(JSON.parse(readFileSync(join(buildDir, 'state.json'), 'utf8')).pipeline) &&
   (await sha256File(join(memDir, 'features.parquet'))) === (await sha256File(join(buildDir, 'features.parquet')));
 rmSync(memDir, { recursive: true, force: true });
 console.log(`  ratio limited / in memory: ${(lim.ms / mem.ms).toFixed(2)}×; identical fitted state and features.parquet: ${same ? 'yes' : 'NO'}`);
-const rssOk = lim.rssKb <= 1.5 * 1024 * 1024;
+rssOk = lim.rssKb <= 1.5 * 1024 * 1024;
 if (SCALE === 1) console.log(`  goal peak RSS ≤ 1.5 GB: ${rssOk ? 'met' : 'NOT met'}`);
+
+}
 
 // ── train out of core under the budget
 console.log(`load before training: ${load()}`);

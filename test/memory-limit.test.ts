@@ -146,6 +146,66 @@ describe('out-of-core training', () => {
     for (let k = 0; k < 4; k++) for (let j = 0; j < b.coef[k].length; j++) expect(Math.abs(a.coef[k][j] - b.coef[k][j])).toBeLessThan(2e-3);
   }, 120_000);
 
+  it('fits linear regression out of core in two passes: the in-memory coefficients bit for bit (l2 and l1)', () => {
+    writeFileSync(join(ws, 'features/reg.yaml'), 'source: big@1\nlabel: {column: x0, task: regression}\nfeatures:\n' + [1, 2, 3, 4].map((j) => `  - {column: x${j}, transforms: [standardize]}\n`).join('') + '  - {column: cat, transforms: [one_hot]}\n  - {column: label, transforms: [one_hot]}\n');
+    expect(cli(ws, ['feature', 'build', 'reg']).code).toBe(0);
+    for (const pen of [['--penalty', 'l2', '--c', '0.01'], ['--penalty', 'l1', '--c', '1e-6']]) {
+      const tag = pen[1];
+      const mem = cli(ws, ['train', '--features', 'reg', '--name', `reg-mem-${tag}`, ...pen]);
+      // without --json: the phases and their progress lines on stderr
+      const ooc = cli(ws, ['train', '--features', 'reg', '--name', `reg-ooc-${tag}`, ...pen, '--memory-limit', '64MB'], { json: false, env: { DICTL_QUIET: '0', DICTL_PROGRESS_MS: '1' } });
+      expect(mem.code, mem.stderr).toBe(0);
+      expect(ooc.code, ooc.stderr).toBe(0);
+      expect(ooc.stderr).toMatch(/pass 1 of 2 \(means\)…/);
+      expect(ooc.stderr).toMatch(/pass 2 of 2 \(Gram matrix\)… \d+% [\d,]+\/288,000 rows/);
+      const a = JSON.parse(readFileSync(join(ws, `registry/models/reg-ooc-${tag}/versions/1/model.json`), 'utf8'));
+      const b = JSON.parse(readFileSync(join(ws, `registry/models/reg-mem-${tag}/versions/1/model.json`), 'utf8'));
+      expect(b.convergence.solver).toBe(tag === 'l2' ? 'cholesky' : 'coordinate-descent');
+      expect(a.convergence.solver).toBe(`${b.convergence.solver}-out-of-core`);
+      expect(a.algorithm).toBe('linear');
+      expect(a.coef).toEqual(b.coef);
+      expect(a.intercept).toEqual(b.intercept);
+      expect(a.trainMetrics).toEqual(b.trainMetrics);
+      expect(a.params).toEqual(b.params);
+      // the l1 fit zeroes something, the l2 fit nothing: the penalties reached the solver
+      expect(a.coef[0].some((w: number) => w === 0)).toBe(tag === 'l1');
+    }
+  }, 120_000);
+
+  it('fits gbdt out of core on streamed uint8 bins: the in-memory model byte for byte; too small a budget names what it needs', () => {
+    writeFileSync(
+      join(ws, 'features/trees.yaml'),
+      'source: big@1\nlabel: {column: label, positive: "yes"}\nfeatures:\n  - columns: [x0, x1, x2, x3, x4]\n  - columns: [cat]\n    transforms: [{string_index: {order: alphabet, handle_invalid: keep}}]\n',
+    );
+    expect(cli(ws, ['feature', 'build', 'trees']).code).toBe(0);
+    const args = ['--model', 'gbdt', '--param', 'max_iter=15', '--param', 'max_leaf_nodes=15'];
+    const mem = cli(ws, ['train', '--features', 'trees', '--name', 'gbdt-mem', ...args]);
+    expect(mem.code, mem.stderr).toBe(0);
+    // 288000 × 6 doubles and the bins do not fit beside DuckDB's 64MiB in 96MB; the bins alone do
+    const ooc = cli(ws, ['train', '--features', 'trees', '--name', 'gbdt-ooc', ...args, '--memory-limit', '96MB'], { json: false, env: { DICTL_QUIET: '0', DICTL_PROGRESS_MS: '1' } });
+    expect(ooc.code, ooc.stderr).toBe(0);
+    expect(ooc.stderr).toMatch(/Out of core: the 288000 × 6 training matrix needs \d+ MB with the bins of the trees/);
+    // one count over the three passes (its ETA covers them all), then the rounds
+    expect(ooc.stderr).toMatch(/pass 1 of 3 \(labels\)… \d+% [\d,]+\/864,000 rows/);
+    expect(ooc.stderr).toMatch(/pass 3 of 3 \(binning[^\n]*… \d+% [\d,]+\/864,000 rows/);
+    expect(ooc.stderr).toMatch(/boosting up to 15 rounds/);
+    const a = JSON.parse(readFileSync(join(ws, 'registry/models/gbdt-ooc/versions/1/model.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(ws, 'registry/models/gbdt-mem/versions/1/model.json'), 'utf8'));
+    expect(a.trees.model.earlyStopping.enabled).toBe(true);
+    expect(JSON.stringify(a.trees)).toBe(JSON.stringify(b.trees));
+    expect(a.trainMetrics).toEqual(b.trainMetrics);
+    expect(a.convergence.solver).toBe(b.convergence.solver);
+    const run = JSON.parse(readFileSync(join(ws, 'registry/models/gbdt-ooc/versions/1/run.json'), 'utf8'));
+    expect(run.outOfCore).toMatchObject({ memoryLimit: '96MB', passes: 3 });
+    expect(run.outOfCore.binnedBytes).toBeGreaterThan(288000 * 6);
+    // 64MB leaves nothing beside DuckDB's 64MiB: one usage error with the size to ask for, nothing registered
+    const small = cli(ws, ['train', '--features', 'trees', '--name', 'gbdt-small', ...args, '--memory-limit', '64MB']);
+    expect(small.code).toBe(2);
+    expect(small.json.error.message).toMatch(/out of core, gbdt holds the rows as uint8 bins \(2 MB\) with per-row gradients and margins: \d+ MB, more than the 0 MB --memory-limit 64MB leaves/);
+    expect(small.json.error.hint).toMatch(/raise --memory-limit to at least \d+MB/);
+    expect(existsSync(join(ws, 'registry/models/gbdt-small'))).toBe(false);
+  }, 180_000);
+
   it('takes the budget from dictl.yaml, refuses --tune out of core, and a bad dictl.yaml value is a usage error', () => {
     const y = join(ws, 'dictl.yaml');
     const orig = readFileSync(y, 'utf8');

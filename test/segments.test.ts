@@ -4,11 +4,13 @@
  * --tune by silhouette, model show, package and score (segment on every row equal to the in-CLI model).
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Redis } from 'ioredis';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { datasetDataPath } from '../src/datasets/store.js';
+import { checkPolicyTarget } from '../src/decide/policy.js';
 import { loadMatrix, resolveFeatureBuild } from '../src/features/builds.js';
 import { withDuck } from '../src/io/duck.js';
 import { predictModel } from '../src/ml/families/index.js';
@@ -16,7 +18,8 @@ import { nearestCentres } from '../src/ml/kmeans/kernels.js';
 import { readModelVersion } from '../src/registry/models.js';
 import type { SegmentModelVersion } from '../src/types.js';
 import { workspaceAt } from '../src/workspace.js';
-import { cli, must, ROOT, SHARED } from './registry-helpers.js';
+import { chromiumScreenshot, cli, must, ROOT, SHARED } from './registry-helpers.js';
+import { startRedis } from './streams-helpers.js';
 
 let dir: string;
 beforeAll(() => {
@@ -110,6 +113,48 @@ describe('train --model kmeans', () => {
     expect(human.stdout).toMatch(/no holdout \(all rows\)/);
   });
 
+  it('segment centres read back in original units: the mean of each segment\'s raw values (standardize and min-max)', async () => {
+    writeFileSync(
+      join(dir, 'features/churn-mm.yaml'),
+      'source: churn@latest\nfeatures:\n  - columns: [total_day_minutes, total_eve_minutes, number_customer_service_calls]\n    transforms:\n      - min_max\n',
+    );
+    must(cli(dir, ['feature', 'build', 'churn-mm', '--json']));
+    must(cli(dir, ['train', '--features', 'churn-mm@1', '--name', 'mm', '--model', 'kmeans', '--k', '3', '--json']));
+    const raw = await withDuck((d) => d.all<Record<string, number>>(`SELECT * FROM read_csv('${join(SHARED, 'datasets/churn.csv')}', header = true)`));
+    const ws = workspaceAt(dir);
+    for (const [model, features] of [
+      ['segments', 'churn-segments'],
+      ['mm', 'churn-mm'],
+    ]) {
+      const m = readModelVersion(ws, model, 1) as SegmentModelVersion;
+      const mat = await loadMatrix(resolveFeatureBuild(ws, `${features}@1`).parquetPath, 'train');
+      const labels = predictModel(m, mat.X, mat.n, mat.p);
+      for (const cmd of [['model', 'show', `${model}@1`], ['evaluate', `${model}@1`]]) {
+        const r = must(cli(dir, [...cmd, '--json']));
+        const segs = (cmd[0] === 'model' ? r.json.family.segments : r.json.segments) as { segment: number; size: number; centre: { feature: string; original?: { input: string; value: number; overall: number } }[]; distinctive: unknown[] }[];
+        expect(segs.map((x) => x.size)).toEqual(m.kmeans.sizes);
+        let checked = 0;
+        for (const sg of segs) {
+          expect(sg.distinctive.length).toBeGreaterThan(0);
+          for (const c of sg.centre) {
+            if (!c.original) continue;
+            const col = raw.map((row) => Number(row[c.original!.input]));
+            const mean = col.reduce((a, v) => a + v, 0) / col.length;
+            const sd = Math.sqrt(col.reduce((a, v) => a + (v - mean) ** 2, 0) / col.length);
+            const inSeg = col.filter((_, i) => labels[i] === sg.segment);
+            const segMean = inSeg.reduce((a, v) => a + v, 0) / inSeg.length;
+            expect(Math.abs(c.original.value - segMean)).toBeLessThan(0.02 * sd);
+            // overall: the size-weighted mean of the centres (the centres are the last update's, the sizes the final assignment's)
+            expect(Math.abs(c.original.overall - mean)).toBeLessThan(0.005 * sd);
+            checked++;
+          }
+        }
+        // every usage column is standardized or min-max scaled: all read back in original units
+        expect(checked).toBe(segs.length * (model === 'mm' ? 3 : 11));
+      }
+    }
+  });
+
   it('evaluate describes the segments and --report charts sizes and the centre profile', () => {
     const html = join(dir, 'seg.html');
     const r = must(cli(dir, ['evaluate', 'segments@1', '--report', html, '--json']));
@@ -122,6 +167,9 @@ describe('train --model kmeans', () => {
     // one heat-map cell per segment and feature, one size bar per segment
     expect(page.match(/<rect x="\d+" y="\d+" width="63" height="23"/g)).toHaveLength(6 * 15);
     expect(page.match(/<title>rows \d: \d+<\/title>/g)).toHaveLength(6);
+    const png = chromiumScreenshot(html, dir);
+    expect(png, 'chromium is needed to render the segment report (apt-get install -y chromium)').not.toBeNull();
+    expect(statSync(png!).size).toBeGreaterThan(20_000);
     const holdout = must(cli(dir, ['evaluate', 'segments@1', '--holdout', '--json']));
     expect(holdout.json.kind).toBe('segmentation');
     const by = cli(dir, ['evaluate', 'segments@1', '--holdout', '--by', 'state', '--json']);
@@ -158,6 +206,52 @@ describe('train --model kmeans', () => {
     must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
     const first = JSON.parse(readFileSync(nd, 'utf8').split('\n')[0]);
     expect(first.segment).toBe(ours[0]);
+  });
+
+  it('score emits the segment in every output mode: a Parquet file, the NDJSON pipe and a Redis stream (real redis-server)', async () => {
+    const pkg = join(dir, 'pkg');
+    const ws = workspaceAt(dir);
+    const m = readModelVersion(ws, 'segments', 1) as SegmentModelVersion;
+    const mat = await loadMatrix(resolveFeatureBuild(ws, 'churn-segments@1').parquetPath, 'train');
+    const ours = predictModel(m, mat.X, mat.n, mat.p);
+    // yes/no stay text as in the registered data (DuckDB's CSV sniffer would make them booleans)
+    const churnTyped = `read_csv('${join(SHARED, 'datasets/churn.csv')}', header = true, types = {'international_plan': 'VARCHAR', 'voice_mail_plan': 'VARCHAR', 'churn': 'VARCHAR'})`;
+    // a Parquet input file, every row
+    const pq = join(dir, 'churn.parquet');
+    await withDuck((d) => d.run(`COPY (SELECT * FROM ${churnTyped}) TO '${pq}' (FORMAT parquet)`));
+    const out = join(dir, 'scored-pq.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', pq, '-o', out, '--json']));
+    const fromPq = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).segment);
+    expect(fromPq).toEqual(Array.from(ours));
+    // the pipe: NDJSON rows on stdin, one result per line on stdout
+    const rows = (await withDuck((d) => d.all<Record<string, unknown>>(`SELECT * FROM ${churnTyped} LIMIT 300`))).map((r) =>
+      Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
+    );
+    const piped = must(cli(dir, ['score', '-p', pkg], {}, rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    expect(piped.stdout.trim().split('\n').map((l) => JSON.parse(l).segment)).toEqual(Array.from(ours.subarray(0, 300)));
+    // a Redis stream in, a Redis stream and hashes out
+    const redis = await startRedis();
+    const r = new Redis(redis.url, { protocol: 2 });
+    try {
+      const ids: string[] = [];
+      for (const row of rows) ids.push((await r.xadd('ev', '*', 'data', JSON.stringify(row)))!);
+      const res = cli(dir, ['score', '-p', pkg, '--redis', redis.url, '--stream', 'ev', '--group', 'g', '--consumer', 'c1', '--out-stream', 'scored', '--batch-size', '64', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+      expect(res.code, res.stderr).toBe(0);
+      expect(JSON.parse(res.stdout)).toMatchObject({ mode: 'stream', eventsIn: 300, eventsOut: 300 });
+      const fields = (f: string[]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]]));
+      const got = new Map(((await r.xrange('scored', '-', '+')) as [string, string[]][]).map(([, f]) => [fields(f).event_id, JSON.parse(fields(f).data)]));
+      expect(got.size).toBe(300);
+      ids.forEach((id, i) => {
+        expect(got.get(id).segment).toBe(ours[i]);
+        expect(Math.abs(got.get(id).score - Math.sqrt(m.kmeans.centers[ours[i]].reduce((a, c, j) => a + (mat.X[i * mat.p + j] - c) ** 2, 0)))).toBeLessThan(1e-6);
+      });
+      const hashed = cli(dir, ['score', '-p', pkg, '--redis', redis.url, '--stream', 'ev', '--group', 'h', '--consumer', 'c1', '--out-hash', 'seg:', '--batch-size', '64', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+      expect(hashed.code, hashed.stderr).toBe(0);
+      for (const i of [0, 1, 150, 299]) expect(Number(await r.hget(`seg:${ids[i]}`, 'segment'))).toBe(ours[i]);
+    } finally {
+      r.disconnect();
+      await redis.stop();
+    }
   });
 
   it('dataset derive --segments adds the segment of every row (as score assigns it), with the model in the lineage; explore tells the story per segment', async () => {
@@ -213,6 +307,76 @@ describe('train --model kmeans', () => {
       const r = cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', ...bad, '--json']);
       expect(r.code).toBe(2);
     }
+  });
+
+  it('a segment policy from a YAML or JSON file; unknown segments, bands on a segmentation and malformed files are refused, nothing written', () => {
+    const yml = join(dir, 'seg-policy.yaml');
+    writeFileSync(yml, 'owner: ana@example.com\nautonomy: autonomous\nsegments:\n  3: outreach\n  5: retain\nactions:\n  low: none\n');
+    const set = must(cli(dir, ['decide', 'policy', 'set', 'segments', '--file', yml, '--json']));
+    expect(set.json).toMatchObject({ version: 2, source: 'file', segmentActions: { '3': 'outreach', '5': 'retain' }, actions: { low: 'none' } });
+    const js = join(dir, 'seg-policy.json');
+    writeFileSync(js, JSON.stringify({ owner: 'ana@example.com', autonomy: 'autonomous', segments: { '1': 'winback' }, actions: { low: 'none' } }));
+    expect(must(cli(dir, ['decide', 'policy', 'set', 'segments', '--file', js, '--json'])).json.segmentActions).toEqual({ '1': 'winback' });
+    const pkg = join(dir, 'pkg-policy-file');
+    must(cli(dir, ['package', 'segments@1', '-o', pkg, '--json']));
+    const nd = join(dir, 'decided-file.ndjson');
+    must(cli(dir, ['score', '-p', pkg, '-i', join(SHARED, 'datasets/churn.csv'), '-o', nd, '--json']));
+    for (const l of readFileSync(nd, 'utf8').trim().split('\n').map((x) => JSON.parse(x))) {
+      expect(l.action).toBe(l.segment === 1 ? 'winback' : 'none');
+      expect(l.policyVersion).toBe(3);
+    }
+    const bad: [string, RegExp][] = [
+      ['segments:\n  6: outreach\n', /segment 6 does not exist: segments@\d+ has 6 segments \(0 … 5\)/],
+      ['segments:\n  two: outreach\n', /segment "two" must be a segment id/],
+      ['segments:\n  3: two words\n', /action for segment 3 must be a short word/],
+      ['segments: [outreach]\n', /segments must be a mapping SEGMENT: ACTION/],
+      ['segments: {}\n', /segment actions are empty/],
+      ['act-above: 0.5\nsegments:\n  3: outreach\n', /has no score bands/],
+      ['act-above: 0.5\n', /segments@\d+ is a segmentation: its score is a distance/],
+    ];
+    for (const [body, msg] of bad) {
+      writeFileSync(yml, `owner: ana@example.com\n${body}`);
+      const r = cli(dir, ['decide', 'policy', 'set', 'segments', '--file', yml, '--json']);
+      expect(r.code, body).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    const flag = cli(dir, ['decide', 'policy', 'set', 'segments', '--owner', 'ana@example.com', '--segment-action', '9=outreach', '--json']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/segment 9 does not exist/);
+    expect(existsSync(join(dir, 'registry/policies/segments/4.json'))).toBe(false);
+    expect(() => checkPolicyTarget({ segmentActions: { '0': 'outreach' } }, { ref: 'churn@1', task: 'binary' })).toThrow(/churn@1 is a binary model with no segments/);
+    expect(() => checkPolicyTarget({}, { ref: 'churn@1', task: 'binary' })).not.toThrow();
+  });
+
+  it('bad data through the CLI: all-identical rows, a missing value, no numeric feature: one clear line, nothing registered', () => {
+    const files: [string, string, string][] = [
+      ['ident', 'a,b\n1,2\n1,2\n1,2\n1,2\n', 'columns: [a, b]'],
+      ['gaps', 'a,b\n1,2\n3,\n5,6\n7,8\n', 'columns: [a, b]'],
+      ['words', 'a,s\n1,x\n2,y\n3,x\n', 'columns: [s]'],
+    ];
+    for (const [name, csv] of files) {
+      writeFileSync(join(dir, `${name}.csv`), csv);
+      must(cli(dir, ['dataset', 'register', name, '--file', join(dir, `${name}.csv`), '--steward', 'ml@example.com', '--consent', 'not-required', '--json']));
+    }
+    for (const [name, , cols] of files) writeFileSync(join(dir, `features/${name}.yaml`), `source: ${name}@latest\nfeatures:\n  - ${cols}\n`);
+    const train = (name: string) => cli(dir, ['train', '--features', name, '--name', `bad-${name}`, '--model', 'kmeans', '--k', '2', '--json']);
+    for (const [name, msg] of [
+      ['ident', /all 4 rows are identical: there is nothing to segment/],
+      ['gaps', /row 1, feature "b" is NaN \(missing\): k-means needs finite numbers/],
+    ] as [string, RegExp][]) {
+      must(cli(dir, ['feature', 'build', name, '--json']));
+      const r = train(name);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect(existsSync(join(dir, `registry/models/bad-${name}`))).toBe(false);
+    }
+    const words = cli(dir, ['feature', 'build', 'words', '--json']);
+    expect(words.code).toBe(3);
+    expect(words.stderr).toMatch(/a numeric feature needs a number, but "s" is VARCHAR/);
+    expect(train('words').code).not.toBe(0);
+    expect(existsSync(join(dir, 'registry/models/bad-words'))).toBe(false);
   });
 
   it('bad k: exit 2, one line, nothing registered', () => {

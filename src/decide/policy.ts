@@ -116,6 +116,29 @@ export function normalizeSpec(spec: PolicySpec): Omit<DecisionPolicy, 'kind' | '
   return out;
 }
 
+/** The model version a policy is checked against: its reference, task and (segmentation) number of segments. */
+export interface PolicyTarget {
+  ref: string;
+  task: string;
+  k?: number;
+}
+
+/**
+ * A policy must fit its model: segment actions only for a segmentation and only for segments it has
+ * (0 … k−1); a segmentation has no score to band, so its policy is keyed on segments.
+ */
+export function checkPolicyTarget(fields: Pick<DecisionPolicy, 'segmentActions'>, m: PolicyTarget): void {
+  const seg = fields.segmentActions;
+  if (m.task !== 'segmentation') {
+    if (seg) throw usageError(`${m.ref} is a ${m.task} model with no segments: a policy keyed on segments needs a segmentation (train --model kmeans)`, 'use score bands: --act-above 0.8 (or act-above: in the file)');
+    return;
+  }
+  if (!seg) throw usageError(`${m.ref} is a segmentation: its score is a distance, not a probability to band; key the policy on segments`, 'e.g. --segment-action 3=outreach, or in the file: segments: { 3: outreach }');
+  const k = m.k ?? 0;
+  const unknown = Object.keys(seg).filter((s) => Number(s) >= k);
+  if (unknown.length) throw usageError(`segment ${unknown.join(', ')} does not exist: ${m.ref} has ${k} segments (0 … ${k - 1})`);
+}
+
 /** Parses "0.4,0.8" into a band. */
 export function parseBand(text: string): [number, number] {
   const parts = text.split(',').map((s) => s.trim());

@@ -11,7 +11,8 @@ import { withLock } from '../io/lock.js';
 import { appendAudit, readAudit, type AuditEntry } from '../registry/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { normalizeSpec, type DecisionPolicy, type PolicySpec } from './policy.js';
+import type { SegmentModelVersion } from '../types.js';
+import { checkPolicyTarget, normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget } from './policy.js';
 
 export const policiesDir = (ws: Workspace) => join(ws.registryDir, 'policies');
 export const modelPoliciesDir = (ws: Workspace, model: string) => join(policiesDir(ws), validateName('model', model));
@@ -83,22 +84,26 @@ export function writePolicyUnlocked(ws: Workspace, model: string, fields: Return
   return policy;
 }
 
-async function modelVersionOf(ws: Workspace, model: string): Promise<number | undefined> {
+/** The version a policy is written for: the champion, else the latest (unknown names are refused). */
+async function modelTargetOf(ws: Workspace, model: string): Promise<PolicyTarget & { version: number }> {
   const { resolveModel } = await import('../registry/models.js');
   // the policy is tied to a registered model: refuse unknown names
-  const r = resolveModel(ws, `${model}@latest`);
+  let m = resolveModel(ws, `${model}@latest`).model;
   try {
-    return resolveModel(ws, `${model}@champion`).model.version;
+    m = resolveModel(ws, `${model}@champion`).model;
   } catch {
-    return r.model.version;
+    // no champion: the latest version
   }
+  return { ref: `${model}@${m.version}`, version: m.version, task: m.task, k: m.task === 'segmentation' ? (m as SegmentModelVersion).kmeans.k : undefined };
 }
 
 /** `decide policy set`: validates everything before taking the lock. */
 export async function setPolicy(ws: Workspace, model: string, spec: PolicySpec, o: { wait?: number; source?: 'set' | 'file' | 'optimize'; evidence?: Record<string, unknown>; reason?: string } = {}): Promise<DecisionPolicy> {
   validateName('model', model);
   const fields = normalizeSpec(spec);
-  const modelVersion = await modelVersionOf(ws, model);
+  const target = await modelTargetOf(ws, model);
+  checkPolicyTarget(fields, target);
+  const modelVersion = target.version;
   return withLock(ws.registryDir, { wait: o.wait, command: `decide policy set ${model}` }, () => {
     const cur = currentPolicy(ws, model);
     return writePolicyUnlocked(ws, model, fields, { source: o.source ?? 'set', parent: cur?.version, evidence: o.evidence, modelVersion, reason: o.reason });
@@ -185,7 +190,10 @@ export function policyForPackage(ws: Workspace, modelName: string): DecisionPoli
   return currentPolicy(ws, modelName) ?? null;
 }
 
-/** Reads a policy spec from a YAML (or JSON) file: owner, actAbove|act-above, review|review-between, actions, sampleRate|sample-rate, autonomy, note. */
+/**
+ * Reads a policy spec from a YAML (or JSON) file: owner, actAbove|act-above, review|review-between, actions,
+ * sampleRate|sample-rate, autonomy, note; or, for a segmentation, segments (SEGMENT: ACTION) instead of the score bands.
+ */
 export async function specFromFile(path: string): Promise<PolicySpec> {
   if (!existsSync(path)) throw notFound(`policy file ${path} does not exist`);
   const { parse } = await import('yaml');
@@ -196,8 +204,17 @@ export async function specFromFile(path: string): Promise<PolicySpec> {
     throw usageError(`policy file ${path} is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
   }
   if (!doc || typeof doc !== 'object') throw usageError(`policy file ${path} must hold a mapping (owner:, act-above:, ...)`);
-  const known = new Set(['owner', 'actAbove', 'act-above', 'review', 'review-between', 'reviewBetween', 'actions', 'sampleRate', 'sample-rate', 'autonomy', 'note']);
+  const known = new Set(['owner', 'actAbove', 'act-above', 'review', 'review-between', 'reviewBetween', 'actions', 'sampleRate', 'sample-rate', 'autonomy', 'note', 'segments', 'segmentActions', 'segment-actions']);
   for (const k of Object.keys(doc)) if (!known.has(k)) throw usageError(`policy file ${path}: unknown key "${k}"`, `keys: ${[...known].join(', ')}`);
+  const segs = doc.segments ?? doc.segmentActions ?? doc['segment-actions'];
+  let segmentActions: Record<string, string> | undefined;
+  if (segs !== undefined) {
+    if (!segs || typeof segs !== 'object' || Array.isArray(segs)) throw usageError(`policy file ${path}: segments must be a mapping SEGMENT: ACTION`, 'e.g. segments: { 3: outreach, 5: retain }');
+    if (doc.actAbove !== undefined || doc['act-above'] !== undefined || doc.review !== undefined || doc['review-between'] !== undefined || doc.reviewBetween !== undefined) {
+      throw usageError(`policy file ${path}: a policy keyed on segments has no score bands (act-above, review); give one or the other`);
+    }
+    segmentActions = segs as Record<string, string>;
+  }
   const band = doc.review ?? doc['review-between'] ?? doc.reviewBetween;
   let review: [number, number] | null = null;
   if (typeof band === 'string') {
@@ -207,7 +224,9 @@ export async function specFromFile(path: string): Promise<PolicySpec> {
   else if (band !== undefined && band !== null) throw usageError(`policy file ${path}: review band must be [FROM, TO] or "FROM,TO"`);
   return {
     owner: doc.owner as string,
-    actAbove: Number(doc.actAbove ?? doc['act-above']),
+    // a segment policy has no score bands: nothing is "above"
+    actAbove: segmentActions ? 1 : Number(doc.actAbove ?? doc['act-above']),
+    ...(segmentActions ? { segmentActions } : {}),
     review,
     actions: doc.actions as PolicySpec['actions'],
     sampleRate: doc.sampleRate !== undefined || doc['sample-rate'] !== undefined ? Number(doc.sampleRate ?? doc['sample-rate']) : undefined,

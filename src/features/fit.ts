@@ -165,7 +165,7 @@ function statelessStep(t: TransformSpec): NumericStep | undefined {
 /** Training rows from which quantiles come from sampled windows (below it, quantile_cont is cheap). */
 export const WINDOW_QUANTILES_FROM = 100_000;
 /** Rows in the sample that bounds the windows. */
-const WINDOW_SAMPLE_ROWS = 50_000;
+const WINDOW_SAMPLE_ROWS = 500_000;
 
 /**
  * Exact quantiles of large columns: bounds from a row sample (in one scan with the round's other
@@ -189,10 +189,13 @@ async function windowQuantiles(
   const p = Math.min(1, sampleRows / nTrain);
   const bounds = needs.map((nd, i) => `quantile_disc(${nd.x}, [${nd.qs.flatMap((q) => windowLevels(q, sampleRows, sigmas)).join(', ')}]) FILTER (WHERE __u < ${p}) AS b${i}`);
   const sampled = await inOrder(duck, selects.length > 0, async () => (await duck.all<Record<string, unknown>>(`SELECT ${[...selects, ...bounds].join(', ')} FROM (SELECT *, random() AS __u FROM ${rel})`))[0]);
-  // scan 2 (all threads): per level the count below its window and the window itself
-  const scan: string[] = [];
+  // scan 2 (all threads): per level the count below its window and the window itself, sorted once in
+  // the aggregate; the outer projection picks from the sorted window (naming it twice there would sort it twice)
+  const agg: string[] = [];
+  const pick: string[] = [];
   needs.forEach((nd, i) => {
-    scan.push(`count(${nd.x})::BIGINT AS w${i}_n`);
+    agg.push(`count(${nd.x})::BIGINT AS w${i}_n`);
+    pick.push(`w${i}_n`);
     const b = (sampled[`b${i}`] as (number | null)[] | null) ?? [];
     nd.qs.forEach((q, j) => {
       const [lv, hv] = windowLevels(q, sampleRows, sigmas);
@@ -200,16 +203,16 @@ async function windowQuantiles(
       const hi = hv === 1 || b[2 * j + 1] === null || b[2 * j + 1] === undefined ? Infinity : Number(b[2 * j + 1]);
       const inside = [Number.isFinite(lo) ? `${nd.x} >= ${sqlDouble(lo)}` : `${nd.x} IS NOT NULL`, ...(Number.isFinite(hi) ? [`${nd.x} <= ${sqlDouble(hi)}`] : [])];
       const below = Number.isFinite(lo) ? `count_if(${nd.x} < ${sqlDouble(lo)})` : '0';
-      scan.push(`${below}::BIGINT AS w${i}_${j}_below`);
+      const w = `w${i}_${j}`;
+      agg.push(`${below}::BIGINT AS ${w}_below`, `list_sort(list(${nd.x}) FILTER (${inside.join(' AND ')})) AS ${w}_win`);
       // only the two order statistics the quantile needs leave DuckDB (k = floor((n − 1)·q), 1-based in the
-      // sorted window): a window holds ~3% of the rows, too many to hand over as lists on large data
-      const k = `(floor((count(${nd.x}) - 1) * ${q})::BIGINT - (${below})::BIGINT)`;
-      const win = `list_sort(list(${nd.x}) FILTER (${inside.join(' AND ')}))`;
+      // sorted window): a window holds ~1% of the rows, too many to hand over as lists on large data
+      const k = `(floor((w${i}_n - 1) * ${q})::BIGINT - ${w}_below)`;
       // (a negative position would count from the list's end: below the window is a miss, NULL)
-      scan.push(`CASE WHEN ${k} >= 0 THEN [${win}[(${k} + 1)::BIGINT], ${win}[(${k} + 2)::BIGINT]] ELSE [NULL, NULL] END AS w${i}_${j}_in`);
+      pick.push(`${w}_below`, `CASE WHEN ${k} >= 0 THEN [${w}_win[(${k} + 1)::BIGINT], ${w}_win[(${k} + 2)::BIGINT]] ELSE [NULL, NULL] END AS ${w}_in`);
     });
   });
-  const r = (await duck.all<Record<string, unknown>>(`SELECT ${scan.join(', ')} FROM ${rel}`))[0];
+  const r = (await duck.all<Record<string, unknown>>(`SELECT ${pick.join(', ')} FROM (SELECT ${agg.join(', ')} FROM ${rel})`))[0];
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(sampled)) if (!/^b\d+$/.test(k)) out[k] = sampled[k];
   const shape = (nd: QuantileNeed, v: number[] | null) => (v === null ? null : nd.single ? v[0] : v);

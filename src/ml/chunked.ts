@@ -1,12 +1,17 @@
 /**
  * Out-of-core training: when the training matrix of a feature build does not fit the command's memory
- * budget (`--memory-limit`, src/io/memory.ts), logistic regression is fitted without ever holding the
- * matrix. The L-BFGS / OWL-QN of optim.ts runs unchanged in a worker thread (chunked-worker.ts); every
- * objective evaluation is one full-batch pass here: the rows are streamed from features.parquet in row
- * order in fixed batches of BATCH_ROWS, and the objective and gradient of each batch (the same kernels as
- * the in-memory fit, logistic.ts) are summed. Same inputs → same batches in the same order → the same
- * model bytes. The data checks run as one DuckDB aggregate; training metrics come from one last pass
- * that keeps only the labels and the predictions (2 doubles a row).
+ * budget (`--memory-limit`, src/io/memory.ts), the model is fitted without ever holding the matrix of
+ * doubles. The rows are streamed from features.parquet in row order in fixed batches of BATCH_ROWS.
+ *  - logistic: the L-BFGS / OWL-QN of optim.ts runs unchanged in a worker thread (chunked-worker.ts);
+ *    every objective evaluation is one full-batch pass whose batch objectives and gradients (the
+ *    kernels of the in-memory fit, logistic.ts) are summed.
+ *  - linear: two passes accumulate the weighted means and the centred Gram matrix row by row in row
+ *    order (LinearSums, linear.ts), the in-memory solver solves them: the same coefficients, bit for bit.
+ *  - gbdt: the rows are binned in streaming passes into the uint8 matrix the boosting loop works on
+ *    (chunked-gbdt.ts), 8× smaller than the doubles.
+ * Same inputs → same batches in the same order → the same model bytes. The data checks run as one
+ * DuckDB aggregate; training metrics come from one last pass that keeps only the labels and the
+ * predictions.
  */
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -18,17 +23,22 @@ import type { Duck } from '../io/duck.js';
 import { currentBudget, duckMemoryBytes, type MemoryBudget } from '../io/memory.js';
 import { sqlId, sqlStr } from '../pipeline/sql.js';
 import { registerModel } from '../registry/models.js';
-import type { ConvergenceInfo, LabelSpec, LinearModelVersion, ModelVersion } from '../types.js';
+import type { ConvergenceInfo, LabelSpec, ModelVersion } from '../types.js';
 import { validateName } from '../util/names.js';
-import { dictlVersion } from '../util/version.js';
 import type { Workspace } from '../workspace.js';
 import type { ChunkedWorkerInit } from './chunked-worker.js';
-import { sampleWeights, type FitSpec } from './fit.js';
+import { listNames } from './families/checks.js';
+import { defaultFamily, getFamily, predictModel } from './families/index.js';
+import type { LinearParams } from './families/linear.js';
+import { categoricalOutputs, type HyperParams } from './families/types.js';
+import { sampleWeights, solverName, type FitSpec } from './fit.js';
+import { binnedFitBytes, type GbdtParams } from './gbdt/index.js';
+import { LinearSums, solveLinear } from './linear.js';
 import { binaryObjective, multinomialObjective, penaltyStrengths } from './logistic.js';
-import { accuracyMulti, binaryMetrics, logLossMulti } from './metrics.js';
+import { accuracyMulti, binaryMetrics, logLossMulti, regressionMetrics } from './metrics.js';
+import { stopCause } from './diagnose.js';
 import type { MinimizeResult } from './optim.js';
-import { predict } from './predict.js';
-import { parseClassWeight, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+import { parseClassWeight, parseParamFlags, trainingLineage, trainResult, validateTrainOptions, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 import { workerScript } from '../util/worker-script.js';
 
 /** Rows per batch of a pass: fixed, so the order of the partial sums never depends on DuckDB's chunking. */
@@ -44,8 +54,6 @@ export interface MatrixShape {
 /** Bytes the in-memory trainer needs for an n × p build: the matrix, labels, row ids and predictions. */
 export const inMemoryBytes = (n: number, p: number) => n * (p + 3) * 8;
 
-/** Whether an n × p matrix fits what the budget leaves beside DuckDB's share. */
-export const fitsBudget = (n: number, p: number, b: Pick<MemoryBudget, 'bytes'>) => inMemoryBytes(n, p) <= b.bytes - duckMemoryBytes(b);
 
 async function shapeOf(duck: Duck, parquetPath: string): Promise<MatrixShape> {
   const src = `read_parquet(${sqlStr(parquetPath)})`;
@@ -55,9 +63,11 @@ async function shapeOf(duck: Duck, parquetPath: string): Promise<MatrixShape> {
   return { parquetPath, n, p: names.length, names };
 }
 
-async function openOn(parquetPath: string): Promise<Duck> {
+async function openOn(parquetPath: string, budget?: MemoryBudget): Promise<Duck> {
   const { openDuck } = await import('../io/duck.js');
   const duck = await openDuck();
+  // the trainer's DuckDB only scans and aggregates: a small share, the rest is the fit's
+  if (budget) await duck.run(`SET memory_limit = '${Math.floor(oocDuckBytes(budget) / 2 ** 20)}MiB'`);
   await lockDown(duck, [dirname(parquetPath)]);
   return duck;
 }
@@ -66,18 +76,18 @@ async function openOn(parquetPath: string): Promise<Duck> {
  * Streams the training rows in batches of BATCH_ROWS (the last one shorter): X row-major m × p, y.
  * `onRows(done)` after each batch.
  */
-async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Array, y: Float64Array, m: number, first: number) => void, onRows?: (done: number) => void): Promise<void> {
+export async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Array, y: Float64Array, m: number, first: number) => void | Promise<void>, onRows?: (done: number) => void, opts: { labelsOnly?: boolean } = {}): Promise<void> {
   const { readDoubleVector } = await import('../io/duck.js');
-  const { p } = s;
+  const p = opts.labelsOnly ? 0 : s.p;
   const X = new Float64Array(BATCH_ROWS * p);
   const y = new Float64Array(BATCH_ROWS);
   const cx = new Float64Array(2048 * p);
   const cy = new Float64Array(2048);
-  const result = await duck.conn.stream(`SELECT __label::DOUBLE, ${s.names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM read_parquet(${sqlStr(s.parquetPath)}) WHERE __split = 'train'`);
+  const result = await duck.conn.stream(`SELECT __label::DOUBLE${s.names.slice(0, p).map((c) => `, ${sqlId(c)}::DOUBLE`).join('')} FROM read_parquet(${sqlStr(s.parquetPath)}) WHERE __split = 'train'`);
   let fill = 0;
   let done = 0;
-  const flush = () => {
-    onBatch(X, y, fill, done);
+  const flush = async () => {
+    await onBatch(X, y, fill, done);
     done += fill;
     fill = 0;
     onRows?.(done);
@@ -103,35 +113,50 @@ async function forEachBatch(duck: Duck, s: MatrixShape, onBatch: (X: Float64Arra
       y.set(bigY.subarray(i, i + take), fill);
       fill += take;
       i += take;
-      if (fill === BATCH_ROWS) flush();
+      if (fill === BATCH_ROWS) await flush();
     }
   }
-  if (fill > 0) flush();
+  if (fill > 0) await flush();
   if (done !== s.n) throw new DictlError('internal', `read ${done} training rows from ${s.parquetPath}, expected ${s.n}`);
 }
 
-/** Label and column checks as one aggregate: the same errors and warnings as the in-memory trainer. */
-async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: number, penalty: FitSpec['penalty']): Promise<{ warnings: string[]; classCounts: number[] }> {
+/**
+ * Label and column checks as one aggregate: the same errors and warnings as the in-memory trainer.
+ * `missing`: 'impute' (linear: a missing or non-finite value is an error) or 'native' (trees: missing
+ * is fine, ±Inf is an error).
+ */
+async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: number, missing: 'impute' | 'native', constantNote: string): Promise<{ warnings: string[]; classCounts: number[] }> {
   const src = `read_parquet(${sqlStr(s.parquetPath)})`;
-  const cls = label.task === 'binary' ? [`count(*) FILTER (WHERE __label <= 0.5)::BIGINT AS k0`, `count(*) FILTER (WHERE __label > 0.5)::BIGINT AS k1`] : Array.from({ length: K }, (_, k) => `count(*) FILTER (WHERE __label = ${k})::BIGINT AS k${k}`);
+  const cls = label.task === 'regression' ? [] : label.task === 'binary' ? [`count(*) FILTER (WHERE __label <= 0.5)::BIGINT AS k0`, `count(*) FILTER (WHERE __label > 0.5)::BIGINT AS k1`] : Array.from({ length: K }, (_, k) => `count(*) FILTER (WHERE __label = ${k})::BIGINT AS k${k}`);
   const cols = s.names.flatMap((c, j) => {
     const x = `${sqlId(c)}::DOUBLE`;
-    return [`count(*) FILTER (WHERE ${x} IS NULL OR NOT isfinite(${x}))::BIGINT AS bad${j}`, `min(${x}) AS lo${j}`, `max(${x}) AS hi${j}`];
+    return [`count(*) FILTER (WHERE ${x} IS NULL OR isnan(${x}))::BIGINT AS nan${j}`, `count(*) FILTER (WHERE isinf(${x}))::BIGINT AS inf${j}`, `min(${x}) FILTER (WHERE isfinite(${x})) AS lo${j}`, `max(${x}) FILTER (WHERE isfinite(${x})) AS hi${j}`];
   });
   const r = (await duck.all<Record<string, number>>(`SELECT count(*) FILTER (WHERE __label IS NULL OR NOT isfinite(__label))::BIGINT AS nolabel, ${[...cls, ...cols].join(', ')} FROM ${src} WHERE __split = 'train'`))[0];
   const warnings: string[] = [];
   if (s.n === 0) throw dataError('the feature build has no training rows', 'check the holdout: every row is on the test side');
   if (s.p === 0) throw dataError('the feature build has no feature columns', 'add features to the feature set and rebuild it');
   if (Number(r.nolabel) > 0) throw dataError(`the label ${label.column} is missing (null/NaN) in ${r.nolabel} of ${s.n} training rows`, 'drop or fill rows without a label before building features');
-  const classCounts = Array.from({ length: K }, (_, k) => Number(r[`k${k}`]));
-  if (label.task === 'multiclass' && classCounts.reduce((a, b) => a + b, 0) !== s.n) throw dataError(`label ${label.column} holds class indexes outside 0..${K - 1}`);
-  const present = classCounts.filter((c) => c > 0).length;
-  if (present < 2) throw dataError(`the label ${label.column} has one class in the ${s.n} training rows: nothing to learn`, 'check the label column and the positive class of the feature set');
-  if (label.task === 'multiclass' && present < K) warnings.push(`label ${label.column}: ${K - present} of ${K} classes never occur in the training rows`);
-  const bad = s.names.flatMap((c, j) => (Number(r[`bad${j}`]) > 0 ? [`${c} (${r[`bad${j}`]} missing/non-finite values)`] : []));
-  if (bad.length) throw new DictlError('data', `feature ${bad[0]} would reach the solver as NaN${bad.length > 1 ? `; also ${bad.slice(1, 4).join(', ')}` : ''}`, { hint: 'add an impute step for it in the feature set (or drop it) and rebuild the features', details: { features: bad } });
-  const constant = s.names.filter((_, j) => r[`lo${j}`] === r[`hi${j}`]);
-  if (constant.length) warnings.push(`constant feature${constant.length > 1 ? 's' : ''} on the training rows (no information; coefficient ${penalty === 'none' ? 'not identifiable' : 'held at 0 by the penalty'}): ${constant.slice(0, 6).join(', ')}`);
+  const classCounts = Array.from({ length: label.task === 'regression' ? 0 : K }, (_, k) => Number(r[`k${k}`]));
+  if (label.task !== 'regression') {
+    if (label.task === 'multiclass' && classCounts.reduce((a, b) => a + b, 0) !== s.n) throw dataError(`label ${label.column} holds class indexes outside 0..${K - 1}`);
+    const present = classCounts.filter((c) => c > 0).length;
+    if (present < 2) throw dataError(`the label ${label.column} has one class in the ${s.n} training rows: nothing to learn`, 'check the label column and the positive class of the feature set');
+    if (label.task === 'multiclass' && present < K) warnings.push(`label ${label.column}: ${K - present} of ${K} classes never occur in the training rows`);
+  }
+  const nan = (j: number) => Number(r[`nan${j}`]);
+  const inf = (j: number) => Number(r[`inf${j}`]);
+  if (missing === 'impute') {
+    const bad = s.names.flatMap((c, j) => (nan(j) + inf(j) > 0 ? [`${c} (${nan(j) + inf(j)} missing/non-finite values)`] : []));
+    if (bad.length) throw new DictlError('data', `feature ${bad[0]} would reach the solver as NaN${bad.length > 1 ? `; also ${bad.slice(1, 4).join(', ')}` : ''}`, { hint: 'add an impute step for it in the feature set (or drop it) and rebuild the features', details: { features: bad } });
+  } else {
+    const j = s.names.findIndex((_, k) => inf(k) > 0);
+    if (j >= 0) throw dataError(`feature ${s.names[j]} holds ${inf(j)} infinite value${inf(j) > 1 ? 's' : ''}; trees take missing values but not ±Inf`, 'clip the column or map the infinities to missing in the feature set, and rebuild the features');
+    const empty = s.names.filter((_, k) => nan(k) === s.n);
+    if (empty.length) warnings.push(`feature${empty.length > 1 ? 's' : ''} missing on every training row (never split on): ${listNames(empty)}`);
+  }
+  const constant = s.names.filter((_, j) => nan(j) < s.n && r[`lo${j}`] === r[`hi${j}`]);
+  if (constant.length) warnings.push(`constant feature${constant.length > 1 ? 's' : ''} on the training rows (${constantNote}): ${listNames(constant)}`);
   return { warnings, classCounts };
 }
 
@@ -253,9 +278,43 @@ export async function fitLogisticChunked(duck: Duck, s: MatrixShape, spec: FitSp
   return { coef, intercept, result, passes };
 }
 
+/** A fitted model's family fields and descriptive parts, from one of the out-of-core fits. */
+interface OocFit {
+  part: Record<string, unknown>;
+  params: HyperParams;
+  convergence: Omit<ConvergenceInfo, 'warnings'>;
+  warnings: string[];
+  passes: number;
+}
+
+/** Linear regression: pass 1 the means, pass 2 the centred Gram matrix, then the in-memory solver. */
+export async function fitLinearChunked(duck: Duck, s: MatrixShape, lp: LinearParams, progress: TrainProgress): Promise<OocFit> {
+  const sums = new LinearSums(s.p);
+  progress.phase(`Out-of-core linear regression on ${s.n} rows × ${s.p} features: pass 1 of 2 (means)`);
+  await forEachBatch(duck, s, (X, y, m) => sums.addMeans(X, m, y), (done) => progress.tick(done, s.n));
+  sums.endMeans();
+  progress.phase(`Out-of-core linear regression on ${s.n} rows × ${s.p} features: pass 2 of 2 (Gram matrix)`);
+  await forEachBatch(duck, s, (X, y, m) => sums.addGram(X, m, y), (done) => progress.tick(done, s.n));
+  const fit = solveLinear(sums, { penalty: lp.penalty, C: lp.C, l1Ratio: lp.l1_ratio ?? 0.5, tol: lp.tol, maxIter: lp.max_iter });
+  const solver = solverName({ task: 'regression', penalty: lp.penalty }, fit);
+  const warnings: string[] = [];
+  if (!fit.converged) warnings.push(`the ${solver} fit (${lp.penalty}, C=${lp.C}) stopped after ${fit.iterations} iterations with gradient ${fit.gradNorm.toExponential(2)} > --tol ${lp.tol}: ${stopCause(fit.reason, lp.max_iter)}`);
+  return {
+    part: { coef: fit.coef.map((r) => Array.from(r)), intercept: Array.from(fit.intercept) },
+    params: { ...lp },
+    convergence: { solver: `${solver}-out-of-core`, iterations: fit.iterations, converged: fit.converged, gradNorm: fit.gradNorm },
+    warnings,
+    passes: 2,
+  };
+}
+
+const gbText = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(1)} GB` : `${Math.ceil(x / 1e6)} MB`);
+const OOC_FAMILIES = ['logistic', 'linear', 'gbdt'];
+
 /**
  * `dictl train` when a memory budget is set and the build's training matrix does not fit it: undefined
- * when there is no budget or the matrix fits (the in-memory trainer goes on). Logistic regression only.
+ * when there is no budget or the matrix fits (the in-memory trainer goes on). Logistic and linear
+ * regression and gbdt; no --tune.
  */
 export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progress: TrainProgress): Promise<TrainResult | undefined> {
   const budget = currentBudget();
@@ -264,88 +323,146 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
   const v = validateTrainOptions(opts);
   validateName('model', opts.name);
   const fb = resolveFeatureBuild(ws, opts.features);
-  const duck = await openOn(fb.parquetPath);
+  const duck = await openOn(fb.parquetPath, budget);
   try {
     const s = await shapeOf(duck, fb.parquetPath);
-    if (fitsBudget(s.n, s.p, budget)) return undefined;
-    const gb = (x: number) => (x >= 1e9 ? `${(x / 1e9).toFixed(1)} GB` : `${Math.ceil(x / 1e6)} MB`);
-    const need = `the ${s.n} × ${s.p} training matrix needs ${gb(inMemoryBytes(s.n, s.p))}, more than --memory-limit ${budget.text} leaves beside DuckDB`;
     const build = fb.build;
     const label = build.label;
-    if (!label) throw usageError(`${need}, and out-of-core training fits logistic regression only (this feature set has no label)`, 'raise --memory-limit to train segments in memory');
+    // the in-memory gbdt holds the bins and the boosting state beside the matrix
+    const treeBytes = opts.model === 'gbdt' && label ? treeFitBytes(s, label.task, label.classes?.length ?? 0, opts) : 0;
+    if (inMemoryBytes(s.n, s.p) + treeBytes <= budget.bytes - duckMemoryBytes(budget)) return undefined;
+    const need = `the ${s.n} × ${s.p} training matrix needs ${gbText(inMemoryBytes(s.n, s.p) + treeBytes)}${treeBytes ? ' with the bins of the trees' : ''}, more than --memory-limit ${budget.text} leaves beside DuckDB`;
+    if (!label) throw usageError(`${need}, and out-of-core training fits labelled models only (this feature set has no label)`, 'raise --memory-limit to train segments in memory');
     const task = label.task;
-    if (task === 'regression' || (opts.model !== undefined && opts.model !== 'logistic')) throw usageError(`${need}, and out-of-core training fits logistic regression only`, `raise --memory-limit to train ${task === 'regression' ? 'a linear regression' : `--model ${opts.model}`} in memory`);
-    if (opts.params?.length) throw usageError(`${need}: out of core, logistic regression takes --c, --penalty and --l1-ratio, not --param`);
+    const family = opts.model !== undefined ? getFamily(opts.model) : defaultFamily(task);
+    if (!OOC_FAMILIES.includes(family.name)) throw usageError(`${need}, and out-of-core training fits ${OOC_FAMILIES.join(', ')}, not ${family.name}`, `raise --memory-limit to train --model ${family.name} in memory`);
+    if (!family.tasks.includes(task)) throw usageError(`--model ${family.name} does not fit a ${task} label (it fits ${family.tasks.join(', ')})`);
+    const isTree = family.name === 'gbdt';
+    if (!isTree && opts.params?.length) throw usageError(`${need}: out of core, ${family.name} regression takes --c, --penalty and --l1-ratio, not --param`);
     if (opts.tune) throw usageError(`${need}: cross-validation (--tune) needs the matrix in memory`, 'tune on a sample of the data, then train the chosen parameters here without --tune');
+    let hp: HyperParams;
+    try {
+      hp = family.validateParams(isTree ? parseParamFlags(opts.params) : { C: v.C, penalty: v.penalty, l1_ratio: v.penalty === 'elasticnet' ? (opts.l1Ratio ?? 0.5) : null, max_iter: v.maxIter, tol: v.tol }, task);
+    } catch (e) {
+      if (e instanceof DictlError) throw e;
+      throw usageError(`--param ${(e as Error).message}`, 'see: dictl train --help');
+    }
     const ds = resolveDataset(ws, build.dataset);
-    const consent = assertConsent(ds, Boolean(opts.allowUnconsented));
-    const K = task === 'binary' ? 2 : (label.classes?.length ?? 0);
-    if (K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
-    (progress.log ?? progress.phase)(`Out of core: ${need}; streaming it from ${build.name}@${build.version} in batches of ${BATCH_ROWS} rows`);
+    const consent = assertConsent(ds, Boolean(opts.allowUnconsented) || build.allowUnconsented);
+    const K = task === 'binary' ? 2 : task === 'multiclass' ? (label.classes?.length ?? 0) : 1;
+    if (task === 'multiclass' && K < 2) throw dataError(`feature set ${build.name} declares a multiclass label without classes`);
+    const categorical = Uint8Array.from(s.names, (nm) => (categoricalOutputs(build.pipeline).has(nm) ? 1 : 0));
+    // trees: the bins and the per-row state of the boosting loop must fit; checked before any pass
+    let gbdt: { params: GbdtParams; bytes: number } | undefined;
+    if (isTree) {
+      const bytes = treeBytes;
+      const duckBytes = oocDuckBytes(budget);
+      if (bytes > budget.bytes - duckBytes) {
+        const at = bytes + duckBytes;
+        throw usageError(
+          `${need}; out of core, gbdt holds the rows as uint8 bins (${gbText(s.n * s.p)}) with per-row gradients and margins: ${gbText(bytes)}, more than the ${gbText(Math.max(0, budget.bytes - duckBytes))} --memory-limit ${budget.text} leaves beside DuckDB's ${gbText(duckBytes)}`,
+          `raise --memory-limit to at least ${at >= 1e9 ? `${Math.ceil(at / 1e8) / 10}GB` : `${Math.ceil(at / 1e6)}MB`}, or train on a sample of the rows`,
+        );
+      }
+      gbdt = { params: hp as unknown as GbdtParams, bytes };
+    }
+    (progress.log ?? progress.phase)(`Out of core: ${need}; ${isTree ? `binning it from ${build.name}@${build.version} into uint8 bins (${gbText(gbdt!.bytes)} with the boosting state)` : `streaming it from ${build.name}@${build.version} in batches of ${BATCH_ROWS} rows`}`);
     progress.phase(`Checking the ${s.n} training rows`);
-    const chk = await checkChunked(duck, s, label, K, v.penalty);
+    const lp = isTree ? undefined : (hp as unknown as LinearParams);
+    const constantNote = isTree ? 'no information, never split on' : `no information; coefficient ${lp!.penalty === 'none' ? 'not identifiable' : 'held at 0 by the penalty'}`;
+    const chk = await checkChunked(duck, s, label, K, isTree ? 'native' : 'impute', constantNote);
     const warnings = chk.warnings;
     // "balanced" from the class counts (as scikit-learn: n / (K · n_k)); named weights need no labels
-    const classWeight = opts.classWeight === 'balanced' ? chk.classCounts.map((c) => (c > 0 ? s.n / (K * c) : 0)) : parseClassWeight(opts.classWeight, label, new Float64Array(0), 0, K);
+    const classWeight = task === 'regression' ? parseClassWeight(opts.classWeight, label, new Float64Array(0), 0, K) : opts.classWeight === 'balanced' ? chk.classCounts.map((c) => (c > 0 ? s.n / (K * c) : 0)) : parseClassWeight(opts.classWeight, label, new Float64Array(0), 0, K);
     const tLoad = performance.now();
-    const spec: FitSpec = { task, K, classWeight, threshold: v.threshold, tol: v.tol, maxIter: v.maxIter, C: v.C, penalty: v.penalty, l1Ratio: opts.l1Ratio ?? 0.5 };
-    const fit = await fitLogisticChunked(duck, s, spec, chk.classCounts, progress);
+    let fit: OocFit;
+    if (family.name === 'logistic') {
+      const spec: FitSpec = { task, K, classWeight, threshold: v.threshold, tol: v.tol, maxIter: v.maxIter, C: v.C, penalty: v.penalty, l1Ratio: opts.l1Ratio ?? 0.5 };
+      const r = await fitLogisticChunked(duck, s, spec, chk.classCounts, progress);
+      const res = r.result;
+      const w: string[] = [];
+      if (!res.converged) w.push(`the solver did not converge in ${res.iterations} iterations (gradient ${res.gradNorm.toExponential(2)} > tol ${v.tol}); raise --max-iter or lower --c`);
+      fit = {
+        part: { coef: r.coef.map((x) => Array.from(x)), intercept: Array.from(r.intercept) },
+        params: { ...lp! },
+        convergence: { solver: `${l1Solver(spec) ? 'owlqn' : 'lbfgs'}-out-of-core`, iterations: res.iterations, converged: res.converged, gradNorm: res.gradNorm },
+        warnings: w,
+        passes: r.passes,
+      };
+    } else if (family.name === 'linear') fit = await fitLinearChunked(duck, s, lp!, progress);
+    else {
+      const { fitGbdtChunked } = await import('./chunked-gbdt.js');
+      fit = await fitGbdtChunked(duck, s, { K, task, params: gbdt!.params, classWeight, categorical, seed: v.seed }, progress);
+    }
     const tFit = performance.now();
-    for (const r of [...fit.coef, fit.intercept]) for (const x of r) if (!Number.isFinite(x)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
+    if (!isTree) for (const x of [...(fit.part.coef as number[][]).flat(), ...(fit.part.intercept as number[])]) if (!Number.isFinite(x)) throw dataError('the solver produced non-finite coefficients', 'check the features for extreme values (standardize them) or add a penalty');
     // training metrics: one more pass keeping the labels and predictions
-    progress.phase(`Scoring the ${s.n} training rows for the training metrics`);
-    const model = { task, coef: fit.coef, intercept: fit.intercept };
+    const record = { algorithm: family.name, task, label, name: opts.name, version: 0, featureNames: s.names, ...fit.part } as unknown as ModelVersion;
+    const W = task === 'multiclass' ? K : 1;
     const y = new Float64Array(s.n);
-    const pred = new Float64Array(s.n * (K === 2 ? 1 : K));
-    let separated = task === 'binary';
+    const pred = new Float64Array(s.n * W);
+    let separated = task === 'binary' && !isTree;
+    progress.phase(`Scoring the ${s.n} training rows for the training metrics`);
     await forEachBatch(
       duck,
       s,
       (X, yb, m, first) => {
-        const pr = predict(model, X.subarray(0, m * s.p), m, s.p);
-        pred.set(pr, first * (K === 2 ? 1 : K));
+        const pr = predictModel(record, X.subarray(0, m * s.p), m, s.p);
+        pred.set(pr, first * W);
         y.set(yb.subarray(0, m), first);
         if (separated) for (let i = 0; i < m; i++) if (yb[i] > 0.5 ? pr[i] <= 0.5 : pr[i] >= 0.5) separated = false;
       },
       (done) => progress.tick(done, s.n),
     );
     if (separated) {
-      if (spec.penalty === 'none') throw dataError('the training rows are perfectly separable: without a penalty the coefficients grow without bound', 'use --penalty l2 (the default) or l1 with a finite --c');
-      warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${spec.penalty} penalty (C=${spec.C}); probabilities will be overconfident`);
+      if (v.penalty === 'none') throw dataError('the training rows are perfectly separable: without a penalty the coefficients grow without bound', 'use --penalty l2 (the default) or l1 with a finite --c');
+      warnings.push(`the training rows are perfectly separable: the coefficients are held finite only by the ${v.penalty} penalty (C=${v.C}); probabilities will be overconfident`);
     }
-    const r = fit.result;
-    if (!r.converged) warnings.push(`the solver did not converge in ${r.iterations} iterations (gradient ${r.gradNorm.toExponential(2)} > tol ${v.tol}); raise --max-iter or lower --c`);
-    const trainMetrics = task === 'binary' ? binaryMetrics(y, pred, v.threshold) : { logloss: logLossMulti(y, pred, K), accuracy: accuracyMulti(y, pred, K) };
+    warnings.push(...fit.warnings);
+    const trainMetrics = task === 'binary' ? binaryMetrics(y, pred, v.threshold) : task === 'multiclass' ? { logloss: logLossMulti(y, pred, K), accuracy: accuracyMulti(y, pred, K) } : regressionMetrics(y, pred);
     for (const k of Object.keys(trainMetrics)) if (!Number.isFinite(trainMetrics[k])) delete trainMetrics[k];
-    const solver = `${l1Solver(spec) ? 'owlqn' : 'lbfgs'}-out-of-core`;
-    const convergence: ConvergenceInfo = { solver, iterations: r.iterations, converged: r.converged, gradNorm: r.gradNorm, warnings };
-    const params: ModelVersion['params'] = { C: spec.C, penalty: spec.penalty, l1_ratio: spec.penalty === 'elasticnet' ? spec.l1Ratio : null, class_weight: opts.classWeight ?? null, max_iter: v.maxIter, tol: v.tol, tuned: false, metric: null };
-    const draft: Omit<LinearModelVersion, 'version'> = {
+    const convergence: ConvergenceInfo = { ...fit.convergence, warnings };
+    const params: ModelVersion['params'] = { ...fit.params, class_weight: opts.classWeight ?? null, tuned: false, metric: null };
+    const draft = {
       kind: 'model',
       name: opts.name,
-      algorithm: 'logistic',
+      algorithm: family.name,
       task,
       label,
       featureNames: s.names,
-      coef: fit.coef.map((x) => Array.from(x)),
-      intercept: Array.from(fit.intercept),
+      ...fit.part,
       threshold: v.threshold,
       params,
       convergence,
       trainMetrics,
       seed: v.seed,
       pipeline: build.pipeline,
-      lineage: { dataset: build.dataset, datasetSha256: ds.dataSha256, featureSet: { name: build.name, version: build.version, hash: build.hash }, holdout: build.holdout, allowUnconsented: consent.overridden, dictlVersion: dictlVersion(), node: process.version },
-    };
+      lineage: trainingLineage(build, ds, consent.overridden),
+    } as Omit<ModelVersion, 'version'>;
     for (const w of warnings) progress.warn(w);
     const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: 0 };
     progress.phase(`Registering ${opts.name}`);
-    const run = { command: 'train', timings, workers: 1, rows: s.n, features: s.p, outOfCore: { memoryLimit: budget.text, passes: fit.passes, batchRows: BATCH_ROWS } };
+    const run = { command: 'train', timings, workers: isTree ? 2 : 1, rows: s.n, features: s.p, outOfCore: { memoryLimit: budget.text, passes: fit.passes, batchRows: BATCH_ROWS, ...(gbdt ? { binnedBytes: gbdt.bytes } : {}) } };
     const mv = await registerModel(ws, draft, run, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
     timings.totalMs = Math.round(performance.now() - t0);
     return trainResult(ws, mv, build, { train: s.n, features: s.p }, { warnings, timings });
   } finally {
     duck.close();
+  }
+}
+
+/** The most the trainer's DuckDB gets out of core: it only scans and aggregates. */
+const OOC_DUCK_MAX = 256 * 2 ** 20;
+const oocDuckBytes = (b: MemoryBudget) => Math.min(duckMemoryBytes(b), OOC_DUCK_MAX);
+
+/** Bytes of the bins and boosting state of a gbdt fit of the build (0 when the --param flags do not validate: the trainer reports that). */
+function treeFitBytes(s: MatrixShape, task: LabelSpec['task'], classes: number, opts: TrainOptions): number {
+  try {
+    const gp = getFamily('gbdt').validateParams(parseParamFlags(opts.params), task) as unknown as GbdtParams;
+    const K = task === 'binary' ? 2 : task === 'multiclass' ? classes : 1;
+    return binnedFitBytes(s.n, s.p, K, gp, opts.classWeight !== undefined && opts.classWeight !== 'none' && task !== 'regression');
+  } catch {
+    return 0;
   }
 }
 

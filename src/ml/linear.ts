@@ -17,39 +17,79 @@ export interface LinearOptions {
   sampleWeight?: Float64Array;
 }
 
-export function fitLinear(X: Float64Array, n: number, p: number, y: Float64Array, opts: LinearOptions): LinearFit {
-  const { l1, l2 } = penaltyStrengths(opts.penalty, opts.C, opts.l1Ratio);
-  const sw = opts.sampleWeight;
-  // weighted means
-  const mx = new Float64Array(p);
-  let my = 0;
-  let W = 0;
-  for (let i = 0; i < n; i++) {
-    const s = sw ? sw[i] : 1;
-    W += s;
-    my += s * y[i];
-    const off = i * p;
-    for (let j = 0; j < p; j++) mx[j] += s * X[off + j];
+/**
+ * The sums of a fit, accumulated row by row in row order: pass 1 the weighted sums of x and y,
+ * pass 2 the centred Gram matrix G = Xcᵀ S Xc and c = Xcᵀ S yc around pass 1's means. The rows may
+ * arrive in batches (out-of-core training, src/ml/chunked.ts): the sums see the same rows in the
+ * same order, so the fit is bit-identical to the one on the whole matrix.
+ */
+export class LinearSums {
+  readonly mx: Float64Array;
+  my = 0;
+  W = 0;
+  readonly G: Float64Array;
+  readonly c: Float64Array;
+  private readonly xc: Float64Array;
+  private centred = false;
+
+  constructor(readonly p: number) {
+    this.mx = new Float64Array(p);
+    this.G = new Float64Array(p * p);
+    this.c = new Float64Array(p);
+    this.xc = new Float64Array(p);
   }
-  if (!(W > 0)) throw new RangeError('no rows with positive weight to fit');
-  my /= W;
-  for (let j = 0; j < p; j++) mx[j] /= W;
-  // centred Gram matrix G = Xcᵀ S Xc and c = Xcᵀ S yc
-  const G = new Float64Array(p * p);
-  const c = new Float64Array(p);
-  const xc = new Float64Array(p);
-  for (let i = 0; i < n; i++) {
-    const s = sw ? sw[i] : 1;
-    const off = i * p;
-    for (let j = 0; j < p; j++) xc[j] = X[off + j] - mx[j];
-    const yc = y[i] - my;
-    for (let a = 0; a < p; a++) {
-      const v = s * xc[a];
-      c[a] += v * yc;
-      const row = a * p;
-      for (let b = 0; b <= a; b++) G[row + b] += v * xc[b];
+
+  /** pass 1 over rows X (m × p), y, weights sw (or 1) */
+  addMeans(X: Float64Array, m: number, y: Float64Array, sw?: Float64Array): void {
+    const { p, mx } = this;
+    for (let i = 0; i < m; i++) {
+      const s = sw ? sw[i] : 1;
+      this.W += s;
+      this.my += s * y[i];
+      const off = i * p;
+      for (let j = 0; j < p; j++) mx[j] += s * X[off + j];
     }
   }
+
+  /** turns pass 1's sums into means */
+  endMeans(): void {
+    if (!(this.W > 0)) throw new RangeError('no rows with positive weight to fit');
+    this.my /= this.W;
+    for (let j = 0; j < this.p; j++) this.mx[j] /= this.W;
+    this.centred = true;
+  }
+
+  /** pass 2 over the same rows */
+  addGram(X: Float64Array, m: number, y: Float64Array, sw?: Float64Array): void {
+    if (!this.centred) throw new Error('addGram before endMeans');
+    const { p, mx, my, G, c, xc } = this;
+    for (let i = 0; i < m; i++) {
+      const s = sw ? sw[i] : 1;
+      const off = i * p;
+      for (let j = 0; j < p; j++) xc[j] = X[off + j] - mx[j];
+      const yc = y[i] - my;
+      for (let a = 0; a < p; a++) {
+        const v = s * xc[a];
+        c[a] += v * yc;
+        const row = a * p;
+        for (let b = 0; b <= a; b++) G[row + b] += v * xc[b];
+      }
+    }
+  }
+}
+
+export function fitLinear(X: Float64Array, n: number, p: number, y: Float64Array, opts: LinearOptions): LinearFit {
+  const sums = new LinearSums(p);
+  sums.addMeans(X, n, y, opts.sampleWeight);
+  sums.endMeans();
+  sums.addGram(X, n, y, opts.sampleWeight);
+  return solveLinear(sums, opts);
+}
+
+/** The fit from the two passes' sums: Cholesky (l2, none) or coordinate descent (l1, elastic net). */
+export function solveLinear(sums: LinearSums, opts: Pick<LinearOptions, 'penalty' | 'C' | 'l1Ratio' | 'tol' | 'maxIter'>): LinearFit {
+  const { l1, l2 } = penaltyStrengths(opts.penalty, opts.C, opts.l1Ratio);
+  const { p, G, c, mx, my } = sums;
   for (let a = 0; a < p; a++) for (let b = 0; b < a; b++) G[b * p + a] = G[a * p + b];
   // penaltyStrengths gives the penalty weights of the objective divided by C, so the normal equations
   // are (G + λ2·I) w = c and coordinate descent soft-thresholds at λ1.

@@ -16,7 +16,7 @@
  *    XADDs {event_id, score, data: JSON result} only when the id was new, atomically; marker sets
  *    are bucketed by event time and expire 24 h after their last write, so memory stays bounded;
  *  - hashes (--out-hash PREFIX): HSET `PREFIX<event id>` {event_id, score, label?, prediction?,
- *    probabilities? (JSON)} — rewriting the same values is harmless;
+ *    probabilities? (JSON), segment?} — rewriting the same values is harmless;
  *  - dead letters (--dead-letter stream:KEY): like the stream sink, fields {event_id, reason, payload, source}.
  */
 import { openRedis, type Redis } from '../io/redis.js';
@@ -321,6 +321,7 @@ export function resultJson(r: ResultRecord): string {
   if (r.label !== undefined) o.label = r.label;
   if (r.prediction !== undefined) o.prediction = r.prediction;
   if (r.probabilities !== undefined) o.probabilities = r.probabilities;
+  if (r.segment !== undefined) o.segment = r.segment;
   if (r.decision) Object.assign(o, r.decision);
   if (r.explanation) Object.assign(o, explanationFields(r.explanation));
   return JSON.stringify(o);
@@ -364,6 +365,7 @@ export class RedisHashSink implements Sink {
       if (x.label !== undefined) f.push('label', x.label);
       if (x.prediction !== undefined) f.push('prediction', String(x.prediction));
       if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
+      if (x.segment !== undefined) f.push('segment', String(x.segment));
       // the decision (action, band, model and policy versions, review, challenger) as fields too
       for (const [k, v] of Object.entries(x.decision ?? {})) if (v !== undefined && v !== null) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       for (const [k, v] of Object.entries(x.explanation ? explanationFields(x.explanation) : {})) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));

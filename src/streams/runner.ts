@@ -132,6 +132,7 @@ export async function scoreBatch(
       if (s.label !== undefined) r.label = s.label;
       if (s.prediction !== undefined) r.prediction = s.prediction;
       if (s.probabilities !== undefined) r.probabilities = Array.from(s.probabilities);
+      if (s.segment !== undefined) r.segment = s.segment;
       if (e.key !== undefined) r.key = e.key;
       if (s.decision) {
         const { score: _s, ...rest } = s.decision;

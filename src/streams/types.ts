@@ -43,6 +43,8 @@ export interface ResultRecord {
   label?: string;
   prediction?: number;
   probabilities?: number[];
+  /** segmentation: the nearest segment (the score is the distance to its centre) */
+  segment?: number;
   /** Kafka message key of the source event */
   key?: string;
   /** action, band, model/policy versions when the package carries a decision policy */

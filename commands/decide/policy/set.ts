@@ -25,6 +25,7 @@ export default class PolicySet extends DictlCommand {
     '<%= config.bin %> decide policy set churn-model --file policy.yaml',
     '<%= config.bin %> decide policy set churn-model --owner ana@example.com --act-above 0.7 --autonomy shadow --json',
     '<%= config.bin %> decide policy set segments --owner ana@example.com --segment-action 3=outreach --action-low none --autonomy autonomous',
+    '<%= config.bin %> decide policy set segments --file segment-policy.yaml   # owner:, autonomy:, segments: { 3: outreach, 5: retain }, actions: { low: none }',
   ];
   static override args = { model: Args.string({ description: 'model name', required: true }) };
   static override flags = {
@@ -39,7 +40,7 @@ export default class PolicySet extends DictlCommand {
     autonomy: Flags.string({ description: 'shadow | human-in-the-loop | autonomous', default: 'human-in-the-loop', options: ['shadow', 'human-in-the-loop', 'autonomous'] }),
     note: Flags.string({ description: 'why this policy' }),
     'segment-action': Flags.string({ description: 'segmentation models: SEGMENT=ACTION (repeatable); other segments get --action-low; no score bands', multiple: true, exclusive: ['act-above', 'review-between'] }),
-    file: Flags.string({ description: 'read the policy from a YAML file instead of flags', exclusive: ['act-above', 'review-between'] }),
+    file: Flags.string({ description: 'read the policy from a YAML or JSON file instead of flags (segmentations: segments: { 3: outreach })', exclusive: ['act-above', 'review-between', 'segment-action'] }),
   };
 
   async run() {

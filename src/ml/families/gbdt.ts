@@ -16,7 +16,7 @@ import type { FamilyFit, HyperParams, ModelFamily, SearchDim, TrainingData } fro
 
 const lossFor = (task: Task) => (task === 'regression' ? 'squared_error' : 'log_loss');
 
-function asGbdt(raw: HyperParams, task: Task): GbdtParams {
+export function asGbdt(raw: HyperParams, task: Task): GbdtParams {
   const p = validateGbdtParams({ loss: lossFor(task), ...raw });
   if (task === 'regression' ? p.loss === 'log_loss' : p.loss !== 'log_loss') throw new RangeError(`loss ${p.loss} does not apply to a ${task} label (use ${task === 'regression' ? 'squared_error, absolute_error or huber' : 'log_loss'})`);
   return p;
@@ -38,6 +38,40 @@ export function engineModel(m: ModelVersion): GbdtModel {
 /** Margin columns of a task: binary and regression 1; multiclass K (a 2-class multiclass label boosts one margin: [0, m]). */
 function marginWidth(m: Pick<ModelVersion, 'task' | 'label'>): number {
   return m.task === 'multiclass' ? (labelOf(m).classes?.length ?? 0) : 1;
+}
+
+/** The engine's input errors as data errors naming the feature (the in-memory and the out-of-core fit). */
+export async function asDataErrors<T>(names: string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof GbdtInputError) {
+      const col = e.column !== undefined ? names[e.column] : undefined;
+      throw dataError(col !== undefined && !e.message.includes(col) ? `feature ${col}: ${e.message}` : e.message, 'check the feature build (dictl feature show) and the feature set');
+    }
+    throw e;
+  }
+}
+
+/** The family's part of a model record from a fitted engine model (shared with out-of-core training, src/ml/chunked-gbdt.ts). */
+export function gbdtFamilyFit(model: GbdtModel, gp: GbdtParams, names: string[], categorical: Uint8Array): FamilyFit {
+  // leaf values as float32 (see the header): what the packaged graph adds up
+  for (const t of model.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);
+  const catNames = names.filter((_, j) => categorical[j] === 1);
+  const warnings: string[] = [];
+  const es = model.earlyStopping;
+  return {
+    part: { trees: { categorical: catNames, model: gbdtToJSON(model) as Record<string, unknown> } },
+    params: { ...gp } as HyperParams,
+    convergence: {
+      solver: `gbdt-hist (${model.trees.length} trees${es.enabled ? `, early stopping: best round ${es.bestIter} of ${model.curve.train.length}` : ''})`,
+      iterations: model.nIter,
+      converged: true,
+      gradNorm: 0,
+      warnings,
+    },
+    warnings,
+  };
 }
 
 export const gbdtFamily: ModelFamily = {
@@ -72,33 +106,8 @@ export const gbdtFamily: ModelFamily = {
   async fit(d, params, ctx): Promise<FamilyFit> {
     const gp = asGbdt(params, d.task);
     const K = d.task === 'regression' ? 1 : d.K;
-    let model: GbdtModel;
-    try {
-      model = await fitGbdt({ X: d.X, n: d.n, p: d.p, y: d.y, K, sampleWeight: d.sampleWeight, categorical: d.categorical }, gp, { seed: ctx.seed, threads: ctx.threads, onRound: ctx.onProgress });
-    } catch (e) {
-      if (e instanceof GbdtInputError) {
-        const col = e.column !== undefined ? d.names[e.column] : undefined;
-        throw dataError(col !== undefined && !e.message.includes(col) ? `feature ${col}: ${e.message}` : e.message, 'check the feature build (dictl feature show) and the feature set');
-      }
-      throw e;
-    }
-    // leaf values as float32 (see the header): what the packaged graph adds up
-    for (const t of model.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);
-    const catNames = d.names.filter((_, j) => d.categorical[j] === 1);
-    const warnings: string[] = [];
-    const es = model.earlyStopping;
-    return {
-      part: { trees: { categorical: catNames, model: gbdtToJSON(model) as Record<string, unknown> } },
-      params: { ...gp } as HyperParams,
-      convergence: {
-        solver: `gbdt-hist (${model.trees.length} trees${es.enabled ? `, early stopping: best round ${es.bestIter} of ${model.curve.train.length}` : ''})`,
-        iterations: model.nIter,
-        converged: true,
-        gradNorm: 0,
-        warnings,
-      },
-      warnings,
-    };
+    const model = await asDataErrors(d.names, () => fitGbdt({ X: d.X, n: d.n, p: d.p, y: d.y, K, sampleWeight: d.sampleWeight, categorical: d.categorical }, gp, { seed: ctx.seed, threads: ctx.threads, onRound: ctx.onProgress }));
+    return gbdtFamilyFit(model, gp, d.names, d.categorical);
   },
   checkModel(m) {
     const t = (m as Omit<TreeModelVersion, 'version'>).trees;

@@ -27,20 +27,27 @@ function midpoint32(a: number, b: number): number {
   return m >= b || m < a ? a : m;
 }
 
-/** Fits the edges on `rows` of row-major X (n × p). */
-export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: number, categorical: Uint8Array | undefined, seed: number): BinMapper {
-  let sample = rows;
-  if (rows.length > BIN_SAMPLE) {
-    const idx = Int32Array.from(rows);
-    const rng = makeRng(seed ^ 0x5bd1e995);
-    for (let i = 0; i < BIN_SAMPLE; i++) {
-      const j = i + rng.int(idx.length - i);
-      const t = idx[i];
-      idx[i] = idx[j];
-      idx[j] = t;
-    }
-    sample = idx.subarray(0, BIN_SAMPLE).sort();
+/** The rows that place the quantile edges: `rows` itself, or a seeded sample of BIN_SAMPLE of them (ascending). */
+export function binSampleRows(rows: Int32Array, seed: number): Int32Array {
+  if (rows.length <= BIN_SAMPLE) return rows;
+  const idx = Int32Array.from(rows);
+  const rng = makeRng(seed ^ 0x5bd1e995);
+  for (let i = 0; i < BIN_SAMPLE; i++) {
+    const j = i + rng.int(idx.length - i);
+    const t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
   }
+  return idx.subarray(0, BIN_SAMPLE).sort();
+}
+
+/**
+ * Fits the edges on `rows` of row-major X (n × p). A caller that holds only the sampled rows
+ * (binSampleRows; out-of-core training) passes them as X with `catBins`, the categorical features'
+ * bin counts over all the rows.
+ */
+export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: number, categorical: Uint8Array | undefined, seed: number, catBins?: Int32Array): BinMapper {
+  const sample = binSampleRows(rows, seed);
   const edges: Float64Array[] = [];
   const nBins = new Int32Array(p);
   const isCat = new Uint8Array(p);
@@ -48,13 +55,17 @@ export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: n
   for (let f = 0; f < p; f++) {
     if (categorical && categorical[f]) {
       isCat[f] = 1;
+      edges.push(new Float64Array(0));
+      if (catBins) {
+        nBins[f] = catBins[f];
+        continue;
+      }
       let mx = -1;
       for (let i = 0; i < rows.length; i++) {
         const x = X[rows[i] * p + f];
         if (x === x && x > mx) mx = x;
       }
       nBins[f] = Math.max(1, mx + 1);
-      edges.push(new Float64Array(0));
       continue;
     }
     let m = 0;

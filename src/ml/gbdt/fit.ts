@@ -18,18 +18,24 @@ const PARALLEL_MIN_CELLS = 1_000_000;
 const CURVE_ROWS = 10_000;
 
 function checkData(d: GbdtData, params: GbdtParams): void {
-  const { X, y, n, p, K } = d;
-  if (!Number.isInteger(n) || n < 2) throw new GbdtInputError(`need at least 2 rows, got ${n}`);
-  if (!Number.isInteger(p) || p < 1) throw new GbdtInputError(`need at least 1 feature, got ${p}`);
+  const { X, n, p } = d;
   if (X.length !== n * p) throw new GbdtInputError(`X holds ${X.length} values, expected ${n} × ${p}`);
-  if (y.length !== n) throw new GbdtInputError(`y holds ${y.length} values, expected ${n}`);
-  if (!Number.isInteger(K) || K < 1) throw new GbdtInputError(`K must be a positive integer, got ${K}`);
-  if (params.loss === 'log_loss' ? K < 2 : K !== 1) throw new GbdtInputError(params.loss === 'log_loss' ? `loss log_loss needs K ≥ 2 classes, got K = ${K}` : `loss ${params.loss} is for regression (K = 1), got K = ${K}`);
   if (d.categorical && d.categorical.length !== p) throw new GbdtInputError(`categorical holds ${d.categorical.length} flags, expected ${p}`);
+  checkTargets(d, params);
   for (let i = 0; i < X.length; i++) {
     const x = X[i];
     if (x === Infinity || x === -Infinity) throw new GbdtInputError(`feature ${i % p} holds ${x} at row ${Math.floor(i / p)} (infinite values are not allowed; use NaN for missing)`, i % p);
   }
+}
+
+/** The checks that need no feature values: sizes, labels, weights. */
+function checkTargets(d: Omit<GbdtData, 'X'>, params: GbdtParams): void {
+  const { y, n, p, K } = d;
+  if (!Number.isInteger(n) || n < 2) throw new GbdtInputError(`need at least 2 rows, got ${n}`);
+  if (!Number.isInteger(p) || p < 1) throw new GbdtInputError(`need at least 1 feature, got ${p}`);
+  if (y.length !== n) throw new GbdtInputError(`y holds ${y.length} values, expected ${n}`);
+  if (!Number.isInteger(K) || K < 1) throw new GbdtInputError(`K must be a positive integer, got ${K}`);
+  if (params.loss === 'log_loss' ? K < 2 : K !== 1) throw new GbdtInputError(params.loss === 'log_loss' ? `loss log_loss needs K ≥ 2 classes, got K = ${K}` : `loss ${params.loss} is for regression (K = 1), got K = ${K}`);
   const seen = new Uint8Array(Math.max(K, 1));
   for (let i = 0; i < n; i++) {
     const v = y[i];
@@ -140,27 +146,69 @@ function sampleSorted(rng: Rng, n: number, k: number): Int32Array {
   return idx.subarray(0, k).sort();
 }
 
-export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptions): Promise<GbdtModel> {
-  checkData(data, params);
-  const { X, n, p, K } = data;
-  const seed = opts.seed;
-  const rng = makeRng(seed);
-  const T = K > 2 ? K : 1;
-  const delta = params.huber_delta ?? 1;
-
-  // ── validation part for early stopping
+/** The early-stopping validation rows of a fit (ascending; none when early stopping is off) and the training rows, from the labels alone. */
+export function gbdtSplit(y: Float64Array, n: number, K: number, params: GbdtParams, seed: number): { valRows: number[]; trainIdx: Int32Array } {
   const esOn = params.early_stopping === 'on' || (params.early_stopping === 'auto' && n > 10000);
   let valRows: number[] = [];
   if (esOn) {
-    valRows = K >= 2 ? stratifiedSplit(data.y, params.validation_fraction, seed ^ 0x27d4eb2f) : randomSplit(n, params.validation_fraction, seed ^ 0x27d4eb2f);
+    valRows = K >= 2 ? stratifiedSplit(y, params.validation_fraction, seed ^ 0x27d4eb2f) : randomSplit(n, params.validation_fraction, seed ^ 0x27d4eb2f);
     if (valRows.length === 0 || valRows.length === n) throw new GbdtInputError(`validation_fraction ${params.validation_fraction} leaves no rows to ${valRows.length === 0 ? 'validate on' : 'train on'} with ${n} rows`);
   }
   const isVal = new Uint8Array(n);
   for (const r of valRows) isVal[r] = 1;
+  const trainIdx = new Int32Array(n - valRows.length);
+  for (let i = 0, j = 0; i < n; i++) if (!isVal[i]) trainIdx[j++] = i;
+  return { valRows, trainIdx };
+}
+
+export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptions): Promise<GbdtModel> {
+  checkData(data, params);
+  const { X, n, p } = data;
+  const split = gbdtSplit(data.y, n, data.K, params, opts.seed);
+  const mapper = fitBins(X, p, split.trainIdx, params.max_bins, data.categorical, opts.seed);
+  const nV = split.valRows.length;
+  return boost(data, split, mapper, params, opts, (bins, binsV) => {
+    binMatrix(X, n - nV, p, mapper, params.max_bins, bins, nV ? split.trainIdx : null);
+    if (nV) binMatrix(X, nV, p, mapper, params.max_bins, binsV, Int32Array.from(split.valRows));
+  });
+}
+
+/** What a fit on a bin matrix filled by the caller takes: fitGbdt's data without X. */
+export type BinnedGbdtData = Omit<GbdtData, 'X' | 'categorical'>;
+
+/**
+ * The fit on bins the caller produces (out-of-core training streams the rows through binMatrix):
+ * `split` is gbdtSplit of the labels, `mapper` the bins of the training rows (fitBins on the rows
+ * binSampleRows picks), and `fill` writes the column-major bins of the training rows (trainIdx
+ * order) into `bins` and of the validation rows into `binsV`. The same rows, split and mapper give
+ * the model fitGbdt gives.
+ */
+export async function fitGbdtBinned(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, mapper: BinMapper, params: GbdtParams, opts: FitOptions, fill: (bins: Uint8Array, binsV: Uint8Array) => void | Promise<void>): Promise<GbdtModel> {
+  checkTargets(data, params);
+  return boost(data, split, mapper, params, opts, fill);
+}
+
+/** Bytes fitGbdtBinned holds for n rows × p features and K classes (the bins and the per-row state), for a memory budget. */
+export function binnedFitBytes(n: number, p: number, K: number, params: Pick<GbdtParams, 'validation_fraction' | 'subsample'>, weighted: boolean): number {
+  const T = K > 2 ? K : 1;
+  // per row: the bins (training and validation) p; labels y and their training/validation copies 16;
+  // weights the same 16; the split (isVal, trainIdx, valRows) 5 + 8·fraction; gradients g, h 16 and
+  // their gathered copies og, oh (a subsample, else at most half the rows); rows, tmp 8; margins 8T;
+  // softmax probabilities 8K; inSample 1
+  const gathered = 16 * (params.subsample < 1 ? params.subsample : 0.5);
+  return Math.ceil(n * (p + 16 + (weighted ? 16 : 0) + 5 + 8 * params.validation_fraction + 16 + gathered + 8 + 8 * T + (K > 2 ? 8 * K : 0) + 1));
+}
+
+async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, mapper: BinMapper, params: GbdtParams, opts: FitOptions, fill: (bins: Uint8Array, binsV: Uint8Array) => void | Promise<void>): Promise<GbdtModel> {
+  const { n, p, K } = data;
+  const seed = opts.seed;
+  const rng = makeRng(seed);
+  const T = K > 2 ? K : 1;
+  const delta = params.huber_delta ?? 1;
+  const { valRows, trainIdx } = split;
+  const esOn = valRows.length > 0;
   const nT = n - valRows.length;
   const nV = valRows.length;
-  const trainIdx = new Int32Array(nT);
-  for (let i = 0, j = 0; i < n; i++) if (!isVal[i]) trainIdx[j++] = i;
   const gather = (src: Float64Array | undefined, idx: ArrayLike<number>): Float64Array | null => {
     if (!src) return null;
     const out = new Float64Array(idx.length);
@@ -178,15 +226,14 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   }
 
   // ── bins
-  const mapper: BinMapper = fitBins(X, p, trainIdx, params.max_bins, data.categorical, seed);
   const threads = Math.max(1, Math.min(opts.threads ?? Math.min(2, availableParallelism()), 2));
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const nSub = Math.max(1, Math.round(params.subsample * nT));
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
   const b = await HistBuilder.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2));
   try {
-    binMatrix(X, nT, p, mapper, params.max_bins, b.bins, nV ? trainIdx : null);
-    const binsV = nV ? binMatrix(X, nV, p, mapper, params.max_bins, undefined, Int32Array.from(valRows)) : new Uint8Array(0);
+    const binsV = new Uint8Array(nV * p);
+    await fill(b.bins, binsV);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);

@@ -133,7 +133,8 @@ export interface FitOptions {
 export { GbdtInputError } from './errors.js';
 export { GBDT_DEFAULTS, GBDT_SEARCH_SPACE, validateGbdtParams } from './params.js';
 export type { SearchDim } from './params.js';
-export { fitGbdt } from './fit.js';
+export { binnedFitBytes, fitGbdt, fitGbdtBinned, gbdtSplit, type BinnedGbdtData } from './fit.js';
+export { binMatrix, binSampleRows, fitBins, type BinMapper } from './bins.js';
 export { compileGbdt, gbdtMargins, gbdtMarginsInto, gbdtPredict } from './predict.js';
 export type { CompiledGbdt } from './predict.js';
 export { gbdtFromJSON, gbdtToJSON } from './serialize.js';

@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { dataError, usageError } from '../../errors.js';
 import { makeRng, type Rng } from '../rng.js';
-import { blockRowsFor, blockSums, CMD_ASSIGN, CMD_FINAL, CMD_KPP, MODE_BOUNDS, MODE_FULL, type KState } from './kernels.js';
+import { blockRowsFor, blockSums, CMD_ASSIGN, CMD_FINAL, CMD_KPP, MODE_BOUNDS, MODE_FULL, MODE_KPP, type KState } from './kernels.js';
 import { makeRunner, type BlockRunner } from './pool.js';
 
 export interface KMeansOptions {
@@ -121,11 +121,10 @@ function allocState(X: Float64Array, n: number, p: number, k: number, shared: bo
     bCounts: i32(nBlocks * k),
     bChanged: i32(nBlocks),
     bInertia: f64(nBlocks),
-    closest: f64(n),
     candDist: f64(trials * n),
     candRows: f64(trials * p),
     bPot: f64(nBlocks * trials),
-    params: i32(4),
+    params: i32(5),
     shiftMax: f64(3),
   };
 }
@@ -152,10 +151,11 @@ export function absoluteTolerance(X: Float64Array, n: number, p: number, tol: nu
  * Greedy k-means++: first centre uniform; then, per centre, `trials` candidates drawn ∝ d² (the first
  * row whose running sum of d² exceeds u · potential, so rows at distance 0 are never drawn) and the
  * one giving the lowest potential is kept. Returns false if the potential reached 0 with fewer than k
- * centres (fewer distinct rows than k); `chosen` then says how many.
+ * centres (fewer distinct rows than k); `chosen` then says how many. On success every row's nearest and
+ * second-nearest centre are known but for the last centre's, which the first assignment (MODE_KPP) adds.
  */
 async function kmeansPlusPlus(S: KState, R: BlockRunner, rng: Rng): Promise<{ ok: boolean; chosen: number }> {
-  const { n, p, k, X, centers, candDist, bPot, nBlocks, blockRows } = S;
+  const { n, p, k, X, centers, candDist, upper, bPot, nBlocks, blockRows } = S;
   const T = S.trials;
   const first = rng.int(n);
   centers.set(X.subarray(first * p, first * p + p), 0);
@@ -170,12 +170,13 @@ async function kmeansPlusPlus(S: KState, R: BlockRunner, rng: Rng): Promise<{ ok
     if (!(pot > 0)) return { ok: false, chosen: c };
     const cand: number[] = [];
     for (let t = 0; t < T; t++) {
-      const row = drawRow(candDist, prev * n, bPot, T, prev, nBlocks, blockRows, n, rng.next() * pot);
+      const row = drawRow(upper, candDist, prev * n, bPot, T, prev, nBlocks, blockRows, n, rng.next() * pot);
       cand.push(row);
       S.candRows.set(X.subarray(row * p, row * p + p), t * p);
     }
     S.params[1] = T;
     S.params[2] = prev;
+    S.params[4] = c - 1;
     await R.run(CMD_KPP);
     let best = 0;
     let bestPot = Infinity;
@@ -192,11 +193,17 @@ async function kmeansPlusPlus(S: KState, R: BlockRunner, rng: Rng): Promise<{ ok
     prev = best;
     pot = bestPot;
   }
+  // the last centre's distances wait in candDist[prev] for the first assignment
+  S.params[2] = prev;
+  S.params[4] = k - 1;
   return { ok: true, chosen: k };
 }
 
-/** The first row whose running sum of d² exceeds v, walking block totals first. */
-function drawRow(d: Float64Array, off: number, bPot: Float64Array, T: number, t: number, nBlocks: number, blockRows: number, n: number, v: number): number {
+/**
+ * The first row whose running sum of weights min(near[i], d[off + i]) (the squared distance to the
+ * nearest chosen centre, candidate included) exceeds v, walking block totals first.
+ */
+function drawRow(near: Float64Array, d: Float64Array, off: number, bPot: Float64Array, T: number, t: number, nBlocks: number, blockRows: number, n: number, v: number): number {
   let acc = 0;
   let lastPositive = -1;
   for (let b = 0; b < nBlocks; b++) {
@@ -205,21 +212,21 @@ function drawRow(d: Float64Array, off: number, bPot: Float64Array, T: number, t:
     if (acc + bp > v) {
       const r1 = Math.min(n, r0 + blockRows);
       for (let i = r0; i < r1; i++) {
-        const x = d[off + i];
+        const x = d[off + i] < near[i] ? d[off + i] : near[i];
         if (x > 0) lastPositive = i;
         acc += x;
         if (acc > v && x > 0) return i;
       }
     } else {
       acc += bp;
-      if (bp > 0) lastPositive = lastPositiveIn(d, off, r0, Math.min(n, r0 + blockRows));
+      if (bp > 0) lastPositive = lastPositiveIn(near, d, off, r0, Math.min(n, r0 + blockRows));
     }
   }
   return lastPositive;
 }
 
-function lastPositiveIn(d: Float64Array, off: number, r0: number, r1: number): number {
-  for (let i = r1 - 1; i >= r0; i--) if (d[off + i] > 0) return i;
+function lastPositiveIn(near: Float64Array, d: Float64Array, off: number, r0: number, r1: number): number {
+  for (let i = r1 - 1; i >= r0; i--) if (d[off + i] > 0 && near[i] > 0) return i;
   return -1;
 }
 
@@ -287,12 +294,12 @@ function relocateEmpty(S: KState, counts: Float64Array): void {
   }
 }
 
-async function lloyd(S: KState, R: BlockRunner, maxIter: number, tolAbs: number): Promise<KMeansRun> {
+/** Lloyd from the current centres; fromKpp: k-means++ left every row's two nearest centres but the last. */
+async function lloyd(S: KState, R: BlockRunner, maxIter: number, tolAbs: number, fromKpp: boolean): Promise<KMeansRun> {
   const { k, p, centers, shift } = S;
   const next = new Float64Array(k * p);
-  S.labels.fill(-1);
-  halfGaps(S);
-  S.params[3] = MODE_FULL;
+  if (!fromKpp) S.labels.fill(-1);
+  S.params[3] = fromKpp ? MODE_KPP : MODE_FULL;
   await R.run(CMD_ASSIGN);
   let iterations = 0;
   let converged = false;
@@ -326,6 +333,11 @@ async function lloyd(S: KState, R: BlockRunner, maxIter: number, tolAbs: number)
     }
     centers.set(next);
     iterations = it + 1;
+    // the bounds' moves and the half-gaps of the new centres: the next assignment's, or the final pass's
+    S.shiftMax[0] = m1;
+    S.shiftMax[1] = m2;
+    S.shiftMax[2] = at;
+    halfGaps(S);
     if (it > 0 && changed === 0) {
       converged = true;
       break;
@@ -335,10 +347,6 @@ async function lloyd(S: KState, R: BlockRunner, maxIter: number, tolAbs: number)
       break;
     }
     if (it + 1 === maxIter) break;
-    S.shiftMax[0] = m1;
-    S.shiftMax[1] = m2;
-    S.shiftMax[2] = at;
-    halfGaps(S);
     S.params[3] = MODE_BOUNDS;
     await R.run(CMD_ASSIGN);
   }
@@ -374,7 +382,7 @@ export async function fitKMeans(X: Float64Array, n: number, p: number, opts: KMe
     for (let r = 0; r < nInit; r++) {
       const init = opts.init ? (S.centers.set(opts.init), { ok: true, chosen: k }) : await kmeansPlusPlus(S, R, rng);
       if (!init.ok) throw dataError(`only ${init.chosen} distinct rows, fewer than k = ${k}: choose a smaller k`);
-      const run = await lloyd(S, R, maxIter, tolerance);
+      const run = await lloyd(S, R, maxIter, tolerance, !opts.init);
       runs.push(run);
       if (best < 0 || run.inertia < runs[best].inertia) {
         best = r;
