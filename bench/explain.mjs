@@ -27,12 +27,13 @@ const { packEnsemble } = await imp('explain/treeshap.js');
 const { treeShapParallel } = await imp('explain/parallel.js');
 const { explainSpec } = await imp('explain/spec.js');
 const { columnMeans } = await imp('explain/linear.js');
-const { withExplanations } = await imp('explain/hook.js');
+const { explainStage } = await imp('explain/stage.js');
+const { ScoreEngine } = await imp('score/engine.js');
 const { applyPipeline } = await imp('pipeline/apply.js');
 const { buildPackageFiles, writePackage } = await imp('scorer/package.js');
 const { loadScorer } = await imp('scorer/scorer.js');
-const { scorePipe } = await imp('scorer/run.js');
-const { withDecisions } = await imp('decide/hook.js');
+const { scorePipe } = await imp('score/pipe.js');
+const { engineFor } = await imp('score/engine.js');
 const { initWorkspace } = await imp('workspace.js');
 const { makeProgress } = await imp('ui/progress.js');
 
@@ -129,7 +130,8 @@ try {
     }
     if (buf) chunks.push(buf);
     const plain = await loadScorer(join(dir, 'pkg'), { batchSize: 16384 });
-    const explained = withExplanations(await loadScorer(join(dir, 'pkg'), { batchSize: 16384 }), 3);
+    const loaded = await loadScorer(join(dir, 'pkg'), { batchSize: 16384 });
+    const explained = new ScoreEngine(loaded, { explain: explainStage(loaded, 3) });
     const run = async (scorer) => {
       let bytes = 0;
       const sink = new Writable({
@@ -178,8 +180,8 @@ try {
       const arms = {};
       for (const k of [0, 3])
         for (const logged of [false, true]) {
-          const inner = withExplanations(await loadScorer(join(dir, 'dpkg'), { batchSize: 16384 }), k, { forDecisions: true });
-          arms[`${k ? '--explain 3' : 'no --explain'}, ${logged ? 'logged' : 'not logged'}`] = await withDecisions(inner, { workspace: logged ? join(dir, 'ws') : join(dir, 'no-workspace'), source: 'stdin', onWarn: () => {} });
+          const loaded = await loadScorer(join(dir, 'dpkg'), { batchSize: 16384 });
+          arms[`${k ? '--explain 3' : 'no --explain'}, ${logged ? 'logged' : 'not logged'}`] = await engineFor(loaded, { explain: k, workspace: logged ? join(dir, 'ws') : join(dir, 'no-workspace'), source: 'stdin', onWarn: () => {} });
         }
       const runD = async (scorer) => {
         const sink = new Writable({ write: (_c, _e, cb) => cb() });

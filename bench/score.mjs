@@ -20,7 +20,8 @@ import { Readable, Writable } from 'node:stream';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const { buildPackageFiles, writePackage } = await import(join(root, 'dist/src/scorer/package.js'));
 const { loadScorer } = await import(join(root, 'dist/src/scorer/scorer.js'));
-const { scorePipe, scoreFile } = await import(join(root, 'dist/src/scorer/run.js'));
+const { scorePipe } = await import(join(root, 'dist/src/score/pipe.js'));
+const { scoreFile } = await import(join(root, 'dist/src/score/file.js'));
 const { makeProgress } = await import(join(root, 'dist/src/ui/progress.js'));
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);

@@ -60,9 +60,10 @@ if (!isMainThread) {
   const SECONDS = Math.max(1, 5 * scale);
   const RATE = 10_000;
 
-  const { runStream } = await import('../dist/src/streams/run.js');
+  const { runStream } = await import('../dist/src/streams/run-stream.js');
+  const { streamRequest } = await import('../dist/src/streams/request.js');
   const { runPipeline } = await import('../dist/src/streams/runner.js');
-  const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink, RedisBatchCommitter } = await import('../dist/src/streams/redis.js');
+  const { RedisStreamSource, RedisStreamSink, RedisDeadLetterSink, RedisBatchCommitter } = await import('../dist/src/streams/redis-streams.js');
 
   const scorer = {
     validate(e) {
@@ -233,7 +234,7 @@ if (!isMainThread) {
       fr.disconnect();
 
       await load(`ev${round}`, N);
-      const s = await runStream(scorer, { redis: url, stream: `ev${round}`, group: 'g', consumer: 'bench', outStream: `ev${round}:scored`, batchSize: 1000, blockMs: 100, maxEvents: N, metricsEverySec: 0, claimIdleMs: 60_000 }, quiet);
+      const s = await runStream(scorer, streamRequest({ redis: url, stream: `ev${round}`, group: 'g', consumer: 'bench', outStream: `ev${round}:scored`, batchSize: 1000, blockMs: 100, maxEvents: N, metricsEverySec: 0, claimIdleMs: 60_000 }), quiet);
       const written = await r.xlen(`ev${round}:scored`);
       if (written !== N || s.eventsOut !== N) throw new Error(`expected ${N} results, got ${written} (summary ${s.eventsOut})`);
       runs.push({ rate: N / (s.durationMs / 1000), s });

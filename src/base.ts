@@ -46,10 +46,11 @@ export abstract class DictlCommand extends Command {
   private ws?: Workspace;
 
   /** Parses argv against the command class and sets up json/debug/progress. */
-  protected async parseCommand<C extends Command.Class>(cls: C) {
+  protected async parseCommand<C extends Command.Class>(cls: C): Promise<{ flags: Interfaces.InferredFlags<C['flags']> & BaseFlags; args: Interfaces.InferredArgs<C['args']>; argv: unknown[] }> {
     this.jsonMode = this.argv.includes('--json');
     this.debugMode = this.argv.includes('--debug');
-    const parsed = await this.parse(cls);
+    // oclif types parse() by the flag definitions it is given; the class carries them as statics
+    const parsed = (await this.parse(cls)) as unknown as { flags: Interfaces.InferredFlags<C['flags']> & BaseFlags; args: Interfaces.InferredArgs<C['args']>; argv: unknown[] };
     const f = parsed.flags as unknown as BaseFlags;
     this.jsonMode = f.json;
     this.debugMode = f.debug;

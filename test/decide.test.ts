@@ -239,7 +239,7 @@ describe('trust', () => {
 
 describe('scorer hook helpers', () => {
   it('reads only a real policy from a manifest and renders decision members for an output line', async () => {
-    const { packagedPolicy, decisionMembers } = await import('../src/decide/hook.js');
+    const { packagedPolicy, decisionMembers } = await import('../src/decide/stage.js');
     const m = { model: { name: 'm', version: 2, threshold: 0.5, task: 'binary' } };
     expect(packagedPolicy({ ...m, decisionPolicy: null })).toBeNull();
     expect(packagedPolicy({ ...m, decisionPolicy: { kind: 'other' } })).toBeNull();
@@ -252,13 +252,19 @@ describe('scorer hook helpers', () => {
     expect(JSON.parse(line)).toEqual({ score: 0.5, action: 'review', band: 'review', model: 'm@2', modelVersion: 2, policyVersion: 1, autonomy: 'human-in-the-loop', review: true, reviewId: 'rv-1' });
   });
   it('wraps a scorer: decisions on every row, nothing queued without review routes', async () => {
-    const { withDecisions } = await import('../src/decide/hook.js');
+    const { decisionStage } = await import('../src/decide/stage.js');
+    const { ScoreEngine } = await import('../src/score/engine.js');
+    // the scorer with its decision stage (no stage: the scorer itself)
+    const withDecisions = async <S extends object>(s: S, o: Parameters<typeof decisionStage>[1]) => {
+      const stage = await decisionStage(s as never, o);
+      return stage ? new ScoreEngine({ validate: () => ({ ok: true, row: {} }), ...s } as never, { decide: stage }) : s;
+    };
     const base = {
       manifest: { model: { name: 'm', version: 2, threshold: 0.5, task: 'binary' }, decisionPolicy: pol({ autonomy: 'autonomous', sampleRate: 0 }) },
       scoreRows: async (rows: Record<string, unknown>[]) => rows.map((r) => ({ score: Number(r.s) })),
     };
     const w = await withDecisions(base, { source: 'test' });
-    const out = (await w.scoreRows([{ s: 0.9 }, { s: 0.5 }, { s: 0.1 }])) as { score: number; decision?: { action: string; band: string; review: boolean } }[];
+    const out = (await (w as { scoreRows(r: unknown[]): Promise<unknown[]> }).scoreRows([{ s: 0.9 }, { s: 0.5 }, { s: 0.1 }])) as { score: number; decision?: { action: string; band: string; review: boolean } }[];
     expect(out.map((o) => [o.decision!.action, o.decision!.band, o.decision!.review])).toEqual([
       ['block', 'high', false],
       ['allow', 'low', false],
@@ -278,7 +284,7 @@ describe('scorer hook helpers', () => {
       scoreColumns: async (cols: Record<string, Float64Array | string[]>, n: number) => ({ n, score: Float64Array.from((cols.s as Float64Array).subarray(0, n)) }),
     };
     const wc = await withDecisions(colScorer, { source: 'cols', workspace: wsDir });
-    const res = (await wc.scoreColumns!({ s: Float64Array.from([0.9, 0.5, NaN]).map((x, i) => (i === 2 ? 0.6 : x)), c: ['a', '', 'b'] }, 3)) as { decisions?: { band: string; reviewId?: string }[] };
+    const res = (await (wc as { scoreColumns(c: unknown, n: number): Promise<unknown> }).scoreColumns({ s: Float64Array.from([0.9, 0.5, NaN]).map((x, i) => (i === 2 ? 0.6 : x)), c: ['a', '', 'b'] }, 3)) as { decisions?: { band: string; reviewId?: string }[] };
     expect(res.decisions!.map((d) => d.band)).toEqual(['high', 'review', 'review']);
     const cases = readCases(workspaceAtDir(wsDir), 'm');
     expect(cases.map((c) => c.input)).toEqual([

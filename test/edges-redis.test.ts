@@ -1,7 +1,8 @@
 /** A stream consumer says when Redis goes away and when it is back: one line each, against a real redis-server. */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStream, type ScorerLike } from '../src/streams/run.js';
+import { runStream, type ScorerLike } from '../src/streams/run-stream.js';
+import { streamRequest } from '../src/streams/request.js';
 import type { Progress } from '../src/ui/progress.js';
 import { logistic, startRedis, type TestRedis } from './streams-helpers.js';
 
@@ -28,7 +29,7 @@ describe('Redis connection lost and restored (real redis-server)', () => {
       validate: (e) => ({ ok: true, row: { x: (e as { x: number }).x } }),
       scoreRows: async (rows) => (await sleep(10), rows.map((q) => ({ score: logistic(q.x as number) }))),
     };
-    const run = runStream(scorer, { redis: redis.url, stream: 'ev', outStream: 'ev:scores', group: 'g', consumer: 'c1', batchSize: 10, blockMs: 100, idleExitMs: 3000, metricsEverySec: 0, claimIdleMs: 30_000 }, progress);
+    const run = runStream(scorer, streamRequest({ redis: redis.url, stream: 'ev', outStream: 'ev:scores', group: 'g', consumer: 'c1', batchSize: 10, blockMs: 100, idleExitMs: 3000, metricsEverySec: 0, claimIdleMs: 30_000 }), progress);
     for (let i = 0; i < 300 && (await r.xlen('ev:scores').catch(() => 0)) < 20; i++) await sleep(20);
     await redis.restart(1500);
     for (let i = 0; i < 200; i++) await r.xadd('ev', '*', 'data', JSON.stringify({ x: i / 100 }));

@@ -17,7 +17,8 @@ import { applyPipeline } from '../src/pipeline/apply.js';
 import { applyPipelineColumns } from '../src/pipeline/columns.js';
 import { makeExplainer } from '../src/explain/explainer.js';
 import { loadScorer } from '../src/scorer/scorer.js';
-import { withExplanations } from '../src/explain/hook.js';
+import { explainStage } from '../src/explain/stage.js';
+import { ScoreEngine } from '../src/score/engine.js';
 import { queryDecisions } from '../src/decide/decision-query.js';
 import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '../src/streams/memory.js';
 import { runPipeline } from '../src/streams/runner.js';
@@ -155,7 +156,8 @@ describe('score --explain', () => {
   });
 
   it('streams: each result record carries base and reasons (in-process stream through the runner)', async () => {
-    const scorer = withExplanations(await loadScorer(join(out, 'pkg')), 2);
+    const loaded = await loadScorer(join(out, 'pkg'));
+    const scorer = new ScoreEngine(loaded, { explain: explainStage(loaded, 2) });
     const stream = new MemoryStream();
     for (const e of events.slice(0, 50)) stream.append(JSON.stringify(e));
     const sink = new MemorySink();
@@ -169,7 +171,7 @@ describe('score --explain', () => {
       const r = sink.results.get(String(i + 1))!;
       expect(r.explanation).toEqual({ base: w.base, reasons: w.reasons });
     });
-    const { resultJson } = await import('../src/streams/redis.js');
+    const { resultJson } = await import('../src/streams/redis-streams.js');
     expect(JSON.parse(resultJson(sink.results.get('1')!))).toMatchObject({ base: want[0].base, reasons: want[0].reasons });
   });
 

@@ -6,7 +6,8 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnlineLookup, SCHEMA_SUFFIX, writeOnline } from '../src/online/redis.js';
-import { runStream } from '../src/streams/run.js';
+import { runStream } from '../src/streams/run-stream.js';
+import { streamRequest } from '../src/streams/request.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
 import { hasRedis, startRedis, type TestRedis } from './streams-helpers.js';
@@ -101,7 +102,7 @@ describe.skipIf(!hasRedis)('online store (real redis-server)', () => {
     const ids = ((await p.exec()) ?? []).map(([, id]) => id as string);
     const s = await runStream(
       scorer,
-      { redis: redis.url, stream: 'tx', group: 'g', consumer: 'c1', outHash: 'risk:', deadLetter: 'stream:tx:dead', lookup: redis.url, lookupPrefix: 'feat:cust:', entityKey: 'customer_id', batchSize: 40, blockMs: 100, idleExitMs: 300, metricsEverySec: 0, claimIdleMs: 30_000 },
+      streamRequest({ redis: redis.url, stream: 'tx', group: 'g', consumer: 'c1', outHash: 'risk:', deadLetter: 'stream:tx:dead', lookup: redis.url, lookupPrefix: 'feat:cust:', entityKey: 'customer_id', batchSize: 40, blockMs: 100, idleExitMs: 300, metricsEverySec: 0, claimIdleMs: 30_000 }),
       quiet,
     );
     expect(s).toMatchObject({ eventsIn: 103, eventsOut: 102, deadLettered: 1 });

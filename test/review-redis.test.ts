@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initWorkspace, workspaceAt } from '../src/workspace.js';
-import { redisReviewSink } from '../src/decide/hook.js';
+import { redisReviewSink } from '../src/decide/stage.js';
 import { makeDecider } from '../src/decide/runtime.js';
 import { normalizeSpec, type DecisionPolicy } from '../src/decide/policy.js';
 import { syncFromRedis } from '../src/review/redis.js';

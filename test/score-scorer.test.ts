@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { buildPackageFiles, writePackage } from '../src/scorer/package.js';
 import { loadScorer, type Scorer } from '../src/scorer/scorer.js';
-import { scoreCommand, type ScoreFlags } from '../src/scorer/command.js';
+import { scoreCommand, type ScoreFlags } from '../src/score/score.js';
 import { makeProgress } from '../src/ui/progress.js';
 import { applyPipeline } from '../src/pipeline/apply.js';
 import { predict } from '../src/ml/predict.js';
@@ -70,7 +70,7 @@ describe('scorer package + loadScorer', () => {
   });
 
   it('scores a CSV column-wise with the same values and dead letters as row validation', async () => {
-    const { scoreFile } = await import('../src/scorer/run.js');
+    const { scoreFile } = await import('../src/score/file.js');
     const { writeFileSync } = await import('node:fs');
     // no column "a" (nullable: missing), a bad number, an unknown tier (error policy), a missing non-nullable number
     const csv = [

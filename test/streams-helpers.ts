@@ -79,7 +79,8 @@ export function writeWorker(dir: string): string {
   const dist = join(repoRoot, 'dist/src');
   writeFileSync(
     file,
-    `import { runStream } from ${JSON.stringify(join(dist, 'streams/run.js'))};
+    `import { runStream } from ${JSON.stringify(join(dist, 'streams/run-stream.js'))};
+import { streamRequest } from ${JSON.stringify(join(dist, 'streams/request.js'))};
 import { makeProgress } from ${JSON.stringify(join(dist, 'ui/progress.js'))};
 const opts = JSON.parse(process.argv[2]);
 const delay = Number(process.env.SCORE_DELAY_MS || 0);
@@ -93,7 +94,7 @@ const scorer = {
     return rows.map((r) => ({ score: 1 / (1 + Math.exp(-(0.8 * r.x - 0.3))) }));
   },
 };
-const s = await runStream(scorer, opts, makeProgress({ quiet: false }));
+const s = await runStream(scorer, streamRequest(opts), makeProgress({ quiet: false }));
 process.stdout.write(JSON.stringify(s) + '\\n');
 `,
   );

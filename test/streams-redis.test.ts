@@ -9,8 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runStream, type StreamRunOptions } from '../src/streams/run.js';
-import { RedisBatchCommitter, xaddOnce } from '../src/streams/redis.js';
+import { runStream as runStreamRequest } from '../src/streams/run-stream.js';
+import { streamRequest, type StreamRunOptions } from '../src/streams/request.js';
+import { RedisBatchCommitter, xaddOnce } from '../src/streams/redis-streams.js';
 import type { ScorerLike } from '../src/streams/types.js';
 import type { Progress } from '../src/ui/progress.js';
 import { hasRedis, logistic, startRedis, writeWorker, type TestRedis } from './streams-helpers.js';
@@ -45,6 +46,8 @@ describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
     await redis?.stop();
   });
 
+  /** a stream run from the camelCase options (checked and defaulted as the command does) */
+  const runStream = (scorer: Parameters<typeof runStreamRequest>[0], o: StreamRunOptions, p: Parameters<typeof runStreamRequest>[2]) => runStreamRequest(scorer, streamRequest(o), p);
   const opts = (o: Partial<StreamRunOptions>): StreamRunOptions => ({
     redis: redis.url,
     group: 'g',

@@ -9,9 +9,10 @@ import { LatencyRecorder, percentile } from '../src/streams/metrics.js';
 import { coerceString, decodeFields, decodeJson } from '../src/streams/event.js';
 import { runPipeline, scoreBatch } from '../src/streams/runner.js';
 import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '../src/streams/memory.js';
-import { PushPullBridge } from '../src/streams/bridge.js';
+import { PushPullQueue } from '../src/streams/kafka-queue.js';
 import { kafkaEvent, makeEachBatch } from '../src/streams/kafka.js';
-import { checkStreamOptions, runStream, type StreamRunOptions } from '../src/streams/run.js';
+import { runStream } from '../src/streams/run-stream.js';
+import { streamRequest as checkStreamOptions, type StreamRunOptions } from '../src/streams/request.js';
 import { freePort } from './streams-helpers.js';
 import { mergeUnder, decodeValue, inferSchema, encodeValue } from '../src/online/redis.js';
 import type { ScorerLike, SourceEvent } from '../src/streams/types.js';
@@ -324,7 +325,7 @@ describe('Kafka adapter logic (no broker): commit only after the batch is acked'
   const msg = (offset: number, value: string | null, key?: string) => ({ offset: String(offset), key: key ? Buffer.from(key) : null, value: value === null ? null : Buffer.from(value) });
 
   it('eachBatch waits for acks, then resolves and commits last offset + 1', async () => {
-    const bridge = new PushPullBridge<SourceEvent>();
+    const bridge = new PushPullQueue<SourceEvent>();
     const commits: [string, number, string][] = [];
     const resolved: string[] = [];
     const handler = makeEachBatch(bridge, async (t, p, o) => void commits.push([t, p, o]), 10);
@@ -354,7 +355,7 @@ describe('Kafka adapter logic (no broker): commit only after the batch is acked'
   });
 
   it('a stopped bridge rejects the waiting batch (so its offsets are never committed)', async () => {
-    const bridge = new PushPullBridge<SourceEvent>();
+    const bridge = new PushPullQueue<SourceEvent>();
     const commits: string[] = [];
     const handler = makeEachBatch(bridge, async (_t, _p, o) => void commits.push(o), 10);
     const done = handler({ batch: { topic: 't', partition: 0, messages: [msg(0, '{"x":1}')] } as never, resolveOffset: () => {}, heartbeat: async () => {} });
@@ -366,13 +367,13 @@ describe('Kafka adapter logic (no broker): commit only after the batch is acked'
   });
 
   it('the runner drives a Kafka-shaped source end to end', async () => {
-    const { BridgeSource } = await import('../src/streams/kafka.js');
-    const bridge = new PushPullBridge<SourceEvent>();
+    const { QueueSource } = await import('../src/streams/kafka.js');
+    const bridge = new PushPullQueue<SourceEvent>();
     const commits: string[] = [];
     const handler = makeEachBatch(bridge, async (_t, _p, o) => void commits.push(o), 10);
     const sink = new MemorySink();
     const dl = new MemoryDeadLetterSink();
-    const run = runPipeline({ source: new BridgeSource(bridge, 'kafka t'), sink, deadLetter: dl, scorer, batchSize: 7, blockMs: 10, idleExitMs: 200, metricsEverySec: 0, progress: quietProgress() });
+    const run = runPipeline({ source: new QueueSource(bridge, 'kafka t'), sink, deadLetter: dl, scorer, batchSize: 7, blockMs: 10, idleExitMs: 200, metricsEverySec: 0, progress: quietProgress() });
     for (let b = 0; b < 3; b++) {
       const messages = Array.from({ length: 10 }, (_, i) => msg(b * 10 + i, b === 1 && i === 4 ? '"just a string"' : JSON.stringify({ x: i })));
       await handler({ batch: { topic: 't', partition: 0, messages } as never, resolveOffset: () => {}, heartbeat: async () => {} });
@@ -401,7 +402,7 @@ describe('options and online-store helpers', () => {
   });
   it('an unreachable Redis is a clear not-found error (exit 4), not a defect', async () => {
     const port = await freePort(); // nothing listens there
-    const err = await runStream(scorer, { ...base, redis: `redis://127.0.0.1:${port}`, stream: 's' }, quietProgress()).catch((e) => e);
+    const err = await runStream(scorer, checkStreamOptions({ ...base, redis: `redis://127.0.0.1:${port}`, stream: 's' }), quietProgress()).catch((e) => e);
     expect(err.kind).toBe('not-found');
     expect(err.message).toMatch(new RegExp(`^cannot reach Redis at redis://127.0.0.1:${port}: `));
     expect(err.hint).toMatch(/--redis/);

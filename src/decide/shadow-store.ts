@@ -15,7 +15,8 @@ import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import { appendLines, readCases } from '../review/queue.js';
 import { readLog } from '../io/ndjson.js';
-import { connectRedis, copyNewEntries } from '../review/redis.js';
+import { copyNewEntries } from '../review/redis.js';
+import { connectOnce } from '../io/redis.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { inputKey, matchLabels, shadowReport, type Label, type ShadowEntry, type ShadowReport } from './shadow.js';
@@ -74,7 +75,7 @@ export interface ShadowSyncResult {
 /** Copies new entries of the Redis stream shadow:MODEL into the workspace log (under the lock, once). */
 export async function syncShadowFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number } = {}): Promise<ShadowSyncResult> {
   validateName('model', model);
-  const client = await connectRedis(url);
+  const client = await connectOnce(url);
   try {
     return await locked(ws, o.wait, `decide shadow ${model} --redis`, async () => {
       const key = shadowStreamKey(model);

@@ -53,18 +53,16 @@ function batchMembers(b: BatchExplanations, j: number): string {
 }
 
 /** `,"base":…,"reasons":[…]` of a scored row (`explanation`) or of row j of a columnar result (`explanations`); "" when none */
-export function explainMembers(s: object, j?: number): string {
-  if (j !== undefined) {
-    const b = (s as { explanations?: BatchExplanations }).explanations;
-    return b ? batchMembers(b, j) : '';
-  }
-  const e = (s as { explanation?: Explanation | null }).explanation;
+export function explainMembers(s: { explanation?: (Omit<Explanation, 'reasons'> & { reasons?: Explanation['reasons'] }) | null; explanations?: BatchExplanations }, j?: number): string {
+  if (j !== undefined) return s.explanations ? batchMembers(s.explanations, j) : '';
+  const e = s.explanation;
   if (!e) return '';
   let out = `,"base":${jnum(e.base)}`;
   if (e.class !== undefined) out += `,"explained_class":${JSON.stringify(e.class)}`;
   out += ',"reasons":[';
-  for (let k = 0; k < e.reasons.length; k++) {
-    const r = e.reasons[k];
+  const reasons = e.reasons ?? [];
+  for (let k = 0; k < reasons.length; k++) {
+    const r = reasons[k];
     out += (k ? ',' : '') + prefix(r.column) + jval(r.value) + ',"contribution":' + jnum(r.contribution) + '}';
   }
   return out + ']';

@@ -10,8 +10,8 @@
  * OnlineLookup: pipelined HGETALL for the keys not in a small LRU (entries expire after ttlMs so
  * re-materialized features are seen), used for stream enrichment (--lookup).
  */
-import type { Redis } from 'ioredis';
-import { dataError, usageError } from '../errors.js';
+import { checkRedisUrl, openRedis, type Redis } from '../io/redis.js';
+import { dataError } from '../errors.js';
 
 export const SCHEMA_SUFFIX = '__dictl_schema__';
 export type OnlineType = 'number' | 'boolean' | 'string';
@@ -25,13 +25,8 @@ export interface WriteOnlineResult {
 }
 
 async function connect(url: string, name: string): Promise<Redis> {
-  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw usageError(`online store must be a redis:// URL, got "${url}"`, 'redis://127.0.0.1:6379');
-  // ioredis is loaded only when an online store is used, not by every command that builds features
-  const { Redis } = await import('ioredis');
-  const r = new Redis(url, { lazyConnect: true, protocol: 2, maxRetriesPerRequest: null, connectionName: name, retryStrategy: (t: number) => Math.min(50 * t, 1000) });
-  r.on('error', () => undefined);
-  await r.connect();
-  return r;
+  checkRedisUrl(url, 'online store', 'redis://127.0.0.1:6379');
+  return openRedis(url, { kind: 'reader', name });
 }
 
 /** DuckDB DECIMAL/HUGEINT values arrive as objects with toDouble() */

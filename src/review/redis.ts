@@ -7,8 +7,8 @@
  */
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { dataError, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
+import { connectOnce } from '../io/redis.js';
 import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import { validateName } from '../util/names.js';
@@ -24,21 +24,6 @@ export interface SyncResult {
   added: number;
   skipped: number;
   cursor: string;
-}
-
-/** Connects to a redis:// URL or fails with a data error (no retries: the caller reports it). */
-export async function connectRedis(url: string): Promise<import('ioredis').Redis> {
-  if (!/^rediss?:\/\//.test(url)) throw usageError(`--redis must be a redis:// URL, got "${url}"`);
-  const { Redis } = await import('ioredis');
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  client.on('error', () => {}); // reported through connect()'s rejection
-  try {
-    await client.connect();
-  } catch (e) {
-    client.disconnect();
-    throw dataError(`cannot connect to ${url}: ${(e as Error).message}`);
-  }
-  return client;
 }
 
 export interface StreamCopy<T extends { id: string }> {
@@ -97,7 +82,7 @@ export async function copyNewEntries<T extends { id: string }>(client: import('i
 
 export async function syncFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number; batch?: number } = {}): Promise<SyncResult> {
   validateName('model', model);
-  const client = await connectRedis(url);
+  const client = await connectOnce(url);
   try {
     return await locked(ws, o.wait, `review sync ${model}`, async () => {
       const key = reviewStreamKey(model);

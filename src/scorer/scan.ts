@@ -19,7 +19,9 @@
  * the same double as JSON.parse. Any other valid number is converted with Number() of its text
  * (the same string-to-double conversion JSON.parse uses).
  */
-import type { Check } from './scorer.js';
+
+/** A value check of one input: null when the value passes, else the reason it is refused. */
+export type Check = (v: unknown) => string | null;
 
 export interface ScanInput {
   name: string;

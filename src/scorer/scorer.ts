@@ -1,8 +1,7 @@
 /**
  * The packaged scorer: loads a package folder (manifest.json, input.avsc, model.onnx), validates
  * events against input.avsc and the categorical policies, and scores rows in vectorised batches with
- * onnxruntime-node. The file/pipe paths (src/scorer/run.ts) and the streams engineer's runner
- * (src/streams) build on this API.
+ * onnxruntime-node. The score engine (src/score) and the stream runner (src/streams) build on this API.
  *
  * Missing values: an absent or null nullable field is missing (NaN in the number tensor, '' in the
  * string tensor). A string '' is missing too (imputed, else an unknown category). A NaN or ±Infinity
@@ -13,7 +12,8 @@ import { join } from 'node:path';
 import { dataError, notFound } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { AvroRecordSchema } from './avro.js';
-import { FlatScanner, type ScanInput } from './scan.js';
+import { FlatScanner, type Check, type ScanInput } from './scan.js';
+export type { Check };
 import { nativeTrees, type InputSlices } from './trees.js';
 
 export interface ScoredRow {
@@ -43,6 +43,7 @@ export interface ScoredColumns {
   segment?: Int32Array;
 }
 
+/** The one scorer contract: a packaged model (loadScorer) and the score engine around it (src/score/engine.ts). */
 export interface Scorer {
   manifest: Manifest;
   dir: string;
@@ -74,7 +75,6 @@ export interface LoadOptions {
   native?: boolean;
 }
 
-export type Check = (v: unknown) => string | null;
 
 /** NaN and ±Infinity are not values (a missing value is null or absent): the row is refused, as dataset register refuses them */
 export const nonFiniteReason = (field: string, v: number): string => `field "${field}": ${v} is not a number value (a missing value is null or absent)`;

@@ -2,7 +2,7 @@
  * Kafka source and sinks (kafkajs) behind the same Source/Sink interface as Redis Streams.
  *
  * Consumer group `--group`, subscribed from the beginning, autoCommit off. Each fetched batch is
- * pushed through a PushPullBridge and the handler waits until the runner has written the results and
+ * pushed through a PushPullQueue and the handler waits until the runner has written the results and
  * acked every event of it; only then is the offset resolved and committed (last offset + 1). A crash
  * before that commit means the batch is delivered again (at-least-once). Results go to --out-topic
  * as JSON {event_id, score, label?, prediction?, probabilities?}, keyed by the source message key
@@ -16,9 +16,9 @@
  */
 import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
-import { PushPullBridge } from './bridge.js';
+import { PushPullQueue } from './kafka-queue.js';
 import { decodeJson } from './event.js';
-import { resultJson } from './redis.js';
+import { resultJson } from './redis-streams.js';
 import type { DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
 
 export function kafkaEvent(topic: string, partition: number, m: Pick<KafkaMessage, 'offset' | 'key' | 'value'>): SourceEvent {
@@ -33,7 +33,7 @@ export function kafkaEvent(topic: string, partition: number, m: Pick<KafkaMessag
  * the last message. Exported so the commit-after-write logic is tested without a broker.
  */
 export function makeEachBatch(
-  bridge: PushPullBridge<SourceEvent>,
+  queue: PushPullQueue<SourceEvent>,
   commit: (topic: string, partition: number, nextOffset: string) => Promise<void>,
   heartbeatEveryMs = 3000,
 ) {
@@ -43,7 +43,7 @@ export function makeEachBatch(
     const events = batch.messages.map((m) => kafkaEvent(batch.topic, batch.partition, m));
     const hb = setInterval(() => p.heartbeat().catch(() => undefined), heartbeatEveryMs);
     try {
-      await bridge.push(events);
+      await queue.push(events);
     } finally {
       clearInterval(hb);
     }
@@ -53,28 +53,28 @@ export function makeEachBatch(
   };
 }
 
-export class BridgeSource implements Source {
+export class QueueSource implements Source {
   constructor(
-    readonly bridge: PushPullBridge<SourceEvent>,
+    readonly queue: PushPullQueue<SourceEvent>,
     readonly name: string,
   ) {}
   read(max: number, blockMs: number): Promise<SourceEvent[]> {
-    return this.bridge.pull(max, blockMs);
+    return this.queue.pull(max, blockMs);
   }
   async ack(events: SourceEvent[]): Promise<void> {
-    this.bridge.ack(events);
+    this.queue.ack(events);
   }
   redeliver(events: SourceEvent[]): void {
-    this.bridge.redeliver(events);
+    this.queue.redeliver(events);
   }
   claimed(): number {
     return 0; // Kafka reassigns partitions of dead consumers by rebalancing; nothing to claim
   }
   wake(): void {
-    this.bridge.wake();
+    this.queue.wake();
   }
   async close(): Promise<void> {
-    this.bridge.close();
+    this.queue.close();
   }
 }
 
@@ -95,7 +95,7 @@ class KafkaTopicSink implements Sink, DeadLetterSink {
 
 export class KafkaStream {
   private constructor(
-    readonly source: BridgeSource,
+    readonly source: QueueSource,
     private readonly consumer: Consumer,
     private readonly producer: Producer,
   ) {}
@@ -115,12 +115,12 @@ export class KafkaStream {
     await producer.connect();
     await consumer.connect();
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const bridge = new PushPullBridge<SourceEvent>();
-    const source = new BridgeSource(bridge, `kafka topic ${topic} (group ${group}, client ${clientId})`);
+    const queue = new PushPullQueue<SourceEvent>();
+    const source = new QueueSource(queue, `kafka topic ${topic} (group ${group}, client ${clientId})`);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: makeEachBatch(bridge, (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }])),
+      eachBatch: makeEachBatch(queue, (t, partition, offset) => consumer.commitOffsets([{ topic: t, partition, offset }])),
     });
     return new KafkaStream(source, consumer, producer);
   }
@@ -138,7 +138,7 @@ export class KafkaStream {
   }
 
   async close(): Promise<void> {
-    this.source.bridge.close();
+    this.source.queue.close();
     await this.consumer.disconnect().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
   }

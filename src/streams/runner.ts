@@ -1,6 +1,7 @@
 /**
  * The generic stream runner. One loop, one batch at a time:
- *   read → enrich (optional) → validate each event → scoreRows → write results and dead letters → ack.
+ *   read → enrich (optional) → validate each event → score (the engine's stages included) → write results
+ *   and dead letters → ack.
  * An event is acked only after its result (or dead letter) is written, so a crash at any point means
  * redelivery, never loss (at-least-once; sinks make a replay idempotent by keying on the event id).
  * Bad events never stop the stream: undecodable or invalid events, and rows the scorer throws on, go
@@ -133,13 +134,11 @@ export async function scoreBatch(
       if (s.probabilities !== undefined) r.probabilities = Array.from(s.probabilities);
       if (s.segment !== undefined) r.segment = s.segment;
       if (e.key !== undefined) r.key = e.key;
-      const dec = (s as { decision?: Record<string, unknown> }).decision;
-      if (dec) {
-        const { score: _s, ...rest } = dec;
+      if (s.decision) {
+        const { score: _s, ...rest } = s.decision;
         r.decision = rest;
       }
-      const why = (s as { explanation?: ResultRecord['explanation'] | null }).explanation;
-      if (why) r.explanation = why;
+      if (s.explanation) r.explanation = s.explanation;
       results.push(r);
     }
   }

@@ -2,26 +2,22 @@
  * The stream contracts: a Source hands out batches of events and takes acks, a Sink stores results,
  * a DeadLetterSink stores rejected events with their reason and original payload. The generic runner
  * (runner.ts) drives them: read → enrich → validate → score → write results and dead letters → ack.
- * Redis Streams (redis.ts), Kafka (kafka.ts) and the in-process log (memory.ts) implement them.
+ * Redis Streams (redis-streams.ts), Kafka (kafka.ts) and the in-process log (memory.ts) implement them.
  */
+import type { ScoredRow, Scorer } from '../scorer/scorer.js';
+import type { ManifestInput } from '../scorer/manifest.js';
 
-/** What the runner needs from a scorer (a subset of src/scorer/scorer.ts `Scorer`). */
-export interface ScoredRowLike {
-  score: number;
-  label?: string;
-  probabilities?: number[];
-  prediction?: number;
-  /** segmentation: the nearest segment */
-  segment?: number;
-}
+/** A scored row as the runner reads it: the model's fields and what the engine's stages added. */
+export type ScoredRowLike = ScoredRow & { explanation?: ResultRecord['explanation'] | null; decision?: { score?: number } };
 
-export interface ScorerLike {
-  /** when given (a packaged scorer's manifest), flat string fields are typed by it */
-  manifest?: { inputs?: { name: string; field?: string; type: string }[] };
-  validate(event: unknown): { ok: true; row: Record<string, unknown> } | { ok: false; reason: string };
-  /** keys: the events' ids (for decision review cases and shadow entries); see Scorer.scoreRows */
+/**
+ * What the runner needs of the one Scorer (src/scorer/scorer.ts): validate and scoreRows; the
+ * manifest's inputs, when given, type flat string fields.
+ */
+export type ScorerLike = Pick<Scorer, 'validate'> & {
+  manifest?: { inputs?: (Pick<ManifestInput, 'name'> & Partial<Pick<ManifestInput, 'field'>> & { type: string })[] };
   scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredRowLike[]>;
-}
+};
 
 /** One event as read from a source. */
 export interface SourceEvent {
@@ -51,7 +47,7 @@ export interface ResultRecord {
   segment?: number;
   /** Kafka message key of the source event */
   key?: string;
-  /** issue 8: action, band, model/policy versions when the package carries a decision policy */
+  /** action, band, model/policy versions when the package carries a decision policy */
   decision?: Record<string, unknown>;
   /** dictl score --explain K: base value and top reasons (see src/explain) */
   explanation?: { base: number; class?: string; reasons: { column: string; value: unknown; contribution: number }[] };

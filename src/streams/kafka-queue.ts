@@ -9,7 +9,7 @@ interface Ticket {
   reject: (e: Error) => void;
 }
 
-export class PushPullBridge<T extends object> {
+export class PushPullQueue<T extends object> {
   private queue: T[] = [];
   private tickets = new Map<T, Ticket>();
   /** pulled, not yet acked, in pull order */
@@ -17,7 +17,7 @@ export class PushPullBridge<T extends object> {
   private waiter?: () => void;
   private closed?: Error;
 
-  /** Resolves when all items are acked; rejects if the bridge is closed first. */
+  /** Resolves when all items are acked; rejects if the queue is closed first. */
   push(items: T[]): Promise<void> {
     if (this.closed) return Promise.reject(this.closed);
     if (items.length === 0) return Promise.resolve();

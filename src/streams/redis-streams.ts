@@ -19,30 +19,11 @@
  *    probabilities? (JSON), segment?} — rewriting the same values is harmless;
  *  - dead letters (--dead-letter stream:KEY): like the stream sink, fields {event_id, reason, payload, source}.
  */
-import { Redis } from 'ioredis';
-import { usageError } from '../errors.js';
+import { openRedis, type Redis } from '../io/redis.js';
 import { decodeFields } from './event.js';
 import type { BatchCommitter, DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
 
-export function checkRedisUrl(url: string, flag: string): void {
-  if (!/^rediss?:\/\/[^\s]+$/.test(url)) throw usageError(`${flag} must be a redis:// URL, got "${url}"`, `${flag} redis://127.0.0.1:6379`);
-}
-
-/** A connection that retries forever: commands wait in the offline queue while Redis is down. */
-export async function connectRedis(url: string, name: string): Promise<Redis> {
-  const r = new Redis(url, {
-    lazyConnect: true,
-    protocol: 2, // RESP2 replies: XREADGROUP as [[key, entries]] whatever the server speaks
-    maxRetriesPerRequest: null,
-    connectionName: name,
-    retryStrategy: (times: number) => Math.min(50 * times, 1000),
-  });
-  r.on('error', () => {
-    /* reconnects on its own; the runner reports failed batches */
-  });
-  await r.connect();
-  return r;
-}
+export { checkRedisUrl } from '../io/redis.js';
 
 /**
  * One log line when the server goes away and one when it is back, for a group of connections to the
@@ -179,8 +160,8 @@ export class RedisStreamSource implements Source {
   }
 
   static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number, log?: (msg: string) => void): Promise<RedisStreamSource> {
-    const reader = await connectRedis(url, `dictl-read-${consumer}`);
-    const ctl = await connectRedis(url, `dictl-ctl-${consumer}`);
+    const reader = await openRedis(url, { kind: 'reader', name: `dictl-read-${consumer}` });
+    const ctl = await openRedis(url, { kind: 'reader', name: `dictl-ctl-${consumer}` });
     const s = new RedisStreamSource(reader, ctl, stream, group, consumer, claimIdleMs);
     if (log) s.unwatch = watchConnections(url, [reader, ctl], log);
     const refreshId = async () => {
@@ -385,7 +366,7 @@ export class RedisHashSink implements Sink {
       if (x.prediction !== undefined) f.push('prediction', String(x.prediction));
       if (x.probabilities !== undefined) f.push('probabilities', JSON.stringify(x.probabilities));
       if (x.segment !== undefined) f.push('segment', String(x.segment));
-      // issue 8: the decision (action, band, model and policy versions, review, challenger) as fields too
+      // the decision (action, band, model and policy versions, review, challenger) as fields too
       for (const [k, v] of Object.entries(x.decision ?? {})) if (v !== undefined && v !== null) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       for (const [k, v] of Object.entries(x.explanation ? explanationFields(x.explanation) : {})) f.push(k, typeof v === 'string' ? v : JSON.stringify(v));
       p.hset(`${this.prefix}${x.eventId}`, ...f);

@@ -1,11 +1,11 @@
 /**
- * The one call the score path makes: wraps a loaded Scorer so that, when its package carries a decision
- * policy (manifest.decisionPolicy), every scored row also gets `decision` (action, band, model and policy
- * versions, review flag and case id) and review cases are queued: in the workspace file store, or on a
- * Redis stream (reviews:MODEL) when scoring from Redis. With a challenger package (shadow deployment)
- * both are scored on the same validated rows; the challenger's score and intended action go under
- * `challenger` in each output and to the shadow log (shadow-store.ts), never acted on. Without a
- * policy or a challenger the scorer is returned as is.
+ * The decision stage of the score engine: when a package carries a decision policy
+ * (manifest.decisionPolicy), every scored row of a batch gets its decision (action, band, model and
+ * policy versions, review flag and case id) and review cases are queued: in the workspace file
+ * store, or on a Redis stream (reviews:MODEL) when scoring from Redis. With a challenger package
+ * (shadow deployment) the challenger is scored on the same validated rows beside the champion; its
+ * score and intended action go under `challenger` in each output and to the shadow log
+ * (shadow-store.ts), never acted on. No policy and no challenger: no stage.
  */
 import { usageError } from '../errors.js';
 import type { Workspace } from '../workspace.js';
@@ -13,18 +13,19 @@ import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
 import { decisionLogFor, inputsJson } from './decision-log.js';
 import { explainMembers } from '../explain/render.js';
-
-/** reasons a review case keeps when the output asks for none */
-const REVIEW_REASONS = 5;
+import type { BatchExplanations, Explainer } from '../explain/explainer.js';
 import type { ReviewCase, ReviewSink } from '../review/queue.js';
+import { openRedis, type Redis } from '../io/redis.js';
+import type { BatchInputs } from '../pipeline/batch.js';
 import type { ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
 
-interface ScorerShape {
+/** reasons a review case keeps when the output asks for none */
+const REVIEW_REASONS = 5;
+
+/** A scorer package as the stage reads its manifest: the model, its policy and its inputs (the champion's and the challenger's). */
+export interface DecidedPackage {
   manifest: { model: { name: string; version: number; threshold: number; task: string }; decisionPolicy?: unknown; inputs?: { name: string; type: string }[] };
-  scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<{ score: number }[]>;
-  scoreColumns?(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<{ n: number; score: Float64Array }>;
-  close?(): void;
 }
 
 export interface DecisionOptions {
@@ -40,27 +41,25 @@ export interface DecisionOptions {
    * and the action its policy (else the champion's) would take are logged and shown under `challenger`
    * in each output line, never acted on
    */
-  challenger?: ScorerShape;
+  challenger?: DecidedPackage;
+  /** the package's explainer: review cases and shadow entries keep the top reasons */
+  explainer?: Explainer | null;
   /** told when decisions cannot be logged (no workspace) */
   onWarn?: (msg: string) => void;
 }
 
-export function packagedPolicy(m: ScorerShape['manifest']): DecisionPolicy | null {
+export function packagedPolicy(m: { decisionPolicy?: unknown }): DecisionPolicy | null {
   const p = m.decisionPolicy as DecisionPolicy | null | undefined;
   return p && typeof p === 'object' && p.kind === 'decision-policy' ? p : null;
 }
 
 /** XADDs each item as one JSON field to a Redis stream (client made on first use). */
 function redisJsonStream<T>(url: string, key: string, field: string): { add(items: T[]): Promise<void>; describe(): string; close(): void } {
-  let client: import('ioredis').Redis | undefined;
+  let client: Redis | undefined;
   return {
     async add(items: T[]) {
       if (items.length === 0) return;
-      if (!client) {
-        const { Redis } = await import('ioredis');
-        client = new Redis(url, { maxRetriesPerRequest: 2 });
-        client.on('error', () => {}); // a failed XADD rejects add(); no "Unhandled error event" noise on stderr
-      }
+      client ??= await openRedis(url, { kind: 'writer', retries: 2 }); // a failed XADD rejects add()
       const pipe = client.pipeline();
       for (const x of items) pipe.xadd(key, '*', field, JSON.stringify(x));
       const res = await pipe.exec();
@@ -81,20 +80,15 @@ export function redisShadowSink(url: string, model: string): ShadowSink & { clos
   return redisJsonStream<ShadowEntry>(url, `shadow:${model}`, 'entry'); // = shadowStreamKey in shadow-store.ts
 }
 
-type RowsArg = Record<string, unknown>[] | ((i: number) => Record<string, unknown>);
-
-/** The challenger beside the champion: scores a batch, builds the shadow entries and the output members. */
+/** The challenger beside the champion: builds the shadow entries and the output members of a batch both scored. */
 interface Shadow {
-  /** challenger scores of a batch, or the error it failed with (never thrown: the champion goes on) */
-  scoreRows(rows: Record<string, unknown>[]): Promise<ArrayLike<number> | Error>;
-  scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, rowAt: (i: number) => Record<string, unknown>): Promise<ArrayLike<number> | Error>;
   /** entries for the sink (queued until flush) and the `challenger` member of each output */
-  compare(rows: RowsArg, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], keys?: (string | undefined)[], explain?: (i: number) => ReviewExplanation | null | undefined): ChallengerFields[];
+  compare(inputs: BatchInputs, scores: ArrayLike<number>, ch: ArrayLike<number> | Error, decisions?: DecisionFields[], explain?: (i: number) => ReviewExplanation | null | undefined): ChallengerFields[];
   flush(): Promise<number>;
   close(): void;
 }
 
-async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: DecisionPolicy | null, o: DecisionOptions, workspace: (why: string) => Promise<Workspace>): Promise<Shadow> {
+async function makeShadow(champion: DecidedPackage, ch: DecidedPackage, policy: DecisionPolicy | null, o: DecisionOptions, workspace: (why: string) => Promise<Workspace>): Promise<Shadow> {
   const cm = champion.manifest.model;
   const xm = ch.manifest.model;
   if (cm.task !== 'binary' || xm.task !== 'binary')
@@ -117,24 +111,9 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
     sink = fileShadowSink(await workspace(`--challenger logs both models to the workspace's shadow log (registry/shadow/${cm.name}), but no workspace was found`), cm.name);
   }
   const pending: ShadowEntry[] = [];
-  const fail = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
   return {
-    async scoreRows(rows) {
-      try {
-        return (await ch.scoreRows(rows)).map((s) => s.score);
-      } catch (e) {
-        return fail(e);
-      }
-    },
-    async scoreColumns(cols, n, rowAt) {
-      try {
-        if (ch.scoreColumns) return (await ch.scoreColumns(cols, n)).score.subarray(0, n);
-        return (await ch.scoreRows(Array.from({ length: n }, (_, i) => rowAt(i)))).map((s) => s.score);
-      } catch (e) {
-        return fail(e);
-      }
-    },
-    compare(rows, scores, chScores, decisions, keys, explain) {
+    compare(inputs, scores, chScores, decisions, explain) {
+      const keys = inputs.keys;
       const at = new Date().toISOString();
       const out = new Array<ChallengerFields>(scores.length);
       for (let i = 0; i < scores.length; i++) {
@@ -151,7 +130,7 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
           champ.reasons = why.reasons;
         }
         const chal = chScores instanceof Error ? failedSide(chRef, chPolicy, chScores.message) : shadowSide(chPolicy, chRef, chScores[i], xm.threshold);
-        const input = typeof rows === 'function' ? rows(i) : rows[i];
+        const input = inputs.row(i);
         const e: ShadowEntry = { id: '', at, source: o.source, ...(keys?.[i] !== undefined ? { key: keys[i] } : {}), input, champion: champ, challenger: chal };
         e.id = shadowId(e);
         pending.push(e);
@@ -165,18 +144,30 @@ async function makeShadow(champion: ScorerShape, ch: ScorerShape, policy: Decisi
       return n;
     },
     close() {
-      ch.close?.();
       sink.close?.();
     },
   };
 }
 
-export async function withDecisions<S extends ScorerShape>(scorer: S, o: DecisionOptions): Promise<S & { decider?: Decider }> {
+/** The decisions (and challenger members) of one scored batch. */
+export interface DecisionStage {
+  decider?: Decider;
+  /**
+   * decides the batch (binary models on their scores, segmentations on their segments), compares the
+   * challenger's scores of the same rows (or the error it failed with), and writes the queued review
+   * cases and shadow entries before it returns
+   */
+  decide(inputs: BatchInputs, scored: { score: Float64Array; segment?: ArrayLike<number> }, reasons: BatchExplanations | undefined, challenger: ArrayLike<number> | Error | undefined): Promise<Partial<DecisionFields>[]>;
+  close(): void;
+}
+
+/** The decision stage of a scorer's package, or null when it has no policy to apply and no challenger. */
+export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions): Promise<DecisionStage | null> {
   const task = scorer.manifest.model.task;
   const packaged = packagedPolicy(scorer.manifest);
   // binary models decide on their score; segmentations on their segment (a policy with segment actions)
   const policy = task === 'binary' ? packaged : task === 'segmentation' && packaged?.segmentActions ? packaged : null;
-  if (!policy && !o.challenger) return scorer;
+  if (!policy && !o.challenger) return null;
   let ws: Workspace | undefined;
   const workspace = async (why: string): Promise<Workspace> => {
     if (ws) return ws;
@@ -188,7 +179,7 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
     }
     return ws;
   };
-  let sink: ReviewSink | undefined;
+  let sink: (ReviewSink & { close?(): void }) | undefined;
   let decider: Decider | undefined;
   if (policy) {
     const routes = (policy.review !== null && policy.autonomy !== 'autonomous') || policy.sampleRate > 0;
@@ -208,76 +199,46 @@ export async function withDecisions<S extends ScorerShape>(scorer: S, o: Decisio
   try {
     shadow = o.challenger ? await makeShadow(scorer, o.challenger, policy, o, workspace) : undefined;
   } catch (e) {
-    (sink as { close?: () => void } | undefined)?.close?.();
+    sink?.close?.();
     throw e;
   }
-  const inner = scorer.scoreRows.bind(scorer);
   // review cases keep the reasons of the output (--explain) or, without it, the top reasons of the case
-  const ex = scorer as { explainOne?: (row: Record<string, unknown>, k: number) => ReviewExplanation | null; explainer?: { explainColumns(cols: Record<string, Float64Array | string[]>, n: number, k: number): { at(i: number): ReviewExplanation | null } } };
-  const explainOne = ex.explainOne ? (row: Record<string, unknown>) => ex.explainOne!(row, REVIEW_REASONS) : undefined;
-  const wrapped = Object.assign(Object.create(Object.getPrototypeOf(scorer)), scorer) as S & { decider?: Decider };
-  if (decider) wrapped.decider = decider;
-  const innerClose = scorer.close?.bind(scorer);
-  wrapped.close = () => {
-    innerClose?.();
-    shadow?.close();
-    (sink as { close?: () => void } | undefined)?.close?.();
-  };
-  const flush = async () => {
-    await Promise.all([decider?.flush(), shadow?.flush(), log?.flush()]);
-  };
-  wrapped.scoreRows = async (rows: Record<string, unknown>[], keys?: (string | undefined)[]) => {
-    const [scored, ch] = await Promise.all([inner(rows), shadow?.scoreRows(rows)]);
-    const scores = Float64Array.from(scored, (s) => s.score);
-    const segs = task === 'segmentation' ? Int32Array.from(scored, (s) => (s as { segment?: number }).segment ?? -1) : undefined;
-    const why = (i: number) => (scored[i] as { explanation?: ReviewExplanation }).explanation ?? explainOne?.(rows[i]);
-    const d = decider?.decide(rows, scores, keys, segs, why);
-    if (d) log?.record(d, { keys, row: (i) => rows[i], explain: why, source: o.source });
-    const c = shadow?.compare(rows, scores, ch!, d, keys, why);
-    for (let i = 0; i < scored.length; i++) {
-      if (d && c) d[i].challenger = c[i];
-      (scored[i] as { decision?: Partial<DecisionFields> }).decision = d ? d[i] : { challenger: c![i] };
-    }
-    await flush();
-    return scored;
-  };
-  if (scorer.scoreColumns) {
-    // the columnar path (files and pipes): decisions ride on the result as `decisions[j]`
-    const innerCols = scorer.scoreColumns.bind(scorer);
-    const inputs = scorer.manifest.inputs ?? [];
-    wrapped.scoreColumns = async (cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]) => {
-      const rowAt = (i: number) => {
-        const o: Record<string, unknown> = {};
-        for (const inp of inputs) {
-          const c = cols[inp.name];
-          const v = c ? c[i] : undefined;
-          o[inp.name] = v === undefined || v === '' || (typeof v === 'number' && Number.isNaN(v)) ? null : v;
-        }
-        return o;
-      };
-      const [r, ch] = await Promise.all([innerCols(cols, n), shadow?.scoreColumns(cols, n, rowAt)]);
-      const scores = r.score.subarray(0, n);
-      // the output's reasons (--explain), else — when the shadow log records every event — one batch of them
-      const batch = (r as { explanations?: { at(i: number): ReviewExplanation | null } }).explanations ?? ((shadow || log) && ex.explainer ? ex.explainer.explainColumns(cols, n, REVIEW_REASONS) : undefined);
-      const why = (i: number) => batch?.at(i) ?? explainOne?.(rowAt(i));
-      const d = decider?.decide(rowAt, scores, keys, (r as { segment?: Int32Array }).segment, why);
-      if (d) log?.record(d, { keys, row: rowAt, source: o.source, rowJson: inputsJson(cols, inputs), explainJson: batch ? (i) => explainMembers({ explanations: batch }, i) : undefined, explain: why });
-      const c = shadow?.compare(rowAt, scores, ch!, d, keys, why);
+  const explainer = o.explainer ?? undefined;
+  const explainOne = explainer ? (row: Record<string, unknown>) => explainer.explainRows(() => row, 1, REVIEW_REASONS).at(0) : undefined;
+  return {
+    decider,
+    async decide(inputs, scored, reasons, ch) {
+      const n = inputs.n;
+      const scores = scored.score.length === n ? scored.score : scored.score.subarray(0, n);
+      // the output's reasons (--explain), else — when the shadow or decision log records every event of a columnar batch — one batch of them
+      const batch = reasons ?? ((shadow || log) && explainer && inputs.cols ? explainer.explainColumns(inputs.cols, n, REVIEW_REASONS) : undefined);
+      const why = (i: number) => batch?.at(i) ?? explainOne?.(inputs.row(i));
+      const d = decider?.decide(inputs.rows ?? inputs.row, scores, inputs.keys, task === 'segmentation' ? scored.segment : undefined, why);
+      if (d)
+        log?.record(
+          d,
+          inputs.cols
+            ? { keys: inputs.keys, row: inputs.row, source: o.source, rowJson: inputsJson(inputs.cols, scorer.manifest.inputs ?? []), explainJson: batch ? (i) => explainMembers({ explanations: batch }, i) : undefined, explain: why }
+            : { keys: inputs.keys, row: inputs.row, explain: why, source: o.source },
+        );
+      const c = shadow?.compare(inputs, scores, ch!, d, why);
       if (d && c) for (let i = 0; i < n; i++) d[i].challenger = c[i];
-      (r as { decisions?: Partial<DecisionFields>[] }).decisions = d ?? c!.map((challenger) => ({ challenger }));
-      await flush();
-      return r;
-    };
-  }
-  return wrapped;
+      await Promise.all([decider?.flush(), shadow?.flush(), log?.flush()]);
+      return d ?? c!.map((challenger) => ({ challenger }));
+    },
+    close() {
+      shadow?.close();
+      sink?.close?.();
+    },
+  };
 }
 
 /**
  * The decision fields as JSON members to splice into an output line ("" when none): of a scored row
  * (`decision`), or of row j of a columnar result (`decisions[j]`).
  */
-export function decisionMembers(s: object, j?: number): string {
-  const d = j === undefined ? (s as { decision?: Partial<DecisionFields> }).decision : (s as { decisions?: Partial<DecisionFields>[] }).decisions?.[j];
+export function decisionMembers(s: { decision?: Partial<DecisionFields>; decisions?: Partial<DecisionFields>[] }, j?: number): string {
+  const d = j === undefined ? s.decision : s.decisions?.[j];
   if (!d) return '';
   const { score: _s, ...rest } = d;
   return ',' + JSON.stringify(rest).slice(1, -1);

@@ -1,0 +1,297 @@
+/**
+ * `dictl score` on files: CSV / Parquet (read with DuckDB in chunks) or NDJSON in; NDJSON or CSV out.
+ * Batches of batchSize rows are validated, scored by the engine in one run and written in order to a
+ * temp file beside the output, renamed into place when complete. Invalid rows never stop a run: they
+ * go to the dead-letter file as {row, reason, payload}. SIGINT/SIGTERM stop after the current batch.
+ */
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { dataError, notFound, usageError } from '../errors.js';
+import { countLines } from '../util/lines.js';
+import { tempPathFor } from '../io/atomic.js';
+import { DeadLetterFile } from '../io/dead-letter.js';
+import { nonFiniteReason } from '../scorer/scorer.js';
+import { packagedPolicy } from '../decide/stage.js';
+import { explainCsvCells, explainCsvHeader } from '../explain/render.js';
+import type { BatchScorer, ScoredBatch } from './engine.js';
+import { Metrics, onSignals, type RunOptions, type ScoreSummary } from './metrics.js';
+import { resultFields } from './results-ndjson.js';
+import { DECISION_CSV_COLUMNS, csvField, decisionCsv } from './results-csv.js';
+import { deadLine } from './dead-lines.js';
+import { tableChecks, tableReasons, tableRowJson, validRows, type TableBatch } from './table-batch.js';
+
+/** Scores validated rows column-wise (no per-row result objects). */
+export async function scoreValid(scorer: Pick<BatchScorer, 'manifest' | 'scoreColumns'>, rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredBatch> {
+  const n = rows.length;
+  const cols: Record<string, Float64Array | string[]> = {};
+  for (const inp of scorer.manifest.inputs) {
+    const name = inp.name;
+    if (inp.type === 'number') {
+      const a = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        a[i] = typeof v === 'number' ? v : NaN;
+      }
+      cols[name] = a;
+    } else {
+      const a = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const v = rows[i][name];
+        a[i] = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+      }
+      cols[name] = a;
+    }
+  }
+  return scorer.scoreColumns(cols, n, keys);
+}
+
+/** An event's key for decisions (review cases, shadow entries): a file's data row. */
+const rowKeys = (rows: number[]): string[] => rows.map((r) => `row:${r}`);
+
+async function* ndjsonBatches(path: string, size: number): AsyncGenerator<{ events: unknown[]; raw: string[] }> {
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let events: unknown[] = [];
+  let raw: string[] = [];
+  for await (const line of rl) {
+    if (line.trim() === '') continue;
+    raw.push(line);
+    events.push(line);
+    if (raw.length >= size) {
+      yield { events, raw };
+      events = [];
+      raw = [];
+    }
+  }
+  if (raw.length) yield { events, raw };
+}
+
+/**
+ * CSV (read as text; numbers parsed with TRY_CAST, unparsable text flagged) or Parquet (typed) through
+ * DuckDB in chunks, straight into column arrays: no per-row objects on the happy path.
+ */
+/** The row count in a Parquet file's footer (no data read). */
+async function parquetRowCount(path: string): Promise<number> {
+  const { withDuck, sqlString } = await import('../io/duck.js');
+  return withDuck(async (d) => Number((await d.all<{ n: bigint }>(`SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(path)})`))[0].n));
+}
+
+async function* tableBatches(scorer: BatchScorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
+  const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
+  const duck = await openDuck();
+  try {
+    const src = kind === 'csv' ? `read_csv(${sqlString(path)}, header = true, all_varchar = true)` : `read_parquet(${sqlString(path)})`;
+    const cols = (await duck.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM ${src}`)).map((r) => [r.column_name, r.column_type] as const);
+    const types = new Map(cols);
+    const man = scorer.manifest;
+    const missing = man.inputs.filter((i) => !types.has(i.name) && !i.nullable).map((i) => i.name);
+    if (missing.length) throw dataError(`${path} lacks the input column(s) ${missing.map((x) => `"${x}"`).join(', ')}`, `the package needs: ${man.inputs.map((i) => i.name).join(', ')}`);
+    const numeric = (t: string) => /^(DOUBLE|FLOAT|REAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT|UBIGINT|UINTEGER|USMALLINT|UTINYINT|DECIMAL|BOOLEAN)/.test(t);
+    const sel: string[] = [];
+    const badCases: string[] = [];
+    // inputs absent from the file (nullable ones only) are filled in JS: position -1
+    const pos: number[] = [];
+    for (const i of man.inputs) {
+      if (!types.has(i.name)) {
+        pos.push(-1);
+        continue;
+      }
+      pos.push(sel.length);
+      const c = sqlIdent(i.name);
+      const t = types.get(i.name)!;
+      if (i.type === 'number') {
+        // a NaN/±Infinity value is refused (nonFiniteReason), not taken for missing: missing is NULL / an empty field
+        const refuse = (x: string) => `WHEN NOT isfinite(${x}) THEN CASE WHEN isnan(${x}) THEN ${sqlString(nonFiniteReason(i.name, NaN))} WHEN ${x} > 0 THEN ${sqlString(nonFiniteReason(i.name, Infinity))} ELSE ${sqlString(nonFiniteReason(i.name, -Infinity))} END`;
+        if (numeric(t)) {
+          sel.push(`coalesce(CAST(${c} AS DOUBLE), 'NaN'::DOUBLE)`);
+          if (/^(DOUBLE|FLOAT|REAL)/.test(t)) badCases.push(refuse(`CAST(${c} AS DOUBLE)`));
+        } else {
+          const txt = `trim(CAST(${c} AS VARCHAR))`;
+          sel.push(`coalesce(TRY_CAST(${txt} AS DOUBLE), 'NaN'::DOUBLE)`);
+          badCases.push(`WHEN ${c} IS NOT NULL AND ${txt} <> '' AND TRY_CAST(${txt} AS DOUBLE) IS NULL THEN ${sqlString(`field "${i.name}": expected number${i.nullable ? ' or null' : ''}, got string `)} || to_json(CAST(${c} AS VARCHAR))`);
+          badCases.push(refuse(`TRY_CAST(${txt} AS DOUBLE)`));
+        }
+        if (!i.nullable) badCases.push(`WHEN ${c} IS NULL OR trim(CAST(${c} AS VARCHAR)) = '' THEN ${sqlString(`missing field "${i.name}"`)}`);
+      } else {
+        sel.push(`coalesce(CAST(${c} AS VARCHAR), '')`);
+        // CSV cannot tell '' from missing: an empty non-nullable string is '' (an unknown category)
+        if (!i.nullable && kind === 'parquet') badCases.push(`WHEN ${c} IS NULL THEN ${sqlString(`field "${i.name}" is null but not nullable`)}`);
+      }
+    }
+    sel.push(badCases.length ? `CASE ${badCases.join(' ')} END` : 'NULL::VARCHAR');
+    const result = await duck.conn.stream(`SELECT ${sel.join(', ')} FROM ${src}`);
+    const nIn = man.inputs.length;
+    const badPos = sel.length - 1;
+    const fresh = (): TableBatch => ({
+      n: 0,
+      cols: Object.fromEntries(man.inputs.map((i) => [i.name, i.type === 'number' ? new Float64Array(size) : new Array<string>(size)])),
+      bad: [],
+    });
+    let b = fresh();
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) break;
+      const rows = chunk.rowCount;
+      let done = 0;
+      while (done < rows) {
+        const take = Math.min(rows - done, size - b.n);
+        for (let j = 0; j < nIn; j++) {
+          const inp = man.inputs[j];
+          const dst = b.cols[inp.name];
+          if (pos[j] < 0) {
+            if (dst instanceof Float64Array) dst.fill(NaN, b.n, b.n + take);
+            else (dst as string[]).fill('', b.n, b.n + take);
+            continue;
+          }
+          const vec = chunk.getColumnVector(pos[j]) as unknown as { items?: Float64Array; getItem(i: number): unknown };
+          if (inp.type === 'number') {
+            const d = dst as Float64Array;
+            if (vec.items instanceof Float64Array) d.set(vec.items.subarray(done, done + take), b.n);
+            else for (let r = 0; r < take; r++) d[b.n + r] = Number(vec.getItem(done + r) ?? NaN);
+          } else {
+            const d = dst as string[];
+            for (let r = 0; r < take; r++) d[b.n + r] = String(vec.getItem(done + r) ?? '');
+          }
+        }
+        const badVec = chunk.getColumnVector(badPos) as unknown as { getItem(i: number): unknown };
+        for (let r = 0; r < take; r++) b.bad.push((badVec.getItem(done + r) as string | null) ?? null);
+        b.n += take;
+        done += take;
+        if (b.n === size) {
+          yield b;
+          b = fresh();
+        }
+      }
+    }
+    if (b.n) yield b;
+  } finally {
+    duck.close();
+  }
+}
+
+export async function scoreFile(scorer: BatchScorer, input: string, output: string, opts: RunOptions): Promise<ScoreSummary> {
+  const inPath = resolve(input);
+  if (!existsSync(inPath)) throw notFound(`input file ${input} does not exist`);
+  const ext = extname(inPath).toLowerCase();
+  const kind = ext === '.csv' ? 'csv' : ext === '.parquet' ? 'parquet' : ext === '.ndjson' || ext === '.jsonl' || ext === '.json' ? 'ndjson' : null;
+  if (!kind) throw usageError(`cannot read ${input}: use a .csv, .parquet or .ndjson file`);
+  const outPath = resolve(output);
+  const outExt = extname(outPath).toLowerCase();
+  const outCsv = outExt === '.csv';
+  if (!outCsv && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
+  if (outPath === inPath) throw usageError('--out must differ from --input');
+  const man = scorer.manifest;
+  const classes = man.model.task === 'regression' ? [] : man.model.classes;
+  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
+  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
+  // results go to a temp file beside the output, renamed into place when complete
+  const tmp = tempPathFor(outPath);
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+  } catch (e) {
+    dl?.close();
+    throw usageError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a writable file path');
+  }
+  let stopping = false;
+  const off = onSignals(() => {
+    stopping = true;
+    opts.progress.log('score: stopping after the current batch');
+  });
+  let ok = false;
+  try {
+    const pol = packagedPolicy(man as never);
+    const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
+    const explainK = opts.explainK ?? 0;
+    if (outCsv) {
+      const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+      if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
+      if (explainK) head.push(...explainCsvHeader(explainK));
+      writeSync(fd, head.map(csvField).join(',') + '\n');
+    }
+    let rowNo = 0;
+    // a total for the ETA when progress is shown: lines of a text file (less the CSV header), a Parquet file's row count
+    const total = !opts.progress.active ? undefined : kind === 'parquet' ? await parquetRowCount(inPath) : Math.max(0, countLines(inPath) - (kind === 'csv' ? 1 : 0));
+    const writeBatch = (res: ScoredBatch | null, at: number[], dead: string[], count: number, t0: number) => {
+      const lines = new Array<string>(at.length);
+      for (let j = 0; j < at.length; j++) {
+        const r = res!;
+        if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
+        else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
+        else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
+        else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
+        if (outCsv && hasDecisions) lines[j] += decisionCsv(r.decisions?.[j]);
+        if (outCsv && explainK) lines[j] += ',' + explainCsvCells(r.explanations?.at(j), explainK, csvField).join(',');
+      }
+      if (lines.length) writeSync(fd, lines.join('\n') + '\n');
+      dl?.write(dead);
+      rowNo += count;
+      m.eventsIn += count;
+      m.eventsOut += at.length;
+      m.dead += dead.length;
+      m.batches++;
+      m.lat.push(performance.now() - t0);
+      opts.progress.tick(rowNo, total);
+    };
+    if (kind === 'ndjson') {
+      const batches = ndjsonBatches(inPath, opts.batchSize);
+      for await (const b of batches) {
+        const t0 = performance.now();
+        const valid: Record<string, unknown>[] = [];
+        const at: number[] = [];
+        const dead: string[] = [];
+        for (let i = 0; i < b.events.length; i++) {
+          const v = scorer.validate(b.events[i]);
+          if (v.ok) {
+            valid.push(v.row);
+            at.push(rowNo + i);
+          } else {
+            dead.push(deadLine(rowNo + i, v.reason, b.raw[i]));
+            if (m.reasons.length < 5) m.reasons.push(v.reason);
+          }
+        }
+        writeBatch(valid.length ? await scoreValid(scorer, valid, rowKeys(at)) : null, at, dead, b.events.length, t0);
+        if (stopping) {
+          await batches.return(undefined);
+          break;
+        }
+      }
+    } else {
+      const checks = tableChecks(man);
+      const batches = tableBatches(scorer, inPath, kind, opts.batchSize);
+      for await (const b of batches) {
+        const t0 = performance.now();
+        const reasons = tableReasons(b, checks);
+        const at: number[] = [];
+        const dead: string[] = [];
+        const keep: number[] = [];
+        for (let r = 0; r < b.n; r++) {
+          const why = reasons[r];
+          if (why === null) {
+            keep.push(r);
+            at.push(rowNo + r);
+          } else {
+            dead.push(deadLine(rowNo + r, why, tableRowJson(man, b, r)));
+            if (m.reasons.length < 5) m.reasons.push(why);
+          }
+        }
+        const cols = validRows(man, b.cols, keep);
+        writeBatch(keep.length ? await scorer.scoreColumns(cols, keep.length, rowKeys(at)) : null, at, dead, b.n, t0);
+        if (stopping) {
+          await batches.return(undefined);
+          break;
+        }
+      }
+    }
+    fsyncSync(fd);
+    ok = true;
+  } finally {
+    closeSync(fd);
+    off();
+    m.stop();
+    dl?.close();
+    if (ok) renameSync(tmp, outPath);
+    else rmSync(tmp, { force: true });
+  }
+  return m.summary({ mode: 'file', package: scorer.dir, model: man.model.ref, input: inPath, output: outPath, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+}
