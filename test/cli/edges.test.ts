@@ -21,6 +21,7 @@ import type { ColumnSchema } from '../../src/types.js';
 import { workspaceAt, type Workspace } from '../../src/workspace.js';
 import { expectOneLineError, isRoot, mountTmpfs, remount, treeDiff, treeState, unmount } from '../helpers/tree-state.js';
 import { cli, must, ROOT, SHARED, trainStandIn } from '../helpers/workspace.js';
+import { dictl, dictlProcess } from '../helpers/cli.js';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 const CHURN = join(SHARED, 'datasets/churn.csv');
@@ -374,7 +375,7 @@ describe('10. wide inputs: bounded memory, a documented limit', () => {
 
 describe('smaller', () => {
   it('pipe mode: error lines count blank lines', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'score', '--package', pkg], { input: '\n\n{"bad\n\n{"id": 1}\n', encoding: 'utf8', env: { ...process.env, DICTL_QUIET: '1' } });
+    const r = dictl(process.cwd(), ['score', '--package', pkg], { input: '\n\n{"bad\n\n{"id": 1}\n' });
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ line: 3 });
     expect(lines[1]).toMatchObject({ id: 1, line: 5 });
@@ -383,7 +384,7 @@ describe('smaller', () => {
   it('Ctrl-C in feature build: cleans up, releases the lock, prints "interrupted", exits 130', async () => {
     writeFileSync(join(ws.featuresDir, 'churn4.yaml'), readFileSync(join(ROOT, 'features/churn.yaml')));
     await unchanged(async () => {
-      const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'feature', 'build', 'churn4'], { cwd: ws.root, env: { ...process.env, DICTL_QUIET: '1' } });
+      const p = dictlProcess(ws.root, ['feature', 'build', 'churn4']);
       let stderr = '';
       p.stderr.on('data', (b) => (stderr += b));
       const exited = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
@@ -407,7 +408,7 @@ describe('Ctrl-C in other writers', () => {
     const rows = readFileSync(CHURN, 'utf8').split('\n');
     writeFileSync(big, rows[0] + '\n' + Array.from({ length: 40 }, () => rows.slice(1).filter(Boolean).join('\n')).join('\n') + '\n');
     await unchanged(async () => {
-      const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), ...register(big, 'big')], { cwd: ws.root, env: { ...process.env, DICTL_QUIET: '1' } });
+      const p = dictlProcess(ws.root, register(big, 'big'));
       let stderr = '';
       p.stderr.on('data', (b) => (stderr += b));
       const exited = new Promise<number | null>((res) => p.on('close', (c) => res(c)));

@@ -10,7 +10,7 @@ import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CHURN, CHURN_TEST_ROWS, cli, newWorkspace, ROOT } from '../helpers/decide.js';
+import { CHURN, CHURN_TEST_ROWS, decideCli as cli, cliWorkspace, ROOT } from '../helpers/workspace.js';
 import { hasRedis, startRedis, type TestRedis } from '../helpers/redis.js';
 import { loadSplitRows } from '../../src/decide/data.js';
 import { predictModel } from '../../src/ml/families/index.js';
@@ -18,6 +18,7 @@ import { applyPipeline } from '../../src/pipeline/apply.js';
 import { resolveModel } from '../../src/registry/models.js';
 import type { ModelVersion } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
+import { dictl } from '../helpers/cli.js';
 
 let dir: string;
 let ws: Workspace;
@@ -40,7 +41,7 @@ const scoreFile = (pkg: string, out: string, extra: string[] = []) => {
 };
 
 beforeAll(async () => {
-  ({ dir, ws } = newWorkspace());
+  ({ dir, ws } = cliWorkspace());
   // the two feature sets read the same raw columns (a challenger's inputs must be the champion's)
   ok(['dataset', 'register', 'churn', '--file', CHURN, '--steward', 'data@example.com', '--consent', 'not-required']);
   ok(['holdout', 'create', 'churn@1', '--rows', CHURN_TEST_ROWS]);
@@ -157,13 +158,8 @@ describe('a gbdt challenger beside a logistic champion, through everything downs
         if (err) throw err;
         return id as string;
       });
-      const res = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'score', '--package', join(dir, 'pkg-gbdt'), '--redis', redis.url, '--stream', 'in', '--group', 'g', '--out-stream', 'out', '--max-events', '300', '--block-ms', '200', '--json'], {
-        cwd: dir,
-        env: { ...process.env, DICTL_QUIET: '1' },
-        encoding: 'utf8',
-        timeout: 120_000,
-      });
-      expect(res.status, res.stderr).toBe(0);
+      const res = dictl(dir, ['score', '--package', join(dir, 'pkg-gbdt'), '--redis', redis.url, '--stream', 'in', '--group', 'g', '--out-stream', 'out', '--max-events', '300', '--block-ms', '200', '--json'], { timeout: 120_000 });
+      expect(res.code, res.stderr).toBe(0);
       expect(JSON.parse(res.stdout)).toMatchObject({ mode: 'stream', model: 'churn-model@2', eventsIn: 300, eventsOut: 300, deadLettered: 0 });
       const out = (await r.xrange('out', '-', '+')) as [string, string[]][];
       const byId = new Map(out.map(([, f]) => {

@@ -4,7 +4,6 @@
  * Checks exit codes and --json results, scikit-learn parity on churn, and that the packaged ONNX scorer's
  * probabilities equal the in-process model's on every holdout row.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,14 +13,12 @@ import { predict } from '../../src/ml/predict.js';
 import { resolveModel } from '../../src/registry/models.js';
 import { workspaceAt } from '../../src/workspace.js';
 import { SHARED } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..');
 const REF = JSON.parse(readFileSync(join(SHARED, 'reference', 'sklearn_logreg.json'), 'utf8')).results.churn;
 
-function dictl(cwd: string, args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'run.js'), ...args], { cwd, input, encoding: 'utf8', env: { ...process.env, DICTL_QUIET: '1' }, maxBuffer: 1 << 26 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const dictl = (cwd: string, args: string[], input?: string) => cli(cwd, args, {}, input);
 function ok(cwd: string, args: string[], input?: string) {
   const r = dictl(cwd, [...args, '--json'], input);
   if (r.code !== 0) throw new Error(`dictl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

@@ -1,33 +1,62 @@
 /**
- * Test helpers for the registry/eval/gate tests: a real workspace (dataset → holdout → feature build
- * through the CLI) and a stand-in trainer (real L2 logistic fit on the training split, registered with
- * registerModel) used where `dictl train` is not needed.
+ * Workspaces for the tests: an empty one (initWorkspace in-process or `dictl init`), the README's churn
+ * example, dataset → holdout → feature build through the CLI, a model trained by `dictl train`, and a
+ * stand-in trainer (real L2 logistic fit on the training split, registered with registerModel) used where
+ * `dictl train` is not needed. Also a snapshot of a folder (nothing written) and Chromium screenshots.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { loadMatrix, resolveFeatureBuild } from '../../src/features/builds.js';
 import { fitLogistic } from '../../src/ml/logistic.js';
 import { binaryMetrics } from '../../src/ml/metrics.js';
 import { predict } from '../../src/ml/predict.js';
 import { registerModel } from '../../src/registry/models.js';
 import type { ModelVersion } from '../../src/types.js';
-import { workspaceAt, type Workspace } from '../../src/workspace.js';
-import { SHARED as SHARED_DIR } from './paths.js';
+import { initWorkspace, workspaceAt, type Workspace } from '../../src/workspace.js';
+import { cli, cliAs, cliJson, must } from './cli.js';
+import { ROOT, SHARED } from './paths.js';
 
-export const ROOT = resolve(__dirname, '..', '..');
-export const SHARED = SHARED_DIR;
+export { cli, cliJson, must, ROOT, SHARED };
+export const DATASETS = join(SHARED, 'datasets');
+export const CHURN = join(SHARED, 'datasets', 'churn.csv');
+export const CHURN_TEST_ROWS = join(SHARED, 'reference', 'splits', 'churn.test_rows.txt');
 
-export function cli(cwd: string, args: string[], env: Record<string, string> = {}, input?: string) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, env: { ...process.env, DICTL_QUIET: '1', ...env }, encoding: 'utf8', input, maxBuffer: 1 << 26 });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json };
+export function tempDir(prefix = 'dictl-ds-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** An empty workspace made by initWorkspace (what `dictl init` calls), without a process start. */
+export function newWorkspace(): string {
+  const dir = join(tempDir(), 'ws');
+  initWorkspace(dir);
+  return dir;
+}
+
+/** An empty workspace made by `dictl init` in a new temp folder. */
+export function cliWorkspace(): { dir: string; ws: Workspace } {
+  const dir = mkdtempSync(join(tmpdir(), 'dictl-decide-'));
+  const r = decideCli(dir, ['init', dir]);
+  if (r.code !== 0) throw new Error(`init failed: ${r.stderr}`);
+  return { dir, ws: workspaceAt(dir) };
+}
+
+/** Every file under dir with its sha256: equal snapshots mean nothing was written. */
+export function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of readdirSync(d)) {
+      const p = join(d, e);
+      if (statSync(p).isDirectory()) {
+        out[p + '/'] = 'dir';
+        walk(p);
+      } else out[p] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(dir);
+  return out;
 }
 
 /** Headless Chromium's screenshot of an HTML file (PNG path), or null when chromium is not installed. */
@@ -41,11 +70,6 @@ export function chromiumScreenshot(html: string, outDir: string, size = '1200,24
   const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(outDir, 'chrome')}`];
   spawnSync(bin, [...common, `--screenshot=${png}`, `--window-size=${size}`, `file://${html}`], { timeout: 60_000 });
   return png;
-}
-
-export function must(r: ReturnType<typeof cli>) {
-  if (r.code !== 0) throw new Error(`exit ${r.code}: ${r.stderr}`);
-  return r;
 }
 
 /**
@@ -111,4 +135,40 @@ export async function trainStandIn(ws: Workspace, name: string, opts: { C?: numb
   const { resolveDataset } = await import('../../src/datasets/store.js');
   draft.lineage.datasetSha256 = resolveDataset(ws, fb.build.dataset).dataSha256;
   return registerModel(ws, draft, { standIn: true }, { wait: 30 });
+}
+
+/** The CLI as the decision tests run it: --json, actor tester@example.com. */
+export const decideCli = cliAs('tester@example.com');
+
+/** A small churn feature set in the features engineer's YAML format (numeric: median → standardize; plans: mode → one-hot). */
+const FEATURES = `source: churn@1
+description: churn features for the decision tests
+label:
+  column: churn
+  positive: "yes"
+features:
+  - columns: [total_day_minutes, total_eve_minutes, total_intl_minutes, number_customer_service_calls, number_vmail_messages, total_intl_calls]
+    transforms:
+      - impute: median
+      - standardize
+  - columns: [international_plan, voice_mail_plan]
+    transforms:
+      - impute: mode
+      - one_hot: { unknown: zeros }
+`;
+
+/** Registers churn and the reference holdout, builds features and trains churn-model@1 with the real CLI. */
+export async function churnModel(dir: string, ws: Workspace): Promise<ModelVersion> {
+  const run = (args: string[]) => {
+    const r = decideCli(dir, args);
+    if (r.code !== 0) throw new Error(`dictl ${args.join(' ')} failed: ${r.stderr}`);
+    return r.json;
+  };
+  run(['dataset', 'register', 'churn', '--file', CHURN, '--steward', 'data@example.com', '--consent', 'not-required']);
+  run(['holdout', 'create', 'churn@1', '--rows', CHURN_TEST_ROWS]);
+  writeFileSync(join(dir, 'features', 'churn-dec.yaml'), FEATURES);
+  run(['feature', 'build', 'churn-dec']);
+  run(['train', '--features', 'churn-dec', '--name', 'churn-model']);
+  const { resolveModel } = await import('../../src/registry/models.js');
+  return resolveModel(ws, 'churn-model@1').model;
 }

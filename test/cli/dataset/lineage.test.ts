@@ -9,7 +9,7 @@ import { resolveDataset } from '../../../src/datasets/store.js';
 import { DictlError } from '../../../src/errors.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
-import { cli, newWorkspace, SHARED, snapshot, tempDir } from '../../helpers/cli.js';
+import { cliJson as cli, newWorkspace, DATASETS as SHARED, snapshot, tempDir } from '../../helpers/workspace.js';
 
 const fails = async (p: Promise<unknown>): Promise<DictlError> => {
   const e = await p.then(

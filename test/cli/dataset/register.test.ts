@@ -9,7 +9,8 @@ import { withDuck, sqlString } from '../../../src/io/duck.js';
 import type { DatasetVersion } from '../../../src/types.js';
 import { registerDataset, type RegisterOptions } from '../../../src/datasets/register.js';
 import { workspaceAt } from '../../../src/workspace.js';
-import { cli, newWorkspace, SHARED, snapshot, tempDir } from '../../helpers/cli.js';
+import { cliJson as cli, newWorkspace, DATASETS as SHARED, snapshot, tempDir } from '../../helpers/workspace.js';
+import { dictlProcess } from '../../helpers/cli.js';
 
 const STEWARD = ['--steward', 'data-team@example.com'];
 /** in-process registration: the same function the command calls, without a process start (keeps the suite fast) */
@@ -339,7 +340,7 @@ describe('policy', () => {
 describe('concurrent registrations', () => {
   it('two processes registering to one name get versions 1 and 2, nothing lost or overwritten', async () => {
     const { spawn } = await import('node:child_process');
-    const { ROOT } = await import('../../helpers/cli.js');
+    const { ROOT } = await import('../../helpers/paths.js');
     const ws = newWorkspace();
     const d = tempDir();
     const files = [join(d, 'a.csv'), join(d, 'b.csv')];
@@ -347,7 +348,7 @@ describe('concurrent registrations', () => {
     writeFileSync(files[1], 'x,y\n3,c\n4,d\n5,e\n');
     const run = (f: string) =>
       new Promise<{ code: number; out: string }>((res) => {
-        const p = spawn(process.execPath, [join(ROOT, 'bin/run.js'), 'dataset', 'register', 'shared', '--file', f, ...STEWARD, '--wait', '60', '--json'], { cwd: ws, env: { ...process.env, DICTL_QUIET: '1' } });
+        const p = dictlProcess(ws, ['dataset', 'register', 'shared', '--file', f, ...STEWARD, '--wait', '60', '--json']);
         let out = '';
         p.stdout.on('data', (b) => (out += b));
         p.on('close', (code) => res({ code: code ?? -1, out }));

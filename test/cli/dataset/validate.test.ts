@@ -11,7 +11,7 @@ import { datasetDataPath, resolveDataset } from '../../../src/datasets/store.js'
 import { withDuck, sqlString } from '../../../src/io/duck.js';
 import { DictlError } from '../../../src/errors.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
-import { cli, newWorkspace, SHARED, snapshot, tempDir } from '../../helpers/cli.js';
+import { cliJson as cli, newWorkspace, DATASETS as SHARED, snapshot, tempDir } from '../../helpers/workspace.js';
 
 describe('expect rules (pure)', () => {
   it('parses every rule form', () => {

@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { churnModel, cli, newWorkspace } from '../../helpers/decide.js';
+import { churnModel, decideCli as cli, cliWorkspace } from '../../helpers/workspace.js';
 import type { Workspace } from '../../../src/workspace.js';
 import type { ModelVersion } from '../../../src/types.js';
 
@@ -20,7 +20,7 @@ const truth = new Map<string, 'yes' | 'no'>();
 const keyOf = (inputs: string[], r: Record<string, unknown>) => JSON.stringify(inputs.map((k) => r[k]));
 
 beforeAll(async () => {
-  ({ dir, ws } = newWorkspace());
+  ({ dir, ws } = cliWorkspace());
   model = await churnModel(dir, ws);
   const { loadSplitRows } = await import('../../../src/decide/data.js');
   holdoutRows = (await loadSplitRows(ws, model, 'test')).rows;

@@ -5,7 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { churnModel, cli, newWorkspace } from '../../helpers/decide.js';
+import { churnModel, decideCli as cli, cliWorkspace } from '../../helpers/workspace.js';
 
 let dir: string;
 let twin: Record<string, unknown>; // a holdout row whose score is in the review band
@@ -20,7 +20,7 @@ const pending = () => ok(['review', 'list']).json.cases as { id: string; key?: s
 
 beforeAll(async () => {
   let ws;
-  ({ dir, ws } = newWorkspace());
+  ({ dir, ws } = cliWorkspace());
   const model = await churnModel(dir, ws);
   const inputs = model.pipeline.inputs.map((i) => i.name);
   const { loadSplitRows } = await import('../../../src/decide/data.js');

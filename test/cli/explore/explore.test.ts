@@ -8,7 +8,7 @@ import { renderExploreHtml, renderExploreText } from '../../../src/explore/rende
 import { registerDataset } from '../../../src/datasets/register.js';
 import { DictlError } from '../../../src/errors.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
-import { cli, newWorkspace, SHARED, tempDir } from '../../helpers/cli.js';
+import { cliJson as cli, newWorkspace, DATASETS as SHARED, tempDir } from '../../helpers/workspace.js';
 
 describe('explore statistics (pure)', () => {
   it('Wilson interval', () => {

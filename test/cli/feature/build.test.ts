@@ -19,6 +19,7 @@ import { withDuck } from '../../../src/io/duck.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import type { FeatureBuild } from '../../../src/types.js';
 import { SHARED as SHARED_DIR } from '../../helpers/paths.js';
+import { cliJson, dictl } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const SHARED = SHARED_DIR;
@@ -26,16 +27,7 @@ const CHURN = join(SHARED, 'datasets/churn.csv');
 const SPLIT = join(SHARED, 'reference/splits/churn.test_rows.txt');
 const PY = '/usr/bin/python3';
 
-function dictl(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args, '--json'], { cwd, encoding: 'utf8', env: { ...process.env, DICTL_ACTOR: 'test' } });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, json, stderr: r.stderr, stdout: r.stdout };
-}
+const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
 
 function newWorkspace(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'dictl-feat-')), 'ws');
@@ -176,7 +168,7 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
     const r = dictl(ws, 'feature', 'build', 'churn');
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ unchanged: true, version: 1, ref: 'churn@1' });
-    const human = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'feature', 'build', 'churn'], { cwd: ws, encoding: 'utf8' });
+    const human = dictl(ws, ['feature', 'build', 'churn'], { quiet: false });
     expect(human.stdout).toMatch(/Unchanged: churn@1/);
     expect(registryFiles(ws)).toEqual(before);
   });

@@ -13,21 +13,13 @@ import { Redis } from 'ioredis';
 import { loadMatrix, resolveFeatureBuild } from '../../../src/features/builds.js';
 import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { workspaceAt } from '../../../src/workspace.js';
+import { cliJson } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DAY = 86400_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-function dictl(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args, '--json'], { cwd, encoding: 'utf8', env: { ...process.env, DICTL_ACTOR: 'test' } });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, json, stderr: r.stderr };
-}
+const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
 
 const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 

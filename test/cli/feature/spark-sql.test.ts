@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../../../src/io/duck.js';
 import { spark } from '../../../src/pipeline/dialect.js';
 import { sqlId, sqlStr } from '../../../src/pipeline/sql.js';
-import { cli, ROOT } from '../../helpers/cli.js';
+import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
 
 const PY = '/usr/bin/python3';
 if (spawnSync(PY, ['-c', 'import sqlglot'], { encoding: 'utf8' }).status !== 0) throw new Error(`${PY} has no sqlglot (apt-get install python3-sqlglot; .ci/run installs it)`);

@@ -3,7 +3,6 @@
  * computations on the training rows), offline = online for that pipeline, and bad input: each case a
  * clear error naming the feature (or file:line:field), exit 3, and nothing written.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -15,19 +14,11 @@ import { withDuck } from '../../../src/io/duck.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
 import { DictlError } from '../../../src/errors.js';
 import type { NumericFeature, OneHotFeature, IndexFeature } from '../../../src/types.js';
+import { cliJson } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
-function dictl(cwd: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args, '--json'], { cwd, encoding: 'utf8', env: { ...process.env, DICTL_ACTOR: 'test' } });
-  let json: any;
-  try {
-    json = JSON.parse(r.stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code: r.status, json, stderr: r.stderr };
-}
+const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
 
 function snapshot(dir: string): string[] {
   const out: string[] = [];

@@ -9,6 +9,7 @@ import { readAudit } from '../../../src/io/audit.js';
 import { queryAudit } from '../../../src/registry/log.js';
 import { runDoctor } from '../../../src/ops/doctor.js';
 import type { ModelVersion } from '../../../src/types.js';
+import { dictl } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -132,10 +133,7 @@ describe('model registry', () => {
 });
 
 describe('through the CLI', () => {
-  const run = (cwd: string, args: string[]) => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, DICTL_QUIET: '1' } });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: (() => { try { return JSON.parse(r.stdout); } catch { return undefined; } })() };
-  };
+  const run = (cwd: string, args: string[]) => dictl(cwd, args);
 
   it('rejects names with "/", "..", or over 128 characters (exit 2) without writing', async () => {
     const ws = tempWs();

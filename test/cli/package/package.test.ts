@@ -10,6 +10,7 @@ import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
 import { sha256 } from '../../../src/util/hash.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
+import { dictl } from '../../helpers/cli.js';
 
 const root = resolve(__dirname, '..', '..', '..');
 const bin = join(root, 'bin/run.js');
@@ -17,8 +18,8 @@ let ws: string;
 const env = { ...process.env, DICTL_QUIET: '1' };
 
 function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [bin, ...args], { cwd: ws, env, input, encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
+  const r = dictl(ws, args, { input });
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 const model = fixtureModel('binary');

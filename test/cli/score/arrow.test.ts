@@ -7,16 +7,16 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { Dictionary, Float64, Int32, Utf8, tableFromIPC, tableToIPC, Table, vectorFromArray } from 'apache-arrow';
 import { buildPackageFiles, writePackage } from '../../../src/scorer/package.js';
 import { fixtureModel, fixtureRows, strictFixturePipeline } from '../../helpers/onnx-fixtures.js';
+import { dictlBytes } from '../../helpers/cli.js';
 
 const bin = join(__dirname, '..', '..', '..', 'bin/run.js');
 const env = { ...process.env, DICTL_QUIET: '1' };
 const score = (args: string[], input: Buffer | string) => {
-  const r = spawnSync(process.execPath, [bin, 'score', ...args], { input, env, maxBuffer: 1 << 26 });
-  return { code: r.status, out: r.stdout, err: r.stderr.toString('utf8') };
+  const r = dictlBytes(process.cwd(), ['score', ...args], { input });
+  return { code: r.code, out: r.stdout, err: r.stderr.toString('utf8') };
 };
 
 // 40 events: the fixture rows with an id, a strict tier (error policy) and every 7th tier unknown

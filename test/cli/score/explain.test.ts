@@ -24,17 +24,13 @@ import { MemoryDeadLetterSink, MemorySink, MemorySource, MemoryStream } from '..
 import { runPipeline } from '../../../src/streams/runner.js';
 import { fixturePipeline, fixtureRows, strictFixturePipeline } from '../../helpers/onnx-fixtures.js';
 
+
 let ws: Workspace;
 let events: Record<string, unknown>[];
 const out = mkdtempSync(join(tmpdir(), 'dictl-explain-out-'));
 const logit = (p: number) => Math.log(p / (1 - p));
 
-function run(args: string[], input?: string, cwd = ws.root) {
-  const env: Record<string, string | undefined> = { ...process.env, DICTL_QUIET: '1' };
-  delete env.DICTL_WORKSPACE;
-  const r = spawnSync(process.execPath, [join(__dirname, '..', '..', '..', 'bin/run.js'), ...args], { cwd, input, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[], input?: string, cwd = ws.root) => cli(cwd, args, { DICTL_WORKSPACE: undefined }, input);
 
 beforeAll(async () => {
   ws = churnWorkspace();

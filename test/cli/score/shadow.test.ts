@@ -8,7 +8,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { churnModel, cli, newWorkspace } from '../../helpers/decide.js';
+import { churnModel, decideCli as cli, cliWorkspace } from '../../helpers/workspace.js';
 import type { Workspace } from '../../../src/workspace.js';
 import type { ModelVersion } from '../../../src/types.js';
 import type { ShadowEntry } from '../../../src/decide/shadow.js';
@@ -34,7 +34,7 @@ const scoreFile = (pkg: string, out: string, extra: string[] = []) => {
 };
 
 beforeAll(async () => {
-  ({ dir, ws } = newWorkspace());
+  ({ dir, ws } = cliWorkspace());
   model = await churnModel(dir, ws);
   inputs = model.pipeline.inputs.map((i) => i.name);
   const { loadSplitRows } = await import('../../../src/decide/data.js');

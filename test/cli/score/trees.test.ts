@@ -23,7 +23,7 @@ import { loadScorer } from '../../../src/scorer/scorer.js';
 import type { FittedPipeline, ModelVersion } from '../../../src/types.js';
 import { sha256 } from '../../../src/util/hash.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
-import { cli } from '../../helpers/decide.js';
+import { decideCli as cli } from '../../helpers/workspace.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dictl-score-trees-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,7 +11,7 @@ import { withDuck } from '../../../src/io/duck.js';
 import { parseMemorySize, spillRoot, withMemoryBudget } from '../../../src/io/memory.js';
 import { sqlStr } from '../../../src/pipeline/sql.js';
 import { workspaceAt } from '../../../src/workspace.js';
-import { cli, ROOT } from '../../helpers/cli.js';
+import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
 
 let ws: string;
 const N = 360_000;

@@ -10,9 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { churnModel, cli, newWorkspace, ROOT } from '../../helpers/decide.js';
+import { churnModel, decideCli as cli, cliWorkspace, ROOT } from '../../helpers/workspace.js';
 import { hasRedis, startRedis, type TestRedis } from '../../helpers/redis.js';
 import type { ShadowEntry } from '../../../src/decide/shadow.js';
+import { dictl } from '../../helpers/cli.js';
 
 describe.skipIf(!hasRedis)('review routing and shadow entries on Redis (real CLI, real redis-server)', () => {
   let dir: string;
@@ -29,8 +30,8 @@ describe.skipIf(!hasRedis)('review routing and shadow entries on Redis (real CLI
   };
   /** `dictl score` from a stream, with a time limit so a hang fails the test instead of stalling it */
   const scoreStream = (args: string[]) => {
-    const res = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'score', ...args, '--json'], { cwd: dir, env: { ...process.env, DICTL_QUIET: '1' }, encoding: 'utf8', timeout: 120_000 });
-    expect(res.status, res.stderr).toBe(0);
+    const res = dictl(dir, ['score', ...args, '--json'], { timeout: 120_000 });
+    expect(res.code, res.stderr).toBe(0);
     return JSON.parse(res.stdout);
   };
   const xaddRows = async (key: string, rows: Record<string, unknown>[]) => {
@@ -44,7 +45,7 @@ describe.skipIf(!hasRedis)('review routing and shadow entries on Redis (real CLI
 
   beforeAll(async () => {
     let ws;
-    ({ dir, ws } = newWorkspace());
+    ({ dir, ws } = cliWorkspace());
     const model = await churnModel(dir, ws);
     inputs = model.pipeline.inputs.map((i) => i.name);
     const { loadSplitRows } = await import('../../../src/decide/data.js');

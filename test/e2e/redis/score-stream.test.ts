@@ -17,6 +17,7 @@ import { predict } from '../../../src/ml/predict.js';
 import { writeOnline } from '../../../src/online/redis.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
 import { hasRedis, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { dictl } from '../../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const bin = join(root, 'bin/run.js');
@@ -32,8 +33,8 @@ describe.skipIf(!hasRedis)('dictl score --redis (real CLI, real package, real re
   let redis: TestRedis;
   let r: Redis;
   const cli = (args: string[]) => {
-    const res = spawnSync(process.execPath, [bin, ...args], { cwd: ws, env: { ...process.env, DICTL_QUIET: '1' }, encoding: 'utf8' });
-    return { code: res.status, out: res.stdout, err: res.stderr };
+    const res = dictl(ws, args);
+    return { code: res.code, out: res.stdout, err: res.stderr };
   };
   const fields = (f: string[]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]]));
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { registerDataset } from '../../../src/datasets/register.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
 import { workspaceAt } from '../../../src/workspace.js';
-import { newWorkspace, tempDir } from '../../helpers/cli.js';
+import { newWorkspace, tempDir } from '../../helpers/workspace.js';
 
 describe('source row order', () => {
   it('a CSV large enough to be read in parallel keeps its row order in data.parquet', async () => {
