@@ -80,7 +80,7 @@ describe('dictl package', () => {
     const manifest = JSON.parse(readFileSync(join(ws, 'pkg-policy/manifest.json'), 'utf8'));
     expect(manifest.decisionPolicy).toMatchObject({ kind: 'decision-policy', model: 'fx', version: pol.version, owner: 'risk@example.com' });
   });
-  // the Spark job and its scoring module: test/spark-job.test.ts
+  // the Spark job and its scoring module: test/e2e/spark-job.test.ts
 });
 
 describe('dictl score', () => {
