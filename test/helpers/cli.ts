@@ -37,7 +37,8 @@ function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
 const argv = (args: string[], opts: CliOptions) => [join(ROOT, 'bin/run.js'), ...args, ...(opts.json ? ['--json'] : [])];
 
 function spawnCli(cwd: string, args: string[], opts: CliOptions, encoding: 'utf8' | 'buffer') {
-  return spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding, maxBuffer: 1 << 26, timeout: opts.timeout });
+  // no encoding for bytes: with one, a string input would be encoded by it
+  return spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding: encoding === 'utf8' ? 'utf8' : undefined, maxBuffer: 1 << 26, timeout: opts.timeout });
 }
 
 /** The CLI as a running process (to interrupt it, kill it, or run several at once); no input. */

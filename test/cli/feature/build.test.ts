@@ -19,7 +19,7 @@ import { withDuck } from '../../../src/io/duck.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import type { FeatureBuild } from '../../../src/types.js';
 import { SHARED as SHARED_DIR } from '../../helpers/paths.js';
-import { cliJson, dictl } from '../../helpers/cli.js';
+import { cliJson } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const SHARED = SHARED_DIR;
@@ -168,7 +168,7 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
     const r = dictl(ws, 'feature', 'build', 'churn');
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ unchanged: true, version: 1, ref: 'churn@1' });
-    const human = dictl(ws, ['feature', 'build', 'churn'], { quiet: false });
+    const human = cliJson(ws, ['feature', 'build', 'churn'], { json: false, quiet: false });
     expect(human.stdout).toMatch(/Unchanged: churn@1/);
     expect(registryFiles(ws)).toEqual(before);
   });
