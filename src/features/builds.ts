@@ -15,7 +15,8 @@ import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
+import { pipelineSelect } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { loadFeatureSet, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from '../labels.js';
@@ -71,10 +72,10 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
   if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
   return withDuck(async (duck) => {
     await lockDown(duck, [dirname(parquetPath)]);
-    const src = `read_parquet(${sqlStr(parquetPath)})`;
+    const src = `read_parquet(${sqlString(parquetPath)})`;
     const cols = await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`);
     const names = cols.map((c) => c.column_name).filter((c) => !c.startsWith('__'));
-    const where = split === 'all' ? '' : `WHERE __split = ${sqlStr(split)}`;
+    const where = split === 'all' ? '' : `WHERE __split = ${sqlString(split)}`;
     const cnt = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} ${where}`);
     const n = Number(cnt[0].n);
     const p = names.length;
@@ -82,7 +83,7 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
     const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
     const y = new Float64Array(new SharedArrayBuffer(8 * n));
     const rows = new Float64Array(n);
-    const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
+    const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlIdent(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
     let off = 0;
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -102,7 +103,7 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
 
 /** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
 export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = true): Promise<void> {
-  const list = dirs.map((d) => sqlStr(d.endsWith('/') ? d : d + '/')).join(', ');
+  const list = dirs.map((d) => sqlString(d.endsWith('/') ? d : d + '/')).join(', ');
   await duck.run(`SET allowed_directories = [${list}]`);
   await duck.run(`SET enable_external_access = false`);
   await duck.run(`SET autoinstall_known_extensions = false`);
@@ -112,11 +113,11 @@ export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = t
 
 /** Checks the label column of the training rows (no missing values, the positive class occurs, classes, numbers); returns the row count. */
 async function checkLabelColumn(duck: Duck, label: NonNullable<FeatureSetSpec['label']>): Promise<number> {
-  const lab = sqlId(label.column);
+  const lab = sqlIdent(label.column);
   const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
     `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
-            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(label.positive!)})` : '0'}::BIGINT AS pos,
-            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
+            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlString(label.positive!)})` : '0'}::BIGINT AS pos,
+            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlString).join(', ')}))` : '0'}::BIGINT AS bad
      FROM __base WHERE __split = 'train'`,
   );
   if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
@@ -237,7 +238,7 @@ export async function stageSource(
     app.flushSync();
     app.closeSync();
   }
-  await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)`);
+  await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlString(inp.dataPath)}, file_row_number = true)`);
   const nRows = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __src`))[0].n);
   if (nRows === 0) throw new DictlError('data', `${spec.source} has no rows`);
   if (aggs.length) {
@@ -273,7 +274,7 @@ export async function fitAndWrite(
     // the class names come from the data: the label column's values over all rows
     label = spec.label;
     if (spec.label.task === 'binary') {
-      const lab = sqlId(spec.label.column);
+      const lab = sqlIdent(spec.label.column);
       const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
       label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
       if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
@@ -288,7 +289,7 @@ export async function fitAndWrite(
   const copy = async (orderBy?: string) => {
     const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], { indicators: 'boolean', ...(orderBy ? { orderBy } : {}) });
     try {
-      await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (${FEATURE_PARQUET_OPTIONS})`);
+      await duck.run(`COPY (${sel}) TO ${sqlString(outPath)} (${FEATURE_PARQUET_OPTIONS})`);
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
@@ -298,7 +299,7 @@ export async function fitAndWrite(
   await copy();
   progress('checking the row order and split counts of the written matrix');
   // insertion order is preserved by the scan → project → COPY plan; verify it, and sort only if it was not
-  const out = sqlStr(outPath);
+  const out = sqlString(outPath);
   const st = (
     await duck.all<{ n: number; train: number; test: number; off: number }>(
       `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
