@@ -25,6 +25,9 @@ import { readmeText } from './docs.js';
 import { requirementsText, scoringModuleText, sparkJobText } from './spark.js';
 import { dictlVersion } from '../util/version.js';
 import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
+import { resolveModel } from '../registry/models.js';
+import { policyForPackage } from '../decide/store.js';
+import { explainSpecFor } from '../ops/explain-background.js';
 
 
 export function onnxruntimeVersion(): string {
@@ -36,7 +39,7 @@ export function onnxruntimeVersion(): string {
 }
 
 export interface PackageOptions {
-  /** the decision policy to embed (issue 8); null when none */
+  /** the decision policy to embed; null when none */
   decisionPolicy?: unknown;
   /** what the package needs to explain its scores (explain.json); absent → the package cannot explain */
   explain?: ExplainSpec;
@@ -255,17 +258,11 @@ export const packagesDir = (ws: Workspace) => join(ws.registryDir, 'packages');
 /** `dictl package MODEL@REF --out DIR [--tar]` */
 export async function packageModel(ws: Workspace, refText: string, out: string, opts: { tar?: boolean; wait?: number; decisionPolicy?: unknown } = {}): Promise<PackageResult> {
   if (!out) throw usageError('--out DIR is required');
-  const { resolveModel } = await import('../registry/models.js');
   const resolved = resolveModel(ws, refText);
   const model = resolved.model;
-  // the model's current decision policy (issue 8), if one is set, rides in manifest.decisionPolicy
-  let decisionPolicy = opts.decisionPolicy;
-  if (decisionPolicy === undefined) {
-    const { policyForPackage } = await import('../decide/store.js');
-    decisionPolicy = policyForPackage(ws, model.name);
-  }
+  // the model's current decision policy, if one is set, rides in manifest.decisionPolicy
+  const decisionPolicy = opts.decisionPolicy === undefined ? policyForPackage(ws, model.name) : opts.decisionPolicy;
   // build (and validate) everything before taking the lock or writing anything
-  const { explainSpecFor } = await import('../ops/explain-background.js');
   const explain = await explainSpecFor(ws, model);
   const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
   const outAbs = checkOutputPath(ws, out, { flag: '--out', kind: 'dir' });
