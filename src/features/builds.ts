@@ -23,7 +23,8 @@ import { resolveBinaryLabel } from '../labels.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
 import { withDuck, readDoubleVector } from '../io/duck.js';
 import { assertConsent, assertNoPii } from '../datasets/consent.js';
-import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
+import { latestHoldoutFor, readHoldout, type HoldoutIndex } from '../holdouts/store.js';
+import { listDirs, readJson, type Checkup } from '../io/checkup.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -318,4 +319,65 @@ export async function fitAndWrite(
   const train = Number(st.train);
   const test = Number(st.test);
   return { pipeline, label, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+}
+
+/**
+ * doctor: each feature build's state.json names its folder, its features.parquet is there, and its
+ * splits agree with its holdout (no holdout row trains, every test row is one) and with the row
+ * counts it records; its dataset and holdout exist. Returns ref → build hash.
+ */
+export async function verifyFeatureBuilds(ws: Workspace, c: Checkup, datasetSha: Map<string, string>, holdouts: HoldoutIndex): Promise<Map<string, string>> {
+  const featDir = join(ws.registryDir, 'features');
+  const builds = new Map<string, string>();
+  for (const name of listDirs(featDir)) {
+    for (const v of listDirs(join(featDir, name))) {
+      const dir = join(featDir, name, v);
+      if (!/^[1-9]\d*$/.test(v)) continue;
+      c.checked.featureBuilds++;
+      const r = readJson<FeatureBuild>(join(dir, 'state.json'));
+      if (!r.ok) {
+        c.add('error', 'feature-state', join(dir, 'state.json'), `state.json missing or unreadable: ${r.error}`);
+        continue;
+      }
+      const b = r.value;
+      if (b.name !== name || b.version !== Number(v)) c.add('error', 'feature-identity', join(dir, 'state.json'), `state.json names ${b.name}@${b.version}, folder is ${name}@${v}`);
+      if (!existsSync(join(dir, 'features.parquet'))) c.add('error', 'feature-data-missing', join(dir, 'features.parquet'), 'features.parquet is missing');
+      if (b.holdout && !holdouts.hashes.has(b.holdout)) c.add('error', 'feature-holdout', join(dir, 'state.json'), `feature build refers to holdout ${String(b.holdout).slice(0, 12)}, which does not exist`);
+      else if (b.holdout && existsSync(join(dir, 'features.parquet'))) {
+        const h = holdouts.rows.get(b.holdout)!;
+        if (h.dataset !== b.dataset) c.add('error', 'feature-holdout-dataset', join(dir, 'state.json'), `feature build is on ${b.dataset} but its holdout was made for ${h.dataset}`);
+        const n = await splitCounts(join(dir, 'features.parquet'), h.testRows);
+        if (n.error) c.add('error', 'feature-data-parse', join(dir, 'features.parquet'), `features.parquet cannot be read: ${n.error}`);
+        else {
+          if (n.leak > 0) c.add('error', 'feature-holdout-leak', join(dir, 'features.parquet'), `${n.leak} holdout row(s) are in the training split`);
+          if (n.stray > 0) c.add('error', 'feature-holdout-stray', join(dir, 'features.parquet'), `${n.stray} test-split row(s) are not holdout rows`);
+          if (b.rows && (n.train !== b.rows.train || n.test !== b.rows.test))
+            c.add('error', 'feature-rows', join(dir, 'features.parquet'), `features.parquet holds ${n.train} train / ${n.test} test rows, state.json says ${b.rows.train} / ${b.rows.test}`);
+        }
+      }
+      if (b.dataset && !datasetSha.has(b.dataset)) c.add('error', 'feature-dataset', join(dir, 'state.json'), `feature build refers to dataset ${b.dataset}, which does not exist`);
+      builds.set(`${name}@${v}`, b.hash);
+      c.committed.push({ kind: 'feature build', ref: `${name}@${v}`, path: join(dir, 'state.json'), actions: ['feature.build'], entry: () => ({ action: 'feature.build', subject: `${name}@${v}`, details: { hash: b.hash, dataset: b.dataset, holdout: b.holdout } }) });
+    }
+  }
+  return builds;
+}
+
+/** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
+async function splitCounts(path: string, testRows: number[]): Promise<{ train: number; test: number; leak: number; stray: number; error?: string }> {
+  try {
+    return await withDuck(async (d) => {
+      const rows = testRows.filter((r) => Number.isSafeInteger(r));
+      await d.run(`CREATE TEMP TABLE h AS SELECT unnest([${rows.join(',')}]::BIGINT[]) AS r`);
+      const [c] = await d.all<{ train: number; test: number; leak: number; stray: number }>(
+        `SELECT count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
+                count(*) FILTER (WHERE __split = 'train' AND __row IN (SELECT r FROM h))::BIGINT AS leak,
+                count(*) FILTER (WHERE __split = 'test' AND __row NOT IN (SELECT r FROM h))::BIGINT AS stray
+         FROM read_parquet(${sqlString(path)})`,
+      );
+      return { train: Number(c.train), test: Number(c.test), leak: Number(c.leak), stray: Number(c.stray) };
+    });
+  } catch (e) {
+    return { train: 0, test: 0, leak: 0, stray: 0, error: (e as Error).message.split('\n')[0] };
+  }
 }

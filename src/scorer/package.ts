@@ -28,6 +28,7 @@ import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 import { resolveModel } from '../registry/models.js';
 import { policyForPackage } from '../decide/store.js';
 import { explainSpecFor } from '../ops/explain-background.js';
+import { packagesDir } from '../registry/packages.js';
 
 
 export function onnxruntimeVersion(): string {
@@ -253,7 +254,6 @@ export function writePackage(pkg: PackageFiles, out: string, tar: boolean): { ta
   return { tar: { path, sha256: sha256(bytes), bytes: bytes.length } };
 }
 
-export const packagesDir = (ws: Workspace) => join(ws.registryDir, 'packages');
 
 /** `dictl package MODEL@REF --out DIR [--tar]` */
 export async function packageModel(ws: Workspace, refText: string, out: string, opts: { tar?: boolean; wait?: number; decisionPolicy?: unknown } = {}): Promise<PackageResult> {
