@@ -69,7 +69,7 @@ describe('memory budget', () => {
     const w = workspaceAt(ws);
     const big = `SELECT count(*)::BIGINT AS n FROM (SELECT x, pad FROM (SELECT (hash(i) % 1000000)::DOUBLE AS x, repeat('p', 100) || i::VARCHAR AS pad FROM range(2000000) t(i)) ORDER BY x, pad)`;
     const { lockDown } = await import('../src/features/builds.js');
-    const n = await withMemoryBudget(w, '100MB', async () =>
+    const n = await withMemoryBudget(w, '160MB', async () =>
       withDuck(async (d) => {
         await lockDown(d, [ws]);
         return (await d.all<{ n: number }>(big))[0].n;
@@ -78,7 +78,7 @@ describe('memory budget', () => {
     expect(n).toBe(2_000_000);
     expect(existsSync(spillRoot(w))).toBe(false);
     await expect(
-      withMemoryBudget(w, '100MB', async () =>
+      withMemoryBudget(w, '160MB', async () =>
         withDuck(async (d) => {
           await d.run(`SET temp_directory = ''`);
           return d.all(big);
