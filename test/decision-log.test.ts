@@ -11,7 +11,7 @@ import { fileDecisionLog, inputsJson, readSegment, segmentsOf } from '../src/dec
 import { matcher, queryDecisions } from '../src/decide/decision-query.js';
 import type { DecisionFields } from '../src/decide/runtime.js';
 import { initWorkspace, workspaceAt } from '../src/workspace.js';
-import { runDoctor } from '../src/registry/doctor.js';
+import { runDoctor } from '../src/ops/doctor.js';
 import { ROOT } from './registry-helpers.js';
 
 const decision = (score: number): DecisionFields => ({ score, action: score >= 0.8 ? 'block' : 'allow', band: score >= 0.8 ? 'high' : 'low', model: 'm@2', modelVersion: 2, policyVersion: 3, autonomy: 'autonomous', review: false });
