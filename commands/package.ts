@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../src/base.js';
-import { packageModel } from '../src/scorer/package.js';
+import { packageModel } from '../src/ops/package.js';
 
 export default class Package extends DictlCommand {
   static override summary = 'Package a model as a standalone scorer: model.onnx, input.avsc, manifest.json, README.md, and a Spark job (spark_job.py, dictl_scoring.py, requirements.txt) and explain.json.';

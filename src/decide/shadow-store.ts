@@ -8,13 +8,13 @@
  * entries to the stream shadow:MODEL (field "entry") instead; `decide shadow MODEL --redis URL` copies
  * them into the log once (like `review sync`) before reporting.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import { appendLines, readCases } from '../review/queue.js';
-import { readLog } from '../io/ndjson.js';
+import { eachLine, readLog } from '../io/ndjson.js';
 import { copyNewEntries } from '../review/redis.js';
 import { connectOnce } from '../io/redis.js';
 import { validateName } from '../util/names.js';
@@ -106,19 +106,16 @@ export function readLabelsFile(path: string, column: string, names: string[]): M
   const file = resolve(path);
   if (!existsSync(file)) throw notFound(`labels file ${path} does not exist`);
   const out = new Map<string, Label>();
-  const lines = readFileSync(file, 'utf8').split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (!lines[i].trim()) continue;
-    let o: Record<string, unknown>;
-    try {
-      o = JSON.parse(lines[i]) as Record<string, unknown>;
-    } catch (e) {
-      throw dataError(`labels file ${path} line ${i + 1} is not JSON: ${(e as Error).message}`);
-    }
-    const l = labelValue(o[column]);
-    if (!l) throw dataError(`labels file ${path} line ${i + 1}: "${column}" must be yes/no, true/false or 1/0, got ${JSON.stringify(o[column])}`, 'pick the label column with --label-column');
-    out.set(inputKey(o, names), l);
-  }
+  eachLine(
+    file,
+    (v, line) => {
+      const o = v as Record<string, unknown>;
+      const l = labelValue(o[column]);
+      if (!l) throw dataError(`labels file ${path} line ${line}: "${column}" must be yes/no, true/false or 1/0, got ${JSON.stringify(o[column])}`, 'pick the label column with --label-column');
+      out.set(inputKey(o, names), l);
+    },
+    (line, e) => dataError(`labels file ${path} line ${line} is not JSON: ${e.message}`),
+  );
   return out;
 }
 

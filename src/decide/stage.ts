@@ -8,16 +8,16 @@
  * (shadow-store.ts), never acted on. No policy and no challenger: no stage.
  */
 import { usageError } from '../errors.js';
-import type { Workspace } from '../workspace.js';
+import { findWorkspace, type Workspace } from '../workspace.js';
 import type { DecisionPolicy } from './policy.js';
 import { makeDecider, type Decider, type DecisionFields, type ReviewExplanation } from './runtime.js';
 import { decisionLogFor, inputsJson } from './decision-log.js';
 import { explainMembers } from '../explain/render.js';
 import type { BatchExplanations, Explainer } from '../explain/explainer.js';
-import type { ReviewCase, ReviewSink } from '../review/queue.js';
+import { fileReviewSink, type ReviewCase, type ReviewSink } from '../review/queue.js';
 import { openRedis, type Redis } from '../io/redis.js';
 import type { BatchInputs } from '../pipeline/batch.js';
-import type { ShadowSink } from './shadow-store.js';
+import { fileShadowSink, type ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
 
 /** reasons a review case keeps when the output asks for none */
@@ -107,7 +107,6 @@ async function makeShadow(champion: DecidedPackage, ch: DecidedPackage, policy: 
   let sink: ShadowSink & { close?(): void };
   if (o.redis) sink = redisShadowSink(o.redis, cm.name);
   else {
-    const { fileShadowSink } = await import('./shadow-store.js');
     sink = fileShadowSink(await workspace(`--challenger logs both models to the workspace's shadow log (registry/shadow/${cm.name}), but no workspace was found`), cm.name);
   }
   const pending: ShadowEntry[] = [];
@@ -171,7 +170,6 @@ export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions):
   let ws: Workspace | undefined;
   const workspace = async (why: string): Promise<Workspace> => {
     if (ws) return ws;
-    const { findWorkspace } = await import('../workspace.js');
     try {
       ws = findWorkspace(o.workspace ?? process.env.DICTL_WORKSPACE);
     } catch {
@@ -186,7 +184,6 @@ export async function decisionStage(scorer: DecidedPackage, o: DecisionOptions):
     if (routes) {
       if (o.redis) sink = redisReviewSink(o.redis, policy.model);
       else {
-        const { fileReviewSink } = await import('../review/queue.js');
         sink = fileReviewSink(await workspace(`the package's decision policy (${policy.model}/policy@${policy.version}) sends cases to human review, but no workspace was found for the review queue`));
       }
     }

@@ -15,6 +15,8 @@ import type { SegmentModelVersion } from '../types.js';
 import { checkPolicyTarget, normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget, parseBand } from './policy.js';
 import { resolveModel } from '../registry/models.js';
 import { parse } from 'yaml';
+import { listDirs, readJson, type Checkup } from '../io/checkup.js';
+import { modelsDir } from '../registry/models.js';
 
 export const policiesDir = (ws: Workspace) => join(ws.registryDir, 'policies');
 export const modelPoliciesDir = (ws: Workspace, model: string) => join(policiesDir(ws), validateName('model', model));
@@ -232,4 +234,17 @@ export async function specFromFile(path: string): Promise<PolicySpec> {
     autonomy: doc.autonomy as PolicySpec['autonomy'],
     note: doc.note as string | undefined,
   };
+}
+
+/** doctor: every decision policy parses, and its model is in the registry. */
+export function verifyPolicies(ws: Workspace, c: Checkup): void {
+  const polDir = policiesDir(ws);
+  for (const model of listDirs(polDir)) {
+    for (const f of readdirSync(join(polDir, model)).sort()) {
+      if (f.startsWith('.') || !f.endsWith('.json')) continue;
+      const p = join(polDir, model, f);
+      if (!readJson(p).ok) c.add('error', 'policy-parse', p, 'policy does not parse');
+    }
+    if (!existsSync(join(modelsDir(ws), model))) c.add('error', 'policy-model', join(polDir, model), `decision policies exist for model "${model}", which is not in the registry`);
+  }
 }

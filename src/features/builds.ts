@@ -15,14 +15,16 @@ import type { DatasetVersion, FeatureBuild, Holdout, LabelSpec } from '../types.
 import { hashValue } from '../util/hash.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { pipelineSelect, sqlId, sqlStr } from '../pipeline/sql.js';
+import { pipelineSelect } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { loadFeatureSet, type FeatureSetSpec } from './spec.js';
 import { checkAgainstSchema, fitPipeline, labelSql, type PlanInputs } from './fit.js';
 import { resolveBinaryLabel } from '../labels.js';
 import { checkAggregates, isTemporal, withAggregatesSql, type ResolvedAggregate } from './entity.js';
 import { withDuck, readDoubleVector } from '../io/duck.js';
 import { assertConsent, assertNoPii } from '../datasets/consent.js';
-import { latestHoldoutFor, readHoldout } from '../holdouts/store.js';
+import { latestHoldoutFor, readHoldout, type HoldoutIndex } from '../holdouts/store.js';
+import { listDirs, readJson, type Checkup } from '../io/checkup.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -71,10 +73,10 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
   if (!existsSync(parquetPath)) throw notFound(`feature matrix ${parquetPath} not found`);
   return withDuck(async (duck) => {
     await lockDown(duck, [dirname(parquetPath)]);
-    const src = `read_parquet(${sqlStr(parquetPath)})`;
+    const src = `read_parquet(${sqlString(parquetPath)})`;
     const cols = await duck.all<{ column_name: string }>(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${src})`);
     const names = cols.map((c) => c.column_name).filter((c) => !c.startsWith('__'));
-    const where = split === 'all' ? '' : `WHERE __split = ${sqlStr(split)}`;
+    const where = split === 'all' ? '' : `WHERE __split = ${sqlString(split)}`;
     const cnt = await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${src} ${where}`);
     const n = Number(cnt[0].n);
     const p = names.length;
@@ -82,7 +84,7 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
     const X = new Float64Array(new SharedArrayBuffer(8 * n * p));
     const y = new Float64Array(new SharedArrayBuffer(8 * n));
     const rows = new Float64Array(n);
-    const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlId(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
+    const result = await duck.conn.stream(`SELECT __row::DOUBLE, __label::DOUBLE, ${names.map((c) => `${sqlIdent(c)}::DOUBLE`).join(', ')} FROM ${src} ${where} ORDER BY __row`);
     let off = 0;
     for (;;) {
       const chunk = await result.fetchChunk();
@@ -102,7 +104,7 @@ export async function loadMatrix(parquetPath: string, split: 'train' | 'test' | 
 
 /** Runs user-derived SQL with file access limited to `dirs` (no other files, no ATTACH, no extensions). */
 export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = true): Promise<void> {
-  const list = dirs.map((d) => sqlStr(d.endsWith('/') ? d : d + '/')).join(', ');
+  const list = dirs.map((d) => sqlString(d.endsWith('/') ? d : d + '/')).join(', ');
   await duck.run(`SET allowed_directories = [${list}]`);
   await duck.run(`SET enable_external_access = false`);
   await duck.run(`SET autoinstall_known_extensions = false`);
@@ -112,11 +114,11 @@ export async function lockDown(duck: Duck, dirs: string[], lockConfiguration = t
 
 /** Checks the label column of the training rows (no missing values, the positive class occurs, classes, numbers); returns the row count. */
 async function checkLabelColumn(duck: Duck, label: NonNullable<FeatureSetSpec['label']>): Promise<number> {
-  const lab = sqlId(label.column);
+  const lab = sqlIdent(label.column);
   const lc = await duck.all<{ nulls: number; pos: number; bad: number; n: number }>(
     `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE ${lab} IS NULL OR CAST(${lab} AS VARCHAR) = '')::BIGINT AS nulls,
-            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlStr(label.positive!)})` : '0'}::BIGINT AS pos,
-            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlStr).join(', ')}))` : '0'}::BIGINT AS bad
+            ${label.task === 'binary' ? `count(*) FILTER (WHERE CAST(${lab} AS VARCHAR) = ${sqlString(label.positive!)})` : '0'}::BIGINT AS pos,
+            ${label.task === 'multiclass' ? `count(*) FILTER (WHERE ${lab} IS NOT NULL AND CAST(${lab} AS VARCHAR) NOT IN (${label.classes!.map(sqlString).join(', ')}))` : '0'}::BIGINT AS bad
      FROM __base WHERE __split = 'train'`,
   );
   if (Number(lc[0].nulls) > 0) throw new DictlError('data', `label column "${label.column}" is missing in ${lc[0].nulls} training rows`, { hint: 'filter those rows into a derived dataset first' });
@@ -237,7 +239,7 @@ export async function stageSource(
     app.flushSync();
     app.closeSync();
   }
-  await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(inp.dataPath)}, file_row_number = true)`);
+  await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlString(inp.dataPath)}, file_row_number = true)`);
   const nRows = Number((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM __src`))[0].n);
   if (nRows === 0) throw new DictlError('data', `${spec.source} has no rows`);
   if (aggs.length) {
@@ -273,7 +275,7 @@ export async function fitAndWrite(
     // the class names come from the data: the label column's values over all rows
     label = spec.label;
     if (spec.label.task === 'binary') {
-      const lab = sqlId(spec.label.column);
+      const lab = sqlIdent(spec.label.column);
       const vals = await duck.all<{ v: string; n: number }>(`SELECT CAST(${lab} AS VARCHAR) AS v, count(*)::BIGINT AS n FROM __base WHERE ${lab} IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1001`);
       label = resolveBinaryLabel(spec.label, vals.map((x) => ({ value: x.v, rows: Number(x.n) })));
       if (label.negativeGroups) progress(`label ${label.column}: ${label.negativeGroups.length} values other than "${label.positive}" are grouped as "${label.negative}" (name one with label.negative to use it instead)`);
@@ -288,7 +290,7 @@ export async function fitAndWrite(
   const copy = async (orderBy?: string) => {
     const sel = pipelineSelect(pipeline, from, ['__row', '__split', '__label'], { indicators: 'boolean', ...(orderBy ? { orderBy } : {}) });
     try {
-      await duck.run(`COPY (${sel}) TO ${sqlStr(outPath)} (${FEATURE_PARQUET_OPTIONS})`);
+      await duck.run(`COPY (${sel}) TO ${sqlString(outPath)} (${FEATURE_PARQUET_OPTIONS})`);
     } catch (e) {
       const msg = (e as Error).message.split('\n')[0];
       if (/feature "/.test(msg)) throw new DictlError('data', msg.replace(/^.*?Error: /, ''), { hint: 'fix the data or the transform option (e.g. unknown: zeros / handle_invalid: keep)' });
@@ -298,7 +300,7 @@ export async function fitAndWrite(
   await copy();
   progress('checking the row order and split counts of the written matrix');
   // insertion order is preserved by the scan → project → COPY plan; verify it, and sort only if it was not
-  const out = sqlStr(outPath);
+  const out = sqlString(outPath);
   const st = (
     await duck.all<{ n: number; train: number; test: number; off: number }>(
       `SELECT count(*)::BIGINT AS n, count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
@@ -317,4 +319,65 @@ export async function fitAndWrite(
   const train = Number(st.train);
   const test = Number(st.test);
   return { pipeline, label, rows: { train, test, skipped: nRows - train - test }, fitMs: t1 - t0, writeMs: Date.now() - t1 };
+}
+
+/**
+ * doctor: each feature build's state.json names its folder, its features.parquet is there, and its
+ * splits agree with its holdout (no holdout row trains, every test row is one) and with the row
+ * counts it records; its dataset and holdout exist. Returns ref → build hash.
+ */
+export async function verifyFeatureBuilds(ws: Workspace, c: Checkup, datasetSha: Map<string, string>, holdouts: HoldoutIndex): Promise<Map<string, string>> {
+  const featDir = join(ws.registryDir, 'features');
+  const builds = new Map<string, string>();
+  for (const name of listDirs(featDir)) {
+    for (const v of listDirs(join(featDir, name))) {
+      const dir = join(featDir, name, v);
+      if (!/^[1-9]\d*$/.test(v)) continue;
+      c.checked.featureBuilds++;
+      const r = readJson<FeatureBuild>(join(dir, 'state.json'));
+      if (!r.ok) {
+        c.add('error', 'feature-state', join(dir, 'state.json'), `state.json missing or unreadable: ${r.error}`);
+        continue;
+      }
+      const b = r.value;
+      if (b.name !== name || b.version !== Number(v)) c.add('error', 'feature-identity', join(dir, 'state.json'), `state.json names ${b.name}@${b.version}, folder is ${name}@${v}`);
+      if (!existsSync(join(dir, 'features.parquet'))) c.add('error', 'feature-data-missing', join(dir, 'features.parquet'), 'features.parquet is missing');
+      if (b.holdout && !holdouts.hashes.has(b.holdout)) c.add('error', 'feature-holdout', join(dir, 'state.json'), `feature build refers to holdout ${String(b.holdout).slice(0, 12)}, which does not exist`);
+      else if (b.holdout && existsSync(join(dir, 'features.parquet'))) {
+        const h = holdouts.rows.get(b.holdout)!;
+        if (h.dataset !== b.dataset) c.add('error', 'feature-holdout-dataset', join(dir, 'state.json'), `feature build is on ${b.dataset} but its holdout was made for ${h.dataset}`);
+        const n = await splitCounts(join(dir, 'features.parquet'), h.testRows);
+        if (n.error) c.add('error', 'feature-data-parse', join(dir, 'features.parquet'), `features.parquet cannot be read: ${n.error}`);
+        else {
+          if (n.leak > 0) c.add('error', 'feature-holdout-leak', join(dir, 'features.parquet'), `${n.leak} holdout row(s) are in the training split`);
+          if (n.stray > 0) c.add('error', 'feature-holdout-stray', join(dir, 'features.parquet'), `${n.stray} test-split row(s) are not holdout rows`);
+          if (b.rows && (n.train !== b.rows.train || n.test !== b.rows.test))
+            c.add('error', 'feature-rows', join(dir, 'features.parquet'), `features.parquet holds ${n.train} train / ${n.test} test rows, state.json says ${b.rows.train} / ${b.rows.test}`);
+        }
+      }
+      if (b.dataset && !datasetSha.has(b.dataset)) c.add('error', 'feature-dataset', join(dir, 'state.json'), `feature build refers to dataset ${b.dataset}, which does not exist`);
+      builds.set(`${name}@${v}`, b.hash);
+      c.committed.push({ kind: 'feature build', ref: `${name}@${v}`, path: join(dir, 'state.json'), actions: ['feature.build'], entry: () => ({ action: 'feature.build', subject: `${name}@${v}`, details: { hash: b.hash, dataset: b.dataset, holdout: b.holdout } }) });
+    }
+  }
+  return builds;
+}
+
+/** Rows per split of a features.parquet, and how its splits agree with the holdout's test rows. */
+async function splitCounts(path: string, testRows: number[]): Promise<{ train: number; test: number; leak: number; stray: number; error?: string }> {
+  try {
+    return await withDuck(async (d) => {
+      const rows = testRows.filter((r) => Number.isSafeInteger(r));
+      await d.run(`CREATE TEMP TABLE h AS SELECT unnest([${rows.join(',')}]::BIGINT[]) AS r`);
+      const [c] = await d.all<{ train: number; test: number; leak: number; stray: number }>(
+        `SELECT count(*) FILTER (WHERE __split = 'train')::BIGINT AS train, count(*) FILTER (WHERE __split = 'test')::BIGINT AS test,
+                count(*) FILTER (WHERE __split = 'train' AND __row IN (SELECT r FROM h))::BIGINT AS leak,
+                count(*) FILTER (WHERE __split = 'test' AND __row NOT IN (SELECT r FROM h))::BIGINT AS stray
+         FROM read_parquet(${sqlString(path)})`,
+      );
+      return { train: Number(c.train), test: Number(c.test), leak: Number(c.leak), stray: Number(c.stray) };
+    });
+  } catch (e) {
+    return { train: 0, test: 0, leak: 0, stray: 0, error: (e as Error).message.split('\n')[0] };
+  }
 }

@@ -10,7 +10,7 @@
  */
 import { DictlError } from '../errors.js';
 import type { ColumnSchema, DatasetVersion } from '../types.js';
-import { sqlId, sqlStr } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import type { AggregateSpec, FeatureSetSpec } from './spec.js';
 
 const NUMERIC = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|FLOAT|DOUBLE|REAL|DECIMAL.*)$/i;
@@ -76,7 +76,7 @@ function aggExpr(a: AggregateSpec, v: string): string {
 
 /** The events relation of one aggregate: __k, __t, __v. */
 const eventsRel = (a: ResolvedAggregate) =>
-  `(SELECT ${sqlId(a.key)} AS __k, ${sqlId(a.time)} AS __t, ${a.column !== undefined ? `CAST(${sqlId(a.column)} AS DOUBLE)` : 'CAST(1 AS DOUBLE)'} AS __v FROM read_parquet(${sqlStr(a.dataPath)}) WHERE ${sqlId(a.key)} IS NOT NULL AND ${sqlId(a.time)} IS NOT NULL)`;
+  `(SELECT ${sqlIdent(a.key)} AS __k, ${sqlIdent(a.time)} AS __t, ${a.column !== undefined ? `CAST(${sqlIdent(a.column)} AS DOUBLE)` : 'CAST(1 AS DOUBLE)'} AS __v FROM read_parquet(${sqlString(a.dataPath)}) WHERE ${sqlIdent(a.key)} IS NOT NULL AND ${sqlIdent(a.time)} IS NOT NULL)`;
 
 /**
  * SQL of the source relation with every aggregate added as a DOUBLE column, computed as of each row's
@@ -84,23 +84,23 @@ const eventsRel = (a: ResolvedAggregate) =>
  */
 export function withAggregatesSql(spec: FeatureSetSpec, srcRel: string, aggs: ResolvedAggregate[], temporal: boolean): string {
   if (aggs.length === 0) return srcRel;
-  const key = sqlId(spec.entity!.key);
-  const time = sqlId(spec.entity!.time!);
+  const key = sqlIdent(spec.entity!.key);
+  const time = sqlIdent(spec.entity!.time!);
   const parts = aggs.map((a, i) => {
     const alias = `__a${i}`;
     let q: string;
     if (a.agg === 'last') {
-      q = `SELECT s.__row, CASE WHEN e.__t > ${windowStart('s.' + time, a, temporal)} THEN e.__v END::DOUBLE AS ${sqlId(a.name)}
+      q = `SELECT s.__row, CASE WHEN e.__t > ${windowStart('s.' + time, a, temporal)} THEN e.__v END::DOUBLE AS ${sqlIdent(a.name)}
            FROM (SELECT __row, ${key}, ${time} FROM ${srcRel}) s ASOF LEFT JOIN ${eventsRel(a)} e ON s.${key} = e.__k AND s.${time} >= e.__t`;
     } else {
-      q = `SELECT s.__row, ${a.agg === 'count' ? 'count(e.__t)::DOUBLE' : aggExpr(a, 'e.__v')} AS ${sqlId(a.name)}
+      q = `SELECT s.__row, ${a.agg === 'count' ? 'count(e.__t)::DOUBLE' : aggExpr(a, 'e.__v')} AS ${sqlIdent(a.name)}
            FROM (SELECT __row, ${key}, ${time} FROM ${srcRel}) s LEFT JOIN ${eventsRel(a)} e
              ON e.__k = s.${key} AND e.__t <= s.${time} AND e.__t > ${windowStart('s.' + time, a, temporal)}
            GROUP BY s.__row`;
     }
     return { alias, q, name: a.name };
   });
-  return `(SELECT src.*, ${parts.map((p) => `${p.alias}.${sqlId(p.name)}`).join(', ')} FROM ${srcRel} src ${parts.map((p) => `LEFT JOIN (${p.q}) ${p.alias} ON ${p.alias}.__row = src.__row`).join(' ')})`;
+  return `(SELECT src.*, ${parts.map((p) => `${p.alias}.${sqlIdent(p.name)}`).join(', ')} FROM ${srcRel} src ${parts.map((p) => `LEFT JOIN (${p.q}) ${p.alias} ON ${p.alias}.__row = src.__row`).join(' ')})`;
 }
 
 /**
@@ -108,18 +108,18 @@ export function withAggregatesSql(spec: FeatureSetSpec, srcRel: string, aggs: Re
  * number) and every aggregate as of `asOf` (SQL expression of the time type).
  */
 export function onlineRowsSql(spec: FeatureSetSpec, srcRel: string, rawInputs: string[], aggs: ResolvedAggregate[], asOf: string, temporal: boolean): string {
-  const key = sqlId(spec.entity!.key);
-  const order = spec.entity!.time ? `${sqlId(spec.entity!.time)} DESC NULLS LAST, __row DESC` : '__row DESC';
-  const latest = `(SELECT ${key} AS __k, ${rawInputs.map(sqlId).join(', ')}${rawInputs.length ? ',' : ''} 1 AS __one FROM ${srcRel} WHERE ${key} IS NOT NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) = 1)`;
+  const key = sqlIdent(spec.entity!.key);
+  const order = spec.entity!.time ? `${sqlIdent(spec.entity!.time)} DESC NULLS LAST, __row DESC` : '__row DESC';
+  const latest = `(SELECT ${key} AS __k, ${rawInputs.map(sqlIdent).join(', ')}${rawInputs.length ? ',' : ''} 1 AS __one FROM ${srcRel} WHERE ${key} IS NOT NULL QUALIFY row_number() OVER (PARTITION BY ${key} ORDER BY ${order}) = 1)`;
   const keys = [`SELECT ${key} AS __k FROM ${srcRel} WHERE ${key} IS NOT NULL`, ...aggs.map((a) => `SELECT __k FROM ${eventsRel(a)}`)].join(' UNION ');
   const aggParts = aggs.map((a, i) => {
     const v = a.agg === 'count' ? 'count(__t)::DOUBLE' : aggExpr(a, '__v');
-    return { alias: `__a${i}`, q: `SELECT __k, ${v} AS ${sqlId(a.name)} FROM ${eventsRel(a)} WHERE __t <= ${asOf} AND __t > ${windowStart(asOf, a, temporal)} GROUP BY __k`, a };
+    return { alias: `__a${i}`, q: `SELECT __k, ${v} AS ${sqlIdent(a.name)} FROM ${eventsRel(a)} WHERE __t <= ${asOf} AND __t > ${windowStart(asOf, a, temporal)} GROUP BY __k`, a };
   });
   const cols = [
     `k.__k AS ${key}`,
-    ...rawInputs.map((c) => `l.${sqlId(c)}`),
-    ...aggParts.map((p) => (p.a.agg === 'count' ? `coalesce(${p.alias}.${sqlId(p.a.name)}, 0.0::DOUBLE) AS ${sqlId(p.a.name)}` : `${p.alias}.${sqlId(p.a.name)}`)),
+    ...rawInputs.map((c) => `l.${sqlIdent(c)}`),
+    ...aggParts.map((p) => (p.a.agg === 'count' ? `coalesce(${p.alias}.${sqlIdent(p.a.name)}, 0.0::DOUBLE) AS ${sqlIdent(p.a.name)}` : `${p.alias}.${sqlIdent(p.a.name)}`)),
   ];
   return `SELECT ${cols.join(', ')} FROM (${keys}) k LEFT JOIN ${latest} l ON l.__k = k.__k ${aggParts.map((p) => `LEFT JOIN (${p.q}) ${p.alias} ON ${p.alias}.__k = k.__k`).join(' ')} ORDER BY k.__k`;
 }

@@ -11,7 +11,8 @@ import { DictlError } from '../errors.js';
 import type { ColumnSchema, FittedFeature, FittedPipeline, NumericStep, PipelineInput, Expr } from '../types.js';
 import type { Duck } from '../io/duck.js';
 import { exprColumns, sqlDouble } from '../pipeline/expr.js';
-import { numInput, sqlId, sqlStr, stepsSql, strInput, compilePipelineSql } from '../pipeline/sql.js';
+import { numInput, stepsSql, strInput, compilePipelineSql } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
@@ -285,8 +286,8 @@ export async function fitPipeline(
   const derivedNames = new Set(plan.derived.map((d) => d.name));
   // the training relation with derived columns computed
   const dsql = compilePipelineSql({ inputs: plan.inputs, derived: plan.derived, features: [], outputNames: [] }).derived;
-  const rel = dsql.length ? `(SELECT *, ${dsql.map((d) => `${d.sql} AS ${sqlId(d.name)}`).join(', ')} FROM ${trainRel})` : trainRel;
-  const numX = (input: string) => (derivedNames.has(input) ? sqlId(input) : numInput(input));
+  const rel = dsql.length ? `(SELECT *, ${dsql.map((d) => `${d.sql} AS ${sqlIdent(d.name)}`).join(', ')} FROM ${trainRel})` : trainRel;
+  const numX = (input: string) => (derivedNames.has(input) ? sqlIdent(input) : numInput(input));
 
   const nTrain = knownTrainRows ?? num((await duck.all<{ n: number }>(`SELECT count(*)::BIGINT AS n FROM ${trainRel}`))[0].n)!;
   if (nTrain === 0) throw new DictlError('data', `no training rows: every row of ${spec.source} is in the holdout`);

@@ -3,11 +3,13 @@
  * (no timestamps: the same inputs and seed give the same bytes); registry/holdouts/latest/NAME@VER holds
  * the hash of the most recent holdout made for that dataset version, which feature builds use by default.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import type { Holdout } from '../types.js';
 import type { Workspace } from '../workspace.js';
+import { hashValue } from '../util/hash.js';
+import { readJson, type Checkup } from '../io/checkup.js';
 
 export const holdoutsDir = (ws: Workspace) => join(ws.registryDir, 'holdouts');
 export const holdoutPath = (ws: Workspace, hash: string) => join(holdoutsDir(ws), `${hash}.json`);
@@ -47,4 +49,55 @@ export function latestHoldoutFor(ws: Workspace, datasetRef: string): Holdout | u
   if (!existsSync(p)) return undefined;
   const hash = readFileSync(p, 'utf8').trim();
   return existsSync(holdoutPath(ws, hash)) ? readHoldout(ws, hash) : undefined;
+}
+
+/** What doctor learns of the holdouts: their hashes and, per hash, the dataset and test rows. */
+export interface HoldoutIndex {
+  hashes: Set<string>;
+  rows: Map<string, { dataset: string; testRows: number[] }>;
+  /** the holdouts folder exists */
+  present: boolean;
+}
+
+/**
+ * doctor: each holdout file is named by the hash of its contents, lists nTest rows and was made from
+ * the data its dataset (ref → sha256 in `datasetSha`) holds now; each latest pointer names a holdout.
+ */
+export function verifyHoldouts(ws: Workspace, c: Checkup, datasetSha: Map<string, string>): HoldoutIndex {
+  const dir = holdoutsDir(ws);
+  const index: HoldoutIndex = { hashes: new Set(), rows: new Map(), present: existsSync(dir) };
+  if (!index.present) return index;
+  for (const f of readdirSync(dir).sort()) {
+    const p = join(dir, f);
+    if (f.startsWith('.') || statSync(p).isDirectory()) continue;
+    if (!/^[0-9a-f]{64}\.json$/.test(f)) {
+      c.add('error', 'holdout-stray-file', p, 'unexpected file among holdouts');
+      continue;
+    }
+    c.checked.holdouts++;
+    const r = readJson<Holdout>(p);
+    if (!r.ok) {
+      c.add('error', 'holdout-parse', p, `holdout does not parse: ${r.error}`);
+      continue;
+    }
+    const h = r.value;
+    const expect = hashValue({ dataSha256: h.dataSha256, testRows: h.testRows });
+    if (h.hash !== f.slice(0, 64) || expect !== h.hash) c.add('error', 'holdout-hash', p, `holdout hash does not match its contents (file ${f.slice(0, 12)}, recorded ${String(h.hash).slice(0, 12)}, computed ${expect.slice(0, 12)})`);
+    if (!Array.isArray(h.testRows) || h.testRows.length !== h.nTest) c.add('error', 'holdout-rows', p, `holdout lists ${h.testRows?.length} rows but nTest is ${h.nTest}`);
+    const ds = datasetSha.get(h.dataset);
+    if (ds === undefined) c.add('error', 'holdout-dataset', p, `holdout refers to dataset ${h.dataset}, which does not exist`);
+    else if (ds !== h.dataSha256) c.add('error', 'holdout-dataset-hash', p, `holdout was made from other data than ${h.dataset} holds now`);
+    index.hashes.add(h.hash);
+    c.committed.push({ kind: 'holdout', ref: h.hash, path: p, actions: ['holdout.create'], entry: () => ({ action: 'holdout.create', subject: h.dataset, details: { hash: h.hash, method: h.method, nTest: h.nTest } }) });
+    index.rows.set(h.hash, { dataset: h.dataset, testRows: Array.isArray(h.testRows) ? h.testRows : [] });
+  }
+  const latestDir = join(dir, 'latest');
+  if (existsSync(latestDir)) {
+    for (const f of readdirSync(latestDir).sort()) {
+      if (f.startsWith('.')) continue;
+      const hash = readFileSync(join(latestDir, f), 'utf8').trim();
+      if (!index.hashes.has(hash)) c.add('error', 'holdout-latest-dangling', join(latestDir, f), `latest-holdout pointer for ${f} names ${hash.slice(0, 12)}, which does not exist`);
+    }
+  }
+  return index;
 }

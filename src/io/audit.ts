@@ -2,11 +2,13 @@
  * The append-only audit log, registry/audit.log: one JSON object per line. Each entry is written with a
  * single O_APPEND write and fsynced, so concurrent writers never interleave or lose lines.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Workspace } from '../workspace.js';
 import { readLog } from './ndjson.js';
+import { writeFileAtomic } from './atomic.js';
+import type { Checkup } from './checkup.js';
 
 export interface AuditEntry {
   ts: string;
@@ -52,4 +54,49 @@ export function appendAudit(ws: Workspace, e: Omit<AuditEntry, 'ts' | 'pid' | 'a
 export function readAudit(ws: Workspace): AuditEntry[] {
   const p = auditPath(ws);
   return readLog<AuditEntry>(p);
+}
+
+/**
+ * doctor: the audit log's entries, with torn lines (a crash mid-append) reported; the repair moves
+ * them to registry/audit.torn.log and keeps the good lines. Then every version the stores reported
+ * committed must have its entry (the repair appends it, marked as recorded by doctor).
+ */
+export function verifyAudit(ws: Workspace, c: Checkup): AuditEntry[] {
+  const audit: AuditEntry[] = [];
+  const ap = auditPath(ws);
+  if (existsSync(ap)) {
+    const text = readFileSync(ap, 'utf8');
+    const lines = text.split('\n');
+    const good: string[] = [];
+    const torn: string[] = [];
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const e = JSON.parse(line) as AuditEntry;
+        if (typeof e.action !== 'string' || typeof e.subject !== 'string') throw new Error('not an entry');
+        audit.push(e);
+        good.push(line);
+      } catch {
+        torn.push(line);
+        if (i === lines.length - 1 && !text.endsWith('\n')) return; // reported below
+      }
+    });
+    c.checked.auditEntries = audit.length;
+    if (torn.length || (text.length && !text.endsWith('\n')))
+      c.add('leftover', 'audit-torn', ap, `${torn.length} torn audit line(s) (a crash mid-append)`, () => {
+        const tornPath = join(ws.registryDir, 'audit.torn.log');
+        const prev = existsSync(tornPath) ? readFileSync(tornPath, 'utf8') : '';
+        writeFileAtomic(tornPath, prev + torn.map((t) => t + '\n').join(''));
+        writeFileAtomic(ap, good.map((g) => g + '\n').join(''));
+      });
+  }
+  // datasets, holdouts and feature builds: a version committed by a process killed before its audit append
+  const recorded = new Set(audit.map((e) => `${e.action} ${e.action === 'holdout.create' ? String((e.details as { hash?: string } | undefined)?.hash) : e.subject}`));
+  for (const v of c.committed) {
+    if (v.actions.some((a) => recorded.has(`${a} ${v.ref}`))) continue;
+    c.add('leftover', 'audit-missing-entry', v.path, `${v.kind} ${v.kind === 'holdout' ? v.ref.slice(0, 12) : v.ref} is committed but its ${v.actions[0]} audit entry was never written`, () =>
+      appendAudit(ws, { ...v.entry(), actor: c.actor, reason: 'recorded by dictl doctor --repair after a crash', details: { ...v.entry().details, recovered: true } }),
+    );
+  }
+  return audit;
 }

@@ -21,10 +21,11 @@ export function readLog<T>(path: string): T[] {
   return out;
 }
 
-/** The objects of an NDJSON input file (at most `limit`), or a data error at the first line that is not one. */
-export function readObjects(path: string, limit?: number): Record<string, unknown>[] {
-  if (!existsSync(path)) throw notFound(`input file ${path} does not exist`);
-  const out: Record<string, unknown>[] = [];
+/**
+ * Each non-blank line of an NDJSON input file parsed, with its 1-based line number, until `take`
+ * returns false; `notJson` words the error for a line that does not parse (thrown as it returns it).
+ */
+export function eachLine(path: string, take: (value: unknown, line: number) => boolean | void, notJson: (line: number, e: Error) => Error): void {
   const lines = readFileSync(path, 'utf8').split('\n');
   for (let i = 0; i < lines.length; i++) {
     const l = lines[i].trim();
@@ -32,12 +33,25 @@ export function readObjects(path: string, limit?: number): Record<string, unknow
     let v: unknown;
     try {
       v = JSON.parse(l);
-    } catch {
-      throw dataError(`${path} line ${i + 1} is not JSON`, 'the input is one JSON object per line (NDJSON)');
+    } catch (e) {
+      throw notJson(i + 1, e as Error);
     }
-    if (!v || typeof v !== 'object' || Array.isArray(v)) throw dataError(`${path} line ${i + 1} is not a JSON object`);
-    out.push(v as Record<string, unknown>);
-    if (limit && out.length >= limit) break;
+    if (take(v, i + 1) === false) return;
   }
+}
+
+/** The objects of an NDJSON input file (at most `limit`), or a data error at the first line that is not one. */
+export function readObjects(path: string, limit?: number): Record<string, unknown>[] {
+  if (!existsSync(path)) throw notFound(`input file ${path} does not exist`);
+  const out: Record<string, unknown>[] = [];
+  eachLine(
+    path,
+    (v, line) => {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw dataError(`${path} line ${line} is not a JSON object`);
+      out.push(v as Record<string, unknown>);
+      return !(limit && out.length >= limit);
+    },
+    (line) => dataError(`${path} line ${line} is not JSON`, 'the input is one JSON object per line (NDJSON)'),
+  );
   return out;
 }

@@ -14,6 +14,7 @@ import { buildProfile, compareProfile, type DriftLimits, type DriftProfile, type
 import { resolveModel } from '../registry/models.js';
 import { loadSplitRows } from '../decide/data.js';
 import { readObjects } from '../io/ndjson.js';
+import { openRedis, type Redis } from '../io/redis.js';
 
 export const PROFILE_FILE = 'drift-profile.json';
 
@@ -26,15 +27,13 @@ export interface DriftRun extends DriftReport {
 
 /** Reads the last `count` entries of a Redis stream (fields as strings; numbers parsed by the profile). */
 export async function readRedisWindow(url: string, stream: string, count: number): Promise<Record<string, unknown>[]> {
-  const { Redis } = await import('ioredis');
-  const r = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
-  r.on('error', () => {}); // reported through the rejected connect/command, not as ioredis's "Unhandled error event"
+  let r: Redis;
   try {
-    try {
-      await r.connect();
-    } catch (e) {
-      throw notFound(`cannot reach Redis at ${url}: ${(e as Error).message}`, 'is it running and reachable? check --redis');
-    }
+    r = await openRedis(url, { kind: 'once' });
+  } catch (e) {
+    throw notFound(`cannot reach Redis at ${url}: ${(e as Error).message}`, 'is it running and reachable? check --redis');
+  }
+  try {
     const entries = (await r.xrevrange(stream, '+', '-', 'COUNT', count)) as [string, string[]][];
     return entries.reverse().map(([, fields]) => {
       const o: Record<string, unknown> = {};

@@ -7,7 +7,7 @@ import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import { datasetDataPath } from '../datasets/store.js';
 import type { Workspace } from '../workspace.js';
-import { sqlId, sqlStr } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { onlineRowsSql } from '../features/entity.js';
 import { withDuck, watchProgress } from '../io/duck.js';
 import { writeOnline } from '../online/redis.js';
@@ -51,16 +51,16 @@ export async function materializeFeatureSet(
   const dataPath = datasetDataPath(ws, inp.ds.name, inp.ds.version);
   const { rows, asOf } = await withDuck(async (duck) => {
     await lockDown(duck, [dirname(dataPath), ...inp.aggs.map((a) => dirname(a.dataPath))]);
-    await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlStr(dataPath)}, file_row_number = true)`);
+    await duck.run(`CREATE TEMP VIEW __src AS SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM read_parquet(${sqlString(dataPath)}, file_row_number = true)`);
     const timeType = spec.entity!.time ? inp.ds.columns.find((c) => c.name === spec.entity!.time)!.duckType : undefined;
     let asOfSql = 'NULL';
     if (opts.asOf !== undefined) {
       if (!timeType) throw usageError('--as-of needs entity.time in the feature set');
-      asOfSql = `TRY_CAST(${sqlStr(opts.asOf)} AS ${timeType})`;
+      asOfSql = `TRY_CAST(${sqlString(opts.asOf)} AS ${timeType})`;
       const ok = await duck.all<{ v: unknown }>(`SELECT ${asOfSql} AS v`);
       if (ok[0].v === null) throw usageError(`--as-of "${opts.asOf}" is not a ${timeType}`);
     } else if (spec.entity!.time) {
-      const times = [`SELECT max(${sqlId(spec.entity!.time)}) AS t FROM __src`, ...inp.aggs.map((a) => `SELECT max(${sqlId(a.time)}) AS t FROM read_parquet(${sqlStr(a.dataPath)})`)];
+      const times = [`SELECT max(${sqlIdent(spec.entity!.time)}) AS t FROM __src`, ...inp.aggs.map((a) => `SELECT max(${sqlIdent(a.time)}) AS t FROM read_parquet(${sqlString(a.dataPath)})`)];
       asOfSql = `(SELECT max(t) FROM (${times.join(' UNION ALL ')}))`;
     }
     const asOfVal = (await duck.all<{ v: unknown }>(`SELECT CAST(${asOfSql} AS VARCHAR) AS v`))[0].v as string | null;

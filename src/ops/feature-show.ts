@@ -7,7 +7,8 @@ import { resolveDataset } from '../datasets/store.js';
 import type { FeatureBuild } from '../types.js';
 import { parseRef } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { pipelineSelect, sqlStr } from '../pipeline/sql.js';
+import { pipelineSelect } from '../pipeline/sql.js';
+import { sqlString } from '../util/sql-quote.js';
 import { exprToString } from '../pipeline/expr.js';
 import type { DialectName } from '../pipeline/dialect.js';
 import { sparkSelect } from '../features/spark.js';
@@ -59,7 +60,7 @@ export function showFeatureSet(ws: Workspace, refText: string, opts: { sql?: boo
     }
     const [dn, dv] = build.dataset.split('@');
     const data = `datasets/${dn}/${dv}/data.parquet`;
-    const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlStr(data)}, file_row_number = true))`;
+    const from = `(SELECT * EXCLUDE (file_row_number), file_row_number AS __row, ${labelSql(spec)} AS __label FROM read_parquet(${sqlString(data)}, file_row_number = true))`;
     out.sql = pipelineSelect(build.pipeline, from, ['__row', '__label'], { orderBy: '__row' });
   }
   return out;

@@ -21,7 +21,7 @@ import { DictlError, dataError, usageError } from '../errors.js';
 import { lockDown, resolveFeatureBuild } from '../features/builds.js';
 import type { Duck } from '../io/duck.js';
 import { currentBudget, duckMemoryBytes, type MemoryBudget } from '../io/memory.js';
-import { sqlId, sqlStr } from '../pipeline/sql.js';
+import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { registerModel } from '../registry/models.js';
 import type { ConvergenceInfo, LabelSpec, ModelVersion } from '../types.js';
 import { validateName } from '../util/names.js';
@@ -62,10 +62,10 @@ async function openOn(parquetPath: string, budget?: MemoryBudget): Promise<Duck>
  * is fine, ±Inf is an error).
  */
 async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: number, missing: 'impute' | 'native', constantNote: string): Promise<{ warnings: string[]; classCounts: number[] }> {
-  const src = `read_parquet(${sqlStr(s.parquetPath)})`;
+  const src = `read_parquet(${sqlString(s.parquetPath)})`;
   const cls = label.task === 'regression' ? [] : label.task === 'binary' ? [`count(*) FILTER (WHERE __label <= 0.5)::BIGINT AS k0`, `count(*) FILTER (WHERE __label > 0.5)::BIGINT AS k1`] : Array.from({ length: K }, (_, k) => `count(*) FILTER (WHERE __label = ${k})::BIGINT AS k${k}`);
   const cols = s.names.flatMap((c, j) => {
-    const x = `${sqlId(c)}::DOUBLE`;
+    const x = `${sqlIdent(c)}::DOUBLE`;
     return [`count(*) FILTER (WHERE ${x} IS NULL OR isnan(${x}))::BIGINT AS nan${j}`, `count(*) FILTER (WHERE isinf(${x}))::BIGINT AS inf${j}`, `min(${x}) FILTER (WHERE isfinite(${x})) AS lo${j}`, `max(${x}) FILTER (WHERE isfinite(${x})) AS hi${j}`];
   });
   const r = (await duck.all<Record<string, number>>(`SELECT count(*) FILTER (WHERE __label IS NULL OR NOT isfinite(__label))::BIGINT AS nolabel, ${[...cls, ...cols].join(', ')} FROM ${src} WHERE __split = 'train'`))[0];

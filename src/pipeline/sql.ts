@@ -9,9 +9,6 @@ import type { FittedFeature, FittedPipeline, NumericStep } from '../types.js';
 import { dialectOf, duckdb, type DialectName, type SqlDialect } from './dialect.js';
 import { exprToSql, log1pSql } from './expr.js';
 
-export const sqlStr = duckdb.str;
-export const sqlId = duckdb.id;
-
 /** SQL of a raw column read as a number (missing = NULL, NaN = missing). */
 export const numInput = (col: string, d: SqlDialect = duckdb) => `nullif(${d.cast(d.id(col), 'DOUBLE')}, ${d.dbl(NaN)})`;
 /** SQL of a raw column read as a category (missing = NULL, '' = missing). */

@@ -23,6 +23,9 @@ import { stableStringify } from '../util/json.js';
 import { formatRef, parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { appendAudit, defaultActor } from '../io/audit.js';
+import { readJson, listDirs, type Checkup } from '../io/checkup.js';
+import type { AuditEntry } from '../io/audit.js';
+import type { HoldoutIndex } from '../holdouts/store.js';
 
 /** Alias names with a built-in meaning that cannot be set as aliases. */
 export const RESERVED_ALIASES = new Set(['latest']);
@@ -390,4 +393,130 @@ export function showModel(ws: Workspace, refText: string): ModelDetails {
     family: summarizeFamily(r.model),
     dir: r.dir,
   };
+}
+
+/** What the models refer to, as doctor found it in the other stores. */
+export interface ModelReferents {
+  /** dataset ref → data sha256 */
+  datasetSha: Map<string, string>;
+  holdouts: HoldoutIndex;
+  /** feature build ref → hash */
+  builds: Map<string, string>;
+}
+
+/**
+ * doctor: every model version's model.json names its folder, has its allocation claim, passes its
+ * family's check, and refers to data, holdout and feature build that exist as they were; its other
+ * files parse; its model.register entry is in the audit log (the repair appends it). Every alias
+ * points at an existing version and agrees with the audit trail (the repair records the move).
+ */
+export function verifyModels(ws: Workspace, c: Checkup, refs: ModelReferents, audit: AuditEntry[]): void {
+  const registerSubjects = audit.filter((e) => e.action === 'model.register').map((e) => e.subject);
+  const registered = new Set(registerSubjects);
+  if (registered.size !== registerSubjects.length) {
+    const seen = new Set<string>();
+    const dupes = new Set(registerSubjects.filter((s) => (seen.has(s) ? true : (seen.add(s), false))));
+    c.add('error', 'audit-duplicate-register', join(ws.registryDir, 'audit.log'), `model.register recorded more than once for ${[...dupes].join(', ')}`);
+  }
+  const { datasetSha, holdouts, builds } = refs;
+  for (const name of listDirs(modelsDir(ws))) {
+    const mdir = join(modelsDir(ws), name);
+    const versions = modelVersions(ws, name);
+    const claims = new Set(claimedVersions(ws, name));
+    const vdir = join(mdir, 'versions');
+    for (const f of existsSync(vdir) ? readdirSync(vdir) : []) {
+      if (f.startsWith('.')) continue;
+      if (!/^[1-9]\d*$/.test(f) || !existsSync(join(vdir, f, 'model.json'))) c.add('error', 'model-stray', join(vdir, f), 'not a committed model version (no model.json)');
+    }
+    for (const v of versions) {
+      c.checked.models++;
+      const dir = versionDir(ws, name, v);
+      const r = readJson<ModelVersion>(join(dir, 'model.json'));
+      if (!r.ok) {
+        c.add('error', 'model-parse', join(dir, 'model.json'), `model.json does not parse: ${r.error}`);
+        continue;
+      }
+      const m = r.value;
+      if (m.kind !== 'model' || m.name !== name || m.version !== v) c.add('error', 'model-identity', join(dir, 'model.json'), `model.json names ${m.name}@${m.version}, folder is ${name}@${v}`);
+      if (!claims.has(v)) c.add('error', 'model-unclaimed', dir, `version ${v} exists without its allocation claim`);
+      try {
+        familyOf(m).checkModel(m);
+      } catch (e) {
+        c.add('error', 'model-family', join(dir, 'model.json'), (e as Error).message);
+      }
+      for (const f of ['run.json', 'evaluation.json', 'archived.json']) {
+        const p = join(dir, f);
+        if (existsSync(p) && !readJson(p).ok) c.add('error', 'model-file-parse', p, `${f} does not parse`);
+      }
+      const ev = existsSync(join(dir, 'evaluation.json')) ? readJson<{ holdout?: string }>(join(dir, 'evaluation.json')) : undefined;
+      if (ev?.ok && ev.value.holdout && m.lineage?.holdout && ev.value.holdout !== m.lineage.holdout)
+        c.add('error', 'model-evaluation-holdout', join(dir, 'evaluation.json'), `evaluation is on holdout ${ev.value.holdout.slice(0, 12)}, the model was trained against ${m.lineage.holdout.slice(0, 12)}`);
+      const lin = m.lineage;
+      if (lin) {
+        if (lin.holdout && holdouts.present && !holdouts.hashes.has(lin.holdout))
+          c.add('error', 'model-holdout', join(dir, 'model.json'), `model refers to holdout ${lin.holdout.slice(0, 12)}, which does not exist`);
+        if (lin.dataset && datasetSha.size > 0) {
+          const ds = datasetSha.get(lin.dataset);
+          if (ds === undefined) c.add('error', 'model-dataset', join(dir, 'model.json'), `model refers to dataset ${lin.dataset}, which does not exist`);
+          else if (lin.datasetSha256 && ds !== lin.datasetSha256) c.add('error', 'model-dataset-hash', join(dir, 'model.json'), `model was trained on other data than ${lin.dataset} holds now`);
+        }
+        if (lin.featureSet && builds.size > 0) {
+          const fh = builds.get(`${lin.featureSet.name}@${lin.featureSet.version}`);
+          if (fh === undefined) c.add('error', 'model-features', join(dir, 'model.json'), `model refers to feature build ${lin.featureSet.name}@${lin.featureSet.version}, which does not exist`);
+          else if (fh !== lin.featureSet.hash) c.add('error', 'model-features-hash', join(dir, 'model.json'), `feature build ${lin.featureSet.name}@${lin.featureSet.version} hash does not match the model's lineage`);
+        }
+      }
+      if (!registered.has(`${name}@${v}`))
+        c.add('leftover', 'audit-missing-register', join(dir, 'model.json'), `${name}@${v} is committed but its model.register audit entry was never written`, () =>
+          appendAudit(ws, { action: 'model.register', subject: `${name}@${v}`, actor: c.actor, reason: 'recorded by dictl doctor --repair after a crash', details: { recovered: true } }),
+        );
+    }
+    for (const n of claims)
+      if (!versions.includes(n)) c.add('info', 'claim-unused', join(mdir, 'claims', String(n)), `version ${n} was allocated by a registration that never committed; the number stays unused`);
+
+    // aliases: each points at an existing version, and the audit trail agrees with it
+    const adir = aliasesDir(ws, name);
+    for (const a of existsSync(adir) ? readdirSync(adir).sort() : []) {
+      if (a.startsWith('.')) continue;
+      c.checked.aliases++;
+      const p = join(adir, a);
+      const text = readFileSync(p, 'utf8').trim();
+      if (!/^[1-9]\d*$/.test(text)) {
+        c.add('error', 'alias-parse', p, `alias ${name}@${a} holds "${text.slice(0, 20)}", not a version number`);
+        continue;
+      }
+      const v = Number(text);
+      if (!versions.includes(v)) {
+        c.add('error', 'alias-dangling', p, `alias ${name}@${a} points at version ${v}, which does not exist`);
+        continue;
+      }
+      const last = lastAliasEvent(audit, name, a);
+      if (last !== v)
+        c.add('leftover', 'audit-missing-alias', p, `alias ${name}@${a} → ${v} but the audit trail last records ${last === null ? 'no move' : `version ${last}`} (a crash between move and audit entry)`, () =>
+          appendAudit(ws, { action: 'model.alias', subject: `${name}@${v}`, actor: c.actor, reason: 'recorded by dictl doctor --repair after a crash', details: { alias: a, previous: last, recovered: true } }),
+        );
+    }
+  }
+}
+
+/** Whether "NAME@VERSION" is a committed model version. */
+export function modelRefExists(ws: Workspace, ref: string | undefined): boolean {
+  const m = /^(.+)@(\d+)$/.exec(ref ?? '');
+  return Boolean(m && existsSync(join(modelsDir(ws), m[1], 'versions', m[2], 'model.json')));
+}
+
+/** The version the audit trail says ALIAS of MODEL points at now (null: never set, or removed). */
+export function lastAliasEvent(audit: AuditEntry[], model: string, alias: string): number | null {
+  let cur: number | null = null;
+  for (const e of audit) {
+    const at = e.subject.lastIndexOf('@');
+    if (at < 0 || e.subject.slice(0, at) !== model) continue;
+    const d = (e.details ?? {}) as { alias?: string; version?: number };
+    if (d.alias !== alias) continue;
+    if (e.action === 'model.alias' || e.action === 'model.promote') {
+      const v = Number(e.subject.slice(at + 1));
+      if (Number.isInteger(v)) cur = v;
+    } else if (e.action === 'model.alias.remove') cur = null;
+  }
+  return cur;
 }

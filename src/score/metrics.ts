@@ -4,7 +4,7 @@
  * stops a run after the batch in flight.
  */
 import type { Progress } from '../ui/progress.js';
-import { percentile } from '../streams/metrics.js';
+import { percentile } from '../stats/quantile.js';
 
 export interface ScoreSummary {
   mode: 'file' | 'pipe';

@@ -51,7 +51,7 @@ export interface Manifest {
   lineage: ModelVersion['lineage'];
   onnx: { irVersion: number; opset: Record<string, number>; file: string };
   versions: { dictl: string; onnxruntime: string };
-  /** the decision policy applied to scores, if one is attached (issue 8); null = scores only */
+  /** the decision policy applied to scores, if one is attached; null = scores only */
   decisionPolicy: unknown;
   /** the file `score --explain` reads (absent: the package cannot explain its scores) */
   explain?: { file: string; family: 'linear' | 'trees' };

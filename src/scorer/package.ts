@@ -1,20 +1,17 @@
 /**
  * Builds a scorer package from a registered model: model.onnx, input.avsc, manifest.json, README.md,
  * spark_job.py, dictl_scoring.py and requirements.txt — byte-identical for the same model (no timestamps, sorted JSON keys). Optionally
- * also DIR.tar (deterministic ustar). The package command records lineage in
+ * also DIR.tar (deterministic ustar). The package use case (ops/package.ts) records lineage in
  * registry/packages/<sha256 of model.onnx>.json and audits `model.package`.
  */
 import { closeSync, existsSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
-import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
+import { commitDir, dropStaging, ensureDir, stagingDirFor, tempPathFor, TMP_MARKER, writeFileAtomic } from '../io/atomic.js';
 import { crashPoint } from '../io/faults.js';
-import { pidAlive, withLock, writableDir } from '../io/lock.js';
-import { checkOutputPath } from '../io/outputs.js';
-import { appendAudit } from '../io/audit.js';
+import { pidAlive } from '../io/lock.js';
 import { usageError, dataError } from '../errors.js';
 import type { ModelVersion } from '../types.js';
-import type { Workspace } from '../workspace.js';
 import { classNames, exportOnnx, ONNX_OPSET } from '../ml/families/onnx-export.js';
 import { sha256 } from '../util/hash.js';
 import { stableStringify } from '../util/json.js';
@@ -26,7 +23,6 @@ import { requirementsText, scoringModuleText, sparkJobText } from './spark.js';
 import { dictlVersion } from '../util/version.js';
 import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 
-
 export function onnxruntimeVersion(): string {
   try {
     return String(createRequire(import.meta.url)('onnxruntime-node/package.json').version);
@@ -36,7 +32,7 @@ export function onnxruntimeVersion(): string {
 }
 
 export interface PackageOptions {
-  /** the decision policy to embed (issue 8); null when none */
+  /** the decision policy to embed; null when none */
   decisionPolicy?: unknown;
   /** what the package needs to explain its scores (explain.json); absent → the package cannot explain */
   explain?: ExplainSpec;
@@ -157,7 +153,7 @@ export interface PackageResult {
 }
 
 /** Refuses a --out that is not empty and not an earlier dictl package. */
-function checkPackageFolder(pkg: PackageFiles, dir: string, out: string): void {
+export function checkPackageFolder(pkg: PackageFiles, dir: string, out: string): void {
   if (!existsSync(dir)) return;
   if (!statSync(dir).isDirectory()) throw usageError(`--out ${out} exists and is not a folder`);
   const entries = readdirSync(dir);
@@ -184,7 +180,7 @@ function isPackageTar(path: string, base: string): boolean {
 }
 
 /** Refuses OUT.tar when it exists and is anything but an archive of an earlier package of the same folder. */
-function checkTarTarget(dir: string): void {
+export function checkTarTarget(dir: string): void {
   const path = `${dir}.tar`;
   if (!existsSync(path)) return;
   if (!statSync(path).isFile() || !isPackageTar(path, basename(dir)))
@@ -248,49 +244,4 @@ export function writePackage(pkg: PackageFiles, out: string, tar: boolean): { ta
   const path = `${dir}.tar`;
   writeFileAtomic(path, bytes);
   return { tar: { path, sha256: sha256(bytes), bytes: bytes.length } };
-}
-
-export const packagesDir = (ws: Workspace) => join(ws.registryDir, 'packages');
-
-/** `dictl package MODEL@REF --out DIR [--tar]` */
-export async function packageModel(ws: Workspace, refText: string, out: string, opts: { tar?: boolean; wait?: number; decisionPolicy?: unknown } = {}): Promise<PackageResult> {
-  if (!out) throw usageError('--out DIR is required');
-  const { resolveModel } = await import('../registry/models.js');
-  const resolved = resolveModel(ws, refText);
-  const model = resolved.model;
-  // the model's current decision policy (issue 8), if one is set, rides in manifest.decisionPolicy
-  let decisionPolicy = opts.decisionPolicy;
-  if (decisionPolicy === undefined) {
-    const { policyForPackage } = await import('../decide/store.js');
-    decisionPolicy = policyForPackage(ws, model.name);
-  }
-  // build (and validate) everything before taking the lock or writing anything
-  const { explainSpecFor } = await import('../ops/explain-background.js');
-  const explain = await explainSpecFor(ws, model);
-  const pkg = buildPackageFiles(model, { decisionPolicy, explain: explain.spec ?? undefined });
-  const outAbs = checkOutputPath(ws, out, { flag: '--out', kind: 'dir' });
-  if (opts.tar) checkOutputPath(ws, `${outAbs}.tar`, { flag: '--tar' });
-  checkPackageFolder(pkg, outAbs, out);
-  if (opts.tar) checkTarTarget(outAbs);
-  const result = (w: ReturnType<typeof writePackage>, lineageRecord: string | null): PackageResult => ({
-    model: resolved.ref,
-    out: outAbs,
-    files: pkg.files.map(([name, b]) => ({ name, sha256: sha256(b), bytes: b.length })),
-    onnxSha256: pkg.onnxSha256,
-    tar: w.tar,
-    lineageRecord,
-    inputs: model.pipeline.inputs.length,
-    features: pkg.manifest.featureOrder.length,
-    explains: explain.spec !== null,
-    warnings: explain.spec === null ? [`the package cannot explain its scores (score --explain): ${explain.why}`] : [],
-  });
-  // a read-only registry: the model version is immutable, reading it needs no lock; nothing is recorded
-  if (!writableDir(ws.registryDir)) return result(writePackage(pkg, outAbs, !!opts.tar), null);
-  return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
-    const w = writePackage(pkg, outAbs, !!opts.tar);
-    const lineagePath = join(packagesDir(ws), `${pkg.onnxSha256}.json`);
-    writeJsonAtomic(lineagePath, { model: resolved.ref, out: outAbs, sha256: pkg.onnxSha256, manifestSha256: sha256(pkg.files[pkg.files.length - 1][1]) });
-    appendAudit(ws, { action: 'model.package', subject: resolved.ref, details: { out: outAbs, sha256: pkg.onnxSha256, tar: w.tar?.path ?? null } });
-    return result(w, lineagePath);
-  });
 }

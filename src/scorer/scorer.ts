@@ -13,6 +13,7 @@ import { dataError, notFound } from '../errors.js';
 import type { Manifest } from './manifest.js';
 import type { AvroRecordSchema } from './avro.js';
 import { FlatScanner, type Check, type ScanInput } from './scan.js';
+import { encodeStringInputs } from './codes.js';
 export type { Check };
 import { nativeTrees, type InputSlices } from './trees.js';
 
@@ -230,7 +231,6 @@ export async function loadScorer(dir: string, opts: LoadOptions = {}): Promise<S
   try {
     let bytes: Uint8Array = readFileSync(onnxPath);
     if (opts.coded !== false) {
-      const { encodeStringInputs } = await import('./codes.js');
       const cg = encodeStringInputs(bytes);
       if (cg) {
         bytes = cg.bytes;

@@ -14,7 +14,6 @@
  *   dictl score --package pkg --kafka localhost:9092 --topic events --group scorers --consumer c1 --out-topic scores
  * Message values are the event JSON objects (the same as the Redis `data` field).
  */
-import kafkajs from 'kafkajs';
 import type { Consumer, EachBatchPayload, KafkaMessage, Producer } from 'kafkajs';
 import { PushPullQueue } from './kafka-queue.js';
 import { decodeJson } from './event.js';
@@ -101,6 +100,8 @@ export class KafkaStream {
   ) {}
 
   static async open(brokers: string, topic: string, group: string, clientId: string): Promise<KafkaStream> {
+    // kafkajs is loaded only when a Kafka stream is opened
+    const kafkajs = (await import('kafkajs')).default;
     const kafka = new kafkajs.Kafka({
       clientId,
       brokers: brokers.split(',').map((b) => b.trim()),

@@ -2,15 +2,9 @@
  * Latency bookkeeping without I/O: exact samples up to a cap, then reservoir sampling (a fixed-seed
  * generator, so runs are repeatable) so a stream running for days keeps bounded memory.
  */
+import { percentile } from '../stats/quantile.js';
 
-/** Nearest-rank percentile (p in [0, 100]) of unsorted values; 0 for no values. */
-export function percentile(values: ArrayLike<number>, p: number): number {
-  const n = values.length;
-  if (n === 0) return 0;
-  const sorted = Float64Array.from(values as ArrayLike<number>).sort();
-  const rank = Math.ceil((p / 100) * n);
-  return sorted[Math.min(n, Math.max(1, rank)) - 1];
-}
+export { percentile };
 
 export class LatencyRecorder {
   private samples: number[] = [];

@@ -9,6 +9,10 @@ import type { Progress } from '../ui/progress.js';
 import type { StreamRequest } from './request.js';
 import { runPipeline, type PipelineSummary, type RunControl } from './runner.js';
 import { FileDeadLetterSink } from './deadletter.js';
+import { RedisBatchCommitter, RedisDeadLetterSink, RedisHashSink, RedisStreamSink, RedisStreamSource } from './redis-streams.js';
+import { KafkaStream } from './kafka.js';
+import { OnlineLookup } from '../online/redis.js';
+import { LookupEnricher } from './enrich.js';
 import type { BatchCommitter, DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
 
 export type { ScorerLike, ScoredRowLike } from './types.js';
@@ -25,21 +29,19 @@ export async function runStream(scorer: ScorerLike, req: StreamRequest, progress
   let committer: BatchCommitter | undefined;
   try {
     if (req.mode === 'redis') {
-      const r = await import('./redis-streams.js');
-      const src = await unreachable(`Redis at ${req.url}`, '--redis', () => r.RedisStreamSource.open(req.url, req.stream, req.group, req.consumer, req.claimIdleMs, (m) => progress.warn(m)));
+      const src = await unreachable(`Redis at ${req.url}`, '--redis', () => RedisStreamSource.open(req.url, req.stream, req.group, req.consumer, req.claimIdleMs, (m) => progress.warn(m)));
       closers.push(() => src.close());
       source = src;
       const out = req.out;
       const dl = req.deadLetter;
-      const streamSink = out.kind === 'stream' ? new r.RedisStreamSink(src.ctl, out.key) : undefined;
-      sink = out.kind === 'hash' ? new r.RedisHashSink(src.ctl, out.prefix) : streamSink!;
-      const streamDead = dl.kind === 'stream' ? new r.RedisDeadLetterSink(src.ctl, dl.key) : undefined;
+      const streamSink = out.kind === 'stream' ? new RedisStreamSink(src.ctl, out.key) : undefined;
+      sink = out.kind === 'hash' ? new RedisHashSink(src.ctl, out.prefix) : streamSink!;
+      const streamDead = dl.kind === 'stream' ? new RedisDeadLetterSink(src.ctl, dl.key) : undefined;
       deadLetter = dl.kind === 'file' ? fileDeadLetter(dl.path) : streamDead!;
       // stream outputs on the same server: results, dead letters and the ack in one atomic script
-      if (streamSink && streamDead) committer = new r.RedisBatchCommitter(src.ctl, req.stream, req.group, streamSink.key, streamDead.key);
+      if (streamSink && streamDead) committer = new RedisBatchCommitter(src.ctl, req.stream, req.group, streamSink.key, streamDead.key);
     } else {
-      const k = await import('./kafka.js');
-      const kafka = await unreachable(`Kafka brokers ${req.brokers}`, '--kafka', () => k.KafkaStream.open(req.brokers, req.topic, req.group, req.consumer));
+      const kafka = await unreachable(`Kafka brokers ${req.brokers}`, '--kafka', () => KafkaStream.open(req.brokers, req.topic, req.group, req.consumer));
       closers.push(() => kafka.close());
       source = kafka.source;
       sink = kafka.sink(req.outTopic);
@@ -49,8 +51,6 @@ export async function runStream(scorer: ScorerLike, req: StreamRequest, progress
     closers.push(() => deadLetter.close(), () => sink.close());
     const lk = req.lookup;
     if (lk) {
-      const { OnlineLookup } = await import('../online/redis.js');
-      const { LookupEnricher } = await import('./enrich.js');
       const lookup = await unreachable(`the online store at ${lk.url}`, '--lookup', () => OnlineLookup.open(lk.url, lk.prefix));
       enricher = new LookupEnricher(lookup, lk.entityKey);
       closers.push(() => enricher!.close());

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../../../src/io/duck.js';
 import { spark } from '../../../src/pipeline/dialect.js';
-import { sqlId, sqlStr } from '../../../src/pipeline/sql.js';
+import { sqlIdent, sqlString } from '../../../src/util/sql-quote.js';
 import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
 
 const PY = '/usr/bin/python3';
@@ -34,7 +34,7 @@ print(json.dumps({"duckdb": tree.sql(dialect="duckdb"), "identifiers": ids, "str
 /** Runs the transpiled query with `source` (and events tables) as views over the given Parquet files. */
 async function runOnDuck(sql: string, tables: Record<string, string>): Promise<Record<string, unknown>[]> {
   return withDuck(async (duck) => {
-    for (const [name, path] of Object.entries(tables)) await duck.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet(${sqlStr(path)})`);
+    for (const [name, path] of Object.entries(tables)) await duck.run(`CREATE VIEW ${name} AS SELECT * FROM read_parquet(${sqlString(path)})`);
     // Spark's raise_error is DuckDB's error
     await duck.run(`CREATE MACRO raise_error(m) AS error(m)`);
     return duck.all(sql);
@@ -42,7 +42,7 @@ async function runOnDuck(sql: string, tables: Record<string, string>): Promise<R
 }
 
 async function readFeatures(path: string, cols: string[]): Promise<Record<string, unknown>[]> {
-  return withDuck((duck) => duck.all(`SELECT ${cols.map((c) => `CAST(${sqlId(c)} AS DOUBLE) AS ${sqlId(c)}`).join(', ')} FROM read_parquet(${sqlStr(path)}) ORDER BY __row`));
+  return withDuck((duck) => duck.all(`SELECT ${cols.map((c) => `CAST(${sqlIdent(c)} AS DOUBLE) AS ${sqlIdent(c)}`).join(', ')} FROM read_parquet(${sqlString(path)}) ORDER BY __row`));
 }
 
 function compareRows(got: Record<string, unknown>[], want: Record<string, unknown>[], cols: string[]): void {
@@ -112,11 +112,11 @@ beforeAll(async () => {
   }
   const cols = ['amount', TENURE, DOTTED, UNI, KW, DOLLAR, PLAN, CITY, LABEL];
   const types = ['DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'DOUBLE', 'VARCHAR', 'VARCHAR', 'VARCHAR'];
-  const lit = (v: unknown, t: string) => (v === null ? `NULL::${t}` : typeof v === 'number' ? `'${v}'::DOUBLE` : sqlStr(String(v)));
+  const lit = (v: unknown, t: string) => (v === null ? `NULL::${t}` : typeof v === 'number' ? `'${v}'::DOUBLE` : sqlString(String(v)));
   dataPath = join(wsDir, 'hostile.parquet');
   await withDuck(async (duck) => {
     const values = rows.map((r) => `(${r.map((v, k) => lit(v, types[k])).join(', ')})`).join(',\n');
-    await duck.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})) TO ${sqlStr(dataPath)} (FORMAT parquet)`);
+    await duck.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(${cols.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')})) TO ${sqlString(dataPath)} (FORMAT parquet)`);
   });
   let r = cli(wsDir, ['dataset', 'register', 'hostile', '--file', dataPath, '--steward', 'a@example.com', '--consent', 'opt-in']);
   expect(r.code, r.stderr).toBe(0);
@@ -215,7 +215,7 @@ describe('feature show --sql --dialect spark', () => {
     const r = cli(wsDir, ['feature', 'show', 'hostile@1', '--sql', '--dialect', 'spark']);
     const t = transpile(r.json.sql);
     const bad = join(wsDir, 'bad.parquet');
-    await withDuck((duck) => duck.run(`COPY (SELECT * REPLACE ('never seen' AS ${sqlId(PLAN)}) FROM read_parquet(${sqlStr(join(wsDir, 'datasets/hostile/1/data.parquet'))}) LIMIT 3) TO ${sqlStr(bad)} (FORMAT parquet)`));
+    await withDuck((duck) => duck.run(`COPY (SELECT * REPLACE ('never seen' AS ${sqlIdent(PLAN)}) FROM read_parquet(${sqlString(join(wsDir, 'datasets/hostile/1/data.parquet'))}) LIMIT 3) TO ${sqlString(bad)} (FORMAT parquet)`));
     await expect(runOnDuck(t.duckdb, { source: bad })).rejects.toThrow(/feature "plan_err": unknown or missing category \(one-hot unknown: error\): never seen/);
   }, 60_000);
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../../../src/io/duck.js';
 import { parseMemorySize, spillRoot, withMemoryBudget } from '../../../src/io/memory.js';
-import { sqlStr } from '../../../src/pipeline/sql.js';
+import { sqlString } from '../../../src/util/sql-quote.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
 
@@ -23,7 +23,7 @@ beforeAll(async () => {
   const x = (j: number) => `((hash(i * 16 + ${j}) % 1000003)::DOUBLE / 1000003 - 0.5) * ${j + 1}`;
   await withDuck((d) =>
     d.run(`COPY (SELECT * EXCLUDE (i), CASE WHEN (hash(i * 16 + 15) % 1000003)::DOUBLE / 1000003 < 1 / (1 + exp(-(0.8 * x0 - 0.5 * x1 + 0.3 * x2 + CASE cat WHEN 'a' THEN 0.7 WHEN 'b' THEN -0.4 ELSE 0 END))) THEN 'yes' ELSE 'no' END AS label
-      FROM (SELECT i, ${[0, 1, 2, 3, 4].map((j) => `${x(j)} AS x${j}`).join(', ')}, ['a', 'b', 'c', 'd'][(hash(i * 16 + 11) % 4)::INT + 1] AS cat FROM range(${N}) t(i))) TO ${sqlStr(data)} (FORMAT parquet)`),
+      FROM (SELECT i, ${[0, 1, 2, 3, 4].map((j) => `${x(j)} AS x${j}`).join(', ')}, ['a', 'b', 'c', 'd'][(hash(i * 16 + 11) % 4)::INT + 1] AS cat FROM range(${N}) t(i))) TO ${sqlString(data)} (FORMAT parquet)`),
   );
   let r = cli(ws, ['dataset', 'register', 'big', '--file', data, '--steward', 'data-team@example.com', '--consent', 'opt-in', '--memory-limit', '256MB']);
   expect(r.code, r.stderr).toBe(0);
