@@ -27,7 +27,7 @@ if (missing.length) {
 }
 
 // the reference data sets and scikit-learn results the parity tests read: ../shared beside the repo
-// (test/shared.ts resolves the same path), or DICTL_SHARED
+// (test/helpers/paths.ts resolves the same path), or DICTL_SHARED
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = process.env.DICTL_SHARED ?? join(repo, '..', 'shared');
 if (!existsSync(join(shared, 'datasets', 'churn.csv')) || !existsSync(join(shared, 'reference'))) {

@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { treeShap, type PackedEnsemble } from './treeshap.js';
 import { workerScript } from '../util/worker-script.js';
 
-function workerPath(): string {
+function workerPath(): string | URL {
   return workerScript(import.meta.url, 'shap-worker.js');
 }
 

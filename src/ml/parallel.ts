@@ -57,7 +57,7 @@ interface Pool {
 let pool: Pool | undefined;
 let nextSession = 1;
 
-export function kernelWorkerPath(): string {
+export function kernelWorkerPath(): string | URL {
   return workerScript(import.meta.url, 'kernel-worker.js');
 }
 

@@ -96,7 +96,7 @@ async function checkChunked(duck: Duck, s: MatrixShape, label: LabelSpec, K: num
   return { warnings, classCounts };
 }
 
-function workerPath(): string {
+function workerPath(): string | URL {
   return workerScript(import.meta.url, '../ml/chunked-worker.js');
 }
 

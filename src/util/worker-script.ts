@@ -1,20 +1,27 @@
 /**
- * Where a worker thread's compiled script is: beside the calling module when it runs compiled (dist/),
- * and at the same place under dist/ when it runs from the TypeScript sources (tests), since a worker
- * cannot load a .ts file.
+ * Where a worker thread's script is. Compiled (dist/): the .js file beside the calling module. From the
+ * TypeScript sources (tests): the compiled file at the same place under dist/ when there is one (it starts
+ * fast); without a build, a small bootstrap that registers scripts/ts-worker-hooks.mjs (TypeScript's
+ * transpileModule on load, "./x.js" → x.ts) and imports the worker's .ts file, since Node 20 cannot load a
+ * .ts file by itself (loading TypeScript adds ~1 s to the worker's start). A worker reads `workerData` as usual.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** `callerUrl` is the caller's import.meta.url, `file` the worker's compiled file name (e.g. "worker.js"). */
-export function workerScript(callerUrl: string, file: string): string {
+export function workerScript(callerUrl: string, file: string): string | URL {
   const here = fileURLToPath(callerUrl);
-  const dir = dirname(here);
-  const js = join(dir, file);
-  if (here.endsWith('.js') && existsSync(js)) return js;
+  const js = join(dirname(here), file);
+  if (here.endsWith('.js')) return js;
   const src = `${sep}src${sep}`;
-  const at = (dir + sep).lastIndexOf(src);
+  const at = here.lastIndexOf(src);
   if (at < 0) return js;
-  return join(dir.slice(0, at), 'dist', (dir + sep).slice(at + 1), file);
+  const dist = join(here.slice(0, at), 'dist', dirname(here).slice(at + 1), file);
+  if (existsSync(dist)) return dist;
+  const ts = js.replace(/\.js$/, '.ts');
+  if (!existsSync(ts)) return dist;
+  const hooks = pathToFileURL(join(here.slice(0, at), 'scripts', 'ts-worker-hooks.mjs')).href;
+  const boot = `import { register } from 'node:module';\nregister(${JSON.stringify(hooks)});\nawait import(${JSON.stringify(pathToFileURL(ts).href)});\n`;
+  return new URL(`data:text/javascript,${encodeURIComponent(boot)}`);
 }

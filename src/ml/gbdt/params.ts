@@ -3,7 +3,7 @@ import type { GbdtLoss, GbdtParams } from './types.js';
 
 /**
  * Defaults chosen so that a plain fit reaches the holdout AUC of the better of scikit-learn HGB
- * and xgboost on the shared reference sets (checked by test/gbdt-parity.test.ts): depth-6 trees
+ * and xgboost on the shared reference sets (checked by test/unit/ml/gbdt-parity.test.ts): depth-6 trees
  * with xgboost's regularisation (λ = 1, a leaf needs a hessian sum ≥ 1) rather than HGB's 31
  * leaves of ≥ 20 rows, which underfits the churn set (0.916 against 0.927 AUC).
  */

@@ -42,7 +42,7 @@ class SerialRunner implements BlockRunner {
   async close(): Promise<void> {}
 }
 
-function workerPath(): string {
+function workerPath(): string | URL {
   return workerScript(import.meta.url, 'worker.js');
 }
 

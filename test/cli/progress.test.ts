@@ -1,0 +1,82 @@
+/** Progress: counts, rate and ETA; redrawn on a terminal, periodic plain lines otherwise, silent with --json/--quiet. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { duration, makeProgress, progressText } from '../../src/ui/progress.js';
+import { cli, must } from '../helpers/workspace.js';
+
+describe('progress text (pure)', () => {
+  it('count, percentage, rate and ETA', () => {
+    expect(progressText(450, 1000, 'rows', 1000)).toBe(' 45% 450/1,000 rows · 450 rows/s · ETA 1 s');
+    expect(progressText(2_500_000, 5_000_000, 'rows', 2000)).toBe(' 50% 2,500,000/5,000,000 rows · 1.25M rows/s · ETA 2 s');
+    expect(progressText(1200, undefined, 'events', 2000)).toBe(' 1,200 events · 600 events/s');
+    expect(progressText(10, 100, 'rows', 100)).toBe(' 10% 10/100 rows'); // too early for a rate
+    expect(duration(125)).toBe('2 min 05 s');
+    expect(duration(3720)).toBe('1 h 02 min');
+  });
+
+  it('a pipe gets one line per phase and a plain line per interval; a terminal gets a redrawn line', () => {
+    let t = 0;
+    const out: string[] = [];
+    const p = makeProgress({ tty: false, now: () => t, intervalMs: 1000, write: (s) => out.push(s) });
+    p.phase('Writing x');
+    for (t = 100; t <= 2500; t += 100) p.tick(t * 10, 25_000);
+    expect(out).toEqual(['Writing x…\n', 'Writing x… 40% 10,000/25,000 rows · 10.0k rows/s · ETA 2 s\n', 'Writing x… 80% 20,000/25,000 rows · 10.0k rows/s · ETA 1 s\n']);
+    const tty: string[] = [];
+    t = 0;
+    const q = makeProgress({ tty: true, now: () => t, write: (s) => tty.push(s) });
+    q.phase('Fitting');
+    t = 1000;
+    q.tick(500, 1000);
+    q.done();
+    expect(tty).toEqual(['Fitting…', '\r\x1b[2KFitting… 50% 500/1,000 rows · 500 rows/s · ETA 1 s', '\r\x1b[2K']);
+  });
+
+  it('--json and --quiet print no phase or tick', () => {
+    for (const o of [{ json: true }, { quiet: true }]) {
+      const out: string[] = [];
+      let t = 0;
+      const p = makeProgress({ ...o, tty: false, now: () => t, intervalMs: 1, write: (s) => out.push(s) });
+      p.phase('Writing x');
+      t = 5000;
+      p.tick(5, 10);
+      expect(out).toEqual([]);
+    }
+  });
+});
+
+describe('progress on real commands (non-TTY stderr)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dictl-progress-'));
+  must(cli(tmpdir(), ['init', dir]));
+  const n = 600_000;
+  const lines = ['id,a,c,label'];
+  for (let i = 0; i < n; i++) lines.push(`${i},${(i % 97) * 1.5},k${i % 7},${i % 5 === 0 ? 'yes' : 'no'}`);
+  writeFileSync(join(dir, 'big.csv'), lines.join('\n') + '\n');
+  const env = { DICTL_QUIET: '', DICTL_PROGRESS_MS: '1' };
+
+  it('register and feature build print counts, rate and ETA; --json prints none', () => {
+    const r = must(cli(dir, ['dataset', 'register', 'big', '--file', 'big.csv', '--steward', 'a@b.co', '--consent', 'opt-in'], env));
+    expect(r.stderr).toMatch(/^Writing big\.csv as Parquet… \d+% [\d,]+\/[\d,]+ rows( · [\d.]+[kM]? rows\/s( · ETA \d+ s)?)?$/m);
+    expect(r.stderr).toMatch(/^Profiling… \d+% [\d,]+\/[\d,]+ rows/m);
+    must(cli(dir, ['holdout', 'create', 'big@1', '--fraction', '0.2', '--seed', '1']));
+    writeFileSync(join(dir, 'features/big.yaml'), 'source: big@1\nlabel: {column: label, positive: "yes"}\nfeatures:\n  - column: a\n    transforms: [{impute: median}, standardize]\n  - column: c\n    transforms: [{impute: mode}, one_hot]\n');
+    const b = must(cli(dir, ['feature', 'build', 'big'], env));
+    expect(b.stderr).toMatch(/^writing 8 feature columns… \d+% [\d,]+\/[\d,]+ rows/m);
+    const j = must(cli(dir, ['dataset', 'register', 'big2', '--file', 'big.csv', '--steward', 'a@b.co', '--consent', 'opt-in', '--json'], env));
+    expect(j.stderr).toBe('');
+  });
+
+  it('score on files counts events against the file; -q prints nothing, not even the summary', () => {
+    must(cli(dir, ['train', '--features', 'big', '--name', 'm', '--c', '1']));
+    must(cli(dir, ['package', 'm@1', '--out', 'pkg']));
+    const s = must(cli(dir, ['score', '--package', 'pkg', '--input', 'big.csv', '--output', 'out.csv'], env));
+    expect(s.stderr).toMatch(/^Scoring big\.csv… \d+% [\d,]+\/600,000 events/m);
+    // a Parquet input: the total comes from the file's footer, so there is a percentage (and an ETA)
+    const p = must(cli(dir, ['score', '--package', 'pkg', '--input', 'datasets/big/1/data.parquet', '--out', 'out2.csv'], env));
+    expect(p.stderr).toMatch(/^Scoring \S*data\.parquet… \d+% [\d,]+\/600,000 events/m);
+    const q = must(cli(dir, ['score', '--package', 'pkg', '-q'], env, '{"a": 1, "c": "k1"}\n'));
+    expect(q.stdout.trim().split('\n')).toHaveLength(1);
+    expect(q.stderr).toBe('');
+  });
+});
