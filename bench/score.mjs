@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Benchmark of the packaged scorer (issue 7). Run after `npm run build`: node bench/score.mjs
+// Benchmark of the packaged scorer. Run after `npm run build`: node bench/score.mjs
 // BENCH_SCALE=0.1 shrinks the sizes (default 1,000,000 rows / events).
 //
 // 1. Batch scoring incl. preprocessing: a churn-shaped pipeline (15 numeric inputs: median impute +

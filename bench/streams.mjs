@@ -1,4 +1,4 @@
-// Redis Streams benchmark (issue 7): end-to-end scoring throughput with acks (goal ≥ 50,000 events/s)
+// Redis Streams benchmark: end-to-end scoring throughput with acks (goal ≥ 50,000 events/s)
 // and per-event latency at a steady 10,000 events/s (goal p99 ≤ 10 ms), against a real redis-server
 // started on a free loopback port. The peer, measured in the same run on the same stream size, is
 // the floor: a bare ioredis XREADGROUP + XACK loop that neither parses, scores nor writes.

@@ -376,7 +376,7 @@ export async function outOfCoreTraining(ws: Workspace, opts: TrainOptions, progr
       lineage: trainingLineage(build, ds, consent.overridden),
     } as Omit<ModelVersion, 'version'>;
     for (const w of warnings) progress.warn(w);
-    const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: 0 };
+    const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: Math.round(performance.now() - t0) };
     progress.phase(`Registering ${opts.name}`);
     const run = { command: 'train', timings, workers: isTree ? 2 : 1, rows: s.n, features: s.p, outOfCore: { memoryLimit: budget.text, passes: fit.passes, batchRows: BATCH_ROWS, ...(gbdt ? { binnedBytes: gbdt.bytes } : {}) } };
     const mv = await registerModel(ws, draft, run, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });

@@ -113,7 +113,7 @@ export async function trainSegments(ws: Workspace, opts: TrainOptions, progress:
     lineage: trainingLineage(build, ds, consent.overridden),
   } as unknown as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
-  const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: 0 };
+  const timings = { loadMs: Math.round(tLoad - t0), cvMs: 0, fitMs: Math.round(tFit - tLoad), totalMs: Math.round(performance.now() - t0) };
   progress.phase(`Registering ${opts.name}`);
   const mv = await registerModel(ws, draft, { command: 'train', timings, workers: threads, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);

@@ -177,7 +177,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     lineage: trainingLineage(build, ds, consent.overridden),
   } as Omit<ModelVersion, 'version'>;
   for (const w of warnings) progress.warn(w);
-  const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: 0 };
+  const timings = { loadMs: Math.round(tLoad - t0), cvMs: Math.round(tCv - tLoad), fitMs: Math.round(tFit - tCv), totalMs: Math.round(performance.now() - t0) };
   progress.phase(`Registering ${opts.name}`);
   const mv = await registerModel(ws, draft, { command: 'train', timings, workers: trials || fam.encoding.numerics === 'raw' ? workers : 1, rows: m.n, features: m.p }, { wait: opts.wait, actor: opts.actor, command: `train --name ${opts.name}` });
   timings.totalMs = Math.round(performance.now() - t0);
