@@ -13,6 +13,8 @@ const layer = (name: string, timeout: number) => ({
 export default defineConfig({
   test: {
     pool: 'forks',
+    // two test files at a time on the 2-core machines CI runs on (the default leaves one core idle)
+    maxWorkers: 2,
     projects: [layer('unit', 30_000), layer('cli', 120_000), layer('e2e', 300_000)],
   },
 });
