@@ -55,6 +55,25 @@ export function rowColumns(man: Pick<Manifest, 'inputs'>, rows: Record<string, u
   return cols;
 }
 
+/** Events (objects or JSON text) validated by the package into a batch: data rows from rowNo, raw text for the dead letters. */
+export function checkRows(scorer: Pick<BatchScorer, 'manifest' | 'validate'>, events: unknown[], raw: string[], rowNo: number): FileBatch {
+  const valid: Record<string, unknown>[] = [];
+  const at: number[] = [];
+  const dead: string[] = [];
+  const reasons: string[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const v = scorer.validate(events[i]);
+    if (v.ok) {
+      valid.push(v.row);
+      at.push(rowNo + i);
+    } else {
+      dead.push(deadLine(rowNo + i, v.reason, raw[i]));
+      reasons.push(v.reason);
+    }
+  }
+  return { n: events.length, cols: rowColumns(scorer.manifest, valid), rows: valid.length, keys: rowKeys(at), dead, reasons, at };
+}
+
 /** An event's key for decisions (review cases, shadow entries): a file's data row. */
 const rowKeys = (rows: number[]): string[] => rows.map((r) => `row:${r}`);
 
@@ -211,21 +230,26 @@ export class NdjsonFileSource extends GeneratorSource<{ events: unknown[]; raw: 
     this.name = `file ${path}`;
   }
   protected check(b: { events: unknown[]; raw: string[] }): FileBatch {
-    const valid: Record<string, unknown>[] = [];
-    const at: number[] = [];
-    const dead: string[] = [];
-    const reasons: string[] = [];
-    for (let i = 0; i < b.events.length; i++) {
-      const v = this.scorer.validate(b.events[i]);
-      if (v.ok) {
-        valid.push(v.row);
-        at.push(this.rowNo + i);
-      } else {
-        dead.push(deadLine(this.rowNo + i, v.reason, b.raw[i]));
-        reasons.push(v.reason);
-      }
-    }
-    return { n: b.events.length, cols: rowColumns(this.scorer.manifest, valid), rows: valid.length, keys: rowKeys(at), dead, reasons, at };
+    return checkRows(this.scorer, b.events, b.raw, this.rowNo);
+  }
+}
+
+/** Row objects in memory as a file's batches (data rows 0, 1, …): the engine loop without a file, for tests and embedding. */
+export class MemoryRowSource extends GeneratorSource<unknown[]> {
+  readonly name = 'memory rows';
+  constructor(
+    private readonly scorer: Pick<BatchScorer, 'manifest' | 'validate'>,
+    rows: unknown[],
+    size: number,
+  ) {
+    super(
+      (async function* () {
+        for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+      })(),
+    );
+  }
+  protected check(events: unknown[]): FileBatch {
+    return checkRows(this.scorer, events, events.map((e) => JSON.stringify(e)), this.rowNo);
   }
 }
 
