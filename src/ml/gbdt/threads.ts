@@ -12,9 +12,10 @@
  * the idle worker sleeps in Atomics.wait).
  */
 import { Worker } from 'node:worker_threads';
-import { buildHistograms, HIST_STRIDE } from './hist.js';
+import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
 import { gather, gradients, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
+import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
 
 /**
@@ -55,6 +56,8 @@ export interface Buffers {
   T: number;
   K: number;
   delta: Float64Array;
+  /** where the count region of `hist` starts (hist.ts) */
+  countAt: number;
   /** the WebAssembly kernels over the memory that holds the arrays of WASM_ARRAYS, or null (the JS kernels) */
   wasm: WasmKernels | null;
   /** byte offsets of those arrays in that memory */
@@ -64,7 +67,7 @@ export interface Buffers {
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
 const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
-type ArrayKey = Exclude<keyof Buffers, 'n' | 'T' | 'K' | 'wasm' | 'at'>;
+type ArrayKey = Exclude<keyof Buffers, 'n' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
   bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
   hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, y: Float64Array, w: Float64Array,
@@ -87,6 +90,7 @@ interface View {
 /** what the worker receives: every array as a view of shared memory, and the wasm memory and module when used */
 export interface SharedBuffers {
   n: number;
+  countAt: number;
   T: number;
   K: number;
   ctrl: SharedArrayBuffer;
@@ -100,7 +104,7 @@ export function buffersOf(d: SharedBuffers): Buffers {
     const v = d.views[k];
     return v === null ? null : viewOf(k, v.buffer, v.byteOffset, v.length);
   };
-  const out = { n: d.n, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
+  const out = { n: d.n, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
   for (const k of Object.keys(CTORS) as ArrayKey[]) out[k] = arr(k);
   return out as unknown as Buffers;
 }
@@ -135,12 +139,13 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const identity = ctrl[a] === 1;
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
+    const counts = ctrl[a + 5];
     if (b.wasm !== null) {
       const at = b.at;
-      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist);
+      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
       return;
     }
-    buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist);
+    buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist, b.countAt, counts === 2);
     return;
   }
   const count = ctrl[a];
@@ -183,6 +188,7 @@ export class FitThreads {
   private worker: Worker | null = null;
   private seq = 0;
   private readonly memory: WebAssembly.Memory | null;
+  private hasMissing: Uint8Array | null = null;
 
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
@@ -195,7 +201,7 @@ export class FitThreads {
       return out;
     };
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: p * HIST_STRIDE, feats: Math.max(1, p), left: 256,
+      bins: n * p, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
     const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const at = noOffsets();
@@ -207,6 +213,7 @@ export class FitThreads {
     this.memory = arena?.memory ?? null;
     this.bufs = {
       n,
+      countAt: countsAt(p),
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
       y: copy(labels.y),
@@ -237,7 +244,7 @@ export class FitThreads {
         return [k, a === null ? null : { buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length }];
       })) as SharedBuffers['views'];
       const data: SharedBuffers = {
-        n, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
+        n, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
         wasm: t.memory === null ? null : { memory: t.memory, module: kernelsModule(), at: t.bufs.at },
       };
       const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
@@ -324,15 +331,41 @@ export class FitThreads {
   /**
    * Histograms of `feats` for the node rows[start..end) into bufs.hist. identity: the node is every
    * row in order (g/h by row); otherwise og/oh hold its gradients in partition order (gather).
+   * counts: 2 = every bin's row count too; 1 = the missing bins' counts; 0 = features with no
+   * missing value (their missing count is 0; the wasm loop then skips counting).
    */
-  build(feats: Int32Array, start: number, end: number, identity: boolean): void {
+  build(feats: Int32Array, start: number, end: number, identity: boolean, counts: 0 | 1 | 2): void {
     const m = feats.length;
+    if (m === 0) return;
     this.bufs.feats.set(feats);
     const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
     if (shared) threadStats.sharedNodes++;
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per], Math.ceil(m / per), shared);
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts], Math.ceil(m / per), shared);
+  }
+
+  /** per feature: 1 if a training row is missing it (read once the bins are filled) */
+  missing(): Uint8Array {
+    if (this.hasMissing === null) {
+      const { bins, n } = this.bufs;
+      const p = this.bufs.feats.length;
+      this.hasMissing = new Uint8Array(p);
+      for (let f = 0; f < p; f++) this.hasMissing[f] = bins.subarray(f * n, f * n + n).includes(MISSING_BIN) ? 1 : 0;
+    }
+    return this.hasMissing;
+  }
+
+  /** Every bin's row count of feature f for the node rows[start..end) into out's count region (this thread alone). */
+  countHistogram(f: number, start: number, end: number, identity: boolean, out: Float64Array): void {
+    const b = this.bufs;
+    if (b.wasm === null) {
+      countHistogram(b.bins, b.n, f, b.rows, start, end, identity, out, b.countAt);
+      return;
+    }
+    const co = b.countAt + f * COUNT_STRIDE;
+    b.wasm.counts(b.at.bins + f * b.n, b.n, b.at.rows, start, end, identity ? 1 : 0, b.at.hist + 8 * co);
+    out.set(b.hist.subarray(co, co + COUNT_STRIDE), co);
   }
 
   async close(): Promise<void> {
