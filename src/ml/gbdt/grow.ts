@@ -6,7 +6,7 @@
  * prefixes of that order from both ends (as LightGBM and scikit-learn HGB).
  */
 import { F32_MAX, MISSING_BIN, type BinMapper } from './bins.js';
-import { HIST_STRIDE, subtractHistograms } from './hist.js';
+import { COUNT_STRIDE, GH_STRIDE, subtractHistograms } from './hist.js';
 import type { FitThreads } from './threads.js';
 
 /** categories with fewer rows than this take no part in ordering (they stay on the right) */
@@ -30,11 +30,13 @@ export interface Split {
   feature: number;
   /** numeric: last bin going left */
   bin: number;
-  missingLeft: boolean;
+  /** null: no missing value in the node; they go to the side with more rows */
+  missingLeft: boolean | null;
   /** categorical: bins (codes) going left, sorted; null for numeric */
   cats: number[] | null;
   gl: number;
   hl: number;
+  /** rows going left, right (−1: not counted; the partition tells) */
   cl: number;
   gr: number;
   hr: number;
@@ -61,58 +63,86 @@ export interface BuiltTree {
 const score = (g: number, h: number, lam: number) => (g * g) / (h + lam);
 
 /**
+ * What the split search knows of a node besides its histograms. Row counts per bin are not built for
+ * numeric features: a side's count is bounded below by its hessian sum over the largest hessian of
+ * the node's rows (count ≥ Σh / hmax), which settles min_samples_leaf for every threshold but those
+ * splitting off a handful of rows at either end. Only when such an unsettled threshold could beat
+ * every settled one are that feature's counts built (countsOf), so the chosen split is exactly the
+ * one full counts would choose.
+ */
+export interface NodeCounts {
+  /** rows of the node */
+  count: number;
+  /** the largest hessian of the node's rows (an upper bound will do) */
+  hmax: number;
+  /** where the histogram buffer's count region starts (hist.ts countsAt) */
+  countAt: number;
+  /** features whose every bin count is in the buffer (categorical ones): 1 */
+  withCounts: Uint8Array;
+  /** fills every bin count of feature f into the buffer's count region */
+  countsOf(f: number): void;
+}
+
+interface Best {
+  i: number;
+  gain: number;
+  gl: number;
+  hl: number;
+  cl: number;
+}
+
+/** a numeric feature's best split with every threshold settled, or the bounds' verdict */
+interface Scan {
+  best: Best | null;
+  missingLeft: boolean | null;
+  /** the largest gain among thresholds the bounds could not settle (0: none above 0) */
+  unsettled: number;
+}
+
+/**
  * Best split of one node from its histograms (ties: the first feature in `feats` order, then
  * missing-right before missing-left, then the lowest bin). null when no split has positive gain
- * under the leaf constraints.
+ * under the leaf constraints. A numeric split with no missing value in the node has
+ * missingLeft = null: missing values then go to the side with more rows, known once it is partitioned.
  */
-export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams): Split | null {
-  let best: Split | null = null;
-  let bestGain = 0;
+export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams, node: NodeCounts): Split | null {
+  const { countAt } = node;
+  const results: (Split | null)[] = new Array(feats.length).fill(null);
+  const unsettled = new Float64Array(feats.length);
+  let settledBest = 0;
   const order: number[] = [];
   const ratio = new Float64Array(256);
   for (let q = 0; q < feats.length; q++) {
     const f = feats[q];
-    const ho = f * HIST_STRIDE;
+    const ho = f * GH_STRIDE;
+    const co = countAt + f * COUNT_STRIDE;
     const nb = m.nBins[f];
     let gt = 0;
     let ht = 0;
-    let ct = 0;
     for (let b = 0; b < nb; b++) {
-      gt += hist[ho + 3 * b];
-      ht += hist[ho + 3 * b + 1];
-      ct += hist[ho + 3 * b + 2];
+      gt += hist[ho + 2 * b];
+      ht += hist[ho + 2 * b + 1];
     }
-    const mo = ho + 3 * MISSING_BIN;
-    const gm = hist[mo];
-    const hm = hist[mo + 1];
-    const cm = hist[mo + 2];
+    const gm = hist[ho + 2 * MISSING_BIN];
+    const hm = hist[ho + 2 * MISSING_BIN + 1];
+    const cm = hist[co + MISSING_BIN];
     gt += gm;
     ht += hm;
-    ct += cm;
-    const tot = { g: gt, h: ht, c: ct, parent: score(gt, ht, gp.lambda) };
+    const tot = { g: gt, h: ht, c: node.count, gm, hm, cm, parent: score(gt, ht, gp.lambda) };
     if (!m.isCat[f]) {
-      // missing (if any) right; with missing present also the split "every present value left"
-      let r = scanPrefixes(hist, ho, null, cm > 0 ? nb : nb - 1, 0, 0, 0, tot, gp, bestGain);
-      if (r) {
-        bestGain = r.gain;
-        best = { gain: r.gain, feature: f, bin: r.i, missingLeft: cm > 0 ? false : r.cl >= ct - r.cl, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
-      }
-      if (cm > 0) {
-        r = scanPrefixes(hist, ho, null, nb - 1, gm, hm, cm, tot, gp, bestGain);
-        if (r) {
-          bestGain = r.gain;
-          best = { gain: r.gain, feature: f, bin: r.i, missingLeft: true, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
-        }
-      }
+      const counted = node.withCounts[f] === 1;
+      const sc = numericScan(hist, ho, counted ? co : -1, nb, tot, gp, node.hmax);
+      if (sc.best) results[q] = numericSplit(f, sc.best, sc.missingLeft, tot);
+      unsettled[q] = sc.unsettled;
+      if (sc.best && sc.best.gain > settledBest) settledBest = sc.best.gain;
       continue;
     }
-    // categorical: order by smoothed gradient/hessian, left sides are prefixes from either end
+    // categorical (counts built): order by smoothed gradient/hessian, left sides are prefixes from either end
     order.length = 0;
     for (let b = 0; b < nb; b++) {
-      const o = ho + 3 * b;
-      if (hist[o + 2] >= CAT_MIN_SUPPORT) {
+      if (hist[co + b] >= CAT_MIN_SUPPORT) {
         order.push(b);
-        ratio[b] = hist[o] / (hist[o + 1] + CAT_SMOOTH);
+        ratio[b] = hist[ho + 2 * b] / (hist[ho + 2 * b + 1] + CAT_SMOOTH);
       }
     }
     if (cm >= CAT_MIN_SUPPORT) {
@@ -123,33 +153,93 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
     if (L < 2) continue;
     order.sort((a, b) => ratio[a] - ratio[b] || a - b);
     const maxLeft = Math.min(MAX_CAT_LEFT, (L + 1) >> 1, L - 1);
+    let above = 0;
     for (const seq of [order, order.slice().reverse()]) {
-      const r = scanPrefixes(hist, ho, seq, maxLeft, 0, 0, 0, tot, gp, bestGain);
+      const r = scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above);
       if (!r) continue;
-      bestGain = r.gain;
+      above = r.gain;
       const chosen = seq.slice(0, r.i + 1);
       const missIn = chosen.includes(MISSING_BIN);
       const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
-      best = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : r.cl >= ct - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: ct - r.cl };
+      results[q] = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : r.cl >= tot.c - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: tot.c - r.cl };
+    }
+    if (above > settledBest) settledBest = above;
+  }
+  // thresholds the bounds left open that could win: settle them with the feature's counts
+  for (let q = 0; q < feats.length; q++) {
+    if (unsettled[q] <= 0 || unsettled[q] < settledBest) continue;
+    const f = feats[q];
+    node.countsOf(f);
+    const ho = f * GH_STRIDE;
+    const co = countAt + f * COUNT_STRIDE;
+    const tot = totals(hist, ho, co, m.nBins[f], node.count, gp.lambda);
+    const sc = numericScan(hist, ho, co, m.nBins[f], tot, gp, node.hmax);
+    results[q] = sc.best ? numericSplit(f, sc.best, sc.missingLeft, tot) : null;
+  }
+  let best: Split | null = null;
+  for (const r of results) if (r && r.gain > (best?.gain ?? 0)) best = r;
+  return best;
+}
+
+type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
+
+function totals(hist: Float64Array, ho: number, co: number, nb: number, count: number, lambda: number): Totals {
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b < nb; b++) {
+    g += hist[ho + 2 * b];
+    h += hist[ho + 2 * b + 1];
+  }
+  const gm = hist[ho + 2 * MISSING_BIN];
+  const hm = hist[ho + 2 * MISSING_BIN + 1];
+  g += gm;
+  h += hm;
+  return { g, h, c: count, gm, hm, cm: hist[co + MISSING_BIN], parent: score(g, h, lambda) };
+}
+
+function numericSplit(f: number, r: Best, missingLeft: boolean | null, tot: Totals): Split {
+  return { gain: r.gain, feature: f, bin: r.i, missingLeft, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: tot.g - r.gl, hr: tot.h - r.hl, cr: r.cl < 0 ? -1 : tot.c - r.cl };
+}
+
+/**
+ * A numeric feature's two scans (missing values right, then left when there are any): with counts
+ * (co ≥ 0) exact; without, min_samples_leaf is settled by the hessian bound where it can be.
+ */
+function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number): Scan {
+  const { cm } = tot;
+  const out: Scan = { best: null, missingLeft: false, unsettled: 0 };
+  // missing (if any) right; with missing present also the split "every present value left"
+  const len = cm > 0 ? nb : nb - 1;
+  const right = co >= 0 ? scanCounted(hist, ho, co, null, len, 0, 0, 0, tot, gp, 0) : scanBounded(hist, ho, len, false, tot, gp, hmax, 0, out);
+  if (right) {
+    out.best = right;
+    out.missingLeft = cm > 0 ? false : null;
+  }
+  if (cm > 0) {
+    const above = out.best?.gain ?? 0;
+    const left = co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, out);
+    if (left) {
+      out.best = left;
+      out.missingLeft = true;
     }
   }
-  return best;
+  return out;
 }
 
 /**
  * Left sides made of the bins seq[0..i] (seq null: bins 0..i) on top of a start (g0, h0, c0); the
- * prefix with the largest gain above `above` under the leaf constraints, or null.
+ * prefix with the largest gain above `above` under the leaf constraints, or null. Counts at co.
  */
-function scanPrefixes(hist: Float64Array, ho: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: { g: number; h: number; c: number; parent: number }, gp: GrowParams, above: number) {
+function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: Totals, gp: GrowParams, above: number): Best | null {
   let gl = g0;
   let hl = h0;
   let cl = c0;
-  let best: { i: number; gain: number; gl: number; hl: number; cl: number } | null = null;
+  let best: Best | null = null;
   for (let i = 0; i < len; i++) {
-    const o = ho + 3 * (seq === null ? i : seq[i]);
-    gl += hist[o];
-    hl += hist[o + 1];
-    cl += hist[o + 2];
+    const b = seq === null ? i : seq[i];
+    gl += hist[ho + 2 * b];
+    hl += hist[ho + 2 * b + 1];
+    cl += hist[co + b];
     if (cl < gp.minSamplesLeaf || hl < gp.minHessian) continue;
     const cr = tot.c - cl;
     const hr = tot.h - hl;
@@ -159,6 +249,43 @@ function scanPrefixes(hist: Float64Array, ho: number, seq: number[] | null, len:
       above = gain;
       best = { i, gain, gl, hl, cl };
     }
+  }
+  return best;
+}
+
+/**
+ * scanCounted's numeric scan (bins 0..i left, missing values left or right) without bin counts: a
+ * side holding rows of hessians ≤ hmax has at least Σh / hmax rows (plus its missing rows, whose
+ * count is known). Thresholds the bound settles are scanned as scanCounted would; the largest gain
+ * of the others is raised in out.unsettled. The side's count (cl) is unknown: −1.
+ */
+function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Scan): Best | null {
+  const msl = gp.minSamplesLeaf;
+  // the rows of hessian sum s (missing rows excluded) number at least s / hmax; the sums are
+  // rounded, so demand a margin well above their error
+  const slack = 1e-9 * (Math.abs(tot.h) + 1);
+  const need = (s: number, known: number) => known >= msl || (hmax > 0 && s - slack >= (msl - known) * hmax);
+  let gl = missingLeft ? tot.gm : 0;
+  let hl = missingLeft ? tot.hm : 0;
+  const mL = missingLeft ? tot.cm : 0;
+  const mR = missingLeft ? 0 : tot.cm;
+  const hmL = missingLeft ? tot.hm : 0;
+  const hmR = missingLeft ? 0 : tot.hm;
+  let best: Best | null = null;
+  for (let i = 0; i < len; i++) {
+    gl += hist[ho + 2 * i];
+    hl += hist[ho + 2 * i + 1];
+    if (hl < gp.minHessian) continue;
+    const hr = tot.h - hl;
+    if (hr < gp.minHessian) break;
+    const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
+    if (gain <= above && gain <= out.unsettled) continue;
+    if (need(hl - hmL, mL) && need(hr - hmR, mR)) {
+      if (gain > above) {
+        above = gain;
+        best = { i, gain, gl, hl, cl: -1 };
+      }
+    } else if (gain > out.unsettled) out.unsettled = gain;
   }
   return best;
 }
@@ -199,31 +326,46 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
   };
   const canSplit = (depth: number, count: number, leaves: number) =>
     (gp.maxDepth === null || depth < gp.maxDepth) && count >= 2 * gp.minSamplesLeaf && (gp.maxLeaves === null || leaves < gp.maxLeaves);
+  // numeric features are built without bin counts (counting missing values only where there are
+  // any), categorical ones with (hist.ts)
+  const missing = b.missing();
+  const numFeats = feats.filter((f) => m.isCat[f] === 0 && missing[f] === 0);
+  const missFeats = feats.filter((f) => m.isCat[f] === 0 && missing[f] === 1);
+  const catFeats = feats.filter((f) => m.isCat[f] === 1);
+  const { countAt } = b.bufs;
   const histOf = (start: number, end: number, identity: boolean): Float64Array => {
     if (!identity) b.gather(start, end);
-    b.build(feats, start, end, identity);
+    b.build(numFeats, start, end, identity, 0);
+    b.build(missFeats, start, end, identity, 1);
+    b.build(catFeats, start, end, identity, 2);
     const out = take();
     const src = b.bufs.hist;
     for (let q = 0; q < feats.length; q++) {
-      const o = feats[q] * HIST_STRIDE;
-      out.set(src.subarray(o, o + HIST_STRIDE), o);
+      const o = feats[q] * GH_STRIDE;
+      out.set(src.subarray(o, o + GH_STRIDE), o);
+      const co = countAt + feats[q] * COUNT_STRIDE;
+      out.set(src.subarray(co, co + COUNT_STRIDE), co);
     }
     return out;
   };
 
   let G = 0;
   let H = 0;
+  let hmax = 0;
   for (let i = 0; i < nRows; i++) {
     const r = identityRoot ? i : rows[i];
     G += g[r];
     H += h[r];
+    if (h[r] > hmax) hmax = h[r];
   }
+  const best = (hist: Float64Array, start: number, end: number, identity: boolean): Split | null =>
+    findBestSplit(hist, feats, m, gp, { count: end - start, hmax, countAt, withCounts: m.isCat, countsOf: (f) => b.countHistogram(f, start, end, identity, hist) });
   const root = addNode(G, H, nRows);
   let leaves = 1;
   const cands: Candidate[] = [];
   if (canSplit(0, nRows, leaves)) {
     const hist = histOf(0, nRows, identityRoot);
-    const split = findBestSplit(hist, feats, m, gp);
+    const split = best(hist, 0, nRows, identityRoot);
     if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist, split });
     else pool.push(hist);
   }
@@ -236,8 +378,9 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
     cands.splice(bi, 1);
     const s = c.split!;
     const id = c.node;
-    // route the node's rows (stable partition: left rows first, both sides in their old order)
-    const ml = s.missingLeft;
+    // route the node's rows (stable partition: left rows first, both sides in their old order); with
+    // no missing value in the node (missingLeft null) they go to the side with more rows, once counted
+    let ml = s.missingLeft === true;
     if (s.cats === null) {
       const kb = s.bin;
       for (let v = 0; v < 256; v++) left[v] = v <= kb ? 1 : 0;
@@ -253,6 +396,7 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
       t.catMask[id] = mask;
     }
     const mid = b.partition(s.feature, c.start, c.end);
+    if (s.missingLeft === null) ml = mid - c.start >= c.end - mid;
     t.feature[id] = s.feature;
     t.missingLeft[id] = ml ? 1 : 0;
     t.gain[id] = s.gain;
@@ -274,13 +418,13 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
       const smallHist = histOf(small.start, small.end, false);
       let largeHist: Float64Array | null = null;
       if (ok[1 - si]) {
-        subtractHistograms(parentHist, smallHist, feats);
+        subtractHistograms(parentHist, smallHist, feats, countAt, m.isCat);
         largeHist = parentHist;
       } else pool.push(parentHist);
       const hs = si === 0 ? [smallHist, largeHist] : [largeHist, smallHist];
       for (let k = 0; k < 2; k++) {
         const hk = hs[k];
-        const split = ok[k] && hk ? findBestSplit(hk, feats, m, gp) : null;
+        const split = ok[k] && hk ? best(hk, kids[k].start, kids[k].end, false) : null;
         if (split) cands.push({ ...kids[k], depth, hist: hk, split });
         else {
           if (hk) pool.push(hk);

@@ -1,0 +1,169 @@
+/*
+ * The fit's per-row inner loops, compiled to WebAssembly (scripts/build-wasm.mjs; the module's bytes
+ * are embedded in kernels-wasm.ts). They repeat hist.ts and kernels.ts operation for operation: each
+ * histogram bin sums the same float32 gradients, widened to double, in the same row order, so the
+ * bytes of a fitted model do not depend on which of the two runs. Every pointer is a byte offset in
+ * the fit's one shared memory. No libc: the loops use nothing but loads, stores and adds.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define GH 512    /* doubles per feature: 256 bins x (gradient sum, hessian sum) */
+#define CNT 256   /* doubles per feature in the count region */
+#define MISSING 255
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static void zero(double *p, int len) {
+  for (int i = 0; i < len; i++) p[i] = 0;
+}
+
+static inline void add(double *b, int v, double g, double h) {
+  b[2 * v] += g;
+  b[2 * v + 1] += h;
+}
+
+/* the same two adds as one f64x2 add (each lane rounds as its scalar add would) */
+static inline void add2(double *b, int v, v128_t gh) {
+  wasm_v128_store(b + 2 * v, wasm_f64x2_add(wasm_v128_load(b + 2 * v), gh));
+}
+
+#define INLINE static inline __attribute__((always_inline))
+
+/*
+ * The pass without full counts over features feats[q..q+w) (w = 4, 2 or 1); miss: count the rows in
+ * the missing bin (a feature with no missing value in the training rows has none in any node: its
+ * count is 0 without counting, which saves a compare and add per row).
+ */
+INLINE void pass(const uint8_t *bins, int n, const int32_t *feats, int q, const int w, const int32_t *r, int m,
+                 const int identity, const float *g, const float *h, double *out, double *cnt, const int miss) {
+  double *h0 = out + feats[q] * GH, *h1 = w > 1 ? out + feats[q + 1] * GH : 0;
+  double *h2 = w > 2 ? out + feats[q + 2] * GH : 0, *h3 = w > 3 ? out + feats[q + 3] * GH : 0;
+  zero(h0, GH);
+  if (w > 1) zero(h1, GH);
+  if (w > 2) zero(h2, GH);
+  if (w > 3) zero(h3, GH);
+  const uint8_t *c0 = bins + (uint32_t)feats[q] * (uint32_t)n;
+  const uint8_t *c1 = w > 1 ? bins + (uint32_t)feats[q + 1] * (uint32_t)n : 0;
+  const uint8_t *c2 = w > 2 ? bins + (uint32_t)feats[q + 2] * (uint32_t)n : 0;
+  const uint8_t *c3 = w > 3 ? bins + (uint32_t)feats[q + 3] * (uint32_t)n : 0;
+  int m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  const int len = identity ? n : m;
+  for (int j = 0; j < len; j++) {
+    const int k = identity ? j : r[j];
+    const v128_t gh = wasm_f64x2_make(g[j], h[j]);
+    const int v0 = c0[k];
+    add2(h0, v0, gh);
+    if (miss) m0 += v0 == MISSING;
+    if (w > 1) {
+      const int v1 = c1[k];
+      add2(h1, v1, gh);
+      if (miss) m1 += v1 == MISSING;
+    }
+    if (w > 2) {
+      const int v2 = c2[k];
+      add2(h2, v2, gh);
+      if (miss) m2 += v2 == MISSING;
+    }
+    if (w > 3) {
+      const int v3 = c3[k];
+      add2(h3, v3, gh);
+      if (miss) m3 += v3 == MISSING;
+    }
+  }
+  cnt[feats[q] * CNT + MISSING] = m0;
+  if (w > 1) cnt[feats[q + 1] * CNT + MISSING] = m1;
+  if (w > 2) cnt[feats[q + 2] * CNT + MISSING] = m2;
+  if (w > 3) cnt[feats[q + 3] * CNT + MISSING] = m3;
+}
+
+INLINE void passes(const uint8_t *bins, int n, const int32_t *feats, int fa, int fb, const int32_t *r, int m,
+                   const int identity, const float *g, const float *h, double *out, double *cnt, const int miss) {
+  int q = fa;
+  for (; q + 4 <= fb; q += 4) pass(bins, n, feats, q, 4, r, m, identity, g, h, out, cnt, miss);
+  if (q + 2 <= fb) {
+    pass(bins, n, feats, q, 2, r, m, identity, g, h, out, cnt, miss);
+    q += 2;
+  }
+  for (; q < fb; q++) pass(bins, n, feats, q, 1, r, m, identity, g, h, out, cnt, miss);
+}
+
+/*
+ * Histograms of features feats[fa..fb) over the node rows[start..end) of the column-major bin
+ * matrix (n rows). identity: the node is every row in order (g/h by row, rows not read); otherwise
+ * g/h hold the node's gradients in partition order (g[j] for rows[start + j]). cnt is the count
+ * region. counts: 2 = every bin's row count; 1 = the missing bin's only; 0 = none (features with no
+ * missing value: their missing count is 0). Without full counts four features share one pass over
+ * the rows, then two, then one (as hist.ts).
+ */
+EXPORT("hist")
+void hist(const uint8_t *bins, int n, const int32_t *feats, int fa, int fb, const int32_t *rows,
+          int start, int end, int identity, const float *g, const float *h, double *out, double *cnt, int counts) {
+  const int m = end - start;
+  const int32_t *r = rows + start;
+  if (counts == 2) {
+    for (int q = fa; q < fb; q++) {
+      double *h0 = out + feats[q] * GH, *k0 = cnt + feats[q] * CNT;
+      zero(h0, GH);
+      zero(k0, CNT);
+      const uint8_t *c0 = bins + (uint32_t)feats[q] * (uint32_t)n;
+      if (identity) {
+        for (int i = 0; i < n; i++) {
+          const int v = c0[i];
+          add(h0, v, g[i], h[i]);
+          k0[v] += 1;
+        }
+      } else {
+        for (int j = 0; j < m; j++) {
+          const int v = c0[r[j]];
+          add(h0, v, g[j], h[j]);
+          k0[v] += 1;
+        }
+      }
+    }
+  } else if (identity) {
+    if (counts == 1) passes(bins, n, feats, fa, fb, r, m, 1, g, h, out, cnt, 1);
+    else passes(bins, n, feats, fa, fb, r, m, 1, g, h, out, cnt, 0);
+  } else {
+    if (counts == 1) passes(bins, n, feats, fa, fb, r, m, 0, g, h, out, cnt, 1);
+    else passes(bins, n, feats, fa, fb, r, m, 0, g, h, out, cnt, 0);
+  }
+}
+
+/* every bin's row count of one feature (col = its bins) for the node rows[start..end) (identity: all n rows) */
+EXPORT("counts")
+void counts(const uint8_t *col, int n, const int32_t *rows, int start, int end, int identity, double *k0) {
+  zero(k0, CNT);
+  if (identity) {
+    for (int i = 0; i < n; i++) k0[col[i]] += 1;
+  } else {
+    for (int j = start; j < end; j++) k0[col[rows[j]]] += 1;
+  }
+}
+
+/*
+ * Stable partition of rows[a..b) by left[col[row]] (1 = left): left rows compacted to rows[a..a+l),
+ * right rows written to tmp[a..), both in their old order; returns l (kernels.ts partitionBlock).
+ */
+EXPORT("partition")
+int partition(int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
+  int l = a, rr = a;
+  for (int i = a; i < b; i++) {
+    const int32_t row = rows[i];
+    const int goLeft = left[col[row]];
+    rows[l] = row;
+    tmp[rr] = row;
+    l += goLeft;
+    rr += 1 - goLeft;
+  }
+  return l - a;
+}
+
+/* og/oh[i − base] = g/h[rows[i]] for i in [a, b) (kernels.ts gather) */
+EXPORT("gather")
+void gather(const int32_t *rows, const float *g, const float *h, float *og, float *oh, int a, int b, int base) {
+  for (int i = a; i < b; i++) {
+    const int32_t k = rows[i];
+    og[i - base] = g[k];
+    oh[i - base] = h[k];
+  }
+}
