@@ -212,7 +212,6 @@ export async function runEngine<B, S>(steps: EngineSteps<B, S>, o: EngineOptions
       await failed(batch, err);
       continue;
     }
-    if (!o.readAhead && more()) ahead = startRead(rows);
     if (!(await settle())) {
       // the previous write failed (broker trouble): this batch is redelivered with it
       source.redeliver!(batch);
@@ -222,6 +221,9 @@ export async function runEngine<B, S>(steps: EngineSteps<B, S>, o: EngineOptions
     f.done = commit(batch, scored).then(() => record(f));
     f.done.catch(() => undefined); // handled in settle
     inflight = f;
+    // without read-ahead the next read starts once this batch's write is under way: a pipe then takes
+    // the lines that arrived meanwhile, and the batch it hands over is no longer held beside this one
+    if (!o.readAhead && more()) ahead = startRead(rows);
   }
   await settle();
   if (ackError !== undefined) throw ackError;
