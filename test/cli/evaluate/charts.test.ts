@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chromiumScreenshot, churnExample, cli, must } from '../../helpers/workspace.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 let dir: string;
 
 /** The text of every <text> element of the n-th <svg> of a page. */
@@ -18,9 +17,8 @@ function svgTexts(html: string, n: number): string[] {
 
 function screenshot(page: string): number {
   const png = chromiumScreenshot(join(dir, page), dir, '1000,1600');
-  expect(png, `${CHROMIUM} is needed to render ${page} (apt-get install -y chromium)`).not.toBeNull();
-  expect(existsSync(png!), `chromium did not render ${page}`).toBe(true);
-  return statSync(png!).size;
+  expect(existsSync(png), `chromium did not render ${page}`).toBe(true);
+  return statSync(png).size;
 }
 
 beforeAll(() => {
