@@ -231,7 +231,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const nSub = Math.max(1, Math.round(params.subsample * nT));
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
-  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K });
+  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K }, opts.kernels);
   try {
     const binsV = new Uint8Array(nV * p);
     await fill(b.bufs.bins, binsV);

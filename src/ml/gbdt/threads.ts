@@ -15,6 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { buildHistograms, HIST_STRIDE } from './hist.js';
 import { gather, gradients, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
+import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
 
 /**
  * Control words. next = (chunks of the job) << 12 | (next chunk to take); done = chunks finished.
@@ -54,10 +55,59 @@ export interface Buffers {
   T: number;
   K: number;
   delta: Float64Array;
+  /** the WebAssembly kernels over the memory that holds the arrays of WASM_ARRAYS, or null (the JS kernels) */
+  wasm: WasmKernels | null;
+  /** byte offsets of those arrays in that memory */
+  at: Offsets;
 }
 
-type Shared<B> = { [k in keyof B]: B[k] extends number ? number : B[k] extends null ? null : SharedArrayBuffer };
-export type SharedBuffers = Shared<Omit<Buffers, 'n' | 'T' | 'K' | 'w'>> & { n: number; T: number; K: number; w: SharedArrayBuffer | null; ctrl: SharedArrayBuffer };
+/** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
+type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
+type ArrayKey = Exclude<keyof Buffers, 'n' | 'T' | 'K' | 'wasm' | 'at'>;
+const CTORS = {
+  bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, y: Float64Array, w: Float64Array,
+  m: Float64Array, prob: Float64Array, delta: Float64Array,
+} as const;
+
+type Ctor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => unknown;
+/** an array of kind k over (part of) a buffer */
+function viewOf(k: ArrayKey, buffer: ArrayBufferLike, byteOffset = 0, length?: number): unknown {
+  return new (CTORS[k] as unknown as Ctor)(buffer, byteOffset, length);
+}
+
+/** one array as the worker rebuilds it */
+interface View {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+  length: number;
+}
+
+/** what the worker receives: every array as a view of shared memory, and the wasm memory and module when used */
+export interface SharedBuffers {
+  n: number;
+  T: number;
+  K: number;
+  ctrl: SharedArrayBuffer;
+  views: Record<ArrayKey, View | null>;
+  wasm: { memory: WebAssembly.Memory; module: WebAssembly.Module; at: Offsets } | null;
+}
+
+/** The worker's Buffers over the shared memory it received. */
+export function buffersOf(d: SharedBuffers): Buffers {
+  const arr = <K extends ArrayKey>(k: K) => {
+    const v = d.views[k];
+    return v === null ? null : viewOf(k, v.buffer, v.byteOffset, v.length);
+  };
+  const out = { n: d.n, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
+  for (const k of Object.keys(CTORS) as ArrayKey[]) out[k] = arr(k);
+  return out as unknown as Buffers;
+}
+
+function noOffsets(): Offsets {
+  return Object.fromEntries(WASM_ARRAYS.map((k) => [k, -1])) as Offsets;
+}
 
 /** since the process started (read by tests): nodes whose histograms were offered to the worker, chunks it ran */
 export const threadStats = { sharedNodes: 0, workerChunks: 0 };
@@ -85,6 +135,11 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const identity = ctrl[a] === 1;
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
+    if (b.wasm !== null) {
+      const at = b.at;
+      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist);
+      return;
+    }
     buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist);
     return;
   }
@@ -92,8 +147,11 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
   const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
   if (job === JOB.gradients) gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
-  else if (job === JOB.partition) b.lefts[i] = partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
-  else if (job === JOB.gather) gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
+  else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
+  else if (job === JOB.gather) {
+    if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
+    else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
+  }
 }
 
 /** Takes and runs chunks of the current job until none is left; returns how many it ran. */
@@ -124,8 +182,9 @@ export class FitThreads {
   private readonly ctrl: Int32Array;
   private worker: Worker | null = null;
   private seq = 0;
+  private readonly memory: WebAssembly.Memory | null;
 
-  private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels) {
+  private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     // the worker reads labels and weights: shared copies when it runs, the caller's arrays otherwise
@@ -135,18 +194,20 @@ export class FitThreads {
       out.set(a);
       return out;
     };
+    const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
+      bins: n * p, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: p * HIST_STRIDE, feats: Math.max(1, p), left: 256,
+    };
+    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
+    const at = noOffsets();
+    const inner = Object.fromEntries(WASM_ARRAYS.map((k, i) => {
+      if (arena === null) return [k, viewOf(k, buf(lengths[k] * CTORS[k].BYTES_PER_ELEMENT))];
+      at[k] = arena.offsets[i];
+      return [k, viewOf(k, arena.memory.buffer, at[k], lengths[k])];
+    })) as { [k in (typeof WASM_ARRAYS)[number]]: InstanceType<(typeof CTORS)[k]> };
+    this.memory = arena?.memory ?? null;
     this.bufs = {
       n,
-      bins: new Uint8Array(buf(n * p)),
-      g: new Float32Array(buf(n * 4)),
-      h: new Float32Array(buf(n * 4)),
-      og: new Float32Array(buf(gatherMax * 4)),
-      oh: new Float32Array(buf(gatherMax * 4)),
-      rows: new Int32Array(buf(n * 4)),
-      tmp: new Int32Array(buf(n * 4)),
-      hist: new Float64Array(buf(p * HIST_STRIDE * 8)),
-      feats: new Int32Array(buf(Math.max(1, p) * 4)),
-      left: new Uint8Array(buf(256)),
+      ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
       y: copy(labels.y),
       w: labels.w === null ? null : copy(labels.w),
@@ -155,24 +216,29 @@ export class FitThreads {
       T: labels.T,
       K: labels.K,
       delta: new Float64Array(buf(8)),
+      wasm: arena === null ? null : instantiate(arena.memory),
+      at,
     };
     this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
   }
 
   /**
    * n rows × p features; gatherMax = the most rows of a node whose gradients are gathered (a
-   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it runs.
+   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it
+   * runs. kernels: the WebAssembly loops (the default: about twice as fast) or the JS ones (the same
+   * bytes; used when the arrays exceed wasm32's 4 GiB, and by tests).
    */
-  static async create(n: number, p: number, threads: number, gatherMax: number, labels: Labels): Promise<FitThreads> {
-    const t = new FitThreads(n, p, threads, Math.max(1, Math.min(n, gatherMax)), labels);
+  static async create(n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js' = 'wasm'): Promise<FitThreads> {
+    const t = new FitThreads(n, p, threads, Math.max(1, Math.min(n, gatherMax)), labels, kernels);
     if (threads > 1) {
-      const b = t.bufs;
-      const sh = (a: { buffer: ArrayBufferLike }) => a.buffer as SharedArrayBuffer;
+      const b = t.bufs as unknown as Record<ArrayKey, { buffer: ArrayBufferLike; byteOffset: number; length: number } | null>;
+      const views = Object.fromEntries((Object.keys(CTORS) as ArrayKey[]).map((k) => {
+        const a = b[k];
+        return [k, a === null ? null : { buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length }];
+      })) as SharedBuffers['views'];
       const data: SharedBuffers = {
-        n, T: b.T, K: b.K, ctrl: sh(t.ctrl),
-        bins: sh(b.bins), g: sh(b.g), h: sh(b.h), og: sh(b.og), oh: sh(b.oh), rows: sh(b.rows), tmp: sh(b.tmp),
-        hist: sh(b.hist), feats: sh(b.feats), left: sh(b.left), lefts: sh(b.lefts),
-        y: sh(b.y), w: b.w === null ? null : sh(b.w), m: sh(b.m), prob: sh(b.prob), delta: sh(b.delta),
+        n, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
+        wasm: t.memory === null ? null : { memory: t.memory, module: kernelsModule(), at: t.bufs.at },
       };
       const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
       t.worker = w;
@@ -183,6 +249,11 @@ export class FitThreads {
       w.on('error', () => {});
     }
     return t;
+  }
+
+  /** which loops this fit runs */
+  get kernels(): 'wasm' | 'js' {
+    return this.bufs.wasm === null ? 'js' : 'wasm';
   }
 
   /**

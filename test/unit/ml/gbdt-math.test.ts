@@ -309,14 +309,15 @@ describe('scoring', () => {
 });
 
 describe('the two threads', () => {
-  test('chunked passes on two threads equal one pass: stable partition, gather, gradients, histograms', async () => {
+  test('chunked passes on two threads, and the WebAssembly loops, equal one JS pass: stable partition, gather, gradients, histograms', async () => {
     const n = 60_000; // several chunks at the root, two below
-    const p = 6;
+    const p = 7; // histogram passes of four, two and one feature
     const rng = makeRng(3);
     const y = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
     const runs = [];
-    for (const threads of [1, 2]) {
-      const t = await FitThreads.create(n, p, threads, n, { y, w: null, T: 1, K: 2 });
+    for (const [threads, kernels] of [[1, 'js'], [2, 'js'], [1, 'wasm'], [2, 'wasm']] as const) {
+      const t = await FitThreads.create(n, p, threads, n, { y, w: null, T: 1, K: 2 }, kernels);
+      expect(t.kernels).toBe(kernels);
       try {
         const b = t.bufs;
         const r2 = makeRng(4);
@@ -324,6 +325,9 @@ describe('the two threads', () => {
         for (let i = 0; i < n; i++) b.m[i] = r2.next() * 4 - 2;
         t.gradients(LOSS.binary, 0, 1);
         for (let i = 0; i < n; i++) b.rows[i] = i;
+        t.build(all(p), 0, n, true);
+        const root = Float64Array.from(b.hist);
+        expect(root).toEqual(histOf(b.bins, n, p, Array.from({ length: n }, (_, i) => i), b.g, b.h));
         // split the root on feature 2 (bins ≤ 17 and missing left), then its right side on feature 4
         for (let v = 0; v < 256; v++) b.left[v] = v <= 17 || v === MISSING_BIN ? 1 : 0;
         const mid = t.partition(2, 0, n);
@@ -335,7 +339,7 @@ describe('the two threads', () => {
         // the node's histograms against a direct build from its rows
         expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
-        runs.push({ mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
+        runs.push({ root, mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
         // against a direct stable partition
         const direct = Array.from({ length: n }, (_, i) => i);
         const l1 = direct.filter((r) => b.bins[2 * n + r] <= 17 || b.bins[2 * n + r] === MISSING_BIN);
@@ -350,7 +354,7 @@ describe('the two threads', () => {
         await t.close();
       }
     }
-    expect(runs[1]).toEqual(runs[0]);
+    for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
   });
 });
 
@@ -364,6 +368,8 @@ describe('determinism', () => {
     expect(threadStats.sharedNodes).toBeGreaterThan(before.sharedNodes); // histograms were offered to the worker
     expect(threadStats.workerChunks).toBeGreaterThan(before.workerChunks); // and it ran some of the work
     expect(two).toBe(one);
+    // the JS loops (the fallback past wasm32's 4 GiB) give the same bytes as the WebAssembly ones
+    expect(JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 5, threads: 2, kernels: 'js' })))).toBe(one);
     const other = JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 6, threads: 1 })));
     expect(other).not.toBe(one);
   });
