@@ -14,6 +14,7 @@ import { trainRanges } from '../../../src/ml/folds.js';
 import { assignFolds } from '../../../src/ml/tune.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { SHARED } from '../../helpers/paths.js';
+import { pythonJson } from '../../helpers/python.js';
 
 let ws: string;
 let csv: string;
@@ -100,7 +101,6 @@ describe('per-fold feature state', () => {
 import json, sys, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, pandas as pd
-import { pythonJson } from '../../helpers/python.js';
 from sklearn.compose import ColumnTransformer
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
