@@ -105,13 +105,17 @@ interface Scan {
  * under the leaf constraints. A numeric split with no missing value in the node has
  * missingLeft = null: missing values then go to the side with more rows, known once it is partitioned.
  */
+/** the categorical scan's scratch (one fit at a time per thread) */
+const catOrder: number[] = [];
+const catRatio = new Float64Array(256);
+
 export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams, node: NodeCounts): Split | null {
   const { countAt } = node;
   const results: (Split | null)[] = new Array(feats.length).fill(null);
   const unsettled = new Float64Array(feats.length);
   let settledBest = 0;
-  const order: number[] = [];
-  const ratio = new Float64Array(256);
+  const order = catOrder;
+  const ratio = catRatio;
   for (let q = 0; q < feats.length; q++) {
     const f = feats[q];
     const ho = f * GH_STRIDE;
@@ -234,7 +238,11 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
   let gl = g0;
   let hl = h0;
   let cl = c0;
-  let best: Best | null = null;
+  let bi = -1;
+  let bg = 0;
+  let bgl = 0;
+  let bhl = 0;
+  let bcl = 0;
   for (let i = 0; i < len; i++) {
     const b = seq === null ? i : seq[i];
     gl += hist[ho + 2 * b];
@@ -247,10 +255,14 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
     const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
     if (gain > above) {
       above = gain;
-      best = { i, gain, gl, hl, cl };
+      bi = i;
+      bg = gain;
+      bgl = gl;
+      bhl = hl;
+      bcl = cl;
     }
   }
-  return best;
+  return bi < 0 ? null : { i: bi, gain: bg, gl: bgl, hl: bhl, cl: bcl };
 }
 
 /**
@@ -261,33 +273,45 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
  */
 function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Scan): Best | null {
   const msl = gp.minSamplesLeaf;
+  const lam = gp.lambda;
+  const minH = gp.minHessian;
   // the rows of hessian sum s (missing rows excluded) number at least s / hmax; the sums are
   // rounded, so demand a margin well above their error
   const slack = 1e-9 * (Math.abs(tot.h) + 1);
-  const need = (s: number, known: number) => known >= msl || (hmax > 0 && s - slack >= (msl - known) * hmax);
-  let gl = missingLeft ? tot.gm : 0;
-  let hl = missingLeft ? tot.hm : 0;
   const mL = missingLeft ? tot.cm : 0;
   const mR = missingLeft ? 0 : tot.cm;
   const hmL = missingLeft ? tot.hm : 0;
   const hmR = missingLeft ? 0 : tot.hm;
-  let best: Best | null = null;
+  // a side is settled when its known (missing) rows reach msl, or its other rows' hessians do
+  const needL = mL >= msl ? -Infinity : hmax > 0 ? (msl - mL) * hmax + slack + hmL : Infinity;
+  const needR = mR >= msl ? -Infinity : hmax > 0 ? (msl - mR) * hmax + slack + hmR : Infinity;
+  let gl = missingLeft ? tot.gm : 0;
+  let hl = missingLeft ? tot.hm : 0;
+  let unsettled = out.unsettled;
+  let bi = -1;
+  let bg = 0;
+  let bgl = 0;
+  let bhl = 0;
   for (let i = 0; i < len; i++) {
     gl += hist[ho + 2 * i];
     hl += hist[ho + 2 * i + 1];
-    if (hl < gp.minHessian) continue;
+    if (hl < minH) continue;
     const hr = tot.h - hl;
-    if (hr < gp.minHessian) break;
-    const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
-    if (gain <= above && gain <= out.unsettled) continue;
-    if (need(hl - hmL, mL) && need(hr - hmR, mR)) {
+    if (hr < minH) break;
+    const gain = (gl * gl) / (hl + lam) + ((tot.g - gl) * (tot.g - gl)) / (hr + lam) - tot.parent;
+    if (gain <= above && gain <= unsettled) continue;
+    if (hl >= needL && hr >= needR) {
       if (gain > above) {
         above = gain;
-        best = { i, gain, gl, hl, cl: -1 };
+        bi = i;
+        bg = gain;
+        bgl = gl;
+        bhl = hl;
       }
-    } else if (gain > out.unsettled) out.unsettled = gain;
+    } else if (gain > unsettled) unsettled = gain;
   }
-  return best;
+  out.unsettled = unsettled;
+  return bi < 0 ? null : { i: bi, gain: bg, gl: bgl, hl: bhl, cl: -1 };
 }
 
 interface Candidate {
@@ -304,7 +328,7 @@ interface Candidate {
  * reordered in place; `identityRoot` = those rows are 0..n−1 in order (no gather for the root).
  * Leaf values are the Newton step −G/(H+λ) times the learning rate.
  */
-export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[]): BuiltTree {
+export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[], hmax: number): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
   const { g, h, rows, left } = b.bufs;
   const histSize = b.bufs.hist.length;
@@ -349,25 +373,33 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
     return out;
   };
 
-  let G = 0;
-  let H = 0;
-  let hmax = 0;
-  for (let i = 0; i < nRows; i++) {
-    const r = identityRoot ? i : rows[i];
-    G += g[r];
-    H += h[r];
-    if (h[r] > hmax) hmax = h[r];
-  }
   const best = (hist: Float64Array, start: number, end: number, identity: boolean): Split | null =>
     findBestSplit(hist, feats, m, gp, { count: end - start, hmax, countAt, withCounts: m.isCat, countsOf: (f) => b.countHistogram(f, start, end, identity, hist) });
+
+  // the root's sums: from its histograms (one feature's bins hold every row), else row by row
+  let G = 0;
+  let H = 0;
+  const rootHist = canSplit(0, nRows, 1) && feats.length > 0 ? histOf(0, nRows, identityRoot) : null;
+  if (rootHist !== null) {
+    const o = feats[0] * GH_STRIDE;
+    for (let v = 0; v < 256; v++) {
+      G += rootHist[o + 2 * v];
+      H += rootHist[o + 2 * v + 1];
+    }
+  } else {
+    for (let i = 0; i < nRows; i++) {
+      const r = identityRoot ? i : rows[i];
+      G += g[r];
+      H += h[r];
+    }
+  }
   const root = addNode(G, H, nRows);
   let leaves = 1;
   const cands: Candidate[] = [];
-  if (canSplit(0, nRows, leaves)) {
-    const hist = histOf(0, nRows, identityRoot);
-    const split = best(hist, 0, nRows, identityRoot);
-    if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist, split });
-    else pool.push(hist);
+  if (rootHist !== null) {
+    const split = best(rootHist, 0, nRows, identityRoot);
+    if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist: rootHist, split });
+    else pool.push(rootHist);
   }
   const finished: { node: number; start: number; end: number }[] = [];
   if (cands.length === 0) finished.push({ node: root, start: 0, end: nRows });

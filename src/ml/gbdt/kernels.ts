@@ -9,13 +9,13 @@
 export const LOSS = { binary: 0, softmax: 1, squared: 2, absolute: 3, huber: 4 } as const;
 
 /**
- * Gradients and (weighted) hessians of rows [a, b) as float32. Margins m are n × T (slot k);
- * softmax reads the class probabilities prob (n × K) instead.
+ * Gradients and (weighted) hessians of rows [a, b) as float32; returns the largest hessian. Margins
+ * m are n × T (slot k); softmax reads the class probabilities prob (n × K) instead.
  */
 export function gradients(
   loss: number, y: Float64Array, w: Float64Array | null, m: Float64Array, T: number, k: number,
   prob: Float64Array, K: number, delta: number, g: Float32Array, h: Float32Array, a: number, b: number,
-): void {
+): number {
   if (loss === LOSS.binary) {
     for (let i = a; i < b; i++) {
       const pr = 1 / (1 + Math.exp(-m[i]));
@@ -37,6 +37,22 @@ export function gradients(
       g[i] = wi * (loss === LOSS.squared ? r : loss === LOSS.absolute ? Math.sign(r) : Math.abs(r) <= delta ? r : delta * Math.sign(r));
       h[i] = wi;
     }
+  }
+  let hmax = 0;
+  for (let i = a; i < b; i++) if (h[i] > hmax) hmax = h[i];
+  return hmax;
+}
+
+/**
+ * Adds each leaf's value to the margins (slot k of n × T) of its rows: the partition positions
+ * [a, b) of rows, the leaves' ranges given by their ends (ascending) and values.
+ */
+export function addLeafValues(rows: Int32Array, m: Float64Array, T: number, k: number, ends: Int32Array, values: Float64Array, leaves: number, a: number, b: number): void {
+  let l = 0;
+  while (l < leaves && ends[l] <= a) l++;
+  for (let i = a; i < b; i++) {
+    while (ends[l] <= i) l++;
+    m[rows[i] * T + k] += values[l];
   }
 }
 

@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
-import { gather, gradients, partitionBlock } from './kernels.js';
+import { addLeafValues, gather, gradients, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
@@ -24,14 +24,20 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
+/** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
+const MAX_LEAVES = 4096;
 
 /** The buffers both threads work on. */
 export interface Buffers {
   n: number;
+  /** features */
+  p: number;
   bins: Uint8Array;
+  /** the bins row-major (wasm kernels only; filled by rowMajor()) */
+  binsR: Uint8Array;
   g: Float32Array;
   h: Float32Array;
   og: Float32Array;
@@ -47,6 +53,11 @@ export interface Buffers {
   left: Uint8Array;
   /** per partition block: its rows that went left */
   lefts: Int32Array;
+  /** per gradient block: its largest hessian */
+  hmaxes: Float64Array;
+  /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
+  leafEnds: Int32Array;
+  leafValues: Float64Array;
   y: Float64Array;
   w: Float64Array | null;
   /** margins, n × T */
@@ -65,12 +76,12 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
+const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
-type ArrayKey = Exclude<keyof Buffers, 'n' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
+type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
-  bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, y: Float64Array, w: Float64Array,
+  bins: Uint8Array, binsR: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -90,6 +101,7 @@ interface View {
 /** what the worker receives: every array as a view of shared memory, and the wasm memory and module when used */
 export interface SharedBuffers {
   n: number;
+  p: number;
   countAt: number;
   T: number;
   K: number;
@@ -104,7 +116,7 @@ export function buffersOf(d: SharedBuffers): Buffers {
     const v = d.views[k];
     return v === null ? null : viewOf(k, v.buffer, v.byteOffset, v.length);
   };
-  const out = { n: d.n, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
+  const out = { n: d.n, p: d.p, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
   for (const k of Object.keys(CTORS) as ArrayKey[]) out[k] = arr(k);
   return out as unknown as Buffers;
 }
@@ -120,6 +132,8 @@ export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 const PARALLEL_CELLS = 120_000;
 /** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
 const PARALLEL_ROWS = 16_384;
+/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins */
+const ROW_MAJOR_BELOW = 32;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
 
@@ -140,6 +154,11 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
     const counts = ctrl[a + 5];
+    if (b.wasm !== null && ctrl[a + 6] === 1) {
+      const at = b.at;
+      b.wasm.hist_rows(at.binsR, b.p, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], at.og, at.oh, at.hist, at.hist + 8 * b.countAt, counts);
+      return;
+    }
     if (b.wasm !== null) {
       const at = b.at;
       b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
@@ -151,12 +170,22 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   const count = ctrl[a];
   const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
   const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
-  if (job === JOB.gradients) gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  if (job === JOB.gradients) b.hmaxes[i] = gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  else if (job === JOB.leafValues) addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
   else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
   else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
   }
+}
+
+/** how long a thread spins on a control word before it sleeps in Atomics.wait */
+export const SPIN_MS = 0.5;
+
+/** Spins while ctrl[i] === v, for at most ms milliseconds. */
+export function spinWhile(ctrl: Int32Array, i: number, v: number, ms: number): void {
+  const until = performance.now() + ms;
+  for (let k = 1; Atomics.load(ctrl, i) === v; k++) if ((k & 255) === 0 && performance.now() > until) return;
 }
 
 /** Takes and runs chunks of the current job until none is left; returns how many it ran. */
@@ -189,6 +218,7 @@ export class FitThreads {
   private seq = 0;
   private readonly memory: WebAssembly.Memory | null;
   private hasMissing: Uint8Array | null = null;
+  private transposed = false;
 
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
@@ -201,7 +231,7 @@ export class FitThreads {
       return out;
     };
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
     const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const at = noOffsets();
@@ -213,9 +243,13 @@ export class FitThreads {
     this.memory = arena?.memory ?? null;
     this.bufs = {
       n,
+      p,
       countAt: countsAt(p),
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
+      hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
+      leafEnds: new Int32Array(buf(MAX_LEAVES * 4)),
+      leafValues: new Float64Array(buf(MAX_LEAVES * 8)),
       y: copy(labels.y),
       w: labels.w === null ? null : copy(labels.w),
       m: new Float64Array(buf(n * labels.T * 8)),
@@ -244,7 +278,7 @@ export class FitThreads {
         return [k, a === null ? null : { buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length }];
       })) as SharedBuffers['views'];
       const data: SharedBuffers = {
-        n, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
+        n, p, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
         wasm: t.memory === null ? null : { memory: t.memory, module: kernelsModule(), at: t.bufs.at },
       };
       const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
@@ -281,7 +315,8 @@ export class FitThreads {
     for (;;) {
       const d = Atomics.load(c, CTRL.done);
       if (d >= chunks) break;
-      Atomics.wait(c, CTRL.done, d);
+      spinWhile(c, CTRL.done, d, SPIN_MS);
+      if (Atomics.load(c, CTRL.done) === d) Atomics.wait(c, CTRL.done, d);
     }
     if (Atomics.load(c, CTRL.failed) === 1) throw new Error('the fit\'s worker thread failed (see its error above)');
   }
@@ -290,11 +325,33 @@ export class FitThreads {
     return this.worker === null || rows < PARALLEL_ROWS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.ceil(rows / CHUNK_ROWS)));
   }
 
-  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts) */
-  gradients(loss: number, k: number, delta: number): void {
+  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */
+  gradients(loss: number, k: number, delta: number): number {
     this.bufs.delta[0] = delta;
     const chunks = this.rowChunks(this.n);
     this.run(JOB.gradients, [chunks, 0, this.n, loss, k], chunks, chunks > 1);
+    let hmax = 0;
+    for (let i = 0; i < chunks; i++) hmax = Math.max(hmax, this.bufs.hmaxes[i]);
+    return hmax;
+  }
+
+  /**
+   * Adds each leaf's value to margin slot k of its rows: leaves as partition ranges of rows[0..nRows)
+   * (every position in one leaf).
+   */
+  addLeafValues(leaves: { start: number; end: number; value: number }[], nRows: number, k: number): void {
+    const b = this.bufs;
+    const sorted = leaves.filter((l) => l.end > l.start).sort((x, y) => x.start - y.start);
+    if (sorted.length > MAX_LEAVES) {
+      for (const l of sorted) for (let i = l.start; i < l.end; i++) b.m[b.rows[i] * b.T + k] += l.value;
+      return;
+    }
+    sorted.forEach((l, i) => {
+      b.leafEnds[i] = l.end;
+      b.leafValues[i] = l.value;
+    });
+    const chunks = this.rowChunks(nRows);
+    this.run(JOB.leafValues, [chunks, 0, nRows, sorted.length, k], chunks, chunks > 1);
   }
 
   /**
@@ -342,14 +399,25 @@ export class FitThreads {
     if (shared) threadStats.sharedNodes++;
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts], Math.ceil(m / per), shared);
+    // a node of rows far apart reads the row-major copy (wasm)
+    const rowMajor = !identity && this.bufs.wasm !== null && (end - start) * ROW_MAJOR_BELOW < this.n ? 1 : 0;
+    if (rowMajor === 1) this.rowMajor();
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, rowMajor], Math.ceil(m / per), shared);
+  }
+
+  /** fills the row-major copy of the bins (once, after they are filled) */
+  private rowMajor(): void {
+    if (this.transposed) return;
+    const b = this.bufs;
+    b.wasm!.transpose(b.at.bins, b.n, b.p, b.at.binsR);
+    this.transposed = true;
   }
 
   /** per feature: 1 if a training row is missing it (read once the bins are filled) */
   missing(): Uint8Array {
     if (this.hasMissing === null) {
       const { bins, n } = this.bufs;
-      const p = this.bufs.feats.length;
+      const p = this.bufs.p;
       this.hasMissing = new Uint8Array(p);
       for (let f = 0; f < p; f++) this.hasMissing[f] = bins.subarray(f * n, f * n + n).includes(MISSING_BIN) ? 1 : 0;
     }

@@ -401,6 +401,13 @@ describe('the two threads', () => {
         // the node's histograms against a direct build from its rows
         expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h, false));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
+        // a small node (rows far apart: the wasm loop reads the row-major bins), with and without counts
+        const few = Array.from(b.rows.subarray(mid2, mid2 + 1500));
+        t.gather(mid2, mid2 + 1500);
+        t.build(all(p), mid2, mid2 + 1500, false, 1);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, false));
+        t.build(all(p), mid2, mid2 + 1500, false, 2);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, true));
         runs.push({ root, mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
         // against a direct stable partition
         const direct = Array.from({ length: n }, (_, i) => i);
