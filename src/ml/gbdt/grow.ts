@@ -91,12 +91,60 @@ interface Best {
   cl: number;
 }
 
-/** a numeric feature's best split with every threshold settled, or the bounds' verdict */
-interface Scan {
-  best: Best | null;
-  missingLeft: boolean | null;
-  /** the largest gain among thresholds the bounds could not settle (0: none above 0) */
-  unsettled: number;
+type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
+
+/**
+ * The split search's scratch, one search at a time per thread (the search runs hundreds of times a
+ * tree: objects per feature would be most of the fit's garbage). Per feature of the search: the
+ * best numeric split's gain, bin, gradient and hessian sums, side of missing values (0 right, 1
+ * left, 2 none in the node), the feature's totals, the gain its bounds left unsettled; categorical
+ * splits as objects.
+ */
+const scratch = {
+  size: 0,
+  gain: new Float64Array(0),
+  bin: new Int32Array(0),
+  gl: new Float64Array(0),
+  hl: new Float64Array(0),
+  cl: new Float64Array(0),
+  miss: new Uint8Array(0),
+  gt: new Float64Array(0),
+  ht: new Float64Array(0),
+  unsettled: new Float64Array(0),
+  cat: [] as (Split | null)[],
+  tot: { g: 0, h: 0, c: 0, gm: 0, hm: 0, cm: 0, parent: 0 } as Totals,
+  right: { i: -1, gain: 0, gl: 0, hl: 0, cl: 0 } as Best,
+  left: { i: -1, gain: 0, gl: 0, hl: 0, cl: 0 } as Best,
+  unsettledGain: 0,
+};
+const catOrder: number[] = [];
+const catRatio = new Float64Array(256);
+
+function grow(size: number): void {
+  if (scratch.size >= size) return;
+  scratch.size = size;
+  for (const k of ['gain', 'gl', 'hl', 'cl', 'gt', 'ht', 'unsettled'] as const) scratch[k] = new Float64Array(size);
+  scratch.bin = new Int32Array(size);
+  scratch.miss = new Uint8Array(size);
+}
+
+/** fills scratch.tot with feature totals from its histograms */
+function totalsOf(hist: Float64Array, ho: number, co: number, nb: number, count: number, lambda: number): Totals {
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b < nb; b++) {
+    g += hist[ho + 2 * b];
+    h += hist[ho + 2 * b + 1];
+  }
+  const t = scratch.tot;
+  t.gm = hist[ho + 2 * MISSING_BIN];
+  t.hm = hist[ho + 2 * MISSING_BIN + 1];
+  t.cm = hist[co + MISSING_BIN];
+  t.g = g + t.gm;
+  t.h = h + t.hm;
+  t.c = count;
+  t.parent = score(t.g, t.h, lambda);
+  return t;
 }
 
 /**
@@ -105,40 +153,29 @@ interface Scan {
  * under the leaf constraints. A numeric split with no missing value in the node has
  * missingLeft = null: missing values then go to the side with more rows, known once it is partitioned.
  */
-/** the categorical scan's scratch (one fit at a time per thread) */
-const catOrder: number[] = [];
-const catRatio = new Float64Array(256);
-
 export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams, node: NodeCounts): Split | null {
   const { countAt } = node;
-  const results: (Split | null)[] = new Array(feats.length).fill(null);
-  const unsettled = new Float64Array(feats.length);
+  const F = feats.length;
+  grow(F);
+  const sc = scratch;
+  sc.gain.fill(0, 0, F);
+  sc.unsettled.fill(0, 0, F);
+  sc.cat.length = F;
+  sc.cat.fill(null);
   let settledBest = 0;
   const order = catOrder;
   const ratio = catRatio;
-  for (let q = 0; q < feats.length; q++) {
+  for (let q = 0; q < F; q++) {
     const f = feats[q];
     const ho = f * GH_STRIDE;
     const co = countAt + f * COUNT_STRIDE;
     const nb = m.nBins[f];
-    let gt = 0;
-    let ht = 0;
-    for (let b = 0; b < nb; b++) {
-      gt += hist[ho + 2 * b];
-      ht += hist[ho + 2 * b + 1];
-    }
-    const gm = hist[ho + 2 * MISSING_BIN];
-    const hm = hist[ho + 2 * MISSING_BIN + 1];
-    const cm = hist[co + MISSING_BIN];
-    gt += gm;
-    ht += hm;
-    const tot = { g: gt, h: ht, c: node.count, gm, hm, cm, parent: score(gt, ht, gp.lambda) };
+    const tot = totalsOf(hist, ho, co, nb, node.count, gp.lambda);
+    sc.gt[q] = tot.g;
+    sc.ht[q] = tot.h;
     if (!m.isCat[f]) {
-      const counted = node.withCounts[f] === 1;
-      const sc = numericScan(hist, ho, counted ? co : -1, nb, tot, gp, node.hmax);
-      if (sc.best) results[q] = numericSplit(f, sc.best, sc.missingLeft, tot);
-      unsettled[q] = sc.unsettled;
-      if (sc.best && sc.best.gain > settledBest) settledBest = sc.best.gain;
+      const g = numericScan(hist, ho, node.withCounts[f] === 1 ? co : -1, nb, tot, gp, node.hmax, q);
+      if (g > settledBest) settledBest = g;
       continue;
     }
     // categorical (counts built): order by smoothed gradient/hessian, left sides are prefixes from either end
@@ -149,92 +186,93 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
         ratio[b] = hist[ho + 2 * b] / (hist[ho + 2 * b + 1] + CAT_SMOOTH);
       }
     }
-    if (cm >= CAT_MIN_SUPPORT) {
+    if (tot.cm >= CAT_MIN_SUPPORT) {
       order.push(MISSING_BIN);
-      ratio[MISSING_BIN] = gm / (hm + CAT_SMOOTH);
+      ratio[MISSING_BIN] = tot.gm / (tot.hm + CAT_SMOOTH);
     }
     const L = order.length;
     if (L < 2) continue;
     order.sort((a, b) => ratio[a] - ratio[b] || a - b);
     const maxLeft = Math.min(MAX_CAT_LEFT, (L + 1) >> 1, L - 1);
     let above = 0;
+    const r = sc.right;
     for (const seq of [order, order.slice().reverse()]) {
-      const r = scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above);
-      if (!r) continue;
+      if (!scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above, r)) continue;
       above = r.gain;
       const chosen = seq.slice(0, r.i + 1);
       const missIn = chosen.includes(MISSING_BIN);
       const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
-      results[q] = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : r.cl >= tot.c - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: tot.c - r.cl };
+      sc.cat[q] = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : tot.cm > 0 ? false : r.cl >= tot.c - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: tot.g - r.gl, hr: tot.h - r.hl, cr: tot.c - r.cl };
     }
+    sc.gain[q] = above;
     if (above > settledBest) settledBest = above;
   }
   // thresholds the bounds left open that could win: settle them with the feature's counts
-  for (let q = 0; q < feats.length; q++) {
-    if (unsettled[q] <= 0 || unsettled[q] < settledBest) continue;
+  for (let q = 0; q < F; q++) {
+    if (sc.unsettled[q] <= 0 || sc.unsettled[q] < settledBest) continue;
     const f = feats[q];
     node.countsOf(f);
     const ho = f * GH_STRIDE;
     const co = countAt + f * COUNT_STRIDE;
-    const tot = totals(hist, ho, co, m.nBins[f], node.count, gp.lambda);
-    const sc = numericScan(hist, ho, co, m.nBins[f], tot, gp, node.hmax);
-    results[q] = sc.best ? numericSplit(f, sc.best, sc.missingLeft, tot) : null;
+    numericScan(hist, ho, co, m.nBins[f], totalsOf(hist, ho, co, m.nBins[f], node.count, gp.lambda), gp, node.hmax, q);
   }
-  let best: Split | null = null;
-  for (const r of results) if (r && r.gain > (best?.gain ?? 0)) best = r;
-  return best;
-}
-
-type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
-
-function totals(hist: Float64Array, ho: number, co: number, nb: number, count: number, lambda: number): Totals {
-  let g = 0;
-  let h = 0;
-  for (let b = 0; b < nb; b++) {
-    g += hist[ho + 2 * b];
-    h += hist[ho + 2 * b + 1];
-  }
-  const gm = hist[ho + 2 * MISSING_BIN];
-  const hm = hist[ho + 2 * MISSING_BIN + 1];
-  g += gm;
-  h += hm;
-  return { g, h, c: count, gm, hm, cm: hist[co + MISSING_BIN], parent: score(g, h, lambda) };
-}
-
-function numericSplit(f: number, r: Best, missingLeft: boolean | null, tot: Totals): Split {
-  return { gain: r.gain, feature: f, bin: r.i, missingLeft, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: tot.g - r.gl, hr: tot.h - r.hl, cr: r.cl < 0 ? -1 : tot.c - r.cl };
+  let bq = -1;
+  for (let q = 0; q < F; q++) if (sc.gain[q] > (bq < 0 ? 0 : sc.gain[bq])) bq = q;
+  if (bq < 0) return null;
+  if (sc.cat[bq] !== null) return sc.cat[bq];
+  const cl = sc.cl[bq];
+  return {
+    gain: sc.gain[bq], feature: feats[bq], bin: sc.bin[bq], missingLeft: sc.miss[bq] === 2 ? null : sc.miss[bq] === 1, cats: null,
+    gl: sc.gl[bq], hl: sc.hl[bq], cl, gr: sc.gt[bq] - sc.gl[bq], hr: sc.ht[bq] - sc.hl[bq], cr: cl < 0 ? -1 : node.count - cl,
+  };
 }
 
 /**
  * A numeric feature's two scans (missing values right, then left when there are any): with counts
- * (co ≥ 0) exact; without, min_samples_leaf is settled by the hessian bound where it can be.
+ * (co ≥ 0) exact; without, min_samples_leaf is settled by the hessian bound where it can be. The
+ * feature's best split goes to scratch slot q; returns its gain (0: none).
  */
-function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number): Scan {
+function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number, q: number): number {
+  const sc = scratch;
   const { cm } = tot;
-  const out: Scan = { best: null, missingLeft: false, unsettled: 0 };
+  sc.unsettledGain = 0;
+  let best: Best | null = null;
+  let miss = 0;
   // missing (if any) right; with missing present also the split "every present value left"
   const len = cm > 0 ? nb : nb - 1;
-  const right = co >= 0 ? scanCounted(hist, ho, co, null, len, 0, 0, 0, tot, gp, 0) : scanBounded(hist, ho, len, false, tot, gp, hmax, 0, out);
-  if (right) {
-    out.best = right;
-    out.missingLeft = cm > 0 ? false : null;
+  const r = sc.right;
+  if (co >= 0 ? scanCounted(hist, ho, co, null, len, 0, 0, 0, tot, gp, 0, r) : scanBounded(hist, ho, len, false, tot, gp, hmax, 0, r)) {
+    best = r;
+    miss = cm > 0 ? 0 : 2;
   }
   if (cm > 0) {
-    const above = out.best?.gain ?? 0;
-    const left = co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, out);
-    if (left) {
-      out.best = left;
-      out.missingLeft = true;
+    const l = sc.left;
+    const above = best === null ? 0 : best.gain;
+    if (co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above, l) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, l)) {
+      best = l;
+      miss = 1;
     }
   }
-  return out;
+  sc.unsettled[q] = co >= 0 ? 0 : sc.unsettledGain;
+  if (best === null) {
+    sc.gain[q] = 0;
+    return 0;
+  }
+  sc.gain[q] = best.gain;
+  sc.bin[q] = best.i;
+  sc.gl[q] = best.gl;
+  sc.hl[q] = best.hl;
+  sc.cl[q] = best.cl;
+  sc.miss[q] = miss;
+  return best.gain;
 }
 
 /**
  * Left sides made of the bins seq[0..i] (seq null: bins 0..i) on top of a start (g0, h0, c0); the
- * prefix with the largest gain above `above` under the leaf constraints, or null. Counts at co.
+ * prefix with the largest gain above `above` under the leaf constraints into `out` (false: none).
+ * Counts at co.
  */
-function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: Totals, gp: GrowParams, above: number): Best | null {
+function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: Totals, gp: GrowParams, above: number, out: Best): boolean {
   let gl = g0;
   let hl = h0;
   let cl = c0;
@@ -262,16 +300,22 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
       bcl = cl;
     }
   }
-  return bi < 0 ? null : { i: bi, gain: bg, gl: bgl, hl: bhl, cl: bcl };
+  if (bi < 0) return false;
+  out.i = bi;
+  out.gain = bg;
+  out.gl = bgl;
+  out.hl = bhl;
+  out.cl = bcl;
+  return true;
 }
 
 /**
  * scanCounted's numeric scan (bins 0..i left, missing values left or right) without bin counts: a
  * side holding rows of hessians ≤ hmax has at least Σh / hmax rows (plus its missing rows, whose
  * count is known). Thresholds the bound settles are scanned as scanCounted would; the largest gain
- * of the others is raised in out.unsettled. The side's count (cl) is unknown: −1.
+ * of the others is raised in scratch.unsettledGain. The side's count (cl) is unknown: −1.
  */
-function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Scan): Best | null {
+function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Best): boolean {
   const msl = gp.minSamplesLeaf;
   const lam = gp.lambda;
   const minH = gp.minHessian;
@@ -287,7 +331,7 @@ function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: b
   const needR = mR >= msl ? -Infinity : hmax > 0 ? (msl - mR) * hmax + slack + hmR : Infinity;
   let gl = missingLeft ? tot.gm : 0;
   let hl = missingLeft ? tot.hm : 0;
-  let unsettled = out.unsettled;
+  let unsettled = scratch.unsettledGain;
   let bi = -1;
   let bg = 0;
   let bgl = 0;
@@ -310,8 +354,14 @@ function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: b
       }
     } else if (gain > unsettled) unsettled = gain;
   }
-  out.unsettled = unsettled;
-  return bi < 0 ? null : { i: bi, gain: bg, gl: bgl, hl: bhl, cl: -1 };
+  scratch.unsettledGain = unsettled;
+  if (bi < 0) return false;
+  out.i = bi;
+  out.gain = bg;
+  out.gl = bgl;
+  out.hl = bhl;
+  out.cl = -1;
+  return true;
 }
 
 interface Candidate {
@@ -364,11 +414,14 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
     b.build(catFeats, start, end, identity, 2);
     const out = take();
     const src = b.bufs.hist;
-    for (let q = 0; q < feats.length; q++) {
-      const o = feats[q] * GH_STRIDE;
-      out.set(src.subarray(o, o + GH_STRIDE), o);
-      const co = countAt + feats[q] * COUNT_STRIDE;
-      out.set(src.subarray(co, co + COUNT_STRIDE), co);
+    if (feats.length === m.nBins.length) out.set(src);
+    else {
+      for (let q = 0; q < feats.length; q++) {
+        const o = feats[q] * GH_STRIDE;
+        for (let i = o; i < o + GH_STRIDE; i++) out[i] = src[i];
+        const co = countAt + feats[q] * COUNT_STRIDE;
+        for (let i = co; i < co + COUNT_STRIDE; i++) out[i] = src[i];
+      }
     }
     return out;
   };

@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
-import { addLeafValues, gather, gradients, partitionBlock } from './kernels.js';
+import { addLeafValues, gather, gradients, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
@@ -76,7 +76,7 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
+const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
@@ -132,8 +132,8 @@ export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 const PARALLEL_CELLS = 120_000;
 /** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
 const PARALLEL_ROWS = 16_384;
-/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins */
-const ROW_MAJOR_BELOW = 32;
+/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins (its rows' columns would each cost a cache miss) */
+const ROW_MAJOR_BELOW = 200;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
 
@@ -170,8 +170,15 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   const count = ctrl[a];
   const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
   const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
-  if (job === JOB.gradients) b.hmaxes[i] = gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
-  else if (job === JOB.leafValues) addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
+  const at = b.at;
+  if (job === JOB.gradients) {
+    b.hmaxes[i] = b.wasm !== null && ctrl[a + 3] === LOSS.binary
+      ? b.wasm.grad_binary(at.y, b.w === null ? 0 : at.w, at.m, at.g, at.h, s, e)
+      : gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  } else if (job === JOB.leafValues) {
+    if (b.wasm !== null) b.wasm.leaf_values(at.rows, at.m, b.T, ctrl[a + 4], at.leafEnds, at.leafValues, ctrl[a + 3], s, e);
+    else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
+  }
   else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
   else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
@@ -223,21 +230,22 @@ export class FitThreads {
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    // the worker reads labels and weights: shared copies when it runs, the caller's arrays otherwise
-    const copy = (a: Float64Array) => {
-      if (!sab) return a;
-      const out = new Float64Array(buf(a.byteLength));
-      out.set(a);
-      return out;
-    };
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
-    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const at = noOffsets();
+    // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
+    // gradients og and oh (2 × gatherMax ≥ the rows of a tree): a node is partitioned before its
+    // children's gradients are gathered, and those are read only by the histogram pass that follows
+    if (kernels === 'wasm') lengths.tmp = 0;
+    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const inner = Object.fromEntries(WASM_ARRAYS.map((k, i) => {
-      if (arena === null) return [k, viewOf(k, buf(lengths[k] * CTORS[k].BYTES_PER_ELEMENT))];
+      if (arena === null) return [k, viewOf(k, buf((k === 'tmp' ? n : lengths[k]) * CTORS[k].BYTES_PER_ELEMENT))];
       at[k] = arena.offsets[i];
+      if (k === 'tmp') {
+        at.tmp = arena.offsets[WASM_ARRAYS.indexOf('og')];
+        return [k, viewOf(k, arena.memory.buffer, at.tmp, n)];
+      }
       return [k, viewOf(k, arena.memory.buffer, at[k], lengths[k])];
     })) as { [k in (typeof WASM_ARRAYS)[number]]: InstanceType<(typeof CTORS)[k]> };
     this.memory = arena?.memory ?? null;
@@ -248,11 +256,7 @@ export class FitThreads {
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
       hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
-      leafEnds: new Int32Array(buf(MAX_LEAVES * 4)),
-      leafValues: new Float64Array(buf(MAX_LEAVES * 8)),
-      y: copy(labels.y),
-      w: labels.w === null ? null : copy(labels.w),
-      m: new Float64Array(buf(n * labels.T * 8)),
+      w: labels.w === null ? null : inner.w,
       prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
       T: labels.T,
       K: labels.K,
@@ -260,6 +264,9 @@ export class FitThreads {
       wasm: arena === null ? null : instantiate(arena.memory),
       at,
     };
+    // labels and weights: copies both threads (and the wasm loops) read
+    this.bufs.y.set(labels.y);
+    if (labels.w !== null) this.bufs.w!.set(labels.w);
     this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
   }
 
@@ -397,11 +404,11 @@ export class FitThreads {
     this.bufs.feats.set(feats);
     const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
     if (shared) threadStats.sharedNodes++;
-    // chunks of four features (a single-thread pass takes them all at once)
-    const per = shared ? 4 : m;
     // a node of rows far apart reads the row-major copy (wasm)
     const rowMajor = !identity && this.bufs.wasm !== null && (end - start) * ROW_MAJOR_BELOW < this.n ? 1 : 0;
     if (rowMajor === 1) this.rowMajor();
+    // chunks of four features (a single-thread pass takes them all at once)
+    const per = shared ? 4 : m;
     this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, rowMajor], Math.ceil(m / per), shared);
   }
 

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
-#define GH 512    /* doubles per feature: 256 bins x (gradient sum, hessian sum) */
+#define GH 520    /* doubles per feature: 256 bins x (gradient sum, hessian sum), and 64 bytes more so that features do not share cache sets */
 #define CNT 256   /* doubles per feature in the count region */
 #define MISSING 255
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -139,25 +139,35 @@ void hist_rows(const uint8_t *binsR, int p, const int32_t *feats, int fa, int fb
                int start, int end, const float *g, const float *h, double *out, double *cnt, int counts) {
   const int m = end - start;
   const int32_t *r = rows + start;
-  for (int q = fa; q < fb; q++) {
-    zero(out + feats[q] * GH, GH);
-    if (counts == 2) zero(cnt + feats[q] * CNT, CNT);
-    else cnt[feats[q] * CNT + MISSING] = 0;
-  }
-  if (counts == 0) {
-    for (int j = 0; j < m; j++) {
-      const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
-      const v128_t gh = wasm_f64x2_make(g[j], h[j]);
-      for (int q = fa; q < fb; q++) add2(out + feats[q] * GH, b[feats[q]], gh);
+  /* four features a pass, as from the columns: their histograms stay in the L1 cache, and the
+     node's rows, read again by each pass, in L2 */
+  for (int q0 = fa; q0 < fb; q0 += 4) {
+    const int q1 = q0 + 4 < fb ? q0 + 4 : fb;
+    for (int q = q0; q < q1; q++) {
+      zero(out + feats[q] * GH, GH);
+      if (counts == 2) zero(cnt + feats[q] * CNT, CNT);
+      else cnt[feats[q] * CNT + MISSING] = 0;
     }
-  } else {
+    if (counts == 0 && q1 - q0 == 4) {
+      const int f0 = feats[q0], f1 = feats[q0 + 1], f2 = feats[q0 + 2], f3 = feats[q0 + 3];
+      double *h0 = out + f0 * GH, *h1 = out + f1 * GH, *h2 = out + f2 * GH, *h3 = out + f3 * GH;
+      for (int j = 0; j < m; j++) {
+        const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
+        const v128_t gh = wasm_f64x2_make(g[j], h[j]);
+        add2(h0, b[f0], gh);
+        add2(h1, b[f1], gh);
+        add2(h2, b[f2], gh);
+        add2(h3, b[f3], gh);
+      }
+      continue;
+    }
     for (int j = 0; j < m; j++) {
       const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
       const v128_t gh = wasm_f64x2_make(g[j], h[j]);
-      for (int q = fa; q < fb; q++) {
+      for (int q = q0; q < q1; q++) {
         const int f = feats[q], v = b[f];
         add2(out + f * GH, v, gh);
-        if (counts == 2 || v == MISSING) cnt[f * CNT + v] += 1;
+        if (counts == 2 || (counts == 1 && v == MISSING)) cnt[f * CNT + v] += 1;
       }
     }
   }
@@ -180,6 +190,66 @@ void counts(const uint8_t *col, int n, const int32_t *rows, int start, int end, 
     for (int i = 0; i < n; i++) k0[col[i]] += 1;
   } else {
     for (int j = start; j < end; j++) k0[col[rows[j]]] += 1;
+  }
+}
+
+/*
+ * e^x, the same operations as kernels.ts expFit: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by
+ * its Taylor series to r^13 (error under an ulp), times 2^k built from its bits. Saturates to 0 below
+ * -700 and to infinity above 709, where the fit's uses of it (1 / (1 + e^-m)) no longer change.
+ */
+static inline double exp_fit(double x) {
+  if (x < -700) return 0;
+  if (x > 709) return __builtin_inf();
+  const double k = __builtin_floor(x * 1.4426950408889634 + 0.5);
+  const double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800;
+  p = p * r + 1.0 / 479001600;
+  p = p * r + 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  const uint64_t bits = (uint64_t)((int64_t)k + 1023) << 52;
+  double scale;
+  __builtin_memcpy(&scale, &bits, 8);
+  return p * scale;
+}
+
+/*
+ * Binary log loss: gradients and hessians of rows [a, b) as float32 from margins m (weights w, or
+ * none when w is 0); returns the largest hessian (kernels.ts gradients).
+ */
+EXPORT("grad_binary")
+double grad_binary(const double *y, const double *w, const double *m, float *g, float *h, int a, int b) {
+  double hmax = 0;
+  for (int i = a; i < b; i++) {
+    const double pr = 1 / (1 + exp_fit(-m[i]));
+    const double wi = w ? w[i] : 1;
+    g[i] = (float)(wi * (pr - y[i]));
+    const double q = pr * (1 - pr);
+    const float hi = (float)(wi * (q > 1e-16 ? q : 1e-16));
+    h[i] = hi;
+    if (hi > hmax) hmax = hi;
+  }
+  return hmax;
+}
+
+/* m[rows[i] * T + k] += the value of the leaf holding position i, for i in [a, b) (kernels.ts addLeafValues) */
+EXPORT("leaf_values")
+void leaf_values(const int32_t *rows, double *m, int T, int k, const int32_t *ends, const double *values, int leaves, int a, int b) {
+  int l = 0;
+  while (l < leaves && ends[l] <= a) l++;
+  for (int i = a; i < b; i++) {
+    while (ends[l] <= i) l++;
+    m[(uint32_t)rows[i] * (uint32_t)T + k] += values[l];
   }
 }
 
