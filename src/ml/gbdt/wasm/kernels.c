@@ -223,22 +223,64 @@ static inline double exp_fit(double x) {
   return p * scale;
 }
 
+/* exp_fit on two lanes: the same operations per lane (f64x2 adds, multiplies, floor) */
+static inline v128_t exp_fit2(v128_t x) {
+  const v128_t under = wasm_f64x2_lt(x, wasm_f64x2_splat(-700));
+  const v128_t over = wasm_f64x2_gt(x, wasm_f64x2_splat(709));
+  /* lanes out of range are replaced below; clamp them so that 2^k stays a finite bit pattern */
+  const v128_t xc = wasm_f64x2_pmin(wasm_f64x2_pmax(x, wasm_f64x2_splat(-700)), wasm_f64x2_splat(709));
+  const v128_t k = wasm_f64x2_floor(wasm_f64x2_add(wasm_f64x2_mul(xc, wasm_f64x2_splat(1.4426950408889634)), wasm_f64x2_splat(0.5)));
+  const v128_t r = wasm_f64x2_sub(wasm_f64x2_sub(xc, wasm_f64x2_mul(k, wasm_f64x2_splat(0.6931471803691238))), wasm_f64x2_mul(k, wasm_f64x2_splat(1.9082149292705877e-10)));
+#define STEP(c) p = wasm_f64x2_add(wasm_f64x2_mul(p, r), wasm_f64x2_splat(c))
+  v128_t p = wasm_f64x2_splat(1.0 / 6227020800);
+  STEP(1.0 / 479001600);
+  STEP(1.0 / 39916800);
+  STEP(1.0 / 3628800);
+  STEP(1.0 / 362880);
+  STEP(1.0 / 40320);
+  STEP(1.0 / 5040);
+  STEP(1.0 / 720);
+  STEP(1.0 / 120);
+  STEP(1.0 / 24);
+  STEP(1.0 / 6);
+  STEP(0.5);
+  STEP(1);
+  STEP(1);
+#undef STEP
+  const v128_t ki = wasm_i64x2_extend_low_i32x4(wasm_i32x4_trunc_sat_f64x2_zero(k));
+  const v128_t scale = wasm_i64x2_shl(wasm_i64x2_add(ki, wasm_i64x2_splat(1023)), 52);
+  v128_t e = wasm_f64x2_mul(p, scale);
+  e = wasm_v128_bitselect(wasm_f64x2_splat(0), e, under);
+  return wasm_v128_bitselect(wasm_f64x2_splat(__builtin_inf()), e, over);
+}
+
 /*
  * Binary log loss: gradients and hessians of rows [a, b) as float32 from margins m (weights w, or
- * none when w is 0); returns the largest hessian (kernels.ts gradients).
+ * none when w is 0); returns the largest hessian (kernels.ts gradients). Two rows a step.
  */
 EXPORT("grad_binary")
 double grad_binary(const double *y, const double *w, const double *m, float *g, float *h, int a, int b) {
-  double hmax = 0;
-  for (int i = a; i < b; i++) {
+  const v128_t one = wasm_f64x2_splat(1), floor16 = wasm_f64x2_splat(1e-16);
+  int i = a;
+  for (; i + 2 <= b; i += 2) {
+    const v128_t e = exp_fit2(wasm_f64x2_neg(wasm_v128_load(m + i)));
+    const v128_t pr = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+    const v128_t wi = w ? wasm_v128_load(w + i) : one;
+    const v128_t gg = wasm_f64x2_mul(wi, wasm_f64x2_sub(pr, wasm_v128_load(y + i)));
+    const v128_t q = wasm_f64x2_mul(pr, wasm_f64x2_sub(one, pr));
+    const v128_t hh = wasm_f64x2_mul(wi, wasm_v128_bitselect(q, floor16, wasm_f64x2_gt(q, floor16)));
+    wasm_v128_store64_lane(g + i, wasm_f32x4_demote_f64x2_zero(gg), 0);
+    wasm_v128_store64_lane(h + i, wasm_f32x4_demote_f64x2_zero(hh), 0);
+  }
+  for (; i < b; i++) {
     const double pr = 1 / (1 + exp_fit(-m[i]));
     const double wi = w ? w[i] : 1;
     g[i] = (float)(wi * (pr - y[i]));
     const double q = pr * (1 - pr);
-    const float hi = (float)(wi * (q > 1e-16 ? q : 1e-16));
-    h[i] = hi;
-    if (hi > hmax) hmax = hi;
+    h[i] = (float)(wi * (q > 1e-16 ? q : 1e-16));
   }
+  float hmax = 0;
+  for (int j = a; j < b; j++) hmax = h[j] > hmax ? h[j] : hmax;
   return hmax;
 }
 
