@@ -36,8 +36,6 @@ export interface Buffers {
   /** features */
   p: number;
   bins: Uint8Array;
-  /** the bins row-major (wasm kernels only; filled by rowMajor()) */
-  binsR: Uint8Array;
   g: Float32Array;
   h: Float32Array;
   og: Float32Array;
@@ -76,11 +74,11 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
-  bins: Uint8Array, binsR: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
+  bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
   hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
@@ -132,8 +130,6 @@ export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 const PARALLEL_CELLS = 120_000;
 /** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
 const PARALLEL_ROWS = 16_384;
-/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins (its rows' columns would each cost a cache miss) */
-const ROW_MAJOR_BELOW = 200;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
 
@@ -154,11 +150,6 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
     const counts = ctrl[a + 5];
-    if (b.wasm !== null && ctrl[a + 6] === 1) {
-      const at = b.at;
-      b.wasm.hist_rows(at.binsR, b.p, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], at.og, at.oh, at.hist, at.hist + 8 * b.countAt, counts);
-      return;
-    }
     if (b.wasm !== null) {
       const at = b.at;
       b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
@@ -225,13 +216,12 @@ export class FitThreads {
   private seq = 0;
   private readonly memory: WebAssembly.Memory | null;
   private hasMissing: Uint8Array | null = null;
-  private transposed = false;
 
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
     const at = noOffsets();
     // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
@@ -404,20 +394,9 @@ export class FitThreads {
     this.bufs.feats.set(feats);
     const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
     if (shared) threadStats.sharedNodes++;
-    // a node of rows far apart reads the row-major copy (wasm)
-    const rowMajor = !identity && this.bufs.wasm !== null && (end - start) * ROW_MAJOR_BELOW < this.n ? 1 : 0;
-    if (rowMajor === 1) this.rowMajor();
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, rowMajor], Math.ceil(m / per), shared);
-  }
-
-  /** fills the row-major copy of the bins (once, after they are filled) */
-  private rowMajor(): void {
-    if (this.transposed) return;
-    const b = this.bufs;
-    b.wasm!.transpose(b.at.bins, b.n, b.p, b.at.binsR);
-    this.transposed = true;
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts], Math.ceil(m / per), shared);
   }
 
   /** per feature: 1 if a training row is missing it (read once the bins are filled) */

@@ -419,7 +419,7 @@ describe('the two threads', () => {
         // the node's histograms against a direct build from its rows
         expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h, false));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
-        // a small node (rows far apart: the wasm loop reads the row-major bins), with and without counts
+        // a small node, with and without counts
         const few = Array.from(b.rows.subarray(mid2, mid2 + 250));
         t.gather(mid2, mid2 + 250);
         t.build(all(p), mid2, mid2 + 250, false, 1);
