@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
-import { addLeafValues, gather, gradients, LOSS, partitionBlock } from './kernels.js';
+import { addLeafValues, gather, gradients, joinBlock, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
@@ -24,7 +24,7 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
 /** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
@@ -51,6 +51,8 @@ export interface Buffers {
   left: Uint8Array;
   /** per partition block: its rows that went left */
   lefts: Int32Array;
+  /** per partition block: where its left and its right rows go (2 per block) */
+  dests: Int32Array;
   /** per gradient block: its largest hessian */
   hmaxes: Float64Array;
   /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
@@ -79,7 +81,7 @@ type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
   bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -171,7 +173,10 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
   }
   else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
-  else if (job === JOB.gather) {
+  else if (job === JOB.join) {
+    if (b.wasm !== null) b.wasm.join(at.rows, at.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+    else joinBlock(b.rows, b.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+  } else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
   }
@@ -245,6 +250,7 @@ export class FitThreads {
       countAt: countsAt(p),
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
+      dests: new Int32Array(buf(MAX_CHUNKS * 8)),
       hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
       w: labels.w === null ? null : inner.w,
       prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
@@ -356,23 +362,22 @@ export class FitThreads {
    * first, both sides in their old order; returns where the right side starts.
    */
   partition(feature: number, s: number, e: number): number {
-    const { rows, tmp, lefts } = this.bufs;
+    const { lefts, dests } = this.bufs;
     const chunks = this.rowChunks(e - s);
     this.run(JOB.partition, [chunks, s, e, feature * this.n], chunks, chunks > 1);
-    // join: every block's left rows in block order, then every block's right rows
+    // join: every block's left rows in block order, then every block's right rows (a job: the
+    // blocks' rows come from tmp, so the blocks are moved independently)
+    let mid = s;
+    for (let i = 0; i < chunks; i++) mid += lefts[i];
     let at = s;
+    let ar = mid;
     for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      rows.copyWithin(at, a, a + lefts[i]);
+      dests[2 * i] = at;
+      dests[2 * i + 1] = ar;
       at += lefts[i];
+      ar += block(s, e, chunks, i + 1) - block(s, e, chunks, i) - lefts[i];
     }
-    const mid = at;
-    for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      const r = block(s, e, chunks, i + 1) - a - lefts[i];
-      rows.set(tmp.subarray(a, a + r), at);
-      at += r;
-    }
+    this.run(JOB.join, [chunks, s, e], chunks, chunks > 1);
     return mid;
   }
 

@@ -243,21 +243,31 @@ void leaf_values(const int32_t *rows, double *m, int T, int k, const int32_t *en
 }
 
 /*
- * Stable partition of rows[a..b) by left[col[row]] (1 = left): left rows compacted to rows[a..a+l),
- * right rows written to tmp[a..), both in their old order; returns l (kernels.ts partitionBlock).
+ * Stable partition of rows[a..b) by left[col[row]] (1 = left), into tmp: the left rows from tmp[a]
+ * up, the right rows from tmp[b − 1] down (reversed); returns how many went left. Every row is
+ * written to both sides and one cursor moves (no branch); a write to the wrong side lands where a
+ * later row, or the same row, overwrites it. kernels.ts partitionBlock.
  */
 EXPORT("partition")
-int partition(int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
-  int l = a, rr = a;
+int partition(const int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
+  int l = 0, rr = 0;
   for (int i = a; i < b; i++) {
     const int32_t row = rows[i];
     const int goLeft = left[col[row]];
-    rows[l] = row;
-    tmp[rr] = row;
+    tmp[a + l] = row;
+    tmp[b - 1 - rr] = row;
     l += goLeft;
     rr += 1 - goLeft;
   }
-  return l - a;
+  return l;
+}
+
+/* block [a, b) of a partition into rows: its l left rows to rows[L..], its right rows (reversed in tmp) to rows[R..] (kernels.ts joinBlock) */
+EXPORT("join")
+void join(int32_t *rows, const int32_t *tmp, int a, int l, int b, int L, int R) {
+  for (int i = 0; i < l; i++) rows[L + i] = tmp[a + i];
+  const int nr = b - a - l;
+  for (int i = 0; i < nr; i++) rows[R + i] = tmp[b - 1 - i];
 }
 
 /* og/oh[i − base] = g/h[rows[i]] for i in [a, b) (kernels.ts gather) */
