@@ -13,7 +13,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const src = join(root, 'src/ml/gbdt/wasm/kernels.c');
 const target = join(root, 'src/ml/gbdt/wasm/kernels-wasm.ts');
 // shared memory imported from the fit (both threads), no libc, no entry point
-export const CLANG_ARGS = ['--target=wasm32', '-O3', '-nostdlib', '-mbulk-memory', '-matomics', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296', '-Wl,--export=__heap_base'];
+export const CLANG_ARGS = ['--target=wasm32', '-O3', '-msimd128', '-nostdlib', '-mbulk-memory', '-matomics', '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--shared-memory', '-Wl,--max-memory=4294967296', '-Wl,--export=__heap_base'];
 
 export function compile() {
   const dir = mkdtempSync(join(tmpdir(), 'dictl-wasm-'));
