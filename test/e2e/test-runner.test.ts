@@ -14,6 +14,8 @@ import { ROOT } from '../helpers/workspace.js';
 describe('scripts/test.js', () => {
   it('names the missing peers and the install command, and runs nothing', () => {
     // a PATH with node only: no redis-server, clang or wasm-ld (the programs looked up on PATH)
+    // This test needs redis-server to be missing, so it starts none (test/helpers/redis.ts is for tests
+    // that need one running)
     const bin = mkdtempSync(join(tmpdir(), 'dictl-nopeers-'));
     symlinkSync(process.execPath, join(bin, 'node'));
     const t0 = Date.now();
