@@ -83,20 +83,69 @@ export interface NodeCounts {
   countsOf(f: number): void;
 }
 
-interface Best {
-  i: number;
-  gain: number;
-  gl: number;
-  hl: number;
-  cl: number;
+/** a scan's best split: [bin, gain, gl, hl, cl] (a typed array: stores of doubles to object fields would each allocate) */
+type Best = Float64Array;
+const BI = 0;
+const BGAIN = 1;
+const BGL = 2;
+const BHL = 3;
+const BCL = 4;
+
+type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
+
+/**
+ * The split search's scratch, one search at a time per thread (the search runs hundreds of times a
+ * tree: objects per feature would be most of the fit's garbage). Per feature of the search: the
+ * best numeric split's gain, bin, gradient and hessian sums, side of missing values (0 right, 1
+ * left, 2 none in the node), the feature's totals, the gain its bounds left unsettled; categorical
+ * splits as objects.
+ */
+const scratch = {
+  size: 0,
+  gain: new Float64Array(0),
+  bin: new Int32Array(0),
+  gl: new Float64Array(0),
+  hl: new Float64Array(0),
+  cl: new Float64Array(0),
+  miss: new Uint8Array(0),
+  gt: new Float64Array(0),
+  ht: new Float64Array(0),
+  unsettled: new Float64Array(0),
+  cat: [] as (Split | null)[],
+  tot: { g: 0, h: 0, c: 0, gm: 0, hm: 0, cm: 0, parent: 0 } as Totals,
+  right: new Float64Array(5) as Best,
+  left: new Float64Array(5) as Best,
+  /** the largest gain a bounded scan left unsettled, [0] */
+  unsettledGain: new Float64Array(1),
+};
+const catOrder: number[] = [];
+const catRatio = new Float64Array(256);
+
+function grow(size: number): void {
+  if (scratch.size >= size) return;
+  scratch.size = size;
+  for (const k of ['gain', 'gl', 'hl', 'cl', 'gt', 'ht', 'unsettled'] as const) scratch[k] = new Float64Array(size);
+  scratch.bin = new Int32Array(size);
+  scratch.miss = new Uint8Array(size);
 }
 
-/** a numeric feature's best split with every threshold settled, or the bounds' verdict */
-interface Scan {
-  best: Best | null;
-  missingLeft: boolean | null;
-  /** the largest gain among thresholds the bounds could not settle (0: none above 0) */
-  unsettled: number;
+/** fills scratch.tot with feature totals from its histograms */
+function totalsOf(hist: Float64Array, ho: number, co: number, nb: number, count: number, lambda: number): Totals {
+  let g = 0;
+  let h = 0;
+  for (let b = 0; b < nb; b++) {
+    g += hist[ho + 2 * b];
+    h += hist[ho + 2 * b + 1];
+  }
+  const t = scratch.tot;
+  t.gm = hist[ho + 2 * MISSING_BIN];
+  t.hm = hist[ho + 2 * MISSING_BIN + 1];
+  t.cm = hist[co + MISSING_BIN];
+  t.g = g + t.gm;
+  t.h = h + t.hm;
+  t.c = count;
+  t.parent = score(t.g, t.h, lambda);
+  return t;
 }
 
 /**
@@ -107,34 +156,27 @@ interface Scan {
  */
 export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMapper, gp: GrowParams, node: NodeCounts): Split | null {
   const { countAt } = node;
-  const results: (Split | null)[] = new Array(feats.length).fill(null);
-  const unsettled = new Float64Array(feats.length);
+  const F = feats.length;
+  grow(F);
+  const sc = scratch;
+  sc.gain.fill(0, 0, F);
+  sc.unsettled.fill(0, 0, F);
+  sc.cat.length = F;
+  sc.cat.fill(null);
   let settledBest = 0;
-  const order: number[] = [];
-  const ratio = new Float64Array(256);
-  for (let q = 0; q < feats.length; q++) {
+  const order = catOrder;
+  const ratio = catRatio;
+  for (let q = 0; q < F; q++) {
     const f = feats[q];
     const ho = f * GH_STRIDE;
     const co = countAt + f * COUNT_STRIDE;
     const nb = m.nBins[f];
-    let gt = 0;
-    let ht = 0;
-    for (let b = 0; b < nb; b++) {
-      gt += hist[ho + 2 * b];
-      ht += hist[ho + 2 * b + 1];
-    }
-    const gm = hist[ho + 2 * MISSING_BIN];
-    const hm = hist[ho + 2 * MISSING_BIN + 1];
-    const cm = hist[co + MISSING_BIN];
-    gt += gm;
-    ht += hm;
-    const tot = { g: gt, h: ht, c: node.count, gm, hm, cm, parent: score(gt, ht, gp.lambda) };
+    const tot = totalsOf(hist, ho, co, nb, node.count, gp.lambda);
+    sc.gt[q] = tot.g;
+    sc.ht[q] = tot.h;
     if (!m.isCat[f]) {
-      const counted = node.withCounts[f] === 1;
-      const sc = numericScan(hist, ho, counted ? co : -1, nb, tot, gp, node.hmax);
-      if (sc.best) results[q] = numericSplit(f, sc.best, sc.missingLeft, tot);
-      unsettled[q] = sc.unsettled;
-      if (sc.best && sc.best.gain > settledBest) settledBest = sc.best.gain;
+      const g = numericScan(hist, ho, node.withCounts[f] === 1 ? co : -1, nb, tot, gp, node.hmax, q);
+      if (g > settledBest) settledBest = g;
       continue;
     }
     // categorical (counts built): order by smoothed gradient/hessian, left sides are prefixes from either end
@@ -145,96 +187,101 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
         ratio[b] = hist[ho + 2 * b] / (hist[ho + 2 * b + 1] + CAT_SMOOTH);
       }
     }
-    if (cm >= CAT_MIN_SUPPORT) {
+    if (tot.cm >= CAT_MIN_SUPPORT) {
       order.push(MISSING_BIN);
-      ratio[MISSING_BIN] = gm / (hm + CAT_SMOOTH);
+      ratio[MISSING_BIN] = tot.gm / (tot.hm + CAT_SMOOTH);
     }
     const L = order.length;
     if (L < 2) continue;
     order.sort((a, b) => ratio[a] - ratio[b] || a - b);
     const maxLeft = Math.min(MAX_CAT_LEFT, (L + 1) >> 1, L - 1);
     let above = 0;
+    const r = sc.right;
     for (const seq of [order, order.slice().reverse()]) {
-      const r = scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above);
-      if (!r) continue;
-      above = r.gain;
-      const chosen = seq.slice(0, r.i + 1);
+      if (!scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above, r)) continue;
+      above = r[BGAIN];
+      const chosen = seq.slice(0, r[BI] + 1);
       const missIn = chosen.includes(MISSING_BIN);
       const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
-      results[q] = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : cm > 0 ? false : r.cl >= tot.c - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: gt - r.gl, hr: ht - r.hl, cr: tot.c - r.cl };
+      sc.cat[q] = { gain: r[BGAIN], feature: f, bin: -1, missingLeft: missIn ? true : tot.cm > 0 ? false : r[BCL] >= tot.c - r[BCL], cats, gl: r[BGL], hl: r[BHL], cl: r[BCL], gr: tot.g - r[BGL], hr: tot.h - r[BHL], cr: tot.c - r[BCL] };
     }
+    sc.gain[q] = above;
     if (above > settledBest) settledBest = above;
   }
   // thresholds the bounds left open that could win: settle them with the feature's counts
-  for (let q = 0; q < feats.length; q++) {
-    if (unsettled[q] <= 0 || unsettled[q] < settledBest) continue;
+  for (let q = 0; q < F; q++) {
+    if (sc.unsettled[q] <= 0 || sc.unsettled[q] < settledBest) continue;
     const f = feats[q];
     node.countsOf(f);
     const ho = f * GH_STRIDE;
     const co = countAt + f * COUNT_STRIDE;
-    const tot = totals(hist, ho, co, m.nBins[f], node.count, gp.lambda);
-    const sc = numericScan(hist, ho, co, m.nBins[f], tot, gp, node.hmax);
-    results[q] = sc.best ? numericSplit(f, sc.best, sc.missingLeft, tot) : null;
+    numericScan(hist, ho, co, m.nBins[f], totalsOf(hist, ho, co, m.nBins[f], node.count, gp.lambda), gp, node.hmax, q);
   }
-  let best: Split | null = null;
-  for (const r of results) if (r && r.gain > (best?.gain ?? 0)) best = r;
-  return best;
-}
-
-type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
-
-function totals(hist: Float64Array, ho: number, co: number, nb: number, count: number, lambda: number): Totals {
-  let g = 0;
-  let h = 0;
-  for (let b = 0; b < nb; b++) {
-    g += hist[ho + 2 * b];
-    h += hist[ho + 2 * b + 1];
-  }
-  const gm = hist[ho + 2 * MISSING_BIN];
-  const hm = hist[ho + 2 * MISSING_BIN + 1];
-  g += gm;
-  h += hm;
-  return { g, h, c: count, gm, hm, cm: hist[co + MISSING_BIN], parent: score(g, h, lambda) };
-}
-
-function numericSplit(f: number, r: Best, missingLeft: boolean | null, tot: Totals): Split {
-  return { gain: r.gain, feature: f, bin: r.i, missingLeft, cats: null, gl: r.gl, hl: r.hl, cl: r.cl, gr: tot.g - r.gl, hr: tot.h - r.hl, cr: r.cl < 0 ? -1 : tot.c - r.cl };
+  let bq = -1;
+  for (let q = 0; q < F; q++) if (sc.gain[q] > (bq < 0 ? 0 : sc.gain[bq])) bq = q;
+  if (bq < 0) return null;
+  if (sc.cat[bq] !== null) return sc.cat[bq];
+  const cl = sc.cl[bq];
+  return {
+    gain: sc.gain[bq], feature: feats[bq], bin: sc.bin[bq], missingLeft: sc.miss[bq] === 2 ? null : sc.miss[bq] === 1, cats: null,
+    gl: sc.gl[bq], hl: sc.hl[bq], cl, gr: sc.gt[bq] - sc.gl[bq], hr: sc.ht[bq] - sc.hl[bq], cr: cl < 0 ? -1 : node.count - cl,
+  };
 }
 
 /**
  * A numeric feature's two scans (missing values right, then left when there are any): with counts
- * (co ≥ 0) exact; without, min_samples_leaf is settled by the hessian bound where it can be.
+ * (co ≥ 0) exact; without, min_samples_leaf is settled by the hessian bound where it can be. The
+ * feature's best split goes to scratch slot q; returns its gain (0: none).
  */
-function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number): Scan {
+function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number, q: number): number {
+  const sc = scratch;
   const { cm } = tot;
-  const out: Scan = { best: null, missingLeft: false, unsettled: 0 };
+  sc.unsettledGain[0] = 0;
+  let best: Best | null = null;
+  let miss = 0;
   // missing (if any) right; with missing present also the split "every present value left"
   const len = cm > 0 ? nb : nb - 1;
-  const right = co >= 0 ? scanCounted(hist, ho, co, null, len, 0, 0, 0, tot, gp, 0) : scanBounded(hist, ho, len, false, tot, gp, hmax, 0, out);
-  if (right) {
-    out.best = right;
-    out.missingLeft = cm > 0 ? false : null;
+  const r = sc.right;
+  if (co >= 0 ? scanCounted(hist, ho, co, null, len, 0, 0, 0, tot, gp, 0, r) : scanBounded(hist, ho, len, false, tot, gp, hmax, 0, r)) {
+    best = r;
+    miss = cm > 0 ? 0 : 2;
   }
   if (cm > 0) {
-    const above = out.best?.gain ?? 0;
-    const left = co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, out);
-    if (left) {
-      out.best = left;
-      out.missingLeft = true;
+    const l = sc.left;
+    const above = best === null ? 0 : best[BGAIN];
+    if (co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above, l) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, l)) {
+      best = l;
+      miss = 1;
     }
   }
-  return out;
+  sc.unsettled[q] = co >= 0 ? 0 : sc.unsettledGain[0];
+  if (best === null) {
+    sc.gain[q] = 0;
+    return 0;
+  }
+  sc.gain[q] = best[BGAIN];
+  sc.bin[q] = best[BI];
+  sc.gl[q] = best[BGL];
+  sc.hl[q] = best[BHL];
+  sc.cl[q] = best[BCL];
+  sc.miss[q] = miss;
+  return best[BGAIN];
 }
 
 /**
  * Left sides made of the bins seq[0..i] (seq null: bins 0..i) on top of a start (g0, h0, c0); the
- * prefix with the largest gain above `above` under the leaf constraints, or null. Counts at co.
+ * prefix with the largest gain above `above` under the leaf constraints into `out` (false: none).
+ * Counts at co.
  */
-function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: Totals, gp: GrowParams, above: number): Best | null {
+function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] | null, len: number, g0: number, h0: number, c0: number, tot: Totals, gp: GrowParams, above: number, out: Best): boolean {
   let gl = g0;
   let hl = h0;
   let cl = c0;
-  let best: Best | null = null;
+  let bi = -1;
+  let bg = 0;
+  let bgl = 0;
+  let bhl = 0;
+  let bcl = 0;
   for (let i = 0; i < len; i++) {
     const b = seq === null ? i : seq[i];
     gl += hist[ho + 2 * b];
@@ -247,47 +294,75 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
     const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
     if (gain > above) {
       above = gain;
-      best = { i, gain, gl, hl, cl };
+      bi = i;
+      bg = gain;
+      bgl = gl;
+      bhl = hl;
+      bcl = cl;
     }
   }
-  return best;
+  if (bi < 0) return false;
+  out[BI] = bi;
+  out[BGAIN] = bg;
+  out[BGL] = bgl;
+  out[BHL] = bhl;
+  out[BCL] = bcl;
+  return true;
 }
 
 /**
  * scanCounted's numeric scan (bins 0..i left, missing values left or right) without bin counts: a
  * side holding rows of hessians ≤ hmax has at least Σh / hmax rows (plus its missing rows, whose
  * count is known). Thresholds the bound settles are scanned as scanCounted would; the largest gain
- * of the others is raised in out.unsettled. The side's count (cl) is unknown: −1.
+ * of the others is raised in scratch.unsettledGain. The side's count (cl) is unknown: −1.
  */
-function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Scan): Best | null {
+function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: boolean, tot: Totals, gp: GrowParams, hmax: number, above: number, out: Best): boolean {
   const msl = gp.minSamplesLeaf;
+  const lam = gp.lambda;
+  const minH = gp.minHessian;
   // the rows of hessian sum s (missing rows excluded) number at least s / hmax; the sums are
   // rounded, so demand a margin well above their error
   const slack = 1e-9 * (Math.abs(tot.h) + 1);
-  const need = (s: number, known: number) => known >= msl || (hmax > 0 && s - slack >= (msl - known) * hmax);
-  let gl = missingLeft ? tot.gm : 0;
-  let hl = missingLeft ? tot.hm : 0;
   const mL = missingLeft ? tot.cm : 0;
   const mR = missingLeft ? 0 : tot.cm;
   const hmL = missingLeft ? tot.hm : 0;
   const hmR = missingLeft ? 0 : tot.hm;
-  let best: Best | null = null;
+  // a side is settled when its known (missing) rows reach msl, or its other rows' hessians do
+  const needL = mL >= msl ? -Infinity : hmax > 0 ? (msl - mL) * hmax + slack + hmL : Infinity;
+  const needR = mR >= msl ? -Infinity : hmax > 0 ? (msl - mR) * hmax + slack + hmR : Infinity;
+  let gl = missingLeft ? tot.gm : 0;
+  let hl = missingLeft ? tot.hm : 0;
+  let unsettled = scratch.unsettledGain[0];
+  let bi = -1;
+  let bg = 0;
+  let bgl = 0;
+  let bhl = 0;
   for (let i = 0; i < len; i++) {
     gl += hist[ho + 2 * i];
     hl += hist[ho + 2 * i + 1];
-    if (hl < gp.minHessian) continue;
+    if (hl < minH) continue;
     const hr = tot.h - hl;
-    if (hr < gp.minHessian) break;
-    const gain = score(gl, hl, gp.lambda) + score(tot.g - gl, hr, gp.lambda) - tot.parent;
-    if (gain <= above && gain <= out.unsettled) continue;
-    if (need(hl - hmL, mL) && need(hr - hmR, mR)) {
+    if (hr < minH) break;
+    const gain = (gl * gl) / (hl + lam) + ((tot.g - gl) * (tot.g - gl)) / (hr + lam) - tot.parent;
+    if (gain <= above && gain <= unsettled) continue;
+    if (hl >= needL && hr >= needR) {
       if (gain > above) {
         above = gain;
-        best = { i, gain, gl, hl, cl: -1 };
+        bi = i;
+        bg = gain;
+        bgl = gl;
+        bhl = hl;
       }
-    } else if (gain > out.unsettled) out.unsettled = gain;
+    } else if (gain > unsettled) unsettled = gain;
   }
-  return best;
+  scratch.unsettledGain[0] = unsettled;
+  if (bi < 0) return false;
+  out[BI] = bi;
+  out[BGAIN] = bg;
+  out[BGL] = bgl;
+  out[BHL] = bhl;
+  out[BCL] = -1;
+  return true;
 }
 
 interface Candidate {
@@ -304,7 +379,7 @@ interface Candidate {
  * reordered in place; `identityRoot` = those rows are 0..n−1 in order (no gather for the root).
  * Leaf values are the Newton step −G/(H+λ) times the learning rate.
  */
-export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[]): BuiltTree {
+export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[], hmax: number): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
   const { g, h, rows, left } = b.bufs;
   const histSize = b.bufs.hist.length;
@@ -340,34 +415,45 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
     b.build(catFeats, start, end, identity, 2);
     const out = take();
     const src = b.bufs.hist;
-    for (let q = 0; q < feats.length; q++) {
-      const o = feats[q] * GH_STRIDE;
-      out.set(src.subarray(o, o + GH_STRIDE), o);
-      const co = countAt + feats[q] * COUNT_STRIDE;
-      out.set(src.subarray(co, co + COUNT_STRIDE), co);
+    if (feats.length === m.nBins.length) out.set(src);
+    else {
+      for (let q = 0; q < feats.length; q++) {
+        const o = feats[q] * GH_STRIDE;
+        for (let i = o; i < o + GH_STRIDE; i++) out[i] = src[i];
+        const co = countAt + feats[q] * COUNT_STRIDE;
+        for (let i = co; i < co + COUNT_STRIDE; i++) out[i] = src[i];
+      }
     }
     return out;
   };
 
-  let G = 0;
-  let H = 0;
-  let hmax = 0;
-  for (let i = 0; i < nRows; i++) {
-    const r = identityRoot ? i : rows[i];
-    G += g[r];
-    H += h[r];
-    if (h[r] > hmax) hmax = h[r];
-  }
   const best = (hist: Float64Array, start: number, end: number, identity: boolean): Split | null =>
     findBestSplit(hist, feats, m, gp, { count: end - start, hmax, countAt, withCounts: m.isCat, countsOf: (f) => b.countHistogram(f, start, end, identity, hist) });
+
+  // the root's sums: from its histograms (one feature's bins hold every row), else row by row
+  let G = 0;
+  let H = 0;
+  const rootHist = canSplit(0, nRows, 1) && feats.length > 0 ? histOf(0, nRows, identityRoot) : null;
+  if (rootHist !== null) {
+    const o = feats[0] * GH_STRIDE;
+    for (let v = 0; v < 256; v++) {
+      G += rootHist[o + 2 * v];
+      H += rootHist[o + 2 * v + 1];
+    }
+  } else {
+    for (let i = 0; i < nRows; i++) {
+      const r = identityRoot ? i : rows[i];
+      G += g[r];
+      H += h[r];
+    }
+  }
   const root = addNode(G, H, nRows);
   let leaves = 1;
   const cands: Candidate[] = [];
-  if (canSplit(0, nRows, leaves)) {
-    const hist = histOf(0, nRows, identityRoot);
-    const split = best(hist, 0, nRows, identityRoot);
-    if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist, split });
-    else pool.push(hist);
+  if (rootHist !== null) {
+    const split = best(rootHist, 0, nRows, identityRoot);
+    if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist: rootHist, split });
+    else pool.push(rootHist);
   }
   const finished: { node: number; start: number; end: number }[] = [];
   if (cands.length === 0) finished.push({ node: root, start: 0, end: nRows });

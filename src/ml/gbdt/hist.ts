@@ -14,7 +14,7 @@
 import { MISSING_BIN } from './bins.js';
 
 /** doubles per feature in the gradient/hessian region */
-export const GH_STRIDE = 512;
+export const GH_STRIDE = 520;
 /** doubles per feature in the count region */
 export const COUNT_STRIDE = 256;
 /** doubles of one node's histogram buffer */

@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
-import { gather, gradients, partitionBlock } from './kernels.js';
+import { addLeafValues, gather, gradients, joinBlock, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
@@ -24,13 +24,17 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
+/** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
+const MAX_LEAVES = 4096;
 
 /** The buffers both threads work on. */
 export interface Buffers {
   n: number;
+  /** features */
+  p: number;
   bins: Uint8Array;
   g: Float32Array;
   h: Float32Array;
@@ -47,6 +51,13 @@ export interface Buffers {
   left: Uint8Array;
   /** per partition block: its rows that went left */
   lefts: Int32Array;
+  /** per partition block: where its left and its right rows go (2 per block) */
+  dests: Int32Array;
+  /** per gradient block: its largest hessian */
+  hmaxes: Float64Array;
+  /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
+  leafEnds: Int32Array;
+  leafValues: Float64Array;
   y: Float64Array;
   w: Float64Array | null;
   /** margins, n × T */
@@ -65,12 +76,12 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left'] as const;
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
-type ArrayKey = Exclude<keyof Buffers, 'n' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
+type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
   bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, y: Float64Array, w: Float64Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -90,6 +101,7 @@ interface View {
 /** what the worker receives: every array as a view of shared memory, and the wasm memory and module when used */
 export interface SharedBuffers {
   n: number;
+  p: number;
   countAt: number;
   T: number;
   K: number;
@@ -104,7 +116,7 @@ export function buffersOf(d: SharedBuffers): Buffers {
     const v = d.views[k];
     return v === null ? null : viewOf(k, v.buffer, v.byteOffset, v.length);
   };
-  const out = { n: d.n, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
+  const out = { n: d.n, p: d.p, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
   for (const k of Object.keys(CTORS) as ArrayKey[]) out[k] = arr(k);
   return out as unknown as Buffers;
 }
@@ -151,12 +163,32 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   const count = ctrl[a];
   const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
   const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
-  if (job === JOB.gradients) gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  const at = b.at;
+  if (job === JOB.gradients) {
+    b.hmaxes[i] = b.wasm !== null && ctrl[a + 3] === LOSS.binary
+      ? b.wasm.grad_binary(at.y, b.w === null ? 0 : at.w, at.m, at.g, at.h, s, e)
+      : gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  } else if (job === JOB.leafValues) {
+    if (b.wasm !== null) b.wasm.leaf_values(at.rows, at.m, b.T, ctrl[a + 4], at.leafEnds, at.leafValues, ctrl[a + 3], s, e);
+    else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
+  }
   else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
-  else if (job === JOB.gather) {
+  else if (job === JOB.join) {
+    if (b.wasm !== null) b.wasm.join(at.rows, at.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+    else joinBlock(b.rows, b.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+  } else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
   }
+}
+
+/** how long a thread spins on a control word before it sleeps in Atomics.wait */
+export const SPIN_MS = 0.5;
+
+/** Spins while ctrl[i] === v, for at most ms milliseconds. */
+export function spinWhile(ctrl: Int32Array, i: number, v: number, ms: number): void {
+  const until = performance.now() + ms;
+  for (let k = 1; Atomics.load(ctrl, i) === v; k++) if ((k & 255) === 0 && performance.now() > until) return;
 }
 
 /** Takes and runs chunks of the current job until none is left; returns how many it ran. */
@@ -193,32 +225,34 @@ export class FitThreads {
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    // the worker reads labels and weights: shared copies when it runs, the caller's arrays otherwise
-    const copy = (a: Float64Array) => {
-      if (!sab) return a;
-      const out = new Float64Array(buf(a.byteLength));
-      out.set(a);
-      return out;
-    };
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
-    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const at = noOffsets();
+    // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
+    // gradients og and oh (2 × gatherMax ≥ the rows of a tree): a node is partitioned before its
+    // children's gradients are gathered, and those are read only by the histogram pass that follows
+    if (kernels === 'wasm') lengths.tmp = 0;
+    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
     const inner = Object.fromEntries(WASM_ARRAYS.map((k, i) => {
-      if (arena === null) return [k, viewOf(k, buf(lengths[k] * CTORS[k].BYTES_PER_ELEMENT))];
+      if (arena === null) return [k, viewOf(k, buf((k === 'tmp' ? n : lengths[k]) * CTORS[k].BYTES_PER_ELEMENT))];
       at[k] = arena.offsets[i];
+      if (k === 'tmp') {
+        at.tmp = arena.offsets[WASM_ARRAYS.indexOf('og')];
+        return [k, viewOf(k, arena.memory.buffer, at.tmp, n)];
+      }
       return [k, viewOf(k, arena.memory.buffer, at[k], lengths[k])];
     })) as { [k in (typeof WASM_ARRAYS)[number]]: InstanceType<(typeof CTORS)[k]> };
     this.memory = arena?.memory ?? null;
     this.bufs = {
       n,
+      p,
       countAt: countsAt(p),
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
-      y: copy(labels.y),
-      w: labels.w === null ? null : copy(labels.w),
-      m: new Float64Array(buf(n * labels.T * 8)),
+      dests: new Int32Array(buf(MAX_CHUNKS * 8)),
+      hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
+      w: labels.w === null ? null : inner.w,
       prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
       T: labels.T,
       K: labels.K,
@@ -226,6 +260,9 @@ export class FitThreads {
       wasm: arena === null ? null : instantiate(arena.memory),
       at,
     };
+    // labels and weights: copies both threads (and the wasm loops) read
+    this.bufs.y.set(labels.y);
+    if (labels.w !== null) this.bufs.w!.set(labels.w);
     this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
   }
 
@@ -244,7 +281,7 @@ export class FitThreads {
         return [k, a === null ? null : { buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length }];
       })) as SharedBuffers['views'];
       const data: SharedBuffers = {
-        n, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
+        n, p, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
         wasm: t.memory === null ? null : { memory: t.memory, module: kernelsModule(), at: t.bufs.at },
       };
       const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
@@ -281,7 +318,8 @@ export class FitThreads {
     for (;;) {
       const d = Atomics.load(c, CTRL.done);
       if (d >= chunks) break;
-      Atomics.wait(c, CTRL.done, d);
+      spinWhile(c, CTRL.done, d, SPIN_MS);
+      if (Atomics.load(c, CTRL.done) === d) Atomics.wait(c, CTRL.done, d);
     }
     if (Atomics.load(c, CTRL.failed) === 1) throw new Error('the fit\'s worker thread failed (see its error above)');
   }
@@ -290,11 +328,33 @@ export class FitThreads {
     return this.worker === null || rows < PARALLEL_ROWS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.ceil(rows / CHUNK_ROWS)));
   }
 
-  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts) */
-  gradients(loss: number, k: number, delta: number): void {
+  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */
+  gradients(loss: number, k: number, delta: number): number {
     this.bufs.delta[0] = delta;
     const chunks = this.rowChunks(this.n);
     this.run(JOB.gradients, [chunks, 0, this.n, loss, k], chunks, chunks > 1);
+    let hmax = 0;
+    for (let i = 0; i < chunks; i++) hmax = Math.max(hmax, this.bufs.hmaxes[i]);
+    return hmax;
+  }
+
+  /**
+   * Adds each leaf's value to margin slot k of its rows: leaves as partition ranges of rows[0..nRows)
+   * (every position in one leaf).
+   */
+  addLeafValues(leaves: { start: number; end: number; value: number }[], nRows: number, k: number): void {
+    const b = this.bufs;
+    const sorted = leaves.filter((l) => l.end > l.start).sort((x, y) => x.start - y.start);
+    if (sorted.length > MAX_LEAVES) {
+      for (const l of sorted) for (let i = l.start; i < l.end; i++) b.m[b.rows[i] * b.T + k] += l.value;
+      return;
+    }
+    sorted.forEach((l, i) => {
+      b.leafEnds[i] = l.end;
+      b.leafValues[i] = l.value;
+    });
+    const chunks = this.rowChunks(nRows);
+    this.run(JOB.leafValues, [chunks, 0, nRows, sorted.length, k], chunks, chunks > 1);
   }
 
   /**
@@ -302,23 +362,22 @@ export class FitThreads {
    * first, both sides in their old order; returns where the right side starts.
    */
   partition(feature: number, s: number, e: number): number {
-    const { rows, tmp, lefts } = this.bufs;
+    const { lefts, dests } = this.bufs;
     const chunks = this.rowChunks(e - s);
     this.run(JOB.partition, [chunks, s, e, feature * this.n], chunks, chunks > 1);
-    // join: every block's left rows in block order, then every block's right rows
+    // join: every block's left rows in block order, then every block's right rows (a job: the
+    // blocks' rows come from tmp, so the blocks are moved independently)
+    let mid = s;
+    for (let i = 0; i < chunks; i++) mid += lefts[i];
     let at = s;
+    let ar = mid;
     for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      rows.copyWithin(at, a, a + lefts[i]);
+      dests[2 * i] = at;
+      dests[2 * i + 1] = ar;
       at += lefts[i];
+      ar += block(s, e, chunks, i + 1) - block(s, e, chunks, i) - lefts[i];
     }
-    const mid = at;
-    for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      const r = block(s, e, chunks, i + 1) - a - lefts[i];
-      rows.set(tmp.subarray(a, a + r), at);
-      at += r;
-    }
+    this.run(JOB.join, [chunks, s, e], chunks, chunks > 1);
     return mid;
   }
 
@@ -349,7 +408,7 @@ export class FitThreads {
   missing(): Uint8Array {
     if (this.hasMissing === null) {
       const { bins, n } = this.bufs;
-      const p = this.bufs.feats.length;
+      const p = this.bufs.p;
       this.hasMissing = new Uint8Array(p);
       for (let f = 0; f < p; f++) this.hasMissing[f] = bins.subarray(f * n, f * n + n).includes(MISSING_BIN) ? 1 : 0;
     }

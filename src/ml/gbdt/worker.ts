@@ -4,7 +4,7 @@
  * posted and takes its chunks alongside the fitting thread (threads.ts).
  */
 import { workerData } from 'node:worker_threads';
-import { buffersOf, CTRL, takeChunks, type Buffers, type SharedBuffers } from './threads.js';
+import { buffersOf, CTRL, SPIN_MS, spinWhile, takeChunks, type Buffers, type SharedBuffers } from './threads.js';
 
 const d = workerData as SharedBuffers;
 const ctrl = new Int32Array(d.ctrl);
@@ -12,6 +12,9 @@ const b: Buffers = buffersOf(d);
 
 let seen = 0;
 for (;;) {
+  // jobs come in bursts (a node's gather, histograms, partition): spin a little before sleeping,
+  // since waking from Atomics.wait costs tens of microseconds per job
+  spinWhile(ctrl, CTRL.seq, seen, SPIN_MS);
   Atomics.wait(ctrl, CTRL.seq, seen);
   seen = Atomics.load(ctrl, CTRL.seq);
   if (Atomics.load(ctrl, CTRL.stop) === 1) break;

@@ -5,12 +5,12 @@
  * early stopping, input and parameter checks, and the JSON form.
  */
 import { describe, expect, test } from 'vitest';
-import { binMatrix, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
+import { binMatrix, binOf, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../../../src/ml/gbdt/grow.js';
 import { buildHistograms, COUNT_STRIDE, countHistogram, countsAt, GH_STRIDE, histLength, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
 import { fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
 import { FitThreads, threadStats } from '../../../src/ml/gbdt/threads.js';
-import { LOSS } from '../../../src/ml/gbdt/kernels.js';
+import { expFit, LOSS } from '../../../src/ml/gbdt/kernels.js';
 import { makeRng } from '../../../src/ml/splits.js';
 
 function data(n: number, p: number, seed: number, opts: { missing?: number; round?: number } = {}) {
@@ -69,6 +69,44 @@ function nodeOf(bins: Uint8Array, n: number, p: number, rows: number[], hist: Fl
     },
   };
 }
+
+describe('binning', () => {
+  test('the bin matrix (a branch-free search) gives every value the bin of a plain binary search over the edges, values on and next to the edges included', () => {
+    const rng = makeRng(31);
+    const n = 6000;
+    const p = 5;
+    const X = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) {
+      const gauss = Math.sqrt(-2 * Math.log(rng.next() || 1e-12)) * Math.cos(2 * Math.PI * rng.next());
+      X[i * p] = gauss; // dense centre
+      X[i * p + 1] = Math.exp(4 * gauss); // heavy tail
+      X[i * p + 2] = rng.int(3); // three values
+      X[i * p + 3] = rng.next() < 0.1 ? NaN : Math.round(gauss * 100) / 100;
+      X[i * p + 4] = 7; // constant
+    }
+    const mapper = fitBins(X, p, Int32Array.from({ length: n }, (_, i) => i), 255, undefined, 0);
+    // probe: each edge, its float32 neighbours, and values beyond both ends
+    const probes: number[] = [];
+    for (let f = 0; f < p; f++) for (const e of mapper.edges[f]) {
+      const b = new Float32Array([e]);
+      const u = new Uint32Array(b.buffer);
+      u[0] += 1;
+      const up = b[0];
+      u[0] -= 2;
+      probes.push(e, up, b[0], -1e30, 1e30);
+    }
+    const m = probes.length;
+    const P = new Float64Array(m * p);
+    for (let i = 0; i < m; i++) for (let f = 0; f < p; f++) P[i * p + f] = probes[i];
+    for (const [A, rows] of [[X, n], [P, m]] as const) {
+      const bins = binMatrix(A, rows, p, mapper, 255);
+      for (let f = 0; f < p; f++) for (let i = 0; i < rows; i++) {
+        const x = A[i * p + f];
+        expect(bins[f * rows + i]).toBe(x !== x ? MISSING_BIN : binOf(mapper.edges[f], x));
+      }
+    }
+  });
+});
 
 describe('histograms', () => {
   test('the identity pass, the partition pass and a direct count agree; parent − child = sibling', () => {
@@ -370,6 +408,24 @@ describe('scoring', () => {
   });
 });
 
+describe('the fit\'s exp', () => {
+  test('expFit is e^x to within an ulp or two over the range the fit uses, and saturates beyond it', () => {
+    const rng = makeRng(21);
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = (rng.next() * 2 - 1) * (i % 10 === 0 ? 700 : 40);
+      const want = Math.exp(x);
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 52);
+      worst = Math.max(worst, Math.abs(expFit(x) - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(expFit(0)).toBe(1);
+    expect(expFit(1)).toBeCloseTo(Math.E, 15);
+    expect(expFit(-800)).toBe(0);
+    expect(expFit(800)).toBe(Infinity);
+  });
+});
+
 describe('the two threads', () => {
   test('chunked passes on two threads, and the WebAssembly loops, equal one JS pass: stable partition, gather, gradients, histograms', async () => {
     const n = 60_000; // several chunks at the root, two below
@@ -401,6 +457,13 @@ describe('the two threads', () => {
         // the node's histograms against a direct build from its rows
         expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h, false));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
+        // a small node, with and without counts
+        const few = Array.from(b.rows.subarray(mid2, mid2 + 250));
+        t.gather(mid2, mid2 + 250);
+        t.build(all(p), mid2, mid2 + 250, false, 1);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, false));
+        t.build(all(p), mid2, mid2 + 250, false, 2);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, true));
         runs.push({ root, mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
         // against a direct stable partition
         const direct = Array.from({ length: n }, (_, i) => i);
@@ -411,7 +474,7 @@ describe('the two threads', () => {
         expect(mid).toBe(l1.length);
         expect(mid2).toBe(l1.length + l2.length);
         expect(Array.from(b.rows)).toEqual([...l1, ...l2, ...r22]);
-        expect(b.g[7]).toBe(Math.fround(1 / (1 + Math.exp(-b.m[7])) - y[7]));
+        expect(b.g[7]).toBe(Math.fround(1 / (1 + expFit(-b.m[7])) - y[7]));
       } finally {
         await t.close();
       }

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <wasm_simd128.h>
 
-#define GH 512    /* doubles per feature: 256 bins x (gradient sum, hessian sum) */
+#define GH 520    /* doubles per feature: 256 bins x (gradient sum, hessian sum), and 64 bytes more so that features do not share cache sets */
 #define CNT 256   /* doubles per feature in the count region */
 #define MISSING 255
 #define EXPORT(name) __attribute__((export_name(name)))
@@ -141,21 +141,133 @@ void counts(const uint8_t *col, int n, const int32_t *rows, int start, int end, 
 }
 
 /*
- * Stable partition of rows[a..b) by left[col[row]] (1 = left): left rows compacted to rows[a..a+l),
- * right rows written to tmp[a..), both in their old order; returns l (kernels.ts partitionBlock).
+ * e^x, the same operations as kernels.ts expFit: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by
+ * its Taylor series to r^13 (error under an ulp), times 2^k built from its bits. Saturates to 0 below
+ * -700 and to infinity above 709, where the fit's uses of it (1 / (1 + e^-m)) no longer change.
+ */
+static inline double exp_fit(double x) {
+  if (x < -700) return 0;
+  if (x > 709) return __builtin_inf();
+  const double k = __builtin_floor(x * 1.4426950408889634 + 0.5);
+  const double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800;
+  p = p * r + 1.0 / 479001600;
+  p = p * r + 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  const uint64_t bits = (uint64_t)((int64_t)k + 1023) << 52;
+  double scale;
+  __builtin_memcpy(&scale, &bits, 8);
+  return p * scale;
+}
+
+/* exp_fit on two lanes: the same operations per lane (f64x2 adds, multiplies, floor) */
+static inline v128_t exp_fit2(v128_t x) {
+  const v128_t under = wasm_f64x2_lt(x, wasm_f64x2_splat(-700));
+  const v128_t over = wasm_f64x2_gt(x, wasm_f64x2_splat(709));
+  /* lanes out of range are replaced below; clamp them so that 2^k stays a finite bit pattern */
+  const v128_t xc = wasm_f64x2_pmin(wasm_f64x2_pmax(x, wasm_f64x2_splat(-700)), wasm_f64x2_splat(709));
+  const v128_t k = wasm_f64x2_floor(wasm_f64x2_add(wasm_f64x2_mul(xc, wasm_f64x2_splat(1.4426950408889634)), wasm_f64x2_splat(0.5)));
+  const v128_t r = wasm_f64x2_sub(wasm_f64x2_sub(xc, wasm_f64x2_mul(k, wasm_f64x2_splat(0.6931471803691238))), wasm_f64x2_mul(k, wasm_f64x2_splat(1.9082149292705877e-10)));
+#define STEP(c) p = wasm_f64x2_add(wasm_f64x2_mul(p, r), wasm_f64x2_splat(c))
+  v128_t p = wasm_f64x2_splat(1.0 / 6227020800);
+  STEP(1.0 / 479001600);
+  STEP(1.0 / 39916800);
+  STEP(1.0 / 3628800);
+  STEP(1.0 / 362880);
+  STEP(1.0 / 40320);
+  STEP(1.0 / 5040);
+  STEP(1.0 / 720);
+  STEP(1.0 / 120);
+  STEP(1.0 / 24);
+  STEP(1.0 / 6);
+  STEP(0.5);
+  STEP(1);
+  STEP(1);
+#undef STEP
+  const v128_t ki = wasm_i64x2_extend_low_i32x4(wasm_i32x4_trunc_sat_f64x2_zero(k));
+  const v128_t scale = wasm_i64x2_shl(wasm_i64x2_add(ki, wasm_i64x2_splat(1023)), 52);
+  v128_t e = wasm_f64x2_mul(p, scale);
+  e = wasm_v128_bitselect(wasm_f64x2_splat(0), e, under);
+  return wasm_v128_bitselect(wasm_f64x2_splat(__builtin_inf()), e, over);
+}
+
+/*
+ * Binary log loss: gradients and hessians of rows [a, b) as float32 from margins m (weights w, or
+ * none when w is 0); returns the largest hessian (kernels.ts gradients). Two rows a step.
+ */
+EXPORT("grad_binary")
+double grad_binary(const double *y, const double *w, const double *m, float *g, float *h, int a, int b) {
+  const v128_t one = wasm_f64x2_splat(1), floor16 = wasm_f64x2_splat(1e-16);
+  int i = a;
+  for (; i + 2 <= b; i += 2) {
+    const v128_t e = exp_fit2(wasm_f64x2_neg(wasm_v128_load(m + i)));
+    const v128_t pr = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+    const v128_t wi = w ? wasm_v128_load(w + i) : one;
+    const v128_t gg = wasm_f64x2_mul(wi, wasm_f64x2_sub(pr, wasm_v128_load(y + i)));
+    const v128_t q = wasm_f64x2_mul(pr, wasm_f64x2_sub(one, pr));
+    const v128_t hh = wasm_f64x2_mul(wi, wasm_v128_bitselect(q, floor16, wasm_f64x2_gt(q, floor16)));
+    wasm_v128_store64_lane(g + i, wasm_f32x4_demote_f64x2_zero(gg), 0);
+    wasm_v128_store64_lane(h + i, wasm_f32x4_demote_f64x2_zero(hh), 0);
+  }
+  for (; i < b; i++) {
+    const double pr = 1 / (1 + exp_fit(-m[i]));
+    const double wi = w ? w[i] : 1;
+    g[i] = (float)(wi * (pr - y[i]));
+    const double q = pr * (1 - pr);
+    h[i] = (float)(wi * (q > 1e-16 ? q : 1e-16));
+  }
+  float hmax = 0;
+  for (int j = a; j < b; j++) hmax = h[j] > hmax ? h[j] : hmax;
+  return hmax;
+}
+
+/* m[rows[i] * T + k] += the value of the leaf holding position i, for i in [a, b) (kernels.ts addLeafValues) */
+EXPORT("leaf_values")
+void leaf_values(const int32_t *rows, double *m, int T, int k, const int32_t *ends, const double *values, int leaves, int a, int b) {
+  int l = 0;
+  while (l < leaves && ends[l] <= a) l++;
+  for (int i = a; i < b; i++) {
+    while (ends[l] <= i) l++;
+    m[(uint32_t)rows[i] * (uint32_t)T + k] += values[l];
+  }
+}
+
+/*
+ * Stable partition of rows[a..b) by left[col[row]] (1 = left), into tmp: the left rows from tmp[a]
+ * up, the right rows from tmp[b − 1] down (reversed); returns how many went left. Every row is
+ * written to both sides and one cursor moves (no branch); a write to the wrong side lands where a
+ * later row, or the same row, overwrites it. kernels.ts partitionBlock.
  */
 EXPORT("partition")
-int partition(int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
-  int l = a, rr = a;
+int partition(const int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
+  int l = 0, rr = 0;
   for (int i = a; i < b; i++) {
     const int32_t row = rows[i];
     const int goLeft = left[col[row]];
-    rows[l] = row;
-    tmp[rr] = row;
+    tmp[a + l] = row;
+    tmp[b - 1 - rr] = row;
     l += goLeft;
     rr += 1 - goLeft;
   }
-  return l - a;
+  return l;
+}
+
+/* block [a, b) of a partition into rows: its l left rows to rows[L..], its right rows (reversed in tmp) to rows[R..] (kernels.ts joinBlock) */
+EXPORT("join")
+void join(int32_t *rows, const int32_t *tmp, int a, int l, int b, int L, int R) {
+  for (int i = 0; i < l; i++) rows[L + i] = tmp[a + i];
+  const int nr = b - a - l;
+  for (int i = 0; i < nr; i++) rows[R + i] = tmp[b - 1 - i];
 }
 
 /* og/oh[i − base] = g/h[rows[i]] for i in [a, b) (kernels.ts gather) */
