@@ -7,6 +7,8 @@ import { packEnsemble, predictMargin, treeShap, type ShapEnsemble, type ShapTree
 import { columnMeans, linearBase, linearContributions } from '../../../src/explain/linear.js';
 import { sourceColumns, sumByColumn } from '../../../src/explain/columns.js';
 import { makeExplainer, topByMagnitude, type ExplainSpec } from '../../../src/explain/explainer.js';
+import { linearColumnsPlan } from '../../../src/explain/linear-columns.js';
+import type { FittedPipeline } from '../../../src/types.js';
 import { fromXgboostJson, float32Below } from '../../../src/explain/xgboost.js';
 import { fitSpec, type FitSpec } from '../../../src/ml/fit.js';
 import { linearScores } from '../../../src/ml/predict.js';
@@ -522,5 +524,76 @@ describe('linear contributions', () => {
       for (const x of e.reasons) if (pipe.inputs.some((inp) => inp.name === x.column)) expect(x.value).toEqual(fixtureRows[i][x.column] ?? null);
     }
     expect(topByMagnitude([1, -3, 0, 2, -3], 3)).toEqual([1, 4, 3]);
+  });
+
+  it('columnar batches of plain pipelines (numeric and one-hot features of raw inputs) get the very doubles of the row-wise sum over the model inputs', () => {
+    const cats = ['a', 'b', 'c', 'd'];
+    const pipe: FittedPipeline = {
+      inputs: [
+        ...['n0', 'n1', 'n2', 'n3', 'n4'].map((name) => ({ name, type: 'number' as const, nullable: true })),
+        ...['s0', 's1', 's2', 's3'].map((name) => ({ name, type: 'string' as const, nullable: true })),
+      ],
+      derived: [],
+      features: [
+        { kind: 'numeric', name: 'n0_std', input: 'n0', steps: [{ op: 'impute', value: 0.3 }, { op: 'affine', sub: 0.1, div: 0.7 }] },
+        { kind: 'numeric', name: 'n1_log', input: 'n1', steps: [{ op: 'clip', min: -0.5, max: 3 }, { op: 'log1p' }, { op: 'impute', value: 1.5 }] },
+        { kind: 'numeric', name: 'n2_b', input: 'n2', steps: [{ op: 'bucketize', splits: [-1, 0, 0.5, 2] }, { op: 'impute', value: 2 }] },
+        { kind: 'numeric', name: 'n3_raw', input: 'n3', steps: [{ op: 'affine', sub: 1, div: 3 }] }, // missing stays missing: a NaN contribution
+        { kind: 'numeric', name: 'n4_c', input: 'n4', steps: [{ op: 'clip', max: 1 }, { op: 'impute', value: -2 }] },
+        { kind: 'onehot', name: 's0', input: 's0', impute: 'b', categories: cats, folded: [], otherSlot: false, unknown: 'zeros', outputs: cats.map((c) => `s0=${c}`) },
+        { kind: 'onehot', name: 's1', input: 's1', categories: ['a', 'b'], folded: ['c'], otherSlot: true, unknown: 'other', outputs: ['s1=a', 's1=b', 's1=__other__'] },
+        { kind: 'onehot', name: 's2', input: 's2', impute: 'a', categories: ['a', 'b', 'c'], folded: ['d'], otherSlot: false, unknown: 'error', outputs: ['s2=a', 's2=b', 's2=c'] },
+        { kind: 'onehot', name: 's3', input: 's3', categories: ['a', 'b'], folded: ['c'], otherSlot: true, unknown: 'zeros', outputs: ['s3=a', 's3=b', 's3=__other__'] },
+      ],
+      outputNames: [],
+    };
+    pipe.outputNames = pipe.features.flatMap((f) => (f.kind === 'onehot' ? f.outputs : [f.name]));
+    const p = pipe.outputNames.length;
+    const r = rng(21);
+    const n = 3000;
+    const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+    const rows = Array.from({ length: n }, () => {
+      const o: Record<string, unknown> = {};
+      // missing, the steps' edges (splits, clip bounds, log1p's −1) or anything between
+      for (const c of ['n0', 'n1', 'n2', 'n3', 'n4']) o[c] = r() < 0.15 ? null : r() < 0.3 ? pick([0, -1, 0.5, 2, -0.5, 1, 3]) : r() * 6 - 3;
+      for (const c of ['s0', 's1', 's2', 's3']) o[c] = pick([null, '', 'a', 'b', 'c', 'd', 'zz', 'a', 'b']);
+      return o;
+    });
+    const cols: Record<string, Float64Array | string[]> = {};
+    for (const inp of pipe.inputs)
+      cols[inp.name] = inp.type === 'number' ? Float64Array.from(rows, (o) => (o[inp.name] === null ? NaN : (o[inp.name] as number))) : rows.map((o) => (o[inp.name] as string | null) ?? '');
+    const coef = [Array.from({ length: p }, () => r() * 4 - 2)];
+    const means = Array.from({ length: p }, () => r() * 2 - 1);
+    const s: ExplainSpec = { kind: 'dictl-explainer', formatVersion: 1, family: 'linear', task: 'binary', classes: ['no', 'yes'], pipeline: pipe, featureNames: pipe.outputNames, linear: { coef, intercept: [0.2], means } };
+    // the plan is taken for this pipeline (not for one with derived columns)
+    expect(linearColumnsPlan(pipe, sourceColumns(pipe), coef[0], means)).not.toBeNull();
+    expect(linearColumnsPlan(fixturePipeline(), sourceColumns(fixturePipeline()), new Float64Array(fixturePipeline().outputNames.length), new Float64Array(fixturePipeline().outputNames.length))).toBeNull();
+    const ex = makeExplainer(s);
+    let nan = 0;
+    for (const k of [1, 3, 9]) {
+      const a = ex.explainColumns(cols, n, k);
+      const b = ex.explainRows((i) => rows[i], n, k);
+      let rejected = 0;
+      for (let i = 0; i < n; i++) {
+        expect(a.at(i)).toEqual(b.at(i));
+        if (b.at(i) === null) rejected++;
+        else {
+          if (b.at(i)!.reasons.some((x) => Number.isNaN(x.contribution))) nan++;
+          if (Number.isNaN(b.margins[i])) expect(a.margins[i]).toBeNaN();
+          else expect(Math.abs(a.margins[i] - b.margins[i])).toBeLessThanOrEqual(1e-12);
+        }
+      }
+      // rows the strict one-hot rejects are there
+      expect(rejected).toBeGreaterThan(50);
+    }
+    // and missing values without impute (a NaN contribution)
+    expect(nan).toBeGreaterThan(50);
+    // every contribution, not only the top ones: all the columns listed, bit for bit
+    const a = ex.explainColumns(cols, n, 9);
+    const b = ex.explainRows((i) => rows[i], n, 9);
+    for (let i = 0; i < a.col.length; i++) {
+      expect(a.col[i]).toBe(b.col[i]);
+      expect(Object.is(a.contrib[i], b.contrib[i])).toBe(true);
+    }
   });
 });
