@@ -8,6 +8,7 @@ import { columnMeans, linearBase, linearContributions } from '../../../src/expla
 import { sourceColumns, sumByColumn } from '../../../src/explain/columns.js';
 import { makeExplainer, topByMagnitude, type ExplainSpec } from '../../../src/explain/explainer.js';
 import { linearColumnsPlan } from '../../../src/explain/linear-columns.js';
+import { binaryBlock, resultFields } from '../../../src/score/results-ndjson.js';
 import type { FittedPipeline } from '../../../src/types.js';
 import { fromXgboostJson, float32Below } from '../../../src/explain/xgboost.js';
 import { fitSpec, type FitSpec } from '../../../src/ml/fit.js';
@@ -597,3 +598,60 @@ describe('linear contributions', () => {
     }
   });
 });
+
+describe('reasons in NDJSON lines', () => {
+  it('the binary block writer gives byte for byte the lines of resultFields: non-ASCII names and values, missing values, NaN contributions, rejected rows, any k', () => {
+    const pipe: FittedPipeline = {
+      inputs: [
+        { name: 'città', type: 'string', nullable: true },
+        { name: 'x', type: 'number', nullable: true },
+        { name: 'y', type: 'number', nullable: true },
+        { name: 'plan', type: 'string', nullable: true },
+      ],
+      derived: [],
+      features: [
+        { kind: 'onehot', name: 'città', input: 'città', categories: ['zürich', '日本', 'oslo'], folded: [], otherSlot: false, unknown: 'zeros', outputs: ['città=zürich', 'città=日本', 'città=oslo'] },
+        { kind: 'numeric', name: 'x', input: 'x', steps: [{ op: 'affine', sub: 0.5, div: 3 }] },
+        { kind: 'numeric', name: 'y', input: 'y', steps: [{ op: 'impute', value: 2 }, { op: 'log1p' }] },
+        { kind: 'onehot', name: 'plan', input: 'plan', categories: ['yes', 'no'], folded: [], otherSlot: false, unknown: 'error', outputs: ['plan=yes', 'plan=no'] },
+      ],
+      outputNames: ['città=zürich', 'città=日本', 'città=oslo', 'x', 'y', 'plan=yes', 'plan=no'],
+    };
+    const r = rng(33);
+    const n = 500;
+    const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+    const cols = {
+      città: Array.from({ length: n }, () => pick(['zürich', '日本', 'oslo', '', 'bern', 'a"b'])),
+      x: Float64Array.from({ length: n }, () => (r() < 0.1 ? NaN : r() * 100 - 50)),
+      y: Float64Array.from({ length: n }, () => (r() < 0.1 ? NaN : r() * 1e7)),
+      plan: Array.from({ length: n }, () => pick(['yes', 'no', 'yes', 'no', 'maybe'])),
+    };
+    const coef = [[0.7, -1.3, 0.01, 0.25, -0.4, 1.1, -0.9]];
+    const ex = makeExplainer({ kind: 'dictl-explainer', formatVersion: 1, family: 'linear', task: 'binary', classes: ['no', 'sì'], pipeline: pipe, featureNames: pipe.outputNames, linear: { coef, intercept: [-0.3], means: [0.3, 0.3, 0.3, 0.1, 1.5, 0.5, 0.5] } });
+    const score = Float64Array.from({ length: n }, () => r());
+    const probabilities = new Float64Array(2 * n);
+    score.forEach((s, i) => {
+      probabilities[2 * i] = 1 - s;
+      probabilities[2 * i + 1] = s;
+    });
+    const label = Array.from(score, (s) => (s > 0.5 ? 'sì' : 'no'));
+    const ids = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? undefined : i % 3 === 1 ? String(i) : JSON.stringify(`é${i}`)));
+    let nan = 0;
+    let rejected = 0;
+    for (const k of [1, 2, 4]) {
+      const explanations = ex.explainColumns(cols, n, k);
+      const batch = { n, K: 2, score, probabilities, label, explanations };
+      const want = Array.from({ length: n }, (_, j) => (ids[j] === undefined ? `{${resultFields(batch, j)}}` : `{"id":${ids[j]},${resultFields(batch, j)}}`)).join('\n') + '\n';
+      const got = binaryBlock(batch, n, ids);
+      expect(got.toString('utf8')).toBe(want);
+      expect(got.equals(Buffer.from(want, 'utf8'))).toBe(true);
+      for (let j = 0; j < n; j++) {
+        if (explanations.at(j) === null) rejected++;
+        else if (explanations.at(j)!.reasons.some((x) => Number.isNaN(x.contribution))) nan++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(50);
+    expect(nan).toBeGreaterThan(50);
+  });
+});
+
