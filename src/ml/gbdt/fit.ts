@@ -162,11 +162,17 @@ export function gbdtSplit(y: Float64Array, n: number, K: number, params: GbdtPar
   return { valRows, trainIdx };
 }
 
+/** The early-stopping split and the bins; with every row training the row list is the identity and is not kept (4 bytes a row). */
+function splitAndBins(data: GbdtData, params: GbdtParams, seed: number): { split: ReturnType<typeof gbdtSplit>; mapper: BinMapper } {
+  const full = gbdtSplit(data.y, data.n, data.K, params, seed);
+  const mapper = fitBins(data.X, data.p, full.trainIdx, params.max_bins, data.categorical, seed);
+  return { split: full.valRows.length ? full : { valRows: full.valRows, trainIdx: new Int32Array(0) }, mapper };
+}
+
 export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptions): Promise<GbdtModel> {
   checkData(data, params);
   const { X, n, p } = data;
-  const split = gbdtSplit(data.y, n, data.K, params, opts.seed);
-  const mapper = fitBins(X, p, split.trainIdx, params.max_bins, data.categorical, opts.seed);
+  const { split, mapper } = splitAndBins(data, params, opts.seed);
   const nV = split.valRows.length;
   return boost(data, split, mapper, params, opts, (bins, binsV) => {
     binMatrix(X, n - nV, p, mapper, params.max_bins, bins, nV ? split.trainIdx : null);
@@ -231,7 +237,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const nSub = Math.max(1, Math.round(params.subsample * nT));
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
-  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K });
+  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K }, opts.kernels);
   try {
     const binsV = new Uint8Array(nV * p);
     await fill(b.bufs.bins, binsV);
@@ -298,10 +304,10 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {
         // gradients and hessians (weighted)
-        b.gradients(lossKind, k, delta);
+        const hmax = b.gradients(lossKind, k, delta);
         if (sub) rows.set(sub);
         else for (let i = 0; i < nT; i++) rows[i] = i;
-        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool);
+        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool, hmax);
         if (params.loss === 'absolute_error') {
           // leaf values: the weighted median of the residuals of the leaf's rows (as scikit-learn)
           for (const lf of t.leaves) {
@@ -318,10 +324,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
           }
         }
         // update margins: sampled rows through their leaf ranges, the others by routing their bins
-        for (const lf of t.leaves) {
-          const v = t.value[lf.node];
-          for (let i = lf.start; i < lf.end; i++) mT[rows[i] * T + k] += v;
-        }
+        b.addLeafValues(t.leaves.map((lf) => ({ start: lf.start, end: lf.end, value: t.value[lf.node] })), sub ? nSub : nT, k);
         if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bufs.bins, nT, i)];
         for (let i = 0; i < nV; i++) mV[i * T + k] += t.value[leafOfBinned(t, binsV, nV, i)];
         for (let nd = 0; nd < t.feature.length; nd++) if (t.feature[nd] >= 0) roundImp[t.feature[nd]] += t.gain[nd];
