@@ -179,7 +179,8 @@ const MAX_BYTES = 1 << 30;
 
 /**
  * The walk of `trees` (all in heap layout) over blocks of `rows` rows of p features into T slots
- * per row (tree t adds to slot t mod T); null when WebAssembly is unavailable or the trees too large.
+ * per row (tree t adds to slot t mod T); null when WebAssembly is unavailable or the trees too large
+ * (a module that does not compile is a bug and throws).
  */
 export function wasmWalk(trees: HeapTrees, p: number, T: number, rows: number): WasmWalk | null {
   if (typeof WebAssembly !== 'object') return null;
@@ -199,15 +200,9 @@ export function wasmWalk(trees: HeapTrees, p: number, T: number, rows: number): 
   const bytes = outBase + rows * T * 8;
   if (bytes > MAX_BYTES || nTrees === 0) return null;
   const pages = Math.max(1, Math.ceil(bytes / 65536));
-  let walk: (m: number) => void;
-  let mem: WebAssembly.Memory;
-  try {
-    mem = new WebAssembly.Memory({ initial: pages });
-    const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(depths, nTrees, xBase, p * 4, outBase, T * 8, pages)), { m: { mem } });
-    walk = inst.exports.walk as (m: number) => void;
-  } catch {
-    return null;
-  }
+  const mem = new WebAssembly.Memory({ initial: pages });
+  const inst = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(depths, nTrees, xBase, p * 4, outBase, T * 8, pages)), { m: { mem } });
+  const walk = inst.exports.walk as (m: number) => void;
   const buf = mem.buffer;
   const i32 = new Int32Array(buf);
   const f32 = new Float32Array(buf);

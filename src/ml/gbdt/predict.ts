@@ -258,6 +258,11 @@ function wasmOf(c: CompiledGbdt): WasmWalk | null {
   return w;
 }
 
+/** how this thread walks the model's rows: WebAssembly, the JS flat walk, or the general routing (categorical splits) */
+export function gbdtWalk(c: CompiledGbdt): 'wasm' | 'js' | 'general' {
+  return c.flat === null ? 'general' : wasmOf(c) !== null ? 'wasm' : 'js';
+}
+
 /** where a batch's rows come from: a row-major matrix, or one column per feature (rows i0 … of each) */
 type Rows = { X: Float64Array; cols: null; i0: 0 } | { X: null; cols: ArrayLike<Float64Array>; i0: number };
 
