@@ -364,10 +364,13 @@ export function gbdtMarginsColumns(c: CompiledGbdt, cols: ArrayLike<Float64Array
   return margins(c, { X: null, cols, i0 }, n, out);
 }
 
+/** below this many rows a one-off compile walks in JS: building the WebAssembly walk costs about as much as walking them */
+const WASM_MIN_ROWS = 2048;
+
 /** n × treesPerRound raw margins (gbdtMarginsInto on a fresh array). */
 export function gbdtMargins(model: GbdtModel, X: Float64Array, n: number, p: number): Float64Array {
   if (p !== model.nFeatures) throw new RangeError(`the model was fitted on ${model.nFeatures} features, got ${p}`);
-  return gbdtMarginsInto(compileGbdt(model), X, n, p, new Float64Array(n * model.treesPerRound));
+  return gbdtMarginsInto(compileGbdt(model, { wasm: n >= WASM_MIN_ROWS }), X, n, p, new Float64Array(n * model.treesPerRound));
 }
 
 /** In place: margins → probabilities (binary: P(class 1), length n; multiclass: n × K softmax); regression unchanged. */
