@@ -14,6 +14,8 @@ export const PEERS = [
   { name: 'xgboost', apt: 'python3-xgboost', kind: 'py', what: 'xgboost' },
   { name: 'sqlglot', apt: 'python3-sqlglot', kind: 'py', what: 'sqlglot' },
   { name: 'chromium', apt: 'chromium', kind: 'file', what: '/usr/bin/chromium' },
+  { name: 'clang', apt: 'clang', kind: 'bin', what: 'clang' },
+  { name: 'wasm-ld', apt: 'lld', kind: 'bin', what: 'wasm-ld' },
 ];
 
 function onPath(bin) {

@@ -231,7 +231,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   const useThreads = threads > 1 && nT * p >= PARALLEL_MIN_CELLS ? threads : 1;
   const nSub = Math.max(1, Math.round(params.subsample * nT));
   // the root is gathered only when rows are subsampled; below it a gathered node is a smaller child
-  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K });
+  const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K }, opts.kernels);
   try {
     const binsV = new Uint8Array(nV * p);
     await fill(b.bufs.bins, binsV);
@@ -298,10 +298,10 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {
         // gradients and hessians (weighted)
-        b.gradients(lossKind, k, delta);
+        const hmax = b.gradients(lossKind, k, delta);
         if (sub) rows.set(sub);
         else for (let i = 0; i < nT; i++) rows[i] = i;
-        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool);
+        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool, hmax);
         if (params.loss === 'absolute_error') {
           // leaf values: the weighted median of the residuals of the leaf's rows (as scikit-learn)
           for (const lf of t.leaves) {
@@ -318,10 +318,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
           }
         }
         // update margins: sampled rows through their leaf ranges, the others by routing their bins
-        for (const lf of t.leaves) {
-          const v = t.value[lf.node];
-          for (let i = lf.start; i < lf.end; i++) mT[rows[i] * T + k] += v;
-        }
+        b.addLeafValues(t.leaves.map((lf) => ({ start: lf.start, end: lf.end, value: t.value[lf.node] })), sub ? nSub : nT, k);
         if (sub) for (let i = 0; i < nT; i++) if (!inSample[i]) mT[i * T + k] += t.value[leafOfBinned(t, b.bufs.bins, nT, i)];
         for (let i = 0; i < nV; i++) mV[i * T + k] += t.value[leafOfBinned(t, binsV, nV, i)];
         for (let nd = 0; nd < t.feature.length; nd++) if (t.feature[nd] >= 0) roundImp[t.feature[nd]] += t.gain[nd];

@@ -8,20 +8,53 @@
 /** loss kinds of the gradient pass */
 export const LOSS = { binary: 0, softmax: 1, squared: 2, absolute: 3, huber: 4 } as const;
 
+const bits = new DataView(new ArrayBuffer(8));
+
 /**
- * Gradients and (weighted) hessians of rows [a, b) as float32. Margins m are n × T (slot k);
- * softmax reads the class probabilities prob (n × K) instead.
+ * e^x as the fit computes it, the same operations as wasm/kernels.c exp_fit (so both loops give the
+ * same bytes): x = k ln2 + r with |r| ≤ ln2/2 (Cody-Waite), e^r by its Taylor series to r^13 (error
+ * under an ulp), times 2^k from its bits. 0 below −700 and ∞ above 709, where 1 / (1 + e^−m) no
+ * longer changes.
+ */
+export function expFit(x: number): number {
+  if (x < -700) return 0;
+  if (x > 709) return Infinity;
+  const k = Math.floor(x * 1.4426950408889634 + 0.5);
+  const r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  let p = 1 / 6227020800;
+  p = p * r + 1 / 479001600;
+  p = p * r + 1 / 39916800;
+  p = p * r + 1 / 3628800;
+  p = p * r + 1 / 362880;
+  p = p * r + 1 / 40320;
+  p = p * r + 1 / 5040;
+  p = p * r + 1 / 720;
+  p = p * r + 1 / 120;
+  p = p * r + 1 / 24;
+  p = p * r + 1 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  bits.setUint32(0, (k + 1023) << 20);
+  bits.setUint32(4, 0);
+  return p * bits.getFloat64(0);
+}
+
+/**
+ * Gradients and (weighted) hessians of rows [a, b) as float32; returns the largest hessian. Margins
+ * m are n × T (slot k); softmax reads the class probabilities prob (n × K) instead.
  */
 export function gradients(
   loss: number, y: Float64Array, w: Float64Array | null, m: Float64Array, T: number, k: number,
   prob: Float64Array, K: number, delta: number, g: Float32Array, h: Float32Array, a: number, b: number,
-): void {
+): number {
   if (loss === LOSS.binary) {
     for (let i = a; i < b; i++) {
-      const pr = 1 / (1 + Math.exp(-m[i]));
+      const pr = 1 / (1 + expFit(-m[i]));
       const wi = w === null ? 1 : w[i];
       g[i] = wi * (pr - y[i]);
-      h[i] = wi * Math.max(pr * (1 - pr), 1e-16);
+      const q = pr * (1 - pr);
+      h[i] = wi * (q > 1e-16 ? q : 1e-16);
     }
   } else if (loss === LOSS.softmax) {
     for (let i = a; i < b; i++) {
@@ -37,6 +70,22 @@ export function gradients(
       g[i] = wi * (loss === LOSS.squared ? r : loss === LOSS.absolute ? Math.sign(r) : Math.abs(r) <= delta ? r : delta * Math.sign(r));
       h[i] = wi;
     }
+  }
+  let hmax = 0;
+  for (let i = a; i < b; i++) if (h[i] > hmax) hmax = h[i];
+  return hmax;
+}
+
+/**
+ * Adds each leaf's value to the margins (slot k of n × T) of its rows: the partition positions
+ * [a, b) of rows, the leaves' ranges given by their ends (ascending) and values.
+ */
+export function addLeafValues(rows: Int32Array, m: Float64Array, T: number, k: number, ends: Int32Array, values: Float64Array, leaves: number, a: number, b: number): void {
+  let l = 0;
+  while (l < leaves && ends[l] <= a) l++;
+  for (let i = a; i < b; i++) {
+    while (ends[l] <= i) l++;
+    m[rows[i] * T + k] += values[l];
   }
 }
 

@@ -12,9 +12,11 @@
  * the idle worker sleeps in Atomics.wait).
  */
 import { Worker } from 'node:worker_threads';
-import { buildHistograms, HIST_STRIDE } from './hist.js';
-import { gather, gradients, partitionBlock } from './kernels.js';
+import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
+import { addLeafValues, gather, gradients, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
+import { MISSING_BIN } from './bins.js';
+import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
 
 /**
  * Control words. next = (chunks of the job) << 12 | (next chunk to take); done = chunks finished.
@@ -22,14 +24,20 @@ import { workerScript } from '../../util/worker-script.js';
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
+/** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
+const MAX_LEAVES = 4096;
 
 /** The buffers both threads work on. */
 export interface Buffers {
   n: number;
+  /** features */
+  p: number;
   bins: Uint8Array;
+  /** the bins row-major (wasm kernels only; filled by rowMajor()) */
+  binsR: Uint8Array;
   g: Float32Array;
   h: Float32Array;
   og: Float32Array;
@@ -45,6 +53,11 @@ export interface Buffers {
   left: Uint8Array;
   /** per partition block: its rows that went left */
   lefts: Int32Array;
+  /** per gradient block: its largest hessian */
+  hmaxes: Float64Array;
+  /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
+  leafEnds: Int32Array;
+  leafValues: Float64Array;
   y: Float64Array;
   w: Float64Array | null;
   /** margins, n × T */
@@ -54,10 +67,63 @@ export interface Buffers {
   T: number;
   K: number;
   delta: Float64Array;
+  /** where the count region of `hist` starts (hist.ts) */
+  countAt: number;
+  /** the WebAssembly kernels over the memory that holds the arrays of WASM_ARRAYS, or null (the JS kernels) */
+  wasm: WasmKernels | null;
+  /** byte offsets of those arrays in that memory */
+  at: Offsets;
 }
 
-type Shared<B> = { [k in keyof B]: B[k] extends number ? number : B[k] extends null ? null : SharedArrayBuffer };
-export type SharedBuffers = Shared<Omit<Buffers, 'n' | 'T' | 'K' | 'w'>> & { n: number; T: number; K: number; w: SharedArrayBuffer | null; ctrl: SharedArrayBuffer };
+/** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
+const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
+type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
+type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
+const CTORS = {
+  bins: Uint8Array, binsR: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
+  m: Float64Array, prob: Float64Array, delta: Float64Array,
+} as const;
+
+type Ctor = new (buffer: ArrayBufferLike, byteOffset?: number, length?: number) => unknown;
+/** an array of kind k over (part of) a buffer */
+function viewOf(k: ArrayKey, buffer: ArrayBufferLike, byteOffset = 0, length?: number): unknown {
+  return new (CTORS[k] as unknown as Ctor)(buffer, byteOffset, length);
+}
+
+/** one array as the worker rebuilds it */
+interface View {
+  buffer: SharedArrayBuffer;
+  byteOffset: number;
+  length: number;
+}
+
+/** what the worker receives: every array as a view of shared memory, and the wasm memory and module when used */
+export interface SharedBuffers {
+  n: number;
+  p: number;
+  countAt: number;
+  T: number;
+  K: number;
+  ctrl: SharedArrayBuffer;
+  views: Record<ArrayKey, View | null>;
+  wasm: { memory: WebAssembly.Memory; module: WebAssembly.Module; at: Offsets } | null;
+}
+
+/** The worker's Buffers over the shared memory it received. */
+export function buffersOf(d: SharedBuffers): Buffers {
+  const arr = <K extends ArrayKey>(k: K) => {
+    const v = d.views[k];
+    return v === null ? null : viewOf(k, v.buffer, v.byteOffset, v.length);
+  };
+  const out = { n: d.n, p: d.p, countAt: d.countAt, T: d.T, K: d.K, wasm: d.wasm === null ? null : instantiate(d.wasm.memory, d.wasm.module), at: d.wasm?.at ?? noOffsets() } as Record<string, unknown>;
+  for (const k of Object.keys(CTORS) as ArrayKey[]) out[k] = arr(k);
+  return out as unknown as Buffers;
+}
+
+function noOffsets(): Offsets {
+  return Object.fromEntries(WASM_ARRAYS.map((k) => [k, -1])) as Offsets;
+}
 
 /** since the process started (read by tests): nodes whose histograms were offered to the worker, chunks it ran */
 export const threadStats = { sharedNodes: 0, workerChunks: 0 };
@@ -66,6 +132,8 @@ export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 const PARALLEL_CELLS = 120_000;
 /** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
 const PARALLEL_ROWS = 16_384;
+/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins (its rows' columns would each cost a cache miss) */
+const ROW_MAJOR_BELOW = 200;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
 
@@ -85,15 +153,46 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const identity = ctrl[a] === 1;
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
-    buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist);
+    const counts = ctrl[a + 5];
+    if (b.wasm !== null && ctrl[a + 6] === 1) {
+      const at = b.at;
+      b.wasm.hist_rows(at.binsR, b.p, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], at.og, at.oh, at.hist, at.hist + 8 * b.countAt, counts);
+      return;
+    }
+    if (b.wasm !== null) {
+      const at = b.at;
+      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
+      return;
+    }
+    buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist, b.countAt, counts === 2);
     return;
   }
   const count = ctrl[a];
   const s = block(ctrl[a + 1], ctrl[a + 2], count, i);
   const e = block(ctrl[a + 1], ctrl[a + 2], count, i + 1);
-  if (job === JOB.gradients) gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
-  else if (job === JOB.partition) b.lefts[i] = partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
-  else if (job === JOB.gather) gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
+  const at = b.at;
+  if (job === JOB.gradients) {
+    b.hmaxes[i] = b.wasm !== null && ctrl[a + 3] === LOSS.binary
+      ? b.wasm.grad_binary(at.y, b.w === null ? 0 : at.w, at.m, at.g, at.h, s, e)
+      : gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+  } else if (job === JOB.leafValues) {
+    if (b.wasm !== null) b.wasm.leaf_values(at.rows, at.m, b.T, ctrl[a + 4], at.leafEnds, at.leafValues, ctrl[a + 3], s, e);
+    else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
+  }
+  else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
+  else if (job === JOB.gather) {
+    if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
+    else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
+  }
+}
+
+/** how long a thread spins on a control word before it sleeps in Atomics.wait */
+export const SPIN_MS = 0.5;
+
+/** Spins while ctrl[i] === v, for at most ms milliseconds. */
+export function spinWhile(ctrl: Int32Array, i: number, v: number, ms: number): void {
+  const until = performance.now() + ms;
+  for (let k = 1; Atomics.load(ctrl, i) === v; k++) if ((k & 255) === 0 && performance.now() > until) return;
 }
 
 /** Takes and runs chunks of the current job until none is left; returns how many it ran. */
@@ -124,55 +223,70 @@ export class FitThreads {
   private readonly ctrl: Int32Array;
   private worker: Worker | null = null;
   private seq = 0;
+  private readonly memory: WebAssembly.Memory | null;
+  private hasMissing: Uint8Array | null = null;
+  private transposed = false;
 
-  private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels) {
+  private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-    // the worker reads labels and weights: shared copies when it runs, the caller's arrays otherwise
-    const copy = (a: Float64Array) => {
-      if (!sab) return a;
-      const out = new Float64Array(buf(a.byteLength));
-      out.set(a);
-      return out;
+    const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
+      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
+    const at = noOffsets();
+    // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
+    // gradients og and oh (2 × gatherMax ≥ the rows of a tree): a node is partitioned before its
+    // children's gradients are gathered, and those are read only by the histogram pass that follows
+    if (kernels === 'wasm') lengths.tmp = 0;
+    const arena = kernels === 'wasm' ? wasmArena(WASM_ARRAYS.map((k) => lengths[k] * CTORS[k].BYTES_PER_ELEMENT)) : null;
+    const inner = Object.fromEntries(WASM_ARRAYS.map((k, i) => {
+      if (arena === null) return [k, viewOf(k, buf((k === 'tmp' ? n : lengths[k]) * CTORS[k].BYTES_PER_ELEMENT))];
+      at[k] = arena.offsets[i];
+      if (k === 'tmp') {
+        at.tmp = arena.offsets[WASM_ARRAYS.indexOf('og')];
+        return [k, viewOf(k, arena.memory.buffer, at.tmp, n)];
+      }
+      return [k, viewOf(k, arena.memory.buffer, at[k], lengths[k])];
+    })) as { [k in (typeof WASM_ARRAYS)[number]]: InstanceType<(typeof CTORS)[k]> };
+    this.memory = arena?.memory ?? null;
     this.bufs = {
       n,
-      bins: new Uint8Array(buf(n * p)),
-      g: new Float32Array(buf(n * 4)),
-      h: new Float32Array(buf(n * 4)),
-      og: new Float32Array(buf(gatherMax * 4)),
-      oh: new Float32Array(buf(gatherMax * 4)),
-      rows: new Int32Array(buf(n * 4)),
-      tmp: new Int32Array(buf(n * 4)),
-      hist: new Float64Array(buf(p * HIST_STRIDE * 8)),
-      feats: new Int32Array(buf(Math.max(1, p) * 4)),
-      left: new Uint8Array(buf(256)),
+      p,
+      countAt: countsAt(p),
+      ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
-      y: copy(labels.y),
-      w: labels.w === null ? null : copy(labels.w),
-      m: new Float64Array(buf(n * labels.T * 8)),
+      hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
+      w: labels.w === null ? null : inner.w,
       prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
       T: labels.T,
       K: labels.K,
       delta: new Float64Array(buf(8)),
+      wasm: arena === null ? null : instantiate(arena.memory),
+      at,
     };
+    // labels and weights: copies both threads (and the wasm loops) read
+    this.bufs.y.set(labels.y);
+    if (labels.w !== null) this.bufs.w!.set(labels.w);
     this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
   }
 
   /**
    * n rows × p features; gatherMax = the most rows of a node whose gradients are gathered (a
-   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it runs.
+   * node's smaller child is at most half of it). threads > 1 starts the worker and waits until it
+   * runs. kernels: the WebAssembly loops (the default: about twice as fast) or the JS ones (the same
+   * bytes; used when the arrays exceed wasm32's 4 GiB, and by tests).
    */
-  static async create(n: number, p: number, threads: number, gatherMax: number, labels: Labels): Promise<FitThreads> {
-    const t = new FitThreads(n, p, threads, Math.max(1, Math.min(n, gatherMax)), labels);
+  static async create(n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js' = 'wasm'): Promise<FitThreads> {
+    const t = new FitThreads(n, p, threads, Math.max(1, Math.min(n, gatherMax)), labels, kernels);
     if (threads > 1) {
-      const b = t.bufs;
-      const sh = (a: { buffer: ArrayBufferLike }) => a.buffer as SharedArrayBuffer;
+      const b = t.bufs as unknown as Record<ArrayKey, { buffer: ArrayBufferLike; byteOffset: number; length: number } | null>;
+      const views = Object.fromEntries((Object.keys(CTORS) as ArrayKey[]).map((k) => {
+        const a = b[k];
+        return [k, a === null ? null : { buffer: a.buffer as SharedArrayBuffer, byteOffset: a.byteOffset, length: a.length }];
+      })) as SharedBuffers['views'];
       const data: SharedBuffers = {
-        n, T: b.T, K: b.K, ctrl: sh(t.ctrl),
-        bins: sh(b.bins), g: sh(b.g), h: sh(b.h), og: sh(b.og), oh: sh(b.oh), rows: sh(b.rows), tmp: sh(b.tmp),
-        hist: sh(b.hist), feats: sh(b.feats), left: sh(b.left), lefts: sh(b.lefts),
-        y: sh(b.y), w: b.w === null ? null : sh(b.w), m: sh(b.m), prob: sh(b.prob), delta: sh(b.delta),
+        n, p, countAt: t.bufs.countAt, T: t.bufs.T, K: t.bufs.K, ctrl: t.ctrl.buffer as SharedArrayBuffer, views,
+        wasm: t.memory === null ? null : { memory: t.memory, module: kernelsModule(), at: t.bufs.at },
       };
       const w = new Worker(workerScript(import.meta.url, 'worker.js'), { workerData: data });
       t.worker = w;
@@ -183,6 +297,11 @@ export class FitThreads {
       w.on('error', () => {});
     }
     return t;
+  }
+
+  /** which loops this fit runs */
+  get kernels(): 'wasm' | 'js' {
+    return this.bufs.wasm === null ? 'js' : 'wasm';
   }
 
   /**
@@ -203,7 +322,8 @@ export class FitThreads {
     for (;;) {
       const d = Atomics.load(c, CTRL.done);
       if (d >= chunks) break;
-      Atomics.wait(c, CTRL.done, d);
+      spinWhile(c, CTRL.done, d, SPIN_MS);
+      if (Atomics.load(c, CTRL.done) === d) Atomics.wait(c, CTRL.done, d);
     }
     if (Atomics.load(c, CTRL.failed) === 1) throw new Error('the fit\'s worker thread failed (see its error above)');
   }
@@ -212,11 +332,33 @@ export class FitThreads {
     return this.worker === null || rows < PARALLEL_ROWS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.ceil(rows / CHUNK_ROWS)));
   }
 
-  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts) */
-  gradients(loss: number, k: number, delta: number): void {
+  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */
+  gradients(loss: number, k: number, delta: number): number {
     this.bufs.delta[0] = delta;
     const chunks = this.rowChunks(this.n);
     this.run(JOB.gradients, [chunks, 0, this.n, loss, k], chunks, chunks > 1);
+    let hmax = 0;
+    for (let i = 0; i < chunks; i++) hmax = Math.max(hmax, this.bufs.hmaxes[i]);
+    return hmax;
+  }
+
+  /**
+   * Adds each leaf's value to margin slot k of its rows: leaves as partition ranges of rows[0..nRows)
+   * (every position in one leaf).
+   */
+  addLeafValues(leaves: { start: number; end: number; value: number }[], nRows: number, k: number): void {
+    const b = this.bufs;
+    const sorted = leaves.filter((l) => l.end > l.start).sort((x, y) => x.start - y.start);
+    if (sorted.length > MAX_LEAVES) {
+      for (const l of sorted) for (let i = l.start; i < l.end; i++) b.m[b.rows[i] * b.T + k] += l.value;
+      return;
+    }
+    sorted.forEach((l, i) => {
+      b.leafEnds[i] = l.end;
+      b.leafValues[i] = l.value;
+    });
+    const chunks = this.rowChunks(nRows);
+    this.run(JOB.leafValues, [chunks, 0, nRows, sorted.length, k], chunks, chunks > 1);
   }
 
   /**
@@ -253,15 +395,52 @@ export class FitThreads {
   /**
    * Histograms of `feats` for the node rows[start..end) into bufs.hist. identity: the node is every
    * row in order (g/h by row); otherwise og/oh hold its gradients in partition order (gather).
+   * counts: 2 = every bin's row count too; 1 = the missing bins' counts; 0 = features with no
+   * missing value (their missing count is 0; the wasm loop then skips counting).
    */
-  build(feats: Int32Array, start: number, end: number, identity: boolean): void {
+  build(feats: Int32Array, start: number, end: number, identity: boolean, counts: 0 | 1 | 2): void {
     const m = feats.length;
+    if (m === 0) return;
     this.bufs.feats.set(feats);
     const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
     if (shared) threadStats.sharedNodes++;
+    // a node of rows far apart reads the row-major copy (wasm)
+    const rowMajor = !identity && this.bufs.wasm !== null && (end - start) * ROW_MAJOR_BELOW < this.n ? 1 : 0;
+    if (rowMajor === 1) this.rowMajor();
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per], Math.ceil(m / per), shared);
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, rowMajor], Math.ceil(m / per), shared);
+  }
+
+  /** fills the row-major copy of the bins (once, after they are filled) */
+  private rowMajor(): void {
+    if (this.transposed) return;
+    const b = this.bufs;
+    b.wasm!.transpose(b.at.bins, b.n, b.p, b.at.binsR);
+    this.transposed = true;
+  }
+
+  /** per feature: 1 if a training row is missing it (read once the bins are filled) */
+  missing(): Uint8Array {
+    if (this.hasMissing === null) {
+      const { bins, n } = this.bufs;
+      const p = this.bufs.p;
+      this.hasMissing = new Uint8Array(p);
+      for (let f = 0; f < p; f++) this.hasMissing[f] = bins.subarray(f * n, f * n + n).includes(MISSING_BIN) ? 1 : 0;
+    }
+    return this.hasMissing;
+  }
+
+  /** Every bin's row count of feature f for the node rows[start..end) into out's count region (this thread alone). */
+  countHistogram(f: number, start: number, end: number, identity: boolean, out: Float64Array): void {
+    const b = this.bufs;
+    if (b.wasm === null) {
+      countHistogram(b.bins, b.n, f, b.rows, start, end, identity, out, b.countAt);
+      return;
+    }
+    const co = b.countAt + f * COUNT_STRIDE;
+    b.wasm.counts(b.at.bins + f * b.n, b.n, b.at.rows, start, end, identity ? 1 : 0, b.at.hist + 8 * co);
+    out.set(b.hist.subarray(co, co + COUNT_STRIDE), co);
   }
 
   async close(): Promise<void> {

@@ -103,6 +103,8 @@ export interface FitOptions {
   seed: number;
   /** threads building histograms, the calling thread included: 1 or 2 (more are capped at 2); default min(2, cores). Small fits (< 1M cells) stay on one. */
   threads?: number;
+  /** the fit's inner loops: WebAssembly (default) or JS; both give the same bytes */
+  kernels?: 'wasm' | 'js';
   /** called after every round */
   onRound?(done: number, total: number): void;
 }

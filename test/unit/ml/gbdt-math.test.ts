@@ -7,11 +7,11 @@
 import { describe, expect, test } from 'vitest';
 import { binMatrix, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../../../src/ml/gbdt/grow.js';
-import { buildHistograms, HIST_STRIDE, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
+import { buildHistograms, COUNT_STRIDE, countHistogram, countsAt, GH_STRIDE, histLength, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
 import { compileGbdt, fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
 import { FitThreads, threadStats } from '../../../src/ml/gbdt/threads.js';
 import { gbdtWalk } from '../../../src/ml/gbdt/predict.js';
-import { LOSS } from '../../../src/ml/gbdt/kernels.js';
+import { expFit, LOSS } from '../../../src/ml/gbdt/kernels.js';
 import { makeRng } from '../../../src/ml/splits.js';
 
 function data(n: number, p: number, seed: number, opts: { missing?: number; round?: number } = {}) {
@@ -44,11 +44,31 @@ function binned(d: { X: Float64Array; y: Float64Array; n: number; p: number }, c
   return { mapper, bins, g, h };
 }
 
-function histOf(bins: Uint8Array, n: number, p: number, rows: number[], g: Float32Array, h: Float32Array): Float64Array {
-  const hist = new Float64Array(p * HIST_STRIDE);
+/** a node's histograms, with every bin count (counts) or the missing bins' only */
+function histOf(bins: Uint8Array, n: number, p: number, rows: number[], g: Float32Array, h: Float32Array, counts = true): Float64Array {
+  const hist = new Float64Array(histLength(p));
   const r = Int32Array.from(rows);
-  buildHistograms(bins, n, all(p), 0, p, r, 0, r.length, false, Float32Array.from(rows, (i) => g[i]), Float32Array.from(rows, (i) => h[i]), hist);
+  buildHistograms(bins, n, all(p), 0, p, r, 0, r.length, false, Float32Array.from(rows, (i) => g[i]), Float32Array.from(rows, (i) => h[i]), hist, countsAt(p), counts);
   return hist;
+}
+
+/** what the split search knows of the node `rows`: counts built on demand (and how often) */
+function nodeOf(bins: Uint8Array, n: number, p: number, rows: number[], hist: Float64Array, h: Float32Array, counted: boolean, hmax?: number) {
+  const r = Int32Array.from(rows);
+  const asked: number[] = [];
+  return {
+    asked,
+    node: {
+      count: rows.length,
+      hmax: hmax ?? Math.max(...rows.map((i) => h[i])),
+      countAt: countsAt(p),
+      withCounts: new Uint8Array(p).fill(counted ? 1 : 0),
+      countsOf: (f: number) => {
+        asked.push(f);
+        countHistogram(bins, n, f, r, 0, r.length, false, hist, countsAt(p));
+      },
+    },
+  };
 }
 
 describe('histograms', () => {
@@ -57,9 +77,18 @@ describe('histograms', () => {
     const { bins, g, h } = binned(d);
     const everyRow = Array.from({ length: d.n }, (_, i) => i);
     const viaRows = histOf(bins, d.n, d.p, everyRow, g, h);
-    const identity = new Float64Array(d.p * HIST_STRIDE);
-    buildHistograms(bins, d.n, all(d.p), 0, d.p, new Int32Array(d.n), 0, d.n, true, g, h, identity);
+    const identity = new Float64Array(histLength(d.p));
+    buildHistograms(bins, d.n, all(d.p), 0, d.p, new Int32Array(d.n), 0, d.n, true, g, h, identity, countsAt(d.p), true);
     expect(identity).toEqual(viaRows);
+    // without counts: the same sums and missing counts, and countHistogram fills the rest
+    const bare = histOf(bins, d.n, d.p, everyRow, g, h, false);
+    const C = countsAt(d.p);
+    expect(bare.subarray(0, C)).toEqual(viaRows.subarray(0, C));
+    for (let f = 0; f < d.p; f++) {
+      expect(bare[C + f * COUNT_STRIDE + MISSING_BIN]).toBe(viaRows[C + f * COUNT_STRIDE + MISSING_BIN]);
+      countHistogram(bins, d.n, f, Int32Array.from(everyRow), 0, d.n, false, bare, C);
+    }
+    expect(bare).toEqual(viaRows);
     // direct: per feature, per bin
     for (let f = 0; f < d.p; f++) {
       for (const b of [0, 3, 17, MISSING_BIN]) {
@@ -69,15 +98,15 @@ describe('histograms', () => {
           gs += g[i];
           c++;
         }
-        expect(viaRows[f * HIST_STRIDE + 3 * b + 2]).toBe(c);
-        expect(viaRows[f * HIST_STRIDE + 3 * b]).toBeCloseTo(gs, 12);
+        expect(viaRows[countsAt(d.p) + f * COUNT_STRIDE + b]).toBe(c);
+        expect(viaRows[f * GH_STRIDE + 2 * b]).toBeCloseTo(gs, 12);
       }
     }
-    expect(viaRows[3 * MISSING_BIN + 2]).toBeGreaterThan(0); // missing values have their own bin
+    expect(viaRows[countsAt(d.p) + MISSING_BIN]).toBeGreaterThan(0); // missing values have their own bin
     const left = everyRow.filter((i) => d.X[i * d.p + 2] < 0.3);
     const right = everyRow.filter((i) => !(d.X[i * d.p + 2] < 0.3));
     const parent = viaRows.slice();
-    subtractHistograms(parent, histOf(bins, d.n, d.p, left, g, h), all(d.p));
+    subtractHistograms(parent, histOf(bins, d.n, d.p, left, g, h), all(d.p), countsAt(d.p), new Uint8Array(d.p).fill(1));
     const direct = histOf(bins, d.n, d.p, right, g, h);
     for (let i = 0; i < parent.length; i++) expect(parent[i]).toBeCloseTo(direct[i], 10);
   });
@@ -124,8 +153,12 @@ describe('split search', () => {
       const { mapper, bins, g, h } = binned(d);
       const hist = histOf(bins, d.n, d.p, Array.from({ length: d.n }, (_, i) => i), g, h);
       const msl = seed > 4 ? 10 : 1;
-      const s = findBestSplit(hist, all(d.p), mapper, gp({ minSamplesLeaf: msl }))!;
+      const rows = Array.from({ length: d.n }, (_, i) => i);
+      const s = findBestSplit(hist, all(d.p), mapper, gp({ minSamplesLeaf: msl }), nodeOf(bins, d.n, d.p, rows, hist, h, true).node)!;
       const bf = bruteForce(d, g, h, 1, msl);
+      // built without counts: the same split, the bounds settling what they can
+      const bare = histOf(bins, d.n, d.p, rows, g, h, false);
+      expect({ ...findBestSplit(bare, all(d.p), mapper, gp({ minSamplesLeaf: msl }), nodeOf(bins, d.n, d.p, rows, bare, h, false).node), cl: s.cl, cr: s.cr }).toEqual(s);
       expect(s.gain).toBeCloseTo(bf.gain, 9);
       expect(s.feature).toBe(bf.feature);
       // the same rows go left
@@ -133,9 +166,38 @@ describe('split search', () => {
       for (let i = 0; i < d.n; i++) {
         const b = bins[s.feature * d.n + i];
         if (b === MISSING_BIN ? s.missingLeft : b <= s.bin) goesLeft.add(i);
+        expect(s.missingLeft === null).toBe(!d.X.some((v, k) => k % d.p === s.feature && v !== v)); // null: no missing value
       }
       expect(goesLeft).toEqual(bf.left);
     }
+  });
+
+  test('without bin counts the split is the one full counts choose; counts are built only where the hessian bound leaves a doubt', () => {
+    let asked = 0;
+    let settled = 0;
+    for (const seed of [11, 12, 13, 14, 15, 16, 17, 18]) {
+      const d = data(3000, 6, seed, { missing: seed % 2 ? 0.1 : 0, round: seed % 3 === 0 ? 3 : 0 });
+      const { mapper, bins } = binned(d);
+      const rng = makeRng(seed);
+      // varying hessians, some rows of hessian 0 (weight 0) and some near the largest
+      const g = Float32Array.from({ length: d.n }, () => rng.next() * 2 - 1);
+      const h = Float32Array.from({ length: d.n }, () => (rng.next() < 0.05 ? 0 : rng.next() < 0.5 ? 0.25 : rng.next() * 0.25));
+      for (const frac of [1, 0.3, 0.05]) {
+        const rows = Array.from({ length: d.n }, (_, i) => i).filter(() => rng.next() < frac);
+        for (const msl of [1, 5, 20, 60]) {
+          const full = histOf(bins, d.n, d.p, rows, g, h, true);
+          const want = findBestSplit(full, all(d.p), mapper, gp({ minSamplesLeaf: msl }), nodeOf(bins, d.n, d.p, rows, full, h, true).node);
+          const bare = histOf(bins, d.n, d.p, rows, g, h, false);
+          const lazy = nodeOf(bins, d.n, d.p, rows, bare, h, false);
+          const got = findBestSplit(bare, all(d.p), mapper, gp({ minSamplesLeaf: msl }), lazy.node);
+          expect(got === null ? null : { ...got, cl: -1, cr: -1 }).toEqual(want === null ? null : { ...want, cl: -1, cr: -1 });
+          asked += lazy.asked.length;
+          settled += d.p - lazy.asked.length;
+        }
+      }
+    }
+    expect(asked).toBeGreaterThan(0); // the doubtful thresholds were settled with counts
+    expect(settled).toBeGreaterThan(asked); // and most features needed none
   });
 
   test('a categorical split on a hand-made set finds the category group', async () => {
@@ -319,15 +381,34 @@ describe('scoring', () => {
   });
 });
 
+describe('the fit\'s exp', () => {
+  test('expFit is e^x to within an ulp or two over the range the fit uses, and saturates beyond it', () => {
+    const rng = makeRng(21);
+    let worst = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const x = (rng.next() * 2 - 1) * (i % 10 === 0 ? 700 : 40);
+      const want = Math.exp(x);
+      const ulp = 2 ** (Math.floor(Math.log2(want)) - 52);
+      worst = Math.max(worst, Math.abs(expFit(x) - want) / ulp);
+    }
+    expect(worst).toBeLessThanOrEqual(2);
+    expect(expFit(0)).toBe(1);
+    expect(expFit(1)).toBeCloseTo(Math.E, 15);
+    expect(expFit(-800)).toBe(0);
+    expect(expFit(800)).toBe(Infinity);
+  });
+});
+
 describe('the two threads', () => {
-  test('chunked passes on two threads equal one pass: stable partition, gather, gradients, histograms', async () => {
+  test('chunked passes on two threads, and the WebAssembly loops, equal one JS pass: stable partition, gather, gradients, histograms', async () => {
     const n = 60_000; // several chunks at the root, two below
-    const p = 6;
+    const p = 7; // histogram passes of four, two and one feature
     const rng = makeRng(3);
     const y = Float64Array.from({ length: n }, () => (rng.next() < 0.3 ? 1 : 0));
     const runs = [];
-    for (const threads of [1, 2]) {
-      const t = await FitThreads.create(n, p, threads, n, { y, w: null, T: 1, K: 2 });
+    for (const [threads, kernels] of [[1, 'js'], [2, 'js'], [1, 'wasm'], [2, 'wasm']] as const) {
+      const t = await FitThreads.create(n, p, threads, n, { y, w: null, T: 1, K: 2 }, kernels);
+      expect(t.kernels).toBe(kernels);
       try {
         const b = t.bufs;
         const r2 = makeRng(4);
@@ -335,18 +416,28 @@ describe('the two threads', () => {
         for (let i = 0; i < n; i++) b.m[i] = r2.next() * 4 - 2;
         t.gradients(LOSS.binary, 0, 1);
         for (let i = 0; i < n; i++) b.rows[i] = i;
+        t.build(all(p), 0, n, true, 1);
+        const root = Float64Array.from(b.hist);
+        expect(root).toEqual(histOf(b.bins, n, p, Array.from({ length: n }, (_, i) => i), b.g, b.h, false));
         // split the root on feature 2 (bins ≤ 17 and missing left), then its right side on feature 4
         for (let v = 0; v < 256; v++) b.left[v] = v <= 17 || v === MISSING_BIN ? 1 : 0;
         const mid = t.partition(2, 0, n);
         for (let v = 0; v < 256; v++) b.left[v] = v % 3 === 0 ? 1 : 0;
         const mid2 = t.partition(4, mid, n);
         t.gather(mid, n);
-        t.build(all(p), mid, n, false);
+        t.build(all(p), mid, n, false, 1);
         const node = Array.from(b.rows.subarray(mid, n));
         // the node's histograms against a direct build from its rows
-        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h));
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h, false));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
-        runs.push({ mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
+        // a small node (rows far apart: the wasm loop reads the row-major bins), with and without counts
+        const few = Array.from(b.rows.subarray(mid2, mid2 + 250));
+        t.gather(mid2, mid2 + 250);
+        t.build(all(p), mid2, mid2 + 250, false, 1);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, false));
+        t.build(all(p), mid2, mid2 + 250, false, 2);
+        expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, few, b.g, b.h, true));
+        runs.push({ root, mid, mid2, rows: Int32Array.from(b.rows), g: Float32Array.from(b.g), h: Float32Array.from(b.h), hist: Float64Array.from(b.hist) });
         // against a direct stable partition
         const direct = Array.from({ length: n }, (_, i) => i);
         const l1 = direct.filter((r) => b.bins[2 * n + r] <= 17 || b.bins[2 * n + r] === MISSING_BIN);
@@ -356,12 +447,12 @@ describe('the two threads', () => {
         expect(mid).toBe(l1.length);
         expect(mid2).toBe(l1.length + l2.length);
         expect(Array.from(b.rows)).toEqual([...l1, ...l2, ...r22]);
-        expect(b.g[7]).toBe(Math.fround(1 / (1 + Math.exp(-b.m[7])) - y[7]));
+        expect(b.g[7]).toBe(Math.fround(1 / (1 + expFit(-b.m[7])) - y[7]));
       } finally {
         await t.close();
       }
     }
-    expect(runs[1]).toEqual(runs[0]);
+    for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
   });
 });
 
@@ -375,6 +466,8 @@ describe('determinism', () => {
     expect(threadStats.sharedNodes).toBeGreaterThan(before.sharedNodes); // histograms were offered to the worker
     expect(threadStats.workerChunks).toBeGreaterThan(before.workerChunks); // and it ran some of the work
     expect(two).toBe(one);
+    // the JS loops (the fallback past wasm32's 4 GiB) give the same bytes as the WebAssembly ones
+    expect(JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 5, threads: 2, kernels: 'js' })))).toBe(one);
     const other = JSON.stringify(gbdtToJSON(await fitGbdt({ ...d, K: 2 }, params, { seed: 6, threads: 1 })));
     expect(other).not.toBe(one);
   });

@@ -1,0 +1,324 @@
+/*
+ * The fit's per-row inner loops, compiled to WebAssembly (scripts/build-wasm.mjs; the module's bytes
+ * are embedded in kernels-wasm.ts). They repeat hist.ts and kernels.ts operation for operation: each
+ * histogram bin sums the same float32 gradients, widened to double, in the same row order, so the
+ * bytes of a fitted model do not depend on which of the two runs. Every pointer is a byte offset in
+ * the fit's one shared memory. No libc: the loops use nothing but loads, stores and adds.
+ */
+#include <stdint.h>
+#include <wasm_simd128.h>
+
+#define GH 520    /* doubles per feature: 256 bins x (gradient sum, hessian sum), and 64 bytes more so that features do not share cache sets */
+#define CNT 256   /* doubles per feature in the count region */
+#define MISSING 255
+#define EXPORT(name) __attribute__((export_name(name)))
+
+static void zero(double *p, int len) {
+  for (int i = 0; i < len; i++) p[i] = 0;
+}
+
+static inline void add(double *b, int v, double g, double h) {
+  b[2 * v] += g;
+  b[2 * v + 1] += h;
+}
+
+/* the same two adds as one f64x2 add (each lane rounds as its scalar add would) */
+static inline void add2(double *b, int v, v128_t gh) {
+  wasm_v128_store(b + 2 * v, wasm_f64x2_add(wasm_v128_load(b + 2 * v), gh));
+}
+
+#define INLINE static inline __attribute__((always_inline))
+
+/*
+ * The pass without full counts over features feats[q..q+w) (w = 4, 2 or 1); miss: count the rows in
+ * the missing bin (a feature with no missing value in the training rows has none in any node: its
+ * count is 0 without counting, which saves a compare and add per row).
+ */
+INLINE void pass(const uint8_t *bins, int n, const int32_t *feats, int q, const int w, const int32_t *r, int m,
+                 const int identity, const float *g, const float *h, double *out, double *cnt, const int miss) {
+  double *h0 = out + feats[q] * GH, *h1 = w > 1 ? out + feats[q + 1] * GH : 0;
+  double *h2 = w > 2 ? out + feats[q + 2] * GH : 0, *h3 = w > 3 ? out + feats[q + 3] * GH : 0;
+  zero(h0, GH);
+  if (w > 1) zero(h1, GH);
+  if (w > 2) zero(h2, GH);
+  if (w > 3) zero(h3, GH);
+  const uint8_t *c0 = bins + (uint32_t)feats[q] * (uint32_t)n;
+  const uint8_t *c1 = w > 1 ? bins + (uint32_t)feats[q + 1] * (uint32_t)n : 0;
+  const uint8_t *c2 = w > 2 ? bins + (uint32_t)feats[q + 2] * (uint32_t)n : 0;
+  const uint8_t *c3 = w > 3 ? bins + (uint32_t)feats[q + 3] * (uint32_t)n : 0;
+  int m0 = 0, m1 = 0, m2 = 0, m3 = 0;
+  const int len = identity ? n : m;
+  for (int j = 0; j < len; j++) {
+    const int k = identity ? j : r[j];
+    const v128_t gh = wasm_f64x2_make(g[j], h[j]);
+    const int v0 = c0[k];
+    add2(h0, v0, gh);
+    if (miss) m0 += v0 == MISSING;
+    if (w > 1) {
+      const int v1 = c1[k];
+      add2(h1, v1, gh);
+      if (miss) m1 += v1 == MISSING;
+    }
+    if (w > 2) {
+      const int v2 = c2[k];
+      add2(h2, v2, gh);
+      if (miss) m2 += v2 == MISSING;
+    }
+    if (w > 3) {
+      const int v3 = c3[k];
+      add2(h3, v3, gh);
+      if (miss) m3 += v3 == MISSING;
+    }
+  }
+  cnt[feats[q] * CNT + MISSING] = m0;
+  if (w > 1) cnt[feats[q + 1] * CNT + MISSING] = m1;
+  if (w > 2) cnt[feats[q + 2] * CNT + MISSING] = m2;
+  if (w > 3) cnt[feats[q + 3] * CNT + MISSING] = m3;
+}
+
+INLINE void passes(const uint8_t *bins, int n, const int32_t *feats, int fa, int fb, const int32_t *r, int m,
+                   const int identity, const float *g, const float *h, double *out, double *cnt, const int miss) {
+  int q = fa;
+  for (; q + 4 <= fb; q += 4) pass(bins, n, feats, q, 4, r, m, identity, g, h, out, cnt, miss);
+  if (q + 2 <= fb) {
+    pass(bins, n, feats, q, 2, r, m, identity, g, h, out, cnt, miss);
+    q += 2;
+  }
+  for (; q < fb; q++) pass(bins, n, feats, q, 1, r, m, identity, g, h, out, cnt, miss);
+}
+
+/*
+ * Histograms of features feats[fa..fb) over the node rows[start..end) of the column-major bin
+ * matrix (n rows). identity: the node is every row in order (g/h by row, rows not read); otherwise
+ * g/h hold the node's gradients in partition order (g[j] for rows[start + j]). cnt is the count
+ * region. counts: 2 = every bin's row count; 1 = the missing bin's only; 0 = none (features with no
+ * missing value: their missing count is 0). Without full counts four features share one pass over
+ * the rows, then two, then one (as hist.ts).
+ */
+EXPORT("hist")
+void hist(const uint8_t *bins, int n, const int32_t *feats, int fa, int fb, const int32_t *rows,
+          int start, int end, int identity, const float *g, const float *h, double *out, double *cnt, int counts) {
+  const int m = end - start;
+  const int32_t *r = rows + start;
+  if (counts == 2) {
+    for (int q = fa; q < fb; q++) {
+      double *h0 = out + feats[q] * GH, *k0 = cnt + feats[q] * CNT;
+      zero(h0, GH);
+      zero(k0, CNT);
+      const uint8_t *c0 = bins + (uint32_t)feats[q] * (uint32_t)n;
+      if (identity) {
+        for (int i = 0; i < n; i++) {
+          const int v = c0[i];
+          add(h0, v, g[i], h[i]);
+          k0[v] += 1;
+        }
+      } else {
+        for (int j = 0; j < m; j++) {
+          const int v = c0[r[j]];
+          add(h0, v, g[j], h[j]);
+          k0[v] += 1;
+        }
+      }
+    }
+  } else if (identity) {
+    if (counts == 1) passes(bins, n, feats, fa, fb, r, m, 1, g, h, out, cnt, 1);
+    else passes(bins, n, feats, fa, fb, r, m, 1, g, h, out, cnt, 0);
+  } else {
+    if (counts == 1) passes(bins, n, feats, fa, fb, r, m, 0, g, h, out, cnt, 1);
+    else passes(bins, n, feats, fa, fb, r, m, 0, g, h, out, cnt, 0);
+  }
+}
+
+/*
+ * The same histograms from the row-major copy of the bins (binsR: row r's p bins at r * p), for the
+ * small nodes deep in a tree: their rows lie far apart, and a row's bins in one or two cache lines
+ * cost a fraction of p reads from p columns. Sums per bin in the same row order, so the same bytes.
+ */
+EXPORT("hist_rows")
+void hist_rows(const uint8_t *binsR, int p, const int32_t *feats, int fa, int fb, const int32_t *rows,
+               int start, int end, const float *g, const float *h, double *out, double *cnt, int counts) {
+  const int m = end - start;
+  const int32_t *r = rows + start;
+  /* four features a pass, as from the columns: their histograms stay in the L1 cache, and the
+     node's rows, read again by each pass, in L2 */
+  for (int q0 = fa; q0 < fb; q0 += 4) {
+    const int q1 = q0 + 4 < fb ? q0 + 4 : fb;
+    for (int q = q0; q < q1; q++) {
+      zero(out + feats[q] * GH, GH);
+      if (counts == 2) zero(cnt + feats[q] * CNT, CNT);
+      else cnt[feats[q] * CNT + MISSING] = 0;
+    }
+    if (counts == 0 && q1 - q0 == 4) {
+      const int f0 = feats[q0], f1 = feats[q0 + 1], f2 = feats[q0 + 2], f3 = feats[q0 + 3];
+      double *h0 = out + f0 * GH, *h1 = out + f1 * GH, *h2 = out + f2 * GH, *h3 = out + f3 * GH;
+      for (int j = 0; j < m; j++) {
+        const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
+        const v128_t gh = wasm_f64x2_make(g[j], h[j]);
+        add2(h0, b[f0], gh);
+        add2(h1, b[f1], gh);
+        add2(h2, b[f2], gh);
+        add2(h3, b[f3], gh);
+      }
+      continue;
+    }
+    for (int j = 0; j < m; j++) {
+      const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
+      const v128_t gh = wasm_f64x2_make(g[j], h[j]);
+      for (int q = q0; q < q1; q++) {
+        const int f = feats[q], v = b[f];
+        add2(out + f * GH, v, gh);
+        if (counts == 2 || (counts == 1 && v == MISSING)) cnt[f * CNT + v] += 1;
+      }
+    }
+  }
+}
+
+/* binsR[r * p + f] = bins[f * n + r]: the row-major copy of the column-major bins */
+EXPORT("transpose")
+void transpose(const uint8_t *bins, int n, int p, uint8_t *binsR) {
+  for (int f = 0; f < p; f++) {
+    const uint8_t *c = bins + (uint32_t)f * (uint32_t)n;
+    for (int i = 0; i < n; i++) binsR[(uint32_t)i * (uint32_t)p + f] = c[i];
+  }
+}
+
+/* every bin's row count of one feature (col = its bins) for the node rows[start..end) (identity: all n rows) */
+EXPORT("counts")
+void counts(const uint8_t *col, int n, const int32_t *rows, int start, int end, int identity, double *k0) {
+  zero(k0, CNT);
+  if (identity) {
+    for (int i = 0; i < n; i++) k0[col[i]] += 1;
+  } else {
+    for (int j = start; j < end; j++) k0[col[rows[j]]] += 1;
+  }
+}
+
+/*
+ * e^x, the same operations as kernels.ts expFit: x = k ln2 + r with |r| <= ln2/2 (Cody-Waite), e^r by
+ * its Taylor series to r^13 (error under an ulp), times 2^k built from its bits. Saturates to 0 below
+ * -700 and to infinity above 709, where the fit's uses of it (1 / (1 + e^-m)) no longer change.
+ */
+static inline double exp_fit(double x) {
+  if (x < -700) return 0;
+  if (x > 709) return __builtin_inf();
+  const double k = __builtin_floor(x * 1.4426950408889634 + 0.5);
+  const double r = (x - k * 0.6931471803691238) - k * 1.9082149292705877e-10;
+  double p = 1.0 / 6227020800;
+  p = p * r + 1.0 / 479001600;
+  p = p * r + 1.0 / 39916800;
+  p = p * r + 1.0 / 3628800;
+  p = p * r + 1.0 / 362880;
+  p = p * r + 1.0 / 40320;
+  p = p * r + 1.0 / 5040;
+  p = p * r + 1.0 / 720;
+  p = p * r + 1.0 / 120;
+  p = p * r + 1.0 / 24;
+  p = p * r + 1.0 / 6;
+  p = p * r + 0.5;
+  p = p * r + 1;
+  p = p * r + 1;
+  const uint64_t bits = (uint64_t)((int64_t)k + 1023) << 52;
+  double scale;
+  __builtin_memcpy(&scale, &bits, 8);
+  return p * scale;
+}
+
+/* exp_fit on two lanes: the same operations per lane (f64x2 adds, multiplies, floor) */
+static inline v128_t exp_fit2(v128_t x) {
+  const v128_t under = wasm_f64x2_lt(x, wasm_f64x2_splat(-700));
+  const v128_t over = wasm_f64x2_gt(x, wasm_f64x2_splat(709));
+  /* lanes out of range are replaced below; clamp them so that 2^k stays a finite bit pattern */
+  const v128_t xc = wasm_f64x2_pmin(wasm_f64x2_pmax(x, wasm_f64x2_splat(-700)), wasm_f64x2_splat(709));
+  const v128_t k = wasm_f64x2_floor(wasm_f64x2_add(wasm_f64x2_mul(xc, wasm_f64x2_splat(1.4426950408889634)), wasm_f64x2_splat(0.5)));
+  const v128_t r = wasm_f64x2_sub(wasm_f64x2_sub(xc, wasm_f64x2_mul(k, wasm_f64x2_splat(0.6931471803691238))), wasm_f64x2_mul(k, wasm_f64x2_splat(1.9082149292705877e-10)));
+#define STEP(c) p = wasm_f64x2_add(wasm_f64x2_mul(p, r), wasm_f64x2_splat(c))
+  v128_t p = wasm_f64x2_splat(1.0 / 6227020800);
+  STEP(1.0 / 479001600);
+  STEP(1.0 / 39916800);
+  STEP(1.0 / 3628800);
+  STEP(1.0 / 362880);
+  STEP(1.0 / 40320);
+  STEP(1.0 / 5040);
+  STEP(1.0 / 720);
+  STEP(1.0 / 120);
+  STEP(1.0 / 24);
+  STEP(1.0 / 6);
+  STEP(0.5);
+  STEP(1);
+  STEP(1);
+#undef STEP
+  const v128_t ki = wasm_i64x2_extend_low_i32x4(wasm_i32x4_trunc_sat_f64x2_zero(k));
+  const v128_t scale = wasm_i64x2_shl(wasm_i64x2_add(ki, wasm_i64x2_splat(1023)), 52);
+  v128_t e = wasm_f64x2_mul(p, scale);
+  e = wasm_v128_bitselect(wasm_f64x2_splat(0), e, under);
+  return wasm_v128_bitselect(wasm_f64x2_splat(__builtin_inf()), e, over);
+}
+
+/*
+ * Binary log loss: gradients and hessians of rows [a, b) as float32 from margins m (weights w, or
+ * none when w is 0); returns the largest hessian (kernels.ts gradients). Two rows a step.
+ */
+EXPORT("grad_binary")
+double grad_binary(const double *y, const double *w, const double *m, float *g, float *h, int a, int b) {
+  const v128_t one = wasm_f64x2_splat(1), floor16 = wasm_f64x2_splat(1e-16);
+  int i = a;
+  for (; i + 2 <= b; i += 2) {
+    const v128_t e = exp_fit2(wasm_f64x2_neg(wasm_v128_load(m + i)));
+    const v128_t pr = wasm_f64x2_div(one, wasm_f64x2_add(one, e));
+    const v128_t wi = w ? wasm_v128_load(w + i) : one;
+    const v128_t gg = wasm_f64x2_mul(wi, wasm_f64x2_sub(pr, wasm_v128_load(y + i)));
+    const v128_t q = wasm_f64x2_mul(pr, wasm_f64x2_sub(one, pr));
+    const v128_t hh = wasm_f64x2_mul(wi, wasm_v128_bitselect(q, floor16, wasm_f64x2_gt(q, floor16)));
+    wasm_v128_store64_lane(g + i, wasm_f32x4_demote_f64x2_zero(gg), 0);
+    wasm_v128_store64_lane(h + i, wasm_f32x4_demote_f64x2_zero(hh), 0);
+  }
+  for (; i < b; i++) {
+    const double pr = 1 / (1 + exp_fit(-m[i]));
+    const double wi = w ? w[i] : 1;
+    g[i] = (float)(wi * (pr - y[i]));
+    const double q = pr * (1 - pr);
+    h[i] = (float)(wi * (q > 1e-16 ? q : 1e-16));
+  }
+  float hmax = 0;
+  for (int j = a; j < b; j++) hmax = h[j] > hmax ? h[j] : hmax;
+  return hmax;
+}
+
+/* m[rows[i] * T + k] += the value of the leaf holding position i, for i in [a, b) (kernels.ts addLeafValues) */
+EXPORT("leaf_values")
+void leaf_values(const int32_t *rows, double *m, int T, int k, const int32_t *ends, const double *values, int leaves, int a, int b) {
+  int l = 0;
+  while (l < leaves && ends[l] <= a) l++;
+  for (int i = a; i < b; i++) {
+    while (ends[l] <= i) l++;
+    m[(uint32_t)rows[i] * (uint32_t)T + k] += values[l];
+  }
+}
+
+/*
+ * Stable partition of rows[a..b) by left[col[row]] (1 = left): left rows compacted to rows[a..a+l),
+ * right rows written to tmp[a..), both in their old order; returns l (kernels.ts partitionBlock).
+ */
+EXPORT("partition")
+int partition(int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
+  int l = a, rr = a;
+  for (int i = a; i < b; i++) {
+    const int32_t row = rows[i];
+    const int goLeft = left[col[row]];
+    rows[l] = row;
+    tmp[rr] = row;
+    l += goLeft;
+    rr += 1 - goLeft;
+  }
+  return l - a;
+}
+
+/* og/oh[i − base] = g/h[rows[i]] for i in [a, b) (kernels.ts gather) */
+EXPORT("gather")
+void gather(const int32_t *rows, const float *g, const float *h, float *og, float *oh, int a, int b, int base) {
+  for (int i = a; i < b; i++) {
+    const int32_t k = rows[i];
+    og[i - base] = g[k];
+    oh[i - base] = h[k];
+  }
+}
