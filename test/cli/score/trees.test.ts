@@ -76,7 +76,7 @@ async function packaged(name: string, K: number, pl: FittedPipeline = pipeline):
   const y = Float64Array.from(train, (e) => label(e, K, rng.next()));
   const { X, n, p } = applyPipeline(pl, train);
   const categorical = Uint8Array.from(pl.outputNames, (o) => (o === 'color' ? 1 : 0));
-  const g: GbdtModel = await fitGbdt({ X, y, n, p, K, categorical }, validateGbdtParams({ loss: K === 1 ? 'squared_error' : 'log_loss', max_iter: 120, min_samples_leaf: 5 }), { seed: 1 });
+  const g: GbdtModel = await fitGbdt({ X, y, n, p, K, categorical }, validateGbdtParams({ loss: K === 1 ? 'squared_error' : 'log_loss', max_iter: pl === pipeline ? 120 : 40, min_samples_leaf: 5 }), { seed: 1 });
   for (const t of g.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);
   const task = K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass';
   const classes = K === 2 ? ['no', 'yes'] : Array.from({ length: K }, (_, k) => `k${k}`);
