@@ -1,8 +1,11 @@
 /**
  * The package's native tree scorer: a gradient-boosted tree package scores its rows with the fitted
- * pipeline and the trees it carries in explain.json (the pure TS executors, the same code the CLI's
- * own predictions run), the tree walk split between the calling thread and a walker thread, instead
- * of onnxruntime's TreeEnsemble operator (measured: about 6× the CPU on the same trees). model.onnx
+ * pipeline and the trees it carries in explain.json (the pure TS executors and the engine's tree
+ * walk, the same code the CLI's own predictions run: WebAssembly generated for the trees, see
+ * ml/gbdt/predict-wasm.ts), the tree walk split between the calling thread and a walker thread,
+ * instead of onnxruntime's TreeEnsemble operator (measured: about 6× the CPU on the same trees before the
+ * walk was WebAssembly, about 11× since). A pipeline that passes its numeric inputs through raw is not
+ * run at all: the trees read the batch's input columns. model.onnx
  * stays the package's portable graph and the reference: the first batch a scorer sees is also run
  * through it and every one of those rows must agree to 1e-6, else scoring stops with an internal
  * error. A batch holding a row the pipeline rejects (an unknown category under `error`/`skip`, which
