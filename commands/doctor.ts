@@ -7,7 +7,7 @@ import { renderTable } from '../src/ui/table.js';
 export default class Doctor extends DictlCommand {
   static override summary = 'Verify every hash and reference in datasets/ and registry/; with --repair, clear what a crash left behind.';
   static override description =
-    'Checks dataset data hashes, holdout hashes, feature builds, model files, aliases and the audit log. Crash leftovers (orphan temp files and staged folders, a stale lock, a torn audit line, a missing audit entry) are repaired with --repair under the workspace lock; real inconsistencies are reported, never guessed away. Exits 1 when the workspace is inconsistent.';
+    'Checks dataset data hashes, holdout hashes, feature builds, model files, aliases, the audit log, the review queue, the shadow log and the decision log. Crash leftovers (orphan temp files and staged folders, a stale lock, a torn audit, review or shadow line, a missing audit entry) are repaired with --repair under the workspace lock; real inconsistencies are reported, never guessed away. Exits 1 when the workspace is inconsistent.';
   static override examples = [
     '<%= config.bin %> doctor',
     '<%= config.bin %> doctor --repair',
@@ -28,7 +28,9 @@ export default class Doctor extends DictlCommand {
     const reason = `${r.errors} inconsistenc${r.errors === 1 ? 'y' : 'ies'} found (see the list above)`;
     return this.emitVerdict(r, r.consistent, reason, (x) => {
       const c = x.checked;
-      const head = `Checked ${c.datasets} dataset versions, ${c.holdouts} holdouts, ${c.featureBuilds} feature builds, ${c.models} model versions, ${c.aliases} aliases, ${c.auditEntries} audit entries.`;
+      const head =
+        `Checked ${c.datasets} dataset versions, ${c.holdouts} holdouts, ${c.featureBuilds} feature builds, ${c.models} model versions, ${c.aliases} aliases, ${c.auditEntries} audit entries, ` +
+        `${c.reviewCases} review cases (${c.resolutions} resolved), ${c.shadowEntries} shadow entries, ${c.decisions} decisions in ${c.decisionSegments} segments.`;
       const rows = x.issues.map((i) => [i.severity, i.code, i.path, i.message + (i.repaired ? ' [repaired]' : '')]);
       const verdict = x.consistent
         ? `Consistent.${x.leftovers ? ` ${x.leftovers} crash leftover(s)${x.repaired ? `, ${x.repaired} repaired` : '; run dictl doctor --repair to clear them'}.` : ''}`

@@ -11,13 +11,16 @@
  * crash leaves either a complete segment or none (a leftover `.tmp-` file, which readers ignore and
  * `dictl doctor --repair` removes). The batch's segment is written before its outputs are released, so
  * an emitted decision is a logged one. Queries skip days and segments outside the asked time range by
- * their names.
+ * their names. The segments of one log are numbered 0, 1, 2, … (SEQ, counted only when written), so a
+ * removed segment leaves a gap; `dictl doctor` asks verifyDecisions() (see there).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic, TMP_MARKER } from '../io/atomic.js';
 import { dataError } from '../errors.js';
 import { validateName } from '../util/names.js';
+import { lineList, listDirs, type Checkup } from '../io/checkup.js';
+import { modelRefExists } from '../registry/models.js';
 import type { Workspace } from '../workspace.js';
 import type { Reason } from '../explain/explainer.js';
 import { explainMembers } from '../explain/render.js';
@@ -56,7 +59,7 @@ export interface DecisionLogEntry {
 export const decisionsDir = (ws: Workspace) => join(ws.registryDir, 'decisions');
 export const modelDecisionsDir = (ws: Workspace, model: string) => join(decisionsDir(ws), validateName('model', model));
 
-const SEGMENT_RE = /^(\d{8}T\d{9}Z)-\d+-\d+\.ndjson$/;
+const SEGMENT_RE = /^(\d{8}T\d{9}Z)-(\d+)-(\d+)\.ndjson$/;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** 2026-05-03T14:22:33.123Z → 20260503T142233123Z (sorts as the time does) */
@@ -185,7 +188,8 @@ export function fileDecisionLog(ws: Workspace, model: string, now: () => string 
     async flush() {
       const n = lines.length;
       if (n === 0 || at === undefined) return 0;
-      writeSegment(ws, model, at, lines, seq++);
+      writeSegment(ws, model, at, lines, seq);
+      seq++; // only once written: the numbers of the segments on disk have no gap
       entries += n;
       lines = [];
       at = undefined;
@@ -251,4 +255,101 @@ export function readSegment(path: string): DecisionLogEntry[] {
     }
   }
   return out;
+}
+
+const ENTRY_STRINGS = ['at', 'model', 'autonomy', 'band', 'action', 'source'] as const;
+
+/**
+ * doctor: the decision log of every model, registry/decisions/MODEL/DAY/. Temp files are the crash
+ * leftovers doctor clears everywhere; everything here is an error, since segments are written whole
+ * and never edited (restore from a backup):
+ *  - a file that is not a segment, a segment in another day's folder (queries would miss it)
+ *  - a segment that is empty, cut short (no final newline), or has a line that does not parse or is not
+ *    an entry; an entry decided at another time than its segment's, by another model than the folder's,
+ *    or by a model version that is not in the registry
+ *  - a gap in a writer's numbering (pid, 0, 1, 2, …): a segment was removed and its decisions are lost
+ */
+export function verifyDecisions(ws: Workspace, c: Checkup): void {
+  const root = decisionsDir(ws);
+  for (const model of listDirs(root)) {
+    const mdir = join(root, model);
+    try {
+      validateName('model', model);
+    } catch {
+      c.add('error', 'decision-stray', mdir, `"${model}" is not a model name: not a decision log`);
+      continue;
+    }
+    const refs = new Map<string, { n: number; path: string }>();
+    /** pid → seq → segment paths */
+    const numbering = new Map<string, Map<number, string>>();
+    for (const day of readdirSync(mdir).sort()) {
+      const ddir = join(mdir, day);
+      if (day.startsWith('.')) continue;
+      if (!DAY_RE.test(day) || !statSync(ddir).isDirectory()) {
+        c.add('error', 'decision-stray', ddir, 'not a day folder (YYYY-MM-DD) of the decision log');
+        continue;
+      }
+      for (const f of readdirSync(ddir).sort()) {
+        if (f.startsWith(TMP_MARKER)) continue;
+        const p = join(ddir, f);
+        const m = SEGMENT_RE.exec(f);
+        if (!m || !statSync(p).isFile()) {
+          c.add('error', 'decision-stray', p, 'not a decision log segment (TIME-PID-SEQ.ndjson)');
+          continue;
+        }
+        const [, time, pid, seq] = m;
+        const date = `${time.slice(0, 4)}-${time.slice(4, 6)}-${time.slice(6, 8)}`;
+        if (date !== day) c.add('error', 'decision-misfiled', p, `a segment of ${date} in the folder of ${day}: queries by time look for it elsewhere`);
+        const byPid = numbering.get(pid) ?? new Map<number, string>();
+        numbering.set(pid, byPid);
+        byPid.set(Number(seq), p);
+        c.checked.decisionSegments++;
+        checkSegment(c, p, model, time, refs);
+      }
+    }
+    for (const [pid, bySeq] of numbering)
+      for (const [seq, p] of bySeq)
+        if (seq > 0 && !bySeq.has(seq - 1)) c.add('error', 'decision-segment-missing', p, `segment ${seq - 1} of process ${pid} is missing before this one (${seq}): a segment was removed and its decisions are lost`);
+    for (const [ref, { n, path }] of refs)
+      if (!modelRefExists(ws, ref)) c.add('error', 'decision-model-version', path, `${n} decision(s) were made by ${ref}, which is not in the registry${n > 1 ? ' (the first segment named)' : ''}`);
+  }
+}
+
+function checkSegment(c: Checkup, p: string, model: string, time: string, refs: Map<string, { n: number; path: string }>): void {
+  const text = readFileSync(p, 'utf8');
+  if (!text.length) {
+    c.add('error', 'decision-segment-empty', p, 'an empty segment (segments are written whole, with at least one decision)');
+    return;
+  }
+  if (!text.endsWith('\n')) c.add('error', 'decision-segment-truncated', p, 'the segment is cut short (no final newline): it was changed after it was written');
+  const unparsed: number[] = [];
+  const invalid: number[] = [];
+  const otherTime: number[] = [];
+  const otherModel: number[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]) continue;
+    let e: Record<string, unknown>;
+    try {
+      e = JSON.parse(lines[i]) as Record<string, unknown>;
+    } catch {
+      unparsed.push(i + 1);
+      continue;
+    }
+    if (!e || typeof e !== 'object' || Array.isArray(e) || ENTRY_STRINGS.some((k) => typeof e[k] !== 'string') || !Number.isInteger(e.policy) || typeof e.review !== 'boolean' || !e.input || typeof e.input !== 'object') {
+      invalid.push(i + 1);
+      continue;
+    }
+    c.checked.decisions++;
+    if (compactTime(e.at as string) !== time) otherTime.push(i + 1);
+    const ref = e.model as string;
+    if (!ref.startsWith(`${model}@`)) otherModel.push(i + 1);
+    const r = refs.get(ref);
+    if (r) r.n++;
+    else refs.set(ref, { n: 1, path: p });
+  }
+  if (unparsed.length) c.add('error', 'decision-segment-parse', p, `${unparsed.length} line(s) do not parse (${lineList(unparsed)}): the segment was changed after it was written`);
+  if (invalid.length) c.add('error', 'decision-entry-invalid', p, `${invalid.length} line(s) are not decision entries (${lineList(invalid)})`);
+  if (otherTime.length) c.add('error', 'decision-entry-time', p, `${otherTime.length} entr${otherTime.length === 1 ? 'y was' : 'ies were'} decided at another time than the segment's (${lineList(otherTime)})`);
+  if (otherModel.length) c.add('error', 'decision-entry-model', p, `${otherModel.length} entr${otherModel.length === 1 ? 'y was' : 'ies were'} decided by another model than ${model} (${lineList(otherModel)})`);
 }

@@ -6,20 +6,22 @@
  * sink skips ids already in the log, so re-scoring the same events logs no duplicate; readers also keep
  * only the first entry of an id (two scorers writing at once). When scoring from Redis the scorer XADDs
  * entries to the stream shadow:MODEL (field "entry") instead; `decide shadow MODEL --redis URL` copies
- * them into the log once (like `review sync`) before reporting.
+ * them into the log once (like `review sync`) before reporting. `dictl doctor` asks verifyShadow().
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataError, notFound, usageError } from '../errors.js';
 import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
-import { appendLines, readCases } from '../review/queue.js';
+import { appendLines, keepsMemberOrder, readCases } from '../review/queue.js';
 import { eachLine, readLog } from '../io/ndjson.js';
+import { checkLogLines, lineList, listDirs, readJson, type Checkup } from '../io/checkup.js';
+import { modelRefExists } from '../registry/models.js';
 import { copyNewEntries } from '../review/redis.js';
 import { connectOnce } from '../io/redis.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { inputKey, matchLabels, shadowReport, type Label, type ShadowEntry, type ShadowReport } from './shadow.js';
+import { inputKey, matchLabels, shadowId, shadowReport, type Label, type ShadowEntry, type ShadowReport } from './shadow.js';
 
 export const shadowStreamKey = (model: string) => `shadow:${model}`;
 export const shadowDir = (ws: Workspace) => join(ws.registryDir, 'shadow');
@@ -33,11 +35,16 @@ export interface ShadowSink {
   close?(): void;
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isSide = (v: unknown) => isObject(v) && typeof v.model === 'string';
+/** a line of the shadow log */
+const isShadowRecord = (v: unknown): v is ShadowEntry => isObject(v) && typeof v.id === 'string' && v.id.startsWith('sh-') && isSide(v.champion) && isSide(v.challenger);
+
 /** Every entry of a model's shadow log, first occurrence of each id. */
 export function readShadow(ws: Workspace, model: string): ShadowEntry[] {
   const seen = new Set<string>();
   const out: ShadowEntry[] = [];
-  for (const e of readLog<ShadowEntry>(shadowLogPath(ws, model))) {
+  for (const e of readLog<ShadowEntry>(shadowLogPath(ws, model), isShadowRecord)) {
     if (!e || typeof e.id !== 'string' || seen.has(e.id)) continue;
     seen.add(e.id);
     out.push(e);
@@ -148,4 +155,56 @@ export async function shadowReportFor(
   const r: ShadowReportResult = { ...shadowReport(model, entries, labels, { confidence: o.confidence }), log: shadowLogPath(ws, model) };
   if (synced) r.synced = synced;
   return r;
+}
+
+/**
+ * doctor: the shadow log of every champion, registry/shadow/MODEL/.
+ *  - log.ndjson, appended by scorers without a lock: torn lines (checkLogLines); each line an entry whose
+ *    champion is a version of MODEL, whose id is the content hash of its models, policies, source, key
+ *    and input (an edited entry has another id), and whose two model versions are in the registry.
+ *  - redis-cursor.json (decide shadow --redis) parses.
+ */
+export function verifyShadow(ws: Workspace, c: Checkup): void {
+  const root = shadowDir(ws);
+  for (const model of listDirs(root)) {
+    const dir = join(root, model);
+    try {
+      validateName('model', model);
+    } catch {
+      c.add('error', 'shadow-stray', dir, `"${model}" is not a model name: not a shadow log`);
+      continue;
+    }
+    const lp = shadowLogPath(ws, model);
+    const scan = checkLogLines(c, lp, { code: 'shadow-log', what: 'shadow entry', isRecord: isShadowRecord });
+    const ids = new Set<string>();
+    const bad: number[] = [];
+    const otherModel: number[] = [];
+    const edited: number[] = [];
+    const refs = new Map<string, number[]>();
+    for (const r of scan.records) {
+      const e = r.value as ShadowEntry;
+      if (!isShadowRecord(e) || typeof e.source !== 'string' || !isObject(e.input) || typeof e.at !== 'string') {
+        bad.push(r.line);
+        continue;
+      }
+      if (!e.champion.model.startsWith(`${model}@`)) {
+        otherModel.push(r.line);
+        continue;
+      }
+      if (keepsMemberOrder(e.input) && shadowId(e) !== e.id) edited.push(r.line);
+      for (const ref of [e.champion.model, e.challenger.model]) refs.set(ref, [...(refs.get(ref) ?? []), r.line]);
+      ids.add(e.id);
+    }
+    c.checked.shadowEntries += ids.size;
+    if (bad.length) c.add('error', 'shadow-entry-invalid', lp, `${bad.length} line(s) are not shadow entries (${lineList(bad)})`);
+    if (otherModel.length) c.add('error', 'shadow-entry-model', lp, `${otherModel.length} entr${otherModel.length === 1 ? 'y has' : 'ies have'} a champion other than ${model} (${lineList(otherModel)})`);
+    if (edited.length) c.add('error', 'shadow-entry-id', lp, `${edited.length} entr${edited.length === 1 ? 'y' : 'ies'} whose id is not the hash of their models, policies, source, key and input: changed after they were logged (${lineList(edited)})`);
+    for (const [ref, lines] of refs)
+      if (!modelRefExists(ws, ref)) c.add('error', 'shadow-model-version', lp, `${lines.length} entr${lines.length === 1 ? 'y names' : 'ies name'} ${ref}, which is not in the registry (${lineList(lines)})`);
+    const cursor = join(dir, 'redis-cursor.json');
+    if (existsSync(cursor)) {
+      const r = readJson<{ last?: unknown }>(cursor);
+      if (!r.ok || typeof r.value?.last !== 'string') c.add('error', 'shadow-cursor', cursor, `the Redis sync cursor does not parse${r.ok ? ' (no "last" entry id)' : `: ${r.error}`}`);
+    }
+  }
 }

@@ -8,9 +8,13 @@
  *     appended, marked as recorded by doctor)
  * Everything else (a hash that does not match, a dangling reference, a file that does not parse) is
  * an error: reported, never "repaired" by guessing.
+ *   - a torn last line of the review queue or the shadow log (ended with a newline, so the next append
+ *     starts a line of its own; the fragments stay, since scorers append there without a lock) or of
+ *     the review resolutions (moved to resolutions.torn.ndjson: those are written under the lock)
  * Each store checks its own layout (its verify(): datasets, holdouts, feature builds, the audit log,
- * models and aliases, packages, decision policies); this use case asks them in order, handing each what
- * the earlier ones found (a model's lineage refers to datasets, holdouts and feature builds).
+ * models and aliases, packages, decision policies, the review queue, the shadow log, the decision log);
+ * this use case asks them in order, handing each what the earlier ones found (a model's lineage refers
+ * to datasets, holdouts and feature builds).
  *
  * Severity: error = the registry is inconsistent; leftover = what a crash leaves (harmless, repairable);
  * info = worth knowing (a version number allocated by a registration that died before committing).
@@ -29,6 +33,9 @@ import { verifyFeatureBuilds } from '../features/builds.js';
 import { verifyModels } from '../registry/models.js';
 import { verifyPolicies } from '../decide/store.js';
 import { verifyPackages } from '../registry/packages.js';
+import { verifyReviews } from '../review/queue.js';
+import { verifyShadow } from '../decide/shadow-store.js';
+import { verifyDecisions } from '../decide/decision-log.js';
 import type { Progress } from '../ui/progress.js';
 
 export type { DoctorIssue, Severity } from '../io/checkup.js';
@@ -37,7 +44,7 @@ export { lastAliasEvent } from '../registry/models.js';
 export interface DoctorReport {
   root: string;
   consistent: boolean;
-  checked: { datasets: number; holdouts: number; featureBuilds: number; models: number; aliases: number; auditEntries: number };
+  checked: Checkup['checked'];
   errors: number;
   leftovers: number;
   repaired: number;
@@ -106,6 +113,10 @@ async function check(ws: Workspace, repair: boolean, actor: string | undefined, 
   progress?.phase('Verifying packages and policies');
   await verifyPackages(ws, c, audit);
   verifyPolicies(ws, c);
+  progress?.phase('Verifying the review queue and the shadow and decision logs');
+  verifyReviews(ws, c);
+  verifyShadow(ws, c);
+  verifyDecisions(ws, c);
 
   const { issues, checked } = c;
   const errors = issues.filter((i) => i.severity === 'error').length;

@@ -6,6 +6,7 @@
  * scorers can add cases at the same time without a lock and a crash leaves at most a torn last line,
  * which readers skip. Case ids are content hashes, so re-scoring the same event does not queue it twice.
  * Resolutions are written under the workspace lock (one resolution per case).
+ * `dictl doctor` asks verifyReviews() what can go wrong with these files (see there).
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,13 +14,14 @@ import { notFound, usageError, busyError } from '../errors.js';
 import { locked } from '../io/lock.js';
 import { classNames } from '../labels.js';
 import { appendAudit } from '../io/audit.js';
-import { readModelVersion } from '../registry/models.js';
+import { modelRefExists, readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { Band } from '../types.js';
 import type { Reason } from '../explain/explainer.js';
 import { readLog } from '../io/ndjson.js';
+import { checkLogLines, lineList, readJson, listDirs, type Checkup } from '../io/checkup.js';
 
 export interface ReviewCase {
   id: string;
@@ -58,6 +60,12 @@ export const reviewsDir = (ws: Workspace) => join(ws.registryDir, 'reviews');
 export const modelReviewsDir = (ws: Workspace, model: string) => join(reviewsDir(ws), validateName('model', model));
 const queuePath = (ws: Workspace, model: string) => join(modelReviewsDir(ws, model), 'queue.ndjson');
 const resolutionsPath = (ws: Workspace, model: string) => join(modelReviewsDir(ws, model), 'resolutions.ndjson');
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+/** a line of queue.ndjson (what a scorer appends) */
+const isCaseRecord = (v: unknown): v is ReviewCase => isObject(v) && typeof v.id === 'string' && v.id.startsWith('rv-') && typeof v.model === 'string' && isObject(v.input);
+/** a line of resolutions.ndjson */
+const isResolutionRecord = (v: unknown): v is Resolution => isObject(v) && typeof v.id === 'string' && v.id.startsWith('rv-') && typeof v.label === 'string' && typeof v.by === 'string';
 
 export function caseId(c: Pick<ReviewCase, 'model' | 'modelVersion' | 'policyVersion' | 'source' | 'key' | 'input'>): string {
   return 'rv-' + sha256(JSON.stringify([c.model, c.modelVersion, c.policyVersion, c.source, c.key ?? null, c.input])).slice(0, 16);
@@ -111,10 +119,10 @@ export interface CaseWithResolution extends ReviewCase {
 /** All cases of a model (first occurrence of each id), with their resolution if any. */
 export function readCases(ws: Workspace, model: string): CaseWithResolution[] {
   const res = new Map<string, Resolution>();
-  for (const r of readLog<Resolution>(resolutionsPath(ws, model))) if (!res.has(r.id)) res.set(r.id, r);
+  for (const r of readLog<Resolution>(resolutionsPath(ws, model), isResolutionRecord)) if (!res.has(r.id)) res.set(r.id, r);
   const seen = new Set<string>();
   const out: CaseWithResolution[] = [];
-  for (const c of readLog<ReviewCase>(queuePath(ws, model))) {
+  for (const c of readLog<ReviewCase>(queuePath(ws, model), isCaseRecord)) {
     if (seen.has(c.id)) continue;
     seen.add(c.id);
     const r = res.get(c.id);
@@ -208,4 +216,84 @@ export async function resolveMany(ws: Workspace, items: { id: string; label: 'ye
     appendAudit(ws, { action: 'review.resolve', subject: `${n} cases`, actor: by, details: { count: n } });
     return n;
   });
+}
+
+/** Whether an input object reads back from JSON with its members in the same order (integer-like names are moved first by JSON.parse). */
+export const keepsMemberOrder = (input: Record<string, unknown>): boolean => !Object.keys(input).some((k) => /^(0|[1-9]\d*)$/.test(k));
+
+/**
+ * doctor: the review queue of every model, registry/reviews/MODEL/.
+ *  - queue.ndjson, appended by scorers without a lock: torn lines (checkLogLines); each line a case of
+ *    that model whose id is the content hash of what identifies it (an edited case has another id),
+ *    scored by a model version that is in the registry.
+ *  - resolutions.ndjson, written under the workspace lock: torn lines (moved out by --repair); each a
+ *    yes/no label of a case that is in the queue, at most one per case (a resolution is final).
+ *  - redis-cursor.json (review sync) parses.
+ */
+export function verifyReviews(ws: Workspace, c: Checkup): void {
+  const root = reviewsDir(ws);
+  for (const model of listDirs(root)) {
+    const dir = join(root, model);
+    try {
+      validateName('model', model);
+    } catch {
+      c.add('error', 'review-stray', dir, `"${model}" is not a model name: not a review queue`);
+      continue;
+    }
+    const qp = queuePath(ws, model);
+    const cases = checkLogLines(c, qp, { code: 'review-queue', what: 'review case', isRecord: isCaseRecord });
+    const ids = new Set<string>();
+    const bad: number[] = [];
+    const otherModel: number[] = [];
+    const edited: number[] = [];
+    const versions = new Map<string, number[]>();
+    for (const r of cases.records) {
+      const k = r.value as ReviewCase;
+      if (!isCaseRecord(k) || !Number.isInteger(k.modelVersion) || !Number.isInteger(k.policyVersion) || typeof k.score !== 'number' || typeof k.source !== 'string') {
+        bad.push(r.line);
+        continue;
+      }
+      if (k.model !== model) {
+        otherModel.push(r.line);
+        continue;
+      }
+      if (keepsMemberOrder(k.input) && caseId(k) !== k.id) edited.push(r.line);
+      const ref = `${k.model}@${k.modelVersion}`;
+      versions.set(ref, [...(versions.get(ref) ?? []), r.line]);
+      ids.add(k.id);
+    }
+    c.checked.reviewCases += ids.size;
+    if (bad.length) c.add('error', 'review-case-invalid', qp, `${bad.length} line(s) are not review cases (${lineList(bad)})`);
+    if (otherModel.length) c.add('error', 'review-case-model', qp, `${otherModel.length} case(s) of another model in the queue of ${model} (${lineList(otherModel)})`);
+    if (edited.length) c.add('error', 'review-case-id', qp, `${edited.length} case(s) whose id is not the hash of their model, policy, source, key and input: changed after they were queued (${lineList(edited)})`);
+    for (const [ref, lines] of versions)
+      if (!modelRefExists(ws, ref)) c.add('error', 'review-model-version', qp, `${lines.length} case(s) were scored by ${ref}, which is not in the registry (${lineList(lines)})`);
+
+    const rp = resolutionsPath(ws, model);
+    const res = checkLogLines(c, rp, { code: 'review-resolutions', what: 'resolution', isRecord: isResolutionRecord, tornPath: join(dir, 'resolutions.torn.ndjson') });
+    const resolved = new Map<string, number>();
+    const badRes: number[] = [];
+    const orphans: number[] = [];
+    const twice: string[] = [];
+    for (const r of res.records) {
+      const x = r.value as Resolution;
+      if (!isResolutionRecord(x) || (x.label !== 'yes' && x.label !== 'no') || typeof x.at !== 'string') {
+        badRes.push(r.line);
+        continue;
+      }
+      if (!ids.has(x.id)) orphans.push(r.line);
+      if (resolved.has(x.id)) twice.push(`${x.id} (lines ${resolved.get(x.id)}, ${r.line})`);
+      else resolved.set(x.id, r.line);
+    }
+    c.checked.resolutions += resolved.size;
+    if (badRes.length) c.add('error', 'review-resolution-invalid', rp, `${badRes.length} line(s) are not resolutions (a yes/no label, who, when) (${lineList(badRes)})`);
+    if (orphans.length) c.add('error', 'review-resolution-orphan', rp, `${orphans.length} resolution(s) of cases that are not in the queue (${lineList(orphans)})`);
+    if (twice.length) c.add('error', 'review-resolution-duplicate', rp, `case(s) resolved more than once (a resolution is final; readers take the first): ${twice.slice(0, 5).join('; ')}`);
+
+    const cursor = join(dir, 'redis-cursor.json');
+    if (existsSync(cursor)) {
+      const r = readJson<{ last?: unknown }>(cursor);
+      if (!r.ok || typeof r.value?.last !== 'string') c.add('error', 'review-cursor', cursor, `the Redis sync cursor does not parse${r.ok ? ' (no "last" entry id)' : `: ${r.error}`}`);
+    }
+  }
 }

@@ -3,7 +3,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseErrorMessage, usageLine } from '../../src/ui/usage.js';
 import { cli, must } from '../helpers/workspace.js';
 
 const ws = mkdtempSync(join(tmpdir(), 'dictl-usage-'));
@@ -39,10 +38,6 @@ describe('missing arguments and flags are named', () => {
     const b = cli(ws, ['holdout', 'create', 'churn@1', '--fraction', '0.2', '--seed', 'x']);
     expect(b.code).toBe(2);
     expect(b.stderr.split('\n')[0]).toBe('Error (USAGE): --seed: Expected an integer but received: x');
-  });
-  it('pure: oclif messages become one line', () => {
-    expect(parseErrorMessage({ message: 'The following error occurred:\n  \x1b[2mMissing required flag name\x1b[22m\nSee more help with --help' })).toBe('missing required flag --name');
-    expect(usageLine('dictl', 'model:promote', { model: { required: true } }, { gate: { type: 'option', required: true }, json: { type: 'boolean' } })).toBe('dictl model promote MODEL --gate GATE [flags]');
   });
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHURN, CHURN_TEST_ROWS, decideCli as cli, cliWorkspace, ROOT } from '../helpers/workspace.js';
-import { hasRedis, startRedis, type TestRedis } from '../helpers/redis.js';
+import { startRedis, type TestRedis } from '../helpers/redis.js';
 import { loadSplitRows } from '../../src/decide/data.js';
 import { predictModel } from '../../src/ml/families/index.js';
 import { applyPipeline } from '../../src/pipeline/apply.js';
@@ -142,7 +142,7 @@ describe('a gbdt challenger beside a logistic champion, through everything downs
     expect(bad.json.drifted).toContain('total_day_minutes');
   }, 240_000);
 
-  describe.skipIf(!hasRedis)('Redis stream scoring of the tree package', () => {
+  describe('Redis stream scoring of the tree package', () => {
     let redis: TestRedis;
     let r: Redis;
     afterAll(async () => {

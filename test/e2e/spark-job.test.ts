@@ -3,7 +3,6 @@
  * pure parts (arguments, schema mapping, file resolution, event checks, feeds, README commands) pass
  * their unit tests under plain /usr/bin/python3 — no pyspark, Kafka or Python onnxruntime here.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,8 +10,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPackageFiles, writePackage } from '../../src/scorer/package.js';
 import { SPARK_VERSIONS } from '../../src/scorer/spark.js';
 import { fixtureModel, strictFixturePipeline } from '../helpers/onnx-fixtures.js';
+import { python } from '../helpers/python.js';
 
-const PY = '/usr/bin/python3';
 let dir: string;
 
 beforeAll(() => {
@@ -23,14 +22,14 @@ beforeAll(() => {
 describe('the package Spark job', () => {
   it('byte-compiles with py_compile', () => {
     for (const f of ['spark_job.py', 'dictl_scoring.py']) {
-      const r = spawnSync(PY, ['-m', 'py_compile', join(dir, f)], { encoding: 'utf8' });
+      const r = python(['-m', 'py_compile', join(dir, f)]);
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }
   });
 
   it('passes the scoring module unit tests (plain Python)', () => {
-    const r = spawnSync(PY, ['-m', 'unittest', '-v', 'test_dictl_scoring'], { cwd: resolve(__dirname, 'python'), env: { ...process.env, DICTL_PACKAGE: dir, PYTHONDONTWRITEBYTECODE: '1' }, encoding: 'utf8' });
+    const r = python(['-m', 'unittest', '-v', 'test_dictl_scoring'], { cwd: resolve(__dirname, 'python'), env: { DICTL_PACKAGE: dir, PYTHONDONTWRITEBYTECODE: '1' } });
     expect(r.status, r.stderr).toBe(0);
     const ran = /Ran (\d+) tests?/.exec(r.stderr);
     expect(Number(ran?.[1])).toBeGreaterThanOrEqual(15);

@@ -13,13 +13,15 @@ import { ROOT } from '../helpers/workspace.js';
 
 describe('scripts/test.js', () => {
   it('names the missing peers and the install command, and runs nothing', () => {
-    // a PATH with node only: no redis-server
+    // a PATH with node only: no redis-server, clang or wasm-ld (the programs looked up on PATH)
+    // This test needs redis-server to be missing, so it starts none (test/helpers/redis.ts is for tests
+    // that need one running)
     const bin = mkdtempSync(join(tmpdir(), 'dictl-nopeers-'));
     symlinkSync(process.execPath, join(bin, 'node'));
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [join(ROOT, 'scripts/test.js')], { cwd: ROOT, env: { ...process.env, PATH: bin, DICTL_TEST_INSTALL: '0' }, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr.trim().split('\n')).toEqual(['missing test peers: redis-server — install them with: sudo apt-get install -y redis-server']);
+    expect(r.stderr.trim().split('\n')).toEqual(['missing test peers: redis-server, clang, wasm-ld — install them with: sudo apt-get install -y redis-server clang lld']);
     expect(r.stdout).toBe('0 passed, 1 failed\n');
     expect(Date.now() - t0).toBeLessThan(20_000);
   });

@@ -28,7 +28,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
+/** A started redis-server; fails (naming the package) when redis-server is not installed: a missing peer is never a reason to skip. */
 export async function startRedis(): Promise<TestRedis> {
+  if (!hasRedis) throw new Error('redis-server is not installed: apt-get install -y redis-server (scripts/test.js installs the test peers when run as root)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'dictl-redis-'));
   let child: ChildProcess | undefined;

@@ -59,13 +59,10 @@ export function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-/** Headless Chromium's screenshot of an HTML file (PNG path), or null when chromium is not installed. */
-export function chromiumScreenshot(html: string, outDir: string, size = '1200,2400'): string | null {
+/** Headless Chromium's screenshot of an HTML file (PNG path); fails when chromium is not installed (a missing peer is never a reason to skip). */
+export function chromiumScreenshot(html: string, outDir: string, size = '1200,2400'): string {
   const bin = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((b) => existsSync(b));
-  if (!bin) {
-    console.warn('chromium is not installed: skipping the rendering check (apt-get install -y chromium)');
-    return null;
-  }
+  if (!bin) throw new Error('chromium is not installed: apt-get install -y chromium (scripts/test.js installs the test peers when run as root)');
   const png = join(outDir, `shot-${Date.now()}.png`);
   const common = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', `--user-data-dir=${join(outDir, 'chrome')}`];
   spawnSync(bin, [...common, `--screenshot=${png}`, `--window-size=${size}`, `file://${html}`], { timeout: 60_000 });

@@ -162,11 +162,17 @@ export function gbdtSplit(y: Float64Array, n: number, K: number, params: GbdtPar
   return { valRows, trainIdx };
 }
 
+/** The early-stopping split and the bins; with every row training the row list is the identity and is not kept (4 bytes a row). */
+function splitAndBins(data: GbdtData, params: GbdtParams, seed: number): { split: ReturnType<typeof gbdtSplit>; mapper: BinMapper } {
+  const full = gbdtSplit(data.y, data.n, data.K, params, seed);
+  const mapper = fitBins(data.X, data.p, full.trainIdx, params.max_bins, data.categorical, seed);
+  return { split: full.valRows.length ? full : { valRows: full.valRows, trainIdx: new Int32Array(0) }, mapper };
+}
+
 export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptions): Promise<GbdtModel> {
   checkData(data, params);
   const { X, n, p } = data;
-  const split = gbdtSplit(data.y, n, data.K, params, opts.seed);
-  const mapper = fitBins(X, p, split.trainIdx, params.max_bins, data.categorical, opts.seed);
+  const { split, mapper } = splitAndBins(data, params, opts.seed);
   const nV = split.valRows.length;
   return boost(data, split, mapper, params, opts, (bins, binsV) => {
     binMatrix(X, n - nV, p, mapper, params.max_bins, bins, nV ? split.trainIdx : null);

@@ -83,13 +83,13 @@ export interface NodeCounts {
   countsOf(f: number): void;
 }
 
-interface Best {
-  i: number;
-  gain: number;
-  gl: number;
-  hl: number;
-  cl: number;
-}
+/** a scan's best split: [bin, gain, gl, hl, cl] (a typed array: stores of doubles to object fields would each allocate) */
+type Best = Float64Array;
+const BI = 0;
+const BGAIN = 1;
+const BGL = 2;
+const BHL = 3;
+const BCL = 4;
 
 type Totals = { g: number; h: number; c: number; gm: number; hm: number; cm: number; parent: number };
 
@@ -113,9 +113,10 @@ const scratch = {
   unsettled: new Float64Array(0),
   cat: [] as (Split | null)[],
   tot: { g: 0, h: 0, c: 0, gm: 0, hm: 0, cm: 0, parent: 0 } as Totals,
-  right: { i: -1, gain: 0, gl: 0, hl: 0, cl: 0 } as Best,
-  left: { i: -1, gain: 0, gl: 0, hl: 0, cl: 0 } as Best,
-  unsettledGain: 0,
+  right: new Float64Array(5) as Best,
+  left: new Float64Array(5) as Best,
+  /** the largest gain a bounded scan left unsettled, [0] */
+  unsettledGain: new Float64Array(1),
 };
 const catOrder: number[] = [];
 const catRatio = new Float64Array(256);
@@ -198,11 +199,11 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
     const r = sc.right;
     for (const seq of [order, order.slice().reverse()]) {
       if (!scanCounted(hist, ho, co, seq, maxLeft, 0, 0, 0, tot, gp, above, r)) continue;
-      above = r.gain;
-      const chosen = seq.slice(0, r.i + 1);
+      above = r[BGAIN];
+      const chosen = seq.slice(0, r[BI] + 1);
       const missIn = chosen.includes(MISSING_BIN);
       const cats = chosen.filter((c) => c !== MISSING_BIN).sort((a, b) => a - b);
-      sc.cat[q] = { gain: r.gain, feature: f, bin: -1, missingLeft: missIn ? true : tot.cm > 0 ? false : r.cl >= tot.c - r.cl, cats, gl: r.gl, hl: r.hl, cl: r.cl, gr: tot.g - r.gl, hr: tot.h - r.hl, cr: tot.c - r.cl };
+      sc.cat[q] = { gain: r[BGAIN], feature: f, bin: -1, missingLeft: missIn ? true : tot.cm > 0 ? false : r[BCL] >= tot.c - r[BCL], cats, gl: r[BGL], hl: r[BHL], cl: r[BCL], gr: tot.g - r[BGL], hr: tot.h - r[BHL], cr: tot.c - r[BCL] };
     }
     sc.gain[q] = above;
     if (above > settledBest) settledBest = above;
@@ -235,7 +236,7 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
 function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot: Totals, gp: GrowParams, hmax: number, q: number): number {
   const sc = scratch;
   const { cm } = tot;
-  sc.unsettledGain = 0;
+  sc.unsettledGain[0] = 0;
   let best: Best | null = null;
   let miss = 0;
   // missing (if any) right; with missing present also the split "every present value left"
@@ -247,24 +248,24 @@ function numericScan(hist: Float64Array, ho: number, co: number, nb: number, tot
   }
   if (cm > 0) {
     const l = sc.left;
-    const above = best === null ? 0 : best.gain;
+    const above = best === null ? 0 : best[BGAIN];
     if (co >= 0 ? scanCounted(hist, ho, co, null, nb - 1, tot.gm, tot.hm, cm, tot, gp, above, l) : scanBounded(hist, ho, nb - 1, true, tot, gp, hmax, above, l)) {
       best = l;
       miss = 1;
     }
   }
-  sc.unsettled[q] = co >= 0 ? 0 : sc.unsettledGain;
+  sc.unsettled[q] = co >= 0 ? 0 : sc.unsettledGain[0];
   if (best === null) {
     sc.gain[q] = 0;
     return 0;
   }
-  sc.gain[q] = best.gain;
-  sc.bin[q] = best.i;
-  sc.gl[q] = best.gl;
-  sc.hl[q] = best.hl;
-  sc.cl[q] = best.cl;
+  sc.gain[q] = best[BGAIN];
+  sc.bin[q] = best[BI];
+  sc.gl[q] = best[BGL];
+  sc.hl[q] = best[BHL];
+  sc.cl[q] = best[BCL];
   sc.miss[q] = miss;
-  return best.gain;
+  return best[BGAIN];
 }
 
 /**
@@ -301,11 +302,11 @@ function scanCounted(hist: Float64Array, ho: number, co: number, seq: number[] |
     }
   }
   if (bi < 0) return false;
-  out.i = bi;
-  out.gain = bg;
-  out.gl = bgl;
-  out.hl = bhl;
-  out.cl = bcl;
+  out[BI] = bi;
+  out[BGAIN] = bg;
+  out[BGL] = bgl;
+  out[BHL] = bhl;
+  out[BCL] = bcl;
   return true;
 }
 
@@ -331,7 +332,7 @@ function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: b
   const needR = mR >= msl ? -Infinity : hmax > 0 ? (msl - mR) * hmax + slack + hmR : Infinity;
   let gl = missingLeft ? tot.gm : 0;
   let hl = missingLeft ? tot.hm : 0;
-  let unsettled = scratch.unsettledGain;
+  let unsettled = scratch.unsettledGain[0];
   let bi = -1;
   let bg = 0;
   let bgl = 0;
@@ -354,13 +355,13 @@ function scanBounded(hist: Float64Array, ho: number, len: number, missingLeft: b
       }
     } else if (gain > unsettled) unsettled = gain;
   }
-  scratch.unsettledGain = unsettled;
+  scratch.unsettledGain[0] = unsettled;
   if (bi < 0) return false;
-  out.i = bi;
-  out.gain = bg;
-  out.gl = bgl;
-  out.hl = bhl;
-  out.cl = -1;
+  out[BI] = bi;
+  out[BGAIN] = bg;
+  out[BGL] = bgl;
+  out[BHL] = bhl;
+  out[BCL] = -1;
   return true;
 }
 

@@ -90,22 +90,30 @@ export function addLeafValues(rows: Int32Array, m: Float64Array, T: number, k: n
 }
 
 /**
- * Stable partition of rows[a..b) by left[bins[col + r]] (1 = left): the left rows are compacted to
- * rows[a..a+l), the right rows written to tmp[a..b−l), both in their old order; returns l.
- * Branch-free: every row is written to both sides and only one cursor moves.
+ * Stable partition of rows[a..b) by left[bins[col + r]] (1 = left), into tmp: the left rows from
+ * tmp[a] up, the right rows from tmp[b − 1] down (reversed); returns how many went left.
+ * Branch-free: every row is written to both sides and only one cursor moves (a write to the wrong
+ * side lands where a later row, or the same row, overwrites it). joinBlock puts them in place.
  */
 export function partitionBlock(rows: Int32Array, tmp: Int32Array, bins: Uint8Array, col: number, left: Uint8Array, a: number, b: number): number {
-  let l = a;
-  let r = a;
+  let l = 0;
+  let r = 0;
   for (let i = a; i < b; i++) {
     const row = rows[i];
     const goLeft = left[bins[col + row]];
-    rows[l] = row;
-    tmp[r] = row;
+    tmp[a + l] = row;
+    tmp[b - 1 - r] = row;
     l += goLeft;
     r += 1 - goLeft;
   }
-  return l - a;
+  return l;
+}
+
+/** Block [a, b) of a partition into rows: its l left rows to rows[L..], its right rows (reversed in tmp) to rows[R..]. */
+export function joinBlock(rows: Int32Array, tmp: Int32Array, a: number, l: number, b: number, L: number, R: number): void {
+  rows.set(tmp.subarray(a, a + l), L);
+  const nr = b - a - l;
+  for (let i = 0; i < nr; i++) rows[R + i] = tmp[b - 1 - i];
 }
 
 /** og/oh[i − base] = g/h[rows[i]] for i in [a, b): a node's gradients in partition order */

@@ -13,7 +13,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
-import { addLeafValues, gather, gradients, LOSS, partitionBlock } from './kernels.js';
+import { addLeafValues, gather, gradients, joinBlock, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
 import { MISSING_BIN } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
@@ -24,7 +24,7 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
 /** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
@@ -36,8 +36,6 @@ export interface Buffers {
   /** features */
   p: number;
   bins: Uint8Array;
-  /** the bins row-major (wasm kernels only; filled by rowMajor()) */
-  binsR: Uint8Array;
   g: Float32Array;
   h: Float32Array;
   og: Float32Array;
@@ -53,6 +51,8 @@ export interface Buffers {
   left: Uint8Array;
   /** per partition block: its rows that went left */
   lefts: Int32Array;
+  /** per partition block: where its left and its right rows go (2 per block) */
+  dests: Int32Array;
   /** per gradient block: its largest hessian */
   hmaxes: Float64Array;
   /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
@@ -76,12 +76,12 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'binsR', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
-  bins: Uint8Array, binsR: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
+  bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -132,8 +132,6 @@ export const threadStats = { sharedNodes: 0, workerChunks: 0 };
 const PARALLEL_CELLS = 120_000;
 /** below this many rows a gradient, partition or gather pass runs on the fitting thread alone */
 const PARALLEL_ROWS = 16_384;
-/** a node holding fewer than 1/ROW_MAJOR_BELOW of the rows is histogrammed from the row-major bins (its rows' columns would each cost a cache miss) */
-const ROW_MAJOR_BELOW = 200;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
 
@@ -154,11 +152,6 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const m = ctrl[a + 1];
     const per = ctrl[a + 4];
     const counts = ctrl[a + 5];
-    if (b.wasm !== null && ctrl[a + 6] === 1) {
-      const at = b.at;
-      b.wasm.hist_rows(at.binsR, b.p, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], at.og, at.oh, at.hist, at.hist + 8 * b.countAt, counts);
-      return;
-    }
     if (b.wasm !== null) {
       const at = b.at;
       b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
@@ -180,7 +173,10 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
   }
   else if (job === JOB.partition) b.lefts[i] = b.wasm !== null ? b.wasm.partition(b.at.rows, b.at.tmp, b.at.bins + ctrl[a + 3], b.at.left, s, e) : partitionBlock(b.rows, b.tmp, b.bins, ctrl[a + 3], b.left, s, e);
-  else if (job === JOB.gather) {
+  else if (job === JOB.join) {
+    if (b.wasm !== null) b.wasm.join(at.rows, at.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+    else joinBlock(b.rows, b.tmp, s, b.lefts[i], e, b.dests[2 * i], b.dests[2 * i + 1]);
+  } else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
   }
@@ -225,13 +221,12 @@ export class FitThreads {
   private seq = 0;
   private readonly memory: WebAssembly.Memory | null;
   private hasMissing: Uint8Array | null = null;
-  private transposed = false;
 
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
-      bins: n * p, binsR: kernels === 'wasm' ? n * p : 0, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
     };
     const at = noOffsets();
     // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
@@ -255,6 +250,7 @@ export class FitThreads {
       countAt: countsAt(p),
       ...inner,
       lefts: new Int32Array(buf(MAX_CHUNKS * 4)),
+      dests: new Int32Array(buf(MAX_CHUNKS * 8)),
       hmaxes: new Float64Array(buf(MAX_CHUNKS * 8)),
       w: labels.w === null ? null : inner.w,
       prob: new Float64Array(buf(labels.K > 2 ? n * labels.K * 8 : 0)),
@@ -366,23 +362,22 @@ export class FitThreads {
    * first, both sides in their old order; returns where the right side starts.
    */
   partition(feature: number, s: number, e: number): number {
-    const { rows, tmp, lefts } = this.bufs;
+    const { lefts, dests } = this.bufs;
     const chunks = this.rowChunks(e - s);
     this.run(JOB.partition, [chunks, s, e, feature * this.n], chunks, chunks > 1);
-    // join: every block's left rows in block order, then every block's right rows
+    // join: every block's left rows in block order, then every block's right rows (a job: the
+    // blocks' rows come from tmp, so the blocks are moved independently)
+    let mid = s;
+    for (let i = 0; i < chunks; i++) mid += lefts[i];
     let at = s;
+    let ar = mid;
     for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      rows.copyWithin(at, a, a + lefts[i]);
+      dests[2 * i] = at;
+      dests[2 * i + 1] = ar;
       at += lefts[i];
+      ar += block(s, e, chunks, i + 1) - block(s, e, chunks, i) - lefts[i];
     }
-    const mid = at;
-    for (let i = 0; i < chunks; i++) {
-      const a = block(s, e, chunks, i);
-      const r = block(s, e, chunks, i + 1) - a - lefts[i];
-      rows.set(tmp.subarray(a, a + r), at);
-      at += r;
-    }
+    this.run(JOB.join, [chunks, s, e], chunks, chunks > 1);
     return mid;
   }
 
@@ -404,20 +399,9 @@ export class FitThreads {
     this.bufs.feats.set(feats);
     const shared = this.worker !== null && (end - start) * m >= PARALLEL_CELLS && m >= 2;
     if (shared) threadStats.sharedNodes++;
-    // a node of rows far apart reads the row-major copy (wasm)
-    const rowMajor = !identity && this.bufs.wasm !== null && (end - start) * ROW_MAJOR_BELOW < this.n ? 1 : 0;
-    if (rowMajor === 1) this.rowMajor();
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, rowMajor], Math.ceil(m / per), shared);
-  }
-
-  /** fills the row-major copy of the bins (once, after they are filled) */
-  private rowMajor(): void {
-    if (this.transposed) return;
-    const b = this.bufs;
-    b.wasm!.transpose(b.at.bins, b.n, b.p, b.at.binsR);
-    this.transposed = true;
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts], Math.ceil(m / per), shared);
   }
 
   /** per feature: 1 if a training row is missing it (read once the bins are filled) */

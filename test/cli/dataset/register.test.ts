@@ -1,9 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { assertConsent, assertNoPii } from '../../../src/datasets/consent.js';
-import { detectDelimiter, diagnoseCsv, condenseDuckError, headerProblem, parseHeader } from '../../../src/datasets/csvcheck.js';
-import { columnTypeOf } from '../../../src/datasets/schema.js';
 import { DictlError } from '../../../src/errors.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
 import type { DatasetVersion } from '../../../src/types.js';
@@ -272,71 +269,6 @@ describe('dataset register', () => {
 });
 
 // ───────────── pure parts ─────────────
-describe('csv checks', () => {
-  it('detects the delimiter from the header', () => {
-    expect(detectDelimiter('a,b,c')).toBe(',');
-    expect(detectDelimiter('a;b;c')).toBe(';');
-    expect(detectDelimiter('a\tb\tc')).toBe('\t');
-    expect(detectDelimiter('"a;x",b,c')).toBe(',');
-    expect(detectDelimiter('single')).toBe(',');
-  });
-  it('reads the header names', () => {
-    expect(parseHeader('\ufeffa,"b,c","d""e"\r\n1,2,3', ',')).toEqual(['a', 'b,c', 'd"e']);
-    expect(parseHeader('a;b\n', ';')).toEqual(['a', 'b']);
-    expect(parseHeader('a,b', ',')).toBeUndefined();
-    expect(headerProblem(['a', 'b'])).toBeUndefined();
-  });
-  it('finds nothing wrong in a good file, including quoted newlines and doubled quotes', async () => {
-    const f = join(tempDir(), 'ok.csv');
-    writeFileSync(f, 'a,b\n1,"x\ny"\n2,"say ""hi"""\n\n');
-    expect(await diagnoseCsv(f, ',')).toBeUndefined();
-  });
-  it('condenses DuckDB errors to the line and reason', () => {
-    expect(condenseDuckError('Invalid Input Error: CSV Error on Line: 7\nOriginal Line: 1,2\nExpected Number of Columns: 3 Found: 2\nPossible fixes: x')).toBe('line 7: Expected Number of Columns: 3 Found: 2');
-    expect(condenseDuckError('IO Error: No files found that match the pattern "x"\nmore')).toBe('No files found that match the pattern "x"');
-  });
-  it('maps DuckDB types', () => {
-    expect(['BIGINT', 'INTEGER', 'DOUBLE', 'DECIMAL(10,2)', 'VARCHAR', 'BOOLEAN', 'DATE', 'TIMESTAMP WITH TIME ZONE', 'TIME'].map(columnTypeOf)).toEqual([
-      'integer',
-      'integer',
-      'number',
-      'number',
-      'string',
-      'boolean',
-      'date',
-      'timestamp',
-      'string',
-    ]);
-  });
-});
-
-describe('policy', () => {
-  const ds = (consent: DatasetVersion['consent'], pii: string[] = []): DatasetVersion =>
-    ({ ref: 'churn@1', name: 'churn', version: 1, consent, pii, steward: 'dt@example.com' }) as DatasetVersion;
-  it('consent opt-in and not-required pass; opt-out and unknown fail unless overridden', () => {
-    expect(assertConsent(ds('opt-in'), false)).toEqual({ overridden: false });
-    expect(assertConsent(ds('not-required'), false)).toEqual({ overridden: false });
-    for (const c of ['opt-out', 'unknown'] as const) {
-      try {
-        assertConsent(ds(c), false);
-        expect.unreachable();
-      } catch (e) {
-        expect(e).toBeInstanceOf(DictlError);
-        expect((e as DictlError).exitCode).toBe(3);
-        expect((e as Error).message).toBe(`dataset churn@1 has consent "${c}": it may not be used for training or features`);
-        expect((e as DictlError).hint).toContain('--allow-unconsented');
-      }
-      expect(assertConsent(ds(c), true)).toEqual({ overridden: true });
-    }
-  });
-  it('PII columns fail by name unless allowed', () => {
-    const d = ds('opt-in', ['phone', 'email']);
-    expect(() => assertNoPii(d, ['age', 'plan'], false)).not.toThrow();
-    expect(() => assertNoPii(d, ['age', 'email', 'phone'], false)).toThrow('column "email" of churn@1 is marked PII and may not be used as a feature (also: phone)');
-    expect(() => assertNoPii(d, ['email'], true)).not.toThrow();
-  });
-});
-
 describe('concurrent registrations', () => {
   it('two processes registering to one name get versions 1 and 2, nothing lost or overwritten', async () => {
     const { spawn } = await import('node:child_process');

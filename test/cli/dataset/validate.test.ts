@@ -2,78 +2,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { avroName, avroSchemaFor, jsonSchemaFor } from '../../../src/datasets/avro.js';
-import { failSql, parseRule } from '../../../src/datasets/expect.js';
 import { registerDataset } from '../../../src/datasets/register.js';
 import { validateFile } from '../../../src/datasets/validate.js';
 import { exportSchema } from '../../../src/datasets/schema-export.js';
 import { datasetDataPath, resolveDataset } from '../../../src/datasets/store.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
-import { DictlError } from '../../../src/errors.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
 import { cliJson as cli, newWorkspace, DATASETS as SHARED, snapshot, tempDir } from '../../helpers/workspace.js';
-
-describe('expect rules (pure)', () => {
-  it('parses every rule form', () => {
-    expect(parseRule('Income not null')).toEqual({ kind: 'not-null', column: 'Income', text: 'Income not null' });
-    expect(parseRule('id unique')).toMatchObject({ kind: 'unique', column: 'id' });
-    expect(parseRule('Age between 18 and 100')).toMatchObject({ kind: 'range', column: 'Age', min: 18, max: 100 });
-    expect(parseRule('age>=18')).toMatchObject({ kind: 'range', column: 'age', min: 18 });
-    expect(parseRule('x > 0')).toMatchObject({ kind: 'range', min: 0, minExclusive: true });
-    expect(parseRule('x < 1.5')).toMatchObject({ kind: 'range', max: 1.5, maxExclusive: true });
-    expect(parseRule('"mean radius" <= 30')).toMatchObject({ kind: 'range', column: 'mean radius', max: 30 });
-    expect(parseRule("Home in (owner, rent, 'other place')")).toMatchObject({ kind: 'in', column: 'Home', values: ['owner', 'rent', 'other place'] });
-  });
-  it.each(['x between 5 and 1', 'x >= abc', 'x is pretty', 'x in ()', '"x not null'])('refuses %j', (t) => {
-    expect(() => parseRule(t)).toThrow(DictlError);
-  });
-  it('builds the failing-row predicate', () => {
-    expect(failSql(parseRule('a between 1 and 2'))).toBe('"a" IS NOT NULL AND (TRY_CAST("a" AS DOUBLE) IS NULL OR TRY_CAST("a" AS DOUBLE) < 1 OR TRY_CAST("a" AS DOUBLE) > 2)');
-    expect(failSql(parseRule("b in (x, 'y''z')"))).toBe(`"b" IS NOT NULL AND "b" NOT IN ('x', 'y''z')`);
-    expect(failSql(parseRule('c not null'))).toBe('"c" IS NULL');
-  });
-});
-
-describe('avro schema (pure)', () => {
-  const cols = [
-    { name: 'id', type: 'integer' as const, nullable: false },
-    { name: 'mean radius', type: 'number' as const, nullable: true },
-    { name: 'mean-radius', type: 'number' as const, nullable: false },
-    { name: 'plan', type: 'string' as const, nullable: true },
-    { name: 'ok', type: 'boolean' as const, nullable: false },
-    { name: 'day', type: 'date' as const, nullable: false },
-    { name: 'at', type: 'timestamp' as const, nullable: true },
-    { name: '2x', type: 'number' as const, nullable: false },
-  ];
-  it('maps types, nullable → union with null, and keeps invalid names recoverable', () => {
-    const s = avroSchemaFor('churn-v2', cols);
-    expect(s.name).toBe('churn_v2');
-    expect(s.fields).toEqual([
-      { name: 'id', type: 'long' },
-      { name: 'mean_radius', type: ['null', 'double'], default: null, 'dictl.column': 'mean radius' },
-      { name: 'mean_radius_2', type: 'double', 'dictl.column': 'mean-radius' },
-      { name: 'plan', type: ['null', 'string'], default: null },
-      { name: 'ok', type: 'boolean' },
-      { name: 'day', type: { type: 'int', logicalType: 'date' } },
-      { name: 'at', type: ['null', { type: 'long', logicalType: 'timestamp-micros' }], default: null },
-      { name: '_2x', type: 'double', 'dictl.column': '2x' },
-    ]);
-    expect(avroName('a.b c')).toBe('a_b_c');
-  });
-  it('is a schema avsc accepts, and it enforces null only where allowed', () => {
-    const t = avro.Type.forSchema(avroSchemaFor('t', cols) as never);
-    const good = { id: 1, mean_radius: null, mean_radius_2: 2.5, plan: 'a', ok: true, day: 19000, at: null, _2x: 1 };
-    expect(t.isValid(good)).toBe(true);
-    expect(t.isValid({ ...good, id: null })).toBe(false);
-    expect(t.isValid({ ...good, plan: 3 })).toBe(false);
-    expect(t.fromBuffer(t.toBuffer(good))).toEqual(good);
-  });
-  it('JSON Schema form', () => {
-    const j = jsonSchemaFor('x@1', cols.slice(0, 2)) as { properties: Record<string, unknown>; required: string[] };
-    expect(j.properties).toEqual({ id: { type: 'integer' }, 'mean radius': { type: ['number', 'null'] } });
-    expect(j.required).toEqual(['id', 'mean radius']);
-  });
-});
 
 describe('dataset validate and schema', () => {
   let ws: Workspace;

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { mkdtempSync } from 'node:fs';
@@ -8,8 +7,8 @@ import { cli, must, SHARED } from '../../helpers/workspace.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { loadMatrix, resolveFeatureBuild } from '../../../src/features/builds.js';
 import { resolveModel } from '../../../src/registry/models.js';
+import { python } from '../../helpers/python.js';
 
-const PY = '/usr/bin/python3';
 const SPEC = `source: pima@latest
 label:
   column: age
@@ -44,15 +43,14 @@ describe('regression: evaluate and gate on RMSE / MAE / R²', () => {
     expect(ev.segments.groups.map((g: any) => g.value)).toEqual(['neg', 'pos']);
     expect(ev.segments.groups.reduce((s: number, g: any) => s + g.n, 0)).toBe(192);
 
-    if (existsSync(PY)) {
+    {
       // independent: scikit-learn computes predictions (X·w + b) and metrics from the raw matrix
       const ws = workspaceAt(dir);
       const m = await loadMatrix(resolveFeatureBuild(ws, 'age@1').parquetPath, 'test');
       const model = resolveModel(ws, 'age-model@1').model;
       const payload = join(dir, 'check.json');
       writeFileSync(payload, JSON.stringify({ X: Array.from(m.X), n: m.n, p: m.p, y: Array.from(m.y), coef: model.coef[0], b: model.intercept[0] }));
-      const py = spawnSync(
-        PY,
+      const py = python(
         [
           '-c',
           `import json,sys,numpy as np
@@ -62,12 +60,11 @@ p=X@np.array(d['coef'])+d['b']
 print(json.dumps({'rmse': mean_squared_error(y,p)**0.5, 'mae': mean_absolute_error(y,p), 'r2': r2_score(y,p)}))`,
           payload,
         ],
-        { encoding: 'utf8' },
       );
       expect(py.status, py.stderr).toBe(0);
       const sk = JSON.parse(py.stdout);
       for (const k of ['rmse', 'mae', 'r2']) expect(ev.metrics[k]).toBeCloseTo(sk[k], 9);
-    } else throw new Error('no /usr/bin/python3 with scikit-learn for the independent metric check: apt-get install -y python3-sklearn');
+    }
 
     // gates in the regression direction
     const p1 = cli(dir, ['model', 'promote', 'age-model@1', '--gate', 'r2>=0.2', '--gate', 'rmse<=champion*1.05', '--json']);

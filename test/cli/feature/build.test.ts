@@ -4,8 +4,7 @@
  * agreement (applyPipeline vs features.parquet), the no-op rebuild, fit-on-training-rows-only, and
  * bad input that must write nothing.
  */
-import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,12 +19,12 @@ import { workspaceAt } from '../../../src/workspace.js';
 import type { FeatureBuild } from '../../../src/types.js';
 import { SHARED as SHARED_DIR } from '../../helpers/paths.js';
 import { cliJson } from '../../helpers/cli.js';
+import { python } from '../../helpers/python.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const SHARED = SHARED_DIR;
 const CHURN = join(SHARED, 'datasets/churn.csv');
 const SPLIT = join(SHARED, 'reference/splits/churn.test_rows.txt');
-const PY = '/usr/bin/python3';
 
 const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
 
@@ -98,7 +97,6 @@ describe('feature build (churn, reference protocol)', () => {
   });
 
   it('matches scikit-learn ColumnTransformer (median→StandardScaler, most_frequent→OneHotEncoder) on every row', async () => {
-    if (!existsSync(PY)) return;
     const ref = JSON.parse(readFileSync(join(SHARED, 'reference/sklearn_logreg.json'), 'utf8')).results.churn;
     const script = join(mkdtempSync(join(tmpdir(), 'dictl-sk-')), 'sk.py');
     writeFileSync(
@@ -118,7 +116,7 @@ ct.fit(df[tr])
 json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], 'X': ct.transform(df).tolist()}, sys.stdout)
 `,
     );
-    const r = spawnSync(PY, [script, CHURN, SPLIT, ref.numeric_columns.join(','), ref.categorical_columns.join(',')], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const r = python([script, CHURN, SPLIT, ref.numeric_columns.join(','), ref.categorical_columns.join(',')]);
     expect(r.status, r.stderr).toBe(0);
     const sk = JSON.parse(r.stdout) as { names: string[]; X: number[][] };
     // sklearn names one-hot outputs COL_VALUE; ours COL=VALUE

@@ -3,9 +3,7 @@
  * row's time (a planted future event must not be used), checked against a JS computation; and
  * `feature materialize` writing each entity's latest inputs to a real redis-server.
  */
-import { spawnSync, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +12,7 @@ import { loadMatrix, resolveFeatureBuild } from '../../../src/features/builds.js
 import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { cliJson } from '../../helpers/cli.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DAY = 86400_000;
@@ -60,19 +59,7 @@ function expected(l: { customer_id: string; ts: number }) {
 }
 
 let wsDir: string;
-let port = 0;
-let redisUp = false;
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-    s.on('error', rej);
-  });
-}
+let redis: TestRedis | undefined;
 
 beforeAll(async () => {
   wsDir = join(mkdtempSync(join(tmpdir(), 'dictl-entity-')), 'ws');
@@ -105,22 +92,11 @@ features:
     transforms: [one_hot]
 `,
   );
-  if (existsSync('/usr/bin/redis-server')) {
-    port = await freePort();
-    execFileSync('/usr/bin/redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'no', '--dir', wsDir]);
-    for (let i = 0; i < 50 && !redisUp; i++) {
-      try {
-        execFileSync('redis-cli', ['-p', String(port), 'ping'], { stdio: 'pipe' });
-        redisUp = true;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
+  redis = await startRedis();
 });
 
-afterAll(() => {
-  if (redisUp) spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+afterAll(async () => {
+  await redis?.stop();
 });
 
 describe('point-in-time aggregates', () => {
@@ -156,18 +132,17 @@ describe('point-in-time aggregates', () => {
   });
 
   it('materializes the latest inputs per entity to Redis, as the scorer reads them', async () => {
-    if (!redisUp) return;
-    const url = `redis://127.0.0.1:${port}`;
+    const url = redis!.url;
     const r = dictl(wsDir, 'feature', 'materialize', 'pay', '--online', url, '--prefix', 'pay:');
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ entities: 12, prefix: 'pay:', entityKey: 'customer_id', build: 'pay@1' });
     const asOf = Math.max(...labels.map((l) => l.ts), ...payments.map((p) => p.ts));
     expect(r.json.asOf).toBe(fmt(asOf));
-    const redis = new Redis(url);
+    const client = new Redis(url);
     try {
       for (let c = 0; c < 12; c++) {
         const id = `c${String(c).padStart(2, '0')}`;
-        const h = await redis.hgetall(`pay:${id}`);
+        const h = await client.hgetall(`pay:${id}`);
         const e = expected({ customer_id: id, ts: asOf });
         const latest = labels.filter((l) => l.customer_id === id).sort((a, b) => b.ts - a.ts)[0];
         expect(h.plan).toBe(latest.plan);
@@ -182,7 +157,7 @@ describe('point-in-time aggregates', () => {
         expect(x[1]).toBe(e.n_30d);
       }
     } finally {
-      redis.disconnect();
+      client.disconnect();
     }
   });
 

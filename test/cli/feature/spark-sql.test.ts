@@ -4,7 +4,6 @@
  * dataset in DuckDB, and compared with the build's features.parquet (≤ 1e-9) — for every transform
  * kind, with hostile column names and category values, and for entity aggregates.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,9 +12,9 @@ import { withDuck } from '../../../src/io/duck.js';
 import { spark } from '../../../src/pipeline/dialect.js';
 import { sqlIdent, sqlString } from '../../../src/util/sql-quote.js';
 import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
+import { python, requirePython } from '../../helpers/python.js';
 
-const PY = '/usr/bin/python3';
-if (spawnSync(PY, ['-c', 'import sqlglot'], { encoding: 'utf8' }).status !== 0) throw new Error(`${PY} has no sqlglot (apt-get install python3-sqlglot; .ci/run installs it)`);
+requirePython({ sqlglot: 'python3-sqlglot' });
 
 /** Parses Spark SQL with sqlglot (raising on any parse error) and returns the DuckDB transpilation and the identifiers read. */
 function transpile(sql: string): { duckdb: string; identifiers: string[]; strings: string[] } {
@@ -26,7 +25,7 @@ tree = sqlglot.parse_one(sql, read="spark")
 ids = sorted({i.name for i in tree.find_all(exp.Identifier)})
 strs = sorted({s.name for s in tree.find_all(exp.Literal) if s.is_string})
 print(json.dumps({"duckdb": tree.sql(dialect="duckdb"), "identifiers": ids, "strings": strs}))`;
-  const r = spawnSync(PY, ['-c', code], { input: sql, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const r = python(['-c', code], { input: sql });
   if (r.status !== 0) throw new Error(`sqlglot could not parse the Spark SQL: ${r.stderr}\n${sql}`);
   return JSON.parse(r.stdout);
 }

@@ -3,7 +3,6 @@
  * scikit-learn's Pipeline inside GridSearchCV on the same folds (the fold assignment stored with the
  * model); progress lines of the search on a non-terminal stderr, none under --json.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +14,7 @@ import { trainRanges } from '../../../src/ml/folds.js';
 import { assignFolds } from '../../../src/ml/tune.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { SHARED } from '../../helpers/paths.js';
+import { pythonJson } from '../../helpers/python.js';
 
 let ws: string;
 let csv: string;
@@ -97,7 +97,7 @@ describe('per-fold feature state', () => {
     expect(r.json.cv.preprocessing).toBe('per-fold');
     const fb = resolveFeatureBuild(workspaceAt(ws), 'churn');
     return loadMatrix(fb.parquetPath, 'train').then((m) => {
-      const py = spawnSync('/usr/bin/python3', ['-c', `
+      const sk = pythonJson(['-c', `
 import json, sys, warnings
 warnings.filterwarnings("ignore")
 import numpy as np, pandas as pd
@@ -115,9 +115,7 @@ pre = ColumnTransformer([("num", make_pipeline(SimpleImputer(strategy="median"),
 pipe = Pipeline([("pre", pre), ("lr", LogisticRegression(solver="newton-cholesky", tol=1e-10, max_iter=1000))])
 g = GridSearchCV(pipe, {"lr__C": [0.01, 0.1, 1]}, cv=PredefinedSplit(d["fold"]), scoring="roc_auc").fit(df, y)
 print(json.dumps({"mean": g.cv_results_["mean_test_score"].tolist(), "splits": [[g.cv_results_[f"split{k}_test_score"][i] for k in range(5)] for i in range(3)]}))
-`], { input: JSON.stringify({ csv, rows: Array.from(m.rows), fold: model.cv.foldOf, num: NUMERIC, cat: CATEGORICAL }), encoding: 'utf8', maxBuffer: 1 << 26 });
-      if (py.status !== 0) throw new Error(py.stderr);
-      const sk = JSON.parse(py.stdout);
+`], { input: JSON.stringify({ csv, rows: Array.from(m.rows), fold: model.cv.foldOf, num: NUMERIC, cat: CATEGORICAL }) });
       model.cv.trials.forEach((t: { params: { C: number }; mean: number; foldScores: number[] }, i: number) => {
         expect(t.params.C).toBe([0.01, 0.1, 1][i]);
         expect(Math.abs(t.mean - sk.mean[i])).toBeLessThan(1e-6);

@@ -11,11 +11,11 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { churnModel, decideCli as cli, cliWorkspace, ROOT } from '../../helpers/workspace.js';
-import { hasRedis, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import type { ShadowEntry } from '../../../src/decide/shadow.js';
 import { dictl } from '../../helpers/cli.js';
 
-describe.skipIf(!hasRedis)('review routing and shadow entries on Redis (real CLI, real redis-server)', () => {
+describe('review routing and shadow entries on Redis (real CLI, real redis-server)', () => {
   let dir: string;
   let redis: TestRedis;
   let r: Redis;

@@ -10,7 +10,7 @@ import { runStream } from '../../../src/streams/run-stream.js';
 import { streamRequest } from '../../../src/streams/request.js';
 import type { ScorerLike } from '../../../src/streams/types.js';
 import type { Progress } from '../../../src/ui/progress.js';
-import { hasRedis, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
 const quiet: Progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
@@ -28,7 +28,7 @@ const scorer: ScorerLike = {
   },
 };
 
-describe.skipIf(!hasRedis)('online store (real redis-server)', () => {
+describe('online store (real redis-server)', () => {
   let redis: TestRedis;
   let r: Redis;
   beforeAll(async () => {

@@ -1,7 +1,5 @@
 /** Review cases on a real Redis stream: the scorer-side sink XADDs, `review sync` copies them into the workspace queue once. */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,35 +9,18 @@ import { makeDecider } from '../../../src/decide/runtime.js';
 import { normalizeSpec, type DecisionPolicy } from '../../../src/decide/policy.js';
 import { syncFromRedis } from '../../../src/review/redis.js';
 import { listReviews } from '../../../src/review/queue.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 
-let port = 0;
+let redis: TestRedis | undefined;
 let url = '';
 
-async function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
 beforeAll(async () => {
-  port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'dictl-redis-'));
-  const r = spawnSync('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--daemonize', 'yes', '--save', '', '--appendonly', 'no', '--dir', dir]);
-  if (r.status !== 0) throw new Error('redis-server did not start');
-  url = `redis://127.0.0.1:${port}`;
-  for (let i = 0; i < 50; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().trim() === 'PONG') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('redis-server not answering');
+  redis = await startRedis();
+  url = redis.url;
 });
 
-afterAll(() => {
-  if (port) spawnSync('redis-cli', ['-p', String(port), 'shutdown', 'nosave']);
+afterAll(async () => {
+  await redis?.stop();
 });
 
 describe('review queue on Redis', () => {

@@ -16,7 +16,7 @@ import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
 import { writeOnline } from '../../../src/online/redis.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
-import { hasRedis, startRedis, type TestRedis } from '../../helpers/redis.js';
+import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { dictl } from '../../helpers/cli.js';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -28,7 +28,7 @@ const ref = (rows: Record<string, unknown>[]) => {
   return predict(model, X, n, p);
 };
 
-describe.skipIf(!hasRedis)('dictl score --redis (real CLI, real package, real redis-server)', () => {
+describe('dictl score --redis (real CLI, real package, real redis-server)', () => {
   let ws: string;
   let redis: TestRedis;
   let r: Redis;

@@ -14,7 +14,7 @@ import { streamRequest, type StreamRunOptions } from '../../../src/streams/reque
 import { RedisBatchCommitter, xaddOnce } from '../../../src/streams/redis-streams.js';
 import type { ScorerLike } from '../../../src/streams/types.js';
 import type { Progress } from '../../../src/ui/progress.js';
-import { hasRedis, logistic, startRedis, writeWorker, type TestRedis } from '../../helpers/redis.js';
+import { logistic, startRedis, writeWorker, type TestRedis } from '../../helpers/redis.js';
 
 const scorer: ScorerLike = {
   validate(e) {
@@ -29,7 +29,7 @@ const scorer: ScorerLike = {
 const quiet: Progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!hasRedis)('Redis Streams (real redis-server)', () => {
+describe('Redis Streams (real redis-server)', () => {
   let redis: TestRedis;
   let r: Redis;
   let tmp: string;

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +16,7 @@ import { loadRefSet } from '../../helpers/gbdt-data.js';
 import { fitGbdt, gbdtMargins, GBDT_DEFAULTS } from '../../../src/ml/gbdt/index.js';
 import { gbdtFromJSON, gbdtToJSON } from '../../../src/ml/gbdt/serialize.js';
 import { fixturePipeline, fixtureRows } from '../../helpers/onnx-fixtures.js';
+import { pythonOut } from '../../helpers/python.js';
 
 const SETS = ['churn', 'credit', 'breast_cancer', 'pima'];
 
@@ -340,7 +340,6 @@ describe('exactness on real models with 8 inputs (pima): brute-force Shapley val
 
 // ───────────── xgboost as the peer ─────────────
 
-const PY = '/usr/bin/python3';
 const SCRIPT = join(__dirname, '..', '..', '..', 'scripts', 'xgb_contribs.py');
 
 function runXgb(X: Float64Array, y: Float64Array, n: number, p: number, spec: Record<string, unknown>, weights?: Float64Array) {
@@ -350,8 +349,7 @@ function runXgb(X: Float64Array, y: Float64Array, n: number, p: number, spec: Re
     writeFileSync(join(dir, 'X.f64'), new Uint8Array(X.buffer, X.byteOffset, X.byteLength));
     writeFileSync(join(dir, 'y.f64'), new Uint8Array(y.buffer, y.byteOffset, y.byteLength));
     writeFileSync(join(dir, 'spec.json'), JSON.stringify({ n, p, seed: 0, nthread: 1, ...spec }));
-    const res = spawnSync(PY, [SCRIPT, dir], { encoding: 'utf8' });
-    if (res.status !== 0) throw new Error(`xgboost run failed: ${res.stderr}`);
+    pythonOut([SCRIPT, dir]);
     const f64 = (name: string) => {
       const b = readFileSync(join(dir, name));
       return new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8).slice();

@@ -5,7 +5,7 @@
  * early stopping, input and parameter checks, and the JSON form.
  */
 import { describe, expect, test } from 'vitest';
-import { binMatrix, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
+import { binMatrix, binOf, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../../../src/ml/gbdt/grow.js';
 import { buildHistograms, COUNT_STRIDE, countHistogram, countsAt, GH_STRIDE, histLength, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
 import { compileGbdt, fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
@@ -70,6 +70,44 @@ function nodeOf(bins: Uint8Array, n: number, p: number, rows: number[], hist: Fl
     },
   };
 }
+
+describe('binning', () => {
+  test('the bin matrix (a branch-free search) gives every value the bin of a plain binary search over the edges, values on and next to the edges included', () => {
+    const rng = makeRng(31);
+    const n = 6000;
+    const p = 5;
+    const X = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) {
+      const gauss = Math.sqrt(-2 * Math.log(rng.next() || 1e-12)) * Math.cos(2 * Math.PI * rng.next());
+      X[i * p] = gauss; // dense centre
+      X[i * p + 1] = Math.exp(4 * gauss); // heavy tail
+      X[i * p + 2] = rng.int(3); // three values
+      X[i * p + 3] = rng.next() < 0.1 ? NaN : Math.round(gauss * 100) / 100;
+      X[i * p + 4] = 7; // constant
+    }
+    const mapper = fitBins(X, p, Int32Array.from({ length: n }, (_, i) => i), 255, undefined, 0);
+    // probe: each edge, its float32 neighbours, and values beyond both ends
+    const probes: number[] = [];
+    for (let f = 0; f < p; f++) for (const e of mapper.edges[f]) {
+      const b = new Float32Array([e]);
+      const u = new Uint32Array(b.buffer);
+      u[0] += 1;
+      const up = b[0];
+      u[0] -= 2;
+      probes.push(e, up, b[0], -1e30, 1e30);
+    }
+    const m = probes.length;
+    const P = new Float64Array(m * p);
+    for (let i = 0; i < m; i++) for (let f = 0; f < p; f++) P[i * p + f] = probes[i];
+    for (const [A, rows] of [[X, n], [P, m]] as const) {
+      const bins = binMatrix(A, rows, p, mapper, 255);
+      for (let f = 0; f < p; f++) for (let i = 0; i < rows; i++) {
+        const x = A[i * p + f];
+        expect(bins[f * rows + i]).toBe(x !== x ? MISSING_BIN : binOf(mapper.edges[f], x));
+      }
+    }
+  });
+});
 
 describe('histograms', () => {
   test('the identity pass, the partition pass and a direct count agree; parent − child = sibling', () => {
@@ -430,7 +468,7 @@ describe('the two threads', () => {
         // the node's histograms against a direct build from its rows
         expect(Float64Array.from(b.hist)).toEqual(histOf(b.bins, n, p, node, b.g, b.h, false));
         expect(Array.from(b.og.subarray(0, n - mid))).toEqual(node.map((r) => b.g[r]));
-        // a small node (rows far apart: the wasm loop reads the row-major bins), with and without counts
+        // a small node, with and without counts
         const few = Array.from(b.rows.subarray(mid2, mid2 + 250));
         t.gather(mid2, mid2 + 250);
         t.build(all(p), mid2, mid2 + 250, false, 1);

@@ -4,12 +4,12 @@
  * better of scikit-learn HGB and xgboost; accuracy on wine and digits within 0.005 and RMSE on
  * diabetes within 2% of scikit-learn HGB fitted live on the same split.
  */
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { fitGbdt, gbdtPredict, validateGbdtParams } from '../../../src/ml/gbdt/index.js';
 import { rocAuc } from '../../../src/ml/metrics.js';
 import { loadRefSet, REFERENCE } from '../../helpers/gbdt-data.js';
+import { pythonJson } from '../../helpers/python.js';
 
 describe('gbdt defaults reach the reference AUC on the shared sets', () => {
   for (const name of ['churn', 'credit', 'breast_cancer', 'pima']) {
@@ -26,9 +26,7 @@ describe('gbdt defaults reach the reference AUC on the shared sets', () => {
 });
 
 function sk(name: string) {
-  const r = spawnSync('/usr/bin/python3', [join(__dirname, 'gbdt-sk.py'), name], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
-  const o = JSON.parse(r.stdout) as { p: number; K: number; Xtr: number[]; ytr: number[]; Xte: number[]; yte: number[]; hgb: number };
+  const o = pythonJson([join(__dirname, 'gbdt-sk.py'), name], { threads: 1 }) as { p: number; K: number; Xtr: number[]; ytr: number[]; Xte: number[]; yte: number[]; hgb: number };
   return { ...o, Xtr: Float64Array.from(o.Xtr), ytr: Float64Array.from(o.ytr), Xte: Float64Array.from(o.Xte), yte: Float64Array.from(o.yte), ntr: o.ytr.length, nte: o.yte.length };
 }
 

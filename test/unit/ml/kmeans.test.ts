@@ -3,7 +3,6 @@
  * feature matrices, Lloyd iterations from the same initial centres, ARI on separated blobs, silhouette
  * on the same sample; determinism across thread counts; bad input.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +17,8 @@ import { fitKMeans } from '../../../src/ml/kmeans/fit.js';
 import { silhouetteSample, silhouetteSamples, silhouetteScore, takeRows } from '../../../src/ml/kmeans/silhouette.js';
 import { makeRng } from '../../../src/ml/splits.js';
 import { prepare } from '../../helpers/ml-data.js';
+import { pythonJson } from '../../helpers/python.js';
 
-const PY = '/usr/bin/python3';
 const dir = mkdtempSync(join(tmpdir(), 'dictl-kmeans-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,9 +32,7 @@ function f64File(a: Float64Array | Int32Array): string {
 /** Runs a python snippet with sys.argv[1:] = args; the last stdout line is JSON. Fails the test if python or sklearn is missing. */
 function py(script: string, args: string[]): any {
   // one OpenMP thread: the reference is for values, not speed, and spinning OpenMP threads on a busy machine take 40× longer
-  const r = spawnSync(PY, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, OMP_NUM_THREADS: '1' } });
-  if (r.status !== 0) throw new Error(`${PY} failed (scikit-learn is required for this test): ${r.stderr || r.error}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return pythonJson(['-c', script, ...args], { threads: 1 });
 }
 
 function gauss(rng: ReturnType<typeof makeRng>): number {

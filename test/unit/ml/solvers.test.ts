@@ -3,13 +3,13 @@
  * the bad-input checks of training. Data are generated here with the seeded RNG and handed to Python
  * as JSON, so both sides see identical numbers.
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { fitLinear } from '../../../src/ml/linear.js';
 import { fitLogistic, newtonLogistic } from '../../../src/ml/logistic.js';
 import { makeRng } from '../../../src/ml/splits.js';
 import { checkTrainingData, isSeparated, parseClassWeight } from '../../../src/ml/families/training.js';
 import { linearScores } from '../../../src/ml/predict.js';
+import { pythonJson } from '../../helpers/python.js';
 
 function gen(n: number, p: number, seed: number, kind: 'binary' | 'multi' | 'reg') {
   const rng = makeRng(seed);
@@ -38,9 +38,7 @@ function gen(n: number, p: number, seed: number, kind: 'binary' | 'multi' | 'reg
 }
 
 function sklearn(code: string, data: unknown): any {
-  const r = spawnSync('/usr/bin/python3', ['-c', `import json,sys,warnings\nwarnings.filterwarnings("ignore")\nimport numpy as np\nd=json.load(sys.stdin)\nX=np.array(d["X"]).reshape(d["n"],d["p"]);y=np.array(d["y"])\n${code}`], { input: JSON.stringify(data), encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
+  return pythonJson(['-c', `import json,sys,warnings\nwarnings.filterwarnings("ignore")\nimport numpy as np\nd=json.load(sys.stdin)\nX=np.array(d["X"]).reshape(d["n"],d["p"]);y=np.array(d["y"])\n${code}`], { input: JSON.stringify(data) });
 }
 const payload = (d: { X: Float64Array; y: Float64Array; n: number; p: number }) => ({ X: Array.from(d.X), y: Array.from(d.y), n: d.n, p: d.p });
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));

@@ -3,7 +3,6 @@
  * scores on every row (rows sitting exactly on thresholds included), for binary, multiclass and
  * regression models with categorical splits and missing values; and python onnx's full checker.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { addTreeEnsemble, fitGbdt, gbdtPredict, onnxTreeEnsembleAttributes, validateGbdtParams, type GbdtModel } from '../../../src/ml/gbdt/index.js';
 import { makeRng } from '../../../src/ml/splits.js';
 import { GraphBuilder } from '../../../src/onnx/builder.js';
+import { python } from '../../helpers/python.js';
 
 const P = 4;
 const dir = mkdtempSync(join(tmpdir(), 'dictl-gbdt-onnx-'));
@@ -118,7 +118,7 @@ for p in sys.argv[1:]:
     onnx.checker.check_model(onnx.load(p), full_check=True)
 print("ok", len(sys.argv) - 1)`;
     const files = cases.flatMap((c) => (c.K === 1 ? [`${c.name}_double`] : [`${c.name}_float`, `${c.name}_double`])).map((f) => join(dir, `${f}.onnx`));
-    const r = spawnSync('/usr/bin/python3', ['-c', script, ...files], { encoding: 'utf8' });
+    const r = python(['-c', script, ...files]);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(`ok ${files.length}`);
   });

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
 import type { FittedPipeline, ModelVersion } from '../../../src/types.js';
 import { fixtureModel, fixturePipeline, fixtureRows } from '../../helpers/onnx-fixtures.js';
+import { python, requirePython } from '../../helpers/python.js';
 
 async function runOnnx(model: ModelVersion, rows: Record<string, unknown>[]) {
   const s = await ort.InferenceSession.create(exportOnnx(model));
@@ -23,7 +23,7 @@ async function runOnnx(model: ModelVersion, rows: Record<string, unknown>[]) {
   return s.run(feeds);
 }
 
-const pyHasOnnx = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' }).status === 0;
+requirePython({ onnx: 'python3-onnx' });
 
 describe('exportOnnx', () => {
   it('matches a hand computation (standardize + impute + one-hot + index + logistic)', async () => {
@@ -130,7 +130,7 @@ describe('exportOnnx', () => {
     expect(() => exportOnnx({ ...m, coef: [[1, 2]] })).toThrow(/coef/);
   });
 
-  it.skipIf(!pyHasOnnx)('passes python onnx.checker.check_model(full_check=True)', () => {
+  it('passes python onnx.checker.check_model(full_check=True)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dictl-onnx-'));
     const files: string[] = [];
     for (const task of ['binary', 'multiclass', 'regression'] as const) {
@@ -138,10 +138,8 @@ describe('exportOnnx', () => {
       writeFileSync(f, exportOnnx(fixtureModel(task, fixturePipeline())));
       files.push(f);
     }
-    const r = spawnSync(
-      '/usr/bin/python3',
+    const r = python(
       ['-c', 'import onnx,sys\nfor f in sys.argv[1:]:\n  m=onnx.load(f); onnx.checker.check_model(m, full_check=True); print("ok", m.ir_version, [(o.domain,o.version) for o in m.opset_import])', ...files],
-      { encoding: 'utf8' },
     );
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);

@@ -12,12 +12,11 @@ const PAGE = 65536;
 
 export interface WasmKernels {
   hist(bins: number, n: number, feats: number, fa: number, fb: number, rows: number, start: number, end: number, identity: number, g: number, h: number, out: number, cnt: number, counts: number): void;
-  hist_rows(binsR: number, p: number, feats: number, fa: number, fb: number, rows: number, start: number, end: number, g: number, h: number, out: number, cnt: number, counts: number): void;
-  transpose(bins: number, n: number, p: number, binsR: number): void;
   grad_binary(y: number, w: number, m: number, g: number, h: number, a: number, b: number): number;
   leaf_values(rows: number, m: number, T: number, k: number, ends: number, values: number, leaves: number, a: number, b: number): void;
   counts(col: number, n: number, rows: number, start: number, end: number, identity: number, out: number): void;
   partition(rows: number, tmp: number, col: number, left: number, a: number, b: number): number;
+  join(rows: number, tmp: number, a: number, l: number, b: number, L: number, R: number): void;
   gather(rows: number, g: number, h: number, og: number, oh: number, a: number, b: number, base: number): void;
 }
 

@@ -129,59 +129,6 @@ void hist(const uint8_t *bins, int n, const int32_t *feats, int fa, int fb, cons
   }
 }
 
-/*
- * The same histograms from the row-major copy of the bins (binsR: row r's p bins at r * p), for the
- * small nodes deep in a tree: their rows lie far apart, and a row's bins in one or two cache lines
- * cost a fraction of p reads from p columns. Sums per bin in the same row order, so the same bytes.
- */
-EXPORT("hist_rows")
-void hist_rows(const uint8_t *binsR, int p, const int32_t *feats, int fa, int fb, const int32_t *rows,
-               int start, int end, const float *g, const float *h, double *out, double *cnt, int counts) {
-  const int m = end - start;
-  const int32_t *r = rows + start;
-  /* four features a pass, as from the columns: their histograms stay in the L1 cache, and the
-     node's rows, read again by each pass, in L2 */
-  for (int q0 = fa; q0 < fb; q0 += 4) {
-    const int q1 = q0 + 4 < fb ? q0 + 4 : fb;
-    for (int q = q0; q < q1; q++) {
-      zero(out + feats[q] * GH, GH);
-      if (counts == 2) zero(cnt + feats[q] * CNT, CNT);
-      else cnt[feats[q] * CNT + MISSING] = 0;
-    }
-    if (counts == 0 && q1 - q0 == 4) {
-      const int f0 = feats[q0], f1 = feats[q0 + 1], f2 = feats[q0 + 2], f3 = feats[q0 + 3];
-      double *h0 = out + f0 * GH, *h1 = out + f1 * GH, *h2 = out + f2 * GH, *h3 = out + f3 * GH;
-      for (int j = 0; j < m; j++) {
-        const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
-        const v128_t gh = wasm_f64x2_make(g[j], h[j]);
-        add2(h0, b[f0], gh);
-        add2(h1, b[f1], gh);
-        add2(h2, b[f2], gh);
-        add2(h3, b[f3], gh);
-      }
-      continue;
-    }
-    for (int j = 0; j < m; j++) {
-      const uint8_t *b = binsR + (uint32_t)r[j] * (uint32_t)p;
-      const v128_t gh = wasm_f64x2_make(g[j], h[j]);
-      for (int q = q0; q < q1; q++) {
-        const int f = feats[q], v = b[f];
-        add2(out + f * GH, v, gh);
-        if (counts == 2 || (counts == 1 && v == MISSING)) cnt[f * CNT + v] += 1;
-      }
-    }
-  }
-}
-
-/* binsR[r * p + f] = bins[f * n + r]: the row-major copy of the column-major bins */
-EXPORT("transpose")
-void transpose(const uint8_t *bins, int n, int p, uint8_t *binsR) {
-  for (int f = 0; f < p; f++) {
-    const uint8_t *c = bins + (uint32_t)f * (uint32_t)n;
-    for (int i = 0; i < n; i++) binsR[(uint32_t)i * (uint32_t)p + f] = c[i];
-  }
-}
-
 /* every bin's row count of one feature (col = its bins) for the node rows[start..end) (identity: all n rows) */
 EXPORT("counts")
 void counts(const uint8_t *col, int n, const int32_t *rows, int start, int end, int identity, double *k0) {
@@ -296,21 +243,31 @@ void leaf_values(const int32_t *rows, double *m, int T, int k, const int32_t *en
 }
 
 /*
- * Stable partition of rows[a..b) by left[col[row]] (1 = left): left rows compacted to rows[a..a+l),
- * right rows written to tmp[a..), both in their old order; returns l (kernels.ts partitionBlock).
+ * Stable partition of rows[a..b) by left[col[row]] (1 = left), into tmp: the left rows from tmp[a]
+ * up, the right rows from tmp[b − 1] down (reversed); returns how many went left. Every row is
+ * written to both sides and one cursor moves (no branch); a write to the wrong side lands where a
+ * later row, or the same row, overwrites it. kernels.ts partitionBlock.
  */
 EXPORT("partition")
-int partition(int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
-  int l = a, rr = a;
+int partition(const int32_t *rows, int32_t *tmp, const uint8_t *col, const uint8_t *left, int a, int b) {
+  int l = 0, rr = 0;
   for (int i = a; i < b; i++) {
     const int32_t row = rows[i];
     const int goLeft = left[col[row]];
-    rows[l] = row;
-    tmp[rr] = row;
+    tmp[a + l] = row;
+    tmp[b - 1 - rr] = row;
     l += goLeft;
     rr += 1 - goLeft;
   }
-  return l - a;
+  return l;
+}
+
+/* block [a, b) of a partition into rows: its l left rows to rows[L..], its right rows (reversed in tmp) to rows[R..] (kernels.ts joinBlock) */
+EXPORT("join")
+void join(int32_t *rows, const int32_t *tmp, int a, int l, int b, int L, int R) {
+  for (int i = 0; i < l; i++) rows[L + i] = tmp[a + i];
+  const int nr = b - a - l;
+  for (int i = 0; i < nr; i++) rows[R + i] = tmp[b - 1 - i];
 }
 
 /* og/oh[i − base] = g/h[rows[i]] for i in [a, b) (kernels.ts gather) */
