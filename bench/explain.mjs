@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark of explanations. Run after `npm run build`: node bench/explain.mjs
 // BENCH_SCALE=0.1 shrinks the sizes (default 200,000 rows for TreeSHAP, 1,000,000 events for the pipe);
-// BENCH_ONLY=treeshap, BENCH_ONLY=pipe (2 and 3) or BENCH_ONLY=log (3) runs a part.
+// BENCH_ONLY=treeshap (1), BENCH_ONLY=pipe (2) or BENCH_ONLY=log (3) runs one part.
 //
 // 1. TreeSHAP: an xgboost model (100 trees, depth 6, hist, nthread=2) trained by /usr/bin/python3 on
 //    200k generated rows (20 numeric inputs, 5% missing), explained by xgboost's own
@@ -170,7 +170,7 @@ try {
 
     // ── 3. the decision log's cost: a policy package on the same pipe, every decision logged with its
     //    reasons (one atomic segment per batch) against the same decisions unlogged (no workspace)
-    {
+    if (process.env.BENCH_ONLY !== 'pipe') {
       const ND = Math.max(1000, Math.round(NP / 4));
       const dchunks = chunks.slice(0, Math.ceil((chunks.length * ND) / NP));
       const nd = dchunks.reduce((a, c) => a + c.split('\n').length - 1, 0);

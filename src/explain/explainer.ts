@@ -11,6 +11,7 @@ import { compilePipeline } from '../pipeline/apply.js';
 import { applyPipelineColumns, type Columns } from '../pipeline/columns.js';
 import { columnValue, sourceColumns, type SourceColumns } from './columns.js';
 import { linearBase, linearContributions, type LinearExplainModel } from './linear.js';
+import { linearColumnContributions, linearColumnsPlan, type LinearColumnsPlan } from './linear-columns.js';
 import { packEnsemble, TreeShap, type PackedEnsemble, type ShapTree } from './treeshap.js';
 
 export const EXPLAIN_FILE = 'explain.json';
@@ -90,24 +91,37 @@ export interface Explainer {
 /** Top k indices of |c| (ties: earlier column first), largest first; zero contributions are no reasons. */
 export function topByMagnitude(c: ArrayLike<number>, k: number): number[] {
   const idx = new Int32Array(k);
-  const m = topInto(c, k, idx);
+  const m = topInto(c, k, idx, new Float64Array(k));
   return Array.from(idx.subarray(0, m));
 }
 
-/** topByMagnitude into idx[0..k); returns how many */
-function topInto(c: ArrayLike<number>, k: number, idx: Int32Array): number {
+/** topByMagnitude into idx[0..k) (mag: scratch of k, their |c|); returns how many */
+function topInto(c: ArrayLike<number>, k: number, idx: Int32Array, mag: Float64Array): number {
+  return topStrided(c, 0, 1, c.length, k, idx, mag);
+}
+
+/**
+ * topByMagnitude of c[o], c[o + stride], … (count of them) into idx[0..k) as 0, 1, … indices, their
+ * |c| in mag; returns how many. Insertion into the k kept so far: O(count · k).
+ */
+function topStrided(c: ArrayLike<number>, o: number, stride: number, count: number, k: number, idx: Int32Array, mag: Float64Array): number {
   let m = 0;
-  for (let j = 0; j < c.length; j++) {
-    const v = c[j];
+  // |c| of the k-th kept once k are kept (NaN sorts first, so it is never the k-th unless all are NaN)
+  let kth = Infinity;
+  for (let j = 0; j < count; j++) {
+    const v = c[o + j * stride];
     const a = Math.abs(v);
     if (!(a > 0) && !Number.isNaN(v)) continue;
-    if (m === k && !(a > Math.abs(c[idx[m - 1]]))) continue;
+    if (m === k && !(a > kth)) continue;
     let at = m === k ? m - 1 : m++;
-    while (at > 0 && !(Math.abs(c[idx[at - 1]]) >= a)) {
+    while (at > 0 && !(mag[at - 1] >= a)) {
       idx[at] = idx[at - 1];
+      mag[at] = mag[at - 1];
       at--;
     }
     idx[at] = j;
+    mag[at] = a;
+    if (m === k) kth = mag[m - 1];
   }
   return m;
 }
@@ -125,6 +139,10 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
   let K: number;
   let base: Float64Array;
   let rowFn: RowFn;
+  /** one-margin linear models on plain pipelines: columnar batches skip the model-input matrix */
+  let plan: LinearColumnsPlan | null = null;
+  /** the plan's per-column contributions of a batch (C × n), kept between batches */
+  let scratch = new Float64Array(0);
   const argmax = (M: Float64Array, mo: number) => {
     let b = 0;
     for (let k = 1; k < K; k++) if (M[mo + k] > M[mo + b]) b = k;
@@ -141,6 +159,7 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
     const w0 = m.coef[0];
     const mu = m.means;
     const b0 = base[0];
+    if (K === 1) plan = linearColumnsPlan(spec.pipeline, columns, w0, mu);
     rowFn = (x, xo, M, mo, pick, col, co) => {
       if (K === 1) {
         // one margin: the contributions and the margin (base + their sum) in one pass
@@ -238,6 +257,7 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
       return explainMatrix(X, bad, n, k, (i, c) => columnValue(spec.pipeline, columns.value[c], rowAt(i), X, i * p));
     },
     explainColumns(cols, n, k) {
+      if (plan) return explainPlanned(plan, cols, n, k);
       const X = new Float64Array(n * p);
       const bad = new Uint8Array(n);
       applyPipelineColumns(spec.pipeline, cols, n, X, bad);
@@ -254,10 +274,55 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
     },
   };
 
-  /** the reasons of model-input rows X; value(i, c) reads source column c's value for row i */
-  function explainMatrix(X: Float64Array, bad: Uint8Array, n: number, k: number, value: (i: number, c: number) => string | number | boolean | null): BatchExplanations {
-    const col = new Float64Array(C);
+  /** the reasons of a columnar batch through the linear plan: per-column contributions column by column, then each row's top k */
+  function explainPlanned(plan: LinearColumnsPlan, cols: Columns, n: number, k: number): BatchExplanations {
+    if (scratch.length < C * n) scratch = new Float64Array(C * n);
+    const Cn = scratch;
+    const bad = new Uint8Array(n);
+    linearColumnContributions(plan, cols, n, Cn, bad);
+    // the event's values as explainColumns reads them: numbers (NaN = missing), strings ('' = missing), else columnValue
+    const src = columns.value.map((v) => (v.kind === 'input' ? cols[v.name] : undefined));
+    const nums = src.map((a) => (a instanceof Float64Array ? a : null));
+    const strs = src.map((a) => (Array.isArray(a) ? (a as unknown[]) : null));
+    const b = emptyBatch(n, k);
     const idx = new Int32Array(k);
+    const mag = new Float64Array(k);
+    const b0 = base[0];
+    for (let i = 0; i < n; i++) {
+      if (bad[i]) {
+        b.base[i] = NaN;
+        b.margins[i] = NaN;
+        continue;
+      }
+      // the margin the contributions add up to (checked against the graph's score)
+      let s = b0;
+      for (let c = 0; c < C; c++) s += Cn[c * n + i];
+      b.margins[i] = s;
+      b.base[i] = b0;
+      const m = topStrided(Cn, i, n, C, k, idx, mag);
+      for (let t = 0; t < m; t++) {
+        const c = idx[t];
+        const r = i * k + t;
+        b.col[r] = c;
+        b.contrib[r] = Cn[c * n + i];
+        const f = nums[c];
+        const g = strs[c];
+        if (f !== null) {
+          const x = f[i];
+          b.vals[r] = x === x ? x : null;
+        } else if (g !== null && typeof g[i] === 'string') {
+          const x = g[i] as string;
+          b.vals[r] = x === '' ? null : x;
+        } else {
+          const x = src[c]?.[i];
+          b.vals[r] = typeof x === 'number' ? (x === x ? x : null) : typeof x === 'string' ? (x === '' ? null : x) : columnValue(spec.pipeline, columns.value[c], { [columns.names[c]]: x });
+        }
+      }
+    }
+    return b;
+  }
+
+  function emptyBatch(n: number, k: number): BatchExplanations {
     const b: BatchExplanations = {
       n,
       k,
@@ -277,6 +342,15 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
       },
     };
     if (multi) b.cls = new Int32Array(n);
+    return b;
+  }
+
+  /** the reasons of model-input rows X; value(i, c) reads source column c's value for row i */
+  function explainMatrix(X: Float64Array, bad: Uint8Array, n: number, k: number, value: (i: number, c: number) => string | number | boolean | null): BatchExplanations {
+    const col = new Float64Array(C);
+    const idx = new Int32Array(k);
+    const mag = new Float64Array(k);
+    const b = emptyBatch(n, k);
     for (let i = 0; i < n; i++) {
       if (bad[i]) {
         b.base[i] = NaN;
@@ -286,7 +360,7 @@ export function makeExplainer(spec: ExplainSpec): Explainer {
       const kk = rowFn(X, i * p, b.margins, i * K, multi, col, 0);
       b.base[i] = base[kk];
       if (b.cls) b.cls[i] = kk;
-      const m = topInto(col, k, idx);
+      const m = topInto(col, k, idx, mag);
       for (let t = 0; t < m; t++) {
         const c = idx[t];
         b.col[i * k + t] = c;

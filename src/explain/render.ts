@@ -4,6 +4,7 @@
  * reasonI_value, reasonI_contribution. Pure.
  */
 import type { BatchExplanations, Explanation } from './explainer.js';
+import { writeJsonNumber } from '../util/number-text.js';
 
 const jnum = (x: number): string => (Number.isFinite(x) ? JSON.stringify(x) : 'null');
 /** values repeat (categories, counts): their JSON text is kept, up to a bound */
@@ -50,6 +51,78 @@ function batchMembers(b: BatchExplanations, j: number): string {
     out += (t ? ',' : '') + b.columnPrefix[c] + jval(b.vals[j * k + t]) + ',"contribution":' + jnum(b.contrib[j * k + t]) + '}';
   }
   return out + ']';
+}
+
+const utf8 = (s: string) => Uint8Array.from(Buffer.from(s, 'utf8'));
+const B_CONTRIBUTION = utf8(',"contribution":');
+const B_NULL = utf8('null');
+/** per batch's columnPrefix (shared by the batches of one explainer): the prefixes as UTF-8 */
+const prefixBytes = new WeakMap<string[], Uint8Array[]>();
+/** JSON text (UTF-8) of string and boolean values, up to a bound */
+const strBytes = new Map<string | boolean, Uint8Array>();
+let lastBaseBytes = NaN;
+let baseBytes = new Uint8Array(0);
+
+/** what one reason can take beyond its value's and contribution's text */
+const REASON_ROOM = 64;
+
+/**
+ * Writes the members batchMembers gives for row j (`,"base":…,"reasons":[…]`, multiclass aside) as
+ * UTF-8 into a buffer, byte for byte the same; `room(k)` makes room for k more bytes at the current
+ * offset and returns the buffer to write to. Returns the offset after them.
+ */
+export function writeBatchMembers(b: BatchExplanations, j: number, buf: Uint8Array, o: number, room: (o: number, k: number) => Uint8Array): number {
+  if (Number.isNaN(b.base[j])) return o;
+  if (b.cls) {
+    const s = batchMembers(b, j);
+    buf = room(o, s.length * 3);
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c > 0x7f) return o + Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).utf8Write(s, o);
+      buf[o + i] = c;
+    }
+    return o + s.length;
+  }
+  const x = b.base[j];
+  if (!Object.is(x, lastBaseBytes)) {
+    lastBaseBytes = x;
+    baseBytes = utf8(`${jbase(x)},"reasons":[`);
+  }
+  let pre = prefixBytes.get(b.columnPrefix);
+  if (!pre) {
+    pre = b.columnPrefix.map(utf8);
+    prefixBytes.set(b.columnPrefix, pre);
+  }
+  const k = b.k;
+  buf = room(o, baseBytes.length + 2);
+  for (let i = 0; i < baseBytes.length; i++) buf[o++] = baseBytes[i];
+  for (let t = 0; t < k; t++) {
+    const c = b.col[j * k + t];
+    if (c < 0) break;
+    const v = b.vals[j * k + t];
+    let vb: Uint8Array | null = null;
+    if (v === null) vb = B_NULL;
+    else if (typeof v !== 'number') {
+      vb = strBytes.get(v) ?? null;
+      if (vb === null) {
+        vb = utf8(JSON.stringify(v));
+        if (strBytes.size >= 1 << 16) strBytes.clear();
+        strBytes.set(v, vb);
+      }
+    }
+    const p = pre[c];
+    buf = room(o, p.length + (vb ? vb.length : 0) + REASON_ROOM);
+    if (t) buf[o++] = 44; // ,
+    for (let i = 0; i < p.length; i++) buf[o++] = p[i];
+    if (vb) for (let i = 0; i < vb.length; i++) buf[o++] = vb[i];
+    else o = writeJsonNumber(buf, o, v as number);
+    for (let i = 0; i < B_CONTRIBUTION.length; i++) buf[o++] = B_CONTRIBUTION[i];
+    o = writeJsonNumber(buf, o, b.contrib[j * k + t]);
+    buf[o++] = 125; // }
+  }
+  buf = room(o, 1);
+  buf[o++] = 93; // ]
+  return o;
 }
 
 /** `,"base":…,"reasons":[…]` of a scored row (`explanation`) or of row j of a columnar result (`explanations`); "" when none */

@@ -5,7 +5,7 @@
  */
 import type { ScoredBatch } from './engine.js';
 import { decisionMembers } from '../decide/stage.js';
-import { explainMembers } from '../explain/render.js';
+import { explainMembers, writeBatchMembers } from '../explain/render.js';
 
 /**
  * String(x) for finite numbers, null otherwise: exactly JSON.stringify's number serialisation (ToString
@@ -53,13 +53,20 @@ const labelBytes = new Map<string, Uint8Array>();
  * strings to join and encode again).
  */
 export function binaryBlock(r: ScoredBatch, n: number, ids: (string | undefined)[]): Buffer {
-  let buf = Buffer.allocUnsafe(n * 112 + 256);
+  // reasons take about 90 bytes each
+  let buf = Buffer.allocUnsafe(n * (112 + (r.explanations ? 90 * r.explanations.k : 0)) + 256);
   let o = 0;
   const room = (k: number) => {
     if (o + k <= buf.length) return;
     const b = Buffer.allocUnsafe(Math.max(buf.length * 2, o + k));
     buf.copy(b, 0, 0, o);
     buf = b;
+  };
+  /** room for the reasons' writer: k more bytes at offset at */
+  const grow = (at: number, k: number) => {
+    o = at;
+    room(k);
+    return buf;
   };
   const bytes = (a: Uint8Array) => {
     for (let i = 0; i < a.length; i++) buf[o++] = a[i];
@@ -111,11 +118,7 @@ export function binaryBlock(r: ScoredBatch, n: number, ids: (string | undefined)
     buf[o++] = 93; // ]
     const dm = decided ? decisionMembers(r, j) : '';
     if (dm) text(dm);
-    const em = explained ? explainMembers(r, j) : '';
-    if (em) {
-      room(em.length * 3);
-      o += buf.utf8Write(em, o);
-    }
+    if (explained) o = writeBatchMembers(r.explanations!, j, buf, o, grow);
     room(2);
     buf[o++] = 125; // }
     buf[o++] = 10;

@@ -5,7 +5,15 @@
  * wake (a shared machine) leaves its blocks to the other instead of holding the batch up, and a
  * stale claim for an earlier job cannot succeed. `finished` counts the job's walked blocks.
  */
-export const CTRL = { seq: 0, stop: 1, failed: 2, p: 3, n: 4, next: 5, finished: 6 } as const;
+export const CTRL = { seq: 0, stop: 1, failed: 2, p: 3, n: 4, next: 5, finished: 6, mode: 7 } as const;
+
+/** what the job's feature buffer holds: the pipeline's row-major outputs, or the raw input columns (column j at j·rows) */
+export const MODE = { rows: 0, columns: 1 } as const;
+
+/** the p columns of a feature buffer sized for `rows` rows (MODE.columns) */
+export function columnViews(x: SharedArrayBuffer, p: number, rows: number): Float64Array[] {
+  return Array.from({ length: p }, (_, j) => new Float64Array(x, j * rows * 8, rows));
+}
 
 export const BLOCK_ROWS = 256;
 

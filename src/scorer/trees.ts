@@ -1,8 +1,11 @@
 /**
  * The package's native tree scorer: a gradient-boosted tree package scores its rows with the fitted
- * pipeline and the trees it carries in explain.json (the pure TS executors, the same code the CLI's
- * own predictions run), the tree walk split between the calling thread and a walker thread, instead
- * of onnxruntime's TreeEnsemble operator (measured: about 6× the CPU on the same trees). model.onnx
+ * pipeline and the trees it carries in explain.json (the pure TS executors and the engine's tree
+ * walk, the same code the CLI's own predictions run: WebAssembly generated for the trees, see
+ * ml/gbdt/predict-wasm.ts), the tree walk split between the calling thread and a walker thread,
+ * instead of onnxruntime's TreeEnsemble operator (measured: about 6× the CPU on the same trees before the
+ * walk was WebAssembly, about 11× since). A pipeline that passes its numeric inputs through raw is not
+ * run at all: the trees read the batch's input columns. model.onnx
  * stays the package's portable graph and the reference: the first batch a scorer sees is also run
  * through it and every one of those rows must agree to 1e-6, else scoring stops with an internal
  * error. A batch holding a row the pipeline rejects (an unknown category under `error`/`skip`, which
@@ -17,14 +20,14 @@ import { Worker } from 'node:worker_threads';
 import { DictlError } from '../errors.js';
 import { EXPLAIN_FILE, type ExplainSpec } from '../explain/explainer.js';
 import type { GbdtTree } from '../ml/gbdt/index.js';
-import { compileGbdt, gbdtMarginsInto, type CompiledGbdt } from '../ml/gbdt/predict.js';
+import { compileGbdt, gbdtMarginsColumns, gbdtMarginsInto, type CompiledGbdt } from '../ml/gbdt/predict.js';
 import { sigmoid, softmaxRows } from '../ml/predict.js';
 import { applyPipelineColumns } from '../pipeline/columns.js';
 import type { FittedPipeline } from '../types.js';
 import { sha256 } from '../util/hash.js';
 import { workerScript } from '../util/worker-script.js';
 import type { Manifest } from './manifest.js';
-import { BLOCK_ROWS, claimBlocks, CTRL, tagOf } from './trees-ctrl.js';
+import { BLOCK_ROWS, claimBlocks, columnViews, CTRL, MODE, tagOf } from './trees-ctrl.js';
 
 /** what a batch gives, as the graph's outputs: binary/multiclass probabilities n × K, regression values */
 export interface TreeBatch {
@@ -52,9 +55,11 @@ const CHECK_ROWS = 1024;
 const WAIT_MS = 60_000;
 
 /**
- * One walker thread over shared buffers sized for `rows` rows: the features (row-major Float64,
- * p wide) and the margins. A job is signalled through the control words with Atomics (no message
- * per batch); both threads then claim row blocks of it (trees-ctrl.ts).
+ * One walker thread over shared buffers sized for `rows` rows: the features and the margins. The
+ * features are the pipeline's outputs (row-major Float64, p wide), or, when the pipeline passes
+ * every model input through raw (MODE.columns), the input columns themselves (column j at j·rows),
+ * so no row-major matrix is built on the calling thread. A job is signalled through the control
+ * words with Atomics (no message per batch); both threads then claim row blocks of it (trees-ctrl.ts).
  */
 class Walker {
   readonly ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
@@ -88,11 +93,12 @@ class Walker {
    * Walks rows [0, n) of the shared buffers: this thread and the walker claim blocks of them until
    * none is left, then this thread waits for the blocks the walker still holds.
    */
-  walk(model: CompiledGbdt, p: number, n: number): void {
+  walk(model: CompiledGbdt, p: number, n: number, mode: number): void {
     const c = this.ctrl;
     const s = ++this.seq;
     c[CTRL.p] = p;
     c[CTRL.n] = n;
+    c[CTRL.mode] = mode;
     Atomics.store(c, CTRL.finished, 0);
     Atomics.store(c, CTRL.next, tagOf(s) << 16);
     Atomics.store(c, CTRL.seq, s);
@@ -100,7 +106,10 @@ class Walker {
     const T = model.treesPerRound;
     const X = new Float64Array(this.x);
     const out = new Float64Array(this.out);
-    claimBlocks(c, s, (i0, i1) => gbdtMarginsInto(model, X.subarray(i0 * p, i1 * p), i1 - i0, p, out.subarray(i0 * T, i1 * T)));
+    if (mode === MODE.columns) {
+      const cols = this.columns(p);
+      claimBlocks(c, s, (i0, i1) => gbdtMarginsColumns(model, cols, i0, i1 - i0, out.subarray(i0 * T, i1 * T)));
+    } else claimBlocks(c, s, (i0, i1) => gbdtMarginsInto(model, X.subarray(i0 * p, i1 * p), i1 - i0, p, out.subarray(i0 * T, i1 * T)));
     const blocks = Math.ceil(n / BLOCK_ROWS);
     const t0 = Date.now();
     for (let f = Atomics.load(c, CTRL.finished); f < blocks; f = Atomics.load(c, CTRL.finished)) {
@@ -109,12 +118,39 @@ class Walker {
     if (Atomics.load(c, CTRL.failed) === 1) throw new DictlError('internal', "the tree scorer's walker thread failed (see its error above)");
   }
 
+  private cols: Float64Array[] | null = null;
+
+  /** the p input columns in the feature buffer (MODE.columns) */
+  columns(p: number): Float64Array[] {
+    this.cols ??= columnViews(this.x, p, this.rows);
+    return this.cols;
+  }
+
   close(): void {
     Atomics.store(this.ctrl, CTRL.stop, 1);
     Atomics.store(this.ctrl, CTRL.seq, ++this.seq);
     Atomics.notify(this.ctrl, CTRL.seq);
     void this.w.terminate();
   }
+}
+
+/**
+ * When the pipeline passes every model input through unchanged — each output a numeric feature
+ * with no steps reading a number input (no derived column) — the input feeding each output, in
+ * feature order; else null. Such a pipeline writes exactly the input's value (NaN = missing) into
+ * its output (columns.ts), so the trees can read the input columns themselves.
+ */
+function rawInputs(pipeline: FittedPipeline, manifest: Manifest): string[] | null {
+  if (pipeline.derived.length > 0) return null;
+  const numberInputs = new Set(manifest.inputs.filter((i) => i.type === 'number').map((i) => i.name));
+  const byName = new Map(pipeline.features.map((f) => [f.name, f]));
+  const out: string[] = [];
+  for (const name of pipeline.outputNames) {
+    const f = byName.get(name);
+    if (f === undefined || f.kind !== 'numeric' || f.steps.length > 0 || !numberInputs.has(f.input)) return null;
+    out.push(f.input);
+  }
+  return pipeline.features.length === out.length ? out : null;
 }
 
 /**
@@ -152,19 +188,33 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
   // the native path reproduces margins one to one with the trees' slots (a 2-class multiclass label boosted as one margin is the graph's)
   if (t.treesPerRound !== (task === 'multiclass' ? K : 1) || spec.featureNames.join('\u0000') !== manifest.featureOrder.join('\u0000')) return null;
   const model = compileGbdt({ nFeatures: p, treesPerRound: t.treesPerRound, baseScore: t.baseScore, trees: t.trees as unknown as GbdtTree[] });
+  const raw = rawInputs(pipeline, manifest);
   const threads = Math.max(1, Math.min(opts.threads ?? 2, availableParallelism(), 2));
   const T = t.treesPerRound;
   /** threads > 1: one walker thread beside the calling one, its buffers sized by the largest batch split so far */
   let walker: Walker | null = null;
-  let local = { x: new Float64Array(0), out: new Float64Array(0) };
+  const local = { x: new Float64Array(0), out: new Float64Array(0) };
   let checked = false;
   let queue: Promise<unknown> = Promise.resolve();
 
   let bad = new Uint8Array(0);
   let probs = new Float64Array(0);
 
+  /** the batch's model inputs as the raw input columns (feature order), or null when the pipeline must run */
+  const rawColumns = (cols: InputSlices): Float64Array[] | null => {
+    if (raw === null) return null;
+    const out: Float64Array[] = [];
+    for (const name of raw) {
+      const c = cols[name];
+      if (!(c instanceof Float64Array)) return null;
+      out.push(c);
+    }
+    return out;
+  };
+
   async function margins(cols: InputSlices, n: number): Promise<Float64Array | null> {
     const split = threads > 1 && n >= SPLIT_ROWS;
+    const rc = rawColumns(cols);
     let X: Float64Array;
     let out: Float64Array;
     if (split) {
@@ -173,12 +223,21 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
         walker = new Walker(model, n, p);
         await walker.started();
       }
-      X = new Float64Array(walker.x, 0, n * p);
       out = new Float64Array(walker.out, 0, n * T);
+      if (rc !== null) {
+        // the raw inputs copied into the shared columns: the threads read them from there
+        const shared = walker.columns(p);
+        for (let j = 0; j < p; j++) shared[j].set(rc[j].subarray(0, n));
+        walker.walk(model, p, n, MODE.columns);
+        return out;
+      }
+      X = new Float64Array(walker.x, 0, n * p);
     } else {
-      if (local.x.length < n * p) local = { x: new Float64Array(n * p), out: new Float64Array(n * T) };
-      X = local.x.subarray(0, n * p);
+      if (local.out.length < n * T) local.out = new Float64Array(n * T);
       out = local.out.subarray(0, n * T);
+      if (rc !== null) return gbdtMarginsColumns(model, rc, 0, n, out);
+      if (local.x.length < n * p) local.x = new Float64Array(n * p);
+      X = local.x.subarray(0, n * p);
     }
     if (bad.length < n) bad = new Uint8Array(n);
     const flags = bad.subarray(0, n);
@@ -186,7 +245,7 @@ export function nativeTrees(dir: string, manifest: Manifest, graph: (cols: Input
     applyPipelineColumns(pipeline, cols, n, X, flags);
     if (flags.includes(1)) return null;
     if (!split) return gbdtMarginsInto(model, X, n, p, out);
-    walker!.walk(model, p, n);
+    walker!.walk(model, p, n, MODE.rows);
     return out;
   }
 

@@ -30,7 +30,7 @@ export { GBDT_DEFAULTS, GBDT_SEARCH_SPACE, validateGbdtParams } from './params.j
 export type { SearchDim } from './params.js';
 export { binnedFitBytes, fitGbdt, fitGbdtBinned, gbdtSplit, type BinnedGbdtData } from './fit.js';
 export { binMatrix, binSampleRows, fitBins, type BinMapper } from './bins.js';
-export { compileGbdt, gbdtMargins, gbdtMarginsInto, gbdtPredict } from './predict.js';
+export { compileGbdt, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict } from './predict.js';
 export type { CompiledGbdt } from './predict.js';
 export { gbdtFromJSON, gbdtToJSON } from './serialize.js';
 export { addTreeEnsemble, builderAttributes, onnxTreeEnsembleAttributes } from './onnx.js';

@@ -1,4 +1,5 @@
 /** Scoring a fitted model: raw margins per tree slot, then probabilities or values. */
+import { wasmWalk, type WasmWalk } from './predict-wasm.js';
 import type { GbdtModel, GbdtTree } from './types.js';
 
 /** A tree in typed arrays for scoring; categorical nodes keep a 0/1 table over codes. */
@@ -228,10 +229,113 @@ export interface CompiledGbdt {
   trees: Compiled[];
   /** every tree in flat arrays (null when some tree has a categorical split: the general routing only) */
   flat: Flat | null;
+  /** walk the flat trees as WebAssembly (predict-wasm.ts) when every tree is in heap layout; false: the JS walk (the same margins) */
+  wasm: boolean;
 }
 
-export function compileGbdt(model: Pick<GbdtModel, 'nFeatures' | 'treesPerRound' | 'baseScore' | 'trees'>): CompiledGbdt {
-  return { nFeatures: model.nFeatures, treesPerRound: model.treesPerRound, baseScore: model.baseScore.slice(), trees: model.trees.map(compile), flat: flatten(model.trees) };
+export function compileGbdt(model: Pick<GbdtModel, 'nFeatures' | 'treesPerRound' | 'baseScore' | 'trees'>, opts: { wasm?: boolean } = {}): CompiledGbdt {
+  return { nFeatures: model.nFeatures, treesPerRound: model.treesPerRound, baseScore: model.baseScore.slice(), trees: model.trees.map(compile), flat: flatten(model.trees), wasm: opts.wasm !== false };
+}
+
+/** the float32 copy of a block of rows, reused call after call (one per thread: module state is per thread) */
+let scratch = new Float32Array(0);
+/** per block: 1 where the row holds a missing (or a non-finite float32) value */
+const slowRows = new Uint8Array(BLOCK);
+/** a row gathered from columns for the general routing */
+let rowBuf = new Float64Array(0);
+
+/** per thread: the WebAssembly walk of a compiled model's flat trees, built on first use (null: the JS walk) */
+const wasmWalks = new WeakMap<Flat, WasmWalk | null>();
+
+function wasmOf(c: CompiledGbdt): WasmWalk | null {
+  const f = c.flat;
+  if (f === null || !c.wasm) return null;
+  let w = wasmWalks.get(f);
+  if (w === undefined) {
+    w = f.heap.every((h) => h === 1) ? wasmWalk(f, c.nFeatures, c.treesPerRound, BLOCK) : null;
+    wasmWalks.set(f, w);
+  }
+  return w;
+}
+
+/** how this thread walks the model's rows: WebAssembly, the JS flat walk, or the general routing (categorical splits) */
+export function gbdtWalk(c: CompiledGbdt): 'wasm' | 'js' | 'general' {
+  return c.flat === null ? 'general' : wasmOf(c) !== null ? 'wasm' : 'js';
+}
+
+/** where a batch's rows come from: a row-major matrix, or one column per feature (rows i0 … of each) */
+type Rows = { X: Float64Array; cols: null; i0: 0 } | { X: null; cols: ArrayLike<Float64Array>; i0: number };
+
+/**
+ * The margins of n rows of `src` into out (n × T): the flat trees walked block by block over the
+ * rows' float32 values (WebAssembly or JS), rows with a missing or non-finite value through the
+ * general routing on their float64 values; without flat trees, the general routing for every row.
+ */
+function margins(c: CompiledGbdt, src: Rows, n: number, out: Float64Array): Float64Array {
+  const p = c.nFeatures;
+  const T = c.treesPerRound;
+  const { trees, flat, baseScore } = c;
+  const w = wasmOf(c);
+  if (w === null && scratch.length < BLOCK * p) scratch = new Float32Array(BLOCK * p);
+  const xf = w !== null ? w.x : scratch;
+  if (src.cols !== null && rowBuf.length < p) rowBuf = new Float64Array(p);
+  /** the float64 values of row i for the general routing: the matrix and the row's offset, or the gathered row */
+  const rowOf = (i: number): number => {
+    if (src.X !== null) return i * p;
+    for (let j = 0; j < p; j++) rowBuf[j] = src.cols[j][src.i0 + i];
+    return 0;
+  };
+  const general = (i: number): void => {
+    const base = rowOf(i);
+    const Xr = src.X ?? rowBuf;
+    for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
+    for (let t = 0; t < trees.length; t++) out[i * T + (t % T)] += leafValue(trees[t], Xr, base);
+  };
+  if (flat === null) {
+    for (let i = 0; i < n; i++) general(i);
+    return out;
+  }
+  const slow = slowRows;
+  for (let b0 = 0; b0 < n; b0 += BLOCK) {
+    const m = Math.min(n, b0 + BLOCK) - b0;
+    // the block as float32 values (a double beyond float32's range is ±Infinity there); rows holding a missing or non-finite value take the general routing
+    slow.fill(0, 0, m);
+    if (src.X !== null) {
+      const X = src.X;
+      for (let i = 0; i < m; i++) {
+        const s0 = (b0 + i) * p;
+        const d0 = i * p;
+        let bad = 0;
+        for (let j = 0; j < p; j++) {
+          const v = Math.fround(X[s0 + j]);
+          xf[d0 + j] = v;
+          if (v - v !== 0) bad = 1;
+        }
+        slow[i] = bad;
+      }
+    } else {
+      const r0 = src.i0 + b0;
+      for (let j = 0; j < p; j++) {
+        const col = src.cols[j];
+        for (let i = 0; i < m; i++) {
+          const v = Math.fround(col[r0 + i]);
+          xf[i * p + j] = v;
+          if (v - v !== 0) slow[i] = 1;
+        }
+      }
+    }
+    if (w !== null) {
+      const wo = w.out;
+      for (let i = 0; i < m; i++) for (let k = 0; k < T; k++) wo[i * T + k] = baseScore[k];
+      w.walk(m);
+      out.set(wo.subarray(0, m * T), b0 * T);
+    } else {
+      for (let i = 0; i < m; i++) for (let k = 0; k < T; k++) out[(b0 + i) * T + k] = baseScore[k];
+      for (let t = 0; t < trees.length; t++) walkBlock(flat, t, xf, m, p, out, b0 * T + (t % T), T);
+    }
+    for (let i = 0; i < m; i++) if (slow[i] === 1) general(b0 + i);
+  }
+  return out;
 }
 
 /**
@@ -240,56 +344,33 @@ export function compileGbdt(model: Pick<GbdtModel, 'nFeatures' | 'treesPerRound'
  * index.ts: NaN → missingLeft; categorical → left iff the code is listed; numeric → left iff
  * Math.fround(x) <= threshold. Each row's margin adds the trees' values in tree order (whichever
  * path routed it), so the result does not depend on the blocking, on how rows are split between
- * threads, or on which rows hold missing values.
+ * threads, on which rows hold missing values, or on whether the walk ran as WebAssembly or JS.
  */
-/** the float32 copy of a block of rows, reused call after call (one per thread: module state is per thread) */
-let scratch = new Float32Array(0);
-
 export function gbdtMarginsInto(c: CompiledGbdt, X: Float64Array, n: number, p: number, out: Float64Array): Float64Array {
   if (p !== c.nFeatures) throw new RangeError(`the model was fitted on ${c.nFeatures} features, got ${p}`);
   if (X.length < n * p) throw new RangeError(`X holds ${X.length} values, expected ${n} × ${p}`);
-  const T = c.treesPerRound;
-  if (out.length < n * T) throw new RangeError(`out holds ${out.length} values, expected ${n} × ${T}`);
-  const { trees, flat, baseScore } = c;
-  for (let i = 0; i < n; i++) for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
-  if (scratch.length < BLOCK * p) scratch = new Float32Array(BLOCK * p);
-  const xf = scratch;
-  const slow: number[] = [];
-  for (let b0 = 0; b0 < n; b0 += BLOCK) {
-    const b1 = Math.min(n, b0 + BLOCK);
-    if (flat === null) {
-      for (let t = 0; t < trees.length; t++) {
-        const slot = t % T;
-        for (let i = b0; i < b1; i++) out[i * T + slot] += leafValue(trees[t], X, i * p);
-      }
-      continue;
-    }
-    // the block as float32 values; rows holding a missing (or a non-finite float32) value take the general routing
-    slow.length = 0;
-    for (let i = b0; i < b1; i++) {
-      const src = i * p;
-      const dst = (i - b0) * p;
-      let bad = false;
-      for (let j = 0; j < p; j++) {
-        xf[dst + j] = X[src + j];
-        const v = xf[dst + j]; // the stored float32 (a double beyond its range is ±Infinity here)
-        if (v - v !== 0) bad = true;
-      }
-      if (bad) slow.push(i);
-    }
-    for (let t = 0; t < trees.length; t++) walkBlock(flat, t, xf, b1 - b0, p, out, b0 * T + (t % T), T);
-    for (const i of slow) {
-      for (let k = 0; k < T; k++) out[i * T + k] = baseScore[k];
-      for (let t = 0; t < trees.length; t++) out[i * T + (t % T)] += leafValue(trees[t], X, i * p);
-    }
-  }
-  return out;
+  if (out.length < n * c.treesPerRound) throw new RangeError(`out holds ${out.length} values, expected ${n} × ${c.treesPerRound}`);
+  return margins(c, { X, cols: null, i0: 0 }, n, out);
 }
+
+/**
+ * gbdtMarginsInto on rows [i0, i0 + n) of one column per feature (cols[j] holds feature j, NaN =
+ * missing): the same margins as on the row-major matrix of those rows, without building it.
+ */
+export function gbdtMarginsColumns(c: CompiledGbdt, cols: ArrayLike<Float64Array>, i0: number, n: number, out: Float64Array): Float64Array {
+  if (cols.length !== c.nFeatures) throw new RangeError(`the model was fitted on ${c.nFeatures} features, got ${cols.length} columns`);
+  for (let j = 0; j < cols.length; j++) if (cols[j].length < i0 + n) throw new RangeError(`column ${j} holds ${cols[j].length} values, expected ${i0 + n}`);
+  if (out.length < n * c.treesPerRound) throw new RangeError(`out holds ${out.length} values, expected ${n} × ${c.treesPerRound}`);
+  return margins(c, { X: null, cols, i0 }, n, out);
+}
+
+/** below this many rows a one-off compile walks in JS: building the WebAssembly walk costs about as much as walking them */
+const WASM_MIN_ROWS = 2048;
 
 /** n × treesPerRound raw margins (gbdtMarginsInto on a fresh array). */
 export function gbdtMargins(model: GbdtModel, X: Float64Array, n: number, p: number): Float64Array {
   if (p !== model.nFeatures) throw new RangeError(`the model was fitted on ${model.nFeatures} features, got ${p}`);
-  return gbdtMarginsInto(compileGbdt(model), X, n, p, new Float64Array(n * model.treesPerRound));
+  return gbdtMarginsInto(compileGbdt(model, { wasm: n >= WASM_MIN_ROWS }), X, n, p, new Float64Array(n * model.treesPerRound));
 }
 
 /** In place: margins → probabilities (binary: P(class 1), length n; multiclass: n × K softmax); regression unchanged. */

@@ -3,7 +3,8 @@
  * model (numeric inputs, one with missing values, a string category as codes) scores through
  * loadScorer with its tree walk split between the calling thread and a walker thread, and through model.onnx alone; both
  * equal the CLI's own predictions to 1e-6 on every row, rows sitting exactly on the thresholds
- * included. A package whose explain.json trees disagree with model.onnx fails loudly. Through the
+ * included; a package of numeric inputs passed through raw (the trees read the input columns, no
+ * pipeline pass) likewise, and natively on one thread in other batches to the same bytes. A package whose explain.json trees disagree with model.onnx fails loudly. Through the
  * CLI: a missing value (null, an empty CSV field, a Parquet NULL) is missing for the trees, a NaN or
  * ±Infinity value (NaN/inf in a CSV, 1e400 in JSON, NaN in a Parquet double) is refused with its
  * field named and goes to the dead letters.
@@ -46,6 +47,14 @@ const pipeline: FittedPipeline = {
   outputNames: ['a', 'color', 'c', 'd'],
 };
 
+/** numbers only, passed through raw: the scorer's trees read the input columns themselves (no pipeline pass), walked as WebAssembly */
+const rawPipeline: FittedPipeline = {
+  inputs: pipeline.inputs.filter((i) => i.type === 'number'),
+  derived: [],
+  features: pipeline.features.filter((f) => f.kind === 'numeric'),
+  outputNames: ['a', 'c', 'd'],
+};
+
 function events(n: number, seed: number) {
   const rng = makeRng(seed);
   return Array.from({ length: n }, () => ({
@@ -61,20 +70,21 @@ function label(e: ReturnType<typeof events>[number], K: number, u: number): numb
   return K === 1 ? z + u : K === 2 ? (u < 1 / (1 + Math.exp(-2 * z)) ? 1 : 0) : Math.min(K - 1, Math.max(0, Math.floor(z + 1.5 + u)));
 }
 
-async function packaged(name: string, K: number): Promise<{ model: ModelVersion; dir: string }> {
+async function packaged(name: string, K: number, pl: FittedPipeline = pipeline): Promise<{ model: ModelVersion; dir: string }> {
   const train = events(3000, 3);
   const rng = makeRng(4);
   const y = Float64Array.from(train, (e) => label(e, K, rng.next()));
-  const { X, n, p } = applyPipeline(pipeline, train);
-  const g: GbdtModel = await fitGbdt({ X, y, n, p, K, categorical: Uint8Array.from([0, 1, 0, 0]) }, validateGbdtParams({ loss: K === 1 ? 'squared_error' : 'log_loss', max_iter: 120, min_samples_leaf: 5 }), { seed: 1 });
+  const { X, n, p } = applyPipeline(pl, train);
+  const categorical = Uint8Array.from(pl.outputNames, (o) => (o === 'color' ? 1 : 0));
+  const g: GbdtModel = await fitGbdt({ X, y, n, p, K, categorical }, validateGbdtParams({ loss: K === 1 ? 'squared_error' : 'log_loss', max_iter: pl === pipeline ? 120 : 40, min_samples_leaf: 5 }), { seed: 1 });
   for (const t of g.trees) for (let i = 0; i < t.value.length; i++) t.value[i] = Math.fround(t.value[i]);
   const task = K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass';
   const classes = K === 2 ? ['no', 'yes'] : Array.from({ length: K }, (_, k) => `k${k}`);
   const model = {
     kind: 'model', name, version: 1, algorithm: 'gbdt', task,
     label: task === 'regression' ? { column: 'y', task } : task === 'binary' ? { column: 'y', task, positive: 'yes', classes } : { column: 'y', task, classes },
-    featureNames: pipeline.outputNames, threshold: 0.5, params: {}, convergence: { solver: 'gbdt-hist', iterations: g.nIter, converged: true, gradNorm: 0, warnings: [] }, trainMetrics: {}, seed: 1,
-    pipeline, trees: { categorical: ['color'], model: gbdtToJSON(g) as Record<string, unknown> },
+    featureNames: pl.outputNames, threshold: 0.5, params: {}, convergence: { solver: 'gbdt-hist', iterations: g.nIter, converged: true, gradNorm: 0, warnings: [] }, trainMetrics: {}, seed: 1,
+    pipeline: pl, trees: { categorical: pl.outputNames.filter((o) => o === 'color'), model: gbdtToJSON(g) as Record<string, unknown> },
     lineage: { dataset: 'trees@1', datasetSha256: '', featureSet: { name: 'trees', version: 1, hash: '' }, holdout: '', allowUnconsented: false, dictlVersion: '0', node: process.version },
   } as unknown as ModelVersion;
   const out = join(dir, name);
@@ -83,33 +93,34 @@ async function packaged(name: string, K: number): Promise<{ model: ModelVersion;
 }
 
 /** fresh events, then copies with a numeric input sitting exactly on a threshold of the model */
-function probe(model: ModelVersion, n: number) {
+function probe(model: ModelVersion, n: number, pl: FittedPipeline = pipeline) {
   const ev: Record<string, unknown>[] = events(n, 99);
   const trees = (model as { trees: { model: { trees: { feature: number[]; threshold: number[]; categories?: (number[] | null)[] }[] } } }).trees.model.trees;
   let k = 0;
   for (const t of trees)
     t.feature.forEach((f, i) => {
-      if (f < 0 || t.categories?.[i] || f === 1) return;
-      ev.push({ ...ev[k++ % n], [pipeline.outputNames[f]]: t.threshold[i] });
+      if (f < 0 || t.categories?.[i] || pl.outputNames[f] === 'color') return;
+      ev.push({ ...ev[k++ % n], [pl.outputNames[f]]: t.threshold[i] });
     });
   return { ev, onThreshold: ev.length - n };
 }
 
-function columns(ev: Record<string, unknown>[]) {
+function columns(ev: Record<string, unknown>[], pl: FittedPipeline = pipeline) {
   const cols: Record<string, Float64Array | string[]> = {};
-  for (const inp of pipeline.inputs) cols[inp.name] = inp.type === 'number' ? Float64Array.from(ev, (e) => (e[inp.name] === null ? NaN : (e[inp.name] as number))) : ev.map((e) => (e[inp.name] as string | null) ?? '');
+  for (const inp of pl.inputs) cols[inp.name] = inp.type === 'number' ? Float64Array.from(ev, (e) => (e[inp.name] === null ? NaN : (e[inp.name] as number))) : ev.map((e) => (e[inp.name] as string | null) ?? '');
   return cols;
 }
 
 describe('native tree scorer = the CLI = model.onnx', () => {
-  for (const K of [2, 3, 1]) {
-    test(`${K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass'}: the walk split between two threads, and the graph alone, within 1e-6 of the CLI on every row`, async () => {
-      const { model, dir: pkg } = await packaged(`m${K}`, K);
-      const { ev, onThreshold } = probe(model, 6000);
+  for (const [K, pl] of [[2, pipeline], [3, pipeline], [1, pipeline], [2, rawPipeline], [3, rawPipeline], [1, rawPipeline]] as const) {
+    test(`${K === 1 ? 'regression' : K === 2 ? 'binary' : 'multiclass'}${pl === rawPipeline ? ', raw numeric inputs' : ''}: the walk split between two threads, and the graph alone, within 1e-6 of the CLI on every row`, async () => {
+      const { model, dir: pkg } = await packaged(`m${K}${pl === rawPipeline ? 'raw' : ''}`, K, pl);
+      const { ev, onThreshold } = probe(model, 6000, pl);
       expect(onThreshold).toBeGreaterThan(200);
-      const { X, n, p } = applyPipeline(pipeline, ev);
+      const { X, n, p } = applyPipeline(pl, ev);
       const cli = predictModel(model, X, n, p);
-      const cols = columns(ev);
+      const cols = columns(ev, pl);
+      let first: Float64Array | null = null;
       const W = K === 1 ? 1 : K;
       for (const native of [true, false]) {
         // batches of 5000: the first one is split between the two threads, the second (a short tail) walks on one
@@ -126,9 +137,17 @@ describe('native tree scorer = the CLI = model.onnx', () => {
           // the rows API gives the same numbers
           const rows = await s.scoreRows(ev.slice(0, 3000) as Record<string, unknown>[]);
           rows.forEach((o, i) => expect(o.score).toBe(r.score[i]));
+          if (native) first = r.score;
         } finally {
           s.close();
         }
+      }
+      // natively on one thread, in other batches: the same bytes
+      const one = await loadScorer(pkg, { threads: 1, batchSize: 777 });
+      try {
+        expect(Buffer.from((await one.scoreColumns(cols, n)).score.buffer).equals(Buffer.from(first!.buffer))).toBe(true);
+      } finally {
+        one.close();
       }
     }, 60_000);
   }

@@ -6,6 +6,9 @@ import { packEnsemble, predictMargin, treeShap, type ShapEnsemble, type ShapTree
 import { columnMeans, linearBase, linearContributions } from '../../../src/explain/linear.js';
 import { sourceColumns, sumByColumn } from '../../../src/explain/columns.js';
 import { makeExplainer, topByMagnitude, type ExplainSpec } from '../../../src/explain/explainer.js';
+import { linearColumnsPlan } from '../../../src/explain/linear-columns.js';
+import { binaryBlock, resultFields } from '../../../src/score/results-ndjson.js';
+import type { FittedPipeline } from '../../../src/types.js';
 import { fromXgboostJson, float32Below } from '../../../src/explain/xgboost.js';
 import { fitSpec, type FitSpec } from '../../../src/ml/fit.js';
 import { linearScores } from '../../../src/ml/predict.js';
@@ -521,4 +524,132 @@ describe('linear contributions', () => {
     }
     expect(topByMagnitude([1, -3, 0, 2, -3], 3)).toEqual([1, 4, 3]);
   });
+
+  it('columnar batches of plain pipelines (numeric and one-hot features of raw inputs) get the very doubles of the row-wise sum over the model inputs', () => {
+    const cats = ['a', 'b', 'c', 'd'];
+    const pipe: FittedPipeline = {
+      inputs: [
+        ...['n0', 'n1', 'n2', 'n3', 'n4'].map((name) => ({ name, type: 'number' as const, nullable: true })),
+        ...['s0', 's1', 's2', 's3'].map((name) => ({ name, type: 'string' as const, nullable: true })),
+      ],
+      derived: [],
+      features: [
+        { kind: 'numeric', name: 'n0_std', input: 'n0', steps: [{ op: 'impute', value: 0.3 }, { op: 'affine', sub: 0.1, div: 0.7 }] },
+        { kind: 'numeric', name: 'n1_log', input: 'n1', steps: [{ op: 'clip', min: -0.5, max: 3 }, { op: 'log1p' }, { op: 'impute', value: 1.5 }] },
+        { kind: 'numeric', name: 'n2_b', input: 'n2', steps: [{ op: 'bucketize', splits: [-1, 0, 0.5, 2] }, { op: 'impute', value: 2 }] },
+        { kind: 'numeric', name: 'n3_raw', input: 'n3', steps: [{ op: 'affine', sub: 1, div: 3 }] }, // missing stays missing: a NaN contribution
+        { kind: 'numeric', name: 'n4_c', input: 'n4', steps: [{ op: 'clip', max: 1 }, { op: 'impute', value: -2 }] },
+        { kind: 'onehot', name: 's0', input: 's0', impute: 'b', categories: cats, folded: [], otherSlot: false, unknown: 'zeros', outputs: cats.map((c) => `s0=${c}`) },
+        { kind: 'onehot', name: 's1', input: 's1', categories: ['a', 'b'], folded: ['c'], otherSlot: true, unknown: 'other', outputs: ['s1=a', 's1=b', 's1=__other__'] },
+        { kind: 'onehot', name: 's2', input: 's2', impute: 'a', categories: ['a', 'b', 'c'], folded: ['d'], otherSlot: false, unknown: 'error', outputs: ['s2=a', 's2=b', 's2=c'] },
+        { kind: 'onehot', name: 's3', input: 's3', categories: ['a', 'b'], folded: ['c'], otherSlot: true, unknown: 'zeros', outputs: ['s3=a', 's3=b', 's3=__other__'] },
+      ],
+      outputNames: [],
+    };
+    pipe.outputNames = pipe.features.flatMap((f) => (f.kind === 'onehot' ? f.outputs : [f.name]));
+    const p = pipe.outputNames.length;
+    const r = rng(21);
+    const n = 3000;
+    const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+    const rows = Array.from({ length: n }, () => {
+      const o: Record<string, unknown> = {};
+      // missing, the steps' edges (splits, clip bounds, log1p's −1) or anything between
+      for (const c of ['n0', 'n1', 'n2', 'n3', 'n4']) o[c] = r() < 0.15 ? null : r() < 0.3 ? pick([0, -1, 0.5, 2, -0.5, 1, 3]) : r() * 6 - 3;
+      for (const c of ['s0', 's1', 's2', 's3']) o[c] = pick([null, '', 'a', 'b', 'c', 'd', 'zz', 'a', 'b']);
+      return o;
+    });
+    const cols: Record<string, Float64Array | string[]> = {};
+    for (const inp of pipe.inputs)
+      cols[inp.name] = inp.type === 'number' ? Float64Array.from(rows, (o) => (o[inp.name] === null ? NaN : (o[inp.name] as number))) : rows.map((o) => (o[inp.name] as string | null) ?? '');
+    const coef = [Array.from({ length: p }, () => r() * 4 - 2)];
+    const means = Array.from({ length: p }, () => r() * 2 - 1);
+    const s: ExplainSpec = { kind: 'dictl-explainer', formatVersion: 1, family: 'linear', task: 'binary', classes: ['no', 'yes'], pipeline: pipe, featureNames: pipe.outputNames, linear: { coef, intercept: [0.2], means } };
+    // the plan is taken for this pipeline (not for one with derived columns)
+    expect(linearColumnsPlan(pipe, sourceColumns(pipe), coef[0], means)).not.toBeNull();
+    expect(linearColumnsPlan(fixturePipeline(), sourceColumns(fixturePipeline()), new Float64Array(fixturePipeline().outputNames.length), new Float64Array(fixturePipeline().outputNames.length))).toBeNull();
+    const ex = makeExplainer(s);
+    let nan = 0;
+    for (const k of [1, 3, 9]) {
+      const a = ex.explainColumns(cols, n, k);
+      const b = ex.explainRows((i) => rows[i], n, k);
+      let rejected = 0;
+      for (let i = 0; i < n; i++) {
+        expect(a.at(i)).toEqual(b.at(i));
+        if (b.at(i) === null) rejected++;
+        else {
+          if (b.at(i)!.reasons.some((x) => Number.isNaN(x.contribution))) nan++;
+          if (Number.isNaN(b.margins[i])) expect(a.margins[i]).toBeNaN();
+          else expect(Math.abs(a.margins[i] - b.margins[i])).toBeLessThanOrEqual(1e-12);
+        }
+      }
+      // rows the strict one-hot rejects are there
+      expect(rejected).toBeGreaterThan(50);
+    }
+    // and missing values without impute (a NaN contribution)
+    expect(nan).toBeGreaterThan(50);
+    // every contribution, not only the top ones: all the columns listed, bit for bit
+    const a = ex.explainColumns(cols, n, 9);
+    const b = ex.explainRows((i) => rows[i], n, 9);
+    for (let i = 0; i < a.col.length; i++) {
+      expect(a.col[i]).toBe(b.col[i]);
+      expect(Object.is(a.contrib[i], b.contrib[i])).toBe(true);
+    }
+  });
 });
+
+describe('reasons in NDJSON lines', () => {
+  it('the binary block writer gives byte for byte the lines of resultFields: non-ASCII names and values, missing values, NaN contributions, rejected rows, any k', () => {
+    const pipe: FittedPipeline = {
+      inputs: [
+        { name: 'città', type: 'string', nullable: true },
+        { name: 'x', type: 'number', nullable: true },
+        { name: 'y', type: 'number', nullable: true },
+        { name: 'plan', type: 'string', nullable: true },
+      ],
+      derived: [],
+      features: [
+        { kind: 'onehot', name: 'città', input: 'città', categories: ['zürich', '日本', 'oslo'], folded: [], otherSlot: false, unknown: 'zeros', outputs: ['città=zürich', 'città=日本', 'città=oslo'] },
+        { kind: 'numeric', name: 'x', input: 'x', steps: [{ op: 'affine', sub: 0.5, div: 3 }] },
+        { kind: 'numeric', name: 'y', input: 'y', steps: [{ op: 'impute', value: 2 }, { op: 'log1p' }] },
+        { kind: 'onehot', name: 'plan', input: 'plan', categories: ['yes', 'no'], folded: [], otherSlot: false, unknown: 'error', outputs: ['plan=yes', 'plan=no'] },
+      ],
+      outputNames: ['città=zürich', 'città=日本', 'città=oslo', 'x', 'y', 'plan=yes', 'plan=no'],
+    };
+    const r = rng(33);
+    const n = 500;
+    const pick = <T,>(xs: T[]) => xs[Math.floor(r() * xs.length)];
+    const cols = {
+      città: Array.from({ length: n }, () => pick(['zürich', '日本', 'oslo', '', 'bern', 'a"b'])),
+      x: Float64Array.from({ length: n }, () => (r() < 0.1 ? NaN : r() * 100 - 50)),
+      y: Float64Array.from({ length: n }, () => (r() < 0.1 ? NaN : r() * 1e7)),
+      plan: Array.from({ length: n }, () => pick(['yes', 'no', 'yes', 'no', 'maybe'])),
+    };
+    const coef = [[0.7, -1.3, 0.01, 0.25, -0.4, 1.1, -0.9]];
+    const ex = makeExplainer({ kind: 'dictl-explainer', formatVersion: 1, family: 'linear', task: 'binary', classes: ['no', 'sì'], pipeline: pipe, featureNames: pipe.outputNames, linear: { coef, intercept: [-0.3], means: [0.3, 0.3, 0.3, 0.1, 1.5, 0.5, 0.5] } });
+    const score = Float64Array.from({ length: n }, () => r());
+    const probabilities = new Float64Array(2 * n);
+    score.forEach((s, i) => {
+      probabilities[2 * i] = 1 - s;
+      probabilities[2 * i + 1] = s;
+    });
+    const label = Array.from(score, (s) => (s > 0.5 ? 'sì' : 'no'));
+    const ids = Array.from({ length: n }, (_, i) => (i % 3 === 0 ? undefined : i % 3 === 1 ? String(i) : JSON.stringify(`é${i}`)));
+    let nan = 0;
+    let rejected = 0;
+    for (const k of [1, 2, 4]) {
+      const explanations = ex.explainColumns(cols, n, k);
+      const batch = { n, K: 2, score, probabilities, label, explanations };
+      const want = Array.from({ length: n }, (_, j) => (ids[j] === undefined ? `{${resultFields(batch, j)}}` : `{"id":${ids[j]},${resultFields(batch, j)}}`)).join('\n') + '\n';
+      const got = binaryBlock(batch, n, ids);
+      expect(got.toString('utf8')).toBe(want);
+      expect(got.equals(Buffer.from(want, 'utf8'))).toBe(true);
+      for (let j = 0; j < n; j++) {
+        if (explanations.at(j) === null) rejected++;
+        else if (explanations.at(j)!.reasons.some((x) => Number.isNaN(x.contribution))) nan++;
+      }
+    }
+    expect(rejected).toBeGreaterThan(50);
+    expect(nan).toBeGreaterThan(50);
+  });
+});
+

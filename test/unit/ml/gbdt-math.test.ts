@@ -8,8 +8,9 @@ import { describe, expect, test } from 'vitest';
 import { binMatrix, binOf, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../../../src/ml/gbdt/grow.js';
 import { buildHistograms, COUNT_STRIDE, countHistogram, countsAt, GH_STRIDE, histLength, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
-import { fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
+import { compileGbdt, fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
 import { FitThreads, threadStats } from '../../../src/ml/gbdt/threads.js';
+import { gbdtWalk } from '../../../src/ml/gbdt/predict.js';
 import { expFit, LOSS } from '../../../src/ml/gbdt/kernels.js';
 import { makeRng } from '../../../src/ml/splits.js';
 
@@ -367,11 +368,14 @@ describe('float32 thresholds', () => {
 describe('scoring', () => {
   // shallow trees walk as complete trees in heap order, trees deeper than 12 through their own child table
   test.each([
-    ['shallow', { max_iter: 12, max_depth: 4, min_samples_leaf: 1 }],
-    ['deep', { max_iter: 6, max_depth: null, max_leaf_nodes: 1000, min_samples_leaf: 1 }],
-  ] as const)('margins equal a row-by-row walk of every tree, in tree order, for rows with and without missing or extreme values (%s trees)', async (kind, params) => {
+    ['shallow', 2, { max_iter: 12, max_depth: 4, min_samples_leaf: 1 }],
+    ['shallow multiclass', 3, { max_iter: 5, max_depth: 5, min_samples_leaf: 1 }],
+    ['deep', 2, { max_iter: 6, max_depth: null, max_leaf_nodes: 1000, min_samples_leaf: 1 }],
+  ] as const)('margins equal a row-by-row walk of every tree, in tree order, for rows with and without missing or extreme values (%s trees)', async (kind, K, params) => {
     const d = data(4000, 4, 21, { missing: 0.05, round: 8 });
-    const m = await fitGbdt({ ...d, K: 2 }, validateGbdtParams(params), { seed: 0 });
+    const y = K === 2 ? d.y : Float64Array.from(d.y, (v, i) => (v === 1 ? 1 + (i % 2) : 0));
+    const m = await fitGbdt({ ...d, y, K }, validateGbdtParams(params), { seed: 0 });
+    const T = m.treesPerRound;
     const depthOf = (t: GbdtTree) => {
       const at = new Array<number>(t.feature.length).fill(0);
       for (let i = 0; i < t.feature.length; i++) if (t.feature[i] >= 0) at[t.left[i]] = at[t.right[i]] = at[i] + 1;
@@ -396,12 +400,19 @@ describe('scoring', () => {
     for (let i = 0; i < nP * d.p; i++) X[i] = probes[rng.int(probes.length)];
     X.set(d.X, nP * d.p);
     const n = nP + d.n;
-    const got = gbdtMargins(m, X, n, d.p);
+    // the walk as WebAssembly and as JS, on the row-major matrix and on one column per feature (from an offset)
+    const cols = Array.from({ length: d.p }, (_, j) => Float64Array.from({ length: n + 3 }, (_, i) => (i < 3 ? 0 : X[(i - 3) * d.p + j])));
+    const runs = [gbdtMargins(m, X, n, d.p)];
+    for (const wasm of [true, false]) {
+      const c = compileGbdt(m, { wasm });
+      expect(gbdtWalk(c)).toBe(wasm && kind !== 'deep' ? 'wasm' : 'js');
+      runs.push(gbdtMarginsInto(c, X, n, d.p, new Float64Array(n * T)), gbdtMarginsColumns(c, cols, 3, n, new Float64Array(n * T)));
+    }
     let walked = 0;
     for (let i = 0; i < n; i++) {
-      let z = m.baseScore[0];
-      for (const t of m.trees) z += t.value[leafByValue(t, X, d.p, i)];
-      if (got[i] !== z) throw new Error(`row ${i}: ${got[i]} vs ${z}`);
+      const z = m.baseScore.slice();
+      m.trees.forEach((t, k) => (z[k % T] += t.value[leafByValue(t, X, d.p, i)]));
+      for (const [r, got] of runs.entries()) for (let k = 0; k < T; k++) if (got[i * T + k] !== z[k]) throw new Error(`run ${r}, row ${i}, slot ${k}: ${got[i * T + k]} vs ${z[k]}`);
       walked++;
     }
     expect(walked).toBe(n);
