@@ -12,13 +12,14 @@ import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Bool, DataType, Field, Float64, Int32, RecordBatch, RecordBatchReader, RecordBatchStreamWriter, Schema, Struct, Utf8, makeData, vectorFromArray, type Vector } from 'apache-arrow';
 import { dataError } from '../errors.js';
-import { DeadLetterFile } from '../io/dead-letter.js';
 import { packagedPolicy } from '../decide/stage.js';
 import type { Manifest } from '../scorer/manifest.js';
+import type { BatchSink, BatchSource } from '../streams/types.js';
 import type { BatchScorer, ScoredBatch } from './engine.js';
-import { Metrics, onSignals, type RunOptions, type ScoreSummary } from './metrics.js';
+import type { RunOptions, ScoreSummary } from './metrics.js';
 import { deadLine } from './dead-lines.js';
 import { tableChecks, tableReasons, tableRowJson, validRows, type TableBatch } from './table-batch.js';
+import { runColumns, type ColumnBatch, type ColumnResults } from './columns.js';
 
 const isNumeric = (t: DataType) => DataType.isInt(t) || DataType.isFloat(t) || DataType.isBool(t) || DataType.isDecimal(t);
 const isText = (t: DataType) => DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary)));
@@ -122,86 +123,125 @@ function outputBatch(cols: Record<string, Vector>, n: number, schema: Schema | u
   return new RecordBatch(s, makeData({ type: new Struct(s.fields), length: n, nullCount: 0, children: s.fields.map((f) => cols[f.name].data[0]) }));
 }
 
-export async function scoreArrowPipe(scorer: BatchScorer, input: Readable, output: Writable, opts: RunOptions): Promise<ScoreSummary> {
-  const man = scorer.manifest;
-  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
-  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
-  const pol = packagedPolicy(man);
-  const decisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
-  const explainK = opts.explainK ?? 0;
-  const checks = tableChecks(man);
-  let stopping = false;
-  const off = onSignals(() => {
-    stopping = true;
-    opts.progress.log('score: stopping after the current batch');
-  });
-  const writer = new RecordBatchStreamWriter();
-  // the reader went away (e.g. `| head`): stop and finish quietly, like a signal
-  let closedOut = false;
-  const sent = pipeline(writer.toNodeStream(), output).catch((e: NodeJS.ErrnoException) => {
-    if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE') closedOut = stopping = true;
-    else throw e;
-  });
-  let rowNo = 0;
-  let schema: Schema | undefined;
-  try {
+/** An Arrow batch, checked: the record batch itself (its `id` column), the kept rows and each row's error. */
+export interface ArrowBatch extends ColumnBatch {
+  record: RecordBatch;
+  /** batch index of valid row j */
+  keep: number[];
+  /** per row of the record batch: why it was not scored, or null */
+  errors: (string | null)[];
+}
+
+/** An Arrow IPC stream's record batches, checked against the package inputs (the schema once, on the first batch). */
+export class ArrowStreamSource implements BatchSource<ArrowBatch> {
+  readonly name = 'stdin (Arrow IPC)';
+  private batches?: AsyncIterator<RecordBatch>;
+  private first = true;
+  private rowNo = 0;
+  private readonly checks;
+  constructor(
+    private readonly man: Manifest,
+    private readonly input: Readable,
+  ) {
+    this.checks = tableChecks(man);
+  }
+
+  async read(): Promise<ArrowBatch | null> {
     const notArrow = (e: unknown) => dataError(`stdin is not an Arrow IPC stream: ${(e as Error).message}`, 'write it with pyarrow.ipc.new_stream, or Spark mapInArrow / pandas_udf');
-    let batches: AsyncIterator<RecordBatch>;
-    try {
-      batches = (await RecordBatchReader.from(input))[Symbol.asyncIterator]();
-    } catch (e) {
-      throw notArrow(e);
-    }
-    let first = true;
-    for (;;) {
-      let next: IteratorResult<RecordBatch>;
+    if (!this.batches) {
       try {
-        next = await batches.next();
+        this.batches = (await RecordBatchReader.from(this.input))[Symbol.asyncIterator]();
       } catch (e) {
         throw notArrow(e);
       }
-      if (next.done) break;
-      const batch = next.value;
-      if (first) checkSchema(man, batch);
-      first = false;
-      const t0 = performance.now();
-      const b = columnsOf(man, batch);
-      const reasons = tableReasons(b, checks);
-      const keep: number[] = [];
-      const keys: string[] = [];
-      const dead: string[] = [];
-      const id = batch.getChild('id');
-      for (let r = 0; r < b.n; r++) {
-        const why = reasons[r];
-        if (why === null) {
-          keep.push(r);
-          const k = id?.get(r);
-          keys.push(k === null || k === undefined ? `row:${rowNo + r}` : String(k));
-        } else {
-          dead.push(deadLine(rowNo + r, why, tableRowJson(man, b, r)));
-          if (m.reasons.length < 5) m.reasons.push(why);
-        }
-      }
-      const res = keep.length ? await scorer.scoreColumns(validRows(man, b.cols, keep), keep.length, keys) : null;
-      const out = outputBatch(resultColumns(man, batch, res, keep, reasons, explainK, decisions), b.n, schema);
-      schema ??= out.schema;
-      if (!closedOut) writer.write(out);
-      dl?.write(dead);
-      rowNo += b.n;
-      m.eventsIn += b.n;
-      m.eventsOut += keep.length;
-      m.dead += dead.length;
-      m.batches++;
-      m.lat.push(performance.now() - t0);
-      if (stopping) break;
     }
-  } finally {
-    off();
-    m.stop();
-    dl?.close();
-    writer.close();
-    await sent;
+    let next: IteratorResult<RecordBatch>;
+    try {
+      next = await this.batches.next();
+    } catch (e) {
+      throw notArrow(e);
+    }
+    if (next.done) return null;
+    const man = this.man;
+    const record = next.value;
+    if (this.first) checkSchema(man, record);
+    this.first = false;
+    const b = columnsOf(man, record);
+    const errors = tableReasons(b, this.checks);
+    const keep: number[] = [];
+    const keys: string[] = [];
+    const dead: string[] = [];
+    const reasons: string[] = [];
+    const id = record.getChild('id');
+    const rowNo = this.rowNo;
+    for (let r = 0; r < b.n; r++) {
+      const why = errors[r];
+      if (why === null) {
+        keep.push(r);
+        const k = id?.get(r);
+        keys.push(k === null || k === undefined ? `row:${rowNo + r}` : String(k));
+      } else {
+        dead.push(deadLine(rowNo + r, why, tableRowJson(man, b, r)));
+        reasons.push(why);
+      }
+    }
+    this.rowNo += b.n;
+    return { n: b.n, cols: keep.length ? validRows(man, b.cols, keep) : b.cols, rows: keep.length, keys, dead, reasons, record, keep, errors };
   }
-  if (closedOut) opts.progress.log('score: output closed by the reader; stopped');
-  return m.summary({ mode: 'pipe', package: scorer.dir, model: man.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+
+  async ack(): Promise<void> {}
+  wake(): void {}
+  async close(): Promise<void> {}
+}
+
+/** One output record batch per input batch on an Arrow IPC stream; a reader that goes away ends the run quietly. */
+export class ArrowStreamSink implements BatchSink<ArrowBatch, ColumnResults> {
+  readonly name = 'stdout (Arrow IPC)';
+  closedOut = false;
+  private readonly writer = new RecordBatchStreamWriter();
+  private readonly sent: Promise<void>;
+  private readonly decisions: boolean;
+  private schema: Schema | undefined;
+  constructor(
+    private readonly man: Manifest,
+    output: Writable,
+    private readonly explainK: number,
+    onClosed: () => void,
+  ) {
+    const pol = packagedPolicy(man);
+    this.decisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
+    this.sent = pipeline(this.writer.toNodeStream(), output).catch((e: NodeJS.ErrnoException) => {
+      if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.closedOut = true;
+        onClosed();
+      } else throw e;
+    });
+  }
+
+  async write(b: ArrowBatch, res: ColumnResults): Promise<void> {
+    const out = outputBatch(resultColumns(this.man, b.record, res, b.keep, b.errors, this.explainK, this.decisions), b.n, this.schema);
+    this.schema ??= out.schema;
+    if (!this.closedOut) this.writer.write(out);
+  }
+
+  async close(): Promise<void> {
+    this.writer.close();
+    await this.sent;
+  }
+}
+
+export async function scoreArrowPipe(scorer: BatchScorer, input: Readable, output: Writable, opts: RunOptions): Promise<ScoreSummary> {
+  const man = scorer.manifest;
+  const control = { stopped: false };
+  // the reader went away (e.g. `| head`): stop and finish quietly, like a signal
+  const sink = new ArrowStreamSink(man, output, opts.explainK ?? 0, () => (control.stopped = true));
+  const source = new ArrowStreamSource(man, input);
+  let run;
+  try {
+    run = await runColumns(scorer, source, sink, { ...opts, control });
+  } finally {
+    await sink.close();
+  }
+  if (sink.closedOut) opts.progress.log('score: output closed by the reader; stopped');
+  return run.metrics.summary({ mode: 'pipe', package: scorer.dir, model: man.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: run.stopped });
 }

@@ -27,7 +27,7 @@ export interface EngineRow extends ScoredRow {
   decision?: Partial<DecisionFields>;
 }
 
-/** What the file, pipe and Arrow loops score with: a Scorer whose batches may carry the stages' members (a ScoreEngine, or a bare packaged scorer). */
+/** What the columnar runs (pipe, file, Arrow: columns.ts) score with: a Scorer whose batches may carry the stages' members (a ScoreEngine, or a bare packaged scorer). */
 export type BatchScorer = Pick<Scorer, 'manifest' | 'dir' | 'validate' | 'scanInputs'> & {
   scoreColumns(cols: Record<string, Float64Array | string[]>, n: number, keys?: (string | undefined)[]): Promise<ScoredBatch>;
 };

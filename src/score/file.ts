@@ -1,8 +1,9 @@
 /**
  * `dictl score` on files: CSV / Parquet (read with DuckDB in chunks) or NDJSON in; NDJSON or CSV out.
- * Batches of batchSize rows are validated, scored by the engine in one run and written in order to a
- * temp file beside the output, renamed into place when complete. Invalid rows never stop a run: they
- * go to the dead-letter file as {row, reason, payload}. SIGINT/SIGTERM stop after the current batch.
+ * The sources hand out checked batches of batchSize rows, the engine loop scores them and the sink
+ * writes them in order to a temp file beside the output, renamed into place when complete. Invalid
+ * rows never stop a run: they go to the dead-letter file as {row, reason, payload}. SIGINT/SIGTERM
+ * stop after the current batch.
  */
 import { closeSync, createReadStream, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
@@ -10,22 +11,30 @@ import { createInterface } from 'node:readline';
 import { dataError, notFound, usageError } from '../errors.js';
 import { countLines } from '../util/lines.js';
 import { tempPathFor } from '../io/atomic.js';
-import { DeadLetterFile } from '../io/dead-letter.js';
 import { nonFiniteReason } from '../scorer/scorer.js';
+import type { Manifest } from '../scorer/manifest.js';
 import { packagedPolicy } from '../decide/stage.js';
 import { explainCsvCells, explainCsvHeader } from '../explain/render.js';
-import type { BatchScorer, ScoredBatch } from './engine.js';
-import { Metrics, onSignals, type RunOptions, type ScoreSummary } from './metrics.js';
+import type { BatchSink, BatchSource } from '../streams/types.js';
+import type { BatchScorer } from './engine.js';
+import type { RunOptions, ScoreSummary } from './metrics.js';
 import { resultFields } from './results-ndjson.js';
 import { DECISION_CSV_COLUMNS, csvField, decisionCsv } from './results-csv.js';
 import { deadLine } from './dead-lines.js';
 import { tableChecks, tableReasons, tableRowJson, validRows, type TableBatch } from './table-batch.js';
+import { runColumns, type ColumnBatch, type ColumnResults } from './columns.js';
 
-/** Scores validated rows column-wise (no per-row result objects). */
-export async function scoreValid(scorer: Pick<BatchScorer, 'manifest' | 'scoreColumns'>, rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredBatch> {
+/** A batch of a file: the checked columns and the data row of each valid row. */
+export interface FileBatch extends ColumnBatch {
+  /** 0-based data row of valid row j */
+  at: number[];
+}
+
+/** Validated row objects as input columns (numbers NaN = missing, strings '' = missing). */
+export function rowColumns(man: Pick<Manifest, 'inputs'>, rows: Record<string, unknown>[]): Record<string, Float64Array | string[]> {
   const n = rows.length;
   const cols: Record<string, Float64Array | string[]> = {};
-  for (const inp of scorer.manifest.inputs) {
+  for (const inp of man.inputs) {
     const name = inp.name;
     if (inp.type === 'number') {
       const a = new Float64Array(n);
@@ -43,7 +52,26 @@ export async function scoreValid(scorer: Pick<BatchScorer, 'manifest' | 'scoreCo
       cols[name] = a;
     }
   }
-  return scorer.scoreColumns(cols, n, keys);
+  return cols;
+}
+
+/** Events (objects or JSON text) validated by the package into a batch: data rows from rowNo, raw text for the dead letters. */
+export function checkRows(scorer: Pick<BatchScorer, 'manifest' | 'validate'>, events: unknown[], raw: string[], rowNo: number): FileBatch {
+  const valid: Record<string, unknown>[] = [];
+  const at: number[] = [];
+  const dead: string[] = [];
+  const reasons: string[] = [];
+  for (let i = 0; i < events.length; i++) {
+    const v = scorer.validate(events[i]);
+    if (v.ok) {
+      valid.push(v.row);
+      at.push(rowNo + i);
+    } else {
+      dead.push(deadLine(rowNo + i, v.reason, raw[i]));
+      reasons.push(v.reason);
+    }
+  }
+  return { n: events.length, cols: rowColumns(scorer.manifest, valid), rows: valid.length, keys: rowKeys(at), dead, reasons, at };
 }
 
 /** An event's key for decisions (review cases, shadow entries): a file's data row. */
@@ -76,7 +104,7 @@ async function parquetRowCount(path: string): Promise<number> {
   return withDuck(async (d) => Number((await d.all<{ n: bigint }>(`SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(path)})`))[0].n));
 }
 
-async function* tableBatches(scorer: BatchScorer, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
+async function* tableBatches(scorer: Pick<BatchScorer, 'manifest'>, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
   const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const duck = await openDuck();
   try {
@@ -169,6 +197,174 @@ async function* tableBatches(scorer: BatchScorer, path: string, kind: 'csv' | 'p
   }
 }
 
+/** Batches of an async generator as a source: no acks (a file is read once), close stops the reader. */
+abstract class GeneratorSource<T> implements BatchSource<FileBatch> {
+  abstract readonly name: string;
+  /** data rows read so far */
+  protected rowNo = 0;
+  constructor(private readonly gen: AsyncGenerator<T>) {}
+  protected abstract check(batch: T): FileBatch;
+  async read(): Promise<FileBatch | null> {
+    const next = await this.gen.next();
+    if (next.done) return null;
+    const b = this.check(next.value);
+    this.rowNo += b.n;
+    return b;
+  }
+  async ack(): Promise<void> {}
+  wake(): void {}
+  async close(): Promise<void> {
+    await this.gen.return(undefined);
+  }
+}
+
+/** An NDJSON file's lines, each validated by the package. */
+export class NdjsonFileSource extends GeneratorSource<{ events: unknown[]; raw: string[] }> {
+  readonly name: string;
+  constructor(
+    private readonly scorer: Pick<BatchScorer, 'manifest' | 'validate'>,
+    path: string,
+    size: number,
+  ) {
+    super(ndjsonBatches(path, size));
+    this.name = `file ${path}`;
+  }
+  protected check(b: { events: unknown[]; raw: string[] }): FileBatch {
+    return checkRows(this.scorer, b.events, b.raw, this.rowNo);
+  }
+}
+
+/** Row objects in memory as a file's batches (data rows 0, 1, …): the engine loop without a file, for tests and embedding. */
+export class MemoryRowSource extends GeneratorSource<unknown[]> {
+  readonly name = 'memory rows';
+  constructor(
+    private readonly scorer: Pick<BatchScorer, 'manifest' | 'validate'>,
+    rows: unknown[],
+    size: number,
+  ) {
+    super(
+      (async function* () {
+        for (let i = 0; i < rows.length; i += size) yield rows.slice(i, i + size);
+      })(),
+    );
+  }
+  protected check(events: unknown[]): FileBatch {
+    return checkRows(this.scorer, events, events.map((e) => JSON.stringify(e)), this.rowNo);
+  }
+}
+
+/** A CSV or Parquet file through DuckDB, in column chunks: the SQL-side checks, then the categorical policies. */
+export class TableFileSource extends GeneratorSource<TableBatch> {
+  readonly name: string;
+  private readonly checks;
+  constructor(
+    private readonly scorer: Pick<BatchScorer, 'manifest'>,
+    path: string,
+    kind: 'csv' | 'parquet',
+    size: number,
+  ) {
+    super(tableBatches(scorer, path, kind, size));
+    this.name = `file ${path}`;
+    this.checks = tableChecks(scorer.manifest);
+  }
+  protected check(b: TableBatch): FileBatch {
+    const man = this.scorer.manifest;
+    const why = tableReasons(b, this.checks);
+    const at: number[] = [];
+    const dead: string[] = [];
+    const reasons: string[] = [];
+    const keep: number[] = [];
+    for (let r = 0; r < b.n; r++) {
+      const w = why[r];
+      if (w === null) {
+        keep.push(r);
+        at.push(this.rowNo + r);
+      } else {
+        dead.push(deadLine(this.rowNo + r, w, tableRowJson(man, b, r)));
+        reasons.push(w);
+      }
+    }
+    return { n: b.n, cols: validRows(man, b.cols, keep), rows: keep.length, keys: rowKeys(at), dead, reasons, at };
+  }
+}
+
+/**
+ * Results to a file, NDJSON ({"row":N,…} per line) or CSV (a header, then row,score,… per line),
+ * written to a temp file beside it; finish() syncs and renames it into place, close() without it
+ * removes the temp file.
+ */
+export class ResultFileSink implements BatchSink<FileBatch, ColumnResults> {
+  readonly name: string;
+  private readonly fd: number;
+  private readonly tmp: string;
+  private readonly csv: boolean;
+  /** a CSV result carries the decision columns: the package's policy decides binary or segment rows */
+  private readonly decided: boolean;
+  private finished = false;
+  private closed = false;
+
+  constructor(
+    private readonly man: Manifest,
+    private readonly outPath: string,
+    /** for the error message */
+    output: string,
+    private readonly explainK: number,
+  ) {
+    this.name = `file ${outPath}`;
+    this.csv = extname(outPath).toLowerCase() === '.csv';
+    const pol = packagedPolicy(man as never);
+    this.decided = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
+    this.tmp = tempPathFor(outPath);
+    try {
+      this.fd = openSync(this.tmp, 'wx', 0o644);
+    } catch (e) {
+      throw usageError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a writable file path');
+    }
+  }
+
+
+  /** the CSV header (nothing for NDJSON) */
+  header(): void {
+    if (!this.csv) return;
+    const man = this.man;
+    const classes = man.model.task === 'regression' ? [] : man.model.classes;
+    const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
+    if (this.decided) head.push(...DECISION_CSV_COLUMNS);
+    if (this.explainK) head.push(...explainCsvHeader(this.explainK));
+    writeSync(this.fd, head.map(csvField).join(',') + '\n');
+  }
+
+  async write(b: FileBatch, res: ColumnResults): Promise<void> {
+    const { man, explainK, csv, decided } = this;
+    const at = b.at;
+    const lines = new Array<string>(at.length);
+    for (let j = 0; j < at.length; j++) {
+      const r = res!;
+      if (!csv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
+      else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
+      else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
+      else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
+      if (csv && decided) lines[j] += decisionCsv(r.decisions?.[j]);
+      if (csv && explainK) lines[j] += ',' + explainCsvCells(r.explanations?.at(j), explainK, csvField).join(',');
+    }
+    if (lines.length) writeSync(this.fd, lines.join('\n') + '\n');
+  }
+
+  /** the results are complete: synced, to be renamed into place on close */
+  finish(): void {
+    fsyncSync(this.fd);
+    this.finished = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    if (this.finished) renameSync(this.tmp, this.outPath);
+    else rmSync(this.tmp, { force: true });
+  }
+}
+
 export async function scoreFile(scorer: BatchScorer, input: string, output: string, opts: RunOptions): Promise<ScoreSummary> {
   const inPath = resolve(input);
   if (!existsSync(inPath)) throw notFound(`input file ${input} does not exist`);
@@ -177,121 +373,23 @@ export async function scoreFile(scorer: BatchScorer, input: string, output: stri
   if (!kind) throw usageError(`cannot read ${input}: use a .csv, .parquet or .ndjson file`);
   const outPath = resolve(output);
   const outExt = extname(outPath).toLowerCase();
-  const outCsv = outExt === '.csv';
-  if (!outCsv && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
+  if (outExt !== '.csv' && !['.ndjson', '.jsonl', '.json'].includes(outExt)) throw usageError(`cannot write ${output}: use a .ndjson or .csv file`);
   if (outPath === inPath) throw usageError('--out must differ from --input');
   const man = scorer.manifest;
-  const classes = man.model.task === 'regression' ? [] : man.model.classes;
-  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
-  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
   // results go to a temp file beside the output, renamed into place when complete
-  const tmp = tempPathFor(outPath);
-  let fd: number;
+  const sink = new ResultFileSink(man, outPath, output, opts.explainK ?? 0);
+  let source: NdjsonFileSource | TableFileSource | undefined;
+  let run;
   try {
-    fd = openSync(tmp, 'wx', 0o644);
-  } catch (e) {
-    dl?.close();
-    throw usageError(`cannot write ${output}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, 'give a writable file path');
-  }
-  let stopping = false;
-  const off = onSignals(() => {
-    stopping = true;
-    opts.progress.log('score: stopping after the current batch');
-  });
-  let ok = false;
-  try {
-    const pol = packagedPolicy(man as never);
-    const hasDecisions = pol !== null && (man.model.task === 'binary' || (man.model.task === 'segmentation' && pol.segmentActions !== undefined));
-    const explainK = opts.explainK ?? 0;
-    if (outCsv) {
-      const head = man.model.task === 'segmentation' ? ['row', 'score', 'segment'] : man.model.task === 'regression' ? ['row', 'score', 'prediction'] : ['row', 'score', 'label', ...classes.map((c) => `p_${c}`)];
-      if (hasDecisions) head.push(...DECISION_CSV_COLUMNS);
-      if (explainK) head.push(...explainCsvHeader(explainK));
-      writeSync(fd, head.map(csvField).join(',') + '\n');
-    }
-    let rowNo = 0;
+    sink.header();
     // a total for the ETA when progress is shown: lines of a text file (less the CSV header), a Parquet file's row count
     const total = !opts.progress.active ? undefined : kind === 'parquet' ? await parquetRowCount(inPath) : Math.max(0, countLines(inPath) - (kind === 'csv' ? 1 : 0));
-    const writeBatch = (res: ScoredBatch | null, at: number[], dead: string[], count: number, t0: number) => {
-      const lines = new Array<string>(at.length);
-      for (let j = 0; j < at.length; j++) {
-        const r = res!;
-        if (!outCsv) lines[j] = `{"row":${at[j]},${resultFields(r, j)}}`;
-        else if (man.model.task === 'regression') lines[j] = `${at[j]},${r.score[j]},${r.prediction![j]}`;
-        else if (man.model.task === 'segmentation') lines[j] = `${at[j]},${r.score[j]},${r.segment![j]}`;
-        else lines[j] = `${at[j]},${r.score[j]},${csvField(r.label![j])},${Array.from(r.probabilities!.subarray(j * r.K, j * r.K + r.K)).join(',')}`;
-        if (outCsv && hasDecisions) lines[j] += decisionCsv(r.decisions?.[j]);
-        if (outCsv && explainK) lines[j] += ',' + explainCsvCells(r.explanations?.at(j), explainK, csvField).join(',');
-      }
-      if (lines.length) writeSync(fd, lines.join('\n') + '\n');
-      dl?.write(dead);
-      rowNo += count;
-      m.eventsIn += count;
-      m.eventsOut += at.length;
-      m.dead += dead.length;
-      m.batches++;
-      m.lat.push(performance.now() - t0);
-      opts.progress.tick(rowNo, total);
-    };
-    if (kind === 'ndjson') {
-      const batches = ndjsonBatches(inPath, opts.batchSize);
-      for await (const b of batches) {
-        const t0 = performance.now();
-        const valid: Record<string, unknown>[] = [];
-        const at: number[] = [];
-        const dead: string[] = [];
-        for (let i = 0; i < b.events.length; i++) {
-          const v = scorer.validate(b.events[i]);
-          if (v.ok) {
-            valid.push(v.row);
-            at.push(rowNo + i);
-          } else {
-            dead.push(deadLine(rowNo + i, v.reason, b.raw[i]));
-            if (m.reasons.length < 5) m.reasons.push(v.reason);
-          }
-        }
-        writeBatch(valid.length ? await scoreValid(scorer, valid, rowKeys(at)) : null, at, dead, b.events.length, t0);
-        if (stopping) {
-          await batches.return(undefined);
-          break;
-        }
-      }
-    } else {
-      const checks = tableChecks(man);
-      const batches = tableBatches(scorer, inPath, kind, opts.batchSize);
-      for await (const b of batches) {
-        const t0 = performance.now();
-        const reasons = tableReasons(b, checks);
-        const at: number[] = [];
-        const dead: string[] = [];
-        const keep: number[] = [];
-        for (let r = 0; r < b.n; r++) {
-          const why = reasons[r];
-          if (why === null) {
-            keep.push(r);
-            at.push(rowNo + r);
-          } else {
-            dead.push(deadLine(rowNo + r, why, tableRowJson(man, b, r)));
-            if (m.reasons.length < 5) m.reasons.push(why);
-          }
-        }
-        const cols = validRows(man, b.cols, keep);
-        writeBatch(keep.length ? await scorer.scoreColumns(cols, keep.length, rowKeys(at)) : null, at, dead, b.n, t0);
-        if (stopping) {
-          await batches.return(undefined);
-          break;
-        }
-      }
-    }
-    fsyncSync(fd);
-    ok = true;
+    source = kind === 'ndjson' ? new NdjsonFileSource(scorer, inPath, opts.batchSize) : new TableFileSource(scorer, inPath, kind, opts.batchSize);
+    run = await runColumns(scorer, source, sink, { ...opts, onWritten: (rows) => opts.progress.tick(rows, total) });
+    sink.finish();
   } finally {
-    closeSync(fd);
-    off();
-    m.stop();
-    dl?.close();
-    if (ok) renameSync(tmp, outPath);
-    else rmSync(tmp, { force: true });
+    await source?.close();
+    await sink.close();
   }
-  return m.summary({ mode: 'file', package: scorer.dir, model: man.model.ref, input: inPath, output: outPath, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+  return run.metrics.summary({ mode: 'file', package: scorer.dir, model: man.model.ref, input: inPath, output: outPath, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: run.stopped });
 }

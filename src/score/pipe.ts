@@ -1,17 +1,19 @@
 /**
  * `dictl score` as a pipe: NDJSON events on stdin → one NDJSON line per event on stdout, in order.
- * Each arriving chunk of input is scored and flushed at once (per batch, and whenever input goes
- * idle), so latency stays low. An invalid event never stops the pipe: it gets an error line and goes
- * to the dead-letter file as {line, reason, payload}. SIGINT/SIGTERM stop reading, drain and finish.
+ * The source hands out whatever complete lines have arrived (up to a batch, at once: latency stays
+ * low), the engine loop scores them and the sink writes them. An invalid event never stops the pipe:
+ * it gets an error line and goes to the dead-letter file as {line, reason, payload}. SIGINT/SIGTERM
+ * stop reading, drain the lines already read and finish.
  */
-import { resolve } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { DeadLetterFile } from '../io/dead-letter.js';
+import { resolve } from 'node:path';
 import type { BatchScorer } from './engine.js';
 import { FlatScanner, type ScanColumns } from '../scorer/scan.js';
-import { Metrics, onSignals, type RunOptions, type ScoreSummary } from './metrics.js';
+import type { BatchSink, BatchSource } from '../streams/types.js';
+import type { RunOptions, ScoreSummary } from './metrics.js';
 import { binaryBlock, binaryBytes, resultFields } from './results-ndjson.js';
 import { deadLine } from './dead-lines.js';
+import { runColumns, type ColumnBatch, type ColumnResults } from './columns.js';
 
 /** The pipe's event keys: each scored line's `id` (JSON text as the scanner kept it; strings unquoted). */
 function idKeys(ids: (string | undefined)[], n: number): (string | undefined)[] | undefined {
@@ -36,61 +38,150 @@ interface LineChunk {
 const NL_BYTES = Buffer.from('\n');
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** A batch of pipe lines: the scanned columns, and each line's place in the output block. */
+export interface PipeBatch extends ColumnBatch {
+  /** per non-blank line: its output line (filled for the rejected ones: an error line) */
+  out: string[];
+  /** output slot of valid row j */
+  at: Int32Array;
+  /** valid row j's `id` as JSON text (undefined: none) */
+  ids: (string | undefined)[];
+}
+
 /**
- * NDJSON in → NDJSON out, one line per event, in order.
+ * NDJSON lines on a Readable as batches, in order.
  *
  * Input is taken as bytes: chunks are split on byte 10 (no concatenated text), and each line goes
  * first through the package's flat scanner (scan.ts), which reads known fields straight into the
  * column arrays; a line it declines (escapes, nesting, invalid JSON, invalid values…) takes the exact
  * path — decoded, JSON.parse, scorer.validate — which decides and words the error exactly as before.
+ * A read returns the complete lines that have arrived (up to max non-blank ones), waiting only when
+ * none has.
  */
-export async function scorePipe(scorer: BatchScorer, input: Readable, output: Writable, opts: RunOptions): Promise<ScoreSummary> {
-  const m = new Metrics(opts.progress, opts.metricsEvery, 'score');
-  const dl = opts.deadLetter ? new DeadLetterFile(resolve(opts.deadLetter)) : undefined;
-  const inputs = scorer.manifest.inputs;
-  const scanInputs = scorer.scanInputs;
-  const scanner = scanInputs ? FlatScanner.for(scanInputs) : null;
-  let stopping = false;
-  let closedOut = false;
+export class NdjsonPipeSource implements BatchSource<PipeBatch> {
+  readonly name = 'stdin (NDJSON)';
+  private readonly inputs: BatchScorer['manifest']['inputs'];
+  private readonly scanner: FlatScanner | null;
   /** input lines taken so far, blank ones included: error lines name the line of the input */
-  let lineNo = 0;
-  let pending: Buffer | null = null;
-  const chunks: LineChunk[] = [];
+  private lineNo = 0;
+  private pending: Buffer | null = null;
+  private readonly chunks: LineChunk[] = [];
   /** lines waiting in chunks (blank ones included: they are dropped when taken) */
-  let queued = 0;
-  let working = false;
-  let ended = false;
-  let finish!: () => void;
-  let fail!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    finish = res;
-    fail = rej;
-  });
+  private queued = 0;
+  private ended = false;
+  private stopping = false;
+  private error: unknown;
+  private waiter?: () => void;
+  private readonly off: () => void;
 
-  const write = (text: string | Buffer) =>
-    new Promise<void>((res, rej) => {
-      if (closedOut) return res();
-      // results are ASCII unless an id, label or message is not: then latin1 is a plain copy
-      if (typeof text === 'string' ? output.write(text, NON_ASCII.test(text) ? 'utf8' : 'latin1') : output.write(text)) res();
-      else {
-        const onDrain = () => {
-          output.off('error', onErr);
-          res();
-        };
-        const onErr = (e: NodeJS.ErrnoException) => {
-          output.off('drain', onDrain);
-          if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED') res();
-          else rej(e);
-        };
-        output.once('drain', onDrain);
-        output.once('error', onErr);
+  constructor(
+    private readonly scorer: Pick<BatchScorer, 'manifest' | 'scanInputs' | 'validate'>,
+    private readonly input: Readable,
+    private readonly batchSize: number,
+  ) {
+    this.inputs = scorer.manifest.inputs;
+    this.scanner = scorer.scanInputs ? FlatScanner.for(scorer.scanInputs) : null;
+    const onData = (data: Buffer | string) => {
+      if (this.stopping) return;
+      let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      let last = chunk.lastIndexOf(10);
+      if (last < 0) {
+        this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
+        return;
       }
-    });
+      if (this.pending) {
+        // the line begun in an earlier chunk: one small copy, the rest of this chunk is used in place
+        const first = chunk.indexOf(10);
+        this.enqueue(Buffer.concat([this.pending, chunk.subarray(0, first + 1)]), first + 1 + this.pending.length);
+        this.pending = null;
+        chunk = chunk.subarray(first + 1);
+        last -= first + 1;
+      }
+      if (last >= 0) this.enqueue(chunk, last + 1);
+      if (last + 1 < chunk.length) this.pending = chunk.subarray(last + 1);
+      if (this.queued >= this.batchSize * 4) input.pause();
+      this.wake();
+    };
+    const onEnd = () => {
+      this.ended = true;
+      if (this.pending && !this.stopping) {
+        const line = Buffer.concat([this.pending, NL_BYTES]);
+        this.enqueue(line, line.length);
+      }
+      this.pending = null;
+      this.wake();
+    };
+    const onError = (e: unknown) => {
+      this.error ??= e;
+      this.wake();
+    };
+    input.on('data', onData);
+    input.on('end', onEnd);
+    input.on('error', onError);
+    this.off = () => {
+      input.off('data', onData);
+      input.off('end', onEnd);
+      input.off('error', onError);
+    };
+  }
 
-  /** takes up to batchSize queued lines, scores them in one run and writes one block of output */
-  async function processBatch() {
-    const t0 = performance.now();
-    const cap = Math.min(opts.batchSize, queued);
+  /** queues buf[0, end) — complete lines, end just after a newline */
+  private enqueue(buf: Buffer, end: number) {
+    let count = 0;
+    for (let p = buf.indexOf(10); p >= 0 && p < end; p = buf.indexOf(10, p + 1)) count++;
+    const nl = new Int32Array(count);
+    for (let p = buf.indexOf(10), k = 0; k < count; p = buf.indexOf(10, p + 1)) nl[k++] = p;
+    this.chunks.push({ buf, nl, next: 0 });
+    this.queued += count;
+  }
+
+  async read(max: number): Promise<PipeBatch | null> {
+    for (;;) {
+      if (this.error !== undefined) throw this.error;
+      if (this.queued) {
+        const b = this.take(max);
+        if (this.queued < this.batchSize * 4 && this.input.isPaused() && !this.stopping && !this.ended) this.input.resume();
+        return b;
+      }
+      if (this.ended || this.stopping) return null;
+      await new Promise<void>((res) => (this.waiter = res));
+    }
+  }
+
+  /** stop reading: the lines already read are still handed out (a signal) */
+  stop(): void {
+    this.stopping = true;
+    this.input.pause();
+    this.wake();
+  }
+
+  /** stop at once, dropping what is queued (the reader of the output went away) */
+  abort(): void {
+    this.stopping = true;
+    this.chunks.length = 0;
+    this.queued = 0;
+    this.input.pause();
+    this.wake();
+  }
+
+  wake(): void {
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.();
+  }
+
+  async ack(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.off();
+    this.input.pause();
+  }
+
+  /** takes up to max queued non-blank lines and reads them into one batch */
+  private take(max: number): PipeBatch {
+    const inputs = this.inputs;
+    const scanner = this.scanner;
+    const cap = Math.min(max, this.queued);
     const cols: ScanColumns = { num: [], str: [], ids: new Array<string | undefined>(cap) };
     const named: Record<string, Float64Array | string[]> = {};
     for (const inp of inputs) {
@@ -102,18 +193,19 @@ export async function scorePipe(scorer: BatchScorer, input: Readable, output: Wr
     const out = new Array<string>(cap);
     const at = new Int32Array(cap); // output slot of row j
     const dead: string[] = [];
+    const reasons: string[] = [];
     let lines = 0; // non-blank lines taken
     let rows = 0;
     let taken = 0;
     // a batch is batchSize non-blank lines, as before (scores may differ in the last bit with the
     // row's position in an onnxruntime run, so batch boundaries are kept where they were)
-    while (lines < cap && taken < queued) {
-      const c = chunks[0];
+    while (lines < cap && taken < this.queued) {
+      const c = this.chunks[0];
       const s = c.next === 0 ? 0 : c.nl[c.next - 1] + 1;
       let e = c.nl[c.next];
-      if (++c.next === c.nl.length) chunks.shift();
+      if (++c.next === c.nl.length) this.chunks.shift();
       taken++;
-      const no = ++lineNo;
+      const no = ++this.lineNo;
       if (e > s && c.buf[e - 1] === 13) e--;
       if (scanner && scanner.scan(c.buf, s, e, rows, cols)) {
         at[rows++] = lines++;
@@ -130,140 +222,131 @@ export async function scorePipe(scorer: BatchScorer, input: Readable, output: Wr
         const reason = `bad JSON: ${(err as Error).message}`;
         out[i] = JSON.stringify({ error: reason, line: no });
         dead.push(deadLine(no, reason, text, 'line'));
-        if (m.reasons.length < 5) m.reasons.push(reason);
+        reasons.push(reason);
         continue;
       }
-      const v = scorer.validate(ev);
+      const v = this.scorer.validate(ev);
       if (!v.ok) {
         const id = ev && typeof ev === 'object' ? (ev as Record<string, unknown>).id : undefined;
         out[i] = JSON.stringify(id === undefined ? { error: v.reason, line: no } : { id, error: v.reason, line: no });
         dead.push(deadLine(no, v.reason, text, 'line'));
-        if (m.reasons.length < 5) m.reasons.push(v.reason);
+        reasons.push(v.reason);
         continue;
       }
-      putRow(v.row, rows, cols);
+      putRow(inputs, v.row, rows, cols);
       const id = (ev as Record<string, unknown>).id;
       cols.ids[rows] = id === undefined ? undefined : JSON.stringify(id);
       at[rows++] = i;
     }
-    queued -= taken;
-    const res = rows ? await scorer.scoreColumns(named, rows, idKeys(cols.ids, rows)) : null;
-    dl?.write(dead);
-    if (rows === lines && res && binaryBytes(res)) {
+    this.queued -= taken;
+    if (lines < cap) out.length = lines;
+    return { n: lines, cols: named, rows, keys: rows ? idKeys(cols.ids, rows) : undefined, dead, reasons, out, at, ids: cols.ids };
+  }
+}
+
+/** a validated row into row j of the columns (numbers NaN = missing, strings '' = missing) */
+function putRow(inputs: BatchScorer['manifest']['inputs'], row: Record<string, unknown>, j: number, cols: ScanColumns) {
+  for (let k = 0; k < inputs.length; k++) {
+    const v = row[inputs[k].name];
+    const num = cols.num[k];
+    if (num) num[j] = typeof v === 'number' ? v : NaN;
+    else cols.str[k]![j] = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
+  }
+}
+
+/** One NDJSON line per event on a Writable, in order; a reader that goes away (`| head`) ends the run quietly. */
+export class NdjsonPipeSink implements BatchSink<PipeBatch, ColumnResults> {
+  readonly name = 'stdout (NDJSON)';
+  /** the reader went away */
+  closedOut = false;
+  private readonly offErr: () => void;
+
+  constructor(
+    private readonly output: Writable,
+    /** called once when the reader goes away */
+    onClosed: () => void,
+    onError: (e: unknown) => void,
+  ) {
+    const onOutErr = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
+        if (!this.closedOut) {
+          this.closedOut = true;
+          onClosed();
+        }
+      } else onError(e);
+    };
+    output.on('error', onOutErr);
+    this.offErr = () => output.off('error', onOutErr);
+  }
+
+  async write(b: PipeBatch, res: ColumnResults): Promise<void> {
+    if (b.rows === b.n && res && binaryBytes(res)) {
       // every line scored, binary model: the block is written as bytes straight from the results
-      await write(binaryBlock(res, rows, cols.ids));
-    } else if (lines) {
-      for (let j = 0; j < rows; j++) {
-        const id = cols.ids[j];
-        out[at[j]] = id === undefined ? `{${resultFields(res!, j)}}` : `{"id":${id},${resultFields(res!, j)}}`;
+      await this.send(binaryBlock(res, b.rows, b.ids));
+    } else if (b.n) {
+      const out = b.out;
+      for (let j = 0; j < b.rows; j++) {
+        const id = b.ids[j];
+        out[b.at[j]] = id === undefined ? `{${resultFields(res!, j)}}` : `{"id":${id},${resultFields(res!, j)}}`;
       }
-      if (lines < cap) out.length = lines;
       out.push('');
-      await write(out.join('\n'));
-    }
-    m.eventsIn += lines;
-    m.eventsOut += rows;
-    m.dead += dead.length;
-    if (lines) {
-      m.batches++;
-      m.lat.push(performance.now() - t0);
+      await this.send(out.join('\n'));
     }
   }
 
-  /** a validated row into row j of the columns (numbers NaN = missing, strings '' = missing) */
-  function putRow(row: Record<string, unknown>, j: number, cols: ScanColumns) {
-    for (let k = 0; k < inputs.length; k++) {
-      const v = row[inputs[k].name];
-      const num = cols.num[k];
-      if (num) num[j] = typeof v === 'number' ? v : NaN;
-      else cols.str[k]![j] = typeof v === 'string' ? v : v === null || v === undefined ? '' : String(v);
-    }
-  }
-
-  async function pump() {
-    if (working) return;
-    working = true;
-    try {
-      while (queued) {
-        await processBatch();
-        if (queued < opts.batchSize * 4 && input.isPaused() && !stopping && !ended) input.resume();
+  private send(text: string | Buffer): Promise<void> {
+    const output = this.output;
+    return new Promise<void>((res, rej) => {
+      if (this.closedOut) return res();
+      // results are ASCII unless an id, label or message is not: then latin1 is a plain copy
+      if (typeof text === 'string' ? output.write(text, NON_ASCII.test(text) ? 'utf8' : 'latin1') : output.write(text)) res();
+      else {
+        const onDrain = () => {
+          output.off('error', onErr);
+          res();
+        };
+        const onErr = (e: NodeJS.ErrnoException) => {
+          output.off('drain', onDrain);
+          if (e?.code === 'EPIPE' || e?.code === 'ERR_STREAM_DESTROYED') res();
+          else rej(e);
+        };
+        output.once('drain', onDrain);
+        output.once('error', onErr);
       }
-      if ((ended || stopping) && !queued) finish();
-    } catch (e) {
-      fail(e);
-    } finally {
-      working = false;
-    }
+    });
   }
 
-  /** queues buf[0, end) — complete lines, end just after a newline */
-  const enqueue = (buf: Buffer, end: number) => {
-    let count = 0;
-    for (let p = buf.indexOf(10); p >= 0 && p < end; p = buf.indexOf(10, p + 1)) count++;
-    const nl = new Int32Array(count);
-    for (let p = buf.indexOf(10), k = 0; k < count; p = buf.indexOf(10, p + 1)) nl[k++] = p;
-    chunks.push({ buf, nl, next: 0 });
-    queued += count;
-  };
+  async close(): Promise<void> {
+    this.offErr();
+  }
+}
 
-  input.on('data', (data: Buffer | string) => {
-    if (stopping) return;
-    let chunk = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let last = chunk.lastIndexOf(10);
-    if (last < 0) {
-      pending = pending ? Buffer.concat([pending, chunk]) : chunk;
-      return;
-    }
-    if (pending) {
-      // the line begun in an earlier chunk: one small copy, the rest of this chunk is used in place
-      const first = chunk.indexOf(10);
-      enqueue(Buffer.concat([pending, chunk.subarray(0, first + 1)]), first + 1 + pending.length);
-      pending = null;
-      chunk = chunk.subarray(first + 1);
-      last -= first + 1;
-    }
-    if (last >= 0) enqueue(chunk, last + 1);
-    if (last + 1 < chunk.length) pending = chunk.subarray(last + 1);
-    if (queued >= opts.batchSize * 4) input.pause();
-    void pump();
-  });
-  input.on('end', () => {
-    ended = true;
-    if (pending && !stopping) {
-      const line = Buffer.concat([pending, NL_BYTES]);
-      enqueue(line, line.length);
-    }
-    pending = null;
-    void pump();
-  });
-  input.on('error', (e) => fail(e));
-  // the reader went away (e.g. `| head`): stop reading and finish quietly, like a signal
-  const onOutErr = (e: NodeJS.ErrnoException) => {
-    if (e.code === 'EPIPE' || e.code === 'ERR_STREAM_DESTROYED') {
-      closedOut = true;
-      stopping = true;
-      chunks.length = 0;
-      queued = 0;
-      input.pause();
-      if (!working) finish();
-    } else fail(e);
-  };
-  output.on('error', onOutErr);
-  const off = onSignals(() => {
-    stopping = true;
-    opts.progress.log('score: stopping — draining events already read');
-    input.pause();
-    void pump();
-  });
+/** NDJSON in → NDJSON out, one line per event, in order. */
+export async function scorePipe(scorer: BatchScorer, input: Readable, output: Writable, opts: RunOptions): Promise<ScoreSummary> {
+  const source = new NdjsonPipeSource(scorer, input, opts.batchSize);
+  let outError: unknown;
+  const sink = new NdjsonPipeSink(
+    output,
+    () => source.abort(),
+    (e) => {
+      outError ??= e;
+      source.abort();
+    },
+  );
+  let run;
   try {
-    await done;
+    run = await runColumns(scorer, source, sink, {
+      ...opts,
+      onSignal: () => {
+        opts.progress.log('score: stopping — draining events already read');
+        source.stop();
+      },
+    });
   } finally {
-    off();
-    output.off('error', onOutErr);
-    m.stop();
-    dl?.close();
-    input.pause();
+    await sink.close();
+    await source.close();
   }
-  if (closedOut) opts.progress.log('score: output closed by the reader; stopped');
-  return m.summary({ mode: 'pipe', package: scorer.dir, model: scorer.manifest.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: stopping });
+  if (outError !== undefined) throw outError;
+  if (sink.closedOut) opts.progress.log('score: output closed by the reader; stopped');
+  return run.metrics.summary({ mode: 'pipe', package: scorer.dir, model: scorer.manifest.model.ref, deadLetter: opts.deadLetter ? resolve(opts.deadLetter) : undefined, interrupted: run.stopped || sink.closedOut });
 }

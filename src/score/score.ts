@@ -1,7 +1,8 @@
 /**
  * The one function `dictl score` calls: the flags become a ScoreRequest (checked once, before
- * anything loads), the package becomes a ScoreEngine, and the request's mode picks the loop that
- * feeds it — a pipe (NDJSON or Arrow IPC), a file, or a Redis/Kafka stream (loaded only when asked for).
+ * anything loads), the package becomes a ScoreEngine, and the request's mode picks the source and
+ * sink the engine loop (streams/engine-loop.ts) runs it between — a pipe (NDJSON or Arrow IPC), a
+ * file, or a Redis/Kafka stream (loaded only when asked for).
  */
 import type { Progress } from '../ui/progress.js';
 import { packagedPolicy } from '../decide/stage.js';

@@ -1,10 +1,11 @@
 /**
  * An in-process stream with consumer-group semantics (entries, a per-group delivery cursor, a pending
  * list per entry, claim of idle entries) and in-memory sinks. Used to test the runner without a
- * broker (the Kafka path) and handy for embedding dictl's scorer in another Node program.
+ * broker (the Kafka path) and handy for embedding dictl's scorer in another Node program. Below them,
+ * a batch source and sink of any batch shape, for driving the engine loop itself.
  */
 import { decodeJson } from './event.js';
-import type { DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
+import type { BatchSink, BatchSource, DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
 
 interface Pending {
   consumer: string;
@@ -141,6 +142,32 @@ export class MemoryDeadLetterSink implements DeadLetterSink {
   readonly items = new Map<string, DeadLetter>();
   async write(items: DeadLetter[]): Promise<void> {
     for (const d of items) this.items.set(d.eventId, d);
+  }
+  async close(): Promise<void> {}
+}
+
+/** Batches handed out in order, then the end; the acks it took. Drives the engine loop in a test without a process. */
+export class MemoryBatchSource<B> implements BatchSource<B> {
+  readonly name = 'memory batches';
+  readonly acked: B[] = [];
+  private next = 0;
+  constructor(private readonly batches: B[]) {}
+  async read(): Promise<B | null> {
+    return this.next < this.batches.length ? this.batches[this.next++] : null;
+  }
+  async ack(batch: B): Promise<void> {
+    this.acked.push(batch);
+  }
+  wake(): void {}
+  async close(): Promise<void> {}
+}
+
+/** Every batch written, with what the engine made of it, in order. */
+export class MemoryBatchSink<B, S> implements BatchSink<B, S> {
+  readonly name = 'memory batch sink';
+  readonly written: { batch: B; scored: S }[] = [];
+  async write(batch: B, scored: S): Promise<void> {
+    this.written.push({ batch, scored });
   }
   async close(): Promise<void> {}
 }

@@ -1,7 +1,7 @@
 /**
- * The generic stream runner. One loop, one batch at a time:
- *   read → enrich (optional) → validate each event → score (the engine's stages included) → write results
- *   and dead letters → ack.
+ * The stream runner: a Redis, Kafka or in-process stream on the engine loop (engine-loop.ts), one batch
+ * at a time: read → enrich (optional) → validate each event → score (the engine's stages included) →
+ * write results and dead letters → ack.
  * An event is acked only after its result (or dead letter) is written, so a crash at any point means
  * redelivery, never loss (at-least-once; sinks make a replay idempotent by keying on the event id).
  * Bad events never stop the stream: undecodable or invalid events, and rows the scorer throws on, go
@@ -11,6 +11,7 @@
 import type { Progress } from '../ui/progress.js';
 import { coerceString } from './event.js';
 import { LatencyRecorder } from './metrics.js';
+import { runEngine, type BatchTiming, type EngineCounts, type EngineSummary, type RunControl } from './engine-loop.js';
 import type { BatchCommitter, DeadLetter, DeadLetterSink, Enricher, ResultRecord, ScorerLike, Sink, Source, SourceEvent } from './types.js';
 
 export interface PipelineOptions {
@@ -39,35 +40,13 @@ export interface PipelineOptions {
   onAcked?: (events: SourceEvent[], results: ResultRecord[], timing: BatchTiming) => void;
 }
 
-/** When a batch passed each stage (performance.now() of this process). */
-export interface BatchTiming {
-  /** the read that returned the batch resolved */
-  readAt: number;
-  /** validated and scored, commit about to be sent */
-  scoredAt: number;
-  /** the commit (write + ack) completed */
-  committedAt: number;
-}
+export type { BatchTiming, RunControl };
 
-export interface RunControl {
-  stopped: boolean;
-}
-
-export interface PipelineSummary {
-  eventsIn: number;
-  eventsOut: number;
-  deadLettered: number;
+export interface PipelineSummary extends EngineSummary {
   claimed: number;
-  batches: number;
-  latencyMs: { p50: number; p99: number };
-  durationMs: number;
-  /** batches that failed to write and were redelivered */
-  retries: number;
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
+type Scored = { results: ResultRecord[]; dead: DeadLetter[] };
 
 /** Validation and scoring of one batch: pure apart from the scorer call. */
 export async function scoreBatch(
@@ -175,168 +154,55 @@ function safeValidate(scorer: ScorerLike, event: unknown): { ok: true; row: Reco
 }
 
 export async function runPipeline(o: PipelineOptions): Promise<PipelineSummary> {
-  const control = o.control ?? { stopped: false };
-  const started = performance.now();
-  const all = new LatencyRecorder();
   const windowLat = new LatencyRecorder(10_000);
-  let eventsIn = 0;
-  let eventsOut = 0;
-  let deadLettered = 0;
-  let batches = 0;
-  let retries = 0;
-  let lastEventAt = performance.now();
   let lastReport = performance.now();
-  let windowIn = 0;
-  let backoff = 0;
-
-  const report = (final = false) => {
+  let windowFrom = 0;
+  const report = (c: EngineCounts, final: boolean) => {
     const now = performance.now();
     const secs = (now - lastReport) / 1000;
     const lat = windowLat.summary();
-    const rate = secs > 0 ? Math.round(windowIn / secs) : 0;
+    const rate = secs > 0 ? Math.round((c.eventsIn - windowFrom) / secs) : 0;
     o.progress.log(
-      `stream${final ? ' (final)' : ''}: in=${eventsIn} out=${eventsOut} dead-lettered=${deadLettered} claimed=${o.source.claimed()} ` +
-        `batches=${batches} rate=${rate}/s latency p50=${lat.p50}ms p99=${lat.p99}ms`,
+      `stream${final ? ' (final)' : ''}: in=${c.eventsIn} out=${c.eventsOut} dead-lettered=${c.deadLettered} claimed=${o.source.claimed()} ` +
+        `batches=${c.batches} rate=${rate}/s latency p50=${lat.p50}ms p99=${lat.p99}ms`,
     );
     windowLat.reset();
-    windowIn = 0;
+    windowFrom = c.eventsIn;
     lastReport = now;
   };
-
-  // Two overlaps keep both the client and the broker busy: the next read is issued as soon as a
-  // batch arrives (read-ahead), and a batch is scored while the previous one is being committed
-  // (at most one commit in flight, so acks stay in order). On stop, a read already under way is
-  // woken; events it still returns are processed too, and the last commit is awaited.
-  let ahead: Promise<SourceEvent[]> | undefined;
-  interface Inflight {
-    events: SourceEvent[];
-    results: ResultRecord[];
-    dead: DeadLetter[];
-    t0: number;
-    scoredAt: number;
-    /** counted (the commit completed) */
-    recorded: boolean;
-    done: Promise<void>;
-  }
-  let inflight: Inflight | undefined;
-  let ackError: unknown;
-  const reserved = () => eventsIn + (inflight && !inflight.recorded ? inflight.events.length : 0);
-  const wantAfter = (inFlight: number) => (o.maxEvents !== undefined ? Math.min(o.batchSize, o.maxEvents - reserved() - inFlight) : o.batchSize);
-  const startRead = (inFlight: number) => {
-    const p = o.source.read(wantAfter(inFlight), o.blockMs);
-    p.catch(() => undefined); // handled where awaited
-    return p;
-  };
-  const commit = (results: ResultRecord[], dead: DeadLetter[], events: SourceEvent[]): Promise<void> => {
-    if (o.committer) return o.committer.commit(results, dead, events);
-    return Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]).then(() => o.source.ack(events));
-  };
-  const failed = async (events: SourceEvent[], err: unknown) => {
-    // nothing of this batch was acked: it will be delivered again (sinks are idempotent by event id)
-    retries++;
-    o.source.redeliver(events);
-    backoff = Math.min(2000, backoff ? backoff * 2 : 100);
-    o.progress.warn(`batch of ${events.length} not acked (${(err as Error).message}); redelivering in ${backoff} ms`);
-    await sleep(backoff);
-    lastEventAt = performance.now(); // events are waiting to be redelivered: not idle
-  };
-  /**
-   * A committed batch is counted (and onAcked called) the moment its commit completes, not when the
-   * loop next gets round to it: the loop may be blocked in a read waiting for the next events, and
-   * that wait is no part of this batch's latency.
-   */
-  const record = (f: Inflight) => {
-    const committedAt = performance.now();
-    f.recorded = true;
-    eventsIn += f.events.length;
-    windowIn += f.events.length;
-    eventsOut += f.results.length;
-    deadLettered += f.dead.length;
-    batches++;
-    const ms = committedAt - f.t0;
-    all.add(ms);
-    windowLat.add(ms);
-    try {
-      o.onAcked?.(f.events, f.results, { readAt: f.t0, scoredAt: f.scoredAt, committedAt });
-    } catch (err) {
-      ackError ??= err;
-    }
-  };
-  /** waits for the commit in flight; false if it failed (its events are redelivered) */
-  const settle = async (): Promise<boolean> => {
-    const f = inflight;
-    if (!f) return true;
-    try {
-      await f.done;
-    } catch (err) {
-      inflight = undefined;
-      await failed(f.events, err);
-      return false;
-    }
-    inflight = undefined;
-    backoff = 0;
-    if (ackError !== undefined) throw ackError;
-    return true;
-  };
-  for (;;) {
-    if (!ahead) {
-      if (control.stopped) break;
-      if (o.maxEvents !== undefined && reserved() >= o.maxEvents) break;
-      ahead = startRead(0);
-    }
-    if (o.metricsEverySec > 0 && performance.now() - lastReport >= o.metricsEverySec * 1000) report();
-    let events: SourceEvent[];
-    try {
-      events = await ahead;
-    } catch (err) {
-      ahead = undefined;
-      await settle();
-      if (control.stopped) break;
-      if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
-      backoff = Math.min(2000, backoff ? backoff * 2 : 100);
-      o.progress.warn(`read failed (${(err as Error).message}); retrying in ${backoff} ms`);
-      await sleep(backoff);
-      continue;
-    }
-    ahead = undefined;
-    if (events.length === 0) {
-      await settle();
-      if (o.idleExitMs !== undefined && performance.now() - lastEventAt >= o.idleExitMs) break;
-      continue;
-    }
-    const t0 = performance.now();
-    lastEventAt = t0;
-    if (!control.stopped && (o.maxEvents === undefined || reserved() + events.length < o.maxEvents)) ahead = startRead(events.length);
-    let scored: { results: ResultRecord[]; dead: DeadLetter[] };
-    try {
-      if (o.enricher) await o.enricher.enrich(events);
-      scored = await scoreBatch(o.scorer, events, o.source.name);
-    } catch (err) {
-      await settle();
-      await failed(events, err);
-      continue;
-    }
-    if (!(await settle())) {
-      // the previous commit failed (broker trouble): this batch is redelivered with it
-      o.source.redeliver(events);
-      continue;
-    }
-    const f: Inflight = { events, results: scored.results, dead: scored.dead, t0, scoredAt: performance.now(), recorded: false, done: Promise.resolve() };
-    f.done = commit(scored.results, scored.dead, events).then(() => record(f));
-    f.done.catch(() => undefined); // handled in settle
-    inflight = f;
-  }
-  await settle();
-  if (ackError !== undefined) throw ackError;
-  if (o.metricsEverySec > 0) report(true);
-  return {
-    eventsIn,
-    eventsOut,
-    deadLettered,
-    claimed: o.source.claimed(),
-    batches,
-    latencyMs: all.summary(),
-    durationMs: Math.round(performance.now() - started),
-    retries,
-  };
+  const metrics = o.metricsEverySec > 0;
+  const { committer } = o;
+  const s = await runEngine<SourceEvent[], Scored>(
+    {
+      source: o.source,
+      size: (events) => events.length,
+      enrich: o.enricher ? (events) => o.enricher!.enrich(events) : undefined,
+      score: (events) => scoreBatch(o.scorer, events, o.source.name),
+      sink: {
+        name: o.sink.name,
+        write: async (_events, { results, dead }) => {
+          await Promise.all([results.length > 0 ? o.sink.write(results) : undefined, dead.length > 0 ? o.deadLetter.write(dead) : undefined]);
+        },
+        close: () => o.sink.close(),
+      },
+      commit: committer ? (events, { results, dead }) => committer.commit(results, dead, events) : undefined,
+      counts: ({ results, dead }) => ({ out: results.length, dead: dead.length }),
+    },
+    {
+      batchSize: o.batchSize,
+      blockMs: o.blockMs,
+      readAhead: true,
+      maxEvents: o.maxEvents,
+      idleExitMs: o.idleExitMs,
+      control: o.control,
+      progress: o.progress,
+      report: metrics ? report : undefined,
+      reportEveryMs: o.metricsEverySec * 1000,
+      onCommitted: (events, { results }, timing) => {
+        if (metrics) windowLat.add(timing.committedAt - timing.readAt);
+        o.onAcked?.(events, results, timing);
+      },
+    },
+  );
+  return { ...s, claimed: o.source.claimed() };
 }

@@ -1,8 +1,12 @@
 /**
- * The stream contracts: a Source hands out batches of events and takes acks, a Sink stores results,
- * a DeadLetterSink stores rejected events with their reason and original payload. The generic runner
- * (runner.ts) drives them: read → enrich → validate → score → write results and dead letters → ack.
- * Redis Streams (redis-streams.ts), Kafka (kafka.ts) and the in-process log (memory.ts) implement them.
+ * The seams every score run is built from. A BatchSource hands out batches of rows — stream events
+ * (Source: Redis, Kafka, the in-process log), an NDJSON pipe's lines, a file's or an Arrow stream's
+ * columns — and takes acks; a BatchSink encodes and writes what the engine made of a batch. The engine
+ * loop (engine-loop.ts, runEngine) drives them: read → enrich → validate → score (decide, explain) →
+ * encode → write → ack. The stream contracts below are those seams for events: a Source, a Sink of
+ * result records, a DeadLetterSink for rejected events with their reason and original payload; the
+ * stream runner (runner.ts) puts them on the loop. Redis Streams (redis-streams.ts), Kafka (kafka.ts)
+ * and the in-process log (memory.ts) implement them; score/ holds the pipe, file and Arrow ones.
  */
 import type { ScoredRow, Scorer } from '../scorer/scorer.js';
 import type { ManifestInput } from '../scorer/manifest.js';
@@ -18,6 +22,30 @@ export type ScorerLike = Pick<Scorer, 'validate'> & {
   manifest?: { inputs?: (Pick<ManifestInput, 'name'> & Partial<Pick<ManifestInput, 'field'>> & { type: string })[] };
   scoreRows(rows: Record<string, unknown>[], keys?: (string | undefined)[]): Promise<ScoredRowLike[]>;
 };
+
+/** Where batches of rows come from: a stream, a pipe, a file. */
+export interface BatchSource<B> {
+  /** human name for logs, e.g. "redis stream events (group g, consumer c1)" */
+  readonly name: string;
+  /** the next batch of up to max rows; waits at most blockMs when none is ready (an empty batch then); null once the input has ended */
+  read(max: number, blockMs: number): Promise<B | null>;
+  /** marks a batch done: called only after its results and dead letters are written */
+  ack(batch: B): Promise<void>;
+  /** after a failed batch: deliver it again. A source without it (a pipe, a file) cannot, and a failure ends the run */
+  redeliver?(batch: B): void;
+  /** entries taken over from dead consumers so far */
+  claimed?(): number;
+  /** interrupts a blocking read (used on SIGINT/SIGTERM) */
+  wake(): void;
+  close(): Promise<void>;
+}
+
+/** Where a batch's results go: encodes what the engine made of the batch (S) and writes it, in batch order. */
+export interface BatchSink<B, S> {
+  readonly name: string;
+  write(batch: B, scored: S): Promise<void>;
+  close(): Promise<void>;
+}
 
 /** One event as read from a source. */
 export interface SourceEvent {
@@ -60,9 +88,8 @@ export interface DeadLetter {
   source: string;
 }
 
-export interface Source {
-  /** human name for logs, e.g. "redis stream events (group g, consumer c1)" */
-  readonly name: string;
+/** A stream's source: a BatchSource of events that never ends on its own and can redeliver. */
+export interface Source extends BatchSource<SourceEvent[]> {
   /** up to max events; waits at most blockMs when none are ready; [] on timeout */
   read(max: number, blockMs: number): Promise<SourceEvent[]>;
   /** marks events done: called only after their results and dead letters are written */
@@ -71,9 +98,6 @@ export interface Source {
   redeliver(events: SourceEvent[]): void;
   /** entries taken over from dead consumers so far */
   claimed(): number;
-  /** interrupts a blocking read (used on SIGINT/SIGTERM) */
-  wake(): void;
-  close(): Promise<void>;
 }
 
 export interface Sink {
