@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { writeFileAtomic, TMP_MARKER } from '../io/atomic.js';
 import { dataError } from '../errors.js';
 import { validateName } from '../util/names.js';
-import { lineList, listDirs, type Checkup } from '../io/checkup.js';
+import { lineList, modelDirs, type Checkup } from '../io/checkup.js';
 import { modelRefExists } from '../registry/models.js';
 import type { Workspace } from '../workspace.js';
 import type { Reason } from '../explain/explainer.js';
@@ -271,14 +271,7 @@ const ENTRY_STRINGS = ['at', 'model', 'autonomy', 'band', 'action', 'source'] as
  */
 export function verifyDecisions(ws: Workspace, c: Checkup): void {
   const root = decisionsDir(ws);
-  for (const model of listDirs(root)) {
-    const mdir = join(root, model);
-    try {
-      validateName('model', model);
-    } catch {
-      c.add('error', 'decision-stray', mdir, `"${model}" is not a model name: not a decision log`);
-      continue;
-    }
+  for (const { model, dir: mdir } of modelDirs(c, root, 'decision-stray', 'decision log')) {
     const refs = new Map<string, { n: number; path: string }>();
     /** pid → seq → segment paths */
     const numbering = new Map<string, Map<number, string>>();

@@ -15,7 +15,7 @@ import { locked } from '../io/lock.js';
 import { appendAudit } from '../io/audit.js';
 import { appendLines, keepsMemberOrder, readCases } from '../review/queue.js';
 import { eachLine, readLog } from '../io/ndjson.js';
-import { checkLogLines, lineList, listDirs, readJson, type Checkup } from '../io/checkup.js';
+import { checkLogLines, lineList, modelDirs, readJson, type Checkup } from '../io/checkup.js';
 import { modelRefExists } from '../registry/models.js';
 import { copyNewEntries } from '../review/redis.js';
 import { connectOnce } from '../io/redis.js';
@@ -166,14 +166,7 @@ export async function shadowReportFor(
  */
 export function verifyShadow(ws: Workspace, c: Checkup): void {
   const root = shadowDir(ws);
-  for (const model of listDirs(root)) {
-    const dir = join(root, model);
-    try {
-      validateName('model', model);
-    } catch {
-      c.add('error', 'shadow-stray', dir, `"${model}" is not a model name: not a shadow log`);
-      continue;
-    }
+  for (const { model, dir } of modelDirs(c, root, 'shadow-stray', 'shadow log')) {
     const lp = shadowLogPath(ws, model);
     const scan = checkLogLines(c, lp, { code: 'shadow-log', what: 'shadow entry', isRecord: isShadowRecord });
     const ids = new Set<string>();

@@ -7,10 +7,11 @@
  * info = worth knowing.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import type { Workspace } from '../workspace.js';
 import { writeFileAtomic } from './atomic.js';
 import { scanLog, type LogScan } from './ndjson.js';
+import { validateName } from '../util/names.js';
 
 export type Severity = 'error' | 'leftover' | 'info';
 
@@ -78,6 +79,25 @@ export const listDirs = (dir: string): string[] =>
     : [];
 
 /** "lines 3, 9" / "line 3" (at most five listed) */
+/**
+ * The MODEL folders of a per-model store under `root`: a folder whose name is not a model name is
+ * reported as an error (code, "not a <what>") and left out.
+ */
+export function modelDirs(c: Checkup, root: string, code: string, what: string): { model: string; dir: string }[] {
+  const out: { model: string; dir: string }[] = [];
+  for (const model of listDirs(root)) {
+    const dir = join(root, model);
+    try {
+      validateName('model', model);
+    } catch {
+      c.add('error', code, dir, `"${model}" is not a model name: not a ${what}`);
+      continue;
+    }
+    out.push({ model, dir });
+  }
+  return out;
+}
+
 export const lineList = (lines: number[]): string =>
   `line${lines.length === 1 ? '' : 's'} ${lines.slice(0, 5).join(', ')}${lines.length > 5 ? `, … (${lines.length} in all)` : ''}`;
 

@@ -21,7 +21,7 @@ import type { Workspace } from '../workspace.js';
 import type { Band } from '../types.js';
 import type { Reason } from '../explain/explainer.js';
 import { readLog } from '../io/ndjson.js';
-import { checkLogLines, lineList, readJson, listDirs, type Checkup } from '../io/checkup.js';
+import { checkLogLines, lineList, modelDirs, readJson, type Checkup } from '../io/checkup.js';
 
 export interface ReviewCase {
   id: string;
@@ -232,14 +232,7 @@ export const keepsMemberOrder = (input: Record<string, unknown>): boolean => !Ob
  */
 export function verifyReviews(ws: Workspace, c: Checkup): void {
   const root = reviewsDir(ws);
-  for (const model of listDirs(root)) {
-    const dir = join(root, model);
-    try {
-      validateName('model', model);
-    } catch {
-      c.add('error', 'review-stray', dir, `"${model}" is not a model name: not a review queue`);
-      continue;
-    }
+  for (const { model, dir } of modelDirs(c, root, 'review-stray', 'review queue')) {
     const qp = queuePath(ws, model);
     const cases = checkLogLines(c, qp, { code: 'review-queue', what: 'review case', isRecord: isCaseRecord });
     const ids = new Set<string>();
