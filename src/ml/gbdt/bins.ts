@@ -180,15 +180,12 @@ const BIN_BLOCK = 2048;
 /**
  * Bins n rows of X (rows idx[0..n) of it, or its first n) into a column-major uint8 matrix
  * (bins[f * n + i]), into `out` when given (e.g. a SharedArrayBuffer view). Category codes must be
- * integers in [0, maxBins).
+ * integers in [0, maxBins). which = 'categorical': only the categorical features' columns (the fit's
+ * threads bin the numeric ones).
  */
-export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array, idx: Int32Array | null = null): Uint8Array {
+export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, maxBins: number, out?: Uint8Array, idx: Int32Array | null = null, which: 'all' | 'categorical' = 'all'): Uint8Array {
   const bins = out ?? new Uint8Array(n * p);
-  const padded = m.edges.map((e) => {
-    const a = new Float64Array(256).fill(Infinity);
-    a.set(e);
-    return a;
-  });
+  const padded = m.edges.map((e) => paddedEdges(e, new Float64Array(256)));
   for (let i0 = 0; i0 < n; i0 += BIN_BLOCK) {
     const i1 = Math.min(n, i0 + BIN_BLOCK);
     for (let f = 0; f < p; f++) {
@@ -204,6 +201,7 @@ export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, m
         }
         continue;
       }
+      if (which === 'categorical') continue;
       // branch-free binary search over the edges padded to 256 with +∞: lo = the number of edges < v
       const e = padded[f];
       for (let i = i0; i < i1; i++) {
@@ -227,4 +225,11 @@ export function binMatrix(X: Float64Array, n: number, p: number, m: BinMapper, m
     }
   }
   return bins;
+}
+
+/** A feature's edges padded to 256 with +∞ into `out` (the table of the branch-free search). */
+export function paddedEdges<T extends Float64Array | Float32Array>(edges: Float64Array, out: T): T {
+  out.fill(Infinity);
+  out.set(edges);
+  return out;
 }

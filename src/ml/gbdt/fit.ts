@@ -174,8 +174,8 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   const { X, n, p } = data;
   const { split, mapper } = splitAndBins(data, params, opts.seed);
   const nV = split.valRows.length;
-  return boost(data, split, mapper, params, opts, (bins, binsV) => {
-    binMatrix(X, n - nV, p, mapper, params.max_bins, bins, nV ? split.trainIdx : null);
+  return boost(data, split, mapper, params, opts, (_bins, binsV, threads) => {
+    threads.binRows(X, mapper, params.max_bins, nV ? split.trainIdx : null);
     if (nV) binMatrix(X, nV, p, mapper, params.max_bins, binsV, Int32Array.from(split.valRows));
   });
 }
@@ -206,7 +206,7 @@ export function binnedFitBytes(n: number, p: number, K: number, params: Pick<Gbd
   return Math.ceil(n * (p + 16 + (weighted ? 16 : 0) + 5 + 8 * params.validation_fraction + 16 + gathered + 8 + 8 * T + (K > 2 ? 8 * K : 0) + 1));
 }
 
-async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, mapper: BinMapper, params: GbdtParams, opts: FitOptions, fill: (bins: Uint8Array, binsV: Uint8Array) => void | Promise<void>): Promise<GbdtModel> {
+async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, mapper: BinMapper, params: GbdtParams, opts: FitOptions, fill: (bins: Uint8Array, binsV: Uint8Array, threads: FitThreads) => void | Promise<void>): Promise<GbdtModel> {
   const { n, p, K } = data;
   const seed = opts.seed;
   const rng = makeRng(seed);
@@ -240,7 +240,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   const b = await FitThreads.create(nT, p, useThreads, nSub < nT ? nSub : Math.ceil(nT / 2), { y: yT, w: wT, T, K }, opts.kernels);
   try {
     const binsV = new Uint8Array(nV * p);
-    await fill(b.bufs.bins, binsV);
+    await fill(b.bufs.bins, binsV, b);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);

@@ -15,7 +15,7 @@ import { Worker } from 'node:worker_threads';
 import { buildHistograms, countHistogram, COUNT_STRIDE, countsAt, histLength } from './hist.js';
 import { addLeafValues, gather, gradients, joinBlock, LOSS, partitionBlock } from './kernels.js';
 import { workerScript } from '../../util/worker-script.js';
-import { MISSING_BIN } from './bins.js';
+import { binMatrix, MISSING_BIN, paddedEdges, type BinMapper } from './bins.js';
 import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/instance.js';
 
 /**
@@ -24,7 +24,7 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6, bin: 7 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
 /** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
@@ -58,6 +58,10 @@ export interface Buffers {
   /** a grown tree's leaves for the margin update: their ranges' ends (ascending) and values */
   leafEnds: Int32Array;
   leafValues: Float64Array;
+  /** two staged blocks of the matrix being binned (row-major float32 values; the wasm kernels only) */
+  stage: Float32Array;
+  /** per feature: its bin edges padded to 256 with +∞ (the wasm kernels only) */
+  edges: Float32Array;
   y: Float64Array;
   w: Float64Array | null;
   /** margins, n × T */
@@ -76,12 +80,12 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues'] as const;
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues', 'stage', 'edges'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
   bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, y: Float64Array, w: Float64Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, stage: Float32Array, edges: Float32Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -134,6 +138,15 @@ const PARALLEL_CELLS = 120_000;
 const PARALLEL_ROWS = 16_384;
 /** rows per chunk of a row pass (at least): small enough that a held-back thread costs little */
 const CHUNK_ROWS = 16_384;
+/** bytes of one staged block of the matrix being binned (two are staged: one binned while the next is copied) */
+const STAGE_BYTES = 1 << 20;
+/** chunks of a staged block's binning job */
+const BIN_CHUNKS = 4;
+
+/** rows of one staged block for p features */
+function stageRows(n: number, p: number): number {
+  return Math.max(1, Math.min(n, Math.floor(STAGE_BYTES / (4 * Math.max(1, p)))));
+}
 
 /** chunk i of a row range [s, e) cut into `count` near-equal blocks */
 function block(s: number, e: number, count: number, i: number): number {
@@ -179,7 +192,7 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   } else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
-  }
+  } else if (job === JOB.bin) b.wasm!.bin_rows(ctrl[a + 3], b.p, at.feats, ctrl[a + 5], at.edges, at.bins, b.n, ctrl[a + 4], s, e);
 }
 
 /** how long a thread spins on a control word before it sleeps in Atomics.wait */
@@ -227,6 +240,7 @@ export class FitThreads {
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
       bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
+      stage: kernels === 'wasm' ? 2 * stageRows(n, p) * p : 0, edges: kernels === 'wasm' ? 256 * p : 0,
     };
     const at = noOffsets();
     // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
@@ -304,7 +318,7 @@ export class FitThreads {
    * Runs a job of `chunks` chunks: on this thread alone (shared = false), or offered to the worker
    * too, this thread taking chunks until none is left and then waiting for the worker's last one.
    */
-  private run(job: number, args: number[], chunks: number, shared: boolean): void {
+  private run(job: number, args: number[], chunks: number, shared: boolean, meanwhile?: () => void): void {
     const c = this.ctrl;
     c[CTRL.job] = job;
     for (let i = 0; i < args.length; i++) c[CTRL.arg + i] = args[i];
@@ -314,6 +328,7 @@ export class FitThreads {
       Atomics.store(c, CTRL.seq, ++this.seq);
       Atomics.notify(c, CTRL.seq);
     }
+    meanwhile?.();
     takeChunks(this.bufs, c);
     for (;;) {
       const d = Atomics.load(c, CTRL.done);
@@ -326,6 +341,45 @@ export class FitThreads {
 
   private rowChunks(rows: number): number {
     return this.worker === null || rows < PARALLEL_ROWS ? 1 : Math.min(MAX_CHUNKS, Math.max(2, Math.ceil(rows / CHUNK_ROWS)));
+  }
+
+  /**
+   * Fills the bin matrix with the bins of the n training rows of X (rows idx[0..n) of it, or its
+   * first n): binMatrix's bytes. With the wasm kernels the numeric features are binned in staged
+   * blocks of float32 values that both threads bin, the next block copied in while the current one
+   * is binned; the categorical ones (and every feature with the JS kernels) by binMatrix here.
+   */
+  binRows(X: Float64Array, mapper: BinMapper, maxBins: number, idx: Int32Array | null): void {
+    const b = this.bufs;
+    const { n, p } = b;
+    if (b.wasm === null) {
+      binMatrix(X, n, p, mapper, maxBins, b.bins, idx);
+      return;
+    }
+    let m = 0;
+    for (let f = 0; f < p; f++) {
+      if (mapper.isCat[f]) continue;
+      b.feats[m++] = f;
+      paddedEdges(mapper.edges[f], b.edges.subarray(256 * f, 256 * f + 256));
+    }
+    if (m < p) binMatrix(X, n, p, mapper, maxBins, b.bins, idx, 'categorical');
+    if (m === 0) return;
+    const B = stageRows(n, p);
+    const stage = (k: number) => b.stage.subarray((k & 1) * B * p, ((k & 1) + 1) * B * p);
+    const copy = (k: number) => {
+      const dst = stage(k);
+      const s0 = k * B;
+      const s1 = Math.min(n, s0 + B);
+      if (idx === null) dst.set(X.subarray(s0 * p, s1 * p));
+      else for (let i = s0, o = 0; i < s1; i++, o += p) for (let j = 0, r = idx[i] * p; j < p; j++) dst[o + j] = X[r + j];
+    };
+    const blocks = Math.ceil(n / B);
+    copy(0);
+    for (let k = 0; k < blocks; k++) {
+      const rows = Math.min(n, (k + 1) * B) - k * B;
+      const chunks = this.worker === null || rows * m < PARALLEL_CELLS ? 1 : BIN_CHUNKS;
+      this.run(JOB.bin, [chunks, 0, rows, b.at.stage + 4 * (k & 1) * B * p, k * B, m], chunks, chunks > 1, k + 1 < blocks ? () => copy(k + 1) : undefined);
+    }
   }
 
   /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */

@@ -107,6 +107,49 @@ describe('binning', () => {
       }
     }
   });
+
+  test('the fit threads bin the matrix (staged float32 blocks, the wasm search, one or two threads, rows in order or by index) to binMatrix\'s bytes', async () => {
+    const rng = makeRng(37);
+    const n = 100_000;
+    const p = 6;
+    const X = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) {
+      const gauss = Math.sqrt(-2 * Math.log(rng.next() || 1e-12)) * Math.cos(2 * Math.PI * rng.next());
+      X[i * p] = gauss;
+      X[i * p + 1] = rng.next() < 0.05 ? NaN : Math.exp(6 * gauss);
+      X[i * p + 2] = rng.int(9); // categorical codes
+      X[i * p + 3] = Math.round(gauss * 10) / 10;
+      X[i * p + 4] = -3;
+      X[i * p + 5] = rng.next() < 0.2 ? NaN : gauss * 1e-3;
+    }
+    const cat = Uint8Array.from([0, 0, 1, 0, 0, 0]);
+    const mapper = fitBins(X, p, Int32Array.from({ length: n }, (_, i) => i), 255, cat, 0);
+    // rows that sit on the edges, next to them, at ±0 and beyond float32's range
+    for (let i = 0, f = 0; f < p; f++) {
+      if (cat[f]) continue;
+      for (const e of mapper.edges[f]) {
+        const b = new Float32Array([e, e, e]);
+        const u = new Uint32Array(b.buffer);
+        u[1] += 1;
+        u[2] -= 1;
+        for (const v of [...b, 0, -0, 1e39, -1e39]) X[(i++ % n) * p + f] = v;
+      }
+    }
+    const idx = Int32Array.from({ length: n - 7 }, (_, i) => (i * 7919) % n);
+    for (const rows of [null, idx]) {
+      const m = rows === null ? n : rows.length;
+      const want = binMatrix(X, m, p, mapper, 255, undefined, rows);
+      for (const threads of [1, 2]) {
+        const t = await FitThreads.create(m, p, threads, m, { y: new Float64Array(m), w: null, T: 1, K: 2 }, 'wasm');
+        try {
+          t.binRows(X, mapper, 255, rows);
+          expect(Buffer.from(t.bufs.bins).equals(Buffer.from(want))).toBe(true);
+        } finally {
+          await t.close();
+        }
+      }
+    }
+  });
 });
 
 describe('histograms', () => {

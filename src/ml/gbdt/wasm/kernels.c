@@ -279,3 +279,33 @@ void gather(const int32_t *rows, const float *g, const float *h, float *og, floa
     oh[i - base] = h[k];
   }
 }
+
+/*
+ * Bins rows [a, b) of a staged block of the matrix (row-major float32 values, p to a row; row i of
+ * the block is row base + i of the bin matrix) for the numeric features feats[0..m): a value's bin is
+ * the number of its feature's edges below it (256 float32 edges a feature, padded with +inf, searched
+ * without a branch), NaN the missing bin (bins.ts binMatrix: the edges are float32 values, so the
+ * float32 compare is the same as its double one).
+ */
+EXPORT("bin_rows")
+void bin_rows(const float *stage, int p, const int32_t *feats, int m, const float *edges, uint8_t *bins, int n, int base, int a, int b) {
+  for (int q = 0; q < m; q++) {
+    const int f = feats[q];
+    const float *e = edges + f * 256;
+    uint8_t *col = bins + (uint32_t)f * (uint32_t)n + (uint32_t)base;
+    const float *x = stage + f;
+    for (int i = a; i < b; i++) {
+      const float v = x[i * p];
+      int lo = 0;
+      lo += e[lo + 127] < v ? 128 : 0;
+      lo += e[lo + 63] < v ? 64 : 0;
+      lo += e[lo + 31] < v ? 32 : 0;
+      lo += e[lo + 15] < v ? 16 : 0;
+      lo += e[lo + 7] < v ? 8 : 0;
+      lo += e[lo + 3] < v ? 4 : 0;
+      lo += e[lo + 1] < v ? 2 : 0;
+      lo += e[lo] < v ? 1 : 0;
+      col[i] = v != v ? MISSING : (uint8_t)lo;
+    }
+  }
+}
