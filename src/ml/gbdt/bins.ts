@@ -27,8 +27,8 @@ function midpoint32(a: number, b: number): number {
   return m >= b || m < a ? a : m;
 }
 
-/** features whose sampled values are read in one pass over the sampled rows (a row's values share cache lines) */
-const FEATURE_GROUP = 8;
+/** bytes of the sampled values read in one pass over the sampled rows (as many features as fit: a row's values share cache lines) */
+const GROUP_BYTES = 32 << 20;
 
 /**
  * A seeded sample of k of the n entries of `rows`, in their order (selection sampling: one pass,
@@ -59,7 +59,7 @@ export function fitBins(X: Float64Array, p: number, rows: Int32Array, maxBins: n
   const nBins = new Int32Array(p);
   const isCat = new Uint8Array(p);
   // the float32 values of a group of features over the sampled rows, one column per feature
-  const group = Math.min(FEATURE_GROUP, p);
+  const group = Math.max(1, Math.min(p, Math.floor(GROUP_BYTES / (4 * Math.max(1, S)))));
   const cols = new Float32Array(group * S);
   const present = new Int32Array(group);
   const scratch = new Uint32Array(S);

@@ -23,10 +23,20 @@ function checkData(d: GbdtData, params: GbdtParams): void {
   if (X.length !== n * p) throw new GbdtInputError(`X holds ${X.length} values, expected ${n} × ${p}`);
   if (d.categorical && d.categorical.length !== p) throw new GbdtInputError(`categorical holds ${d.categorical.length} flags, expected ${p}`);
   checkTargets(d, params);
+}
+
+/** No feature value is ±Infinity (the first one found, in row order, is named). */
+function checkFinite(X: Float64Array, p: number): void {
   for (let i = 0; i < X.length; i++) {
     const x = X[i];
     if (x === Infinity || x === -Infinity) throw new GbdtInputError(`feature ${i % p} holds ${x} at row ${Math.floor(i / p)} (infinite values are not allowed; use NaN for missing)`, i % p);
   }
+}
+
+/** Whether a value of the rows `rows` of X is ±Infinity. */
+function anyInfinite(X: Float64Array, p: number, rows: ArrayLike<number>): boolean {
+  for (let i = 0; i < rows.length; i++) for (let j = 0, o = rows[i] * p; j < p; j++) if (Math.abs(X[o + j]) === Infinity) return true;
+  return false;
 }
 
 /** The checks that need no feature values: sizes, labels, weights. */
@@ -174,8 +184,11 @@ export async function fitGbdt(data: GbdtData, params: GbdtParams, opts: FitOptio
   const { X, n, p } = data;
   const { split, mapper } = splitAndBins(data, params, opts.seed);
   const nV = split.valRows.length;
+  // infinite values are looked for while the rows are binned (one pass over X fewer); when one may
+  // be there, the whole of X is checked, so the error names the first in row order
   return boost(data, split, mapper, params, opts, (_bins, binsV, threads) => {
-    threads.binRows(X, mapper, params.max_bins, nV ? split.trainIdx : null);
+    const maybe = threads.binRows(X, mapper, params.max_bins, nV ? split.trainIdx : null);
+    if (maybe || (nV > 0 && anyInfinite(X, p, split.valRows))) checkFinite(X, p);
     if (nV) binMatrix(X, nV, p, mapper, params.max_bins, binsV, Int32Array.from(split.valRows));
   });
 }

@@ -192,7 +192,7 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   } else if (job === JOB.gather) {
     if (b.wasm !== null) b.wasm.gather(b.at.rows, b.at.g, b.at.h, b.at.og, b.at.oh, s, e, ctrl[a + 3]);
     else gather(b.rows, b.g, b.h, b.og, b.oh, s, e, ctrl[a + 3]);
-  } else if (job === JOB.bin) b.wasm!.bin_rows(ctrl[a + 3], b.p, at.feats, ctrl[a + 5], at.edges, at.bins, b.n, ctrl[a + 4], s, e);
+  } else if (job === JOB.bin) b.lefts[i] = b.wasm!.bin_rows(ctrl[a + 3], b.p, at.feats, ctrl[a + 5], at.edges, at.bins, b.n, ctrl[a + 4], s, e);
 }
 
 /** how long a thread spins on a control word before it sleeps in Atomics.wait */
@@ -348,13 +348,15 @@ export class FitThreads {
    * first n): binMatrix's bytes. With the wasm kernels the numeric features are binned in staged
    * blocks of float32 values that both threads bin, the next block copied in while the current one
    * is binned; the categorical ones (and every feature with the JS kernels) by binMatrix here.
+   * Returns false when no binned value was infinite; true when one may have been (a value beyond
+   * float32's range is infinite in float32; the JS kernels do not look): the caller checks X.
    */
-  binRows(X: Float64Array, mapper: BinMapper, maxBins: number, idx: Int32Array | null): void {
+  binRows(X: Float64Array, mapper: BinMapper, maxBins: number, idx: Int32Array | null): boolean {
     const b = this.bufs;
     const { n, p } = b;
     if (b.wasm === null) {
       binMatrix(X, n, p, mapper, maxBins, b.bins, idx);
-      return;
+      return true;
     }
     let m = 0;
     for (let f = 0; f < p; f++) {
@@ -363,7 +365,7 @@ export class FitThreads {
       paddedEdges(mapper.edges[f], b.edges.subarray(256 * f, 256 * f + 256));
     }
     if (m < p) binMatrix(X, n, p, mapper, maxBins, b.bins, idx, 'categorical');
-    if (m === 0) return;
+    if (m === 0) return false;
     const B = stageRows(n, p);
     const stage = (k: number) => b.stage.subarray((k & 1) * B * p, ((k & 1) + 1) * B * p);
     const copy = (k: number) => {
@@ -375,11 +377,14 @@ export class FitThreads {
     };
     const blocks = Math.ceil(n / B);
     copy(0);
+    let infinite = 0;
     for (let k = 0; k < blocks; k++) {
       const rows = Math.min(n, (k + 1) * B) - k * B;
       const chunks = this.worker === null || rows * m < PARALLEL_CELLS ? 1 : BIN_CHUNKS;
       this.run(JOB.bin, [chunks, 0, rows, b.at.stage + 4 * (k & 1) * B * p, k * B, m], chunks, chunks > 1, k + 1 < blocks ? () => copy(k + 1) : undefined);
+      for (let i = 0; i < chunks; i++) infinite |= b.lefts[i];
     }
+    return infinite !== 0;
   }
 
   /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */

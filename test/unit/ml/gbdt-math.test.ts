@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { binMatrix, binOf, fitBins, MISSING_BIN } from '../../../src/ml/gbdt/bins.js';
 import { findBestSplit, leafOfBinned, type BuiltTree, type GrowParams } from '../../../src/ml/gbdt/grow.js';
 import { buildHistograms, COUNT_STRIDE, countHistogram, countsAt, GH_STRIDE, histLength, subtractHistograms } from '../../../src/ml/gbdt/hist.js';
-import { compileGbdt, fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
+import { compileGbdt, fitGbdt, GBDT_DEFAULTS, gbdtFromJSON, gbdtSplit, gbdtMargins, gbdtMarginsColumns, gbdtMarginsInto, gbdtPredict, gbdtToJSON, GbdtInputError, validateGbdtParams, type GbdtModel, type GbdtTree } from '../../../src/ml/gbdt/index.js';
 import { FitThreads, threadStats } from '../../../src/ml/gbdt/threads.js';
 import { gbdtWalk } from '../../../src/ml/gbdt/predict.js';
 import { expFit, LOSS } from '../../../src/ml/gbdt/kernels.js';
@@ -665,6 +665,22 @@ describe('bad input', () => {
     const XInf = d.X.slice();
     XInf[7 * 2 + 1] = -Infinity;
     await bad({ X: XInf }, /feature 1 holds -Infinity at row 7/, 1);
+    // the check rides on the binning: found on two threads in a training row or an early-stopping
+    // row, with either loops; values beyond float32's range are not infinite
+    const big = data(60_000, 20, 19);
+    const es = validateGbdtParams({ max_iter: 1, early_stopping: 'on' });
+    const { valRows } = gbdtSplit(big.y, big.n, 2, es, 0);
+    for (const [row, kernels] of [[big.n - 1, 'wasm'], [valRows[5], 'wasm'], [123, 'js']] as const) {
+      const X = big.X.slice();
+      X[row * 20 + 13] = Infinity;
+      X[(row - 1) * 20 + 2] = -3e38 * 10;
+      const e = await fitGbdt({ ...big, K: 2, X }, es, { seed: 0, threads: 2, kernels }).catch((x: unknown) => x);
+      expect((e as Error).message).toMatch(new RegExp(`^feature 13 holds Infinity at row ${row} `));
+    }
+    const X = big.X.slice();
+    X[77 * 20 + 4] = 1e39;
+    X[78 * 20 + 4] = -1e300;
+    expect((await fitGbdt({ ...big, K: 2, X }, es, { seed: 0, threads: 2 })).trees.length).toBe(1);
     await bad({ y: new Float64Array(50) }, /single class/);
     await bad({ y: Float64Array.from(d.y, (v) => v * 2) }, /class labels must be integers in \[0, 1\]/);
     await bad({ sampleWeight: new Float64Array(50).fill(-1) }, /weights must be finite and ≥ 0/);

@@ -285,10 +285,12 @@ void gather(const int32_t *rows, const float *g, const float *h, float *og, floa
  * the block is row base + i of the bin matrix) for the numeric features feats[0..m): a value's bin is
  * the number of its feature's edges below it (256 float32 edges a feature, padded with +inf, searched
  * without a branch), NaN the missing bin (bins.ts binMatrix: the edges are float32 values, so the
- * float32 compare is the same as its double one).
+ * float32 compare is the same as its double one). Returns 1 when a value is ±inf in float32 (an
+ * infinite input, or a double beyond float32's range: the caller tells which), else 0.
  */
 EXPORT("bin_rows")
-void bin_rows(const float *stage, int p, const int32_t *feats, int m, const float *edges, uint8_t *bins, int n, int base, int a, int b) {
+int bin_rows(const float *stage, int p, const int32_t *feats, int m, const float *edges, uint8_t *bins, int n, int base, int a, int b) {
+  int inf = 0;
   for (int q = 0; q < m; q++) {
     const int f = feats[q];
     const float *e = edges + f * 256;
@@ -306,6 +308,8 @@ void bin_rows(const float *stage, int p, const int32_t *feats, int m, const floa
       lo += e[lo + 1] < v ? 2 : 0;
       lo += e[lo] < v ? 1 : 0;
       col[i] = v != v ? MISSING : (uint8_t)lo;
+      inf |= __builtin_fabsf(v) == __builtin_inff();
     }
   }
+  return inf;
 }
