@@ -288,6 +288,11 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
     const curveStep = Math.max(1, Math.ceil(nT / CURVE_ROWS));
     const curveRows: number[] = [];
     for (let i = 0; i < nT; i += curveStep) curveRows.push(i);
+    // the curve rows' labels, weights and (each round) margins side by side: their margins are
+    // gathered in a loop of loads alone, which keeps many cache misses in flight
+    const curveY = Float64Array.from(curveRows, (i) => yT[i]);
+    const curveW = wT ? Float64Array.from(curveRows, (i) => wT[i]) : null;
+    const curveM = new Float64Array(curveRows.length * T);
     const curveTrain: number[] = [];
     const curveVal: number[] = [];
     const trees: GbdtTree[] = [];
@@ -317,9 +322,9 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       const roundImp = new Array<number>(p).fill(0);
       for (let k = 0; k < T; k++) {
         // gradients and hessians (weighted)
-        const hmax = b.gradients(lossKind, k, delta);
+        // (the gradient pass also resets the rows to 0..n−1 when every row is in the tree)
+        const hmax = b.gradients(lossKind, k, delta, sub === null);
         if (sub) rows.set(sub);
-        else for (let i = 0; i < nT; i++) rows[i] = i;
         const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool, hmax);
         if (params.loss === 'absolute_error') {
           // leaf values: the weighted median of the residuals of the leaf's rows (as scikit-learn)
@@ -345,7 +350,8 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       }
       importanceByRound.push(roundImp);
       rounds = it + 1;
-      curveTrain.push(meanLoss(params.loss, K, delta, y, w, mT, curveRows, curveRows.length));
+      for (let q = 0, o = 0; q < curveRows.length; q++) for (let k = 0, r = curveRows[q] * T; k < T; k++) curveM[o++] = mT[r + k];
+      curveTrain.push(meanLoss(params.loss, K, delta, curveY, curveW, curveM, null, curveRows.length));
       opts.onRound?.(rounds, params.max_iter);
       if (esOn) {
         const vl = meanLoss(params.loss, K, delta, yV, wV, mV, null, nV);

@@ -181,6 +181,10 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     b.hmaxes[i] = b.wasm !== null && ctrl[a + 3] === LOSS.binary
       ? b.wasm.grad_binary(at.y, b.w === null ? 0 : at.w, at.m, at.g, at.h, s, e)
       : gradients(ctrl[a + 3], b.y, b.w, b.m, b.T, ctrl[a + 4], b.prob, b.K, b.delta[0], b.g, b.h, s, e);
+    if (ctrl[a + 5] === 1) {
+      if (b.wasm !== null) b.wasm.iota(at.rows, s, e);
+      else for (let r = s; r < e; r++) b.rows[r] = r;
+    }
   } else if (job === JOB.leafValues) {
     if (b.wasm !== null) b.wasm.leaf_values(at.rows, at.m, b.T, ctrl[a + 4], at.leafEnds, at.leafValues, ctrl[a + 3], s, e);
     else addLeafValues(b.rows, b.m, b.T, ctrl[a + 4], b.leafEnds, b.leafValues, ctrl[a + 3], s, e);
@@ -387,11 +391,14 @@ export class FitThreads {
     return infinite !== 0;
   }
 
-  /** gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the largest hessian */
-  gradients(loss: number, k: number, delta: number): number {
+  /**
+   * Gradients and hessians of every row for margin slot k (LOSS kinds of kernels.ts); returns the
+   * largest hessian. resetRows: the same pass sets rows[i] = i (a tree on every row).
+   */
+  gradients(loss: number, k: number, delta: number, resetRows = false): number {
     this.bufs.delta[0] = delta;
     const chunks = this.rowChunks(this.n);
-    this.run(JOB.gradients, [chunks, 0, this.n, loss, k], chunks, chunks > 1);
+    this.run(JOB.gradients, [chunks, 0, this.n, loss, k, resetRows ? 1 : 0], chunks, chunks > 1);
     let hmax = 0;
     for (let i = 0; i < chunks; i++) hmax = Math.max(hmax, this.bufs.hmaxes[i]);
     return hmax;

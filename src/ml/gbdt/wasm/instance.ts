@@ -18,6 +18,7 @@ export interface WasmKernels {
   partition(rows: number, tmp: number, col: number, left: number, a: number, b: number): number;
   join(rows: number, tmp: number, a: number, l: number, b: number, L: number, R: number): void;
   gather(rows: number, g: number, h: number, og: number, oh: number, a: number, b: number, base: number): void;
+  iota(rows: number, a: number, b: number): void;
   bin_rows(stage: number, p: number, feats: number, m: number, edges: number, bins: number, n: number, base: number, a: number, b: number): number;
 }
 

@@ -313,3 +313,9 @@ int bin_rows(const float *stage, int p, const int32_t *feats, int m, const float
   }
   return inf;
 }
+
+/* rows[i] = i for i in [a, b) (a tree's rows before its root is split) */
+EXPORT("iota")
+void iota(int32_t *rows, int a, int b) {
+  for (int i = a; i < b; i++) rows[i] = i;
+}
