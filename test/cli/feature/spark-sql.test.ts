@@ -9,26 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withDuck } from '../../../src/io/duck.js';
-import { spark } from '../../../src/pipeline/dialect.js';
 import { sqlIdent, sqlString } from '../../../src/util/sql-quote.js';
 import { cliJson as cli, ROOT } from '../../helpers/workspace.js';
-import { python, requirePython } from '../../helpers/python.js';
+import { requireSqlglot, transpileSpark as transpile } from '../../helpers/sqlglot.js';
 
-requirePython({ sqlglot: 'python3-sqlglot' });
-
-/** Parses Spark SQL with sqlglot (raising on any parse error) and returns the DuckDB transpilation and the identifiers read. */
-function transpile(sql: string): { duckdb: string; identifiers: string[]; strings: string[] } {
-  const code = `import sys, json, sqlglot
-from sqlglot import exp
-sql = sys.stdin.read()
-tree = sqlglot.parse_one(sql, read="spark")
-ids = sorted({i.name for i in tree.find_all(exp.Identifier)})
-strs = sorted({s.name for s in tree.find_all(exp.Literal) if s.is_string})
-print(json.dumps({"duckdb": tree.sql(dialect="duckdb"), "identifiers": ids, "strings": strs}))`;
-  const r = python(['-c', code], { input: sql });
-  if (r.status !== 0) throw new Error(`sqlglot could not parse the Spark SQL: ${r.stderr}\n${sql}`);
-  return JSON.parse(r.stdout);
-}
+requireSqlglot();
 
 /** Runs the transpiled query with `source` (and events tables) as views over the given Parquet files. */
 async function runOnDuck(sql: string, tables: Record<string, string>): Promise<Record<string, unknown>[]> {
@@ -217,17 +202,6 @@ describe('feature show --sql --dialect spark', () => {
     await withDuck((duck) => duck.run(`COPY (SELECT * REPLACE ('never seen' AS ${sqlIdent(PLAN)}) FROM read_parquet(${sqlString(join(wsDir, 'datasets/hostile/1/data.parquet'))}) LIMIT 3) TO ${sqlString(bad)} (FORMAT parquet)`));
     await expect(runOnDuck(t.duckdb, { source: bad })).rejects.toThrow(/feature "plan_err": unknown or missing category \(one-hot unknown: error\): never seen/);
   }, 60_000);
-
-  it('spells quotes, backslashes, $ and control characters with chr() and doubles backticks in names', () => {
-    expect(spark.str('plain ü')).toBe(`'plain ü'`);
-    expect(spark.str("it's \\ ${x}\n")).toBe(`('it' || chr(39) || 's ' || chr(92) || ' ' || chr(36) || '{x}' || chr(10))`);
-    expect(spark.id('a`b')).toBe('`a``b`');
-    expect(spark.dbl(0.1)).toBe(`CAST('0.1' AS DOUBLE)`);
-    expect(spark.dbl(-Infinity)).toBe(`CAST('-Infinity' AS DOUBLE)`);
-    // sqlglot reads a chr() spelling back as the same characters
-    const t = transpile(`SELECT ${spark.str("it's \\ ${x}\n")} AS v FROM source`);
-    expect(t.duckdb).toContain('CHR(39)');
-  });
 
   it('--dialect needs --sql, and names no engine but duckdb or spark', () => {
     expect(cli(wsDir, ['feature', 'show', 'hostile', '--dialect', 'spark']).code).not.toBe(0);
