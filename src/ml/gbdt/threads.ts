@@ -60,7 +60,7 @@ export interface Buffers {
   leafValues: Float64Array;
   /** two staged blocks of the matrix being binned (row-major float32 values; the wasm kernels only) */
   stage: Float32Array;
-  /** per feature: its bin edges padded to 256 with +∞ (the wasm kernels only) */
+  /** per feature (EDGE_STRIDE floats): its bin edges padded to 256 with +∞, then every 16th of them (edge 16j + 15; the wasm kernels only) */
   edges: Float32Array;
   y: Float64Array;
   w: Float64Array | null;
@@ -140,6 +140,8 @@ const PARALLEL_ROWS = 16_384;
 const CHUNK_ROWS = 16_384;
 /** bytes of one staged block of the matrix being binned (two are staged: one binned while the next is copied) */
 const STAGE_BYTES = 1 << 20;
+/** floats per feature of the edge table (kernels.c EDGE_STRIDE) */
+const EDGE_STRIDE = 272;
 /** chunks of a staged block's binning job */
 const BIN_CHUNKS = 4;
 
@@ -244,7 +246,7 @@ export class FitThreads {
     const buf = (bytes: number) => (sab ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
       bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
-      stage: kernels === 'wasm' ? 2 * stageRows(n, p) * p : 0, edges: kernels === 'wasm' ? 256 * p : 0,
+      stage: kernels === 'wasm' ? 2 * stageRows(n, p) * p : 0, edges: kernels === 'wasm' ? EDGE_STRIDE * p : 0,
     };
     const at = noOffsets();
     // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
@@ -366,7 +368,9 @@ export class FitThreads {
     for (let f = 0; f < p; f++) {
       if (mapper.isCat[f]) continue;
       b.feats[m++] = f;
-      paddedEdges(mapper.edges[f], b.edges.subarray(256 * f, 256 * f + 256));
+      const o = EDGE_STRIDE * f;
+      const e = paddedEdges(mapper.edges[f], b.edges.subarray(o, o + 256));
+      for (let j = 0; j < 16; j++) b.edges[o + 256 + j] = e[16 * j + 15];
     }
     if (m < p) binMatrix(X, n, p, mapper, maxBins, b.bins, idx, 'categorical');
     if (m === 0) return false;
