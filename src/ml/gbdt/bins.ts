@@ -110,26 +110,38 @@ function sortFloat32(v: Float32Array, scratch: Uint32Array): Float32Array {
     const u = a[i];
     a[i] = u & 0x80000000 ? ~u : u | 0x80000000;
   }
-  const count = new Int32Array(256);
+  // the four digits' counts in one pass
+  const count = new Int32Array(1024);
+  for (let i = 0; i < n; i++) {
+    const u = a[i];
+    count[u & 255]++;
+    count[256 + ((u >>> 8) & 255)]++;
+    count[512 + ((u >>> 16) & 255)]++;
+    count[768 + (u >>> 24)]++;
+  }
   let src = a;
   let dst = b;
-  for (let shift = 0; shift < 32; shift += 8) {
-    count.fill(0);
-    for (let i = 0; i < n; i++) count[(src[i] >>> shift) & 255]++;
+  for (let pass = 0; pass < 4; pass++) {
+    const o = 256 * pass;
+    const shift = 8 * pass;
+    // a digit every key shares leaves the order as it is
+    let shared = false;
+    for (let d = 0; d < 256; d++) if (count[o + d] === n) shared = true;
+    if (shared) continue;
     for (let d = 0, acc = 0; d < 256; d++) {
-      const c = count[d];
-      count[d] = acc;
+      const c = count[o + d];
+      count[o + d] = acc;
       acc += c;
     }
     for (let i = 0; i < n; i++) {
       const u = src[i];
-      dst[count[(u >>> shift) & 255]++] = u;
+      dst[count[o + ((u >>> shift) & 255)]++] = u;
     }
     const t = src;
     src = dst;
     dst = t;
   }
-  // four passes: the keys are back in a
+  if (src !== a) a.set(src);
   for (let i = 0; i < n; i++) {
     const u = a[i];
     a[i] = u & 0x80000000 ? u & 0x7fffffff : ~u;
