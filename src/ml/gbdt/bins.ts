@@ -141,7 +141,7 @@ function sortFloat32(v: Float32Array, scratch: Uint32Array): Float32Array {
     src = dst;
     dst = t;
   }
-  if (src !== a) a.set(src);
+  if (src !== a) a.set(src.subarray(0, n));
   for (let i = 0; i < n; i++) {
     const u = a[i];
     a[i] = u & 0x80000000 ? u & 0x7fffffff : ~u;

@@ -108,6 +108,44 @@ describe('binning', () => {
     }
   });
 
+  test('the bin edges are the quantiles of a comparison sort of the sampled float32 values (the radix sort skips digits every value shares)', () => {
+    const rng = makeRng(41);
+    const n = 5000;
+    const cols: ((i: number) => number)[] = [
+      () => (rng.next() < 0.1 ? NaN : 1 + rng.next()), // one sign and exponent: the top digit is shared (and missing values)
+      () => (rng.next() < 0.1 ? NaN : 1 + rng.int(1 << 12) / (1 << 23)), // only the low bits differ: two digits shared
+      () => (rng.next() < 0.5 ? -0 : 0) + (rng.next() - 0.5) * 1e-3, // both signs, ±0
+      () => -1 - rng.next() * 100, // negative only
+      (i) => i % 40, // few distinct values: one bin each
+    ];
+    const p = cols.length;
+    const X = new Float64Array(n * p);
+    for (let i = 0; i < n; i++) for (let f = 0; f < p; f++) X[i * p + f] = cols[f](i);
+    const mapper = fitBins(X, p, Int32Array.from({ length: n }, (_, i) => i), 255, undefined, 0);
+    const mid = (a: number, b: number) => {
+      const m = Math.fround(a + (b - a) / 2);
+      return m >= b || m < a ? a : m;
+    };
+    for (let f = 0; f < p; f++) {
+      const v = Float32Array.from({ length: n }, (_, i) => X[i * p + f]).filter((x) => x === x).sort();
+      const m = v.length;
+      const distinct = v.filter((x, i) => i === 0 || x !== v[i - 1]);
+      const want: number[] = [];
+      if (distinct.length <= 255) for (let i = 1; i < distinct.length; i++) want.push(mid(distinct[i - 1], distinct[i]));
+      else {
+        for (let q = 1; q < 255; q++) {
+          const pos = (q / 255) * (m - 1);
+          const lo = v[Math.floor(pos)];
+          const hi = v[Math.ceil(pos)];
+          const t = lo === hi ? lo : mid(lo, hi);
+          if (want.length === 0 || t > want[want.length - 1]) want.push(t);
+        }
+        while (want.length > 0 && want[want.length - 1] >= v[m - 1]) want.pop();
+      }
+      expect(Array.from(mapper.edges[f]), `feature ${f}`).toEqual(want);
+    }
+  });
+
   test('the fit threads bin the matrix (staged float32 blocks, the wasm search, one or two threads, rows in order or by index) to binMatrix\'s bytes', async () => {
     const rng = makeRng(37);
     const n = 100_000;
