@@ -254,6 +254,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
   try {
     const binsV = new Uint8Array(nV * p);
     await fill(b.bufs.bins, binsV, b);
+    b.searchSetup(mapper.nBins, mapper.isCat);
 
     // ── initial margins
     const baseScore = new Array<number>(T).fill(0);
@@ -299,7 +300,6 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
     const importance = new Array<number>(p).fill(0);
     const importanceByRound: number[][] = [];
     const nCol = Math.max(1, Math.round(params.colsample * p));
-    const pool: Float64Array[] = [];
     const prob = b.bufs.prob;
     const lossKind = params.loss === 'log_loss' ? (K === 2 ? LOSS.binary : LOSS.softmax) : params.loss === 'squared_error' ? LOSS.squared : params.loss === 'absolute_error' ? LOSS.absolute : LOSS.huber;
     const inSample = new Uint8Array(nT);
@@ -325,7 +325,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
         // (the gradient pass also resets the rows to 0..n−1 when every row is in the tree)
         const hmax = b.gradients(lossKind, k, delta, sub === null);
         if (sub) rows.set(sub);
-        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, pool, hmax);
+        const t = growTree(b, sub ? nSub : nT, sub === null, feats, mapper, gp, hmax);
         if (params.loss === 'absolute_error') {
           // leaf values: the weighted median of the residuals of the leaf's rows (as scikit-learn)
           for (const lf of t.leaves) {

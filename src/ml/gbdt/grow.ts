@@ -81,6 +81,12 @@ export interface NodeCounts {
   withCounts: Uint8Array;
   /** fills every bin count of feature f into the buffer's count region */
   countsOf(f: number): void;
+  /**
+   * The numeric features' scans done elsewhere (the fit's threads, kernels.c scan), or null: per
+   * position in feats 8 doubles (gain, bin, gl, hl, missing side, unsettled gain, G, H); positions of
+   * categorical features are left to findBestSplit.
+   */
+  scanned?: () => Float64Array | null;
 }
 
 /** a scan's best split: [bin, gain, gl, hl, cl] (a typed array: stores of doubles to object fields would each allocate) */
@@ -166,8 +172,23 @@ export function findBestSplit(hist: Float64Array, feats: Int32Array, m: BinMappe
   let settledBest = 0;
   const order = catOrder;
   const ratio = catRatio;
+  const pre = node.scanned?.() ?? null;
   for (let q = 0; q < F; q++) {
     const f = feats[q];
+    if (pre !== null && !m.isCat[f] && node.withCounts[f] !== 1) {
+      const o = 8 * q;
+      sc.gain[q] = pre[o];
+      sc.bin[q] = pre[o + 1];
+      sc.gl[q] = pre[o + 2];
+      sc.hl[q] = pre[o + 3];
+      sc.cl[q] = -1;
+      sc.miss[q] = pre[o + 4];
+      sc.unsettled[q] = pre[o + 5];
+      sc.gt[q] = pre[o + 6];
+      sc.ht[q] = pre[o + 7];
+      if (pre[o] > settledBest) settledBest = pre[o];
+      continue;
+    }
     const ho = f * GH_STRIDE;
     const co = countAt + f * COUNT_STRIDE;
     const nb = m.nBins[f];
@@ -379,11 +400,11 @@ interface Candidate {
  * reordered in place; `identityRoot` = those rows are 0..n−1 in order (no gather for the root).
  * Leaf values are the Newton step −G/(H+λ) times the learning rate.
  */
-export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, pool: Float64Array[], hmax: number): BuiltTree {
+export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, hmax: number): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
   const { g, h, rows, left } = b.bufs;
-  const histSize = b.bufs.hist.length;
-  const take = (): Float64Array => pool.pop() ?? new Float64Array(histSize);
+  const take = (): Float64Array => b.takeHist();
+  const pool = { push: (h: Float64Array) => b.releaseHist(h) };
   const addNode = (gs: number, hs: number, c: number): number => {
     const id = t.feature.length;
     t.feature.push(-1);
@@ -410,10 +431,13 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
   const { countAt } = b.bufs;
   const histOf = (start: number, end: number, identity: boolean): Float64Array => {
     if (!identity) b.gather(start, end);
-    b.build(numFeats, start, end, identity, 0);
-    b.build(missFeats, start, end, identity, 1);
-    b.build(catFeats, start, end, identity, 2);
     const out = take();
+    // a slot of the shared memory is built in place; else the histograms are copied out of the build buffer
+    const slot = b.isSlot(out) ? out : null;
+    b.build(numFeats, start, end, identity, 0, slot);
+    b.build(missFeats, start, end, identity, 1, slot);
+    b.build(catFeats, start, end, identity, 2, slot);
+    if (slot !== null) return out;
     const src = b.bufs.hist;
     if (feats.length === m.nBins.length) out.set(src);
     else {
@@ -428,7 +452,11 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
   };
 
   const best = (hist: Float64Array, start: number, end: number, identity: boolean): Split | null =>
-    findBestSplit(hist, feats, m, gp, { count: end - start, hmax, countAt, withCounts: m.isCat, countsOf: (f) => b.countHistogram(f, start, end, identity, hist) });
+    findBestSplit(hist, feats, m, gp, {
+      count: end - start, hmax, countAt, withCounts: m.isCat,
+      countsOf: (f) => b.countHistogram(f, start, end, identity, hist),
+      scanned: () => b.scanNumeric(hist, feats, gp.minSamplesLeaf, gp.minHessian, gp.lambda, hmax),
+    });
 
   // the root's sums: from its histograms (one feature's bins hold every row), else row by row
   let G = 0;

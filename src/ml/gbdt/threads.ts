@@ -24,7 +24,7 @@ import { instantiate, kernelsModule, wasmArena, type WasmKernels } from './wasm/
  */
 export const CTRL = { seq: 0, stop: 1, failed: 2, next: 3, done: 4, job: 5, workerChunks: 6, arg: 8 } as const;
 const CTRL_WORDS = 16;
-export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6, bin: 7 } as const;
+export const JOB = { hist: 1, gradients: 2, partition: 3, gather: 4, leafValues: 5, join: 6, bin: 7, scan: 8 } as const;
 /** most chunks of one job (12 bits of the next word) */
 const MAX_CHUNKS = 4095;
 /** most leaves of a tree whose margin update is shared between the threads (larger trees: this thread alone) */
@@ -62,6 +62,16 @@ export interface Buffers {
   stage: Float32Array;
   /** per feature (EDGE_STRIDE floats): its bin edges padded to 256 with +∞, then every 16th of them (edge 16j + 15; the wasm kernels only) */
   edges: Float32Array;
+  /** histogram slots that nodes' histograms are built in and searched from (the wasm kernels only) */
+  slots: Float64Array;
+  /** the split search's features (a tree's), their non-missing bin counts, 1 for those it leaves to the caller (categorical) */
+  scanFeats: Int32Array;
+  nbins: Int32Array;
+  skip: Uint8Array;
+  /** min_samples_leaf, min_hessian, lambda, the node's largest hessian */
+  scanArgs: Float64Array;
+  /** per search feature: 8 doubles of its best numeric split (kernels.c scan) */
+  scanOut: Float64Array;
   y: Float64Array;
   w: Float64Array | null;
   /** margins, n × T */
@@ -80,12 +90,12 @@ export interface Buffers {
 }
 
 /** the arrays the WebAssembly kernels read and write (they live in its one shared memory) */
-const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues', 'stage', 'edges'] as const;
+const WASM_ARRAYS = ['bins', 'g', 'h', 'og', 'oh', 'rows', 'tmp', 'hist', 'feats', 'left', 'y', 'w', 'm', 'leafEnds', 'leafValues', 'stage', 'edges', 'slots', 'scanFeats', 'nbins', 'skip', 'scanArgs', 'scanOut'] as const;
 type Offsets = Record<(typeof WASM_ARRAYS)[number], number>;
 type ArrayKey = Exclude<keyof Buffers, 'n' | 'p' | 'T' | 'K' | 'wasm' | 'at' | 'countAt'>;
 const CTORS = {
   bins: Uint8Array, g: Float32Array, h: Float32Array, og: Float32Array, oh: Float32Array, rows: Int32Array, tmp: Int32Array,
-  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, stage: Float32Array, edges: Float32Array, y: Float64Array, w: Float64Array,
+  hist: Float64Array, feats: Int32Array, left: Uint8Array, lefts: Int32Array, dests: Int32Array, hmaxes: Float64Array, leafEnds: Int32Array, leafValues: Float64Array, stage: Float32Array, edges: Float32Array, slots: Float64Array, scanFeats: Int32Array, nbins: Int32Array, skip: Uint8Array, scanArgs: Float64Array, scanOut: Float64Array, y: Float64Array, w: Float64Array,
   m: Float64Array, prob: Float64Array, delta: Float64Array,
 } as const;
 
@@ -140,10 +150,19 @@ const PARALLEL_ROWS = 16_384;
 const CHUNK_ROWS = 16_384;
 /** bytes of one staged block of the matrix being binned (two are staged: one binned while the next is copied) */
 const STAGE_BYTES = 1 << 20;
+/** features per chunk of a split search shared by the threads */
+const SCAN_FEATURES = 8;
 /** floats per feature of the edge table (kernels.c EDGE_STRIDE) */
 const EDGE_STRIDE = 272;
 /** chunks of a staged block's binning job */
 const BIN_CHUNKS = 4;
+
+/** bytes the histogram slots may take (at most 64 slots) */
+const SLOT_BYTES = 256 << 20;
+/** histogram slots for p features: the most histograms a tree holds at once is its split candidates + 2 */
+function histSlots(p: number): number {
+  return Math.max(0, Math.min(64, Math.floor(SLOT_BYTES / (8 * histLength(p)))));
+}
 
 /** rows of one staged block for p features */
 function stageRows(n: number, p: number): number {
@@ -162,6 +181,13 @@ function block(s: number, e: number, count: number, i: number): number {
 export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
   const a = CTRL.arg;
   const job = ctrl[CTRL.job];
+  if (job === JOB.scan) {
+    const m = ctrl[a];
+    const per = ctrl[a + 1];
+    const at = b.at;
+    b.wasm!.scan(ctrl[a + 2], b.countAt, at.scanFeats, per * i, Math.min(m, per * i + per), at.nbins, at.skip, at.scanArgs, at.scanOut);
+    return;
+  }
   if (job === JOB.hist) {
     const identity = ctrl[a] === 1;
     const m = ctrl[a + 1];
@@ -169,7 +195,8 @@ export function runChunk(b: Buffers, ctrl: Int32Array, i: number): void {
     const counts = ctrl[a + 5];
     if (b.wasm !== null) {
       const at = b.at;
-      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, at.hist, at.hist + 8 * b.countAt, counts);
+      const out = ctrl[a + 6];
+      b.wasm.hist(at.bins, b.n, at.feats, per * i, Math.min(m, per * i + per), at.rows, ctrl[a + 2], ctrl[a + 3], identity ? 1 : 0, identity ? at.g : at.og, identity ? at.h : at.oh, out, out + 8 * b.countAt, counts);
       return;
     }
     buildHistograms(b.bins, b.n, b.feats, per * i, Math.min(m, per * i + per), b.rows, ctrl[a + 2], ctrl[a + 3], identity, identity ? b.g : b.og, identity ? b.h : b.oh, b.hist, b.countAt, counts === 2);
@@ -240,6 +267,9 @@ export class FitThreads {
   private seq = 0;
   private readonly memory: WebAssembly.Memory | null;
   private hasMissing: Uint8Array | null = null;
+  /** free histogram slots, and histograms of this thread's heap when they run out (or with the JS kernels) */
+  private readonly freeSlots: Float64Array[] = [];
+  private readonly spare: Float64Array[] = [];
 
   private constructor(readonly n: number, p: number, threads: number, gatherMax: number, labels: Labels, kernels: 'wasm' | 'js') {
     const sab = threads > 1;
@@ -247,6 +277,7 @@ export class FitThreads {
     const lengths: Record<(typeof WASM_ARRAYS)[number], number> = {
       bins: n * p, y: n, w: labels.w === null ? 0 : n, m: n * labels.T, leafEnds: MAX_LEAVES, leafValues: MAX_LEAVES, g: n, h: n, og: gatherMax, oh: gatherMax, rows: n, tmp: n, hist: histLength(p), feats: Math.max(1, p), left: 256,
       stage: kernels === 'wasm' ? 2 * stageRows(n, p) * p : 0, edges: kernels === 'wasm' ? EDGE_STRIDE * p : 0,
+      slots: kernels === 'wasm' ? histSlots(p) * histLength(p) : 0, scanFeats: p, nbins: p, skip: p, scanArgs: 4, scanOut: 8 * p,
     };
     const at = noOffsets();
     // in the wasm memory the partition's scratch (tmp, n rows) shares the bytes of the gathered
@@ -284,6 +315,8 @@ export class FitThreads {
     this.bufs.y.set(labels.y);
     if (labels.w !== null) this.bufs.w!.set(labels.w);
     this.ctrl = new Int32Array(buf(CTRL_WORDS * 4));
+    const len = histLength(p);
+    for (let k = this.bufs.slots.length / len - 1; k >= 0; k--) this.freeSlots.push(this.bufs.slots.subarray(k * len, (k + 1) * len));
   }
 
   /**
@@ -463,7 +496,7 @@ export class FitThreads {
    * counts: 2 = every bin's row count too; 1 = the missing bins' counts; 0 = features with no
    * missing value (their missing count is 0; the wasm loop then skips counting).
    */
-  build(feats: Int32Array, start: number, end: number, identity: boolean, counts: 0 | 1 | 2): void {
+  build(feats: Int32Array, start: number, end: number, identity: boolean, counts: 0 | 1 | 2, slot: Float64Array | null = null): void {
     const m = feats.length;
     if (m === 0) return;
     this.bufs.feats.set(feats);
@@ -471,7 +504,52 @@ export class FitThreads {
     if (shared) threadStats.sharedNodes++;
     // chunks of four features (a single-thread pass takes them all at once)
     const per = shared ? 4 : m;
-    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts], Math.ceil(m / per), shared);
+    this.run(JOB.hist, [identity ? 1 : 0, m, start, end, per, counts, slot === null ? this.bufs.at.hist : slot.byteOffset], Math.ceil(m / per), shared);
+  }
+
+  /**
+   * A histogram buffer for a node (histLength(p) doubles, contents undefined): a slot of the shared
+   * memory while one is free (build writes it directly, scanNumeric reads it), else an array of this
+   * thread's heap. Give it back with releaseHist.
+   */
+  takeHist(): Float64Array {
+    return this.freeSlots.pop() ?? this.spare.pop() ?? new Float64Array(histLength(this.bufs.p));
+  }
+
+  releaseHist(h: Float64Array): void {
+    (this.isSlot(h) ? this.freeSlots : this.spare).push(h);
+  }
+
+  /** whether h is a histogram slot of the shared memory */
+  isSlot(h: Float64Array): boolean {
+    return this.memory !== null && h.buffer === this.memory.buffer;
+  }
+
+  /** The split search's per-fit tables: each feature's non-missing bins, and the features it leaves to the caller (categorical). */
+  searchSetup(nBins: Int32Array, isCat: Uint8Array): void {
+    if (this.bufs.wasm === null) return;
+    this.bufs.nbins.set(nBins);
+    this.bufs.skip.set(isCat);
+  }
+
+  /**
+   * The numeric features' split scans (kernels.c scan) of the node whose histograms are in `slot`,
+   * over `feats` (chunks of features on both threads); null when the histograms are not in a slot.
+   * The results: 8 doubles per position in feats (kernels.c).
+   */
+  scanNumeric(slot: Float64Array, feats: Int32Array, minSamplesLeaf: number, minHessian: number, lambda: number, hmax: number): Float64Array | null {
+    if (!this.isSlot(slot)) return null;
+    const b = this.bufs;
+    const m = feats.length;
+    b.scanFeats.set(feats);
+    b.scanArgs[0] = minSamplesLeaf;
+    b.scanArgs[1] = minHessian;
+    b.scanArgs[2] = lambda;
+    b.scanArgs[3] = hmax;
+    const per = this.worker === null || m < 2 * SCAN_FEATURES ? m : SCAN_FEATURES;
+    const chunks = Math.max(1, Math.ceil(m / per));
+    this.run(JOB.scan, [m, Math.max(1, per), slot.byteOffset], chunks, chunks > 1);
+    return b.scanOut;
   }
 
   /** per feature: 1 if a training row is missing it (read once the bins are filled) */
@@ -493,6 +571,10 @@ export class FitThreads {
       return;
     }
     const co = b.countAt + f * COUNT_STRIDE;
+    if (this.isSlot(out)) {
+      b.wasm.counts(b.at.bins + f * b.n, b.n, b.at.rows, start, end, identity ? 1 : 0, out.byteOffset + 8 * co);
+      return;
+    }
     b.wasm.counts(b.at.bins + f * b.n, b.n, b.at.rows, start, end, identity ? 1 : 0, b.at.hist + 8 * co);
     out.set(b.hist.subarray(co, co + COUNT_STRIDE), co);
   }

@@ -319,6 +319,45 @@ describe('split search', () => {
     expect(settled).toBeGreaterThan(asked); // and most features needed none
   });
 
+  test('the numeric scans in WebAssembly (a histogram slot, one thread or two) choose the split the JS scans choose, bit for bit', async () => {
+    let compared = 0;
+    for (const seed of [21, 22, 23, 24]) {
+      const d = data(3000, 9, seed, { missing: seed % 2 ? 0.1 : 0, round: seed === 24 ? 3 : 0 });
+      const cat = new Uint8Array(d.p);
+      cat[4] = 1;
+      for (let i = 0; i < d.n; i++) d.X[i * d.p + 4] = i % 6;
+      const { mapper, bins } = binned(d, cat);
+      const rng = makeRng(seed);
+      const g = Float32Array.from({ length: d.n }, () => rng.next() * 2 - 1);
+      const h = Float32Array.from({ length: d.n }, () => (rng.next() < 0.05 ? 0 : rng.next() < 0.5 ? 0.25 : rng.next() * 0.25));
+      for (const threads of [1, 2]) {
+        const t = await FitThreads.create(d.n, d.p, threads, d.n, { y: d.y, w: null, T: 1, K: 2 }, 'wasm');
+        try {
+          t.searchSetup(mapper.nBins, mapper.isCat);
+          for (const frac of [1, 0.3, 0.05]) {
+            const rows = Array.from({ length: d.n }, (_, i) => i).filter(() => rng.next() < frac);
+            const feats = frac === 0.3 ? Int32Array.from([8, 0, 4, 2, 5]) : all(d.p);
+            for (const o of [{ minSamplesLeaf: 1 }, { minSamplesLeaf: 20 }, { minSamplesLeaf: 5, lambda: 0, minHessian: 0.5 }, { minSamplesLeaf: 60, lambda: 3 }]) {
+              const params = gp(o);
+              const js = histOf(bins, d.n, d.p, rows, g, h, false);
+              const slot = t.takeHist();
+              slot.set(js);
+              const want = findBestSplit(js, feats, mapper, params, nodeOf(bins, d.n, d.p, rows, js, h, false).node);
+              const node = nodeOf(bins, d.n, d.p, rows, slot, h, false).node;
+              const got = findBestSplit(slot, feats, mapper, params, { ...node, scanned: () => t.scanNumeric(slot, feats, params.minSamplesLeaf, params.minHessian, params.lambda, node.hmax) });
+              expect(got).toEqual(want);
+              t.releaseHist(slot);
+              compared += want === null ? 0 : 1;
+            }
+          }
+        } finally {
+          await t.close();
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(60);
+  });
+
   test('a categorical split on a hand-made set finds the category group', async () => {
     // codes 0..5, 40 rows each; codes 1, 3 and 4 have a high rate
     const n = 240;

@@ -19,6 +19,7 @@ export interface WasmKernels {
   join(rows: number, tmp: number, a: number, l: number, b: number, L: number, R: number): void;
   gather(rows: number, g: number, h: number, og: number, oh: number, a: number, b: number, base: number): void;
   iota(rows: number, a: number, b: number): void;
+  scan(hist: number, countAt: number, feats: number, fa: number, fb: number, nbins: number, skip: number, args: number, res: number): void;
   bin_rows(stage: number, p: number, feats: number, m: number, edges: number, bins: number, n: number, base: number, a: number, b: number): number;
 }
 

@@ -326,3 +326,114 @@ EXPORT("iota")
 void iota(int32_t *rows, int a, int b) {
   for (int i = a; i < b; i++) rows[i] = i;
 }
+
+/* a bounded scan's best threshold (grow.ts scanBounded's out) */
+typedef struct {
+  int bi;
+  double gain, gl, hl;
+} best_t;
+
+/*
+ * grow.ts scanBounded, operation for operation: left sides of bins 0..i (missing values left or
+ * right) of one feature's histogram hh without bin counts; a side's rows number at least its
+ * hessian sum over hmax, which settles min_samples_leaf where it can; the largest gain of the
+ * thresholds it leaves open raises *unsettled. The two sides' divisions run as one f64x2 division
+ * (each lane rounds as its scalar division would).
+ */
+INLINE int scan_bounded(const double *hh, int len, int missingLeft, double tg, double th, double gm, double hm, double cm,
+                        double parent, double msl, double minH, double lam, double hmax, double above, double *unsettledp, best_t *out) {
+  const double inf = __builtin_inf();
+  const double slack = 1e-9 * (__builtin_fabs(th) + 1);
+  const double mL = missingLeft ? cm : 0, mR = missingLeft ? 0 : cm;
+  const double hmL = missingLeft ? hm : 0, hmR = missingLeft ? 0 : hm;
+  const double needL = mL >= msl ? -inf : hmax > 0 ? (msl - mL) * hmax + slack + hmL : inf;
+  const double needR = mR >= msl ? -inf : hmax > 0 ? (msl - mR) * hmax + slack + hmR : inf;
+  double gl = missingLeft ? gm : 0, hl = missingLeft ? hm : 0;
+  double unsettled = *unsettledp;
+  int bi = -1;
+  double bg = 0, bgl = 0, bhl = 0;
+  const v128_t lam2 = wasm_f64x2_splat(lam);
+  for (int i = 0; i < len; i++) {
+    gl += hh[2 * i];
+    hl += hh[2 * i + 1];
+    if (hl < minH) continue;
+    const double hr = th - hl;
+    if (hr < minH) break;
+    const double gr = tg - gl;
+    const v128_t g2 = wasm_f64x2_make(gl, gr);
+    const v128_t q = wasm_f64x2_div(wasm_f64x2_mul(g2, g2), wasm_f64x2_add(wasm_f64x2_make(hl, hr), lam2));
+    const double gain = wasm_f64x2_extract_lane(q, 0) + wasm_f64x2_extract_lane(q, 1) - parent;
+    if (gain <= above && gain <= unsettled) continue;
+    if (hl >= needL && hr >= needR) {
+      if (gain > above) {
+        above = gain;
+        bi = i;
+        bg = gain;
+        bgl = gl;
+        bhl = hl;
+      }
+    } else if (gain > unsettled) unsettled = gain;
+  }
+  *unsettledp = unsettled;
+  if (bi < 0) return 0;
+  out->bi = bi;
+  out->gain = bg;
+  out->gl = bgl;
+  out->hl = bhl;
+  return 1;
+}
+
+/*
+ * The split search's numeric scans (grow.ts totalsOf and numericScan without counts) of the features
+ * feats[fa..fb) of one node's histograms hist (count region at countAt doubles), skipping those with
+ * skip[f] (categorical: the caller scans them). args: min_samples_leaf, min_hessian, lambda, the
+ * node's largest hessian. Per feature q, 8 doubles at res + 8q: the best split's gain (0: none), bin,
+ * gl, hl, side of missing values (0 right, 1 left, 2 none in the node), the gain left unsettled, and
+ * the feature's gradient and hessian totals.
+ */
+EXPORT("scan")
+void scan(const double *hist, int countAt, const int32_t *feats, int fa, int fb, const int32_t *nbins, const uint8_t *skip,
+          const double *args, double *res) {
+  const double msl = args[0], minH = args[1], lam = args[2], hmax = args[3];
+  for (int q = fa; q < fb; q++) {
+    const int f = feats[q];
+    if (skip[f]) continue;
+    const double *hh = hist + f * GH;
+    const int nb = nbins[f];
+    double g = 0, h = 0;
+    for (int b = 0; b < nb; b++) {
+      g += hh[2 * b];
+      h += hh[2 * b + 1];
+    }
+    const double gm = hh[2 * MISSING], hm = hh[2 * MISSING + 1], cm = hist[countAt + f * CNT + MISSING];
+    const double tg = g + gm, th = h + hm;
+    const double parent = (tg * tg) / (th + lam);
+    double unsettled = 0;
+    best_t r, l, best = {0, 0, 0, 0};
+    int have = 0;
+    double miss = 0;
+    const int len = cm > 0 ? nb : nb - 1;
+    if (scan_bounded(hh, len, 0, tg, th, gm, hm, cm, parent, msl, minH, lam, hmax, 0, &unsettled, &r)) {
+      best = r;
+      have = 1;
+      miss = cm > 0 ? 0 : 2;
+    }
+    if (cm > 0) {
+      const double above = have ? best.gain : 0;
+      if (scan_bounded(hh, nb - 1, 1, tg, th, gm, hm, cm, parent, msl, minH, lam, hmax, above, &unsettled, &l)) {
+        best = l;
+        have = 1;
+        miss = 1;
+      }
+    }
+    double *o = res + 8 * q;
+    o[0] = have ? best.gain : 0;
+    o[1] = best.bi;
+    o[2] = best.gl;
+    o[3] = best.hl;
+    o[4] = miss;
+    o[5] = unsettled;
+    o[6] = tg;
+    o[7] = th;
+  }
+}
