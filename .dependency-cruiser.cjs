@@ -10,6 +10,7 @@
 //
 // A module may import from its own layer and the layers above it in this list, never from one below;
 // no import cycle between modules or between folders. Type-only imports and import() count as imports.
+// import() loads only the heavy optional runtimes, never one of dictl's own modules (but the Arrow adapter).
 const BASE = '^src/(util|io|ui|stats)/|^src/(types|errors|workspace|labels)\\.ts$';
 const CORE =
   '^src/(ml|pipeline|onnx|explain)/|^src/registry/(gate|verdict)\\.ts$|^src/decide/(policy|optimize|trust|shadow)\\.ts$' +
@@ -62,6 +63,13 @@ module.exports = {
       comment: 'use cases know nothing of the CLI (oclif, flags, rendering of a command)',
       from: { path: OPS },
       to: { path: COMMANDS },
+    },
+    {
+      name: 'no-lazy-own-module',
+      severity: 'error',
+      comment: "import() is for the heavy optional runtimes (onnxruntime, ioredis, kafkajs, DuckDB's binding, avsc) and the Arrow adapter that holds apache-arrow; dictl's own modules are imported statically",
+      from: {},
+      to: { dynamic: true, path: '^(src|commands)/', pathNot: '^src/score/arrow\\.ts$' },
     },
     {
       name: 'commands-are-leaves',

@@ -1,5 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
+import { queryDecisions } from '../../src/decide/decision-query.js';
+import { renderDecisionLog } from '../../src/decide/render.js';
 
 export default class DecideLog extends DictlCommand {
   static override summary = 'The decision log: every decision a scorer made under a packaged policy, when, on what input, by which model and policy, and why (base and top reasons).';
@@ -28,8 +30,6 @@ export default class DecideLog extends DictlCommand {
 
   async run() {
     const { args, flags } = await this.parseCommand(DecideLog);
-    const { queryDecisions } = await import('../../src/decide/decision-query.js');
-    const { renderDecisionLog } = await import('../../src/decide/render.js');
     const r = queryDecisions(this.workspace, { model: args.model, key: flags.key, where: flags.where, since: flags.since, until: flags.until, on: flags.on, action: flags.action, band: flags.band, limit: flags.limit });
     return this.emit(r, renderDecisionLog);
   }

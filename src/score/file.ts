@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { dataError, notFound, usageError } from '../errors.js';
 import { countLines } from '../util/lines.js';
 import { tempPathFor } from '../io/atomic.js';
+import { openDuck, sqlIdent, sqlString, withDuck } from '../io/duck.js';
 import { nonFiniteReason } from '../scorer/scorer.js';
 import type { Manifest } from '../scorer/manifest.js';
 import { packagedPolicy } from '../decide/stage.js';
@@ -100,12 +101,10 @@ async function* ndjsonBatches(path: string, size: number): AsyncGenerator<{ even
  */
 /** The row count in a Parquet file's footer (no data read). */
 async function parquetRowCount(path: string): Promise<number> {
-  const { withDuck, sqlString } = await import('../io/duck.js');
   return withDuck(async (d) => Number((await d.all<{ n: bigint }>(`SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata(${sqlString(path)})`))[0].n));
 }
 
 async function* tableBatches(scorer: Pick<BatchScorer, 'manifest'>, path: string, kind: 'csv' | 'parquet', size: number): AsyncGenerator<TableBatch> {
-  const { openDuck, sqlString, sqlIdent } = await import('../io/duck.js');
   const duck = await openDuck();
   try {
     const src = kind === 'csv' ? `read_csv(${sqlString(path)}, header = true, all_varchar = true)` : `read_parquet(${sqlString(path)})`;

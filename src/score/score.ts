@@ -13,7 +13,7 @@ import { scoreFile } from './file.js';
 import { scorePipe } from './pipe.js';
 import { scoreRequest, type ScoreFlags, type ScoreRequest } from './request.js';
 import type { ScoreSummary } from './metrics.js';
-import type { StreamRunSummary } from '../streams/run-stream.js';
+import { runStream, type StreamRunSummary } from '../streams/run-stream.js';
 
 export type { ScoreFlags } from './request.js';
 
@@ -38,13 +38,13 @@ export async function runScore(req: ScoreRequest, progress: Progress): Promise<S
       case 'pipe': {
         const pipeOpts = { ...opts, deadLetter: req.deadLetter, metricsEvery: req.metricsEvery };
         if (req.format === 'arrow') {
+          // the Arrow adapter holds apache-arrow (~150 ms to load): loaded only for --format arrow
           const { scoreArrowPipe } = await import('./arrow.js');
           return await scoreArrowPipe(engine, process.stdin, process.stdout, pipeOpts);
         }
         return await scorePipe(engine, process.stdin, process.stdout, pipeOpts);
       }
       default: {
-        const { runStream } = await import('../streams/run-stream.js');
         const r = await runStream(engine, req, progress);
         return {
           ...r,

@@ -1,7 +1,8 @@
 /**
  * The layering rule (.dependency-cruiser.cjs): the real tree has no violation, and the same rules,
  * run on small trees written for the purpose, fail on a new module cycle (a type-only one too), a new
- * cycle through import(), a cycle between folders and an import against the layers.
+ * cycle through import(), an import() of one of dictl's own modules, a cycle between folders and an
+ * import against the layers.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,16 @@ describe('layering', () => {
       'src/ml/b.ts': "export async function b() {\n  const { a } = await import('./a.js');\n  return a;\n}\n",
     });
     expect(cruise(dir, ['src']).violations.map((v) => v.rule.name)).toContain('no-cycle');
+  });
+
+  it('import() of one of dictl\'s own modules fails; of a runtime package, or of the Arrow adapter, it passes', () => {
+    const dir = tree({
+      'src/score/score.ts': "export async function go() {\n  const { file } = await import('./file.js');\n  const { arrow } = await import('./arrow.js');\n  const rt = await import('onnxruntime-node');\n  return [file, arrow, rt];\n}\n",
+      'src/score/file.ts': 'export const file = 1;\n',
+      'src/score/arrow.ts': 'export const arrow = 2;\n',
+    });
+    const lazy = cruise(dir, ['src']).violations.filter((v) => v.rule.name === 'no-lazy-own-module');
+    expect(lazy.map((v) => v.to)).toEqual(['src/score/file.ts']);
   });
 
   it('two folders that import each other fail, though no module cycle exists', () => {
