@@ -17,7 +17,7 @@ import { appendLines, keepsMemberOrder, readCases } from '../review/queue.js';
 import { eachLine, readLog } from '../io/ndjson.js';
 import { checkLogLines, lineList, modelDirs, readJson, type Checkup } from '../io/checkup.js';
 import { modelRefExists } from '../registry/models.js';
-import { copyNewEntries } from '../review/redis.js';
+import { copyNewEntries } from '../review/redis-queue.js';
 import { connectOnce } from '../io/redis.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';

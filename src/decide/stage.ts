@@ -73,7 +73,7 @@ function redisJsonStream<T>(url: string, key: string, field: string): { add(item
 }
 
 export function redisReviewSink(url: string, model: string): ReviewSink & { close(): void } {
-  return redisJsonStream<ReviewCase>(url, `reviews:${model}`, 'case'); // = reviewStreamKey in src/review/redis.ts
+  return redisJsonStream<ReviewCase>(url, `reviews:${model}`, 'case'); // = reviewStreamKey in src/review/redis-queue.ts
 }
 
 export function redisShadowSink(url: string, model: string): ShadowSink & { close(): void } {

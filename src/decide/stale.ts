@@ -4,7 +4,7 @@
  * workspace's policy is scored.
  */
 import type { Workspace } from '../workspace.js';
-import { currentPolicy } from './store.js';
+import { currentPolicy } from './policy-store.js';
 
 export function repackageNotice(model: string, version: number): string {
   return `Packages built before policy@${version} keep the policy they were built with: package ${model} again to apply it (dictl package ${model}@champion --out DIR)`;

@@ -31,7 +31,7 @@ import { verifyDatasets } from '../datasets/store.js';
 import { verifyHoldouts } from '../holdouts/store.js';
 import { verifyFeatureBuilds } from '../features/builds.js';
 import { verifyModels } from '../registry/models.js';
-import { verifyPolicies } from '../decide/store.js';
+import { verifyPolicies } from '../decide/policy-store.js';
 import { verifyPackages } from '../registry/packages.js';
 import { verifyReviews } from '../review/queue.js';
 import { verifyShadow } from '../decide/shadow-store.js';

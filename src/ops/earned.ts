@@ -6,7 +6,7 @@ import { locked } from '../io/lock.js';
 import { readCases } from '../review/queue.js';
 import type { Workspace } from '../workspace.js';
 import { validateName } from '../util/names.js';
-import { currentPolicy, resolvePolicy, writePolicyUnlocked } from '../decide/store.js';
+import { currentPolicy, resolvePolicy, writePolicyUnlocked } from '../decide/policy-store.js';
 import { computeTrust, type LabelledCase, type TrustReport } from '../decide/trust.js';
 import type { DecisionPolicy } from '../decide/policy.js';
 

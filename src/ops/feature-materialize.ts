@@ -10,7 +10,7 @@ import type { Workspace } from '../workspace.js';
 import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { onlineRowsSql } from '../features/entity.js';
 import { withDuck, watchProgress } from '../io/duck.js';
-import { writeOnline } from '../online/redis.js';
+import { writeOnline } from '../online/redis-features.js';
 import type { Progress } from '../ui/progress.js';
 import { findBuildByHash, lockDown, prepareBuild } from '../features/builds.js';
 

@@ -13,7 +13,7 @@ import { sha256 } from '../util/hash.js';
 import type { Workspace } from '../workspace.js';
 import { resolveModel } from '../registry/models.js';
 import { packagesDir } from '../registry/packages.js';
-import { policyForPackage } from '../decide/store.js';
+import { policyForPackage } from '../decide/policy-store.js';
 import { buildPackageFiles, checkPackageFolder, checkTarTarget, writePackage, type PackageResult } from '../scorer/package.js';
 import { explainSpecFor } from './explain-background.js';
 

@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { usageError } from '../errors.js';
 import type { Evaluation } from '../eval/evaluation.js';
 import { scoreHoldout } from './evaluate.js';
-import { onPromotion } from '../decide/store.js';
+import { onPromotion } from '../decide/policy-store.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/atomic.js';
 import { locked } from '../io/lock.js';
 import type { Workspace } from '../workspace.js';

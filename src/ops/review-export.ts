@@ -19,7 +19,7 @@ import { readModelVersion } from '../registry/models.js';
 import { withStaging, stageRelation, commitStaged } from '../datasets/register.js';
 import { openDuck, sqlString } from '../io/duck.js';
 import { resolveDataset } from '../datasets/store.js';
-import { currentPolicy } from '../decide/store.js';
+import { currentPolicy } from '../decide/policy-store.js';
 import type { Consent } from '../types.js';
 
 export interface ExportResult {

@@ -1,5 +1,5 @@
 /** Stream enrichment from the online store: look up each event's entity key, merge under its fields. */
-import { mergeUnder, type OnlineLookup } from '../online/redis.js';
+import { mergeUnder, type OnlineLookup } from '../online/redis-features.js';
 import type { Enricher, SourceEvent } from './types.js';
 
 export class LookupEnricher implements Enricher {

@@ -11,7 +11,7 @@ import { runPipeline, type PipelineSummary, type RunControl } from './runner.js'
 import { FileDeadLetterSink } from './deadletter.js';
 import { RedisBatchCommitter, RedisDeadLetterSink, RedisHashSink, RedisStreamSink, RedisStreamSource } from './redis-streams.js';
 import { KafkaStream } from './kafka.js';
-import { OnlineLookup } from '../online/redis.js';
+import { OnlineLookup } from '../online/redis-features.js';
 import { LookupEnricher } from './enrich.js';
 import type { BatchCommitter, DeadLetterSink, Enricher, ScorerLike, Sink, Source } from './types.js';
 

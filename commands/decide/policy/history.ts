@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../../src/base.js';
-import { policyHistory } from '../../../src/decide/store.js';
+import { policyHistory } from '../../../src/decide/policy-store.js';
 import { renderTable } from '../../../src/ui/table.js';
 
 export default class PolicyHistory extends DictlCommand {

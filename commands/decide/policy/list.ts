@@ -1,5 +1,5 @@
 import { DictlCommand } from '../../../src/base.js';
-import { listPolicies } from '../../../src/decide/store.js';
+import { listPolicies } from '../../../src/decide/policy-store.js';
 import { renderTable } from '../../../src/ui/table.js';
 
 export default class PolicyList extends DictlCommand {

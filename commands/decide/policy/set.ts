@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
-import { setPolicy, specFromFile } from '../../../src/decide/store.js';
+import { setPolicy, specFromFile } from '../../../src/decide/policy-store.js';
 import { parseBand } from '../../../src/decide/policy.js';
 import { renderPolicy } from '../../../src/decide/render.js';
 import { repackageNotice } from '../../../src/decide/stale.js';

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { DictlCommand } from '../../../src/base.js';
-import { resolvePolicy } from '../../../src/decide/store.js';
+import { resolvePolicy } from '../../../src/decide/policy-store.js';
 import { renderPolicy } from '../../../src/decide/render.js';
 
 export default class PolicyShow extends DictlCommand {

@@ -5,7 +5,7 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnlineLookup, SCHEMA_SUFFIX, writeOnline } from '../../../src/online/redis.js';
+import { OnlineLookup, SCHEMA_SUFFIX, writeOnline } from '../../../src/online/redis-features.js';
 import { runStream } from '../../../src/streams/run-stream.js';
 import { streamRequest } from '../../../src/streams/request.js';
 import type { ScorerLike } from '../../../src/streams/types.js';

@@ -14,7 +14,7 @@ import { workspaceAt } from '../../../src/workspace.js';
 import { registerModel } from '../../../src/registry/models.js';
 import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
-import { writeOnline } from '../../../src/online/redis.js';
+import { writeOnline } from '../../../src/online/redis-features.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { dictl } from '../../helpers/cli.js';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { initWorkspace, workspaceAt, type Workspace } from '../../../src/workspace.js';
 import { registerModel } from '../../../src/registry/models.js';
-import { currentPolicy, onPromotion, policyHistory, policyVersions, readPolicy, setPolicy, writePolicyUnlocked } from '../../../src/decide/store.js';
+import { currentPolicy, onPromotion, policyHistory, policyVersions, readPolicy, setPolicy, writePolicyUnlocked } from '../../../src/decide/policy-store.js';
 import { normalizeSpec, type DecisionPolicy } from '../../../src/decide/policy.js';
 import { fileReviewSink, listReviews, readCases, resolveReview, type ReviewCase } from '../../../src/review/queue.js';
 import { makeDecider } from '../../../src/decide/runtime.js';
@@ -51,7 +51,7 @@ describe('policy store', () => {
   });
 
   it('reads a policy from YAML and refuses unknown keys', async () => {
-    const { specFromFile } = await import('../../../src/decide/store.js');
+    const { specFromFile } = await import('../../../src/decide/policy-store.js');
     const { writeFileSync } = await import('node:fs');
     const f = join(ws.root, 'p.yaml');
     writeFileSync(f, 'owner: r@example.com\nact-above: 0.75\nreview-between: [0.3, 0.75]\nactions: {high: block}\nsample-rate: 0.01\nautonomy: shadow\n');

@@ -14,7 +14,7 @@ import { kafkaEvent, makeEachBatch } from '../../../src/streams/kafka.js';
 import { runStream } from '../../../src/streams/run-stream.js';
 import { streamRequest as checkStreamOptions, type StreamRunOptions } from '../../../src/streams/request.js';
 import { freePort } from '../../helpers/redis.js';
-import { mergeUnder, decodeValue, inferSchema, encodeValue } from '../../../src/online/redis.js';
+import { mergeUnder, decodeValue, inferSchema, encodeValue } from '../../../src/online/redis-features.js';
 import type { ScorerLike, SourceEvent } from '../../../src/streams/types.js';
 import type { Progress } from '../../../src/ui/progress.js';
 
