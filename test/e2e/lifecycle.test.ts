@@ -18,7 +18,7 @@ import { cli } from '../helpers/cli.js';
 const ROOT = resolve(__dirname, '..', '..');
 const REF = JSON.parse(readFileSync(join(SHARED, 'reference', 'sklearn_logreg.json'), 'utf8')).results.churn;
 
-const dictl = (cwd: string, args: string[], input?: string) => cli(cwd, args, {}, input);
+const dictl = (cwd: string, args: string[], input?: string) => cli(cwd, args, { input });
 function ok(cwd: string, args: string[], input?: string) {
   const r = dictl(cwd, [...args, '--json'], input);
   if (r.code !== 0) throw new Error(`dictl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);

@@ -1,12 +1,16 @@
 /**
  * The one way tests run the CLI: `node bin/run.js ARGS` (against dist/, so build first) as its own process
  * in a folder, with DICTL_QUIET=1 unless asked otherwise, and stdout parsed when it is one JSON document.
+ * cli() runs it to the end (optionally as bytes), cliJson() the same with --json, and cliProcess() starts
+ * it and hands back the child (stdin, stdout and stderr are pipes).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
 export { ROOT };
+
+const RUN = join(ROOT, 'bin/run.js');
 
 export interface CliOptions {
   /** add --json to the arguments */
@@ -18,6 +22,8 @@ export interface CliOptions {
   quiet?: boolean;
   /** ms: the process is killed after it (a hang fails the test instead of stalling it) */
   timeout?: number;
+  /** 'buffer': stdout and stderr as bytes (binary output such as Arrow IPC); cli() only */
+  encoding?: 'utf8' | 'buffer';
 }
 
 export interface CliResult {
@@ -28,26 +34,28 @@ export interface CliResult {
   json: any;
 }
 
+export interface CliBytesResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
 function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env, ...(opts.quiet === false ? {} : { DICTL_QUIET: '1' }), ...(opts.env ?? {}) };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env;
 }
 
-const argv = (args: string[], opts: CliOptions) => [join(ROOT, 'bin/run.js'), ...args, ...(opts.json ? ['--json'] : [])];
+const argv = (args: string[], opts: CliOptions) => [RUN, ...args, ...(opts.json ? ['--json'] : [])];
 
-function spawnCli(cwd: string, args: string[], opts: CliOptions, encoding: 'utf8' | 'buffer') {
+/** The CLI run to the end in cwd: exit code, stdout, stderr and stdout as JSON (undefined when it is not one document). */
+export function cli(cwd: string, args: string[], opts?: CliOptions & { encoding?: 'utf8' }): CliResult;
+export function cli(cwd: string, args: string[], opts: CliOptions & { encoding: 'buffer' }): CliBytesResult;
+export function cli(cwd: string, args: string[], opts: CliOptions = {}): CliResult | CliBytesResult {
+  const bytes = opts.encoding === 'buffer';
   // no encoding for bytes: with one, a string input would be encoded by it
-  return spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding: encoding === 'utf8' ? 'utf8' : undefined, maxBuffer: 1 << 26, timeout: opts.timeout });
-}
-
-/** The CLI as a running process (to interrupt it, kill it, or run several at once); no input. */
-export function dictlProcess(cwd: string, args: string[], opts: CliOptions = {}): ChildProcess {
-  return spawn(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts) });
-}
-
-export function dictl(cwd: string, args: string[], opts: CliOptions = {}): CliResult {
-  const r = spawnCli(cwd, args, opts, 'utf8');
+  const r = spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding: bytes ? undefined : 'utf8', maxBuffer: 1 << 26, timeout: opts.timeout });
+  if (bytes) return { code: r.status, stdout: r.stdout as Buffer, stderr: r.stderr as Buffer };
   const stdout = r.stdout as unknown as string;
   let json: any;
   try {
@@ -58,25 +66,14 @@ export function dictl(cwd: string, args: string[], opts: CliOptions = {}): CliRe
   return { code: r.status, stdout, stderr: r.stderr as unknown as string, json };
 }
 
-/** The same, stdout and stderr as bytes (binary output such as Arrow IPC). */
-export function dictlBytes(cwd: string, args: string[], opts: CliOptions = {}): { code: number | null; stdout: Buffer; stderr: Buffer } {
-  const r = spawnCli(cwd, args, opts, 'buffer');
-  return { code: r.status, stdout: r.stdout as Buffer, stderr: r.stderr as Buffer };
+/** cli() with --json added unless json is false. */
+export function cliJson(cwd: string, args: string[], opts: CliOptions & { encoding?: 'utf8' } = {}): CliResult {
+  return cli(cwd, args, { ...opts, json: opts.json ?? true });
 }
 
-/** The arguments as given (no --json added), extra environment and stdin. */
-export function cli(cwd: string, args: string[], env: Record<string, string | undefined> = {}, input?: string): CliResult {
-  return dictl(cwd, args, { env, input });
-}
-
-/** With --json added unless json is false. */
-export function cliJson(cwd: string, args: string[], opts: CliOptions = {}): CliResult {
-  return dictl(cwd, args, { ...opts, json: opts.json ?? true });
-}
-
-/** cliJson with DICTL_ACTOR set: the person the audit trail and decisions name. */
-export function cliAs(actor: string) {
-  return (cwd: string, args: string[], opts: CliOptions = {}) => cliJson(cwd, args, { ...opts, env: { DICTL_ACTOR: actor, ...(opts.env ?? {}) } });
+/** The CLI as a running process (to feed stdin, interrupt it, kill it, or run several at once); input and encoding do not apply. */
+export function cliProcess(cwd: string, args: string[], opts: CliOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts) });
 }
 
 /** The result, or an error with the exit code and stderr when the command failed. */

@@ -10,12 +10,12 @@ import { join } from 'node:path';
 import { Dictionary, Float64, Int32, Utf8, tableFromIPC, tableToIPC, Table, vectorFromArray } from 'apache-arrow';
 import { buildPackageFiles, writePackage } from '../../../src/scorer/package.js';
 import { fixtureModel, fixtureRows, strictFixturePipeline } from '../../helpers/onnx-fixtures.js';
-import { dictlBytes } from '../../helpers/cli.js';
+import { cli } from '../../helpers/cli.js';
 
 const bin = join(__dirname, '..', '..', '..', 'bin/run.js');
 const env = { ...process.env, DICTL_QUIET: '1' };
 const score = (args: string[], input: Buffer | string) => {
-  const r = dictlBytes(process.cwd(), ['score', ...args], { input });
+  const r = cli(process.cwd(), ['score', ...args], { input, encoding: 'buffer' });
   return { code: r.code, out: r.stdout, err: r.stderr.toString('utf8') };
 };
 

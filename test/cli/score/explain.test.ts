@@ -30,7 +30,7 @@ let events: Record<string, unknown>[];
 const out = mkdtempSync(join(tmpdir(), 'dictl-explain-out-'));
 const logit = (p: number) => Math.log(p / (1 - p));
 
-const run = (args: string[], input?: string, cwd = ws.root) => cli(cwd, args, { DICTL_WORKSPACE: undefined }, input);
+const run = (args: string[], input?: string, cwd = ws.root) => cli(cwd, args, { env: { DICTL_WORKSPACE: undefined }, input });
 
 beforeAll(async () => {
   ws = churnWorkspace();
