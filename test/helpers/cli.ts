@@ -22,7 +22,7 @@ export interface CliOptions {
   quiet?: boolean;
   /** ms: the process is killed after it (a hang fails the test instead of stalling it) */
   timeout?: number;
-  /** 'buffer': stdout and stderr as bytes (binary output such as Arrow IPC); cli() only */
+  /** 'buffer': stdout as bytes (binary output such as Arrow IPC), stderr still text; cli() only */
   encoding?: 'utf8' | 'buffer';
 }
 
@@ -37,7 +37,7 @@ export interface CliResult {
 export interface CliBytesResult {
   code: number | null;
   stdout: Buffer;
-  stderr: Buffer;
+  stderr: string;
 }
 
 function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
@@ -55,7 +55,7 @@ export function cli(cwd: string, args: string[], opts: CliOptions = {}): CliResu
   const bytes = opts.encoding === 'buffer';
   // no encoding for bytes: with one, a string input would be encoded by it
   const r = spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding: bytes ? undefined : 'utf8', maxBuffer: 1 << 26, timeout: opts.timeout });
-  if (bytes) return { code: r.status, stdout: r.stdout as Buffer, stderr: r.stderr as Buffer };
+  if (bytes) return { code: r.status, stdout: r.stdout as Buffer, stderr: (r.stderr as Buffer).toString('utf8') };
   const stdout = r.stdout as unknown as string;
   let json: any;
   try {
