@@ -1,6 +1,6 @@
 /** End-to-end: the real CLI (dist) on a temp workspace with a registered model: package, then score files and pipes. */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,12 +10,10 @@ import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
 import { sha256 } from '../../../src/util/hash.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
-import { cli } from '../../helpers/cli.js';
+import { cli, cliProcess } from '../../helpers/cli.js';
 
 const root = resolve(__dirname, '..', '..', '..');
-const bin = join(root, 'bin/run.js');
 let ws: string;
-const env = { ...process.env, DICTL_QUIET: '1' };
 
 const model = fixtureModel('binary');
 const { version: _v, ...draft } = model;
@@ -26,7 +24,7 @@ const ref = (rows: Record<string, unknown>[]) => {
 
 beforeAll(async () => {
   ws = join(mkdtempSync(join(tmpdir(), 'dictl-pkgcli-')), 'ws');
-  expect(spawnSync(process.execPath, [bin, 'init', ws], { encoding: 'utf8' }).status).toBe(0);
+  expect(cli(process.cwd(), ['init', ws], { quiet: false }).code).toBe(0);
   await registerModel(workspaceAt(ws), draft, {});
 });
 
@@ -141,14 +139,14 @@ describe('dictl score', () => {
 
   it('stops quietly (exit 0) when the reader closes stdout, like `| head -1`', () => {
     const line = JSON.stringify({ a: 1, b: 2, color: 'red', city: 'paris' });
-    const r = spawnSync('/bin/sh', ['-c', `yes '${line}' | head -50000 | "${process.execPath}" "${bin}" score --package pkg | head -1`], { cwd: ws, env: { ...env, DICTL_QUIET: '0' }, encoding: 'utf8' });
-    expect(r.status).toBe(0);
+    const r = cli(ws, ['score', '--package', 'pkg'], { env: { DICTL_QUIET: '0' }, pipeline: { from: `yes '${line}' | head -50000`, to: 'head -1' } });
+    expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).label).toBe('no');
     expect(r.stderr).not.toMatch(/Error/);
   });
 
   it('drains and reports on SIGTERM while reading an open pipe', async () => {
-    const child = spawn(process.execPath, [bin, 'score', '--package', 'pkg', '--json'], { cwd: ws, env });
+    const child = cliProcess(ws, ['score', '--package', 'pkg', '--json']);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -4,10 +4,9 @@
  * in-process model; malformed events go to the dead-letter stream; --lookup enriches from the
  * online store written by writeOnline (what `dictl feature materialize` uses).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceAt } from '../../../src/workspace.js';
@@ -19,8 +18,6 @@ import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import { cli } from '../../helpers/cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
-const bin = join(root, 'bin/run.js');
 const model = fixtureModel('binary');
 const { version: _v, ...draft } = model;
 const ref = (rows: Record<string, unknown>[]) => {
@@ -36,7 +33,7 @@ describe('dictl score --redis (real CLI, real package, real redis-server)', () =
 
   beforeAll(async () => {
     ws = join(mkdtempSync(join(tmpdir(), 'dictl-streamcli-')), 'ws');
-    expect(spawnSync(process.execPath, [bin, 'init', ws], { encoding: 'utf8' }).status).toBe(0);
+    expect(cli(process.cwd(), ['init', ws], { quiet: false }).code).toBe(0);
     await registerModel(workspaceAt(ws), draft, {});
     const p = cli(ws, ['package', 'fx@1', '--out', 'pkg']);
     expect(p.code, p.stderr).toBe(0);
