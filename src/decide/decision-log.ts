@@ -20,6 +20,7 @@ import { writeFileAtomic, TMP_MARKER } from '../io/atomic.js';
 import { dataError } from '../errors.js';
 import { validateName } from '../util/names.js';
 import { lineList, modelDirs, type Checkup } from '../io/checkup.js';
+import { eachLine } from '../io/ndjson.js';
 import { modelRefExists } from '../registry/models.js';
 import type { Workspace } from '../workspace.js';
 import type { Reason } from '../explain/explainer.js';
@@ -242,18 +243,12 @@ export function segmentsOf(ws: Workspace, model: string, from = -Infinity, to = 
 
 /** The entries of one segment (written whole, so every line parses; a line that does not is reported). */
 export function readSegment(path: string): DecisionLogEntry[] {
-  const text = readFileSync(path, 'utf8');
   const out: DecisionLogEntry[] = [];
-  let line = 0;
-  for (const l of text.split('\n')) {
-    line++;
-    if (!l) continue;
-    try {
-      out.push(JSON.parse(l) as DecisionLogEntry);
-    } catch {
-      throw dataError(`decision log segment ${path} line ${line} does not parse: the file was changed after it was written`, 'segments are written whole and never edited; restore it from a backup');
-    }
-  }
+  eachLine(
+    path,
+    (v) => void out.push(v as DecisionLogEntry),
+    (line) => dataError(`decision log segment ${path} line ${line} does not parse: the file was changed after it was written`, 'segments are written whole and never edited; restore it from a backup'),
+  );
   return out;
 }
 
@@ -319,6 +314,7 @@ function checkSegment(c: Checkup, p: string, model: string, time: string, refs: 
   const invalid: number[] = [];
   const otherTime: number[] = [];
   const otherModel: number[] = [];
+  // every line, blank-looking ones too (a verifier reports what a reader would skip)
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]) continue;
