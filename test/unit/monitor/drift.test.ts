@@ -86,7 +86,7 @@ describe('drift statistics (exact values, checked against scipy)', () => {
 
 describe('drift on a Redis window', () => {
   it('an unreachable Redis is a one-line not-found error, not a hang or an unhandled ioredis event', async () => {
-    const { readRedisWindow } = await import('../../../src/ops/drift.js');
+    const { readRedisWindow } = await import('../../../src/ops/monitor-drift.js');
     const { freePort } = await import('../../helpers/redis.js');
     const port = await freePort(); // nothing listens there
     await expect(readRedisWindow(`redis://127.0.0.1:${port}`, 'events', 100)).rejects.toMatchObject({ kind: 'not-found', message: expect.stringMatching(/^cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+: /) });
