@@ -1,4 +1,4 @@
-// The layering rule, checked by `npm test` (scripts/layers.mjs) over src/ and commands/:
+// The layering rule, checked in `npm test` by test/unit/layers.test.ts (and `npm run layers`) over src/ and commands/:
 //
 //   base      util/ io/ ui/ stats/ types.ts errors.ts workspace.ts labels.ts
 //   core      pure: ml/ pipeline/ onnx/ explain/ (math, metrics, spec → SQL, ONNX, explanations),

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
 import { parseCosts } from '../../src/decide/optimize.js';
-import { optimizeModel } from '../../src/ops/optimize.js';
+import { optimizeModel } from '../../src/ops/decide-optimize.js';
 import { renderOptimize } from '../../src/decide/render.js';
 
 export default class DecideOptimize extends DictlCommand {

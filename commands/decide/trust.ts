@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
-import { trustFor } from '../../src/ops/earned.js';
+import { trustFor } from '../../src/ops/decide-trust.js';
 import { renderTrust } from '../../src/decide/render.js';
 
 export default class DecideTrust extends DictlCommand {

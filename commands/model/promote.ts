@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { formatGateNumber as fmt } from '../../src/registry/gate.js';
-import { promoteModel } from '../../src/ops/promote.js';
+import { promoteModel } from '../../src/ops/model-promote.js';
 import { renderTable } from '../../src/ui/table.js';
 
 export default class ModelPromote extends DictlCommand {

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
-import { runDrift } from '../../src/ops/drift.js';
+import { runDrift } from '../../src/ops/monitor-drift.js';
 import { renderTable, fmtNum } from '../../src/ui/table.js';
 import { fmtP } from '../../src/ui/format.js';
 

@@ -17,7 +17,7 @@ import type { Progress } from '../ui/progress.js';
 import { sha256File } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { compressionOf, condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, MAX_HEADER_BYTES, parseHeader, readHeaderLine } from './csvcheck.js';
+import { compressionOf, condenseDuckError, detectDelimiter, diagnoseCsv, headerProblem, MAX_HEADER_BYTES, parseHeader, readHeaderLine } from './csv-check.js';
 import { readSource } from '../io/snapshot.js';
 import { checkInputFile } from '../io/outputs.js';
 import { profileRelation } from './profile.js';

@@ -12,7 +12,7 @@ import { tempPathFor } from '../io/atomic.js';
 import { openDuck, sqlIdent, sqlString } from '../io/duck.js';
 import type { ColumnSchema, DatasetVersion } from '../types.js';
 import { csvRelation, HINTS, readHead } from './register.js';
-import { condenseDuckError, detectDelimiter, diagnoseCsv } from './csvcheck.js';
+import { condenseDuckError, detectDelimiter, diagnoseCsv } from './csv-check.js';
 import { failSql, parseRule, type Rule } from './expect.js';
 import { resolveDataset } from './store.js';
 import type { Workspace } from '../workspace.js';

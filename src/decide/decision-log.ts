@@ -20,12 +20,14 @@ import { writeFileAtomic, TMP_MARKER } from '../io/atomic.js';
 import { dataError } from '../errors.js';
 import { validateName } from '../util/names.js';
 import { lineList, modelDirs, type Checkup } from '../io/checkup.js';
+import { eachLine } from '../io/ndjson.js';
 import { modelRefExists } from '../registry/models.js';
 import type { Workspace } from '../workspace.js';
 import type { Reason } from '../explain/explainer.js';
 import { explainMembers } from '../explain/render.js';
 import type { Band, DecisionPolicy } from './policy.js';
 import type { DecisionFields, ReviewExplanation } from './runtime.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface DecisionLogEntry {
   /** when the decision was made (ISO, UTC) */
@@ -139,7 +141,7 @@ export function inputsJson(cols: Record<string, Float64Array | string[]>, inputs
 }
 
 /** The log a scorer writes to: the workspace's, or none (told through warn) when no workspace is found. */
-export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: (msg: string) => void): Promise<DecisionLog | undefined> {
+export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: Progress['warn']): Promise<DecisionLog | undefined> {
   try {
     return fileDecisionLog(await workspace('no workspace'), model);
   } catch {
@@ -242,18 +244,12 @@ export function segmentsOf(ws: Workspace, model: string, from = -Infinity, to = 
 
 /** The entries of one segment (written whole, so every line parses; a line that does not is reported). */
 export function readSegment(path: string): DecisionLogEntry[] {
-  const text = readFileSync(path, 'utf8');
   const out: DecisionLogEntry[] = [];
-  let line = 0;
-  for (const l of text.split('\n')) {
-    line++;
-    if (!l) continue;
-    try {
-      out.push(JSON.parse(l) as DecisionLogEntry);
-    } catch {
-      throw dataError(`decision log segment ${path} line ${line} does not parse: the file was changed after it was written`, 'segments are written whole and never edited; restore it from a backup');
-    }
-  }
+  eachLine(
+    path,
+    (v) => void out.push(v as DecisionLogEntry),
+    (line) => dataError(`decision log segment ${path} line ${line} does not parse: the file was changed after it was written`, 'segments are written whole and never edited; restore it from a backup'),
+  );
   return out;
 }
 
@@ -319,6 +315,7 @@ function checkSegment(c: Checkup, p: string, model: string, time: string, refs: 
   const invalid: number[] = [];
   const otherTime: number[] = [];
   const otherModel: number[] = [];
+  // every line, blank-looking ones too (a verifier reports what a reader would skip)
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     if (!lines[i]) continue;

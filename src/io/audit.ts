@@ -6,7 +6,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, wr
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Workspace } from '../workspace.js';
-import { readLog } from './ndjson.js';
+import { readLog, scanLog } from './ndjson.js';
 import { writeFileAtomic } from './atomic.js';
 import type { Checkup } from './checkup.js';
 
@@ -66,21 +66,18 @@ export function verifyAudit(ws: Workspace, c: Checkup): AuditEntry[] {
   const ap = auditPath(ws);
   if (existsSync(ap)) {
     const text = readFileSync(ap, 'utf8');
-    const lines = text.split('\n');
+    const scan = scanLog(text);
     const good: string[] = [];
-    const torn: string[] = [];
-    lines.forEach((line, i) => {
-      if (!line.trim()) return;
-      try {
-        const e = JSON.parse(line) as AuditEntry;
-        if (typeof e.action !== 'string' || typeof e.subject !== 'string') throw new Error('not an entry');
+    // lines that do not parse, and lines that parse but are no entry, in file order
+    const bad = [...scan.torn];
+    for (const r of scan.records) {
+      const e = r.value as AuditEntry | null;
+      if (e !== null && typeof e === 'object' && typeof e.action === 'string' && typeof e.subject === 'string') {
         audit.push(e);
-        good.push(line);
-      } catch {
-        torn.push(line);
-        if (i === lines.length - 1 && !text.endsWith('\n')) return; // reported below
-      }
-    });
+        good.push(r.text);
+      } else bad.push({ line: r.line, text: r.text });
+    }
+    const torn = bad.sort((a, b) => a.line - b.line).map((t) => t.text);
     c.checked.auditEntries = audit.length;
     if (torn.length || (text.length && !text.endsWith('\n')))
       c.add('leftover', 'audit-torn', ap, `${torn.length} torn audit line(s) (a crash mid-append)`, () => {

@@ -172,10 +172,11 @@ export async function withLock<T>(dir: string, opts: LockOptions, fn: () => Prom
 
 /**
  * The workspace's writer lock (registry/.lock) around `fn`: every store and use case that writes takes it
- * this way, with the command's --wait and a description of what holds it (shown to a waiting writer).
+ * this way, with the command's --wait and a description of what holds it (shown to a waiting writer);
+ * `force` (doctor --repair --force) clears a stale lock, telling `onForced` whose it was.
  */
-export function locked<T>(ws: Pick<Workspace, 'registryDir'>, wait: number | undefined, command: string, fn: () => Promise<T> | T): Promise<T> {
-  return withLock(ws.registryDir, { wait: wait ?? 0, command }, fn);
+export function locked<T>(ws: Pick<Workspace, 'registryDir'>, wait: number | undefined, command: string, fn: () => Promise<T> | T, force?: Pick<LockOptions, 'force' | 'onForced'>): Promise<T> {
+  return withLock(ws.registryDir, { wait: wait ?? 0, command, ...force }, fn);
 }
 
 /**

@@ -4,7 +4,8 @@
  * scores into the CvResult stored with the model. The search itself is in tune.ts.
  */
 import type { CvTrial } from '../types.js';
-import { METRIC_HIGHER_BETTER, type Metric } from './fit.js';
+import type { Metric } from './fit.js';
+import { GREATER_IS_BETTER } from './metrics.js';
 import type { Penalty } from './logistic.js';
 import { makeRng } from './splits.js';
 
@@ -117,7 +118,7 @@ export function meanSd(xs: number[]): { mean: number; sd: number } {
 
 /** Index of the best trial by mean score (ties → the earlier trial). NaN means never win. */
 export function bestTrial(trials: CvTrial[], metric: Metric): number {
-  const higher = METRIC_HIGHER_BETTER[metric];
+  const higher = GREATER_IS_BETTER[metric];
   let best = -1;
   for (let i = 0; i < trials.length; i++) {
     const m = trials[i].mean;

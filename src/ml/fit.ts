@@ -28,7 +28,6 @@ export interface FitSpec extends FitParams {
 }
 
 /** Higher is better for these metrics; lower for the others (the metrics module's directions). */
-export const METRIC_HIGHER_BETTER: Readonly<Record<Metric, boolean>> = GREATER_IS_BETTER as Record<Metric, boolean>;
 
 export function sampleWeights(y: Float64Array, n: number, spec: FitSpec): Float64Array | undefined {
   if (!spec.classWeight || spec.task === 'regression') return undefined;

@@ -15,7 +15,7 @@ import type { Progress } from '../ui/progress.js';
 import { hashValue } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { condenseDuckError } from '../datasets/csvcheck.js';
+import { condenseDuckError } from '../datasets/csv-check.js';
 import { commitStaged, stageRelation, validateMetadata, withStaging, type RegisterResult } from '../datasets/register.js';
 import { resolveModel } from '../registry/models.js';
 import { addSegmentColumn } from './segment-column.js';

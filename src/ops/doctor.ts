@@ -23,7 +23,7 @@ import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { TMP_MARKER } from '../io/atomic.js';
-import { pidAlive, readLock, isStale, isUnreadableStale, withLock, type LockInfo } from '../io/lock.js';
+import { pidAlive, readLock, isStale, isUnreadableStale, locked, type LockInfo } from '../io/lock.js';
 import { Checkup, type DoctorIssue } from '../io/checkup.js';
 import { verifyAudit } from '../io/audit.js';
 import type { Workspace } from '../workspace.js';
@@ -70,21 +70,15 @@ export async function runDoctor(
 ): Promise<DoctorReport> {
   if (opts.repair) {
     let forced: LockInfo | undefined | null = null;
-    const report = await withLock(
-      ws.registryDir,
-      {
-        wait: opts.wait,
-        command: 'doctor --repair',
-        force: opts.force,
-        onForced: (h) => {
-          forced = h;
-          opts.progress?.warn(
-            `--force: clearing the workspace lock of ${h ? `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})` : 'an unreadable lock file'}; if that process is in fact still running, its writes may now conflict with others`,
-          );
-        },
+    const report = await locked(ws, opts.wait, 'doctor --repair', () => check(ws, true, opts.actor, opts.progress), {
+      force: opts.force,
+      onForced: (h) => {
+        forced = h;
+        opts.progress?.warn(
+          `--force: clearing the workspace lock of ${h ? `pid ${h.pid} on ${h.host} ("${h.command}", since ${h.since})` : 'an unreadable lock file'}; if that process is in fact still running, its writes may now conflict with others`,
+        );
       },
-      () => check(ws, true, opts.actor, opts.progress),
-    );
+    });
     if (forced !== null) {
       const h = forced as LockInfo | undefined;
       report.issues.unshift({ severity: 'leftover', code: 'lock-forced', path: 'registry/.lock', message: `lock of ${h ? `pid ${h.pid} on ${h.host} (${h.command})` : 'unknown holder'} cleared by --force`, repaired: true });

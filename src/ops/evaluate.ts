@@ -110,7 +110,6 @@ async function columnValues(ws: Workspace, datasetRef: string, column: string, r
 }
 
 /** The greater-is-better direction of every metric, for comparisons. */
-export const DIRECTIONS: Readonly<Record<string, boolean>> = GREATER_IS_BETTER;
 
 export async function evaluateModel(ws: Workspace, refText: string, opts: EvaluateOptions = {}): Promise<EvaluateResult> {
   if (opts.scores) checkScoresPath(opts.scores); // a bad path fails before any work
@@ -147,7 +146,7 @@ export async function evaluateModel(ws: Workspace, refText: string, opts: Evalua
         'compare models trained against the same holdout',
       );
     if (base.evaluation.task !== ev.task) throw usageError(`${base.resolved.ref} is a ${base.evaluation.task} model, ${cand.resolved.ref} is ${ev.task}`);
-    compare = { baseline: base.evaluation, diffs: compareMetrics(ev.metrics, base.evaluation.metrics, DIRECTIONS) };
+    compare = { baseline: base.evaluation, diffs: compareMetrics(ev.metrics, base.evaluation.metrics, GREATER_IS_BETTER) };
   }
 
   const stored = evaluationPath(ws, cand.resolved.model.name, cand.resolved.model.version);

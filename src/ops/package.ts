@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { writeJsonAtomic } from '../io/atomic.js';
 import { appendAudit } from '../io/audit.js';
-import { withLock, writableDir } from '../io/lock.js';
+import { locked, writableDir } from '../io/lock.js';
 import { checkOutputPath } from '../io/outputs.js';
 import { usageError } from '../errors.js';
 import { sha256 } from '../util/hash.js';
@@ -45,7 +45,7 @@ export async function packageModel(ws: Workspace, refText: string, out: string, 
   });
   // a read-only registry: the model version is immutable, reading it needs no lock; nothing is recorded
   if (!writableDir(ws.registryDir)) return result(writePackage(pkg, outAbs, !!opts.tar), null);
-  return withLock(ws.registryDir, { wait: opts.wait, command: `package ${refText}` }, () => {
+  return locked(ws, opts.wait, `package ${refText}`, () => {
     const w = writePackage(pkg, outAbs, !!opts.tar);
     const lineagePath = join(packagesDir(ws), `${pkg.onnxSha256}.json`);
     writeJsonAtomic(lineagePath, { model: resolved.ref, out: outAbs, sha256: pkg.onnxSha256, manifestSha256: sha256(pkg.files[pkg.files.length - 1][1]) });

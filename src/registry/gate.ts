@@ -18,7 +18,7 @@ export type GateOp = '>=' | '>' | '<=' | '<';
 export interface GateCondition {
   /** the text as given */
   text: string;
-  /** canonical metric name (see METRICS) */
+  /** canonical metric name (a key of GREATER_IS_BETTER, ml/metrics.ts) */
   metric: string;
   op: GateOp;
   /** absolute: compare with `value`; change: compare with baseline + delta (plus) or baseline + (k−1)·|baseline| (times) */
@@ -47,7 +47,6 @@ export interface GateResult {
 }
 
 /** Direction per metric (true = greater is better), from the metrics module. */
-export const METRICS: Readonly<Record<string, boolean>> = GREATER_IS_BETTER;
 
 const SYNONYMS: Record<string, string> = {
   roc_auc: 'auc',
@@ -77,11 +76,11 @@ export function parseCondition(text: string): GateCondition {
   const metric = canonicalMetric(m[1]);
   const op = m[2] as GateOp;
   const rhs = m[3];
-  if (!(metric in METRICS)) throw usageError(`gate condition "${text}": unknown metric "${m[1]}"`, `metrics: ${Object.keys(METRICS).join(', ')}`);
+  if (!(metric in GREATER_IS_BETTER)) throw usageError(`gate condition "${text}": unknown metric "${m[1]}"`, `metrics: ${Object.keys(GREATER_IS_BETTER).join(', ')}`);
   const greater = op === '>=' || op === '>';
-  if (greater !== METRICS[metric])
+  if (greater !== GREATER_IS_BETTER[metric])
     throw usageError(
-      `gate condition "${text}": ${metric} is ${METRICS[metric] ? 'higher' : 'lower'}-is-better, so the condition must use ${METRICS[metric] ? '>= or >' : '<= or <'}`,
+      `gate condition "${text}": ${metric} is ${GREATER_IS_BETTER[metric] ? 'higher' : 'lower'}-is-better, so the condition must use ${GREATER_IS_BETTER[metric] ? '>= or >' : '<= or <'}`,
     );
   const abs = ABS_RE.exec(rhs);
   if (abs) {

@@ -8,7 +8,7 @@ import { DictlError, notFound } from '../errors.js';
 import type { Progress } from '../ui/progress.js';
 import type { StreamRequest } from './request.js';
 import { runPipeline, type PipelineSummary, type RunControl } from './runner.js';
-import { FileDeadLetterSink } from './deadletter.js';
+import { FileDeadLetterSink } from './dead-letter-sink.js';
 import { RedisBatchCommitter, RedisDeadLetterSink, RedisHashSink, RedisStreamSink, RedisStreamSource } from './redis-streams.js';
 import { KafkaStream } from './kafka.js';
 import { OnlineLookup } from '../online/redis-features.js';

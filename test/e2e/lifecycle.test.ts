@@ -1,5 +1,5 @@
 /**
- * Issue 2's walking skeleton through the real CLI (test/helpers/cli.ts) in a temp workspace: register → holdout (the
+ * The walking skeleton through the real CLI (test/helpers/cli.ts) in a temp workspace: register → holdout (the
  * reference split) → feature build → train (C=1, L2) → evaluate → gate (fail, then pass) → package → score.
  * Checks exit codes and --json results, scikit-learn parity on churn, and that the packaged ONNX scorer's
  * probabilities equal the in-process model's on every holdout row.

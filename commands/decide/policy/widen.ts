@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
-import { widenPolicy } from '../../../src/ops/earned.js';
+import { widenPolicy } from '../../../src/ops/decide-policy-widen.js';
 import { renderPolicy, renderTrust } from '../../../src/decide/render.js';
 
 export default class PolicyWiden extends DictlCommand {

@@ -8,7 +8,7 @@ import { usageError } from '../../errors.js';
 import type { ConvergenceInfo, CvResult, FeatureBuild, LabelSpec, ModelVersion } from '../../types.js';
 import { dictlVersion } from '../../util/version.js';
 import type { Workspace } from '../../workspace.js';
-import { METRIC_HIGHER_BETTER, type Metric } from '../fit.js';
+import type { Metric } from '../fit.js';
 import type { Penalty } from '../logistic.js';
 import { checkLabels } from './checks.js';
 import type { FamilyTrial } from './grid.js';
@@ -191,4 +191,3 @@ export function trainResult(ws: Workspace, mv: ModelVersion, build: { name: stri
   };
 }
 
-export { METRIC_HIGHER_BETTER };

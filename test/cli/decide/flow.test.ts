@@ -1,5 +1,5 @@
 /**
- * The end-to-end check of issue 8 on churn: model → policy → optimize (never worse than any fixed
+ * The end-to-end check of the decision flow on churn: model → policy → optimize (never worse than any fixed
  * threshold on the same holdout) → package with the policy → score a stream of holdout rows → resolve
  * the queued reviews with the true labels → export them as a dataset → trust → widen → the next scoring
  * run sends fewer cases to review.

@@ -8,7 +8,7 @@ import { readAliases } from '../../../src/registry/models.js';
 import { runDoctor } from '../../../src/ops/doctor.js';
 import { withDuck } from '../../../src/io/duck.js';
 import type { Workspace } from '../../../src/workspace.js';
-import type { PromoteResult } from '../../../src/ops/promote.js';
+import type { PromoteResult } from '../../../src/ops/model-promote.js';
 
 let ws: Workspace;
 const out = mkdtempSync(join(tmpdir(), 'dictl-gate-out-'));

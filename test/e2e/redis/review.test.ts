@@ -46,7 +46,7 @@ describe('review queue on Redis', () => {
   });
 
   it('reads a drift window from a Redis stream (flat fields or one JSON field), newest last', async () => {
-    const { readRedisWindow } = await import('../../../src/ops/drift.js');
+    const { readRedisWindow } = await import('../../../src/ops/monitor-drift.js');
     const { Redis } = await import('ioredis');
     const r = new Redis(url);
     for (let i = 0; i < 5; i++) await r.xadd('events', '*', 'x', String(i), 'c', i % 2 ? 'a' : 'b');

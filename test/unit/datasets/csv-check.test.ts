@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { detectDelimiter, diagnoseCsv, condenseDuckError, headerProblem, parseHeader } from '../../../src/datasets/csvcheck.js';
+import { detectDelimiter, diagnoseCsv, condenseDuckError, headerProblem, parseHeader } from '../../../src/datasets/csv-check.js';
 import { columnTypeOf } from '../../../src/datasets/schema.js';
 import { tempDir } from '../../helpers/workspace.js';
 
