@@ -57,8 +57,9 @@ const argv = (args: string[], opts: CliOptions) => [RUN, ...args, ...(opts.json 
 const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** The CLI run to the end in cwd: exit code, stdout, stderr and stdout as JSON (undefined when it is not one document). */
-export function cli(cwd: string, args: string[], opts?: CliOptions & { encoding?: 'utf8' }): CliResult;
+// the text overload last: it is the one ReturnType<typeof cli> names
 export function cli(cwd: string, args: string[], opts: CliOptions & { encoding: 'buffer' }): CliBytesResult;
+export function cli(cwd: string, args: string[], opts?: CliOptions & { encoding?: 'utf8' }): CliResult;
 export function cli(cwd: string, args: string[], opts: CliOptions = {}): CliResult | CliBytesResult {
   const [cmd, cmdArgs] = opts.pipeline
     ? ['/bin/sh', ['-c', [opts.pipeline.from, [process.execPath, ...argv(args, opts)].map(shellWord).join(' '), opts.pipeline.to].filter(Boolean).join(' | ')]]
