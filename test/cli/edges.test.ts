@@ -20,7 +20,7 @@ import type { ColumnSchema } from '../../src/types.js';
 import { workspaceAt, type Workspace } from '../../src/workspace.js';
 import { expectOneLineError, isRoot, mountTmpfs, remount, treeDiff, treeState, unmount } from '../helpers/tree-state.js';
 import { cli, must, ROOT, SHARED, trainStandIn } from '../helpers/workspace.js';
-import { dictl, dictlProcess } from '../helpers/cli.js';
+import { cliProcess } from '../helpers/cli.js';
 
 const sha = (b: string | Buffer) => createHash('sha256').update(b).digest('hex');
 const CHURN = join(SHARED, 'datasets/churn.csv');
@@ -56,7 +56,7 @@ async function unchanged<T>(fn: () => T | Promise<T>, root = ws.root, skip?: (re
 async function refused(args: string[], code: number, message: RegExp, opts: { cwd?: string; env?: Record<string, string>; root?: string; skip?: (rel: string) => boolean } = {}) {
   return unchanged(
     () => {
-      const r = cli(opts.cwd ?? ws.root, args, opts.env);
+      const r = cli(opts.cwd ?? ws.root, args, { env: opts.env });
       expectOneLineError(r, code, message);
       return r;
     },
@@ -294,7 +294,7 @@ describe('6/7/9. the environment: folders, FIFOs, pseudo file systems, package r
     const out = join(scratch, 'swap');
     must(cli(ws.root, ['package', 'churn-model@1', '--out', out]));
     const manifest = readFileSync(join(out, 'manifest.json'));
-    const r = cli(ws.root, ['package', 'churn-model@1', '--out', out], { DICTL_TEST_KILL_AT: 'package-swap' });
+    const r = cli(ws.root, ['package', 'churn-model@1', '--out', out], { env: { DICTL_TEST_KILL_AT: 'package-swap' } });
     expect(r.code).toBe(null); // SIGKILLed between "old aside" and "new in"
     const leftovers = readdirSync(scratch).filter((n) => n.startsWith('.tmp-swap'));
     expect(leftovers.length).toBe(2); // the old package set aside, and the staged new one
@@ -310,7 +310,7 @@ describe('8. doctor finds audit gaps in every store', () => {
     ['holdout', 'holdout-commit', () => ['holdout', 'create', 'churn@1', '--fraction', '0.25', '--seed', '7']],
     ['feature build', 'feature-commit', () => (writeFileSync(join(ws.featuresDir, 'churn3.yaml'), readFileSync(join(ROOT, 'features/churn.yaml'))), ['feature', 'build', 'churn3'])],
   ])('%s killed between commit and audit append: doctor reports it, --repair records it', (_kind, point, args) => {
-    const r = cli(ws.root, args(), { DICTL_TEST_KILL_AT: point });
+    const r = cli(ws.root, args(), { env: { DICTL_TEST_KILL_AT: point } });
     expect(r.code, r.stderr).toBe(null);
     const d = cli(ws.root, ['doctor', '--json']);
     expect(d.code, d.stderr).toBe(0);
@@ -348,7 +348,7 @@ describe('10. wide inputs: bounded memory, a documented limit', () => {
 
 describe('smaller', () => {
   it('pipe mode: error lines count blank lines', () => {
-    const r = dictl(process.cwd(), ['score', '--package', pkg], { input: '\n\n{"bad\n\n{"id": 1}\n' });
+    const r = cli(process.cwd(), ['score', '--package', pkg], { input: '\n\n{"bad\n\n{"id": 1}\n' });
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines[0]).toMatchObject({ line: 3 });
     expect(lines[1]).toMatchObject({ id: 1, line: 5 });
@@ -357,7 +357,7 @@ describe('smaller', () => {
   it('Ctrl-C in feature build: cleans up, releases the lock, prints "interrupted", exits 130', async () => {
     writeFileSync(join(ws.featuresDir, 'churn4.yaml'), readFileSync(join(ROOT, 'features/churn.yaml')));
     await unchanged(async () => {
-      const p = dictlProcess(ws.root, ['feature', 'build', 'churn4']);
+      const p = cliProcess(ws.root, ['feature', 'build', 'churn4']);
       let stderr = '';
       p.stderr.on('data', (b) => (stderr += b));
       const exited = new Promise<number | null>((res) => p.on('close', (c) => res(c)));
@@ -381,7 +381,7 @@ describe('Ctrl-C in other writers', () => {
     const rows = readFileSync(CHURN, 'utf8').split('\n');
     writeFileSync(big, rows[0] + '\n' + Array.from({ length: 40 }, () => rows.slice(1).filter(Boolean).join('\n')).join('\n') + '\n');
     await unchanged(async () => {
-      const p = dictlProcess(ws.root, register(big, 'big'));
+      const p = cliProcess(ws.root, register(big, 'big'));
       let stderr = '';
       p.stderr.on('data', (b) => (stderr += b));
       const exited = new Promise<number | null>((res) => p.on('close', (c) => res(c)));

@@ -50,19 +50,19 @@ describe('a policy saved after packaging', () => {
     const set = must(cli(dir, ['decide', 'policy', 'set', 'm', '--owner', 'ana@example.com', '--act-above', '0.7']));
     expect(set.stdout).toContain('Packages built before policy@2 keep the policy they were built with: package m again to apply it (dictl package m@champion --out DIR)');
     const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '2', '--drop', 'churn', '--ndjson'])).stdout;
-    const s = must(cli(dir, ['score', '--package', 'pkg'], { DICTL_QUIET: '' }, events));
+    const s = must(cli(dir, ['score', '--package', 'pkg'], { env: { DICTL_QUIET: '' }, input: events }));
     expect(s.stderr).toContain('Warning: the workspace has m policy@2, but this package carries policy@1: decisions use the older one; package m again to apply it');
     must(cli(dir, ['package', 'm@champion', '--out', 'pkg2']));
-    expect(must(cli(dir, ['score', '--package', 'pkg2'], { DICTL_QUIET: '' }, events)).stderr).not.toContain('Warning');
+    expect(must(cli(dir, ['score', '--package', 'pkg2'], { env: { DICTL_QUIET: '' }, input: events })).stderr).not.toContain('Warning');
   });
 });
 
 describe('one naming convention', () => {
   it('MODEL/policy@N names a policy version; MODEL@N still works with a notice', () => {
-    const a = must(cli(dir, ['decide', 'policy', 'show', 'm/policy@1', '--json'], { DICTL_QUIET: '' }));
+    const a = must(cli(dir, ['decide', 'policy', 'show', 'm/policy@1', '--json'], { env: { DICTL_QUIET: '' } }));
     expect(a.json).toMatchObject({ model: 'm', version: 1 });
     expect(a.stderr).toBe('');
-    const b = must(cli(dir, ['decide', 'policy', 'show', 'm@1', '--json'], { DICTL_QUIET: '' }));
+    const b = must(cli(dir, ['decide', 'policy', 'show', 'm@1', '--json'], { env: { DICTL_QUIET: '' } }));
     expect(b.json.version).toBe(1);
     expect(b.stderr).toBe('Warning: "m@1" names a model version elsewhere; a policy version is written m/policy@1\n');
   });
@@ -86,7 +86,7 @@ describe('review list speaks the data\'s classes', () => {
     must(cli(dir, ['decide', 'policy', 'set', 'm', '--owner', 'ana@example.com', '--act-above', '0.9', '--review-between', '0.05,0.9', '--autonomy', 'human-in-the-loop']));
     must(cli(dir, ['package', 'm@champion', '--out', 'pkg3']));
     const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '40', '--drop', 'churn', '--ndjson'])).stdout;
-    must(cli(dir, ['score', '--package', 'pkg3'], {}, events));
+    must(cli(dir, ['score', '--package', 'pkg3'], { input: events }));
     const list = must(cli(dir, ['review', 'list', '--model', 'm', '--json']));
     expect(list.json.pending).toBeGreaterThan(0);
     expect(list.json.classes['m@1']).toEqual({ yes: 'yes', no: 'no' });

@@ -18,7 +18,7 @@ import { applyPipeline } from '../../src/pipeline/apply.js';
 import { resolveModel } from '../../src/registry/models.js';
 import type { ModelVersion } from '../../src/types.js';
 import type { Workspace } from '../../src/workspace.js';
-import { dictl } from '../helpers/cli.js';
+import { cliJson } from '../helpers/cli.js';
 
 let dir: string;
 let ws: Workspace;
@@ -158,7 +158,7 @@ describe('a gbdt challenger beside a logistic champion, through everything downs
         if (err) throw err;
         return id as string;
       });
-      const res = dictl(dir, ['score', '--package', join(dir, 'pkg-gbdt'), '--redis', redis.url, '--stream', 'in', '--group', 'g', '--out-stream', 'out', '--max-events', '300', '--block-ms', '200', '--json'], { timeout: 120_000 });
+      const res = cliJson(dir, ['score', '--package', join(dir, 'pkg-gbdt'), '--redis', redis.url, '--stream', 'in', '--group', 'g', '--out-stream', 'out', '--max-events', '300', '--block-ms', '200'], { timeout: 120_000 });
       expect(res.code, res.stderr).toBe(0);
       expect(JSON.parse(res.stdout)).toMatchObject({ mode: 'stream', model: 'churn-model@2', eventsIn: 300, eventsOut: 300, deadLettered: 0 });
       const out = (await r.xrange('out', '-', '+')) as [string, string[]][];

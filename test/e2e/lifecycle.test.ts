@@ -1,5 +1,5 @@
 /**
- * The walking skeleton through the real CLI (bin/run.js) in a temp workspace: register → holdout (the
+ * The walking skeleton through the real CLI (test/helpers/cli.ts) in a temp workspace: register → holdout (the
  * reference split) → feature build → train (C=1, L2) → evaluate → gate (fail, then pass) → package → score.
  * Checks exit codes and --json results, scikit-learn parity on churn, and that the packaged ONNX scorer's
  * probabilities equal the in-process model's on every holdout row.
@@ -18,9 +18,8 @@ import { cli } from '../helpers/cli.js';
 const ROOT = resolve(__dirname, '..', '..');
 const REF = JSON.parse(readFileSync(join(SHARED, 'reference', 'sklearn_logreg.json'), 'utf8')).results.churn;
 
-const dictl = (cwd: string, args: string[], input?: string) => cli(cwd, args, {}, input);
 function ok(cwd: string, args: string[], input?: string) {
-  const r = dictl(cwd, [...args, '--json'], input);
+  const r = cli(cwd, [...args, '--json'], { input });
   if (r.code !== 0) throw new Error(`dictl ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
@@ -29,7 +28,7 @@ describe('the whole lifecycle on churn', () => {
   let ws: string;
   beforeAll(() => {
     ws = mkdtempSync(join(tmpdir(), 'dictl-e2e-'));
-    expect(dictl(tmpdir(), ['init', ws]).code).toBe(0);
+    expect(cli(tmpdir(), ['init', ws]).code).toBe(0);
     copyFileSync(join(ROOT, 'datasets', 'churn.csv'), join(ws, 'datasets', 'churn.csv'));
     copyFileSync(join(ROOT, 'features', 'churn.yaml'), join(ws, 'features', 'churn.yaml'));
   });
@@ -68,7 +67,7 @@ describe('the whole lifecycle on churn', () => {
     expect(cm.tp + cm.fn).toBe(141);
 
     // 6. a gate it cannot pass exits 1 with a reason; a reasonable one promotes
-    const bad = dictl(ws, ['model', 'promote', 'churn-model@1', '--to', 'champion', '--gate', 'auc>=0.99']);
+    const bad = cli(ws, ['model', 'promote', 'churn-model@1', '--to', 'champion', '--gate', 'auc>=0.99']);
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).toMatch(/auc.*0\.99/);
     const good = ok(ws, ['model', 'promote', 'churn-model@1', '--to', 'champion', '--gate', 'auc>=0.75']);
@@ -96,7 +95,7 @@ describe('the whole lifecycle on churn', () => {
       return JSON.stringify(e);
     });
     const lines = [...events.slice(0, 500), '{"state": "KS", "account_length": ', ...events.slice(500)];
-    const sc = dictl(ws, ['score', '--package', out], lines.join('\n') + '\n');
+    const sc = cli(ws, ['score', '--package', out], { input: lines.join('\n') + '\n' });
     expect(sc.code).toBe(0);
     const results = sc.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(results).toHaveLength(1001);
@@ -116,18 +115,18 @@ describe('the whole lifecycle on churn', () => {
   });
 
   it('maps errors to exit codes with one line and no stack trace', () => {
-    const usage = dictl(ws, ['holdout', 'create', 'churn@1', '--fraction', 'abc']);
+    const usage = cli(ws, ['holdout', 'create', 'churn@1', '--fraction', 'abc']);
     expect(usage.code).toBe(2);
-    const missing = dictl(ws, ['evaluate', 'nope@1', '--holdout', '--json']);
+    const missing = cli(ws, ['evaluate', 'nope@1', '--holdout', '--json']);
     expect(missing.code).toBe(4);
     expect(JSON.parse(missing.stdout).error.exitCode).toBe(4);
     expect(missing.stderr).toMatch(/^Error \(NOT_FOUND\): /);
     expect(missing.stderr).not.toMatch(/\n\s+at /);
-    const badData = dictl(ws, ['holdout', 'create', 'churn@1', '--rows', join(ws, 'dictl.yaml')]);
+    const badData = cli(ws, ['holdout', 'create', 'churn@1', '--rows', join(ws, 'dictl.yaml')]);
     expect(badData.code).toBe(3);
-    const name = dictl(ws, ['dataset', 'register', '../evil', '--file', 'datasets/churn.csv', '--steward', 'a@b.c']);
+    const name = cli(ws, ['dataset', 'register', '../evil', '--file', 'datasets/churn.csv', '--steward', 'a@b.c']);
     expect(name.code).toBe(2);
-    const debug = dictl(ws, ['evaluate', 'nope@1', '--holdout', '--debug']);
+    const debug = cli(ws, ['evaluate', 'nope@1', '--holdout', '--debug']);
     expect(debug.stderr).toMatch(/\n\s+at /);
   });
 });

@@ -9,7 +9,6 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { workspaceAt, type Workspace } from '../../src/workspace.js';
 import { registerDataset } from '../../src/datasets/register.js';
 import { createHoldout } from '../../src/holdouts/create.js';
@@ -24,6 +23,7 @@ import { buildPackageFiles, writePackage } from '../../src/scorer/package.js';
 import { loadScorer } from '../../src/scorer/scorer.js';
 import type { ModelVersion } from '../../src/types.js';
 import { SHARED as SHARED_DIR } from '../helpers/paths.js';
+import { cli } from '../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..');
 const SHARED = SHARED_DIR;
@@ -94,8 +94,8 @@ let ws: Workspace;
 
 beforeAll(() => {
   const dir = join(mkdtempSync(join(tmpdir(), 'dictl-onnx-life-')), 'ws');
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/run.js'), 'init', dir], { encoding: 'utf8' });
-  expect(r.status, r.stderr).toBe(0);
+  const r = cli(process.cwd(), ['init', dir], { quiet: false });
+  expect(r.code, r.stderr).toBe(0);
   ws = workspaceAt(dir);
 });
 

@@ -1,13 +1,14 @@
 /**
  * The README's lifecycle block, run as a new user would: line by line, in an empty folder, with `dictl` on
- * PATH (a one-line shim to bin/run.js) and nothing else prepared. Each line must exit 0; the last one
+ * PATH (cliShim: a one-line script that runs the CLI) and nothing else prepared. Each line must exit 0; the last one
  * must score every sampled event with the data's own class names.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cliShim } from '../helpers/cli.js';
 import { ROOT } from '../helpers/workspace.js';
 
 /** The ```sh block under "## The lifecycle" in README.md, one command a line. */
@@ -25,10 +26,7 @@ describe('README lifecycle, verbatim, from an empty folder', () => {
     expect(lines[0]).toMatch(/^dictl init my-project --example churn && cd my-project/);
     expect(lines.some((l) => l.includes('events.ndjson') && l.includes('>'))).toBe(true);
     const home = mkdtempSync(join(tmpdir(), 'dictl-readme-'));
-    const bin = join(home, '.bin');
-    mkdirSync(bin);
-    writeFileSync(join(bin, 'dictl'), `#!/bin/sh\nexec "${process.execPath}" "${join(ROOT, 'bin/run.js')}" "$@"\n`);
-    chmodSync(join(bin, 'dictl'), 0o755);
+    const bin = cliShim(join(home, '.bin'));
     const work = join(home, 'empty');
     mkdirSync(work);
     // one shell, so `cd` carries over as it does when pasting; a failing line stops it and names itself

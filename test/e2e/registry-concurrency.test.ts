@@ -7,11 +7,11 @@ import { readAudit } from '../../src/io/audit.js';
 import { modelVersions, readAliases } from '../../src/registry/models.js';
 import { runDoctor } from '../../src/ops/doctor.js';
 import type { ModelVersion } from '../../src/types.js';
-import { dictlProcess } from '../helpers/cli.js';
+import { cliProcess } from '../helpers/cli.js';
 
 function runAsync(cwd: string, args: string[]): Promise<{ code: number | null; stderr: string; stdout: string; pid: number }> {
   return new Promise((res) => {
-    const p = dictlProcess(cwd, args);
+    const p = cliProcess(cwd, args);
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));

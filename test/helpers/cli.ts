@@ -1,12 +1,18 @@
 /**
  * The one way tests run the CLI: `node bin/run.js ARGS` (against dist/, so build first) as its own process
  * in a folder, with DICTL_QUIET=1 unless asked otherwise, and stdout parsed when it is one JSON document.
+ * cli() runs it to the end (optionally as bytes, or inside a shell pipeline), cliJson() the same with
+ * --json, cliProcess() starts it and hands back the child (stdin, stdout and stderr are pipes), and
+ * cliShim() puts a `dictl` command on a PATH for tests that run shell lines as a user types them.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './paths.js';
 
 export { ROOT };
+
+const RUN = join(ROOT, 'bin/run.js');
 
 export interface CliOptions {
   /** add --json to the arguments */
@@ -18,6 +24,13 @@ export interface CliOptions {
   quiet?: boolean;
   /** ms: the process is killed after it (a hang fails the test instead of stalling it) */
   timeout?: number;
+  /** 'buffer': stdout as bytes (binary output such as Arrow IPC), stderr still text; cli() only */
+  encoding?: 'utf8' | 'buffer';
+  /**
+   * cli() only: run as `FROM | dictl ARGS | TO` under /bin/sh (either side may be left out); the code is
+   * the pipeline's, i.e. the last command's, as in a shell without pipefail
+   */
+  pipeline?: { from?: string; to?: string };
 }
 
 export interface CliResult {
@@ -28,26 +41,33 @@ export interface CliResult {
   json: any;
 }
 
+export interface CliBytesResult {
+  code: number | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
 function cliEnv(opts: CliOptions): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = { ...process.env, ...(opts.quiet === false ? {} : { DICTL_QUIET: '1' }), ...(opts.env ?? {}) };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
   return env;
 }
 
-const argv = (args: string[], opts: CliOptions) => [join(ROOT, 'bin/run.js'), ...args, ...(opts.json ? ['--json'] : [])];
+const argv = (args: string[], opts: CliOptions) => [RUN, ...args, ...(opts.json ? ['--json'] : [])];
+const shellWord = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function spawnCli(cwd: string, args: string[], opts: CliOptions, encoding: 'utf8' | 'buffer') {
+/** The CLI run to the end in cwd: exit code, stdout, stderr and stdout as JSON (undefined when it is not one document). */
+// the text overload last: it is the one ReturnType<typeof cli> names
+export function cli(cwd: string, args: string[], opts: CliOptions & { encoding: 'buffer' }): CliBytesResult;
+export function cli(cwd: string, args: string[], opts?: CliOptions & { encoding?: 'utf8' }): CliResult;
+export function cli(cwd: string, args: string[], opts: CliOptions = {}): CliResult | CliBytesResult {
+  const [cmd, cmdArgs] = opts.pipeline
+    ? ['/bin/sh', ['-c', [opts.pipeline.from, [process.execPath, ...argv(args, opts)].map(shellWord).join(' '), opts.pipeline.to].filter(Boolean).join(' | ')]]
+    : [process.execPath, argv(args, opts)];
+  const bytes = opts.encoding === 'buffer';
   // no encoding for bytes: with one, a string input would be encoded by it
-  return spawnSync(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts), input: opts.input, encoding: encoding === 'utf8' ? 'utf8' : undefined, maxBuffer: 1 << 26, timeout: opts.timeout });
-}
-
-/** The CLI as a running process (to interrupt it, kill it, or run several at once); no input. */
-export function dictlProcess(cwd: string, args: string[], opts: CliOptions = {}): ChildProcess {
-  return spawn(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts) });
-}
-
-export function dictl(cwd: string, args: string[], opts: CliOptions = {}): CliResult {
-  const r = spawnCli(cwd, args, opts, 'utf8');
+  const r = spawnSync(cmd, cmdArgs, { cwd, env: cliEnv(opts), input: opts.input, encoding: bytes ? undefined : 'utf8', maxBuffer: 1 << 26, timeout: opts.timeout });
+  if (bytes) return { code: r.status, stdout: r.stdout as Buffer, stderr: (r.stderr as Buffer).toString('utf8') };
   const stdout = r.stdout as unknown as string;
   let json: any;
   try {
@@ -58,25 +78,22 @@ export function dictl(cwd: string, args: string[], opts: CliOptions = {}): CliRe
   return { code: r.status, stdout, stderr: r.stderr as unknown as string, json };
 }
 
-/** The same, stdout and stderr as bytes (binary output such as Arrow IPC). */
-export function dictlBytes(cwd: string, args: string[], opts: CliOptions = {}): { code: number | null; stdout: Buffer; stderr: Buffer } {
-  const r = spawnCli(cwd, args, opts, 'buffer');
-  return { code: r.status, stdout: r.stdout as Buffer, stderr: r.stderr as Buffer };
+/** cli() with --json added unless json is false. */
+export function cliJson(cwd: string, args: string[], opts: CliOptions & { encoding?: 'utf8' } = {}): CliResult {
+  return cli(cwd, args, { ...opts, json: opts.json ?? true });
 }
 
-/** The arguments as given (no --json added), extra environment and stdin. */
-export function cli(cwd: string, args: string[], env: Record<string, string | undefined> = {}, input?: string): CliResult {
-  return dictl(cwd, args, { env, input });
+/** The CLI as a running process (to feed stdin, interrupt it, kill it, or run several at once); input, encoding and pipeline do not apply. */
+export function cliProcess(cwd: string, args: string[], opts: CliOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, argv(args, opts), { cwd, env: cliEnv(opts) });
 }
 
-/** With --json added unless json is false. */
-export function cliJson(cwd: string, args: string[], opts: CliOptions = {}): CliResult {
-  return dictl(cwd, args, { ...opts, json: opts.json ?? true });
-}
-
-/** cliJson with DICTL_ACTOR set: the person the audit trail and decisions name. */
-export function cliAs(actor: string) {
-  return (cwd: string, args: string[], opts: CliOptions = {}) => cliJson(cwd, args, { ...opts, env: { DICTL_ACTOR: actor, ...(opts.env ?? {}) } });
+/** A `dictl` command in dir (made if missing): a one-line shell script that runs the CLI with this node. Returns dir, to put on PATH. */
+export function cliShim(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'dictl'), `#!/bin/sh\nexec "${process.execPath}" "${RUN}" "$@"\n`);
+  chmodSync(join(dir, 'dictl'), 0o755);
+  return dir;
 }
 
 /** The result, or an error with the exit code and stderr when the command failed. */

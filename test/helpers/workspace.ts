@@ -16,7 +16,7 @@ import { predict } from '../../src/ml/predict.js';
 import { registerModel } from '../../src/registry/models.js';
 import type { ModelVersion } from '../../src/types.js';
 import { initWorkspace, workspaceAt, type Workspace } from '../../src/workspace.js';
-import { cli, cliAs, cliJson, must } from './cli.js';
+import { cli, cliJson, must, type CliOptions } from './cli.js';
 import { ROOT, SHARED } from './paths.js';
 
 export { cli, cliJson, must, ROOT, SHARED };
@@ -134,8 +134,10 @@ export async function trainStandIn(ws: Workspace, name: string, opts: { C?: numb
   return registerModel(ws, draft, { standIn: true }, { wait: 30 });
 }
 
-/** The CLI as the decision tests run it: --json, actor tester@example.com. */
-export const decideCli = cliAs('tester@example.com');
+/** The CLI as the decision tests run it: --json, DICTL_ACTOR tester@example.com (the person the audit trail and decisions name). */
+export function decideCli(cwd: string, args: string[], opts: CliOptions & { encoding?: 'utf8' } = {}) {
+  return cliJson(cwd, args, { ...opts, env: { DICTL_ACTOR: 'tester@example.com', ...(opts.env ?? {}) } });
+}
 
 /** A small churn feature set in the features engineer's YAML format (numeric: median → standardize; plans: mode → one-hot). */
 const FEATURES = `source: churn@1

@@ -7,7 +7,7 @@ import type { DatasetVersion } from '../../../src/types.js';
 import { registerDataset, type RegisterOptions } from '../../../src/datasets/register.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { cliJson as cli, newWorkspace, DATASETS as SHARED, snapshot, tempDir } from '../../helpers/workspace.js';
-import { dictlProcess } from '../../helpers/cli.js';
+import { cliProcess } from '../../helpers/cli.js';
 
 const STEWARD = ['--steward', 'data-team@example.com'];
 /** in-process registration: the same function the command calls, without a process start (keeps the suite fast) */
@@ -280,7 +280,7 @@ describe('concurrent registrations', () => {
     writeFileSync(files[1], 'x,y\n3,c\n4,d\n5,e\n');
     const run = (f: string) =>
       new Promise<{ code: number; out: string }>((res) => {
-        const p = dictlProcess(ws, ['dataset', 'register', 'shared', '--file', f, ...STEWARD, '--wait', '60', '--json']);
+        const p = cliProcess(ws, ['dataset', 'register', 'shared', '--file', f, ...STEWARD, '--wait', '60', '--json']);
         let out = '';
         p.stdout.on('data', (b) => (out += b));
         p.on('close', (code) => res({ code: code ?? -1, out }));

@@ -31,7 +31,6 @@ function copy(): { dir: string; ws: Workspace } {
   cpSync(base, dir, { recursive: true });
   return { dir, ws: workspaceAt(dir) };
 }
-const doctor = (dir: string, repair = false) => cli(dir, ['doctor', ...(repair ? ['--repair'] : [])]);
 const codes = (r: { json: { issues: { severity: string; code: string }[] } }, severity?: string) =>
   r.json.issues
     .filter((i) => !severity || i.severity === severity)
@@ -62,7 +61,7 @@ beforeAll(async () => {
 describe('doctor verifies the review queue, the shadow log and the decision log', () => {
   it('a scored workspace is consistent, with every case, entry and decision counted', () => {
     const { dir, ws } = copy();
-    const r = doctor(dir);
+    const r = cli(dir, ['doctor']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.issues).toEqual([]);
     const segs = segmentsOf(ws, 'churn-model');
@@ -84,7 +83,7 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     const before = readCases(ws, 'churn-model');
     const last = lines(queue(dir)).at(-1)!;
     appendFileSync(queue(dir), last.slice(0, 40));
-    let r = doctor(dir);
+    let r = cli(dir, ['doctor']);
     expect(r.code, r.stderr).toBe(0);
     expect(codes(r)).toEqual(['review-queue-torn']);
     expect(issue(r, 'review-queue-torn')).toMatchObject({ severity: 'leftover', path: 'registry/reviews/churn-model/queue.ndjson' });
@@ -93,18 +92,18 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     next.id = caseId(next);
     appendFileSync(queue(dir), JSON.stringify(next) + '\n');
     expect(readCases(ws, 'churn-model').map((c) => c.id)).toEqual([...before.map((c) => c.id), next.id]);
-    r = doctor(dir);
+    r = cli(dir, ['doctor']);
     expect(r.code, r.stderr).toBe(0);
     expect(codes(r)).toEqual(['review-queue-torn-kept']);
     expect(issue(r, 'review-queue-torn-kept').message).toMatch(/1 torn review case fragment.*line \d+.*the record appended right after it is read back whole/);
     expect(r.json.checked.reviewCases).toBe(before.length + 1);
     // torn again at the end: --repair ends the line, the next append starts a line of its own
     appendFileSync(queue(dir), last.slice(0, 25));
-    r = doctor(dir, true);
+    r = cli(dir, ['doctor', '--repair']);
     expect(r.code, r.stderr).toBe(0);
     expect(issue(r, 'review-queue-torn').repaired).toBe(true);
     expect(readFileSync(queue(dir), 'utf8').endsWith(last.slice(0, 25) + '\n')).toBe(true);
-    r = doctor(dir);
+    r = cli(dir, ['doctor']);
     expect(codes(r, 'leftover')).toEqual([]);
     expect(issue(r, 'review-queue-torn-kept').message).toMatch(/^2 torn review case fragment/);
     expect(readCases(ws, 'churn-model')).toHaveLength(before.length + 1);
@@ -118,7 +117,7 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     const ghost = { ...(JSON.parse(ls[1]) as ReviewCase), modelVersion: 9 };
     ghost.id = caseId(ghost);
     writeFileSync(queue(dir), [JSON.stringify(edited), ...ls.slice(1), JSON.stringify(ghost), '{"hello":"world"}'].join('\n') + '\n');
-    const r = doctor(dir);
+    const r = cli(dir, ['doctor']);
     expect(r.code).toBe(1);
     expect(r.json.consistent).toBe(false);
     expect(codes(r)).toEqual(['review-case-id', 'review-case-invalid', 'review-model-version']);
@@ -134,22 +133,22 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     ok(dir, ['review', 'resolve', first.id, '--label', 'yes', '--by', 'rev@example.com']);
     const good = lines(resolutions(dir));
     appendFileSync(resolutions(dir), `{"id":"${second.id}","label":"n`);
-    let r = doctor(dir);
+    let r = cli(dir, ['doctor']);
     expect(r.code, r.stderr).toBe(0);
     expect(codes(r)).toEqual(['review-resolutions-torn']);
-    r = doctor(dir, true);
+    r = cli(dir, ['doctor', '--repair']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.repaired).toBe(1);
     expect(lines(resolutions(dir))).toEqual(good);
     expect(readFileSync(join(dir, 'registry/reviews/churn-model/resolutions.torn.ndjson'), 'utf8')).toBe(`{"id":"${second.id}","label":"n\n`);
-    r = doctor(dir);
+    r = cli(dir, ['doctor']);
     expect(r.json.issues).toEqual([]);
     expect(r.json.checked.resolutions).toBe(1);
     // written by hand, outside `review resolve`
     appendFileSync(resolutions(dir), JSON.stringify({ id: first.id, label: 'no', by: 'x@example.com', at: new Date().toISOString() }) + '\n');
     appendFileSync(resolutions(dir), JSON.stringify({ id: 'rv-0000000000000000', label: 'no', by: 'x@example.com', at: new Date().toISOString() }) + '\n');
     appendFileSync(resolutions(dir), JSON.stringify({ id: second.id, label: 'maybe', by: 'x@example.com', at: new Date().toISOString() }) + '\n');
-    r = doctor(dir, true);
+    r = cli(dir, ['doctor', '--repair']);
     expect(r.code).toBe(1);
     expect(codes(r, 'error')).toEqual(['review-resolution-duplicate', 'review-resolution-invalid', 'review-resolution-orphan']);
     expect(issue(r, 'review-resolution-duplicate').message).toContain(`${first.id} (lines 1, 2)`);
@@ -162,10 +161,10 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     const n = readShadow(ws, 'churn-model').length;
     const ls = lines(shadowLog(dir));
     appendFileSync(shadowLog(dir), ls[0].slice(0, 60));
-    let r = doctor(dir, true);
+    let r = cli(dir, ['doctor', '--repair']);
     expect(r.code, r.stderr).toBe(0);
     expect(issue(r, 'shadow-log-torn')).toMatchObject({ severity: 'leftover', repaired: true });
-    r = doctor(dir);
+    r = cli(dir, ['doctor']);
     expect(codes(r)).toEqual(['shadow-log-torn-kept']);
     expect(readShadow(ws, 'churn-model')).toHaveLength(n);
 
@@ -175,7 +174,7 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     ghost.challenger.model = 'churn-model@7';
     ghost.id = shadowId(ghost);
     writeFileSync(shadowLog(dir), [JSON.stringify(edited), ...ls.slice(1), JSON.stringify(ghost), '[1,2]'].join('\n') + '\n');
-    r = doctor(dir);
+    r = cli(dir, ['doctor']);
     expect(r.code).toBe(1);
     expect(codes(r)).toEqual(['shadow-entry-id', 'shadow-entry-invalid', 'shadow-model-version']);
     expect(issue(r, 'shadow-model-version').message).toBe(`1 entry names churn-model@7, which is not in the registry (line ${ls.length + 1})`);
@@ -195,7 +194,7 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     writeFileSync(s3, lines(s3).map((l, i) => (i === 0 ? l.replace('"model":"churn-model@1"', '"model":"churn-model@4"') : l)).join('\n') + '\n');
     writeFileSync(join(day, 'notes.txt'), 'hello\n');
     writeFileSync(join(day, '.tmp-x.999999.abcdef12'), 'partial');
-    const r = doctor(dir);
+    const r = cli(dir, ['doctor']);
     expect(r.code).toBe(1);
     expect(codes(r, 'error')).toEqual(['decision-misfiled', 'decision-model-version', 'decision-segment-missing', 'decision-segment-parse', 'decision-segment-truncated', 'decision-stray']);
     expect(codes(r, 'leftover')).toEqual(['orphan-temp']);
@@ -205,7 +204,7 @@ describe('doctor verifies the review queue, the shadow log and the decision log'
     expect(issue(r, 'decision-stray').path).toBe('registry/decisions/churn-model/2001-01-01/notes.txt');
     expect(issue(r, 'decision-model-version').message).toMatch(/^1 decision\(s\) were made by churn-model@4, which is not in the registry/);
     // --repair clears the temp file only: the rest is reported, never guessed away
-    const fixed = doctor(dir, true);
+    const fixed = cli(dir, ['doctor', '--repair']);
     expect(fixed.code).toBe(1);
     expect(fixed.json.repaired).toBe(1);
     expect(existsSync(join(day, '.tmp-x.999999.abcdef12'))).toBe(false);

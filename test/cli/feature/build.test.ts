@@ -26,11 +26,12 @@ const SHARED = SHARED_DIR;
 const CHURN = join(SHARED, 'datasets/churn.csv');
 const SPLIT = join(SHARED, 'reference/splits/churn.test_rows.txt');
 
-const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
+/** the commands here run as actor `test`, DICTL_QUIET left as the environment has it (with cliJson: --json) */
+const AS_TEST = { env: { DICTL_ACTOR: 'test' }, quiet: false };
 
 function newWorkspace(): string {
   const dir = join(mkdtempSync(join(tmpdir(), 'dictl-feat-')), 'ws');
-  const r = dictl(ROOT, 'init', dir);
+  const r = cliJson(ROOT, ['init', dir], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
   return dir;
 }
@@ -56,11 +57,11 @@ let parquet: string;
 beforeAll(() => {
   ws = newWorkspace();
   cpSync(join(ROOT, 'features/churn.yaml'), join(ws, 'features/churn.yaml'));
-  let r = dictl(ws, 'dataset', 'register', 'churn', '--file', CHURN, '--steward', 'data@example.com', '--consent', 'opt-in');
+  let r = cliJson(ws, ['dataset', 'register', 'churn', '--file', CHURN, '--steward', 'data@example.com', '--consent', 'opt-in'], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
-  r = dictl(ws, 'holdout', 'create', 'churn@1', '--rows', SPLIT);
+  r = cliJson(ws, ['holdout', 'create', 'churn@1', '--rows', SPLIT], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
-  r = dictl(ws, 'feature', 'build', 'churn');
+  r = cliJson(ws, ['feature', 'build', 'churn'], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
   expect(r.json.unchanged).toBe(false);
   expect(r.json.version).toBe(1);
@@ -163,7 +164,7 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
 
   it('rebuilding an unchanged set is a no-op that says so', () => {
     const before = registryFiles(ws);
-    const r = dictl(ws, 'feature', 'build', 'churn');
+    const r = cliJson(ws, ['feature', 'build', 'churn'], AS_TEST);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ unchanged: true, version: 1, ref: 'churn@1' });
     const human = cliJson(ws, ['feature', 'build', 'churn'], { json: false, quiet: false });
@@ -190,7 +191,7 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
     expect(show.features[0]).toMatchObject({ name: 'account_length', kind: 'numeric', line: 12 });
     expect(show.build?.hash).toBe(build.hash);
     // the compiled SQL, run by hand, reproduces features.parquet
-    const sql = dictl(ws, 'feature', 'show', 'churn', '--sql');
+    const sql = cliJson(ws, ['feature', 'show', 'churn', '--sql'], AS_TEST);
     expect(sql.code, sql.stderr).toBe(0);
     const text: string = sql.json.sql;
     expect(text).toMatch(/^SELECT/);
@@ -203,7 +204,7 @@ json.dump({'names': [n.split('__', 1)[1] for n in ct.get_feature_names_out()], '
     const yaml = readFileSync(join(ws, 'features/churn.yaml'), 'utf8');
     writeFileSync(join(ws, 'features/churn.yaml'), yaml + '  - name: charge_per_call\n    expr: total_day_charge / nullif(total_day_calls, 0)\n    transforms: [{impute: median}, standardize]\n');
     const before = registryFiles(ws);
-    const plan = dictl(ws, 'feature', 'plan', 'churn');
+    const plan = cliJson(ws, ['feature', 'plan', 'churn'], AS_TEST);
     expect(plan.code, plan.stderr).toBe(0);
     expect(plan.json).toMatchObject({ action: 'create', nextVersion: 2, changes: { definition: true, data: false, holdout: false }, derived: ['charge_per_call'] });
     expect(registryFiles(ws)).toEqual(before);

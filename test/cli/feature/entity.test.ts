@@ -18,7 +18,8 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 const DAY = 86400_000;
 const T0 = Date.UTC(2024, 0, 1);
 
-const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
+/** the commands here run as actor `test`, DICTL_QUIET left as the environment has it (with cliJson: --json) */
+const AS_TEST = { env: { DICTL_ACTOR: 'test' }, quiet: false };
 
 const fmt = (ms: number) => new Date(ms).toISOString().replace('T', ' ').slice(0, 19);
 
@@ -63,15 +64,15 @@ let redis: TestRedis | undefined;
 
 beforeAll(async () => {
   wsDir = join(mkdtempSync(join(tmpdir(), 'dictl-entity-')), 'ws');
-  expect(dictl(ROOT, 'init', wsDir).code).toBe(0);
+  expect(cliJson(ROOT, ['init', wsDir], AS_TEST).code).toBe(0);
   writeFileSync(join(wsDir, 'labels.csv'), 'customer_id,ts,plan,churned\n' + labels.map((l) => `${l.customer_id},${fmt(l.ts)},${l.plan},${l.churned}`).join('\n') + '\n');
   writeFileSync(join(wsDir, 'payments.csv'), 'customer_id,ts,amount\n' + payments.map((p) => `${p.customer_id},${fmt(p.ts)},${p.amount}`).join('\n') + '\n');
   for (const [n, f] of [['labels', 'labels.csv'], ['payments', 'payments.csv']]) {
-    const r = dictl(wsDir, 'dataset', 'register', n, '--file', join(wsDir, f), '--steward', 'a@example.com', '--consent', 'opt-in', '--type', 'ts=timestamp');
+    const r = cliJson(wsDir, ['dataset', 'register', n, '--file', join(wsDir, f), '--steward', 'a@example.com', '--consent', 'opt-in', '--type', 'ts=timestamp'], AS_TEST);
     expect(r.code, r.stderr).toBe(0);
   }
   writeFileSync(join(wsDir, 'test_rows.txt'), '2\n5\n8\n');
-  expect(dictl(wsDir, 'holdout', 'create', 'labels@1', '--rows', join(wsDir, 'test_rows.txt')).code).toBe(0);
+  expect(cliJson(wsDir, ['holdout', 'create', 'labels@1', '--rows', join(wsDir, 'test_rows.txt')], AS_TEST).code).toBe(0);
   writeFileSync(
     join(wsDir, 'features/pay.yaml'),
     `source: labels@1
@@ -101,7 +102,7 @@ afterAll(async () => {
 
 describe('point-in-time aggregates', () => {
   it('are computed as of each label row, never from the future', async () => {
-    const r = dictl(wsDir, 'feature', 'build', 'pay');
+    const r = cliJson(wsDir, ['feature', 'build', 'pay'], AS_TEST);
     expect(r.code, r.stderr).toBe(0);
     const { build, parquetPath } = resolveFeatureBuild(workspaceAt(wsDir), 'pay');
     const m = await loadMatrix(parquetPath, 'all');
@@ -133,7 +134,7 @@ describe('point-in-time aggregates', () => {
 
   it('materializes the latest inputs per entity to Redis, as the scorer reads them', async () => {
     const url = redis!.url;
-    const r = dictl(wsDir, 'feature', 'materialize', 'pay', '--online', url, '--prefix', 'pay:');
+    const r = cliJson(wsDir, ['feature', 'materialize', 'pay', '--online', url, '--prefix', 'pay:'], AS_TEST);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json).toMatchObject({ entities: 12, prefix: 'pay:', entityKey: 'customer_id', build: 'pay@1' });
     const asOf = Math.max(...labels.map((l) => l.ts), ...payments.map((p) => p.ts));
@@ -163,10 +164,10 @@ describe('point-in-time aggregates', () => {
 
   it('materialize refuses a feature set without an entity key and a non-redis URL', () => {
     writeFileSync(join(wsDir, 'features/noent.yaml'), 'source: labels@1\nlabel: {column: churned, positive: "yes"}\nfeatures:\n  - column: plan\n    transforms: [one_hot]\n');
-    let r = dictl(wsDir, 'feature', 'materialize', 'noent', '--online', 'redis://127.0.0.1:1');
+    let r = cliJson(wsDir, ['feature', 'materialize', 'noent', '--online', 'redis://127.0.0.1:1'], AS_TEST);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/has no entity key/);
-    r = dictl(wsDir, 'feature', 'materialize', 'pay', '--online', 'http://example.com');
+    r = cliJson(wsDir, ['feature', 'materialize', 'pay', '--online', 'http://example.com'], AS_TEST);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/must be a redis:\/\/ URL/);
   });

@@ -18,7 +18,8 @@ import { cliJson } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
-const dictl = (cwd: string, ...args: string[]) => cliJson(cwd, args, { env: { DICTL_ACTOR: 'test' }, quiet: false });
+/** the commands here run as actor `test`, DICTL_QUIET left as the environment has it (with cliJson: --json) */
+const AS_TEST = { env: { DICTL_ACTOR: 'test' }, quiet: false };
 
 function snapshot(dir: string): string[] {
   const out: string[] = [];
@@ -67,13 +68,13 @@ let origHoldout: string;
 
 beforeAll(() => {
   wsDir = join(mkdtempSync(join(tmpdir(), 'dictl-featmore-')), 'ws');
-  expect(dictl(ROOT, 'init', wsDir).code).toBe(0);
+  expect(cliJson(ROOT, ['init', wsDir], AS_TEST).code).toBe(0);
   const csv = ['id,amount,visits,city,tier,secret,label', ...data.map((r) => [r.id, r.amount ?? '', r.visits, r.city ?? '', r.tier, r.secret, r.label].join(','))].join('\n') + '\n';
   writeFileSync(join(wsDir, 'shop.csv'), csv);
   writeFileSync(join(wsDir, 'test_rows.txt'), testRows.join('\n') + '\n');
-  let r = dictl(wsDir, 'dataset', 'register', 'shop', '--file', join(wsDir, 'shop.csv'), '--steward', 'a@example.com', '--consent', 'opt-in', '--pii', 'secret');
+  let r = cliJson(wsDir, ['dataset', 'register', 'shop', '--file', join(wsDir, 'shop.csv'), '--steward', 'a@example.com', '--consent', 'opt-in', '--pii', 'secret'], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
-  r = dictl(wsDir, 'holdout', 'create', 'shop@1', '--rows', join(wsDir, 'test_rows.txt'));
+  r = cliJson(wsDir, ['holdout', 'create', 'shop@1', '--rows', join(wsDir, 'test_rows.txt')], AS_TEST);
   expect(r.code, r.stderr).toBe(0);
   origHoldout = r.json.holdout.hash;
   ws = workspaceAt(wsDir);
@@ -263,7 +264,7 @@ describe('bad input: clear error naming the feature, nothing written', () => {
   it('through the CLI: exit 3, one-line error, JSON error document, nothing written', () => {
     writeFileSync(join(wsDir, 'features/bad.yaml'), 'source: shop@1\nlabel: {column: label, positive: "yes"}\nfeatures:\n  - column: city\n    transforms: [standardize]\n');
     const before = snapshot(join(wsDir, 'registry'));
-    const r = dictl(wsDir, 'feature', 'build', 'bad');
+    const r = cliJson(wsDir, ['feature', 'build', 'bad'], AS_TEST);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/^Error \(DATA\): features\/bad\.yaml:4: feature "city": type mismatch/m);
     expect(r.json.error).toMatchObject({ code: 'DATA', exitCode: 3 });
@@ -273,9 +274,9 @@ describe('bad input: clear error naming the feature, nothing written', () => {
   it('no holdout: not found, telling to run holdout create', async () => {
     const csv = join(wsDir, 'other.csv');
     writeFileSync(csv, 'x,y\n1,a\n2,b\n3,a\n');
-    expect(dictl(wsDir, 'dataset', 'register', 'other', '--file', csv, '--steward', 'a@example.com', '--consent', 'opt-in').code).toBe(0);
+    expect(cliJson(wsDir, ['dataset', 'register', 'other', '--file', csv, '--steward', 'a@example.com', '--consent', 'opt-in'], AS_TEST).code).toBe(0);
     writeFileSync(join(wsDir, 'features/other.yaml'), 'source: other@latest\nlabel: {column: y, positive: a}\nfeatures: [x]\n');
-    const r = dictl(wsDir, 'feature', 'build', 'other');
+    const r = cliJson(wsDir, ['feature', 'build', 'other'], AS_TEST);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/no holdout for other@1/);
     expect(r.stderr).toMatch(/Try: run: dictl holdout create other@1 --fraction 0.2 --stratify y --seed 42/);
@@ -284,15 +285,15 @@ describe('bad input: clear error naming the feature, nothing written', () => {
   it('consent unknown needs --allow-unconsented, which is recorded', async () => {
     const csv = join(wsDir, 'unc.csv');
     writeFileSync(csv, 'x,y\n' + Array.from({ length: 20 }, (_, i) => `${i},${i % 2 ? 'a' : 'b'}`).join('\n') + '\n');
-    expect(dictl(wsDir, 'dataset', 'register', 'unc', '--file', csv, '--steward', 'a@example.com').code).toBe(0);
-    expect(dictl(wsDir, 'holdout', 'create', 'unc@1', '--fraction', '0.2', '--seed', '1').code).toBe(0);
+    expect(cliJson(wsDir, ['dataset', 'register', 'unc', '--file', csv, '--steward', 'a@example.com'], AS_TEST).code).toBe(0);
+    expect(cliJson(wsDir, ['holdout', 'create', 'unc@1', '--fraction', '0.2', '--seed', '1'], AS_TEST).code).toBe(0);
     writeFileSync(join(wsDir, 'features/unc.yaml'), 'source: unc@1\nlabel: {column: y, positive: a}\nfeatures: [x]\n');
     const before = snapshot(join(wsDir, 'registry'));
-    let r = dictl(wsDir, 'feature', 'build', 'unc');
+    let r = cliJson(wsDir, ['feature', 'build', 'unc'], AS_TEST);
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/consent "unknown"/);
     expect(snapshot(join(wsDir, 'registry'))).toEqual(before);
-    r = dictl(wsDir, 'feature', 'build', 'unc', '--allow-unconsented');
+    r = cliJson(wsDir, ['feature', 'build', 'unc', '--allow-unconsented'], AS_TEST);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(wsDir, 'registry/features/unc/1/state.json'), 'utf8')).allowUnconsented).toBe(true);
   });
@@ -325,7 +326,7 @@ describe('labels, pinned holdouts, lock, sandbox', () => {
 
   it('a pinned holdout (hash prefix) is used instead of the latest one', async () => {
     writeFileSync(join(wsDir, 'rows2.txt'), '0\n1\n2\n');
-    const h2 = dictl(wsDir, 'holdout', 'create', 'shop@1', '--rows', join(wsDir, 'rows2.txt'));
+    const h2 = cliJson(wsDir, ['holdout', 'create', 'shop@1', '--rows', join(wsDir, 'rows2.txt')], AS_TEST);
     expect(h2.code, h2.stderr).toBe(0);
     writeFileSync(join(wsDir, 'features/latest.yaml'), 'source: shop@1\nlabel: {column: label, positive: "yes"}\nfeatures: [visits]\n');
     const latest = await buildFeatureSet(ws, 'latest');
@@ -344,7 +345,7 @@ describe('labels, pinned holdouts, lock, sandbox', () => {
     const before = snapshot(join(wsDir, 'registry'));
     writeFileSync(join(wsDir, 'registry/.lock'), JSON.stringify({ pid: process.pid, host: hostname(), command: 'test', since: new Date().toISOString() }));
     try {
-      const r = dictl(wsDir, 'feature', 'build', 'locked');
+      const r = cliJson(wsDir, ['feature', 'build', 'locked'], AS_TEST);
       expect(r.code).toBe(5);
       expect(r.stderr).toMatch(/locked by pid/);
     } finally {

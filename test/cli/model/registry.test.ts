@@ -9,7 +9,7 @@ import { readAudit } from '../../../src/io/audit.js';
 import { queryAudit } from '../../../src/registry/log.js';
 import { runDoctor } from '../../../src/ops/doctor.js';
 import type { ModelVersion } from '../../../src/types.js';
-import { dictl } from '../../helpers/cli.js';
+import { cli } from '../../helpers/cli.js';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 
@@ -133,7 +133,6 @@ describe('model registry', () => {
 });
 
 describe('through the CLI', () => {
-  const run = (cwd: string, args: string[]) => dictl(cwd, args);
 
   it('rejects names with "/", "..", or over 128 characters (exit 2) without writing', async () => {
     const ws = tempWs();
@@ -141,7 +140,7 @@ describe('through the CLI', () => {
     const before = readFileSync(join(ws.registryDir, 'audit.log'), 'utf8');
     const bad = ['a/b@1', '../m@1', `${'x'.repeat(129)}@1`];
     for (const ref of bad) {
-      const r = run(ws.root, ['model', 'alias', ref, 'challenger', '--json']);
+      const r = cli(ws.root, ['model', 'alias', ref, 'challenger', '--json']);
       expect(r.code, ref).toBe(2);
       expect(r.json.error.code).toBe('USAGE');
       expect(r.stderr).toMatch(/^Error \(USAGE\): model name .* (path separator|"\.\."|longer than 128)/m);
@@ -157,21 +156,21 @@ describe('through the CLI', () => {
     const ws = tempWs();
     await registerModel(ws, draftModel('m'), {});
     await registerModel(ws, draftModel('m', 2), {});
-    let r = run(ws.root, ['model', 'alias', 'm@2', 'challenger', '--reason', 'try it', '--actor', 'bob', '--json']);
+    let r = cli(ws.root, ['model', 'alias', 'm@2', 'challenger', '--reason', 'try it', '--actor', 'bob', '--json']);
     expect(r.json).toEqual({ model: 'm', alias: 'challenger', version: 2, previous: null });
-    r = run(ws.root, ['model', 'show', 'm@challenger', '--json']);
+    r = cli(ws.root, ['model', 'show', 'm@challenger', '--json']);
     expect(r.json.summary).toMatchObject({ ref: 'm@2', aliases: ['challenger'], archived: false });
     expect(r.json.model.coef).toEqual([[1, -0.25]]);
-    r = run(ws.root, ['model', 'archive', 'm@1', '--json']);
+    r = cli(ws.root, ['model', 'archive', 'm@1', '--json']);
     expect(r.json).toEqual({ ref: 'm@1', archived: true, changed: true });
-    r = run(ws.root, ['model', 'list', '--json']);
+    r = cli(ws.root, ['model', 'list', '--json']);
     expect(r.json.models[0].versions.map((v: any) => v.ref)).toEqual(['m@2']);
-    r = run(ws.root, ['registry', 'log', '--subject', 'm', '--actor', 'bob', '--json']);
+    r = cli(ws.root, ['registry', 'log', '--subject', 'm', '--actor', 'bob', '--json']);
     expect(r.json.entries.map((e: any) => [e.action, e.subject, e.reason])).toEqual([['model.alias', 'm@2', 'try it']]);
     expect(queryAudit(ws, { action: 'model.register', limit: 1 }).entries.map((e) => e.subject)).toEqual(['m@2']);
     expect(queryAudit(ws, { action: 'model' }).entries.length).toBe(4);
     expect(() => queryAudit(ws, { since: 'yesterday' })).toThrow(/not a date/);
-    r = run(ws.root, ['model', 'show', 'm@champion']);
+    r = cli(ws.root, ['model', 'show', 'm@champion']);
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^Error \(NOT_FOUND\): model "m" has no alias "champion"/m);
     expect(r.stderr).toMatch(/Try: promote one/);
@@ -181,13 +180,13 @@ describe('through the CLI', () => {
     const { writeFileSync, rmSync } = await import('node:fs');
     const { hostname } = await import('node:os');
     writeFileSync(lock, JSON.stringify({ pid: holder.pid, host: hostname(), command: 'test holder', since: new Date().toISOString() }));
-    r = run(ws.root, ['model', 'alias', 'm@2', 'staging']);
+    r = cli(ws.root, ['model', 'alias', 'm@2', 'staging']);
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/locked by pid \d+ .* running "test holder"/);
     holder.kill('SIGKILL');
     await new Promise((res) => holder.on('exit', res));
     // the holder is dead now: its lock is stale and cleared
-    r = run(ws.root, ['model', 'alias', 'm@2', 'staging', '--json']);
+    r = cli(ws.root, ['model', 'alias', 'm@2', 'staging', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(existsSync(lock)).toBe(false);
     rmSync(lock, { force: true });
@@ -201,11 +200,11 @@ describe('through the CLI', () => {
     writeFileSync(join(ws.registryDir, 'models/m/.tmp-x.999999.abcdef12'), 'partial');
     mkdirSync(join(ws.registryDir, 'models/m/versions/.tmp-2.999998.abcdef12'));
     appendFileSync(join(ws.registryDir, 'audit.log'), '{"ts":"2026');
-    let r = run(ws.root, ['doctor', '--json']);
+    let r = cli(ws.root, ['doctor', '--json']);
     expect(r.code).toBe(0);
     expect(r.json.consistent).toBe(true);
     expect(r.json.issues.map((i: any) => i.code).sort()).toEqual(['audit-torn', 'orphan-staging', 'orphan-temp']);
-    r = run(ws.root, ['doctor', '--repair', '--json']);
+    r = cli(ws.root, ['doctor', '--repair', '--json']);
     expect(r.json.repaired).toBe(3);
     expect((await runDoctor(ws)).issues).toEqual([]);
     expect(readAudit(ws).map((e) => e.action)).toEqual(['model.register']);
@@ -218,7 +217,7 @@ describe('through the CLI', () => {
     // real inconsistencies are errors (exit 1), not repaired
     writeFileSync(join(ws.registryDir, 'models/m/aliases/champion'), '7\n');
     writeFileSync(join(ws.registryDir, 'models/m/versions/1/model.json'), '{"kind":"model",');
-    r = run(ws.root, ['doctor', '--repair', '--json']);
+    r = cli(ws.root, ['doctor', '--repair', '--json']);
     expect(r.code).toBe(1);
     expect(r.json.consistent).toBe(false);
     expect(r.json.issues.filter((i: any) => i.severity === 'error').map((i: any) => i.code).sort()).toEqual(['alias-dangling', 'model-parse']);

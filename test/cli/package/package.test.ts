@@ -1,6 +1,6 @@
 /** End-to-end: the real CLI (dist) on a temp workspace with a registered model: package, then score files and pipes. */
 import { describe, expect, it, beforeAll } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -10,17 +10,10 @@ import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { predict } from '../../../src/ml/predict.js';
 import { sha256 } from '../../../src/util/hash.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
-import { dictl } from '../../helpers/cli.js';
+import { cli, cliProcess } from '../../helpers/cli.js';
 
 const root = resolve(__dirname, '..', '..', '..');
-const bin = join(root, 'bin/run.js');
 let ws: string;
-const env = { ...process.env, DICTL_QUIET: '1' };
-
-function cli(args: string[], input?: string) {
-  const r = dictl(ws, args, { input });
-  return { code: r.code, out: r.stdout, err: r.stderr };
-}
 
 const model = fixtureModel('binary');
 const { version: _v, ...draft } = model;
@@ -31,16 +24,16 @@ const ref = (rows: Record<string, unknown>[]) => {
 
 beforeAll(async () => {
   ws = join(mkdtempSync(join(tmpdir(), 'dictl-pkgcli-')), 'ws');
-  expect(spawnSync(process.execPath, [bin, 'init', ws], { encoding: 'utf8' }).status).toBe(0);
+  expect(cli(process.cwd(), ['init', ws], { quiet: false }).code).toBe(0);
   await registerModel(workspaceAt(ws), draft, {});
 });
 
 describe('dictl package', () => {
   it('writes the package, a lineage record and an audit entry; rebuilds byte-identically', () => {
-    const r = cli(['package', 'fx@1', '--out', 'pkg', '--tar', '--json']);
-    expect(r.err).not.toMatch(/Error/);
+    const r = cli(ws, ['package', 'fx@1', '--out', 'pkg', '--tar', '--json']);
+    expect(r.stderr).not.toMatch(/Error/);
     expect(r.code).toBe(0);
-    const doc = JSON.parse(r.out);
+    const doc = JSON.parse(r.stdout);
     expect(doc.model).toBe('fx@1');
     expect(readdirSync(join(ws, 'pkg')).sort()).toEqual(['README.md', 'dictl_scoring.py', 'input.avsc', 'manifest.json', 'model.onnx', 'requirements.txt', 'spark_job.py']);
     const onnxSha = sha256(readFileSync(join(ws, 'pkg/model.onnx')));
@@ -51,7 +44,7 @@ describe('dictl package', () => {
     expect(audit.filter((a) => a.action === 'model.package').map((a) => a.subject)).toEqual(['fx@1']);
     const before = Object.fromEntries(readdirSync(join(ws, 'pkg')).map((f) => [f, sha256(readFileSync(join(ws, 'pkg', f)))]));
     const tarBefore = sha256(readFileSync(join(ws, 'pkg.tar')));
-    expect(cli(['package', 'fx@latest', '--out', 'pkg', '--tar']).code).toBe(0);
+    expect(cli(ws, ['package', 'fx@latest', '--out', 'pkg', '--tar']).code).toBe(0);
     const after = Object.fromEntries(readdirSync(join(ws, 'pkg')).map((f) => [f, sha256(readFileSync(join(ws, 'pkg', f)))]));
     expect(after).toEqual(before);
     expect(sha256(readFileSync(join(ws, 'pkg.tar')))).toBe(tarBefore);
@@ -61,22 +54,22 @@ describe('dictl package', () => {
   });
 
   it('fails cleanly on a missing model or a foreign --out folder, writing nothing', () => {
-    const r = cli(['package', 'nope@1', '--out', 'x', '--json']);
+    const r = cli(ws, ['package', 'nope@1', '--out', 'x', '--json']);
     expect(r.code).toBe(4);
-    expect(JSON.parse(r.out).error.code).toBe('NOT_FOUND');
+    expect(JSON.parse(r.stdout).error.code).toBe('NOT_FOUND');
     expect(existsSync(join(ws, 'x'))).toBe(false);
     mkdirSync(join(ws, 'notes'));
     writeFileSync(join(ws, 'notes/todo.txt'), 'keep me');
-    const r2 = cli(['package', 'fx@1', '--out', 'notes']);
+    const r2 = cli(ws, ['package', 'fx@1', '--out', 'notes']);
     expect(r2.code).toBe(2);
-    expect(r2.err).toMatch(/Error \(USAGE\): --out \S*notes is not empty and is not a dictl package/);
+    expect(r2.stderr).toMatch(/Error \(USAGE\): --out \S*notes is not empty and is not a dictl package/);
     expect(readdirSync(join(ws, 'notes'))).toEqual(['todo.txt']);
   });
 
   it('embeds the model\'s current decision policy in the manifest', async () => {
     const { setPolicy } = await import('../../../src/decide/policy-store.js');
     const pol = await setPolicy(workspaceAt(ws), 'fx', { owner: 'risk@example.com', actAbove: 0.7, review: [0.4, 0.7] });
-    expect(cli(['package', 'fx@1', '--out', 'pkg-policy']).code).toBe(0);
+    expect(cli(ws, ['package', 'fx@1', '--out', 'pkg-policy']).code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(ws, 'pkg-policy/manifest.json'), 'utf8'));
     expect(manifest.decisionPolicy).toMatchObject({ kind: 'decision-policy', model: 'fx', version: pol.version, owner: 'risk@example.com' });
   });
@@ -87,9 +80,9 @@ describe('dictl score', () => {
   it('pipes NDJSON in order, one line per event, with error lines and dead letters', () => {
     const lines = fixtureRows.map((r, i) => JSON.stringify({ id: `e${i}`, ...r }));
     lines.splice(2, 0, '{"broken', JSON.stringify({ id: 'x', a: 'text', city: 'paris' }), JSON.stringify({ id: 'y', a: 1 }));
-    const r = cli(['score', '--package', 'pkg', '--dead-letter', 'dead.ndjson', '--batch-size', '3', '--json'], lines.join('\n') + '\n');
+    const r = cli(ws, ['score', '--package', 'pkg', '--dead-letter', 'dead.ndjson', '--batch-size', '3', '--json'], { input: lines.join('\n') + '\n' });
     expect(r.code).toBe(0);
-    const out = r.out.trim().split('\n').map((l) => JSON.parse(l));
+    const out = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(out).toHaveLength(lines.length);
     const p = ref(fixtureRows);
     const good = out.filter((o) => !o.error);
@@ -102,7 +95,7 @@ describe('dictl score', () => {
     const dead = readFileSync(join(ws, 'dead.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(dead.map((d) => d.line)).toEqual([3, 4, 5]);
     expect(dead[0].payload).toBe('{"broken');
-    const summary = JSON.parse(r.err.trim().split('\n').pop()!);
+    const summary = JSON.parse(r.stderr.trim().split('\n').pop()!);
     expect(summary).toMatchObject({ mode: 'pipe', eventsIn: lines.length, eventsOut: fixtureRows.length, deadLettered: 3, batches: 4 });
   });
 
@@ -111,9 +104,9 @@ describe('dictl score', () => {
     for (const r of fixtureRows) csv.push([r.a, r.b, r.color, r.city].map((v) => (v === null || v === undefined ? '' : String(v))).join(','));
     csv.push('oops,1,red,paris');
     writeFileSync(join(ws, 'in.csv'), csv.join('\n') + '\n');
-    const r = cli(['score', '--package', 'pkg', '--input', 'in.csv', '--output', 'out.ndjson', '--dead-letter', 'dead-file.ndjson', '--json']);
+    const r = cli(ws, ['score', '--package', 'pkg', '--input', 'in.csv', '--output', 'out.ndjson', '--dead-letter', 'dead-file.ndjson', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ mode: 'file', eventsIn: fixtureRows.length + 1, eventsOut: fixtureRows.length, deadLettered: 1 });
+    expect(JSON.parse(r.stdout)).toMatchObject({ mode: 'file', eventsIn: fixtureRows.length + 1, eventsOut: fixtureRows.length, deadLettered: 1 });
     const out = readFileSync(join(ws, 'out.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     // CSV has no null/'' distinction: both are missing, as in the pure executor
     const p = ref(fixtureRows);
@@ -129,7 +122,7 @@ describe('dictl score', () => {
       { cwd: root, encoding: 'utf8' },
     );
     expect(q.stderr).toBe('');
-    const r2 = cli(['score', '--package', 'pkg', '--input', 'in.parquet', '--output', 'out.csv']);
+    const r2 = cli(ws, ['score', '--package', 'pkg', '--input', 'in.parquet', '--output', 'out.csv']);
     expect(r2.code).toBe(0);
     const rows = readFileSync(join(ws, 'out.csv'), 'utf8').trim().split('\n');
     expect(rows[0]).toBe('row,score,label,p_no,p_yes');
@@ -139,21 +132,21 @@ describe('dictl score', () => {
 
   it('rejects bad flag combinations with usage errors', () => {
     // (the other combinations are unit-tested on scoreCommand in score-scorer.test.ts)
-    const r = cli(['score', '--package', 'pkg', '--input', 'in.csv', '--output', 'o.txt', '--json']);
+    const r = cli(ws, ['score', '--package', 'pkg', '--input', 'in.csv', '--output', 'o.txt', '--json']);
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.out).error.message).toBe('cannot write o.txt: use a .ndjson or .csv file');
+    expect(JSON.parse(r.stdout).error.message).toBe('cannot write o.txt: use a .ndjson or .csv file');
   });
 
   it('stops quietly (exit 0) when the reader closes stdout, like `| head -1`', () => {
     const line = JSON.stringify({ a: 1, b: 2, color: 'red', city: 'paris' });
-    const r = spawnSync('/bin/sh', ['-c', `yes '${line}' | head -50000 | "${process.execPath}" "${bin}" score --package pkg | head -1`], { cwd: ws, env: { ...env, DICTL_QUIET: '0' }, encoding: 'utf8' });
-    expect(r.status).toBe(0);
+    const r = cli(ws, ['score', '--package', 'pkg'], { env: { DICTL_QUIET: '0' }, pipeline: { from: `yes '${line}' | head -50000`, to: 'head -1' } });
+    expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout).label).toBe('no');
     expect(r.stderr).not.toMatch(/Error/);
   });
 
   it('drains and reports on SIGTERM while reading an open pipe', async () => {
-    const child = spawn(process.execPath, [bin, 'score', '--package', 'pkg', '--json'], { cwd: ws, env });
+    const child = cliProcess(ws, ['score', '--package', 'pkg', '--json']);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));

@@ -10,14 +10,7 @@ import { join } from 'node:path';
 import { Dictionary, Float64, Int32, Utf8, tableFromIPC, tableToIPC, Table, vectorFromArray } from 'apache-arrow';
 import { buildPackageFiles, writePackage } from '../../../src/scorer/package.js';
 import { fixtureModel, fixtureRows, strictFixturePipeline } from '../../helpers/onnx-fixtures.js';
-import { dictlBytes } from '../../helpers/cli.js';
-
-const bin = join(__dirname, '..', '..', '..', 'bin/run.js');
-const env = { ...process.env, DICTL_QUIET: '1' };
-const score = (args: string[], input: Buffer | string) => {
-  const r = dictlBytes(process.cwd(), ['score', ...args], { input });
-  return { code: r.code, out: r.stdout, err: r.stderr.toString('utf8') };
-};
+import { cli } from '../../helpers/cli.js';
 
 // 40 events: the fixture rows with an id, a strict tier (error policy) and every 7th tier unknown
 const events = Array.from({ length: 40 }, (_, i) => ({
@@ -53,17 +46,17 @@ describe('score --format arrow', () => {
   });
 
   it('gives every row the NDJSON pipe\'s values, rejected rows an error (and a dead letter), in input order', () => {
-    const r = score(['--package', pkg, '--format', 'arrow', '--dead-letter', join(dir, 'dead.ndjson')], arrowOf(events));
+    const r = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow', '--dead-letter', join(dir, 'dead.ndjson')], { input: arrowOf(events), encoding: 'buffer' });
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/^Scored 34 of 40 events with fx@1 \(6 dead-lettered\)/); // the summary: stdout carries the data
-    const t = tableFromIPC(r.out);
+    expect(r.stderr).toMatch(/^Scored 34 of 40 events with fx@1 \(6 dead-lettered\)/); // the summary: stdout carries the data
+    const t = tableFromIPC(r.stdout);
     expect(t.schema.fields.map((f) => f.name)).toEqual(['id', 'score', 'label', 'p_no', 'p_yes', 'error']);
     expect(t.numRows).toBe(events.length);
     // the same events as NDJSON (b as the integers the Arrow column carries)
     const lines = events.map((e) => JSON.stringify({ ...e, b: e.b === null || e.b === undefined ? e.b : Math.round(e.b as number) })).join('\n') + '\n';
-    const nd = score(['--package', pkg], lines);
+    const nd = cli(process.cwd(), ['score', '--package', pkg], { input: lines, encoding: 'buffer' });
     expect(nd.code).toBe(0);
-    const want = nd.out.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const want = nd.stdout.toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
     const rows = t.toArray().map((x) => x.toJSON());
     let rejected = 0;
     rows.forEach((got, i) => {
@@ -87,9 +80,9 @@ describe('score --format arrow', () => {
     // two record batches in one stream: concatenate the batches of two tables under one schema
     const all = tableFromIPC(arrowOf(events));
     const both = Buffer.from(tableToIPC(new Table([...all.slice(0, 15).batches, ...all.slice(15).batches]), 'stream'));
-    const r = score(['--package', pkg, '--format', 'arrow'], both);
+    const r = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow'], { input: both, encoding: 'buffer' });
     expect(r.code).toBe(0);
-    const t = tableFromIPC(r.out);
+    const t = tableFromIPC(r.stdout);
     expect(t.batches.map((b) => b.numRows)).toEqual([15, 25]);
     expect(t.getChild('id')!.toArray()).toEqual(events.map((e) => e.id));
   });
@@ -97,17 +90,17 @@ describe('score --format arrow', () => {
   it('refuses a stream without a needed column, or with a column of the wrong type: one error line, exit 3, nothing on stdout', () => {
     const t = tableFromIPC(arrowOf(events));
     const noRadius = Buffer.from(tableToIPC(t.select(['id', 'a', 'b', 'color', 'city', 'tier']), 'stream'));
-    const r = score(['--package', pkg, '--format', 'arrow'], noRadius);
+    const r = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow'], { input: noRadius, encoding: 'buffer' });
     expect(r.code).toBe(3);
-    expect(r.err.trim().split('\n')[0]).toBe('Error (DATA): the Arrow stream lacks the input column(s) "mean radius"');
-    expect(r.out.length).toBe(0);
-    const s = score(['--package', pkg, '--format', 'arrow'], arrowOf(events, { numberAs: 'utf8' }));
+    expect(r.stderr.trim().split('\n')[0]).toBe('Error (DATA): the Arrow stream lacks the input column(s) "mean radius"');
+    expect(r.stdout.length).toBe(0);
+    const s = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow'], { input: arrowOf(events, { numberAs: 'utf8' }), encoding: 'buffer' });
     expect(s.code).toBe(3);
-    expect(s.err).toMatch(/^Error \(DATA\): Arrow column "a" is Utf8, the package takes a number/);
-    const junk = score(['--package', pkg, '--format', 'arrow'], '{"a": 1}\n');
+    expect(s.stderr).toMatch(/^Error \(DATA\): Arrow column "a" is Utf8, the package takes a number/);
+    const junk = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow'], { input: '{"a": 1}\n', encoding: 'buffer' });
     expect(junk.code).toBe(3);
-    expect(junk.err).toMatch(/^Error \(DATA\): stdin is not an Arrow IPC stream/);
-    const mixed = score(['--package', pkg, '--format', 'arrow', '--input', 'x.csv', '--out', 'y.csv'], '');
+    expect(junk.stderr).toMatch(/^Error \(DATA\): stdin is not an Arrow IPC stream/);
+    const mixed = cli(process.cwd(), ['score', '--package', pkg, '--format', 'arrow', '--input', 'x.csv', '--out', 'y.csv'], { input: '', encoding: 'buffer' });
     expect(mixed.code).toBe(2);
   });
 });

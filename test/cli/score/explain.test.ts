@@ -30,7 +30,8 @@ let events: Record<string, unknown>[];
 const out = mkdtempSync(join(tmpdir(), 'dictl-explain-out-'));
 const logit = (p: number) => Math.log(p / (1 - p));
 
-const run = (args: string[], input?: string, cwd = ws.root) => cli(cwd, args, { DICTL_WORKSPACE: undefined }, input);
+/** the scoring runs: no DICTL_WORKSPACE from the environment (the package and the folder are all they have) */
+const NO_WORKSPACE_ENV = { DICTL_WORKSPACE: undefined };
 
 beforeAll(async () => {
   ws = churnWorkspace();
@@ -58,7 +59,7 @@ beforeAll(async () => {
 
 describe('score --explain', () => {
   it('NDJSON pipe: with every column listed, base + Σ contributions is the log-odds of the score and the margin of model.json, to 1e-9; top K is a prefix', () => {
-    const all = run(['score', '--package', join(out, 'pkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const all = cli(ws.root, ['score', '--package', join(out, 'pkg'), '--explain', '1000'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(all.code, all.stderr).toBe(0);
     const res = all.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(res).toHaveLength(300);
@@ -81,7 +82,7 @@ describe('score --explain', () => {
     });
     // churn's one-hot columns read as one reason each: "international_plan = yes"
     expect(res[0].reasons.filter((x: { column: string }) => x.column === 'international_plan')).toHaveLength(1);
-    const top3 = run(['score', '--package', join(out, 'pkg'), '--explain', '3'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const top3 = cli(ws.root, ['score', '--package', join(out, 'pkg'), '--explain', '3'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     const r3 = top3.stdout.trim().split('\n').map((l) => JSON.parse(l));
     r3.forEach((r, i) => {
       expect(r.reasons).toEqual(res[i].reasons.slice(0, 3));
@@ -89,12 +90,12 @@ describe('score --explain', () => {
       expect(r.score).toBe(res[i].score);
     });
     // without --explain nothing changes in the output
-    const plain = run(['score', '--package', join(out, 'pkg')], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const plain = cli(ws.root, ['score', '--package', join(out, 'pkg')], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(plain.stdout.trim().split('\n').map((l) => JSON.parse(l))).toEqual(r3.map(({ base: _b, reasons: _r, ...rest }) => rest));
   });
 
   it('a gbdt package explains with TreeSHAP: base + Σ contributions is the model\'s margin to 1e-9 (the graph\'s float32 log-odds to 1e-6), on every event', () => {
-    const r = run(['score', '--package', join(out, 'tpkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const r = cli(ws.root, ['score', '--package', join(out, 'tpkg'), '--explain', '1000'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(r.code, r.stderr).toBe(0);
     const res = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(res).toHaveLength(300);
@@ -124,10 +125,10 @@ describe('score --explain', () => {
     const installed = mkdtempSync(join(tmpdir(), 'dictl-installed-'));
     cpSync(join(out, 'pkg'), join(installed, 'scorer'), { recursive: true });
     const cwd = mkdtempSync(join(tmpdir(), 'dictl-nows-'));
-    const pipe = run(['score', '--package', join(installed, 'scorer'), '--explain', '3'], readFileSync(join(out, 'events.ndjson'), 'utf8'), cwd);
+    const pipe = cli(cwd, ['score', '--package', join(installed, 'scorer'), '--explain', '3'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(pipe.code, pipe.stderr).toBe(0);
     const want = pipe.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    const nd = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.ndjson')], undefined, cwd);
+    const nd = cli(cwd, ['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.ndjson')], { env: NO_WORKSPACE_ENV });
     expect(nd.code, nd.stderr).toBe(0);
     const got = readFileSync(join(cwd, 'o.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     got.forEach((g, i) => {
@@ -135,7 +136,7 @@ describe('score --explain', () => {
       expect(g.reasons).toEqual(want[i].reasons);
       expect(g.base).toBe(want[i].base);
     });
-    const csv = run(['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.csv')], undefined, cwd);
+    const csv = cli(cwd, ['score', '--package', join(installed, 'scorer'), '--explain', '3', '--input', join(out, 'events.ndjson'), '--out', join(cwd, 'o.csv')], { env: NO_WORKSPACE_ENV });
     expect(csv.code, csv.stderr).toBe(0);
     const rows = readFileSync(join(cwd, 'o.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
     const head = rows[0];
@@ -160,7 +161,7 @@ describe('score --explain', () => {
     const progress = { phase() {}, tick() {}, log() {}, warn() {}, done() {} };
     await runPipeline({ source: new MemorySource(stream, 'g', 'c'), sink, deadLetter: new MemoryDeadLetterSink(), scorer, batchSize: 16, blockMs: 10, idleExitMs: 50, metricsEverySec: 0, progress });
     scorer.close();
-    const pipe = run(['score', '--package', join(out, 'pkg'), '--explain', '2'], events.slice(0, 50).map((e) => JSON.stringify(e)).join('\n') + '\n');
+    const pipe = cli(ws.root, ['score', '--package', join(out, 'pkg'), '--explain', '2'], { env: NO_WORKSPACE_ENV, input: events.slice(0, 50).map((e) => JSON.stringify(e)).join('\n') + '\n' });
     const want = pipe.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(sink.results.size).toBe(50);
     want.forEach((w, i) => {
@@ -175,18 +176,18 @@ describe('score --explain', () => {
     const bare = mkdtempSync(join(tmpdir(), 'dictl-bare-'));
     cpSync(join(out, 'pkg'), bare, { recursive: true, filter: (s) => !s.endsWith('explain.json') });
     // the manifest still lists explain.json: a package with the file missing is treated as one made without it
-    const r = run(['score', '--package', bare, '--explain', '3'], JSON.stringify(events[0]) + '\n');
+    const r = cli(ws.root, ['score', '--package', bare, '--explain', '3'], { env: NO_WORKSPACE_ENV, input: JSON.stringify(events[0]) + '\n' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/carries no explain\.json/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(run(['score', '--package', bare], JSON.stringify(events[0]) + '\n').code).toBe(0);
+    expect(cli(ws.root, ['score', '--package', bare], { env: NO_WORKSPACE_ENV, input: JSON.stringify(events[0]) + '\n' }).code).toBe(0);
     // a tampered explain.json is refused
     const bad = mkdtempSync(join(tmpdir(), 'dictl-bad-'));
     cpSync(join(out, 'pkg'), bad, { recursive: true });
     const spec = JSON.parse(readFileSync(join(bad, 'explain.json'), 'utf8'));
     spec.linear.intercept[0] += 1;
     writeFileSync(join(bad, 'explain.json'), JSON.stringify(spec));
-    const t = run(['score', '--package', bad, '--explain', '3'], JSON.stringify(events[0]) + '\n');
+    const t = cli(ws.root, ['score', '--package', bad, '--explain', '3'], { env: NO_WORKSPACE_ENV, input: JSON.stringify(events[0]) + '\n' });
     expect(t.code).toBe(3);
     expect(t.stderr).toMatch(/does not match the package manifest/);
   });
@@ -211,7 +212,7 @@ describe('a 2-class multiclass label boosted as one margin, with class weights',
     expect(g.trees[0].cover).toBeDefined();
     expect(spec.trees.trees[0].count).toEqual(g.trees[0].cover);
     expect(spec.trees.trees[0].count[0]).toBeGreaterThan(g.trees[0].count[0]);
-    const r = run(['score', '--package', join(out, 'twopkg'), '--explain', '1000'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const r = cli(ws.root, ['score', '--package', join(out, 'twopkg'), '--explain', '1000'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(r.code, r.stderr).toBe(0);
     const res = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(res).toHaveLength(300);
@@ -236,7 +237,7 @@ describe('review cases keep their reasons', () => {
   it('queued cases store the same top reasons the output shows; review list, show and export carry them', async () => {
     must(cli(ws.root, ['decide', 'policy', 'set', 'churn-model', '--owner', 'ana@example.com', '--act-above', '0.6', '--review-between', '0.2,0.6', '--action-high', 'retain-offer', '--action-low', 'none', '--json']));
     must(cli(ws.root, ['package', 'churn-model@1', '--out', join(out, 'pkg-policy'), '--json']));
-    const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'decided.ndjson')]);
+    const r = cli(ws.root, ['score', '--package', join(out, 'pkg-policy'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'decided.ndjson')], { env: NO_WORKSPACE_ENV });
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(join(out, 'decided.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const reviewed = lines.filter((l) => l.review === true);
@@ -283,7 +284,7 @@ describe('the decision log keeps reasons', () => {
     // pipe events keyed by their id member, as an audit would ask: "why was e17 decided so, on that day?"
     const before = cli(ws.root, ['decide', 'log', 'churn-model', '--json']);
     const already = before.code === 0 ? before.json.matched : 0;
-    const r = run(['score', '--package', join(out, 'pkg-policy'), '--explain', '3', '--batch-size', '64'], readFileSync(join(out, 'events.ndjson'), 'utf8'));
+    const r = cli(ws.root, ['score', '--package', join(out, 'pkg-policy'), '--explain', '3', '--batch-size', '64'], { env: NO_WORKSPACE_ENV, input: readFileSync(join(out, 'events.ndjson'), 'utf8') });
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines).toHaveLength(300);
@@ -329,7 +330,7 @@ describe('the decision log keeps reasons', () => {
   }, 180_000);
 
   it('with a challenger, every shadow log entry keeps the champion\'s reasons, the same as its output and its review case', () => {
-    const r = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed.ndjson')]);
+    const r = cli(ws.root, ['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'tpkg'), '--explain', '5', '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed.ndjson')], { env: NO_WORKSPACE_ENV });
     expect(r.code, r.stderr).toBe(0);
     const lines = readFileSync(join(out, 'shadowed.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const log = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -341,7 +342,7 @@ describe('the decision log keeps reasons', () => {
       expect(e.champion.emitted).toBe(l.action);
     }
     // without --explain the log still keeps the top reasons (the first of them the same)
-    const again = run(['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'pkg'), '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed2.ndjson')]);
+    const again = cli(ws.root, ['score', '--package', join(out, 'pkg-policy'), '--challenger', join(out, 'pkg'), '--input', join(out, 'events.ndjson'), '--out', join(out, 'shadowed2.ndjson')], { env: NO_WORKSPACE_ENV });
     expect(again.code, again.stderr).toBe(0);
     const log2 = readFileSync(join(ws.root, 'registry/shadow/churn-model/log.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     const fresh = log2.filter((e: { challenger: { model: string } }) => e.challenger.model === 'churn-model@1');

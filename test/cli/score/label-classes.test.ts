@@ -14,7 +14,7 @@ describe('class names in every output (real CLI, churn)', () => {
     const man = JSON.parse(readFileSync(join(dir, 'pkg/manifest.json'), 'utf8'));
     expect(man.model.classes).toEqual(['no', 'yes']);
     const events = must(cli(dir, ['dataset', 'sample', 'churn@1', '--rows', '20', '--drop', 'churn', '--ndjson'])).stdout;
-    const scored = must(cli(dir, ['score', '--package', 'pkg'], {}, events)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const scored = must(cli(dir, ['score', '--package', 'pkg'], { input: events })).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(scored).toHaveLength(20);
     for (const s of scored) expect(s.label).toBe(s.score >= model.threshold ? 'yes' : 'no');
     expect(scored.some((s) => s.label === 'no')).toBe(true);
@@ -38,7 +38,7 @@ describe('class names in every output (real CLI, churn)', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('label column "grade" has values other than positive "bad" and negative "good": "ok" (10 rows)');
     writeFileSync(join(dir, 'features/g.yaml'), 'source: grades@1\nlabel: {column: grade, positive: bad}\nfeatures:\n  - x\n');
-    const ok = cli(dir, ['feature', 'build', 'g'], { DICTL_QUIET: '' });
+    const ok = cli(dir, ['feature', 'build', 'g'], { env: { DICTL_QUIET: '' } });
     expect(ok.code).toBe(0);
     expect(ok.stderr).toContain('label grade: 2 values other than "bad" are grouped as "not_bad"');
     const show = must(cli(dir, ['feature', 'show', 'g'])).stdout;
@@ -61,7 +61,7 @@ describe('class names that are not yes/no (real CLI)', () => {
     must(cli(dir, ['decide', 'policy', 'set', 's', '--owner', 'ana@example.com', '--act-above', '0.95', '--review-between', '0.01,0.95', '--autonomy', 'human-in-the-loop']));
     must(cli(dir, ['package', 's@1', '--out', 'pkg']));
     const events = rows.slice(1, 41).map((r) => { const [t, c] = r.split(','); return JSON.stringify({ tenure: Number(t), calls: Number(c) }); }).join('\n') + '\n';
-    const piped = must(cli(dir, ['score', '--package', 'pkg'], {}, events)).stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const piped = must(cli(dir, ['score', '--package', 'pkg'], { input: events })).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(new Set(piped.map((p) => p.label))).toEqual(new Set(['left', 'stayed']));
     writeFileSync(join(dir, 'ev.ndjson'), events);
     must(cli(dir, ['score', '--package', 'pkg', '--input', 'ev.ndjson', '--out', 'out.csv']));

@@ -137,14 +137,14 @@ describe('rank deficiency through the CLI', () => {
 
 describe('search progress', () => {
   it('prints fits done/total, the configuration, fold, elapsed and ETA on a non-terminal stderr; nothing with --json', () => {
-    const r = must(cli(ws, ['train', '--features', 'churn', '--name', 'p', '--tune', '--grid', 'C=0.1,1', '--folds', '3'], { DICTL_QUIET: '0' }));
+    const r = must(cli(ws, ['train', '--features', 'churn', '--name', 'p', '--tune', '--grid', 'C=0.1,1', '--folds', '3'], { env: { DICTL_QUIET: '0' } }));
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('Cross-validating 2 configurations × 3 folds on '));
     // the last fit always gets its line; a plain line carries no terminal control characters
     expect(lines.some((l) => /: 6\/6 \(100%\) · C=1 penalty=l2, fold 3\/3 · \d+\.\d s elapsed$/.test(l))).toBe(true);
     expect(r.stderr).not.toMatch(/\x1b|\r/);
     expect(r.stdout).toMatch(/3-fold cross-validation \(auc, seed 42, feature state refitted per fold\)/);
     expect(r.stdout).toMatch(/time: load \d+\.\d s, search \d+\.\d s, fit \d+\.\d s, total \d+\.\d s/);
-    const j = must(cli(ws, ['train', '--features', 'churn', '--name', 'p', '--tune', '--grid', 'C=0.1,1', '--folds', '3', '--json'], { DICTL_QUIET: '0' }));
+    const j = must(cli(ws, ['train', '--features', 'churn', '--name', 'p', '--tune', '--grid', 'C=0.1,1', '--folds', '3', '--json'], { env: { DICTL_QUIET: '0' } }));
     expect(j.stderr).not.toMatch(/Cross-validating|elapsed|ETA|Fitting|Loading/);
     expect(j.json.cv.trials.length).toBe(2);
   });

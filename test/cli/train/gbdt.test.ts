@@ -8,7 +8,7 @@
 import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chromiumScreenshot, churnWorkspace, cli, must, ROOT, SHARED, snapshot } from '../../helpers/workspace.js';
+import { chromiumScreenshot, churnWorkspace, cli, cliJson, must, ROOT, SHARED, snapshot } from '../../helpers/workspace.js';
 import { loadSplitRows } from '../../../src/decide/data.js';
 import { predictModel } from '../../../src/ml/families/index.js';
 import { applyPipeline } from '../../../src/pipeline/apply.js';
@@ -22,23 +22,22 @@ requirePython({ onnx: 'python3-onnx' });
 
 let ws: Workspace;
 let dir: string;
-const ok = (args: string[]) => must(cli(dir, [...args, '--json'])).json;
 
 beforeAll(() => {
   ws = churnWorkspace();
   dir = ws.root;
   copyFileSync(join(ROOT, 'features/churn-trees.yaml'), join(dir, 'features/churn-trees.yaml'));
-  ok(['feature', 'build', 'churn-trees']);
+  must(cliJson(dir, ['feature', 'build', 'churn-trees']));
 }, 300_000);
 
 describe('dictl train --model gbdt on churn (reference split)', () => {
   let model: TreeModelVersion;
 
   it('the defaults reach the better reference AUC (sklearn HGB, xgboost) within 0.005; the record is family-tagged', () => {
-    const t = ok(['train', '--features', 'churn-trees', '--name', 'churn-gbdt', '--model', 'gbdt']);
+    const t = must(cliJson(dir, ['train', '--features', 'churn-trees', '--name', 'churn-gbdt', '--model', 'gbdt'])).json;
     expect(t.algorithm).toBe('gbdt');
     expect(t.summary.rounds).toBeGreaterThan(0);
-    const ev = ok(['evaluate', 'churn-gbdt@1', '--holdout']);
+    const ev = must(cliJson(dir, ['evaluate', 'churn-gbdt@1', '--holdout'])).json;
     const best = Math.max(REF.churn.sklearn_hgb.auc, REF.churn.xgboost_hist.auc);
     expect(ev.evaluation.n).toBe(1000);
     expect(ev.evaluation.metrics.auc).toBeGreaterThanOrEqual(best - 0.005);
@@ -53,15 +52,15 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
   }, 240_000);
 
   it('same inputs and seed → the same model.json apart from the version number', () => {
-    ok(['train', '--features', 'churn-trees', '--name', 'churn-gbdt', '--model', 'gbdt']);
+    must(cliJson(dir, ['train', '--features', 'churn-trees', '--name', 'churn-gbdt', '--model', 'gbdt']));
     const a = readFileSync(join(dir, 'registry/models/churn-gbdt/versions/1/model.json'), 'utf8');
     const b = readFileSync(join(dir, 'registry/models/churn-gbdt/versions/2/model.json'), 'utf8');
     expect(b.replace('"version": 2', '"version": 1')).toBe(a);
   }, 240_000);
 
   it('model show and the HTML report show rounds kept, importance and the loss per round (rendered by headless Chromium)', () => {
-    ok(['train', '--features', 'churn-trees', '--name', 'churn-es', '--model', 'gbdt', '--param', 'early_stopping=on', '--param', 'max_iter=300']);
-    const show = ok(['model', 'show', 'churn-es@1']);
+    must(cliJson(dir, ['train', '--features', 'churn-trees', '--name', 'churn-es', '--model', 'gbdt', '--param', 'early_stopping=on', '--param', 'max_iter=300']));
+    const show = must(cliJson(dir, ['model', 'show', 'churn-es@1'])).json;
     const es = show.model.trees.model.earlyStopping;
     expect(es.enabled).toBe(true);
     expect(show.family.rounds).toBe(show.model.trees.model.nIter);
@@ -71,7 +70,7 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
     expect(human).toMatch(/rounds kept \(early stopping, best round \d+ of \d+\)/);
     expect(human).toMatch(/importance \(total gain\): total_day_minutes/);
     const report = join(dir, 'gbdt-report.html');
-    ok(['evaluate', 'churn-es@1', '--holdout', '--compare', 'churn-gbdt@1', '--report', report]);
+    must(cliJson(dir, ['evaluate', 'churn-es@1', '--holdout', '--compare', 'churn-gbdt@1', '--report', report]));
     const html = readFileSync(report, 'utf8');
     expect(html).toMatch(/Loss per round \(log_loss\)/);
     expect(html).toMatch(/validation rows \(early stopping\)/);
@@ -84,7 +83,7 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
   }, 240_000);
 
   it('the package (one graph: pipeline + trees) passes onnx full_check and scores every holdout row and every threshold row as the in-CLI model (≤ 1e-6)', async () => {
-    ok(['package', 'churn-gbdt@1', '--out', join(dir, 'pkg-gbdt')]);
+    must(cliJson(dir, ['package', 'churn-gbdt@1', '--out', join(dir, 'pkg-gbdt')]));
     const onnxPath = join(dir, 'pkg-gbdt', 'model.onnx');
     const rows = (await loadSplitRows(ws, model, 'test')).rows;
     const inputs = model.pipeline.inputs.map((i) => i.name);
@@ -133,7 +132,7 @@ describe('dictl train --model gbdt on churn (reference split)', () => {
 
 describe('selection across families', () => {
   it('--tune --grid "model=logistic,gbdt" picks trees on churn and reports both families\' CV scores', () => {
-    const t = ok(['train', '--features', 'churn', '--name', 'churn-sel', '--tune', '--grid', 'model=logistic,gbdt;logistic.C=0.1,1;gbdt.max_leaf_nodes=15,31', '--folds', '3']);
+    const t = must(cliJson(dir, ['train', '--features', 'churn', '--name', 'churn-sel', '--tune', '--grid', 'model=logistic,gbdt;logistic.C=0.1,1;gbdt.max_leaf_nodes=15,31', '--folds', '3'])).json;
     expect(t.cv.trials.map((x: { params: { model: string } }) => x.params.model)).toEqual(['logistic', 'logistic', 'gbdt', 'gbdt']);
     for (const tr of t.cv.trials) expect(Number.isFinite(tr.mean)).toBe(true);
     const best = Math.max(...t.cv.trials.map((x: { mean: number }) => x.mean));
@@ -155,7 +154,7 @@ describe('selection across families', () => {
   }, 400_000);
 
   it('--trials samples the same space across families, seeded', () => {
-    const a = ok(['train', '--features', 'churn', '--name', 'churn-rand', '--tune', '--grid', 'model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1', '--trials', '3', '--folds', '2']);
+    const a = must(cliJson(dir, ['train', '--features', 'churn', '--name', 'churn-rand', '--tune', '--grid', 'model=logistic,gbdt;logistic.C=0.1,1,10;gbdt.learning_rate=0.05,0.1', '--trials', '3', '--folds', '2'])).json;
     expect(a.cv.trials).toHaveLength(3);
     const fams = new Set(a.cv.trials.map((x: { params: { model: string } }) => x.params.model));
     for (const f of fams) expect(['logistic', 'gbdt']).toContain(f);
@@ -192,7 +191,7 @@ describe('bad input: usage and data errors, nothing written', () => {
       join(dir, 'features/odd.yaml'),
       `source: churn@1\nlabel:\n  column: churn\n  positive: "yes"\nfeatures:\n  - columns: [total_day_minutes, number_customer_service_calls]\n  - name: zero\n    expr: total_day_calls * 0\n  - name: nothing\n    expr: nullif(total_day_calls, total_day_calls)\n`,
     );
-    ok(['feature', 'build', 'odd']);
+    must(cliJson(dir, ['feature', 'build', 'odd']));
     const t = cli(dir, ['train', '--features', 'odd', '--name', 'odd', '--model', 'gbdt', '--json']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.json.warnings.join('\n')).toMatch(/missing on every training row \(never split on\): nothing/);
@@ -201,7 +200,7 @@ describe('bad input: usage and data errors, nothing written', () => {
     refuse(['--features', 'odd', '--model', 'logistic'], 3, /feature nothing \(all \d+ values missing\)/);
 
     writeFileSync(join(dir, 'features/inf.yaml'), `source: churn@1\nlabel:\n  column: churn\n  positive: "yes"\nfeatures:\n  - columns: [total_day_minutes]\n  - name: boom\n    expr: exp(total_day_minutes * 3)\n`);
-    ok(['feature', 'build', 'inf']);
+    must(cliJson(dir, ['feature', 'build', 'inf']));
     refuse(['--features', 'inf', '--model', 'gbdt'], 3, /feature boom holds \d+ infinite values/);
 
     const yaml = readFileSync(join(dir, 'features/churn-trees.yaml'), 'utf8').replace('positive: "yes"', 'positive: "maybe"');
@@ -225,12 +224,12 @@ describe('multiclass and regression trees: the package equals the in-CLI model',
         .replace(`      - ${labelCol}\n`, '')
         .replace(`[state, area_code, international_plan, `, `[state, ${labelCol === 'area_code' ? '' : 'area_code, '}${labelCol === 'international_plan' ? '' : 'international_plan, '}`);
       writeFileSync(join(dir, `features/trees-${tag}.yaml`), yaml);
-      ok(['feature', 'build', `trees-${tag}`]);
-      const t = ok(['train', '--features', `trees-${tag}`, '--name', `trees-${tag}`, '--model', 'gbdt', '--param', 'max_iter=40']);
+      must(cliJson(dir, ['feature', 'build', `trees-${tag}`]));
+      const t = must(cliJson(dir, ['train', '--features', `trees-${tag}`, '--name', `trees-${tag}`, '--model', 'gbdt', '--param', 'max_iter=40'])).json;
       expect(t.algorithm).toBe('gbdt');
       const m = resolveModel(ws, `trees-${tag}@1`).model as TreeModelVersion;
       expect(m.featureNames).not.toContain(labelCol);
-      ok(['package', `trees-${tag}@1`, '--out', join(dir, `pkg-${tag}`)]);
+      must(cliJson(dir, ['package', `trees-${tag}@1`, '--out', join(dir, `pkg-${tag}`)]));
       const rows = (await loadSplitRows(ws, m, 'test')).rows;
       const inputs = m.pipeline.inputs.map((i) => i.name);
       const file = join(dir, `${tag}.ndjson`);
@@ -254,7 +253,7 @@ describe('multiclass and regression trees: the package equals the in-CLI model',
 
 describe('dictl doctor reads tree models through their family', () => {
   it('is consistent on this workspace; a tree model.json whose trees do not fit its features is an error', () => {
-    ok(['train', '--features', 'churn-trees', '--name', 'churn-doc', '--model', 'gbdt', '--param', 'max_iter=5']);
+    must(cliJson(dir, ['train', '--features', 'churn-trees', '--name', 'churn-doc', '--model', 'gbdt', '--param', 'max_iter=5']));
     const d = cli(dir, ['doctor', '--json']);
     expect(d.code, d.stdout).toBe(0);
     expect(d.json.consistent).toBe(true);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { churnModel, decideCli as cli, cliWorkspace, ROOT } from '../../helpers/workspace.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 import type { ShadowEntry } from '../../../src/decide/shadow.js';
-import { dictl } from '../../helpers/cli.js';
+import { cliJson } from '../../helpers/cli.js';
 
 describe('review routing and shadow entries on Redis (real CLI, real redis-server)', () => {
   let dir: string;
@@ -30,7 +30,7 @@ describe('review routing and shadow entries on Redis (real CLI, real redis-serve
   };
   /** `dictl score` from a stream, with a time limit so a hang fails the test instead of stalling it */
   const scoreStream = (args: string[]) => {
-    const res = dictl(dir, ['score', ...args, '--json'], { timeout: 120_000 });
+    const res = cliJson(dir, ['score', ...args], { timeout: 120_000 });
     expect(res.code, res.stderr).toBe(0);
     return JSON.parse(res.stdout);
   };

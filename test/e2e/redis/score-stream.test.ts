@@ -4,10 +4,9 @@
  * in-process model; malformed events go to the dead-letter stream; --lookup enriches from the
  * online store written by writeOnline (what `dictl feature materialize` uses).
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workspaceAt } from '../../../src/workspace.js';
@@ -17,10 +16,8 @@ import { predict } from '../../../src/ml/predict.js';
 import { writeOnline } from '../../../src/online/redis-features.js';
 import { fixtureModel, fixtureRows } from '../../helpers/onnx-fixtures.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
-import { dictl } from '../../helpers/cli.js';
+import { cli } from '../../helpers/cli.js';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
-const bin = join(root, 'bin/run.js');
 const model = fixtureModel('binary');
 const { version: _v, ...draft } = model;
 const ref = (rows: Record<string, unknown>[]) => {
@@ -32,18 +29,14 @@ describe('dictl score --redis (real CLI, real package, real redis-server)', () =
   let ws: string;
   let redis: TestRedis;
   let r: Redis;
-  const cli = (args: string[]) => {
-    const res = dictl(ws, args);
-    return { code: res.code, out: res.stdout, err: res.stderr };
-  };
   const fields = (f: string[]) => Object.fromEntries(Array.from({ length: f.length / 2 }, (_, i) => [f[2 * i], f[2 * i + 1]]));
 
   beforeAll(async () => {
     ws = join(mkdtempSync(join(tmpdir(), 'dictl-streamcli-')), 'ws');
-    expect(spawnSync(process.execPath, [bin, 'init', ws], { encoding: 'utf8' }).status).toBe(0);
+    expect(cli(process.cwd(), ['init', ws], { quiet: false }).code).toBe(0);
     await registerModel(workspaceAt(ws), draft, {});
-    const p = cli(['package', 'fx@1', '--out', 'pkg']);
-    expect(p.code, p.err).toBe(0);
+    const p = cli(ws, ['package', 'fx@1', '--out', 'pkg']);
+    expect(p.code, p.stderr).toBe(0);
     redis = await startRedis();
     r = new Redis(redis.url, { protocol: 2 });
   });
@@ -58,9 +51,9 @@ describe('dictl score --redis (real CLI, real package, real redis-server)', () =
     const flatId = (await r.xadd('ev', '*', 'a', '1', 'b', '2', 'color', 'red', 'city', 'paris'))!;
     const badJson = (await r.xadd('ev', '*', 'data', '{"a": 1,'))!;
     const badType = (await r.xadd('ev', '*', 'data', JSON.stringify({ a: 'text', b: 1, color: 'red', city: 'rome' })))!;
-    const res = cli(['score', '--package', 'pkg', '--redis', redis.url, '--stream', 'ev', '--group', 'g', '--consumer', 'c1', '--out-stream', 'scores', '--dead-letter', 'stream:dead', '--batch-size', '4', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
-    expect(res.code, res.err).toBe(0);
-    const summary = JSON.parse(res.out); // one JSON document on stdout (the stream path writes no data there)
+    const res = cli(ws, ['score', '--package', 'pkg', '--redis', redis.url, '--stream', 'ev', '--group', 'g', '--consumer', 'c1', '--out-stream', 'scores', '--dead-letter', 'stream:dead', '--batch-size', '4', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+    expect(res.code, res.stderr).toBe(0);
+    const summary = JSON.parse(res.stdout); // one JSON document on stdout (the stream path writes no data there)
     expect(summary).toMatchObject({ mode: 'stream', model: 'fx@1', eventsIn: fixtureRows.length + 3, eventsOut: fixtureRows.length + 1, deadLettered: 2 });
 
     const p = ref([...fixtureRows, { a: 1, b: 2, color: 'red', city: 'paris' }]);
@@ -90,8 +83,8 @@ describe('dictl score --redis (real CLI, real package, real redis-server)', () =
     const e1 = (await r.xadd('tx', '*', 'data', JSON.stringify({ customer: 'k1', a: 1 })))!;
     const e2 = (await r.xadd('tx', '*', 'data', JSON.stringify({ customer: 'k2', a: -1, b: 4 })))!;
     const e3 = (await r.xadd('tx', '*', 'data', JSON.stringify({ customer: 'k1', a: 2, city: 'rome' })))!; // own city wins
-    const res = cli(['score', '--package', 'pkg', '--redis', redis.url, '--stream', 'tx', '--group', 'g', '--consumer', 'c1', '--out-hash', 'risk:', '--lookup', redis.url, '--lookup-prefix', 'cust:', '--entity-key', 'customer', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
-    expect(res.code, res.err).toBe(0);
+    const res = cli(ws, ['score', '--package', 'pkg', '--redis', redis.url, '--stream', 'tx', '--group', 'g', '--consumer', 'c1', '--out-hash', 'risk:', '--lookup', redis.url, '--lookup-prefix', 'cust:', '--entity-key', 'customer', '--block-ms', '100', '--idle-exit-ms', '600', '--json']);
+    expect(res.code, res.stderr).toBe(0);
     const p = ref([
       { a: 1, b: 2, color: 'red', city: 'paris' },
       { a: -1, b: 4, color: 'blue', city: 'rome' },
@@ -101,8 +94,8 @@ describe('dictl score --redis (real CLI, real package, real redis-server)', () =
   });
 
   it('a bad --redis URL is a usage error (exit 2) before anything connects', () => {
-    const res = cli(['score', '--package', 'pkg', '--redis', 'localhost:6379', '--stream', 'ev', '--out-stream', 's', '--json']);
+    const res = cli(ws, ['score', '--package', 'pkg', '--redis', 'localhost:6379', '--stream', 'ev', '--out-stream', 's', '--json']);
     expect(res.code).toBe(2);
-    expect(JSON.parse(res.out).error.message).toMatch(/--redis must be a redis:\/\/ URL/);
+    expect(JSON.parse(res.stdout).error.message).toMatch(/--redis must be a redis:\/\/ URL/);
   });
 });

@@ -226,7 +226,7 @@ describe('train --model kmeans', () => {
     const rows = (await withDuck((d) => d.all<Record<string, unknown>>(`SELECT * FROM ${churnTyped} LIMIT 300`))).map((r) =>
       Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])),
     );
-    const piped = must(cli(dir, ['score', '-p', pkg], {}, rows.map((r) => JSON.stringify(r)).join('\n') + '\n'));
+    const piped = must(cli(dir, ['score', '-p', pkg], { input: rows.map((r) => JSON.stringify(r)).join('\n') + '\n' }));
     expect(piped.stdout.trim().split('\n').map((l) => JSON.parse(l).segment)).toEqual(Array.from(ours.subarray(0, 300)));
     // a Redis stream in, a Redis stream and hashes out
     const redis = await startRedis();
