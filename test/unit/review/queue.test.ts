@@ -7,7 +7,8 @@ import { initWorkspace, workspaceAt, type Workspace } from '../../../src/workspa
 import { registerModel } from '../../../src/registry/models.js';
 import { currentPolicy, onPromotion, policyHistory, policyVersions, readPolicy, setPolicy, writePolicyUnlocked } from '../../../src/decide/policy-store.js';
 import { normalizeSpec, type DecisionPolicy } from '../../../src/decide/policy.js';
-import { fileReviewSink, listReviews, readCases, resolveReview, type ReviewCase } from '../../../src/review/queue.js';
+import { fileReviewSink, listReviews, readCases, type ReviewCase } from '../../../src/review/queue.js';
+import { resolveReview } from '../../../src/ops/review-resolve.js';
 import { makeDecider } from '../../../src/decide/runtime.js';
 import { readAudit } from '../../../src/io/audit.js';
 import { withLock } from '../../../src/io/lock.js';
