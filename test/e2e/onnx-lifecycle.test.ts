@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { workspaceAt, type Workspace } from '../../src/workspace.js';
 import { registerDataset } from '../../src/datasets/register.js';
-import { createHoldout } from '../../src/holdouts/create.js';
+import { createHoldout } from '../../src/ops/holdout-create.js';
 import { loadMatrix, resolveFeatureBuild } from '../../src/features/builds.js';
 import { buildFeatureSet } from '../../src/ops/feature-build.js';
 import { newtonLogistic } from '../../src/ml/logistic.js';
