@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { workspaceAt, type Workspace } from '../../src/workspace.js';
-import { registerDataset } from '../../src/datasets/register.js';
+import { registerDataset } from '../../src/ops/dataset-register.js';
 import { createHoldout } from '../../src/ops/holdout-create.js';
 import { loadMatrix, resolveFeatureBuild } from '../../src/features/builds.js';
 import { buildFeatureSet } from '../../src/ops/feature-build.js';
