@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { optimizeThresholds } from '../dist/src/decide/optimize.js';
 import { makeDecider } from '../dist/src/decide/runtime.js';
-import { seededRng } from '../dist/src/decide/policy.js';
+import { seededRng } from '../dist/src/util/random.js';
 import { numericProfile, compareColumn, DEFAULT_LIMITS } from '../dist/src/monitor/drift.js';
 
 const scale = Number(process.env.BENCH_SCALE ?? 1);

@@ -87,7 +87,7 @@ print(json.dumps({"fit":s,"cpu":c,"auc":roc_auc_score(y,m.predict_proba(X)[:,1])
   const base = { task: 'binary', K: 2, classWeight: null, threshold: 0.5, tol: 1e-4, maxIter: 1000 };
   cpu0 = process.cpuUsage();
   t = performance.now();
-  const cv = await crossValidate(e.X, e.y, e.n, e.p, base, CS.map((C) => ({ C, penalty: 'l2' })), { folds: 5, seed: 42, metric: 'auc', workers: 2, onProgress: (k, tot) => process.env.BENCH_DEBUG && console.error(`cv fit ${k}/${tot}`) });
+  const cv = await crossValidate(e.X, e.y, e.n, e.p, base, CS.map((C) => ({ C, penalty: 'l2' })), { folds: 5, seed: 42, metric: 'auc', workers: 2, onTick: (k, tot) => process.env.BENCH_DEBUG && console.error(`cv fit ${k}/${tot}`) });
   const best = cv.cv.best;
   fitLogistic(e.X, e.n, e.p, e.y, 2, { penalty: 'l2', C: best.C, tol: 1e-4, maxIter: 1000 });
   const ourTune = (performance.now() - t) / 1000;

@@ -1,7 +1,7 @@
 // The churn-shaped scoring model the score and explain benchmarks share (15 numeric inputs: impute +
 // standardize; 4 string inputs with 51/3/2/2 categories: mode impute + one-hot; a logistic model),
 // and the seeded generator (mulberry32) behind it and their data.
-import { seededRng } from '../../dist/src/decide/policy.js';
+import { seededRng } from '../../dist/src/util/random.js';
 
 export const rng = seededRng;
 export const NUM = Array.from({ length: 15 }, (_, i) => `x${i}`);

@@ -27,6 +27,7 @@ import type { Reason } from '../explain/explainer.js';
 import { explainMembers } from '../explain/render.js';
 import type { Band, DecisionPolicy } from './policy.js';
 import type { DecisionFields, ReviewExplanation } from './runtime.js';
+import type { Progress } from '../ui/progress.js';
 
 export interface DecisionLogEntry {
   /** when the decision was made (ISO, UTC) */
@@ -140,7 +141,7 @@ export function inputsJson(cols: Record<string, Float64Array | string[]>, inputs
 }
 
 /** The log a scorer writes to: the workspace's, or none (told through warn) when no workspace is found. */
-export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: (msg: string) => void): Promise<DecisionLog | undefined> {
+export async function decisionLogFor(model: string, workspace: (why: string) => Promise<Workspace>, warn?: Progress['warn']): Promise<DecisionLog | undefined> {
   try {
     return fileDecisionLog(await workspace('no workspace'), model);
   } catch {

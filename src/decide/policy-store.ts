@@ -16,6 +16,7 @@ import { resolveModel } from '../registry/models.js';
 import { parse } from 'yaml';
 import { listDirs, readJson, type Checkup } from '../io/checkup.js';
 import { modelsDir } from '../registry/models.js';
+import type { Progress } from '../ui/progress.js';
 
 export const policiesDir = (ws: Workspace) => join(ws.registryDir, 'policies');
 export const modelPoliciesDir = (ws: Workspace, model: string) => join(policiesDir(ws), validateName('model', model));
@@ -47,7 +48,7 @@ export function currentPolicy(ws: Workspace, model: string): DecisionPolicy | un
  * Policy references: MODEL (the current policy), MODEL/policy@N or MODEL/policy@latest. "MODEL@N" names a
  * model version everywhere else; read as a policy version for one more version, with `onOldForm` told.
  */
-export function resolvePolicy(ws: Workspace, refText: string, onOldForm?: (msg: string) => void): DecisionPolicy {
+export function resolvePolicy(ws: Workspace, refText: string, onOldForm?: Progress['warn']): DecisionPolicy {
   const m = /^([^/@]+)\/policy(@.+)?$/.exec(refText);
   if (!m && refText.includes('@')) onOldForm?.(`"${refText}" names a model version elsewhere; a policy version is written ${refText.replace('@', '/policy@')}`);
   const { name, ref } = parseRef('model', m ? `${m[1]}${m[2] ?? ''}` : refText);

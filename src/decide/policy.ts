@@ -200,18 +200,6 @@ export function modelCall(band: Band, score: number, threshold: number): 'yes' |
   return score >= threshold ? 'yes' : 'no';
 }
 
-/** mulberry32: a small seeded generator giving uniform numbers in [0,1). */
-export function seededRng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One-line description of a policy's bands. */
 export function describePolicy(p: DecisionPolicy): string {
   if (p.segmentActions) return [...Object.entries(p.segmentActions).map(([s, a]) => `segment ${s} → ${a}`), `other segments → ${p.actions.low}`].join('; ');

@@ -4,7 +4,8 @@
  * workspace file store or a Redis stream). Pure apart from the sink, which the caller flushes.
  */
 import { usageError } from '../errors.js';
-import { applyPolicy, applySegmentPolicy, modelCall, seededRng, type Band, type DecisionPolicy } from './policy.js';
+import { applyPolicy, applySegmentPolicy, modelCall, type Band, type DecisionPolicy } from './policy.js';
+import { seededRng } from '../util/random.js';
 import { caseId, type ReviewCase, type ReviewSink } from '../review/queue.js';
 import type { ChallengerFields } from './shadow.js';
 

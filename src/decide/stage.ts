@@ -19,6 +19,7 @@ import { openRedis, type Redis } from '../io/redis.js';
 import type { BatchInputs } from '../pipeline/batch.js';
 import { fileShadowSink, type ShadowSink } from './shadow-store.js';
 import { challengerFields, challengerInputProblems, failedSide, shadowId, shadowSide, type ChallengerFields, type ShadowEntry } from './shadow.js';
+import type { Progress } from '../ui/progress.js';
 
 /** reasons a review case keeps when the output asks for none */
 const REVIEW_REASONS = 5;
@@ -45,7 +46,7 @@ export interface DecisionOptions {
   /** the package's explainer: review cases and shadow entries keep the top reasons */
   explainer?: Explainer | null;
   /** told when decisions cannot be logged (no workspace) */
-  onWarn?: (msg: string) => void;
+  onWarn?: Progress['warn'];
 }
 
 export function packagedPolicy(m: { decisionPolicy?: unknown }): DecisionPolicy | null {

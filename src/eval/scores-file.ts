@@ -4,6 +4,7 @@
  */
 import { extname, resolve, dirname, join } from 'node:path';
 import { usageError } from '../errors.js';
+import { csvField } from '../util/csv.js';
 import { classNames } from '../labels.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelVersion } from '../types.js';
@@ -40,7 +41,7 @@ export function scoresTable(model: Pick<ModelVersion, 'task' | 'label' | 'thresh
   return { head: ['row', 'label', 'prediction', ...classes.map((c) => `p_${c}`)], rows: out };
 }
 
-const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+const csvCell = (v: string | number) => (typeof v === 'number' ? String(v) : csvField(v));
 
 export async function writeScores(path: string, model: Pick<ModelVersion, 'task' | 'label' | 'threshold'>, s: ScoreRows): Promise<string> {
   const kind = checkScoresPath(path);

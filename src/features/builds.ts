@@ -25,6 +25,7 @@ import { withDuck, readDoubleVector } from '../io/duck.js';
 import { assertConsent, assertNoPii } from '../datasets/consent.js';
 import { latestHoldoutFor, readHoldout, type HoldoutIndex } from '../holdouts/store.js';
 import { listDirs, readJson, type Checkup } from '../io/checkup.js';
+import type { Progress } from '../ui/progress.js';
 
 export const featureBuildsDir = (ws: Workspace, name: string) => join(ws.registryDir, 'features', validateName('feature set', name));
 export const featureBuildDir = (ws: Workspace, name: string, version: number) => join(featureBuildsDir(ws, name), String(version));
@@ -222,7 +223,7 @@ export async function stageSource(
   duck: Duck,
   inp: { spec: FeatureSetSpec; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   extraDirs: string[],
-  progress: (m: string) => void = () => {},
+  progress: Progress['log'] = () => {},
 ): Promise<number> {
   const { spec } = inp;
   const aggs = inp.aggs ?? [];
@@ -261,7 +262,7 @@ export async function fitAndWrite(
   duck: Duck,
   inp: { spec: FeatureSetSpec; plan: PlanInputs; dataPath: string; testRows: number[]; aggs?: ResolvedAggregate[]; temporal?: boolean },
   outPath: string,
-  progress: (m: string) => void = () => {},
+  progress: Progress['log'] = () => {},
 ): Promise<{ pipeline: FeatureBuild['pipeline']; label: LabelSpec | undefined; rows: FeatureBuild['rows']; fitMs: number; writeMs: number }> {
   const { spec, plan } = inp;
   const t0 = Date.now();

@@ -16,6 +16,7 @@ import { sqlIdent, sqlString } from '../util/sql-quote.js';
 import { duckdb, type SqlDialect } from '../pipeline/dialect.js';
 import { imputedMoments, quantileFromWindow, windowLevels } from './stats.js';
 import type { FeatureSetSpec, FeatureSpec, TransformSpec } from './spec.js';
+import type { Progress } from '../ui/progress.js';
 
 const featErr = (spec: FeatureSetSpec, f: { name: string; line: number }, msg: string, hint?: string) =>
   new DictlError('data', `${spec.file}:${f.line}: feature "${f.name}": ${msg}`, { hint: hint ?? 'fix the feature-set file' });
@@ -183,7 +184,7 @@ async function windowQuantiles(
   selects: string[],
   sampleRows: number,
   sigmas: number,
-  progress: (m: string) => void,
+  progress: Progress['log'],
 ): Promise<Record<string, unknown>> {
   // scan 1 (one thread, in scan order, so sums are reproducible): the round's other statistics, and the
   // window bounds from a random row sample (the sample only places the windows; results stay exact)
@@ -278,7 +279,7 @@ export async function fitPipeline(
   spec: FeatureSetSpec,
   plan: PlanInputs,
   trainRel: string,
-  progress: (m: string) => void = () => {},
+  progress: Progress['log'] = () => {},
   knownTrainRows?: number,
   /** test knobs: training rows from which quantiles use windows, the windows' sample size and width */
   opts: { windowQuantilesFrom?: number; windowSampleRows?: number; windowSigmas?: number } = {},

@@ -3,6 +3,7 @@
  * as parameters where DuckDB allows; paths and identifiers that must be spliced are quoted here.
  */
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import type { Tick } from '../ui/progress.js';
 
 export { sqlIdent, sqlString } from '../util/sql-quote.js';
 
@@ -72,7 +73,7 @@ export async function openDuck(opts: { threads?: number; lockdown?: boolean; pro
  * Reports the rows done / rows to do of whatever query runs on duck's connection, every `everyMs`, until the
  * returned function is called. Needs openDuck({progress: true}); each statement starts its own count.
  */
-export function watchProgress(duck: Duck, onTick: (done: number, total: number) => void, everyMs = Math.max(1, Math.min(200, Number(process.env.DICTL_PROGRESS_MS) || 200))): () => void {
+export function watchProgress(duck: Duck, onTick: Tick, everyMs = Math.max(1, Math.min(200, Number(process.env.DICTL_PROGRESS_MS) || 200))): () => void {
   const timer = setInterval(() => {
     try {
       const p = duck.conn.progress;

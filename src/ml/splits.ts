@@ -3,6 +3,7 @@
  * (32-bit integer arithmetic only, via Math.imul), seeded through a splitmix32 scramble so nearby seeds
  * give unrelated streams. Used for holdout splits, fold assignment, random search and shuffles.
  */
+import { seededRng } from '../util/random.js';
 
 export interface Rng {
   /** uniform in [0, 1) with 32 bits of resolution */
@@ -22,14 +23,7 @@ export function makeRng(seed: number): Rng {
   if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
   // fold seeds beyond 32 bits (and negative seeds) in deterministically
   const hi = Math.floor(seed / 4294967296) | 0;
-  let a = splitmix32((seed >>> 0) ^ splitmix32(hi));
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRng(splitmix32((seed >>> 0) ^ splitmix32(hi)));
   return { next, int: (n: number) => Math.floor(next() * n) };
 }
 

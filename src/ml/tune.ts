@@ -11,6 +11,7 @@ import { fitSpec, scoreFit, type FitSpec, type Metric } from './fit.js';
 import { foldLayout, sharedMatrixFolds, trainRanges, type FoldData, type FoldSource } from './folds.js';
 import { setSolverThreads } from './parallel.js';
 import { stratifiedKFold } from './splits.js';
+import type { Tick } from '../ui/progress.js';
 
 /** Progress of a search: after each fit, and before each fold's preparation (step 'fold'). */
 export interface SearchProgress {
@@ -32,7 +33,7 @@ export interface TuneOptions {
   /** solver threads (default: number of cores) */
   workers?: number;
   /** after each fit: fits done and in all */
-  onProgress?: (done: number, total: number) => void;
+  onTick?: Tick;
   /** after each fit and before each fold's preparation, with the configuration and fold */
   onEvent?: (p: SearchProgress) => void;
 }
@@ -107,7 +108,7 @@ export async function searchFolds(source: FoldSource, foldOf: Int32Array, base: 
             unconverged.set(ti, u);
           }
           done++;
-          opts.onProgress?.(done, total);
+          opts.onTick?.(done, total);
           opts.onEvent?.({ step: 'fit', done, total, fold: f, folds: k, params: trialRecord(trials[ti]), elapsedMs: performance.now() - t0 });
         });
       }

@@ -158,9 +158,6 @@ export function psi(expected: number[], actual: number[], eps = 1e-4): number {
   return out;
 }
 
-/** Survival function of the chi-square distribution (the regularised gamma lives with the other test statistics). */
-export const chi2PValue = (stat: number, df: number): number => chiSquareP(stat, df);
-
 /** Jensen–Shannon divergence (base 2, in [0, 1]) between two count maps. */
 export function jsDivergence(p: Record<string, number>, q: Record<string, number>): number {
   const keys = [...new Set([...Object.keys(p), ...Object.keys(q)])];
@@ -191,7 +188,7 @@ export function chiSquare(train: Record<string, number>, live: Record<string, nu
     stat += ((o - e) * (o - e)) / e;
   }
   const df = keys.length - 1;
-  return { stat, df, p: chi2PValue(stat, df) };
+  return { stat, df, p: chiSquareP(stat, df) };
 }
 
 export function buildProfile(rows: Record<string, unknown>[], columns: { name: string; type: 'number' | 'string' }[]): DriftProfile {

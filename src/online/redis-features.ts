@@ -12,6 +12,7 @@
  */
 import { checkRedisUrl, openRedis, type Redis } from '../io/redis.js';
 import { dataError } from '../errors.js';
+import type { Tick } from '../ui/progress.js';
 
 export const SCHEMA_SUFFIX = '__dictl_schema__';
 export type OnlineType = 'number' | 'boolean' | 'string';
@@ -78,7 +79,7 @@ export async function writeOnline(
   prefix: string,
   entityKey: string,
   rows: Record<string, unknown>[],
-  opts: { chunk?: number; ttlSec?: number; onTick?: (done: number, total: number) => void } = {},
+  opts: { chunk?: number; ttlSec?: number; onTick?: Tick } = {},
 ): Promise<WriteOnlineResult> {
   // validate everything before the first write
   rows.forEach((row, i) => {

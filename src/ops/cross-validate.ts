@@ -17,6 +17,7 @@ import { assignFolds, searchFolds, type SearchProgress, type TuneResult } from '
 import type { FamilyTrial } from '../ml/families/grid.js';
 import { getFamily, link } from '../ml/families/index.js';
 import type { TrainingData } from '../ml/families/types.js';
+import type { Tick } from '../ui/progress.js';
 
 export interface FamilyCvOptions {
   folds: number;
@@ -27,7 +28,7 @@ export interface FamilyCvOptions {
   linearBase: Omit<FitSpec, 'C' | 'penalty' | 'l1Ratio'>;
   /** the feature build behind `d`: its feature state is then refitted per fold */
   build?: { ws: Workspace; build: FeatureBuild; matrix: Matrix; allowUnconsented?: boolean };
-  onProgress?: (done: number, total: number) => void;
+  onTick?: Tick;
   onEvent?: (e: SearchProgress) => void;
 }
 
@@ -75,7 +76,7 @@ export async function crossValidateFamilies(d: TrainingData, trials: FamilyTrial
         onEvent: (e) => {
           if (e.step === 'fit') {
             done++;
-            o.onProgress?.(done, total);
+            o.onTick?.(done, total);
           }
           o.onEvent?.({ ...e, done, total });
         },
@@ -106,7 +107,7 @@ export async function crossValidateFamilies(d: TrainingData, trials: FamilyTrial
         const pred = link(d.task, fam.margins(m, va.X, va.n, va.p), va.n, width);
         scores[i][f] = metricValue(o.metric, { task: d.task, K: d.K, threshold: o.linearBase.threshold }, va.y, pred);
         done++;
-        o.onProgress?.(done, total);
+        o.onTick?.(done, total);
         o.onEvent?.({ step: 'fit', done, total, fold: f, folds: o.folds, params: t.record, elapsedMs: performance.now() - t0 });
       }
     }

@@ -103,7 +103,7 @@ export async function fitGbdtChunked(duck: Duck, s: MatrixShape, spec: ChunkedGb
     progress.phase(`${what}: boosting up to ${params.max_iter} rounds on the bins`);
   };
   const model = await asDataErrors(s.names, () =>
-    fitGbdtBinned({ n, p, K: gK, y, sampleWeight }, split, mapper, params, { seed, threads: availableParallelism(), onRound: (d, total) => (progress.count ? progress.count(d, total, `round ${d}`) : progress.tick(d, total)) }, fill),
+    fitGbdtBinned({ n, p, K: gK, y, sampleWeight }, split, mapper, params, { seed, threads: availableParallelism(), onTick: (d, total) => (progress.count ? progress.count(d, total, `round ${d}`) : progress.tick(d, total)) }, fill),
   );
   const fit = gbdtFamilyFit(model, params, s.names, spec.categorical);
   return { ...fit, passes: 3 };

@@ -81,7 +81,7 @@ export async function trainSegments(ws: Workspace, opts: TrainOptions, progress:
   let bestFit: FamilyFit | undefined;
   for (const [i, params] of grid.entries()) {
     progress.phase(`Fitting k-means (k=${params.k}, n_init=${params.n_init}) on ${m.n} rows × ${m.p} features${grid.length > 1 ? ` [${i + 1}/${grid.length}]` : ''}`);
-    const fit = await kmeansFamily.fit(data, params, { seed, threads, threshold: 0.5, onProgress: (d, t) => progress.tick(d, t) });
+    const fit = await kmeansFamily.fit(data, params, { seed, threads, threshold: 0.5, onTick: (d, t) => progress.tick(d, t) });
     const part = fit.part.kmeans as SegmentModelVersion['kmeans'];
     trials.push({ params, inertia: part.inertia, silhouette: part.silhouette, iterations: fit.convergence.iterations });
     const s = part.silhouette ?? -Infinity;

@@ -142,7 +142,7 @@ export async function trainModel(ws: Workspace, opts: TrainOptions, progress: Tr
     const rank = checkRank(m.X, m.n, m.p, m.names, cp.penalty as Penalty, build.pipeline, task);
     if (rank) warnings.push(rank);
   }
-  const fit = await fam.fit(data, cp, { seed: v.seed, threads: workers, threshold: v.threshold, onProgress: (d, t) => progress.tick(d, t) });
+  const fit = await fam.fit(data, cp, { seed: v.seed, threads: workers, threshold: v.threshold, onTick: (d, t) => progress.tick(d, t) });
   const tFit = performance.now();
   warnings.push(...fit.warnings);
 

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { usageError } from '../errors.js';
-import { streamRequest, type KafkaRequest, type RedisRequest } from '../streams/request.js';
+import { streamRequest, type KafkaRequest, type RedisRequest, type StreamRunOptions } from '../streams/request.js';
 
 /** The score command's flags (command-line names; --out/--online-store arrive as output/lookup). */
 export interface ScoreFlags {
@@ -75,11 +75,8 @@ export type ScoreRequest = PipeRequest | FileRequest | (ScoreCommon & RedisReque
 export function scoreRequest(f: ScoreFlags): ScoreRequest {
   const streaming = Boolean(f.redis || f.kafka);
   if (streaming && (f.input || f.output)) throw usageError('--input/--out and --redis/--kafka are different modes: pick one');
-  if (f.redis && f.kafka) throw usageError('give --redis or --kafka, not both');
-  if (f.redis && !f.stream) throw usageError('--redis needs --stream KEY');
-  if (f.kafka && !f.topic) throw usageError('--kafka needs --topic T');
-  if (f.redis && !f['out-stream'] && !f['out-hash']) throw usageError('--redis needs --out-stream KEY or --out-hash PREFIX');
-  if (f.kafka && !f['out-topic']) throw usageError('--kafka needs --out-topic T2');
+  // every stream flag is checked once, by streamRequest (the command asks for an explicit output)
+  const stream = streaming ? streamRequest(streamOptions(f), { requireOut: true }) : null;
   if (!streaming && f.input && !f.output) throw usageError('--input needs --out FILE (.ndjson or .csv)');
   if (!streaming && !f.input && f.output) throw usageError('--out needs --input FILE (pipe mode writes to stdout)');
   if (!streaming && (f.lookup || f.stream || f.topic || f['out-stream'] || f['out-hash'] || f['out-topic']))
@@ -97,30 +94,32 @@ export function scoreRequest(f: ScoreFlags): ScoreRequest {
     workspace: f.workspace,
     source: f.input ?? (f.stream ? `redis ${f.stream}` : f.topic ? `kafka ${f.topic}` : 'stdin'),
   };
-  if (streaming) {
-    const s = streamRequest({
-      redis: f.redis,
-      kafka: f.kafka,
-      stream: f.stream,
-      topic: f.topic,
-      group: f.group,
-      consumer: f.consumer ?? `${hostname()}-${process.pid}`,
-      outStream: f['out-stream'],
-      outHash: f['out-hash'],
-      outTopic: f['out-topic'],
-      deadLetter: f['dead-letter'],
-      lookup: f.lookup,
-      lookupPrefix: f['lookup-prefix'],
-      entityKey: f['entity-key'],
-      batchSize: f['batch-size'],
-      blockMs: f['block-ms'],
-      maxEvents: f['max-events'],
-      idleExitMs: f['idle-exit-ms'],
-      metricsEverySec: f['metrics-every'],
-      claimIdleMs: f['claim-idle-ms'],
-    });
-    return { ...common, ...s };
-  }
+  if (stream) return { ...common, ...stream };
   if (f.input) return { ...common, mode: 'file', input: f.input, output: f.output!, deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'] };
   return { ...common, mode: 'pipe', format, deadLetter: f['dead-letter'], metricsEvery: f['metrics-every'] };
+}
+
+/** The stream flags as streamRequest's options. */
+function streamOptions(f: ScoreFlags): StreamRunOptions {
+  return {
+    redis: f.redis,
+    kafka: f.kafka,
+    stream: f.stream,
+    topic: f.topic,
+    group: f.group,
+    consumer: f.consumer ?? `${hostname()}-${process.pid}`,
+    outStream: f['out-stream'],
+    outHash: f['out-hash'],
+    outTopic: f['out-topic'],
+    deadLetter: f['dead-letter'],
+    lookup: f.lookup,
+    lookupPrefix: f['lookup-prefix'],
+    entityKey: f['entity-key'],
+    batchSize: f['batch-size'],
+    blockMs: f['block-ms'],
+    maxEvents: f['max-events'],
+    idleExitMs: f['idle-exit-ms'],
+    metricsEverySec: f['metrics-every'],
+    claimIdleMs: f['claim-idle-ms'],
+  };
 }

@@ -1,5 +1,6 @@
 /** Results as CSV cells: the decision columns and RFC 4180 quoting. Pure. */
 import type { DecisionFields } from '../decide/runtime.js';
+import { csvField } from '../util/csv.js';
 
 /** The decision columns a CSV result gets when the package carries a decision policy. */
 export const DECISION_CSV_COLUMNS = ['action', 'band', 'model', 'policy_version', 'autonomy', 'review', 'review_id', 'intended'];
@@ -10,7 +11,4 @@ export function decisionCsv(d: Partial<DecisionFields> | undefined): string {
   return ',' + cells.map((c) => csvField(String(c))).join(',');
 }
 
-export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
 

@@ -3,13 +3,13 @@
  * generator, so runs are repeatable) so a stream running for days keeps bounded memory.
  */
 import { percentile } from '../stats/quantile.js';
+import { seededRng } from '../util/random.js';
 
 export { percentile };
 
 export class LatencyRecorder {
   private samples: number[] = [];
   private seen = 0;
-  private state = 0x2545f491;
   constructor(private readonly cap = 100_000) {}
 
   add(ms: number): void {
@@ -36,15 +36,7 @@ export class LatencyRecorder {
     this.seen = 0;
   }
 
-  private random(): number {
-    // xorshift32
-    let x = this.state;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.state = x >>> 0;
-    return this.state / 0x100000000;
-  }
+  private readonly random = seededRng(0x2545f491);
 }
 
 export const round3 = (x: number) => Math.round(x * 1000) / 1000;

@@ -22,6 +22,7 @@
 import { openRedis, type Redis } from '../io/redis.js';
 import { decodeFields } from './event.js';
 import type { BatchCommitter, DeadLetter, DeadLetterSink, ResultRecord, Sink, Source, SourceEvent } from './types.js';
+import type { Progress } from '../ui/progress.js';
 
 export { checkRedisUrl } from '../io/redis.js';
 
@@ -29,7 +30,7 @@ export { checkRedisUrl } from '../io/redis.js';
  * One log line when the server goes away and one when it is back, for a group of connections to the
  * same server (reader and control connection count as one: the server is down when either is).
  */
-export function watchConnections(url: string, conns: Redis[], log: (msg: string) => void): () => void {
+export function watchConnections(url: string, conns: Redis[], log: Progress['log']): () => void {
   let stopped = false;
   const shown = url.replace(/\/\/[^@/]*@/, '//***@'); // no password in logs
   const down = new Set<Redis>();
@@ -159,7 +160,7 @@ export class RedisStreamSource implements Source {
     this.claimEveryMs = Math.max(100, Math.min(claimIdleMs / 2, 10_000));
   }
 
-  static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number, log?: (msg: string) => void): Promise<RedisStreamSource> {
+  static async open(url: string, stream: string, group: string, consumer: string, claimIdleMs: number, log?: Progress['log']): Promise<RedisStreamSource> {
     const reader = await openRedis(url, { kind: 'reader', name: `dictl-read-${consumer}` });
     const ctl = await openRedis(url, { kind: 'reader', name: `dictl-ctl-${consumer}` });
     const s = new RedisStreamSource(reader, ctl, stream, group, consumer, claimIdleMs);

@@ -60,21 +60,23 @@ export type StreamRunOptions = Omit<StreamCommon, 'lookup'> & {
  * out-stream/out-hash is given, dead letters to `${stream}:dead`; Kafka results to `${topic}.scored`,
  * dead letters to `${topic}.dead`. A dead letter target is `stream:KEY`, `topic:NAME` or a file path.
  */
-export function streamRequest(o: StreamRunOptions): StreamRequest {
+export function streamRequest(o: StreamRunOptions, opts: { requireOut?: boolean } = {}): StreamRequest {
   if (Boolean(o.redis) === Boolean(o.kafka)) throw usageError('give exactly one of --redis or --kafka');
   if (o.redis) {
     if (!o.stream) throw usageError('--redis needs --stream KEY', '--redis redis://127.0.0.1:6379 --stream events --group scorers --consumer c1');
+    if (opts.requireOut && !o.outStream && !o.outHash) throw usageError('--redis needs --out-stream KEY or --out-hash PREFIX');
     if (o.outStream && o.outHash) throw usageError('give only one of --out-stream or --out-hash');
     if (o.topic || o.outTopic) throw usageError('--topic/--out-topic are Kafka flags; use --stream/--out-stream with --redis');
   }
   if (o.kafka) {
     if (!o.topic) throw usageError('--kafka needs --topic NAME', '--kafka localhost:9092 --topic events --group scorers --out-topic scores');
+    if (opts.requireOut && !o.outTopic) throw usageError('--kafka needs --out-topic T2');
     if (o.stream || o.outStream || o.outHash) throw usageError('--stream/--out-stream/--out-hash are Redis flags; use --topic/--out-topic with --kafka');
   }
   if (!o.group) throw usageError('a consumer group is needed (--group)');
   if (!o.consumer) throw usageError('a consumer name is needed (--consumer)');
-  if (o.lookup && !o.entityKey) throw usageError('--lookup needs --entity-key FIELD (the event field holding the entity id)');
-  if (!o.lookup && (o.entityKey || o.lookupPrefix)) throw usageError('--entity-key/--lookup-prefix need --lookup redis://…');
+  if (o.lookup && !o.entityKey) throw usageError('--online-store needs --entity-key FIELD (the event field holding the entity id)');
+  if (!o.lookup && (o.entityKey || o.lookupPrefix)) throw usageError('--entity-key/--lookup-prefix need --online-store redis://…');
   if (o.deadLetter?.startsWith('topic:') && !o.kafka) throw usageError('--dead-letter topic:NAME needs --kafka');
   if (!(o.batchSize >= 1)) throw usageError('--batch-size must be at least 1');
   if (!(o.blockMs >= 1)) throw usageError('--block-ms must be at least 1');

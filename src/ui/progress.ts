@@ -20,6 +20,12 @@ export interface Progress {
   readonly active?: boolean;
 }
 
+/**
+ * The counting callback of the code below the commands (fits, searches, writes, queries): `done` of
+ * `total` units, as a Progress's tick or count takes them. The one other shape is Progress itself.
+ */
+export type Tick = (done: number, total: number) => void;
+
 export interface ProgressOptions {
   quiet?: boolean;
   /** --json: no phase or tick lines */

@@ -106,7 +106,7 @@ export const gbdtFamily: ModelFamily = {
   async fit(d, params, ctx): Promise<FamilyFit> {
     const gp = asGbdt(params, d.task);
     const K = d.task === 'regression' ? 1 : d.K;
-    const model = await asDataErrors(d.names, () => fitGbdt({ X: d.X, n: d.n, p: d.p, y: d.y, K, sampleWeight: d.sampleWeight, categorical: d.categorical }, gp, { seed: ctx.seed, threads: ctx.threads, onRound: ctx.onProgress }));
+    const model = await asDataErrors(d.names, () => fitGbdt({ X: d.X, n: d.n, p: d.p, y: d.y, K, sampleWeight: d.sampleWeight, categorical: d.categorical }, gp, { seed: ctx.seed, threads: ctx.threads, onTick: ctx.onTick }));
     return gbdtFamilyFit(model, gp, d.names, d.categorical);
   },
   checkModel(m) {

@@ -57,7 +57,7 @@ export const kmeansFamily: ModelFamily = {
   async fit(d: TrainingData, params: HyperParams, ctx): Promise<FamilyFit> {
     const P = validate(params);
     const k = P.k as number;
-    const fit = await fitKMeans(d.X, d.n, d.p, { k, nInit: P.n_init as number, maxIter: P.max_iter as number, tol: P.tol as number, seed: ctx.seed, threads: ctx.threads === undefined ? undefined : Math.min(ctx.threads, defaultThreads(d.n, k, d.p)), columns: d.names, onProgress: ctx.onProgress });
+    const fit = await fitKMeans(d.X, d.n, d.p, { k, nInit: P.n_init as number, maxIter: P.max_iter as number, tol: P.tol as number, seed: ctx.seed, threads: ctx.threads === undefined ? undefined : Math.min(ctx.threads, defaultThreads(d.n, k, d.p)), columns: d.names, onTick: ctx.onTick });
     const sil = sampledSilhouette(d.X, d.n, d.p, fit.labels, P.silhouette_sample as number, ctx.seed);
     const warnings: string[] = [];
     const empty = fit.sizes.filter((s) => s === 0).length;

@@ -9,6 +9,7 @@ import type { ConvergenceInfo, FittedPipeline, ModelVersion } from '../../types.
 import type { SegmentProfile } from '../kmeans/profile.js';
 import type { Task } from '../predict.js';
 import type { ExplainPart } from '../../explain/explainer.js';
+import type { Tick } from '../../ui/progress.js';
 
 export type ParamValue = number | string | boolean | null;
 export type HyperParams = Record<string, ParamValue>;
@@ -36,7 +37,7 @@ export interface FitContext {
   /** threads the fit may use (the calling thread included) */
   threads?: number;
   /** progress of an iterative fit */
-  onProgress?(done: number, total: number): void;
+  onTick?: Tick;
   /** the decision threshold (binary), recorded with the model */
   threshold: number;
 }

@@ -352,7 +352,7 @@ async function boost(data: BinnedGbdtData, split: ReturnType<typeof gbdtSplit>, 
       rounds = it + 1;
       for (let q = 0, o = 0; q < curveRows.length; q++) for (let k = 0, r = curveRows[q] * T; k < T; k++) curveM[o++] = mT[r + k];
       curveTrain.push(meanLoss(params.loss, K, delta, curveY, curveW, curveM, null, curveRows.length));
-      opts.onRound?.(rounds, params.max_iter);
+      opts.onTick?.(rounds, params.max_iter);
       if (esOn) {
         const vl = meanLoss(params.loss, K, delta, yV, wV, mV, null, nV);
         curveVal.push(vl);

@@ -1,4 +1,6 @@
 /** The types of the gradient-boosted tree engine (parameters, data, tree, model); the engine's surface is index.ts. */
+import type { Tick } from '../../ui/progress.js';
+
 export type GbdtLoss = 'log_loss' | 'squared_error' | 'absolute_error' | 'huber';
 
 export interface GbdtParams {
@@ -106,5 +108,5 @@ export interface FitOptions {
   /** the fit's inner loops: WebAssembly (default) or JS; both give the same bytes */
   kernels?: 'wasm' | 'js';
   /** called after every round */
-  onRound?(done: number, total: number): void;
+  onTick?: Tick;
 }

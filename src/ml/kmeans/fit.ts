@@ -15,6 +15,7 @@ import { dataError, usageError } from '../../errors.js';
 import { makeRng, type Rng } from '../splits.js';
 import { blockRowsFor, blockSums, CMD_ASSIGN, CMD_FINAL, CMD_KPP, MODE_BOUNDS, MODE_FULL, MODE_KPP, type KState } from './kernels.js';
 import { makeRunner, type BlockRunner } from './pool.js';
+import type { Tick } from '../../ui/progress.js';
 
 export interface KMeansOptions {
   k: number;
@@ -31,7 +32,7 @@ export interface KMeansOptions {
   init?: Float64Array;
   /** column names, for error messages */
   columns?: string[];
-  onProgress?: (done: number, total: number) => void;
+  onTick?: Tick;
 }
 
 export interface KMeansRun {
@@ -390,7 +391,7 @@ export async function fitKMeans(X: Float64Array, n: number, p: number, opts: KMe
         bestLabels = S.labels.slice();
         bestSizes = clusterSizes(S);
       }
-      opts.onProgress?.(r + 1, nInit);
+      opts.onTick?.(r + 1, nInit);
     }
     const b = runs[best];
     return {

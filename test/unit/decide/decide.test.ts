@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyPolicy, bandOf, modelCall, normalizeSpec, parseBand, seededRng, type DecisionPolicy } from '../../../src/decide/policy.js';
+import { applyPolicy, bandOf, modelCall, normalizeSpec, parseBand, type DecisionPolicy } from '../../../src/decide/policy.js';
+import { seededRng } from '../../../src/util/random.js';
 import { evaluateThresholds, optimizeThresholds, parseCosts, type Costs } from '../../../src/decide/optimize.js';
 import { computeTrust, zFor, type LabelledCase } from '../../../src/decide/trust.js';
 import { wilson } from '../../../src/stats/wilson.js';

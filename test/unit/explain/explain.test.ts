@@ -14,7 +14,7 @@ import { fitSpec, type FitSpec } from '../../../src/ml/fit.js';
 import { linearScores } from '../../../src/ml/predict.js';
 import { applyPipeline } from '../../../src/pipeline/apply.js';
 import { prepare } from '../../helpers/ml-data.js';
-import { seededRng } from '../../../src/decide/policy.js';
+import { seededRng } from '../../../src/util/random.js';
 import { loadRefSet } from '../../helpers/gbdt-data.js';
 import { fitGbdt, gbdtMargins, GBDT_DEFAULTS } from '../../../src/ml/gbdt/index.js';
 import { gbdtFromJSON, gbdtToJSON } from '../../../src/ml/gbdt/serialize.js';

@@ -75,7 +75,7 @@ describe('search on the solver threads', () => {
     const events: SearchProgress[] = [];
     const ticks: number[] = [];
     const one = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 1 });
-    const two = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onEvent: (e) => events.push(e), onProgress: (d) => ticks.push(d) });
+    const two = await crossValidate(X, y, n, p, base, grid, { folds: 4, seed: 7, metric: 'logloss', workers: 2, onEvent: (e) => events.push(e), onTick: (d) => ticks.push(d) });
     expect(two.cv).toEqual(one.cv);
     const fits = events.filter((e) => e.step === 'fit');
     expect(fits.length).toBe(24); // 4 folds × 6 configurations

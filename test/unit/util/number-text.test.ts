@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { writeJsonNumber } from '../../../src/util/number-text.js';
-import { seededRng } from '../../../src/decide/policy.js';
+import { seededRng } from '../../../src/util/random.js';
 
 const buf = Buffer.alloc(64);
 const text = (x: number) => buf.latin1Slice(0, writeJsonNumber(buf, 0, x));
