@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withDuck } from '../dist/src/io/duck.js';
-import { registerDataset } from '../dist/src/datasets/register.js';
+import { registerDataset } from '../dist/src/ops/dataset-register.js';
 import { initWorkspace, workspaceAt } from '../dist/src/workspace.js';
 
 const SCALE = Number(process.env.BENCH_SCALE ?? '1');

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, memoryFlags, writeFlags } from '../../src/base.js';
 import { withMemoryBudget } from '../../src/io/memory.js';
-import { CONSENTS, parseTags, registerDataset, splitList } from '../../src/datasets/register.js';
+import { CONSENTS, parseTags, splitList } from '../../src/datasets/register.js';
+import { registerDataset } from '../../src/ops/dataset-register.js';
 import { renderRegistered } from '../../src/datasets/render.js';
 import { usageError } from '../../src/errors.js';
 import type { Consent } from '../../src/types.js';

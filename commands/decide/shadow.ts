@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
-import { shadowReportFor } from '../../src/decide/shadow-store.js';
+import { shadowReportFor } from '../../src/ops/decide-shadow.js';
 import { renderShadow } from '../../src/decide/render.js';
 
 export default class DecideShadow extends DictlCommand {

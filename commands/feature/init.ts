@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand } from '../../src/base.js';
-import { initFeatureSet } from '../../src/features/init.js';
+import { initFeatureSet } from '../../src/ops/feature-init.js';
 
 export default class FeatureInit extends DictlCommand {
   static override summary = "Write a commented starter feature set (features/NAME.yaml) from a dataset's schema and profile.";

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { createHoldout } from '../../src/holdouts/create.js';
+import { createHoldout } from '../../src/ops/holdout-create.js';
 import { usageError } from '../../src/errors.js';
 
 export default class HoldoutCreate extends DictlCommand {

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
-import { removeAlias, setAlias } from '../../src/registry/models.js';
+import { removeAlias, setAlias } from '../../src/ops/model-alias.js';
 import { parseRef } from '../../src/util/names.js';
 
 export default class ModelAlias extends DictlCommand {

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { archiveModel } from '../../src/registry/models.js';
+import { archiveModel } from '../../src/ops/model-archive.js';
 
 export default class ModelArchive extends DictlCommand {
   static override summary = 'Archive a model version (hidden from list and @latest, kept on disk), or restore it.';

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
 import { usageError } from '../../src/errors.js';
 import { readFileSync, existsSync } from 'node:fs';
-import * as q from '../../src/review/queue.js';
+import * as q from '../../src/ops/review-resolve.js';
 
 export default class ReviewResolve extends DictlCommand {
   static override summary = 'Record a human\'s call on a review case (final; recorded in the audit log).';

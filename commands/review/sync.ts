@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../src/base.js';
-import { syncFromRedis } from '../../src/review/redis-queue.js';
+import { syncFromRedis } from '../../src/ops/review-sync.js';
 
 export default class ReviewSync extends DictlCommand {
   static override summary = 'Copy review cases queued on a Redis stream (reviews:MODEL, written when scoring from Redis) into the workspace review queue.';

@@ -7,12 +7,11 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound, usageError } from '../errors.js';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { locked } from '../io/lock.js';
 import { appendAudit, readAudit, type AuditEntry } from '../io/audit.js';
 import { parseRef, validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import type { SegmentModelVersion } from '../types.js';
-import { checkPolicyTarget, normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget, parseBand } from './policy.js';
+import { normalizeSpec, type DecisionPolicy, type PolicySpec, type PolicyTarget, parseBand } from './policy.js';
 import { resolveModel } from '../registry/models.js';
 import { parse } from 'yaml';
 import { listDirs, readJson, type Checkup } from '../io/checkup.js';
@@ -90,7 +89,7 @@ export function writePolicyUnlocked(ws: Workspace, model: string, fields: Return
 }
 
 /** The version a policy is written for: the champion, else the latest (unknown names are refused). */
-function modelTargetOf(ws: Workspace, model: string): PolicyTarget & { version: number } {
+export function modelTargetOf(ws: Workspace, model: string): PolicyTarget & { version: number } {
   // the policy is tied to a registered model: refuse unknown names
   let m = resolveModel(ws, `${model}@latest`).model;
   try {
@@ -99,19 +98,6 @@ function modelTargetOf(ws: Workspace, model: string): PolicyTarget & { version: 
     // no champion: the latest version
   }
   return { ref: `${model}@${m.version}`, version: m.version, task: m.task, k: m.task === 'segmentation' ? (m as SegmentModelVersion).kmeans.k : undefined };
-}
-
-/** `decide policy set`: validates everything before taking the lock. */
-export async function setPolicy(ws: Workspace, model: string, spec: PolicySpec, o: { wait?: number; source?: 'set' | 'file' | 'optimize'; evidence?: Record<string, unknown>; reason?: string } = {}): Promise<DecisionPolicy> {
-  validateName('model', model);
-  const fields = normalizeSpec(spec);
-  const target = modelTargetOf(ws, model);
-  checkPolicyTarget(fields, target);
-  const modelVersion = target.version;
-  return locked(ws, o.wait, `decide policy set ${model}`, () => {
-    const cur = currentPolicy(ws, model);
-    return writePolicyUnlocked(ws, model, fields, { source: o.source ?? 'set', parent: cur?.version, evidence: o.evidence, modelVersion, reason: o.reason });
-  });
 }
 
 export interface PolicySummary {

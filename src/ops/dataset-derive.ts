@@ -16,7 +16,8 @@ import { hashValue } from '../util/hash.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { condenseDuckError } from '../datasets/csv-check.js';
-import { commitStaged, stageRelation, validateMetadata, withStaging, type RegisterResult } from '../datasets/register.js';
+import { commitStagedUnlocked, stageRelation, validateMetadata, withStaging, type RegisterResult } from '../datasets/register.js';
+import { locked } from '../io/lock.js';
 import { resolveModel } from '../registry/models.js';
 import { addSegmentColumn } from './segment-column.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
@@ -111,24 +112,26 @@ export async function deriveDataset(ws: Workspace, o: DeriveOptions, progress: P
     const cols = new Set(staged.columns.map((c) => c.name));
     const pii = [...new Set([...parents.flatMap((p) => p.pii ?? []).filter((c) => cols.has(c)), ...(o.pii ?? [])])];
     for (const c of o.pii ?? []) if (!cols.has(c)) throw usageError(`--pii column "${c}" is not a column of the result`);
-    return commitStaged(
-      ws,
-      name,
-      { ...staged, staging },
-      {
-        source: { format: 'derived', sha256: identity, bytes: Buffer.byteLength(sql) },
-        steward,
-        consent: inheritedConsent(parents),
-        pii,
-        description: o.description,
-        tags: o.tags ?? {},
-        parents: refs,
-        sql,
-        license: [...new Set(parents.map((p) => p.license).filter(Boolean))].join(' + ') || undefined,
-        sourceDescription: `derived from ${refs.join(', ')}${segModel ? `, with the segments of ${segModel.ref}` : ''}`,
-        ...(segModel ? { models: [segModel.ref] } : {}),
-      },
-      { wait: o.wait, action: 'dataset.derive', command: `dataset derive ${name}` },
+    return locked(ws, o.wait, `dataset derive ${name}`, () =>
+      commitStagedUnlocked(
+        ws,
+        name,
+        { ...staged, staging },
+        {
+          source: { format: 'derived', sha256: identity, bytes: Buffer.byteLength(sql) },
+          steward,
+          consent: inheritedConsent(parents),
+          pii,
+          description: o.description,
+          tags: o.tags ?? {},
+          parents: refs,
+          sql,
+          license: [...new Set(parents.map((p) => p.license).filter(Boolean))].join(' + ') || undefined,
+          sourceDescription: `derived from ${refs.join(', ')}${segModel ? `, with the segments of ${segModel.ref}` : ''}`,
+          ...(segModel ? { models: [segModel.ref] } : {}),
+        },
+        { action: 'dataset.derive' },
+      ),
     );
   });
 }

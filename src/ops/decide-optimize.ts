@@ -12,7 +12,8 @@ import { optimizeThresholds, type Costs, type OptimizeResult } from '../decide/o
 import type { DecisionPolicy, PolicyActions } from '../decide/policy.js';
 import { resolveModel } from '../registry/models.js';
 import { loadSplitRows, scoreSplit } from '../decide/data.js';
-import { currentPolicy, setPolicy } from '../decide/policy-store.js';
+import { currentPolicy } from '../decide/policy-store.js';
+import { setPolicy } from './decide-policy-set.js';
 import { esc } from '../ui/html.js';
 
 export interface OptimizeRun extends OptimizeResult {

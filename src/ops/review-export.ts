@@ -2,8 +2,8 @@
  * `review export --as-dataset NAME`: the resolved cases of a model become a new dataset version (the
  * model's raw inputs + the human label in the model's label column + review_* columns) with lineage to
  * the model, the policy versions and the source streams. It goes through the dataset engineer's
- * staging/commit path (stageRelation + commitStaged), so it is profiled, hashed and audited like any
- * registered dataset; identical exports reuse the existing version.
+ * staging/commit path (stageRelation, then commitStagedUnlocked under the workspace lock), so it is
+ * profiled, hashed and audited like any registered dataset; identical exports reuse the existing version.
  */
 import { labelOf } from '../ml/families/label.js';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,8 @@ import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
 import { readCases, reviewModels } from '../review/queue.js';
 import { readModelVersion } from '../registry/models.js';
-import { withStaging, stageRelation, commitStaged } from '../datasets/register.js';
+import { withStaging, stageRelation, commitStagedUnlocked } from '../datasets/register.js';
+import { locked } from '../io/lock.js';
 import { openDuck, sqlString } from '../io/duck.js';
 import { resolveDataset } from '../datasets/store.js';
 import { currentPolicy } from '../decide/policy-store.js';
@@ -136,21 +137,23 @@ export async function exportReviews(ws: Workspace, name: string, o: { model?: st
       } finally {
         duck.close();
       }
-      const r = await commitStaged(
-        ws,
-        name,
-        { ...staged, staging },
-        {
-          source: { format: 'review', sha256: sha256(text), bytes: Buffer.byteLength(text) },
-          steward,
-          sourceDescription: `human review labels of ${model} (${sources.join(', ')})`,
-          consent: parent.consent,
-          pii: parent.pii.filter((c) => exported.has(c)),
-          description: `${cases.length} cases reviewed by humans, labelled in "${label.column}"`,
-          tags,
-          parents,
-        },
-        { wait: o.wait, action: 'dataset.register', command: `review export --as-dataset ${name}` },
+      const r = await locked(ws, o.wait, `review export --as-dataset ${name}`, () =>
+        commitStagedUnlocked(
+          ws,
+          name,
+          { ...staged, staging },
+          {
+            source: { format: 'review', sha256: sha256(text), bytes: Buffer.byteLength(text) },
+            steward,
+            sourceDescription: `human review labels of ${model} (${sources.join(', ')})`,
+            consent: parent.consent,
+            pii: parent.pii.filter((c) => exported.has(c)),
+            description: `${cases.length} cases reviewed by humans, labelled in "${label.column}"`,
+            tags,
+            parents,
+          },
+          { action: 'dataset.register' },
+        ),
       );
       return { dataset: r.ref, existing: r.existing, rows: r.rows, model, parents, tags, path: r.path };
     });

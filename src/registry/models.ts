@@ -209,13 +209,6 @@ function allocateVersion(ws: Workspace, name: string): number {
 
 // ───────────────────────── aliases and archive ─────────────────────────
 
-export interface AliasResult {
-  model: string;
-  alias: string;
-  version: number | null;
-  previous: number | null;
-}
-
 /** Validates an alias name (a usage error names what is wrong). */
 export function checkAliasName(alias: string): string {
   validateName('alias', alias);
@@ -232,65 +225,21 @@ export function writeAliasUnlocked(ws: Workspace, name: string, alias: string, v
   return prev;
 }
 
-export async function setAlias(
-  ws: Workspace,
-  refText: string,
-  alias: string,
-  opts: { wait?: number; actor?: string; reason?: string } = {},
-): Promise<AliasResult> {
-  checkAliasName(alias);
-  return locked(ws, opts.wait, `model alias ${refText} ${alias}`, () => {
-    const r = resolveModel(ws, refText);
-    if (r.archived) throw usageError(`${r.ref} is archived; an alias cannot point at it`, `pick another version: dictl model list ${r.model.name}`);
-    const prev = writeAliasUnlocked(ws, r.model.name, alias, r.model.version);
-    crashPoint('alias-commit');
-    appendAudit(ws, { action: 'model.alias', subject: r.ref, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
-    return { model: r.model.name, alias, version: r.model.version, previous: prev };
-  });
+/** Removes ALIAS (no lock, no audit: callers hold the lock). Returns the version it pointed at, or undefined when there is no such alias (nothing removed). */
+export function removeAliasUnlocked(ws: Workspace, name: string, alias: string): number | undefined {
+  const prev = readAliases(ws, name)[alias];
+  if (prev !== undefined) rmSync(join(aliasesDir(ws, name), alias), { force: true });
+  return prev;
 }
 
-export async function removeAlias(ws: Workspace, name: string, alias: string, opts: { wait?: number; actor?: string; reason?: string } = {}): Promise<AliasResult> {
-  validateName('model', name);
-  checkAliasName(alias);
-  return locked(ws, opts.wait, `model alias ${name} --remove ${alias}`, () => {
-    const prev = readAliases(ws, name)[alias];
-    if (prev === undefined) throw notFound(`model "${name}" has no alias "${alias}"`, `see: dictl model show ${name}`);
-    rmSync(join(aliasesDir(ws, name), alias), { force: true });
-    appendAudit(ws, { action: 'model.alias.remove', subject: `${name}@${alias}`, actor: opts.actor, reason: opts.reason, details: { alias, previous: prev } });
-    return { model: name, alias, version: null, previous: prev };
-  });
+/** Marks a version archived: archived.json with who, when and why (no lock, no audit: callers hold the lock). */
+export function archiveVersionUnlocked(ws: Workspace, name: string, version: number, o: { actor: string; reason?: string }): void {
+  writeJsonAtomic(archivedPath(ws, name, version), { actor: o.actor, at: new Date().toISOString(), reason: o.reason ?? null });
 }
 
-export interface ArchiveResult {
-  ref: string;
-  archived: boolean;
-  changed: boolean;
-}
-
-/** Archives (or with `restore`, un-archives) a version. A version an alias points at cannot be archived. */
-export async function archiveModel(
-  ws: Workspace,
-  refText: string,
-  opts: { wait?: number; actor?: string; reason?: string; restore?: boolean } = {},
-): Promise<ArchiveResult> {
-  parseRef('model', refText); // bad names fail before the lock
-  return locked(ws, opts.wait, `model archive ${refText}`, () => {
-    const r = resolveModel(ws, refText);
-    const { name, version } = r.model;
-    if (opts.restore) {
-      if (!r.archived) return { ref: r.ref, archived: false, changed: false };
-      rmSync(archivedPath(ws, name, version), { force: true });
-      appendAudit(ws, { action: 'model.restore', subject: r.ref, actor: opts.actor, reason: opts.reason });
-      return { ref: r.ref, archived: false, changed: true };
-    }
-    if (r.archived) return { ref: r.ref, archived: true, changed: false };
-    if (r.aliases.length)
-      throw usageError(`${r.ref} is ${r.aliases.map((a) => `@${a}`).join(', ')}; move or remove the alias before archiving`, `dictl model alias ${name} --remove ${r.aliases[0]}`);
-    const actor = opts.actor ?? defaultActor();
-    writeJsonAtomic(archivedPath(ws, name, version), { actor, at: new Date().toISOString(), reason: opts.reason ?? null });
-    appendAudit(ws, { action: 'model.archive', subject: r.ref, actor, reason: opts.reason });
-    return { ref: r.ref, archived: true, changed: true };
-  });
+/** Un-archives a version (no lock, no audit: callers hold the lock). */
+export function restoreVersionUnlocked(ws: Workspace, name: string, version: number): void {
+  rmSync(archivedPath(ws, name, version), { force: true });
 }
 
 // ───────────────────────── listing ─────────────────────────

@@ -5,15 +5,13 @@
  * Appends are single O_APPEND writes (a whole batch of lines at once) followed by fsync, so several
  * scorers can add cases at the same time without a lock and a crash leaves at most a torn last line,
  * which readers skip. Case ids are content hashes, so re-scoring the same event does not queue it twice.
- * Resolutions are written under the workspace lock (one resolution per case).
+ * Resolutions are written under the workspace lock (one resolution per case; ops/review-resolve.ts).
  * `dictl doctor` asks verifyReviews() what can go wrong with these files (see there).
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { notFound, usageError, busyError } from '../errors.js';
-import { locked } from '../io/lock.js';
+import { notFound, usageError } from '../errors.js';
 import { classNames } from '../labels.js';
-import { appendAudit } from '../io/audit.js';
 import { modelRefExists, readModelVersion } from '../registry/models.js';
 import { sha256 } from '../util/hash.js';
 import { validateName } from '../util/names.js';
@@ -171,51 +169,9 @@ export function showReview(ws: Workspace, id: string): CaseWithResolution {
   throw notFound(`review case ${id} not found`, 'see: dictl review list');
 }
 
-const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-
-export interface ResolveResult {
-  case: ReviewCase;
-  resolution: Resolution;
-  /** whether the human agreed with the model's own call */
-  agrees: boolean;
-}
-
-export async function resolveReview(ws: Workspace, id: string, o: { label: string; by: string; note?: string; wait?: number }): Promise<ResolveResult> {
-  if (!/^rv-[0-9a-f]{16}$/.test(id)) throw usageError(`"${id}" is not a review case id`, 'ids look like rv-0123456789abcdef; see: dictl review list');
-  if (o.label !== 'yes' && o.label !== 'no') throw usageError(`--label must be yes or no, got "${o.label}"`);
-  if (!EMAIL_RE.test(o.by)) throw usageError(`--by must be an email address, got "${o.by}"`);
-  return locked(ws, o.wait, `review resolve ${id}`, () => {
-    for (const m of reviewModels(ws)) {
-      const c = readCases(ws, m).find((x) => x.id === id);
-      if (!c) continue;
-      if (c.resolution) throw busyError(`case ${id} was already resolved as "${c.resolution.label}" by ${c.resolution.by} at ${c.resolution.at}`, 'a resolution is final; nothing was changed');
-      const resolution: Resolution = { id, label: o.label as 'yes' | 'no', by: o.by, at: new Date().toISOString() };
-      if (o.note) resolution.note = o.note;
-      appendLines(resolutionsPath(ws, m), [JSON.stringify(resolution)]);
-      appendAudit(ws, { action: 'review.resolve', subject: id, actor: o.by, reason: o.note, details: { model: `${c.model}@${c.modelVersion}`, policy: c.policyVersion, label: o.label, call: c.call, score: c.score } });
-      const { resolution: _r, ...kase } = c;
-      return { case: kase, resolution, agrees: c.call === o.label };
-    }
-    throw notFound(`review case ${id} not found`, 'see: dictl review list');
-  });
-}
-
-/** Resolves many cases in one lock (used by tests and bulk imports). */
-export async function resolveMany(ws: Workspace, items: { id: string; label: 'yes' | 'no' }[], by: string, o: { wait?: number } = {}): Promise<number> {
-  if (!EMAIL_RE.test(by)) throw usageError(`--by must be an email address, got "${by}"`);
-  return locked(ws, o.wait, 'review resolve (bulk)', () => {
-    let n = 0;
-    const at = new Date().toISOString();
-    for (const m of reviewModels(ws)) {
-      const cases = readCases(ws, m);
-      const open = new Set(cases.filter((c) => !c.resolution).map((c) => c.id));
-      const lines = items.filter((i) => open.has(i.id)).map((i) => JSON.stringify({ id: i.id, label: i.label, by, at }));
-      appendLines(resolutionsPath(ws, m), lines);
-      n += lines.length;
-    }
-    appendAudit(ws, { action: 'review.resolve', subject: `${n} cases`, actor: by, details: { count: n } });
-    return n;
-  });
+/** Appends resolutions to a model's resolutions.ndjson in one write (no lock, no audit: callers hold the lock). */
+export function appendResolutionsUnlocked(ws: Workspace, model: string, resolutions: Resolution[]): void {
+  appendLines(resolutionsPath(ws, model), resolutions.map((r) => JSON.stringify(r)));
 }
 
 /** Whether an input object reads back from JSON with its members in the same order (integer-like names are moved first by JSON.parse). */

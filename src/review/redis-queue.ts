@@ -1,30 +1,14 @@
 /**
  * Review cases queued on Redis (when scoring from a Redis stream the scorer XADDs each case to the
- * stream reviews:MODEL as one field "case" holding the JSON). `review sync` copies new entries into
- * the workspace queue under the lock, remembering the last entry id per model
- * (registry/reviews/MODEL/redis-cursor.json), so list/resolve/export/trust see them. Idempotent: case
+ * stream reviews:MODEL as one field "case" holding the JSON). `review sync` (ops/review-sync.ts) copies
+ * new entries into the workspace queue under the lock with copyNewEntries, remembering the last entry
+ * id per model (registry/reviews/MODEL/redis-cursor.json), so list/resolve/export/trust see them. Idempotent: case
  * ids are content hashes and already-known ids are skipped.
  */
-import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import { writeJsonAtomic } from '../io/atomic.js';
-import { connectOnce } from '../io/redis.js';
-import { locked } from '../io/lock.js';
-import { appendAudit } from '../io/audit.js';
-import { validateName } from '../util/names.js';
-import type { Workspace } from '../workspace.js';
-import { fileReviewSink, modelReviewsDir, readCases, type ReviewCase } from './queue.js';
 
 export const reviewStreamKey = (model: string) => `reviews:${model}`;
-
-export interface SyncResult {
-  model: string;
-  stream: string;
-  read: number;
-  added: number;
-  skipped: number;
-  cursor: string;
-}
 
 export interface StreamCopy<T extends { id: string }> {
   /** stream key, e.g. reviews:MODEL */
@@ -78,27 +62,4 @@ export async function copyNewEntries<T extends { id: string }>(client: import('i
     writeJsonAtomic(c.cursorPath, { last: cursor, stream: c.key });
   }
   return { read, added, skipped, cursor };
-}
-
-export async function syncFromRedis(ws: Workspace, url: string, model: string, o: { wait?: number; batch?: number } = {}): Promise<SyncResult> {
-  validateName('model', model);
-  const client = await connectOnce(url);
-  try {
-    return await locked(ws, o.wait, `review sync ${model}`, async () => {
-      const key = reviewStreamKey(model);
-      const r = await copyNewEntries<ReviewCase>(client, {
-        key,
-        field: 'case',
-        cursorPath: join(modelReviewsDir(ws, model), 'redis-cursor.json'),
-        known: new Set(readCases(ws, model).map((c) => c.id)),
-        accept: (c) => c.model === model,
-        append: (cs) => fileReviewSink(ws).add(cs),
-        batch: o.batch,
-      });
-      if (r.added) appendAudit(ws, { action: 'review.sync', subject: model, details: { stream: key, added: r.added, skipped: r.skipped, cursor: r.cursor } });
-      return { model, stream: key, ...r };
-    });
-  } finally {
-    client.disconnect();
-  }
 }

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DictlCommand, writeFlags } from '../../../src/base.js';
 import { usageError } from '../../../src/errors.js';
-import { setPolicy, specFromFile } from '../../../src/decide/policy-store.js';
+import { specFromFile } from '../../../src/decide/policy-store.js';
+import { setPolicy } from '../../../src/ops/decide-policy-set.js';
 import { parseBand } from '../../../src/decide/policy.js';
 import { renderPolicy } from '../../../src/decide/render.js';
 import { repackageNotice } from '../../../src/decide/stale.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { deriveDataset, inheritedConsent, tableNames } from '../../../src/ops/dataset-derive.js';
 import { diffVersions, totalVariation } from '../../../src/datasets/diff.js';
 import { lineageOf, toDot, toMermaid, toText } from '../../../src/datasets/lineage.js';
-import { registerDataset } from '../../../src/datasets/register.js';
+import { registerDataset } from '../../../src/ops/dataset-register.js';
 import { resolveDataset } from '../../../src/datasets/store.js';
 import { DictlError } from '../../../src/errors.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';

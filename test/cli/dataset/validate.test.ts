@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { registerDataset } from '../../../src/datasets/register.js';
+import { registerDataset } from '../../../src/ops/dataset-register.js';
 import { validateFile } from '../../../src/datasets/validate.js';
 import { exportSchema } from '../../../src/datasets/schema-export.js';
 import { datasetDataPath, resolveDataset } from '../../../src/datasets/store.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { association, departureZ, wilson } from '../../../src/explore/stats.js';
 import { explore } from '../../../src/explore/explore.js';
 import { renderExploreHtml, renderExploreText } from '../../../src/explore/render.js';
-import { registerDataset } from '../../../src/datasets/register.js';
+import { registerDataset } from '../../../src/ops/dataset-register.js';
 import { workspaceAt, type Workspace } from '../../../src/workspace.js';
 import { cliJson as cli, newWorkspace, DATASETS as SHARED, tempDir } from '../../helpers/workspace.js';
 

@@ -67,7 +67,7 @@ describe('dictl package', () => {
   });
 
   it('embeds the model\'s current decision policy in the manifest', async () => {
-    const { setPolicy } = await import('../../../src/decide/policy-store.js');
+    const { setPolicy } = await import('../../../src/ops/decide-policy-set.js');
     const pol = await setPolicy(workspaceAt(ws), 'fx', { owner: 'risk@example.com', actAbove: 0.7, review: [0.4, 0.7] });
     expect(cli(ws, ['package', 'fx@1', '--out', 'pkg-policy']).code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(ws, 'pkg-policy/manifest.json'), 'utf8'));

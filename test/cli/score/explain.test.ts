@@ -264,7 +264,7 @@ describe('review cases keep their reasons', () => {
     expect(cli(ws.root, ['review', 'show', 'rv-0000000000000000']).code).toBe(4);
     // export keeps them as columns
     // several cases, so that a reason column holds both numbers and categories
-    const { resolveMany } = await import('../../../src/review/queue.js');
+    const { resolveMany } = await import('../../../src/ops/review-resolve.js');
     expect(await resolveMany(ws, reviewed.slice(0, 12).map((l, i) => ({ id: l.reviewId, label: i % 2 ? 'yes' : 'no' })), 'ana@example.com')).toBe(12);
     const values = reviewed.slice(0, 12).flatMap((l) => l.reasons.map((x: { value: unknown }) => typeof x.value));
     expect(new Set(values)).toEqual(new Set(['number', 'string']));

@@ -7,7 +7,7 @@ import { initWorkspace, workspaceAt } from '../../../src/workspace.js';
 import { redisReviewSink } from '../../../src/decide/stage.js';
 import { makeDecider } from '../../../src/decide/runtime.js';
 import { normalizeSpec, type DecisionPolicy } from '../../../src/decide/policy.js';
-import { syncFromRedis } from '../../../src/review/redis-queue.js';
+import { syncFromRedis } from '../../../src/ops/review-sync.js';
 import { listReviews } from '../../../src/review/queue.js';
 import { startRedis, type TestRedis } from '../../helpers/redis.js';
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerDataset } from '../../../src/datasets/register.js';
+import { registerDataset } from '../../../src/ops/dataset-register.js';
 import { withDuck, sqlString } from '../../../src/io/duck.js';
 import { workspaceAt } from '../../../src/workspace.js';
 import { newWorkspace, tempDir } from '../../helpers/workspace.js';

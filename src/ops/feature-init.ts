@@ -6,8 +6,8 @@ import { usageError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { validateName } from '../util/names.js';
 import type { Workspace } from '../workspace.js';
-import { featureSetPath, parseFeatureSet } from './spec.js';
-import { starterFeatureSet, type StarterResult } from './starter.js';
+import { featureSetPath, parseFeatureSet } from '../features/spec.js';
+import { starterFeatureSet, type StarterResult } from '../features/starter.js';
 
 export type InitFeatureResult = Omit<StarterResult, 'text'> & { name: string; file: string; source: string };
 
