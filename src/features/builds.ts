@@ -7,7 +7,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DictlError, notFound } from '../errors.js';
-import { locked } from '../io/lock.js';
 import type { Duck } from '../io/duck.js';
 import { datasetDataPath, resolveDataset } from '../datasets/store.js';
 import { reservedColumnProblem } from '../datasets/schema.js';
