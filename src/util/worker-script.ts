@@ -1,9 +1,10 @@
 /**
  * Where a worker thread's script is. Compiled (dist/): the .js file beside the calling module. From the
- * TypeScript sources (tests): the compiled file at the same place under dist/ when there is one built after
- * the last change to any source under src/ (it starts fast); without a build, or with an older one, a small bootstrap that registers scripts/ts-worker-hooks.mjs (TypeScript's
- * transpileModule on load, "./x.js" → x.ts) and imports the worker's .ts file, since Node 20 cannot load a
- * .ts file by itself (loading TypeScript adds ~1 s to the worker's start). A worker reads `workerData` as usual.
+ * TypeScript sources (tests): the compiled file at the same place under dist/ when it was built after the
+ * last change to any source under src/ (it starts fast); without a build, or with an older one, a small
+ * bootstrap that registers scripts/ts-worker-hooks.mjs (TypeScript's transpileModule on load, "./x.js" →
+ * x.ts) and imports the worker's .ts file, since Node 20 cannot load a .ts file by itself (loading
+ * TypeScript adds ~1 s to the worker's start). A worker reads `workerData` as usual.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';

@@ -403,8 +403,6 @@ interface Candidate {
 export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, feats: Int32Array, m: BinMapper, gp: GrowParams, hmax: number): BuiltTree {
   const t: BuiltTree = { feature: [], threshold: [], bin: [], missingLeft: [], left: [], right: [], value: [], cats: [], catMask: [], gain: [], count: [], leaves: [] };
   const { g, h, rows, left } = b.bufs;
-  const take = (): Float64Array => b.takeHist();
-  const pool = { push: (h: Float64Array) => b.releaseHist(h) };
   const addNode = (gs: number, hs: number, c: number): number => {
     const id = t.feature.length;
     t.feature.push(-1);
@@ -431,7 +429,7 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
   const { countAt } = b.bufs;
   const histOf = (start: number, end: number, identity: boolean): Float64Array => {
     if (!identity) b.gather(start, end);
-    const out = take();
+    const out = b.takeHist();
     // a slot of the shared memory is built in place; else the histograms are copied out of the build buffer
     const slot = b.isSlot(out) ? out : null;
     b.build(numFeats, start, end, identity, 0, slot);
@@ -481,7 +479,7 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
   if (rootHist !== null) {
     const split = best(rootHist, 0, nRows, identityRoot);
     if (split) cands.push({ node: root, start: 0, end: nRows, depth: 0, hist: rootHist, split });
-    else pool.push(rootHist);
+    else b.releaseHist(rootHist);
   }
   const finished: { node: number; start: number; end: number }[] = [];
   if (cands.length === 0) finished.push({ node: root, start: 0, end: nRows });
@@ -534,25 +532,25 @@ export function growTree(b: FitThreads, nRows: number, identityRoot: boolean, fe
       if (ok[1 - si]) {
         subtractHistograms(parentHist, smallHist, feats, countAt, m.isCat);
         largeHist = parentHist;
-      } else pool.push(parentHist);
+      } else b.releaseHist(parentHist);
       const hs = si === 0 ? [smallHist, largeHist] : [largeHist, smallHist];
       for (let k = 0; k < 2; k++) {
         const hk = hs[k];
         const split = ok[k] && hk ? best(hk, kids[k].start, kids[k].end, false) : null;
         if (split) cands.push({ ...kids[k], depth, hist: hk, split });
         else {
-          if (hk) pool.push(hk);
+          if (hk) b.releaseHist(hk);
           finished.push(kids[k]);
         }
       }
     } else {
-      pool.push(parentHist);
+      b.releaseHist(parentHist);
       finished.push(kids[0], kids[1]);
     }
     // the leaf budget may now forbid further splits of the queued candidates
     if (gp.maxLeaves !== null && leaves >= gp.maxLeaves) {
       for (const q of cands) {
-        pool.push(q.hist!);
+        b.releaseHist(q.hist!);
         finished.push({ node: q.node, start: q.start, end: q.end });
       }
       cands.length = 0;

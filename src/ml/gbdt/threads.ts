@@ -49,7 +49,7 @@ export interface Buffers {
   feats: Int32Array;
   /** per bin of the feature being split: 1 = the row goes left */
   left: Uint8Array;
-  /** per partition block: its rows that went left */
+  /** per partition block: its rows that went left (a binning job: per chunk, 1 when it met a value infinite in float32) */
   lefts: Int32Array;
   /** per partition block: where its left and its right rows go (2 per block) */
   dests: Int32Array;
@@ -546,9 +546,9 @@ export class FitThreads {
     b.scanArgs[1] = minHessian;
     b.scanArgs[2] = lambda;
     b.scanArgs[3] = hmax;
-    const per = this.worker === null || m < 2 * SCAN_FEATURES ? m : SCAN_FEATURES;
+    const per = Math.max(1, this.worker === null || m < 2 * SCAN_FEATURES ? m : SCAN_FEATURES);
     const chunks = Math.max(1, Math.ceil(m / per));
-    this.run(JOB.scan, [m, Math.max(1, per), slot.byteOffset], chunks, chunks > 1);
+    this.run(JOB.scan, [m, per, slot.byteOffset], chunks, chunks > 1);
     return b.scanOut;
   }
 
